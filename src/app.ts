@@ -1,0 +1,108 @@
+// createApp(deps): the whole HTTP surface as an Elysia app whose `handle` is a web-standard
+// (Request) => Promise<Response>. No I/O happens here at import or build time.
+import { Elysia, ValidationError } from 'elysia'
+import type { CognitoGateway } from './cognito/gateway.ts'
+import type { Config } from './config.ts'
+import { readJsonBody } from './http/body.ts'
+import { clientIp, describeError, requestIdFrom, type Logger } from './http/logging.ts'
+import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
+import { authRoutes } from './routes/auth.ts'
+import { healthRoutes } from './routes/health.ts'
+
+export interface AppDeps {
+  config: Pick<Config, 'trustProxy'>
+  gateway: CognitoGateway
+  logger: Logger
+  /** The socket's peer address; the runtime entry supplies it (Bun: server.requestIP). */
+  socketIp?: (request: Request) => string | undefined
+}
+
+interface RequestMeta {
+  reqId: string
+  startedAt: number
+  ip: string | undefined
+}
+
+// Responses of an auth API are per-user and often carry credentials: nothing may cache them.
+const BASE_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
+
+export function createApp({ config, gateway, logger, socketIp }: AppDeps) {
+  // Filled once the routes are registered: path -> allowed methods, to tell 405 from 404.
+  const methodsByPath = new Map<string, string[]>()
+
+  const app = new Elysia()
+    .onRequest((ctx) => {
+      const { request, set } = ctx
+      const meta: RequestMeta = {
+        reqId: requestIdFrom(request.headers.get('x-request-id')),
+        startedAt: performance.now(),
+        ip: clientIp(request.headers.get('x-forwarded-for'), socketIp?.(request), config.trustProxy),
+      }
+      Object.assign(ctx, { meta })
+      Object.assign(set.headers, BASE_HEADERS, { 'x-request-id': meta.reqId })
+    })
+    .onParse(({ request }) => readJsonBody(request))
+    .onError((ctx) => {
+      const { code, error, set, request, path } = ctx
+      const meta = (ctx as { meta?: RequestMeta }).meta
+      const problem = toProblemError(code, error, path, methodsByPath)
+      if (problem.status >= 500) {
+        const cause = problem === error ? problem.cause : error
+        logger.error('request failed', { reqId: meta?.reqId, method: request.method, path, code: problem.code, ...describeError(cause) })
+      }
+      set.status = problem.status
+      return new Response(JSON.stringify(problem.toProblem()), {
+        status: problem.status,
+        headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...problem.options.headers },
+      })
+    })
+    .onAfterResponse((ctx) => {
+      const { request, path, set } = ctx
+      const meta = (ctx as { meta?: RequestMeta }).meta
+      logger.info('request', {
+        reqId: meta?.reqId,
+        method: request.method,
+        path,
+        status: set.status,
+        durationMs: meta ? Math.round((performance.now() - meta.startedAt) * 100) / 100 : undefined,
+        ip: meta?.ip,
+      })
+    })
+    .use(healthRoutes())
+    .use(authRoutes(gateway))
+
+  for (const route of app.routes) {
+    methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method])
+  }
+  return app
+}
+
+export type App = ReturnType<typeof createApp>
+
+function toProblemError(code: string | number, error: unknown, path: string, methodsByPath: Map<string, string[]>): ProblemError {
+  if (error instanceof ProblemError) return error
+  switch (code) {
+    case 'PARSE': {
+      const cause = (error as { cause?: unknown }).cause
+      return cause instanceof ProblemError ? cause : new ProblemError('malformed_json')
+    }
+    case 'VALIDATION': {
+      const fields = error instanceof ValidationError ? fieldsOf(error) : []
+      const named = fields.map((f) => (f === '' ? 'body' : f.slice(1))).join(', ')
+      return new ProblemError('validation_failed', `Invalid or missing: ${named || 'body'}.`, { fields })
+    }
+    case 'NOT_FOUND': {
+      const allowed = methodsByPath.get(path)
+      return allowed
+        ? new ProblemError('method_not_allowed', undefined, { headers: { allow: allowed.join(', ') } })
+        : new ProblemError('not_found')
+    }
+    default:
+      return new ProblemError('internal_error', undefined, { cause: error })
+  }
+}
+
+/** JSON pointers of the failing fields. Only paths: the values (a password among them) never leave. */
+function fieldsOf(error: ValidationError): string[] {
+  return [...new Set(error.all.map((e) => e.path))]
+}

@@ -1,0 +1,98 @@
+// Cognito failure -> Problem, in one table. Mapped by the exception's name (and, for transport
+// failures, its code), never by echoing Cognito's message to the client.
+import { ProblemError, type ProblemCode } from '../http/problem.ts'
+
+export type CognitoOperation =
+  | 'SignUp'
+  | 'InitiateAuth'
+  | 'RespondToAuthChallenge'
+  | 'ConfirmSignUp'
+  | 'ResendConfirmationCode'
+  | 'ForgotPassword'
+  | 'ConfirmForgotPassword'
+  | 'GetUser'
+  | 'GlobalSignOut'
+  | 'ChangePassword'
+
+const BY_NAME: Readonly<Record<string, ProblemCode>> = {
+  UsernameExistsException: 'username_exists',
+  AliasExistsException: 'username_exists',
+  InvalidPasswordException: 'invalid_password',
+  InvalidParameterException: 'invalid_parameter',
+  NotAuthorizedException: 'not_authorized',
+  UserNotFoundException: 'not_authorized',
+  UserNotConfirmedException: 'user_not_confirmed',
+  PasswordResetRequiredException: 'password_reset_required',
+  CodeMismatchException: 'code_mismatch',
+  ExpiredCodeException: 'code_expired',
+  TooManyRequestsException: 'too_many_requests',
+  LimitExceededException: 'too_many_requests',
+  TooManyFailedAttemptsException: 'too_many_requests',
+  // The pool or client named in our configuration does not exist or is misconfigured: our fault.
+  ResourceNotFoundException: 'internal_error',
+  InvalidUserPoolConfigurationException: 'internal_error',
+  InvalidLambdaResponseException: 'upstream_error',
+  UnexpectedLambdaException: 'upstream_error',
+  UserLambdaValidationException: 'upstream_error',
+  InternalErrorException: 'upstream_error',
+}
+
+// On sign-in every credential failure answers the same 401, so nobody can tell an unknown account
+// from a wrong password. cognito-local reports a wrong password as InvalidPasswordException.
+const SIGN_IN_CREDENTIAL_FAILURES = new Set([
+  'NotAuthorizedException',
+  'UserNotFoundException',
+  'InvalidPasswordException',
+])
+
+// Seconds a client should wait: throttling clears fast, per-account limits (code sends, failed
+// attempts) take longer.
+const RETRY_AFTER: Readonly<Record<string, string>> = {
+  TooManyRequestsException: '1',
+  LimitExceededException: '60',
+  TooManyFailedAttemptsException: '60',
+}
+
+const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ConnectionRefused'])
+
+interface CognitoLikeError {
+  name?: unknown
+  code?: unknown
+  message?: unknown
+}
+
+/** True for the one failure that means our client secret (or client id) is wrong. */
+const isSecretHashFailure = (err: CognitoLikeError) =>
+  err.name === 'NotAuthorizedException' && typeof err.message === 'string' && /secret hash/i.test(err.message)
+
+export function toProblem(error: unknown, operation: CognitoOperation, deadlineExceeded: boolean): ProblemError {
+  if (error instanceof ProblemError) return error
+  const err = (typeof error === 'object' && error !== null ? error : {}) as CognitoLikeError
+  const name = typeof err.name === 'string' ? err.name : ''
+  const cause = { cause: error }
+
+  if (deadlineExceeded) return new ProblemError('upstream_timeout', undefined, cause)
+  // Transport failures first: the SDK's Node handler names a reset socket "TimeoutError" but sets
+  // code ECONNRESET, so the code decides before the name does.
+  if (typeof err.code === 'string' && CONNECTION_FAILURES.has(err.code)) {
+    return new ProblemError('upstream_unavailable', undefined, cause)
+  }
+  if (name === 'TimeoutError' || name === 'AbortError') return new ProblemError('upstream_timeout', undefined, cause)
+  if (isSecretHashFailure(err)) return new ProblemError('internal_error', undefined, cause)
+
+  if (operation === 'InitiateAuth' && SIGN_IN_CREDENTIAL_FAILURES.has(name)) {
+    return new ProblemError('not_authorized', undefined, cause)
+  }
+  // NotAuthorized outside sign-in (e.g. "SignUp is not permitted") is a pool setting, not the caller.
+  if (name === 'NotAuthorizedException' && operation === 'SignUp') {
+    return new ProblemError('internal_error', undefined, cause)
+  }
+
+  const code = BY_NAME[name]
+  if (code !== undefined) {
+    const retryAfter = RETRY_AFTER[name]
+    return new ProblemError(code, undefined, { ...cause, ...(retryAfter ? { headers: { 'retry-after': retryAfter } } : {}) })
+  }
+  // Anything else, a Cognito 5xx included, is the provider's failure, not the caller's.
+  return new ProblemError('upstream_error', undefined, cause)
+}

@@ -1,0 +1,61 @@
+// Structured JSON logs, one object per line. Request bodies are never passed to the logger; as a
+// second fence every line is scrubbed of the client secret and of anything shaped like a JWT.
+import type { LogLevel } from '../config.ts'
+
+export type LogFields = Record<string, unknown>
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void
+  info(msg: string, fields?: LogFields): void
+  warn(msg: string, fields?: LogFields): void
+  error(msg: string, fields?: LogFields): void
+}
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 }
+const JWT_SHAPED = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g
+
+export interface LoggerOptions {
+  level: LogLevel
+  /** Values that must never appear in a line (the client secret). */
+  secrets?: readonly string[]
+  write?: (line: string) => void
+}
+
+export function createLogger({ level, secrets = [], write = (line) => process.stdout.write(line) }: LoggerOptions): Logger {
+  const min = RANK[level]
+  const hidden = secrets.filter((s) => s.length > 0)
+  const scrub = (line: string) => {
+    let out = line.replace(JWT_SHAPED, '[REDACTED]')
+    for (const secret of hidden) out = out.split(secret).join('[REDACTED]')
+    return out
+  }
+  const emit = (lvl: LogLevel) => (msg: string, fields?: LogFields) => {
+    if (RANK[lvl] < min) return
+    write(`${scrub(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }))}\n`)
+  }
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') }
+}
+
+/** What may be logged of a failure: its identity, never a request or response body. */
+export function describeError(error: unknown): LogFields {
+  if (!(error instanceof Error)) return { error: String(error) }
+  const { name, message } = error
+  const code = (error as { code?: unknown }).code
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+  return { error: { name, message, ...(typeof code === 'string' ? { code } : {}), ...(status ? { upstreamStatus: status } : {}) } }
+}
+
+// X-Request-Id is echoed into logs and headers: accept only a short token of safe characters.
+const REQUEST_ID = /^[\w.:-]{1,128}$/
+
+export const requestIdFrom = (header: string | null): string =>
+  header !== null && REQUEST_ID.test(header) ? header : crypto.randomUUID()
+
+/** Right-most X-Forwarded-For entry: the one the load balancer appended; the rest is client-controlled. */
+export function clientIp(forwardedFor: string | null, socketIp: string | undefined, trustProxy: boolean): string | undefined {
+  if (trustProxy && forwardedFor) {
+    const last = forwardedFor.slice(forwardedFor.lastIndexOf(',') + 1).trim()
+    if (last) return last
+  }
+  return socketIp
+}

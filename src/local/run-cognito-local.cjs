@@ -1,0 +1,23 @@
+// Runs cognito-local (on Node) like its own bin does, with two changes, so that a program can read
+// its output: a synchronous JSON logger instead of its coloured pretty printer, and its "email"
+// (the console message sender, where real Cognito would send mail) writes one JSON line per code
+// instead of a box drawn for people. emulator.ts follows these lines to learn the codes.
+'use strict'
+const pino = require('pino')
+const { createDefaultServer } = require('cognito-local/lib/server')
+const { ConsoleMessageSender } = require('cognito-local/lib/services/messageDelivery/consoleMessageSender')
+
+const logger = pino({ level: 'info', base: undefined }, pino.destination({ fd: 1, sync: true }))
+
+ConsoleMessageSender.prototype.sendToConsole = function (_ctx, user, destination, message) {
+  logger.info({ username: user.Username, destination, code: message.__code }, 'code delivery')
+  return Promise.resolve()
+}
+
+createDefaultServer(logger)
+  .then((server) => server.start())
+  .then(() => logger.info('cognito-local ready'))
+  .catch((error) => {
+    logger.error({ err: error }, 'cognito-local failed to start')
+    process.exit(1)
+  })

@@ -1,0 +1,35 @@
+// `npm start`: with no COGNITO_* configured, run the service against an embedded cognito-local
+// (started, provisioned and stopped with it); with COGNITO_* set, just run the service.
+import { processEnv } from '../config.ts'
+import { main } from '../main.ts'
+import { startEmulator } from './emulator.ts'
+import { provision } from './provision.ts'
+
+const env = processEnv()
+const usesRealCognito = env.COGNITO_USER_POOL_ID !== undefined || env.COGNITO_CLIENT_ID !== undefined
+
+if (usesRealCognito) {
+  await main(env)
+} else {
+  const dataDir = env.LOCAL_COGNITO_DIR ?? '.local-cognito'
+  const say = (line: string) => process.stderr.write(`[local-cognito] ${line}\n`)
+  const emulator = await startEmulator({
+    dataDir,
+    port: Number(env.LOCAL_COGNITO_PORT ?? 9229),
+    env,
+    onCode: ({ destination, code }) => say(`confirmation code for ${destination}: ${code}`),
+  })
+  // Whatever ends this process (Ctrl-C goes through the service's graceful shutdown) ends the emulator.
+  process.on('exit', () => emulator.process.kill('SIGTERM'))
+  const pool = await provision(emulator.endpoint)
+  say(`running on ${emulator.endpoint}, data in ${dataDir}/ (delete it to start over)`)
+  say(`user pool ${pool.userPoolId}, app client ${pool.clientId}`)
+  say('confirmation codes are printed here as "confirmation code for <email>: <code>"')
+  await main({
+    ...env,
+    COGNITO_USER_POOL_ID: pool.userPoolId,
+    COGNITO_CLIENT_ID: pool.clientId,
+    COGNITO_CLIENT_SECRET: pool.clientSecret,
+    COGNITO_ENDPOINT: emulator.endpoint,
+  })
+}

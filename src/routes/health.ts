@@ -1,0 +1,7 @@
+// The ALB's liveness check. It never calls Cognito: an identity-provider outage must not get every
+// task killed and replaced.
+import { Elysia } from 'elysia'
+
+const OK_HEADERS = { 'content-type': 'text/plain; charset=utf-8' }
+
+export const healthRoutes = () => new Elysia().get('/health', () => new Response('OK', { headers: OK_HEADERS }))

@@ -1,0 +1,152 @@
+// Every bad request gets a clear 4xx problem, never a 5xx, never the password back, and the
+// server keeps answering. Sent over a real socket to the real service.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { testCognito } from '../support/cognito.ts'
+import { expectNoSecrets, expectProblem, type JsonResponse } from '../support/http.ts'
+import { startService, type RunningService } from '../support/service.ts'
+import { uniqueEmail } from '../support/util.ts'
+
+let service: RunningService
+let clientSecret: string
+
+beforeAll(async () => {
+  const cognito = await testCognito()
+  clientSecret = cognito.pool.clientSecret
+  service = await startService(cognito.serviceEnv())
+})
+afterAll(() => service?.stop())
+
+const SECRET_PASSWORD = 'Sup3r$ecretPassw0rd!'
+const JSON_TYPE = { 'content-type': 'application/json' }
+const valid = () => ({ email: uniqueEmail('bad'), password: SECRET_PASSWORD, nickname: 'nick' })
+const json = (value: unknown) => JSON.stringify(value)
+
+interface Case {
+  name: string
+  method?: string
+  path?: string
+  headers?: Record<string, string>
+  body?: string | Uint8Array
+  status: number
+  code: string
+  /** For validation failures: the field pointers that must be named. */
+  fields?: string[]
+}
+
+const CASES: Case[] = [
+  // Unreadable bodies
+  { name: 'malformed JSON', body: `{"email": "a@b.co", "password": "${SECRET_PASSWORD}"`, status: 400, code: 'malformed_json' },
+  { name: 'not JSON at all', body: `password=${SECRET_PASSWORD}`, status: 400, code: 'malformed_json' },
+  { name: 'empty body', body: '', status: 400, code: 'malformed_json' },
+  { name: 'invalid UTF-8', body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]), status: 400, code: 'malformed_json' },
+  { name: 'trailing garbage', body: `${json(valid())}xyz`, status: 400, code: 'malformed_json' },
+  // Not an object
+  { name: 'null', body: 'null', status: 400, code: 'validation_failed' },
+  { name: 'an array', body: json([valid()]), status: 400, code: 'validation_failed' },
+  { name: 'a string', body: json(SECRET_PASSWORD), status: 400, code: 'validation_failed' },
+  { name: 'a number', body: '42', status: 400, code: 'validation_failed' },
+  { name: 'a boolean', body: 'true', status: 400, code: 'validation_failed' },
+  { name: 'an empty object', body: '{}', status: 400, code: 'validation_failed', fields: ['/email', '/password', '/nickname'] },
+  // Wrong types
+  { name: 'email is a number', body: json({ ...valid(), email: 12345 }), status: 400, code: 'validation_failed', fields: ['/email'] },
+  { name: 'password is a number', body: json({ ...valid(), password: 12345678 }), status: 400, code: 'validation_failed', fields: ['/password'] },
+  { name: 'nickname is null', body: json({ ...valid(), nickname: null }), status: 400, code: 'validation_failed', fields: ['/nickname'] },
+  { name: 'email is an array', body: json({ ...valid(), email: ['a@b.co'] }), status: 400, code: 'validation_failed', fields: ['/email'] },
+  { name: 'password is an object', body: json({ ...valid(), password: { value: SECRET_PASSWORD } }), status: 400, code: 'validation_failed', fields: ['/password'] },
+  { name: 'missing password', body: json({ email: 'a@b.co', nickname: 'n' }), status: 400, code: 'validation_failed', fields: ['/password'] },
+  // Values Cognito would reject
+  { name: 'not an email', body: json({ ...valid(), email: 'not-an-email' }), status: 400, code: 'validation_failed', fields: ['/email'] },
+  { name: 'email over 254 characters', body: json({ ...valid(), email: `${'a'.repeat(250)}@b.co` }), status: 400, code: 'validation_failed', fields: ['/email'] },
+  { name: 'email with a NUL', body: json({ ...valid(), email: 'a\u0000b@example.com' }), status: 400, code: 'validation_failed', fields: ['/email'] },
+  { name: 'email with a newline (log forging)', body: json({ ...valid(), email: 'a@example.com\n{"level":"info"}' }), status: 400, code: 'validation_failed', fields: ['/email'] },
+  { name: 'emoji email', body: json({ ...valid(), email: '😀😀😀' }), status: 400, code: 'validation_failed', fields: ['/email'] },
+  { name: 'password over 256 characters', body: json({ ...valid(), password: `${SECRET_PASSWORD}${'x'.repeat(256)}` }), status: 400, code: 'validation_failed', fields: ['/password'] },
+  { name: 'empty password', body: json({ ...valid(), password: '' }), status: 400, code: 'validation_failed', fields: ['/password'] },
+  { name: 'password with leading space', body: json({ ...valid(), password: ` ${SECRET_PASSWORD}` }), status: 400, code: 'validation_failed', fields: ['/password'] },
+  { name: 'password with a control character', body: json({ ...valid(), password: `${SECRET_PASSWORD}\u0007x` }), status: 400, code: 'validation_failed', fields: ['/password'] },
+  { name: 'empty nickname', body: json({ ...valid(), nickname: '' }), status: 400, code: 'validation_failed', fields: ['/nickname'] },
+  { name: 'nickname over 2048 characters', body: json({ ...valid(), nickname: 'n'.repeat(2049) }), status: 400, code: 'validation_failed', fields: ['/nickname'] },
+  { name: 'nickname with an escape sequence', body: json({ ...valid(), nickname: 'x\u001b[31mred' }), status: 400, code: 'validation_failed', fields: ['/nickname'] },
+  // Prototype pollution attempts
+  { name: '__proto__ key only', body: `{"__proto__": {"isAdmin": true}, "password": "${SECRET_PASSWORD}"}`, status: 400, code: 'validation_failed' },
+  { name: 'constructor.prototype key', body: `{"constructor": {"prototype": {"isAdmin": true}}, "email": 1}`, status: 400, code: 'validation_failed' },
+  // Deep nesting
+  { name: 'deeply nested arrays', body: `${'['.repeat(5000)}${']'.repeat(5000)}`, status: 400, code: 'validation_failed' },
+  // Content types
+  { name: 'text/plain', headers: { 'content-type': 'text/plain' }, body: json(valid()), status: 415, code: 'unsupported_media_type' },
+  { name: 'form-urlencoded', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `email=a%40b.co&password=${SECRET_PASSWORD}`, status: 415, code: 'unsupported_media_type' },
+  { name: 'multipart', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: `--x\r\nContent-Disposition: form-data; name="password"\r\n\r\n${SECRET_PASSWORD}\r\n--x--`, status: 415, code: 'unsupported_media_type' },
+  { name: 'no content type', headers: {}, body: new TextEncoder().encode(json(valid())), status: 415, code: 'unsupported_media_type' },
+  { name: 'application/jsonx', headers: { 'content-type': 'application/jsonx' }, body: json(valid()), status: 415, code: 'unsupported_media_type' },
+  // Size
+  { name: 'body just over 16 KiB', body: json({ ...valid(), nickname: 'n'.repeat(16 * 1024) }), status: 413, code: 'payload_too_large' },
+  { name: 'body of 512 KiB', body: json({ ...valid(), nickname: 'n'.repeat(512 * 1024) }), status: 413, code: 'payload_too_large' },
+  // Sign-in gets the same treatment
+  { name: 'signin: malformed JSON', path: '/signin', body: `{"password": "${SECRET_PASSWORD}"`, status: 400, code: 'malformed_json' },
+  { name: 'signin: missing email', path: '/signin', body: json({ password: SECRET_PASSWORD }), status: 400, code: 'validation_failed', fields: ['/email'] },
+  { name: 'signin: password is an array', path: '/signin', body: json({ email: 'a@b.co', password: [SECRET_PASSWORD] }), status: 400, code: 'validation_failed', fields: ['/password'] },
+  { name: 'signin: text/plain', path: '/signin', headers: { 'content-type': 'text/plain' }, body: json({ email: 'a@b.co', password: SECRET_PASSWORD }), status: 415, code: 'unsupported_media_type' },
+  // Routing
+  { name: 'GET /signup', method: 'GET', status: 405, code: 'method_not_allowed' },
+  { name: 'PUT /signin', method: 'PUT', path: '/signin', body: json({ email: 'a@b.co', password: SECRET_PASSWORD }), status: 405, code: 'method_not_allowed' },
+  { name: 'DELETE /health', method: 'DELETE', path: '/health', status: 405, code: 'method_not_allowed' },
+  { name: 'unknown route', path: '/admin', body: json({ password: SECRET_PASSWORD }), status: 404, code: 'not_found' },
+  { name: 'unknown nested route', method: 'GET', path: '/signup/../../etc/passwd', status: 404, code: 'not_found' },
+]
+
+async function send(c: Case): Promise<JsonResponse> {
+  const res = await fetch(service.url + (c.path ?? '/signup'), {
+    method: c.method ?? 'POST',
+    headers: c.headers ?? JSON_TYPE,
+    ...(c.body === undefined ? {} : { body: c.body }),
+  })
+  const text = await res.text()
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    body = undefined
+  }
+  return { status: res.status, headers: res.headers, text, body }
+}
+
+describe('bad requests', () => {
+  test('the table is large enough to mean something', () => expect(CASES.length).toBeGreaterThanOrEqual(30))
+
+  test.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const res = await send(c)
+    expectProblem(res, c.status, c.code, [SECRET_PASSWORD, clientSecret])
+    if (c.fields) expect(res.body.fields).toEqual(c.fields)
+    if (c.status === 405) expect(res.headers.get('allow')).toBeTruthy()
+    const health = await fetch(`${service.url}/health`)
+    expect(health.status).toBe(200)
+  })
+
+  test("over the server's own limit (1 MiB) Bun answers 413 itself, and the server stays up", async () => {
+    const res = await fetch(`${service.url}/signup`, { method: 'POST', headers: JSON_TYPE, body: 'x'.repeat(2 * 1024 * 1024) }).catch(
+      (error: Error) => error,
+    )
+    if (!(res instanceof Error)) expect(res.status).toBe(413)
+    expect((await fetch(`${service.url}/health`)).status).toBe(200)
+  })
+
+  test('a valid body with __proto__ and unknown keys signs up normally and pollutes nothing', async () => {
+    const email = uniqueEmail('proto')
+    const res = await fetch(`${service.url}/signup`, {
+      method: 'POST',
+      headers: JSON_TYPE,
+      body: `{"__proto__": {"userConfirmed": true}, "email": "${email}", "password": "ThisisLocalTest1234@", "nickname": "n", "admin": true}`,
+    })
+    expect(res.status).toBe(201)
+    const body = (await res.json()) as Record<string, unknown>
+    expect(body.userConfirmed).toBe(false)
+    expect(body).not.toHaveProperty('admin')
+  })
+
+  test('nothing the table sent shows up in the logs', async () => {
+    await Bun.sleep(50)
+    expect(service.logs().filter((l) => l.msg === 'request').length).toBeGreaterThanOrEqual(CASES.length)
+    expect(service.logs().some((l) => l.level === 'error')).toBe(false)
+    expectNoSecrets(service.lines, [SECRET_PASSWORD, clientSecret])
+  })
+})

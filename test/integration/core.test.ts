@@ -1,0 +1,179 @@
+// The seed's three routes over a real socket, against a real cognito-local behind the
+// SECRET_HASH-verifying proxy.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { testCognito, type TestCognito } from '../support/cognito.ts'
+import { expectNoSecrets, expectProblem, post, request } from '../support/http.ts'
+import { startService, type RunningService } from '../support/service.ts'
+import { PASSWORD, uniqueEmail } from '../support/util.ts'
+
+let cognito: TestCognito
+let service: RunningService
+/** Every credential this file handles; none may show up in a log line. */
+const seen: string[] = [PASSWORD]
+
+beforeAll(async () => {
+  cognito = await testCognito()
+  seen.push(cognito.pool.clientSecret)
+  service = await startService(cognito.serviceEnv())
+})
+afterAll(() => service?.stop())
+
+const signUp = (email: string, password = PASSWORD, nickname = 'KIMMUSIC') =>
+  post(service.url, '/signup', { email, password, nickname })
+
+describe('GET /health', () => {
+  test('200 text/plain OK, without calling Cognito', async () => {
+    const before = cognito.proxy.calls.length
+    const res = await request(service.url, 'GET', '/health')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toStartWith('text/plain')
+    expect(res.text).toBe('OK')
+    expect(cognito.proxy.calls.length).toBe(before)
+  })
+})
+
+describe('POST /signup', () => {
+  test("the seed's curl works unchanged and answers the seed's message", async () => {
+    // The blog post's command, byte for byte, with only the port changed. Its email may already exist
+    // in the shared pool if the suite ran before against the same data, so the pool is per run.
+    const proc = Bun.spawn(
+      [
+        'curl', '-s', '-w', '\n%{http_code}', '-X', 'POST', `http://localhost:${service.port}/signup`,
+        '-H', 'Content-Type: application/json',
+        '-d', '{"email":"20250201test@example.com", "password":"ThisisLocalTest1234@", "nickname":"KIMMUSIC"}',
+      ],
+      { stdout: 'pipe' },
+    )
+    const out = await new Response(proc.stdout).text()
+    const [body, status] = out.trimEnd().split('\n')
+    expect(status).toBe('201')
+    const json = JSON.parse(body!)
+    expect(json.message).toBe('User signed up successfully!')
+    expect(json.userSub).toMatch(/^[0-9a-f-]{36}$/)
+    expect(json.userConfirmed).toBe(false)
+    expect(json.codeDelivery).toEqual({ destination: '20250201test@example.com', deliveryMedium: 'EMAIL', attributeName: 'email' })
+  })
+
+  test('201 with the user sub; the SECRET_HASH reached Cognito and was valid', async () => {
+    const email = uniqueEmail('signup')
+    const res = await signUp(email)
+    expect(res.status).toBe(201)
+    expect(res.headers.get('content-type')).toStartWith('application/json')
+    expect(res.body).toMatchObject({ message: 'User signed up successfully!', userConfirmed: false })
+    const call = cognito.proxy.calls.findLast((c) => c.operation === 'SignUp')!
+    expect(call).toMatchObject({ clientId: cognito.pool.clientId, hashSent: true, hashValid: true })
+  })
+
+  test('a duplicate sign-up is 409 username_exists', async () => {
+    const email = uniqueEmail('dup')
+    expect((await signUp(email)).status).toBe(201)
+    expectProblem(await signUp(email), 409, 'username_exists', [PASSWORD])
+  })
+
+  test('the nickname is stored on the user', async () => {
+    const email = uniqueEmail('nick')
+    await signUp(email, PASSWORD, '닉네임 ✓')
+    await cognito.confirm(email)
+    const res = await post(service.url, '/signin', { email, password: PASSWORD })
+    seen.push(res.body.idToken, res.body.accessToken, res.body.refreshToken)
+    const attributes = await cognito.userAttributes(res.body.accessToken)
+    expect(attributes).toMatchObject({ email, nickname: '닉네임 ✓' })
+  })
+})
+
+describe('POST /signin', () => {
+  test('before confirmation: 403 user_not_confirmed', async () => {
+    const email = uniqueEmail('unconfirmed')
+    await signUp(email)
+    expectProblem(await post(service.url, '/signin', { email, password: PASSWORD }), 403, 'user_not_confirmed', [PASSWORD])
+  })
+
+  test('after confirmation: the tokens, the seed\'s `token` field and the Cognito username', async () => {
+    const email = uniqueEmail('signin')
+    const { body: created } = await signUp(email)
+    await cognito.confirm(email)
+    const res = await post(service.url, '/signin', { email, password: PASSWORD })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const body = res.body
+    seen.push(body.idToken, body.accessToken, body.refreshToken)
+    expect(body.token).toBe(body.idToken)
+    expect(body).toMatchObject({ tokenType: 'Bearer', expiresIn: 3600, username: created.userSub })
+    for (const jwt of [body.idToken, body.accessToken]) expect(jwt.split('.')).toHaveLength(3)
+    expect(typeof body.refreshToken).toBe('string')
+    const claims = JSON.parse(Buffer.from(body.idToken.split('.')[1], 'base64url').toString())
+    expect(claims.email).toBe(email)
+    const call = cognito.proxy.calls.findLast((c) => c.operation === 'InitiateAuth')!
+    expect(call).toMatchObject({ hashSent: true, hashValid: true })
+  })
+
+  test('wrong password and unknown user get byte-identical 401 bodies', async () => {
+    const email = uniqueEmail('enum')
+    await signUp(email)
+    await cognito.confirm(email)
+    const wrong = await post(service.url, '/signin', { email, password: 'WrongPassword1!' })
+    const unknown = await post(service.url, '/signin', { email: uniqueEmail('nobody'), password: PASSWORD })
+    expectProblem(wrong, 401, 'not_authorized', ['WrongPassword1!'])
+    expectProblem(unknown, 401, 'not_authorized', [PASSWORD])
+    expect(wrong.text).toBe(unknown.text)
+    expect(wrong.headers.get('content-type')).toBe(unknown.headers.get('content-type'))
+  })
+})
+
+describe('SECRET_HASH against the verifying proxy', () => {
+  test('a wrong client secret is a 500 internal_error with a generic detail, cause logged server-side', async () => {
+    const wrongSecret = 'not-the-real-secret-0123456789'
+    seen.push(wrongSecret)
+    const bad = await startService(cognito.serviceEnv({ COGNITO_CLIENT_SECRET: wrongSecret }))
+    try {
+      const res = await post(bad.url, '/signup', { email: uniqueEmail('badsecret'), password: PASSWORD, nickname: 'n' })
+      expectProblem(res, 500, 'internal_error', [wrongSecret, PASSWORD, 'secret hash'])
+      expect(cognito.proxy.calls.findLast((c) => c.operation === 'SignUp')).toMatchObject({ hashSent: true, hashValid: false })
+      const logged = bad.logs().find((l) => l.msg === 'request failed')
+      expect(logged).toMatchObject({ code: 'internal_error', error: { name: 'NotAuthorizedException' } })
+      expect(JSON.stringify(logged)).toContain('Unable to verify secret hash')
+      expectNoSecrets(bad.lines, [wrongSecret, PASSWORD])
+    } finally {
+      await bad.stop()
+    }
+  })
+
+  test('a public client (no secret configured) sends no SECRET_HASH at all', async () => {
+    const pub = await startService(cognito.serviceEnv({ COGNITO_CLIENT_ID: cognito.publicClientId, COGNITO_CLIENT_SECRET: undefined }))
+    try {
+      const email = uniqueEmail('public')
+      expect((await post(pub.url, '/signup', { email, password: PASSWORD, nickname: 'n' })).status).toBe(201)
+      expect(cognito.proxy.calls.findLast((c) => c.operation === 'SignUp')).toMatchObject({
+        clientId: cognito.publicClientId,
+        hashSent: false,
+      })
+    } finally {
+      await pub.stop()
+    }
+  })
+})
+
+describe('operations', () => {
+  test('X-Request-Id is echoed when well-formed, generated otherwise, and logged', async () => {
+    const given = await request(service.url, 'GET', '/health', { headers: { 'x-request-id': 'trace-abc.123' } })
+    expect(given.headers.get('x-request-id')).toBe('trace-abc.123')
+    const generated = await request(service.url, 'GET', '/health', { headers: { 'x-request-id': 'bad id\twith tab' } })
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    await Bun.sleep(50)
+    const entry = service.logs().find((l) => l.reqId === 'trace-abc.123')
+    expect(entry).toMatchObject({ level: 'info', msg: 'request', method: 'GET', path: '/health', status: 200 })
+    expect(typeof entry!.durationMs).toBe('number')
+    expect(typeof entry!.ip).toBe('string')
+    expect(typeof entry!.time).toBe('string')
+  })
+
+  test('one JSON log line per request, and none holds a password, token or the client secret', async () => {
+    const before = service.logs().filter((l) => l.msg === 'request').length
+    await request(service.url, 'GET', '/health')
+    await post(service.url, '/signin', { email: uniqueEmail('x'), password: PASSWORD })
+    await Bun.sleep(50)
+    expect(service.logs().filter((l) => l.msg === 'request').length).toBe(before + 2)
+    expect(service.lines.every((line) => JSON.parse(line))).toBe(true)
+    expectNoSecrets(service.lines, seen)
+  })
+})

@@ -1,0 +1,101 @@
+// Starts the service as a separate process, as production runs it, and captures every line it
+// writes so tests can read its logs.
+import { resolve } from 'node:path'
+import type { Subprocess } from 'bun'
+import { waitFor } from './util.ts'
+
+export interface RunningService {
+  url: string
+  port: number
+  proc: Subprocess<'ignore', 'pipe', 'pipe'>
+  /** Every stdout and stderr line so far. */
+  lines: string[]
+  /** Parsed JSON log lines (stdout). */
+  logs(): Array<Record<string, unknown>>
+  exited: Promise<number>
+  stop(signal?: NodeJS.Signals): Promise<number>
+}
+
+const ROOT = resolve(import.meta.dir, '../..')
+const running = new Set<RunningService>()
+/** Every line any service printed during this run, for the whole-suite log audit. */
+export const allServiceLines: string[] = []
+
+/** The command that runs the service; one place, so other targets (Node, the binary) can slot in. */
+export const serviceCommand = (): string[] => [process.execPath, resolve(ROOT, 'src/main.ts')]
+
+export function spawnService(env: Record<string, string>) {
+  const proc = Bun.spawn(serviceCommand(), {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const lines: string[] = []
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder()
+    let rest = ''
+    for await (const chunk of stream) {
+      rest += decoder.decode(chunk, { stream: true })
+      let nl: number
+      while ((nl = rest.indexOf('\n')) !== -1) {
+        const line = rest.slice(0, nl)
+        rest = rest.slice(nl + 1)
+        lines.push(line)
+        allServiceLines.push(line)
+      }
+    }
+    if (rest) {
+      lines.push(rest)
+      allServiceLines.push(rest)
+    }
+  }
+  const pumped = Promise.all([pump(proc.stdout), pump(proc.stderr)])
+  const exited = proc.exited.then(async (code) => {
+    await pumped
+    return code
+  })
+  return { proc, lines, exited }
+}
+
+export async function startService(env: Record<string, string>): Promise<RunningService> {
+  const { proc, lines, exited } = spawnService(env)
+  const logs = () =>
+    lines.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>]
+      } catch {
+        return []
+      }
+    })
+  let port: number
+  try {
+    port = await waitFor(() => {
+      if (proc.exitCode !== null) throw new Error(`service exited with ${proc.exitCode}:\n${lines.join('\n')}`)
+      return logs().find((l) => l.msg === 'listening')?.port as number | undefined
+    }, 'the service to listen')
+  } catch (error) {
+    proc.kill('SIGKILL')
+    throw error
+  }
+  const service: RunningService = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    proc,
+    lines,
+    logs,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      running.delete(service)
+      if (proc.exitCode === null) proc.kill(signal)
+      return exited
+    },
+  }
+  running.add(service)
+  return service
+}
+
+export async function stopAllServices(): Promise<void> {
+  await Promise.all([...running].map((s) => s.stop('SIGKILL')))
+}

@@ -1,0 +1,117 @@
+// A small proxy between the service and cognito-local that does what the emulator does not:
+// - checks SECRET_HASH the way Cognito does, computed here with node:crypto (independently of the
+//   service's Web Crypto code), answering a wrong or missing hash with Cognito's error;
+// - answers a wrong password on InitiateAuth with NotAuthorizedException, as Cognito does
+//   (cognito-local says InvalidPasswordException);
+// - can delay answers, to test deadlines and graceful shutdown.
+// It records every call so tests can see what reached "Cognito".
+import { createHmac, timingSafeEqual } from 'node:crypto'
+
+export interface ProxyCall {
+  operation: string
+  clientId: string | undefined
+  /** undefined: the client has no secret, so no hash was expected. */
+  hashValid: boolean | undefined
+  hashSent: boolean
+}
+
+export interface VerifyingProxy {
+  url: string
+  calls: ProxyCall[]
+  /** Register an app client's secret; calls for it must carry a valid SECRET_HASH. */
+  addClient(clientId: string, secret: string | undefined): void
+  /** Delay every forwarded answer by this many ms (0: none). */
+  setDelay(ms: number): void
+  stop(): void
+}
+
+type Body = Record<string, unknown> & {
+  ClientId?: string
+  Username?: string
+  SecretHash?: string
+  AuthFlow?: string
+  AuthParameters?: Record<string, string>
+}
+
+const expectedHash = (secret: string, username: string, clientId: string) =>
+  createHmac('sha256', secret).update(username + clientId, 'utf8').digest('base64')
+
+/** Which username and hash a Cognito operation carries, or undefined when it carries none. */
+function hashInput(operation: string, body: Body): { username: string | undefined; hash: string | undefined } | undefined {
+  switch (operation) {
+    case 'SignUp':
+    case 'ConfirmSignUp':
+    case 'ResendConfirmationCode':
+    case 'ForgotPassword':
+    case 'ConfirmForgotPassword':
+      return { username: body.Username, hash: body.SecretHash }
+    case 'InitiateAuth':
+      return body.AuthFlow === 'USER_PASSWORD_AUTH'
+        ? { username: body.AuthParameters?.USERNAME, hash: body.AuthParameters?.SECRET_HASH }
+        : undefined
+    default:
+      return undefined
+  }
+}
+
+const cognitoError = (type: string, message: string) =>
+  new Response(JSON.stringify({ __type: type, message }), {
+    status: 400,
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type },
+  })
+
+export function startVerifyingProxy(upstream: string): VerifyingProxy {
+  const secrets = new Map<string, string | undefined>()
+  const calls: ProxyCall[] = []
+  let delayMs = 0
+
+  const server = Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    async fetch(request) {
+      const text = await request.text()
+      const target = request.headers.get('x-amz-target') ?? ''
+      const operation = target.slice(target.indexOf('.') + 1)
+      let body: Body = {}
+      try {
+        body = JSON.parse(text) as Body
+      } catch {
+        // forwarded as is: the emulator answers malformed input itself
+      }
+      const clientId = body.ClientId
+      const secret = clientId === undefined ? undefined : secrets.get(clientId)
+      const input = hashInput(operation, body)
+      const call: ProxyCall = { operation, clientId, hashValid: undefined, hashSent: input?.hash !== undefined }
+      calls.push(call)
+
+      if (input && secret !== undefined) {
+        const want = Buffer.from(expectedHash(secret, input.username ?? '', clientId!))
+        const got = Buffer.from(input.hash ?? '')
+        call.hashValid = got.length === want.length && timingSafeEqual(got, want)
+        if (!call.hashValid) return cognitoError('NotAuthorizedException', `Unable to verify secret hash for client ${clientId}`)
+      }
+      if (delayMs > 0) await Bun.sleep(delayMs)
+
+      const res = await fetch(upstream, {
+        method: 'POST',
+        headers: { 'content-type': request.headers.get('content-type') ?? 'application/x-amz-json-1.1', 'x-amz-target': target },
+        body: text,
+      })
+      const answer = await res.text()
+      if (operation === 'InitiateAuth' && answer.includes('InvalidPasswordException')) {
+        return cognitoError('NotAuthorizedException', 'Incorrect username or password.')
+      }
+      return new Response(answer, { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' } })
+    },
+  })
+
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    calls,
+    addClient: (clientId, secret) => void secrets.set(clientId, secret),
+    setDelay: (ms) => {
+      delayMs = ms
+    },
+    stop: () => void server.stop(true),
+  }
+}

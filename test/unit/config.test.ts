@@ -1,0 +1,96 @@
+import { describe, expect, test } from 'bun:test'
+import { ConfigError, parseConfig } from '../../src/config.ts'
+
+const BASE = { COGNITO_USER_POOL_ID: 'ap-northeast-2_AbC123xyz', COGNITO_CLIENT_ID: '7rlsexxmqy81in032jb8lmyp5' }
+
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    parseConfig(env)
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems
+    throw error
+  }
+  return []
+}
+
+describe('config', () => {
+  test('defaults', () => {
+    const config = parseConfig(BASE)
+    expect(config.port).toBe(8080)
+    expect(config.cognito.region).toBe('ap-northeast-2')
+    expect(config.cognito.clientSecret).toBeUndefined()
+    expect(config.cognito.endpoint).toBeUndefined()
+    expect(config.cognito.timeoutMs).toBe(8000)
+    expect(config.cognito.connectTimeoutMs).toBe(3000)
+    expect(config.logLevel).toBe('info')
+    expect(config.trustProxy).toBe(false)
+    expect(config.shutdownTimeoutMs).toBe(10_000)
+  })
+
+  test('region comes from the user pool id unless AWS_REGION says otherwise', () => {
+    expect(parseConfig({ ...BASE, COGNITO_USER_POOL_ID: 'us-east-1_Zz9' }).cognito.region).toBe('us-east-1')
+    expect(parseConfig({ ...BASE, AWS_REGION: 'eu-west-1' }).cognito.region).toBe('eu-west-1')
+  })
+
+  test('every setting is read', () => {
+    const config = parseConfig({
+      ...BASE,
+      PORT: '9000',
+      COGNITO_CLIENT_SECRET: 's3cr3t',
+      COGNITO_ENDPOINT: 'http://127.0.0.1:9229',
+      LOG_LEVEL: 'DEBUG',
+      TRUST_PROXY: 'true',
+      COGNITO_TIMEOUT_MS: '2000',
+      COGNITO_CONNECT_TIMEOUT_MS: '500',
+      SHUTDOWN_TIMEOUT_MS: '0',
+    })
+    expect(config).toEqual({
+      port: 9000,
+      cognito: {
+        userPoolId: BASE.COGNITO_USER_POOL_ID,
+        clientId: BASE.COGNITO_CLIENT_ID,
+        clientSecret: 's3cr3t',
+        region: 'ap-northeast-2',
+        endpoint: 'http://127.0.0.1:9229',
+        timeoutMs: 2000,
+        connectTimeoutMs: 500,
+      },
+      logLevel: 'debug',
+      trustProxy: true,
+      shutdownTimeoutMs: 0,
+    })
+  })
+
+  test('an empty secret means a public client', () => {
+    expect(parseConfig({ ...BASE, COGNITO_CLIENT_SECRET: '' }).cognito.clientSecret).toBeUndefined()
+  })
+
+  test('every problem is named at once', () => {
+    const problems = problemsOf({ PORT: 'eighty', LOG_LEVEL: 'loud', COGNITO_ENDPOINT: 'ftp://x', TRUST_PROXY: 'maybe', COGNITO_TIMEOUT_MS: '-1' })
+    expect(problems).toHaveLength(7)
+    for (const name of ['PORT', 'COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID', 'LOG_LEVEL', 'COGNITO_ENDPOINT', 'TRUST_PROXY', 'COGNITO_TIMEOUT_MS']) {
+      expect(problems.some((p) => p.startsWith(name))).toBe(true)
+    }
+  })
+
+  test.each([
+    [{ ...BASE, COGNITO_USER_POOL_ID: 'no-underscore' }, 'COGNITO_USER_POOL_ID'],
+    [{ ...BASE, COGNITO_CLIENT_ID: 'has space' }, 'COGNITO_CLIENT_ID'],
+    [{ ...BASE, PORT: '70000' }, 'PORT'],
+    [{ ...BASE, PORT: '80.5' }, 'PORT'],
+    [{ ...BASE, AWS_REGION: 'Not A Region' }, 'AWS_REGION'],
+  ])('%p is rejected naming %s', (env, name) => {
+    const problems = problemsOf(env)
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toStartWith(name)
+  })
+
+  test('the error message never contains the client secret', () => {
+    try {
+      parseConfig({ COGNITO_CLIENT_SECRET: 'do-not-print-me', PORT: 'x' })
+      throw new Error('expected a ConfigError')
+    } catch (error) {
+      expect((error as Error).message).not.toContain('do-not-print-me')
+    }
+  })
+})

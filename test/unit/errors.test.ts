@@ -1,0 +1,58 @@
+import { describe, expect, test } from 'bun:test'
+import { toProblem, type CognitoOperation } from '../../src/cognito/errors.ts'
+
+const named = (name: string, message = 'upstream says something', extra: Record<string, unknown> = {}) =>
+  Object.assign(new Error(message), { name, ...extra })
+
+// [operation, error, expected status, expected code, expected Retry-After]
+const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]> = [
+  ['SignUp', named('UsernameExistsException'), 409, 'username_exists', undefined],
+  ['SignUp', named('InvalidPasswordException'), 400, 'invalid_password', undefined],
+  ['SignUp', named('InvalidParameterException'), 400, 'invalid_parameter', undefined],
+  ['SignUp', named('NotAuthorizedException', 'SignUp is not permitted for this user pool'), 500, 'internal_error', undefined],
+  ['SignUp', named('ResourceNotFoundException'), 500, 'internal_error', undefined],
+  ['SignUp', named('TooManyRequestsException'), 429, 'too_many_requests', '1'],
+  ['SignUp', named('LimitExceededException'), 429, 'too_many_requests', '60'],
+  ['InitiateAuth', named('NotAuthorizedException', 'Incorrect username or password.'), 401, 'not_authorized', undefined],
+  ['InitiateAuth', named('UserNotFoundException'), 401, 'not_authorized', undefined],
+  ['InitiateAuth', named('InvalidPasswordException'), 401, 'not_authorized', undefined],
+  ['InitiateAuth', named('NotAuthorizedException', 'Unable to verify secret hash for client abc'), 500, 'internal_error', undefined],
+  ['InitiateAuth', named('UserNotConfirmedException'), 403, 'user_not_confirmed', undefined],
+  ['InitiateAuth', named('PasswordResetRequiredException'), 403, 'password_reset_required', undefined],
+  ['InitiateAuth', named('TooManyFailedAttemptsException'), 429, 'too_many_requests', '60'],
+  ['InitiateAuth', named('InternalErrorException'), 502, 'upstream_error', undefined],
+  ['InitiateAuth', named('SomethingNewException'), 502, 'upstream_error', undefined],
+  ['ConfirmSignUp', named('CodeMismatchException'), 400, 'code_mismatch', undefined],
+  ['ConfirmSignUp', named('ExpiredCodeException'), 400, 'code_expired', undefined],
+  ['SignUp', named('Error', 'connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' }), 503, 'upstream_unavailable', undefined],
+  // The SDK's Node handler names a reset socket TimeoutError: the code must win.
+  ['SignUp', named('TimeoutError', 'socket hang up', { code: 'ECONNRESET' }), 503, 'upstream_unavailable', undefined],
+  ['SignUp', named('TimeoutError', 'Request timed out'), 504, 'upstream_timeout', undefined],
+  ['SignUp', named('AbortError', 'aborted'), 504, 'upstream_timeout', undefined],
+]
+
+describe('Cognito error -> problem', () => {
+  test.each(TABLE)('%s %p -> %d %s', (operation, error, status, code, retryAfter) => {
+    const problem = toProblem(error, operation, false)
+    expect(problem.status).toBe(status)
+    expect(problem.code).toBe(code as never)
+    expect(problem.options.headers?.['retry-after']).toBe(retryAfter as never)
+    // Cognito's message never reaches the client.
+    expect(JSON.stringify(problem.toProblem())).not.toContain(error.message)
+  })
+
+  test('an exceeded deadline is a 504 whatever the error says', () => {
+    expect(toProblem(named('UsernameExistsException'), 'SignUp', true).code).toBe('upstream_timeout')
+  })
+
+  test('unknown user and wrong password render byte-identical problems', () => {
+    const a = toProblem(named('UserNotFoundException', 'User does not exist.'), 'InitiateAuth', false)
+    const b = toProblem(named('NotAuthorizedException', 'Incorrect username or password.'), 'InitiateAuth', false)
+    expect(JSON.stringify(a.toProblem())).toBe(JSON.stringify(b.toProblem()))
+  })
+
+  test('non-Error throwables map to 502, not a crash', () => {
+    expect(toProblem('boom', 'SignUp', false).code).toBe('upstream_error')
+    expect(toProblem(null, 'SignUp', false).code).toBe('upstream_error')
+  })
+})

@@ -1,0 +1,60 @@
+import { describe, expect, test } from 'bun:test'
+import { clientIp, createLogger, requestIdFrom } from '../../src/http/logging.ts'
+
+const capture = (level: 'debug' | 'info' | 'warn' | 'error', secrets: string[] = []) => {
+  const lines: string[] = []
+  return { lines, logger: createLogger({ level, secrets, write: (line) => lines.push(line) }) }
+}
+
+describe('logger', () => {
+  test('one JSON object per line with time, level and message', () => {
+    const { lines, logger } = capture('info')
+    logger.info('request', { status: 200 })
+    expect(lines).toHaveLength(1)
+    expect(lines[0]!.endsWith('\n')).toBe(true)
+    const entry = JSON.parse(lines[0]!)
+    expect(entry).toMatchObject({ level: 'info', msg: 'request', status: 200 })
+    expect(Number.isNaN(Date.parse(entry.time))).toBe(false)
+  })
+
+  test('levels below the threshold are dropped', () => {
+    const { lines, logger } = capture('warn')
+    logger.debug('a')
+    logger.info('b')
+    logger.warn('c')
+    logger.error('d')
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['c', 'd'])
+  })
+
+  test('the client secret and JWT-shaped strings are scrubbed from every line', () => {
+    const { lines, logger } = capture('info', ['sup3r-s3cret'])
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl'
+    logger.error('failed', { error: { message: `bad secret sup3r-s3cret and token ${jwt}` } })
+    expect(lines[0]).not.toContain('sup3r-s3cret')
+    expect(lines[0]).not.toContain(jwt)
+    expect(lines[0]).toContain('[REDACTED]')
+  })
+})
+
+describe('request id', () => {
+  test('a well-formed X-Request-Id is kept', () => expect(requestIdFrom('abc-123.X:y_z')).toBe('abc-123.X:y_z'))
+  test.each([null, '', 'has space', 'line\nbreak', 'x'.repeat(129), '{"json":1}'])('%p is replaced by a generated id', (header) => {
+    const id = requestIdFrom(header)
+    expect(id).not.toBe(header as string)
+    expect(id).toMatch(/^[0-9a-f-]{36}$/)
+  })
+})
+
+describe('client ip', () => {
+  test('the socket address unless TRUST_PROXY', () => {
+    expect(clientIp('1.1.1.1, 2.2.2.2', '10.0.0.5', false)).toBe('10.0.0.5')
+  })
+  test('the right-most X-Forwarded-For entry (appended by the ALB) when TRUST_PROXY', () => {
+    expect(clientIp('6.6.6.6, 2.2.2.2', '10.0.0.5', true)).toBe('2.2.2.2')
+    expect(clientIp(' 2.2.2.2 ', '10.0.0.5', true)).toBe('2.2.2.2')
+  })
+  test('no header, or an empty last entry, falls back to the socket', () => {
+    expect(clientIp(null, '10.0.0.5', true)).toBe('10.0.0.5')
+    expect(clientIp('1.1.1.1, ', '10.0.0.5', true)).toBe('10.0.0.5')
+  })
+})
