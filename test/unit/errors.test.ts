@@ -32,14 +32,17 @@ const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]
 ]
 
 describe('Cognito error -> problem', () => {
-  test.each(TABLE)('%s %p -> %d %s', (operation, error, status, code, retryAfter) => {
-    const problem = toProblem(error, operation, false)
-    expect(problem.status).toBe(status)
-    expect(problem.code).toBe(code as never)
-    expect(problem.options.headers?.['retry-after']).toBe(retryAfter as never)
-    // Cognito's message never reaches the client.
-    expect(JSON.stringify(problem.toProblem())).not.toContain(error.message)
-  })
+  test.each(TABLE.map(([op, error, ...rest]) => [op, `${error.name}: ${error.message}`, error, ...rest] as const))(
+    '%s %s -> %d %s',
+    (operation, _label, error, status, code, retryAfter) => {
+      const problem = toProblem(error, operation, false)
+      expect(problem.status).toBe(status)
+      expect(problem.code).toBe(code as never)
+      expect(problem.options.headers?.['retry-after']).toBe(retryAfter as never)
+      // Cognito's message never reaches the client.
+      expect(JSON.stringify(problem.toProblem())).not.toContain(error.message)
+    },
+  )
 
   test('an exceeded deadline is a 504 whatever the error says', () => {
     expect(toProblem(named('UsernameExistsException'), 'SignUp', true).code).toBe('upstream_timeout')
