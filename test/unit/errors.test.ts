@@ -33,7 +33,7 @@ const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]
 
 describe('Cognito error -> problem', () => {
   test.each(TABLE.map(([op, error, ...rest]) => [op, `${error.name}: ${error.message}`, error, ...rest] as const))(
-    '%s %s -> %d %s',
+    '%s %s -> %s %s',
     (operation, _label, error, status, code, retryAfter) => {
       const problem = toProblem(error, operation, false)
       expect(problem.status).toBe(status)
