@@ -32,9 +32,9 @@ const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]
 ]
 
 describe('Cognito error -> problem', () => {
-  test.each(TABLE.map(([op, error, ...rest]) => [op, `${error.name}: ${error.message}`, error, ...rest] as const))(
-    '%s %s -> %s %s',
-    (operation, _label, error, status, code, retryAfter) => {
+  test.each(TABLE.map((row) => [`${row[0]} ${row[1].name} (${row[1].message}) -> ${row[2]} ${row[3]}`, ...row] as const))(
+    '%s',
+    (_label, operation, error, status, code, retryAfter) => {
       const problem = toProblem(error, operation, false)
       expect(problem.status).toBe(status)
       expect(problem.code).toBe(code as never)
