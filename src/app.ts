@@ -2,16 +2,19 @@
 // (Request) => Promise<Response>. No I/O happens here at import or build time.
 import { Elysia, ValidationError } from 'elysia'
 import type { CognitoGateway } from './cognito/gateway.ts'
+import type { AccessTokenVerifier } from './cognito/tokens.ts'
 import type { Config } from './config.ts'
 import { readJsonBody } from './http/body.ts'
 import { clientIp, describeError, requestIdFrom, type Logger } from './http/logging.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
+import { accountRoutes } from './routes/account.ts'
 import { authRoutes } from './routes/auth.ts'
 import { healthRoutes } from './routes/health.ts'
 
 export interface AppDeps {
   config: Pick<Config, 'trustProxy'>
   gateway: CognitoGateway
+  verifyAccessToken: AccessTokenVerifier
   logger: Logger
   /** The socket's peer address; the runtime entry supplies it (Bun: server.requestIP). */
   socketIp?: (request: Request) => string | undefined
@@ -26,7 +29,7 @@ interface RequestMeta {
 // Responses of an auth API are per-user and often carry credentials: nothing may cache them.
 const BASE_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
 
-export function createApp({ config, gateway, logger, socketIp }: AppDeps) {
+export function createApp({ config, gateway, verifyAccessToken, logger, socketIp }: AppDeps) {
   // Filled once the routes are registered: path -> allowed methods, to tell 405 from 404.
   const methodsByPath = new Map<string, string[]>()
 
@@ -53,7 +56,7 @@ export function createApp({ config, gateway, logger, socketIp }: AppDeps) {
       set.status = problem.status
       return new Response(JSON.stringify(problem.toProblem()), {
         status: problem.status,
-        headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...problem.options.headers },
+        headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...problem.headers },
       })
     })
     .onAfterResponse((ctx) => {
@@ -69,7 +72,8 @@ export function createApp({ config, gateway, logger, socketIp }: AppDeps) {
       })
     })
     .use(healthRoutes())
-    .use(authRoutes(gateway))
+    .use(authRoutes(gateway, verifyAccessToken))
+    .use(accountRoutes(gateway, verifyAccessToken))
 
   for (const route of app.routes) {
     methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method])

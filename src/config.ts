@@ -10,6 +10,10 @@ export interface CognitoConfig {
   region: string
   /** Base URL override (a local emulator, a VPC endpoint). */
   endpoint?: string
+  /** The `iss` of the pool's tokens; its /.well-known/jwks.json holds their keys. */
+  issuer: string
+  /** True when `issuer` is Cognito's own (then the stricter Cognito verifier applies). */
+  awsIssuer: boolean
   /** Overall deadline for one Cognito call, retries included. */
   timeoutMs: number
   /** TCP connect timeout for one attempt. */
@@ -86,6 +90,9 @@ export function parseConfig(env: Env): Config {
   const endpoint = read('COGNITO_ENDPOINT')
   if (endpoint !== undefined && !isHttpUrl(endpoint)) problems.push('COGNITO_ENDPOINT must be an http(s) URL')
 
+  const customIssuer = read('COGNITO_ISSUER')?.replace(/\/+$/, '')
+  if (customIssuer !== undefined && !isHttpUrl(customIssuer)) problems.push('COGNITO_ISSUER must be an http(s) URL')
+
   const logLevel = (read('LOG_LEVEL')?.toLowerCase() ?? 'info') as LogLevel
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`)
 
@@ -97,6 +104,7 @@ export function parseConfig(env: Env): Config {
   if (problems.length > 0) throw new ConfigError(problems)
 
   const clientSecret = read('COGNITO_CLIENT_SECRET')
+  const awsIssuer = `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`
   return {
     port,
     cognito: {
@@ -105,6 +113,8 @@ export function parseConfig(env: Env): Config {
       ...(clientSecret === undefined ? {} : { clientSecret }),
       region: region!,
       ...(endpoint === undefined ? {} : { endpoint }),
+      issuer: customIssuer ?? awsIssuer,
+      awsIssuer: customIssuer === undefined || customIssuer === awsIssuer,
       timeoutMs,
       connectTimeoutMs,
     },

@@ -34,8 +34,43 @@ export const Nickname = t.String({
   examples: ['KIMMUSIC'],
 })
 
+// Cognito's ConfirmationCode: 1-2048 non-whitespace characters (6 digits in practice).
+export const Code = t.String({
+  minLength: 1,
+  maxLength: 2048,
+  pattern: '^[\\S]+$',
+  description: 'The code Cognito emailed.',
+  examples: ['123456'],
+})
+
+const CHALLENGE_NAME = '^[A-Z_]{1,64}$'
+
 export const SignUpBody = t.Object({ email: Email, password: Password, nickname: Nickname })
 export const SignInBody = t.Object({ email: Email, password: Password })
+export const EmailBody = t.Object({ email: Email })
+export const ConfirmSignUpBody = t.Object({ email: Email, code: Code })
+export const ResetPasswordBody = t.Object({ email: Email, code: Code, password: Password })
+export const ChangePasswordBody = t.Object({ previousPassword: Password, proposedPassword: Password })
+export const RefreshBody = t.Object({
+  refreshToken: t.String({ minLength: 1, maxLength: 8192, pattern: '^[\\w.~+/=-]+$', description: 'From /signin.' }),
+  username: t.String({
+    minLength: 1,
+    maxLength: 128,
+    pattern: '^[^\\s\\u0000-\\u001F\\u007F-\\u009F]+$',
+    description: 'The `username` /signin returned (the Cognito username, not the email).',
+  }),
+})
+export const ChallengeBody = t.Object({
+  email: Email,
+  challengeName: t.String({ pattern: CHALLENGE_NAME, examples: ['NEW_PASSWORD_REQUIRED'] }),
+  session: t.String({ minLength: 1, maxLength: 2048, pattern: '^[\\S]+$', description: 'The `session` of the challenge being answered.' }),
+  responses: t.Record(t.String({ pattern: CHALLENGE_NAME }), t.String({ maxLength: 2048, pattern: NO_CONTROL_CHARS }), {
+    minProperties: 1,
+    maxProperties: 16,
+    description: 'Challenge answers, e.g. {"NEW_PASSWORD": "…"}; USERNAME and SECRET_HASH are added by the service.',
+    examples: [{ NEW_PASSWORD: 'AnotherLocalTest5678!' }],
+  }),
+})
 
 export const CodeDelivery = t.Object({
   destination: t.Optional(t.String({ description: 'Masked address the code was sent to.' })),
@@ -50,6 +85,9 @@ export const SignUpResponse = t.Object({
   codeDelivery: t.Optional(CodeDelivery),
 })
 
+export const MessageResponse = t.Object({ message: t.String() })
+export const CodeDeliveryResponse = t.Object({ codeDelivery: CodeDelivery })
+
 export const TokenResponse = t.Object({
   token: t.String({ description: 'The ID token (the seed’s field, kept for its clients).' }),
   idToken: t.String(),
@@ -58,6 +96,22 @@ export const TokenResponse = t.Object({
   expiresIn: t.Integer({ description: 'Seconds until the access and ID tokens expire.' }),
   tokenType: t.Literal('Bearer'),
   username: t.String({ description: 'The Cognito username (cognito:username); /token/refresh needs it.' }),
+})
+
+export const RefreshResponse = t.Object({
+  idToken: t.String(),
+  accessToken: t.String(),
+  refreshToken: t.Optional(t.String({ description: 'Only when the app client rotates refresh tokens.' })),
+  expiresIn: t.Integer(),
+  tokenType: t.Literal('Bearer'),
+})
+
+export const ProfileResponse = t.Object({
+  username: t.String({ description: 'The Cognito username.' }),
+  sub: t.String(),
+  email: t.String(),
+  emailVerified: t.Boolean(),
+  nickname: t.String(),
 })
 
 export const ChallengeResponse = t.Object({
@@ -77,7 +131,10 @@ export const ProblemBody = t.Object({
 
 export type SignUpInput = Static<typeof SignUpBody>
 export type SignInInput = Static<typeof SignInBody>
+export type ChallengeInput = Static<typeof ChallengeBody>
 export type CodeDeliveryDetails = Static<typeof CodeDelivery>
 export type SignUpResult = Omit<Static<typeof SignUpResponse>, 'message'>
 export type Tokens = Omit<Static<typeof TokenResponse>, 'token'>
 export type Challenge = Static<typeof ChallengeResponse>
+export type RefreshedTokens = Static<typeof RefreshResponse>
+export type Profile = Static<typeof ProfileResponse>

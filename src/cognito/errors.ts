@@ -5,6 +5,8 @@ import { ProblemError, type ProblemCode } from '../http/problem.ts'
 export type CognitoOperation =
   | 'SignUp'
   | 'InitiateAuth'
+  /** InitiateAuth with REFRESH_TOKEN_AUTH: its failures are about the token, not a password. */
+  | 'RefreshTokenAuth'
   | 'RespondToAuthChallenge'
   | 'ConfirmSignUp'
   | 'ResendConfirmationCode'
@@ -37,12 +39,35 @@ const BY_NAME: Readonly<Record<string, ProblemCode>> = {
   InternalErrorException: 'upstream_error',
 }
 
-// On sign-in every credential failure answers the same 401, so nobody can tell an unknown account
-// from a wrong password. cognito-local reports a wrong password as InvalidPasswordException.
-const SIGN_IN_CREDENTIAL_FAILURES = new Set([
-  'NotAuthorizedException',
+const TOKEN_FAILURE: Readonly<Record<string, ProblemCode>> = {
+  NotAuthorizedException: 'invalid_token',
+  UserNotFoundException: 'invalid_token',
+}
+// An unknown account must look exactly like a wrong code, or the route enumerates accounts.
+const CODE_FAILURE: Readonly<Record<string, ProblemCode>> = {
+  UserNotFoundException: 'code_mismatch',
+  NotAuthorizedException: 'code_mismatch',
+}
+
+// Where an exception means something else for one operation than BY_NAME says.
+const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, ProblemCode>>>> = {
+  // "SignUp is not permitted for this user pool" and the like: a pool setting, not the caller.
+  SignUp: { NotAuthorizedException: 'internal_error' },
+  RefreshTokenAuth: TOKEN_FAILURE,
+  GetUser: TOKEN_FAILURE,
+  GlobalSignOut: TOKEN_FAILURE,
+  ChangePassword: { UserNotFoundException: 'invalid_token' },
+  ConfirmSignUp: CODE_FAILURE,
+  ConfirmForgotPassword: CODE_FAILURE,
+}
+
+// Failures that only say whether (or in which state) an account exists. Routes that must not
+// reveal that (forgot password, resend code) answer as if they had succeeded.
+const ACCOUNT_STATE = new Set([
   'UserNotFoundException',
-  'InvalidPasswordException',
+  'UserNotConfirmedException',
+  'InvalidParameterException',
+  'NotAuthorizedException',
 ])
 
 // Seconds a client should wait: throttling clears fast, per-account limits (code sends, failed
@@ -79,20 +104,22 @@ export function toProblem(error: unknown, operation: CognitoOperation, deadlineE
   }
   if (name === 'TimeoutError' || name === 'AbortError') return new ProblemError('upstream_timeout', undefined, cause)
   if (isSecretHashFailure(err)) return new ProblemError('internal_error', undefined, cause)
-
-  if (operation === 'InitiateAuth' && SIGN_IN_CREDENTIAL_FAILURES.has(name)) {
-    return new ProblemError('not_authorized', undefined, cause)
-  }
-  // NotAuthorized outside sign-in (e.g. "SignUp is not permitted") is a pool setting, not the caller.
-  if (name === 'NotAuthorizedException' && operation === 'SignUp') {
-    return new ProblemError('internal_error', undefined, cause)
+  // A revoked or expired access token ("Access Token has been revoked") on any bearer operation.
+  if (name === 'NotAuthorizedException' && typeof err.message === 'string' && /access token/i.test(err.message)) {
+    return new ProblemError('invalid_token', undefined, cause)
   }
 
-  const code = BY_NAME[name]
+  const code = BY_OPERATION[operation]?.[name] ?? BY_NAME[name]
   if (code !== undefined) {
     const retryAfter = RETRY_AFTER[name]
     return new ProblemError(code, undefined, { ...cause, ...(retryAfter ? { headers: { 'retry-after': retryAfter } } : {}) })
   }
   // Anything else, a Cognito 5xx included, is the provider's failure, not the caller's.
   return new ProblemError('upstream_error', undefined, cause)
+}
+
+/** True when the failure only tells whether the account exists (never for our own misconfiguration). */
+export function revealsAccountState(error: unknown): boolean {
+  const err = (typeof error === 'object' && error !== null ? error : {}) as CognitoLikeError
+  return typeof err.name === 'string' && ACCOUNT_STATE.has(err.name) && !isSecretHashFailure(err)
 }

@@ -18,6 +18,8 @@ const isJsonMediaType = (contentType: string | null): boolean => {
 
 export async function readJsonBody(request: Request): Promise<unknown> {
   const declared = request.headers.get('content-length')
+  // No body at all (e.g. POST /signout): nothing to parse; a route that needs one fails validation.
+  if (request.headers.get('content-type') === null && (request.body === null || declared === '0')) return undefined
   if (declared !== null && Number(declared) > MAX_BODY_BYTES) throw new ProblemError('payload_too_large')
   if (!isJsonMediaType(request.headers.get('content-type'))) throw new ProblemError('unsupported_media_type')
   // A chunked body has no Content-Length: measure what actually arrived.

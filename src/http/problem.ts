@@ -9,6 +9,8 @@ export const PROBLEMS = {
   code_mismatch: { status: 400, title: 'Wrong confirmation code' },
   code_expired: { status: 400, title: 'Confirmation code expired' },
   not_authorized: { status: 401, title: 'Not authorized' },
+  missing_token: { status: 401, title: 'Authentication required' },
+  invalid_token: { status: 401, title: 'Invalid token' },
   user_not_confirmed: { status: 403, title: 'User is not confirmed' },
   password_reset_required: { status: 403, title: 'Password reset required' },
   not_found: { status: 404, title: 'Not found' },
@@ -34,6 +36,8 @@ const DEFAULT_DETAIL: Record<ProblemCode, string> = {
   code_mismatch: 'The confirmation code is wrong.',
   code_expired: 'The confirmation code has expired; request a new one.',
   not_authorized: 'Incorrect email or password.',
+  missing_token: 'Send the access token as "Authorization: Bearer <token>".',
+  invalid_token: 'The token is malformed, expired, revoked or not for this service.',
   user_not_confirmed: 'The account is not confirmed yet.',
   password_reset_required: 'The password must be reset before signing in.',
   not_found: 'No such route.',
@@ -46,6 +50,12 @@ const DEFAULT_DETAIL: Record<ProblemCode, string> = {
   upstream_error: 'The identity provider returned an error.',
   upstream_unavailable: 'The identity provider cannot be reached.',
   upstream_timeout: 'The identity provider did not answer in time.',
+}
+
+// RFC 6750: a 401 on a bearer-protected route says which scheme it wants, and why it refused.
+const DEFAULT_HEADERS: Partial<Record<ProblemCode, Record<string, string>>> = {
+  missing_token: { 'www-authenticate': 'Bearer' },
+  invalid_token: { 'www-authenticate': 'Bearer error="invalid_token"' },
 }
 
 export interface Problem {
@@ -61,6 +71,7 @@ export interface Problem {
 /** Thrown anywhere in request handling; the app's error handler renders it. */
 export class ProblemError extends Error {
   readonly status: number
+  readonly headers: Record<string, string> | undefined
   constructor(
     readonly code: ProblemCode,
     readonly detail: string = DEFAULT_DETAIL[code],
@@ -69,6 +80,8 @@ export class ProblemError extends Error {
     super(code, { cause: options.cause })
     this.name = 'ProblemError'
     this.status = PROBLEMS[code].status
+    const defaults = DEFAULT_HEADERS[code]
+    this.headers = defaults || options.headers ? { ...defaults, ...options.headers } : undefined
   }
 
   toProblem(): Problem {

@@ -44,7 +44,7 @@ export async function startEmulator({ dataDir, port, env, onCode, onLine, startT
     join(dir, '.cognito', 'config.json'),
     JSON.stringify({ TokenConfig: { IssuerDomain: endpoint }, UserPoolDefaults: { UsernameAttributes: ['email'] } }, null, 2),
   )
-  const entry = fileURLToPath(new URL('./run-cognito-local.cjs', import.meta.url))
+  const entry = fileURLToPath(new URL('./cognito-local/run.cjs', import.meta.url))
   // cognito-local is a Node program (express, aws-sdk v2): run it on Node, whatever runs us.
   // Its output goes to a file the user can read, and that we follow for the codes.
   const logFile = join(dir, 'emulator.log')
@@ -116,7 +116,7 @@ function followLines(path: string, onLine: (line: string) => void) {
   }
 }
 
-/** run-cognito-local.cjs logs each code it would have emailed as {"msg":"code delivery",…}. */
+/** cognito-local/run.cjs logs each code it would have emailed as {"msg":"code delivery",…}. */
 function codeDeliveryIn(line: string): CodeDelivery | undefined {
   if (!line.includes('"code delivery"')) return undefined
   try {

@@ -31,5 +31,6 @@ if (usesRealCognito) {
     COGNITO_CLIENT_ID: pool.clientId,
     COGNITO_CLIENT_SECRET: pool.clientSecret,
     COGNITO_ENDPOINT: emulator.endpoint,
+    COGNITO_ISSUER: `${emulator.endpoint}/${pool.userPoolId}`,
   })
 }

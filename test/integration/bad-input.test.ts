@@ -92,7 +92,39 @@ const CASES: Case[] = [
   { name: 'DELETE /health', method: 'DELETE', path: '/health', status: 405, code: 'method_not_allowed' },
   { name: 'unknown route', path: '/admin', body: json({ password: SECRET_PASSWORD }), status: 404, code: 'not_found' },
   { name: 'unknown nested route', method: 'GET', path: '/signup/../../etc/passwd', status: 404, code: 'not_found' },
+  // Lifecycle routes: what is peculiar to each
+  { name: 'confirm: code with spaces', path: '/signup/confirm', body: json({ email: 'a@b.co', code: '12 34' }), status: 400, code: 'validation_failed', fields: ['/code'] },
+  { name: 'confirm: code over 2048', path: '/signup/confirm', body: json({ email: 'a@b.co', code: '1'.repeat(2049) }), status: 400, code: 'validation_failed', fields: ['/code'] },
+  { name: 'reset: weak-shaped password', path: '/password/reset', body: json({ email: 'a@b.co', code: '123456', password: ` ${SECRET_PASSWORD}` }), status: 400, code: 'validation_failed', fields: ['/password'] },
+  { name: 'refresh: token with spaces', path: '/token/refresh', body: json({ refreshToken: 'a b', username: 'u' }), status: 400, code: 'validation_failed', fields: ['/refreshToken'] },
+  { name: 'refresh: username with a newline', path: '/token/refresh', body: json({ refreshToken: 'abc', username: 'u\nx' }), status: 400, code: 'validation_failed', fields: ['/username'] },
+  { name: 'refresh: token over 8 KiB', path: '/token/refresh', body: json({ refreshToken: 'a'.repeat(8193), username: 'u' }), status: 400, code: 'validation_failed', fields: ['/refreshToken'] },
+  { name: 'challenge: lowercase challenge name', path: '/signin/challenge', body: json({ email: 'a@b.co', challengeName: 'new_password', session: 's', responses: { NEW_PASSWORD: 'x' } }), status: 400, code: 'validation_failed', fields: ['/challengeName'] },
+  { name: 'challenge: response value not a string', path: '/signin/challenge', body: json({ email: 'a@b.co', challengeName: 'NEW_PASSWORD_REQUIRED', session: 's', responses: { NEW_PASSWORD: 5 } }), status: 400, code: 'validation_failed' },
+  { name: 'challenge: too many responses', path: '/signin/challenge', body: json({ email: 'a@b.co', challengeName: 'X', session: 's', responses: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`K${String.fromCharCode(65 + i)}`, 'v'])) }), status: 400, code: 'validation_failed', fields: ['/responses'] },
+  { name: 'challenge: empty session', path: '/signin/challenge', body: json({ email: 'a@b.co', challengeName: 'X', session: '', responses: { NEW_PASSWORD: 'x' } }), status: 400, code: 'validation_failed', fields: ['/session'] },
+  // Bearer routes refuse before anything else
+  { name: 'me: no token', method: 'GET', path: '/me', headers: {}, status: 401, code: 'missing_token' },
+  { name: 'me: Basic credentials', method: 'GET', path: '/me', headers: { authorization: `Basic ${btoa(`a:${SECRET_PASSWORD}`)}` }, status: 401, code: 'missing_token' },
+  { name: 'me: empty Bearer', method: 'GET', path: '/me', headers: { authorization: 'Bearer ' }, status: 401, code: 'missing_token' },
+  { name: 'me: token with unicode', method: 'GET', path: '/me', headers: { authorization: 'Bearer abc.déf.ghi' }, status: 401, code: 'missing_token' },
+  { name: 'me: 8 KiB garbage token', method: 'GET', path: '/me', headers: { authorization: `Bearer ${'a'.repeat(8192)}` }, status: 401, code: 'invalid_token' },
+  { name: 'signout: forged token', path: '/signout', headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' }, status: 401, code: 'invalid_token' },
+  { name: 'change password: no token, wrong-shaped body', path: '/password/change', body: json({ previousPassword: 1 }), status: 401, code: 'missing_token' },
 ]
+
+// Every lifecycle route with a body also gets the generic treatment.
+const BODY_ROUTES = ['/signup/confirm', '/signup/resend', '/password/forgot', '/password/reset', '/token/refresh', '/signin/challenge']
+for (const path of BODY_ROUTES) {
+  CASES.push(
+    { name: `${path}: malformed JSON`, path, body: `{"password": "${SECRET_PASSWORD}"`, status: 400, code: 'malformed_json' },
+    { name: `${path}: empty object`, path, body: '{}', status: 400, code: 'validation_failed' },
+    { name: `${path}: an array`, path, body: json([SECRET_PASSWORD]), status: 400, code: 'validation_failed' },
+    { name: `${path}: numbers everywhere`, path, body: json({ email: 1, code: 2, password: 3, refreshToken: 4, username: 5, challengeName: 6, session: 7, responses: 8 }), status: 400, code: 'validation_failed' },
+    { name: `${path}: text/plain`, path, headers: { 'content-type': 'text/plain' }, body: json({ email: 'a@b.co' }), status: 415, code: 'unsupported_media_type' },
+    { name: `${path}: over 16 KiB`, path, body: json({ email: 'a@b.co', password: SECRET_PASSWORD, pad: 'x'.repeat(17 * 1024) }), status: 413, code: 'payload_too_large' },
+  )
+}
 
 async function send(c: Case): Promise<JsonResponse> {
   const res = await fetch(service.url + (c.path ?? '/signup'), {

@@ -23,8 +23,8 @@ export interface TestCognito {
   pool: LocalPool
   /** A second app client of the same pool, with no secret (a public client). */
   publicClientId: string
-  /** The latest code cognito-local printed for this email. */
-  codeFor(email: string): Promise<string>
+  /** The nth code (1: the first) cognito-local "emailed" to this address; waits for it. */
+  codeFor(email: string, nth?: number): Promise<string>
   /** Confirm a sign-up with the emailed code, as a client would (ConfirmSignUp with SECRET_HASH). */
   confirm(email: string): Promise<void>
   /** The user's attributes as Cognito stores them (GetUser with the access token). */
@@ -46,13 +46,16 @@ export async function stopTestCognito(): Promise<void> {
 
 async function start(): Promise<TestCognito> {
   dataDir = mkdtempSync(join(tmpdir(), 'user-service-cognito-'))
-  const codes = new Map<string, string>()
+  const codes = new Map<string, string[]>()
   const output: string[] = []
   const emulator = await startEmulator({
     dataDir,
     port: await freePort(),
     env: processEnv(),
-    onCode: ({ destination, code }) => codes.set(destination.toLowerCase(), code),
+    onCode: ({ destination, code }) => {
+      const key = destination.toLowerCase()
+      codes.set(key, [...(codes.get(key) ?? []), code])
+    },
     onLine: (line) => output.push(line),
   })
   cleanups.push(() => emulator.stop())
@@ -73,8 +76,8 @@ async function start(): Promise<TestCognito> {
   const publicClientId = publicClient.UserPoolClient!.ClientId!
   proxy.addClient(publicClientId, undefined)
 
-  const codeFor = (email: string) =>
-    waitFor(() => codes.get(email.toLowerCase()), `a confirmation code for ${email}`).catch((error: Error) => {
+  const codeFor = (email: string, nth = 1) =>
+    waitFor(() => codes.get(email.toLowerCase())?.[nth - 1], `code #${nth} for ${email}`).catch((error: Error) => {
       throw new Error(`${error.message}; cognito-local's last lines:\n${output.slice(-30).join('\n')}`)
     })
   return {
@@ -99,6 +102,7 @@ async function start(): Promise<TestCognito> {
         COGNITO_CLIENT_ID: pool.clientId,
         COGNITO_CLIENT_SECRET: pool.clientSecret,
         COGNITO_ENDPOINT: proxy.url,
+        COGNITO_ISSUER: `${emulator.endpoint}/${pool.userPoolId}`,
         LOG_LEVEL: 'info',
         ...overrides,
       }),

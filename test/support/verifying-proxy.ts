@@ -1,8 +1,8 @@
 // A small proxy between the service and cognito-local that does what the emulator does not:
 // - checks SECRET_HASH the way Cognito does, computed here with node:crypto (independently of the
-//   service's Web Crypto code), answering a wrong or missing hash with Cognito's error;
-// - answers a wrong password on InitiateAuth with NotAuthorizedException, as Cognito does
-//   (cognito-local says InvalidPasswordException);
+//   service's Web Crypto code), answering a wrong or missing hash with Cognito's error. On
+//   REFRESH_TOKEN_AUTH Cognito hashes the username the refresh token belongs to (not the email),
+//   which the proxy learns from the sign-in answers it forwards;
 // - can delay answers, to test deadlines and graceful shutdown.
 // It records every call so tests can see what reached "Cognito".
 import { createHmac, timingSafeEqual } from 'node:crypto'
@@ -31,13 +31,18 @@ type Body = Record<string, unknown> & {
   SecretHash?: string
   AuthFlow?: string
   AuthParameters?: Record<string, string>
+  ChallengeResponses?: Record<string, string>
 }
 
 const expectedHash = (secret: string, username: string, clientId: string) =>
   createHmac('sha256', secret).update(username + clientId, 'utf8').digest('base64')
 
 /** Which username and hash a Cognito operation carries, or undefined when it carries none. */
-function hashInput(operation: string, body: Body): { username: string | undefined; hash: string | undefined } | undefined {
+function hashInput(
+  operation: string,
+  body: Body,
+  usernameOfRefreshToken: (token: string | undefined) => string | undefined,
+): { username: string | undefined; hash: string | undefined } | undefined {
   switch (operation) {
     case 'SignUp':
     case 'ConfirmSignUp':
@@ -46,9 +51,15 @@ function hashInput(operation: string, body: Body): { username: string | undefine
     case 'ConfirmForgotPassword':
       return { username: body.Username, hash: body.SecretHash }
     case 'InitiateAuth':
-      return body.AuthFlow === 'USER_PASSWORD_AUTH'
-        ? { username: body.AuthParameters?.USERNAME, hash: body.AuthParameters?.SECRET_HASH }
-        : undefined
+      if (body.AuthFlow === 'USER_PASSWORD_AUTH') return { username: body.AuthParameters?.USERNAME, hash: body.AuthParameters?.SECRET_HASH }
+      if (body.AuthFlow === 'REFRESH_TOKEN_AUTH') {
+        // A token nobody was issued is Cognito's to refuse ("Invalid Refresh Token"), not a hash matter.
+        const username = usernameOfRefreshToken(body.AuthParameters?.REFRESH_TOKEN)
+        return username === undefined ? undefined : { username, hash: body.AuthParameters?.SECRET_HASH }
+      }
+      return undefined
+    case 'RespondToAuthChallenge':
+      return { username: body.ChallengeResponses?.USERNAME, hash: body.ChallengeResponses?.SECRET_HASH }
     default:
       return undefined
   }
@@ -63,7 +74,20 @@ const cognitoError = (type: string, message: string) =>
 export function startVerifyingProxy(upstream: string): VerifyingProxy {
   const secrets = new Map<string, string | undefined>()
   const calls: ProxyCall[] = []
+  const refreshTokenOwners = new Map<string, string>()
   let delayMs = 0
+
+  /** Remember whose refresh token a sign-in answer carries. */
+  const learnTokens = (answer: string) => {
+    try {
+      const result = (JSON.parse(answer) as { AuthenticationResult?: { RefreshToken?: string; IdToken?: string } }).AuthenticationResult
+      if (!result?.RefreshToken || !result.IdToken) return
+      const claims = JSON.parse(Buffer.from(result.IdToken.split('.')[1] ?? '', 'base64url').toString()) as Record<string, string>
+      refreshTokenOwners.set(result.RefreshToken, claims['cognito:username'] ?? '')
+    } catch {
+      // not a token answer
+    }
+  }
 
   const server = Bun.serve({
     port: 0,
@@ -80,7 +104,7 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
       }
       const clientId = body.ClientId
       const secret = clientId === undefined ? undefined : secrets.get(clientId)
-      const input = hashInput(operation, body)
+      const input = hashInput(operation, body, (token) => (token === undefined ? undefined : refreshTokenOwners.get(token)))
       const call: ProxyCall = { operation, clientId, hashValid: undefined, hashSent: input?.hash !== undefined }
       calls.push(call)
 
@@ -98,9 +122,7 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
         body: text,
       })
       const answer = await res.text()
-      if (operation === 'InitiateAuth' && answer.includes('InvalidPasswordException')) {
-        return cognitoError('NotAuthorizedException', 'Incorrect username or password.')
-      }
+      learnTokens(answer)
       return new Response(answer, { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' } })
     },
   })

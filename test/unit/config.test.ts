@@ -20,6 +20,8 @@ describe('config', () => {
     expect(config.cognito.region).toBe('ap-northeast-2')
     expect(config.cognito.clientSecret).toBeUndefined()
     expect(config.cognito.endpoint).toBeUndefined()
+    expect(config.cognito.issuer).toBe('https://cognito-idp.ap-northeast-2.amazonaws.com/ap-northeast-2_AbC123xyz')
+    expect(config.cognito.awsIssuer).toBe(true)
     expect(config.cognito.timeoutMs).toBe(8000)
     expect(config.cognito.connectTimeoutMs).toBe(3000)
     expect(config.logLevel).toBe('info')
@@ -38,6 +40,7 @@ describe('config', () => {
       PORT: '9000',
       COGNITO_CLIENT_SECRET: 's3cr3t',
       COGNITO_ENDPOINT: 'http://127.0.0.1:9229',
+      COGNITO_ISSUER: 'http://127.0.0.1:9229/local_abc/',
       LOG_LEVEL: 'DEBUG',
       TRUST_PROXY: 'true',
       COGNITO_TIMEOUT_MS: '2000',
@@ -52,6 +55,8 @@ describe('config', () => {
         clientSecret: 's3cr3t',
         region: 'ap-northeast-2',
         endpoint: 'http://127.0.0.1:9229',
+        issuer: 'http://127.0.0.1:9229/local_abc',
+        awsIssuer: false,
         timeoutMs: 2000,
         connectTimeoutMs: 500,
       },

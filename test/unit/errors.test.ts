@@ -15,7 +15,6 @@ const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]
   ['SignUp', named('LimitExceededException'), 429, 'too_many_requests', '60'],
   ['InitiateAuth', named('NotAuthorizedException', 'Incorrect username or password.'), 401, 'not_authorized', undefined],
   ['InitiateAuth', named('UserNotFoundException'), 401, 'not_authorized', undefined],
-  ['InitiateAuth', named('InvalidPasswordException'), 401, 'not_authorized', undefined],
   ['InitiateAuth', named('NotAuthorizedException', 'Unable to verify secret hash for client abc'), 500, 'internal_error', undefined],
   ['InitiateAuth', named('UserNotConfirmedException'), 403, 'user_not_confirmed', undefined],
   ['InitiateAuth', named('PasswordResetRequiredException'), 403, 'password_reset_required', undefined],
@@ -38,7 +37,7 @@ describe('Cognito error -> problem', () => {
       const problem = toProblem(error, operation, false)
       expect(problem.status).toBe(status)
       expect(problem.code).toBe(code as never)
-      expect(problem.options.headers?.['retry-after']).toBe(retryAfter as never)
+      expect(problem.headers?.['retry-after']).toBe(retryAfter as never)
       // Cognito's message never reaches the client.
       expect(JSON.stringify(problem.toProblem())).not.toContain(error.message)
     },

@@ -1,0 +1,75 @@
+// Access-token verification before any bearer route calls Cognito: signature against the pool's
+// JWKS, token_use = access, client_id, exp and issuer. A forged or expired token is refused here
+// without a round trip. (Revocation is only known to Cognito: routes still ask it.)
+import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify'
+import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier'
+import { FetchError } from 'aws-jwt-verify/error'
+import type { Fetcher } from 'aws-jwt-verify/https'
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk'
+import type { CognitoConfig } from '../config.ts'
+import { ProblemError } from '../http/problem.ts'
+
+export interface AccessClaims {
+  sub: string
+  username: string
+}
+
+export type AccessTokenVerifier = (token: string) => Promise<AccessClaims>
+
+/** The bearer token of an Authorization header, or a 401 missing_token. */
+export function bearerToken(authorization: string | undefined): string {
+  const match = authorization === undefined ? null : /^Bearer +([\w.~+/-]+=*) *$/i.exec(authorization)
+  if (!match) throw new ProblemError('missing_token')
+  return match[1]!
+}
+
+/**
+ * The library's own fetcher speaks https only (on Node), and the local emulator serves http. This
+ * one uses the runtime's fetch, with a deadline like every other outbound call.
+ */
+function webFetcher(timeoutMs: number): Fetcher {
+  return {
+    async fetch(uri) {
+      let res: Response
+      try {
+        res = await fetch(uri, { signal: AbortSignal.timeout(timeoutMs) })
+      } catch (error) {
+        throw new FetchError(uri, error instanceof Error ? error.message : String(error))
+      }
+      if (res.status !== 200) throw new FetchError(uri, `status ${res.status}`)
+      return res.arrayBuffer()
+    },
+  }
+}
+
+export function createAccessTokenVerifier(config: CognitoConfig): AccessTokenVerifier {
+  // Cached after the first fetch; a token with an unknown kid triggers one refetch (key rotation),
+  // and the cache's penalty box keeps a flood of unknown kids from hammering the JWKS endpoint.
+  const jwksCache = new SimpleJwksCache({ fetcher: webFetcher(config.connectTimeoutMs) })
+  const verifier = config.awsIssuer
+    ? CognitoJwtVerifier.create({ userPoolId: config.userPoolId, tokenUse: 'access', clientId: config.clientId }, { jwksCache })
+    : JwtVerifier.create(
+        {
+          issuer: config.issuer,
+          audience: null,
+          jwksUri: `${config.issuer}/.well-known/jwks.json`,
+          customJwtCheck: ({ payload }) => validateCognitoJwtFields(payload, { tokenUse: 'access', clientId: config.clientId }),
+        },
+        { jwksCache },
+      )
+
+  return async (token) => {
+    try {
+      const payload = await verifier.verify(token)
+      const username = payload.username ?? payload['cognito:username'] ?? payload.sub
+      if (typeof payload.sub !== 'string' || typeof username !== 'string') throw new ProblemError('invalid_token')
+      return { sub: payload.sub, username }
+    } catch (error) {
+      if (error instanceof ProblemError) throw error
+      // The keys could not be fetched: our problem, not the caller's token.
+      if (error instanceof FetchError) throw new ProblemError('upstream_unavailable', undefined, { cause: error })
+      // Anything else (bad signature, expired, wrong client or token_use, unknown kid, garbage).
+      throw new ProblemError('invalid_token', undefined, { cause: error })
+    }
+  }
+}

@@ -1,0 +1,120 @@
+// Closes the gaps between cognito-local and Cognito that this service depends on, inside the
+// emulator's own process and on its own data store (so `npm start` and the tests see the same):
+// - ResendConfirmationCode and GlobalSignOut, which it lacks;
+// - revocation: after GlobalSignOut the user's access tokens fail GetUser/ChangePassword and its
+//   refresh tokens stop working (cognito-local never revokes anything);
+// - confirming a sign-up verifies the email (the pool auto-verifies it), as in Cognito;
+// - a wrong password is NotAuthorizedException on InitiateAuth and ChangePassword, as in Cognito
+//   (cognito-local says InvalidPasswordException), and a FORCE_CHANGE_PASSWORD user must still
+//   give the right temporary password before getting the NEW_PASSWORD_REQUIRED challenge.
+// It does not check signatures or expiry: the service verifies tokens itself before calling.
+'use strict'
+const jwt = require('jsonwebtoken')
+const { Targets } = require('cognito-local/lib/targets/targets')
+const errors = require('cognito-local/lib/errors')
+const { attributeValue } = require('cognito-local/lib/services/userPoolService')
+
+const revoked = () => new errors.NotAuthorizedError('Access Token has been revoked')
+const wrongPassword = () => new errors.NotAuthorizedError('Incorrect username or password.')
+
+/** The user an access token belongs to, and whether GlobalSignOut has revoked the token. */
+async function tokenUser({ cognito }, ctx, accessToken) {
+  const claims = jwt.decode(accessToken)
+  if (!claims || typeof claims !== 'object' || !claims.client_id || !claims.sub) {
+    throw new errors.NotAuthorizedError('Invalid Access Token')
+  }
+  const userPool = await cognito.getUserPoolForClientId(ctx, claims.client_id)
+  const user = await userPool.getUserByUsername(ctx, claims.sub)
+  if (!user) throw new errors.NotAuthorizedError('Invalid Access Token')
+  const revokedAt = user.TokensRevokedAt ?? 0
+  // iat has second resolution: a token from the second of the sign-out itself is revoked only if it
+  // is the one that signed out.
+  if ((user.RevokedJtis ?? []).includes(claims.jti) || claims.iat < Math.floor(revokedAt / 1000)) throw revoked()
+  return { userPool, user }
+}
+
+/** Runs `target` only for a token that has not been revoked. */
+const requireLiveToken = (target) => (services) => {
+  const inner = target(services)
+  return async (ctx, req) => {
+    await tokenUser(services, ctx, req.AccessToken)
+    return inner(ctx, req)
+  }
+}
+
+const passwordAsNotAuthorized = (target) => (services) => {
+  const inner = target(services)
+  return async (ctx, req) => {
+    try {
+      return await inner(ctx, req)
+    } catch (error) {
+      if (error instanceof errors.InvalidPasswordError) throw wrongPassword()
+      throw error
+    }
+  }
+}
+
+const GlobalSignOut = (services) => async (ctx, req) => {
+  const { userPool, user } = await tokenUser(services, ctx, req.AccessToken)
+  const { jti } = jwt.decode(req.AccessToken)
+  await userPool.saveUser(ctx, {
+    ...user,
+    RefreshTokens: [],
+    TokensRevokedAt: services.clock.get().getTime(),
+    RevokedJtis: [...(user.RevokedJtis ?? []).slice(-50), jti],
+  })
+  return {}
+}
+
+const ResendConfirmationCode = ({ cognito, clock, messages, otp }) => async (ctx, req) => {
+  const userPool = await cognito.getUserPoolForClientId(ctx, req.ClientId)
+  const user = await userPool.getUserByUsername(ctx, req.Username)
+  if (!user) throw new errors.UserNotFoundError('Username/client id combination not found.')
+  if (user.UserStatus === 'CONFIRMED') throw new errors.InvalidParameterError('User is already confirmed.')
+  const email = attributeValue('email', user.Attributes)
+  if (!email) throw new errors.InvalidParameterError('User has no email to send a code to.')
+  const delivery = { AttributeName: 'email', DeliveryMedium: 'EMAIL', Destination: email }
+  const code = otp()
+  await messages.deliver(ctx, 'ResendCode', req.ClientId, userPool.options.Id, user, code, req.ClientMetadata, delivery)
+  await userPool.saveUser(ctx, { ...user, ConfirmationCode: code, UserLastModifiedDate: clock.get() })
+  return { CodeDeliveryDetails: delivery }
+}
+
+const initiateAuth = Targets.InitiateAuth
+const InitiateAuth = (services) => {
+  const inner = passwordAsNotAuthorized(initiateAuth)(services)
+  return async (ctx, req) => {
+    if (req.AuthFlow === 'USER_PASSWORD_AUTH' && req.AuthParameters) {
+      const userPool = await services.cognito.getUserPoolForClientId(ctx, req.ClientId)
+      const user = await userPool.getUserByUsername(ctx, req.AuthParameters.USERNAME)
+      if (user && user.UserStatus === 'FORCE_CHANGE_PASSWORD' && user.Password !== req.AuthParameters.PASSWORD) {
+        throw wrongPassword()
+      }
+    }
+    return inner(ctx, req)
+  }
+}
+
+const confirmSignUp = Targets.ConfirmSignUp
+const ConfirmSignUp = (services) => {
+  const inner = confirmSignUp(services)
+  return async (ctx, req) => {
+    const result = await inner(ctx, req)
+    const userPool = await services.cognito.getUserPoolForClientId(ctx, req.ClientId)
+    const user = await userPool.getUserByUsername(ctx, req.Username)
+    if (user && (userPool.options.AutoVerifiedAttributes ?? []).includes('email')) {
+      const Attributes = [...user.Attributes.filter((a) => a.Name !== 'email_verified'), { Name: 'email_verified', Value: 'true' }]
+      await userPool.saveUser(ctx, { ...user, Attributes })
+    }
+    return result
+  }
+}
+
+Object.assign(Targets, {
+  ConfirmSignUp,
+  GlobalSignOut,
+  ResendConfirmationCode,
+  InitiateAuth,
+  GetUser: requireLiveToken(Targets.GetUser),
+  ChangePassword: passwordAsNotAuthorized(requireLiveToken(Targets.ChangePassword)),
+})
