@@ -8,11 +8,12 @@ import { readJsonBody } from './http/body.ts'
 import { clientIp, describeError, requestIdFrom, type Logger } from './http/logging.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
 import { accountRoutes } from './routes/account.ts'
+import { docsRoutes } from './routes/docs.ts'
 import { authRoutes } from './routes/auth.ts'
 import { healthRoutes } from './routes/health.ts'
 
 export interface AppDeps {
-  config: Pick<Config, 'trustProxy'>
+  config: Pick<Config, 'trustProxy' | 'swaggerEnabled'>
   gateway: CognitoGateway
   verifyAccessToken: AccessTokenVerifier
   logger: Logger
@@ -75,6 +76,7 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
     .use(authRoutes(gateway, verifyAccessToken))
     .use(accountRoutes(gateway, verifyAccessToken))
 
+  if (config.swaggerEnabled) app.use(docsRoutes(app))
   for (const route of app.routes) {
     methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method])
   }

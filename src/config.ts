@@ -28,6 +28,8 @@ export interface Config {
   trustProxy: boolean
   /** How long SIGTERM waits for in-flight requests before closing connections. */
   shutdownTimeoutMs: number
+  /** Serve Swagger UI at /swagger and the OpenAPI document at /swagger/json. */
+  swaggerEnabled: boolean
 }
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -65,12 +67,13 @@ export function parseConfig(env: Env): Config {
     }
     return value
   }
-  const flag = (name: string): boolean => {
+  const flag = (name: string, fallback: boolean): boolean => {
     const raw = read(name)?.toLowerCase()
-    if (raw === undefined || raw === 'false' || raw === '0') return false
+    if (raw === undefined) return fallback
+    if (raw === 'false' || raw === '0') return false
     if (raw === 'true' || raw === '1') return true
     problems.push(`${name} must be true or false`)
-    return false
+    return fallback
   }
 
   const port = integer('PORT', 8080, 0, 65535)
@@ -99,7 +102,8 @@ export function parseConfig(env: Env): Config {
   const timeoutMs = integer('COGNITO_TIMEOUT_MS', 8000, 100, 55_000)
   const connectTimeoutMs = integer('COGNITO_CONNECT_TIMEOUT_MS', 3000, 50, 55_000)
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 120_000)
-  const trustProxy = flag('TRUST_PROXY')
+  const trustProxy = flag('TRUST_PROXY', false)
+  const swaggerEnabled = flag('SWAGGER_ENABLED', true)
 
   if (problems.length > 0) throw new ConfigError(problems)
 
@@ -121,6 +125,7 @@ export function parseConfig(env: Env): Config {
     logLevel,
     trustProxy,
     shutdownTimeoutMs,
+    swaggerEnabled,
   }
 }
 

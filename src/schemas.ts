@@ -1,7 +1,12 @@
 // Every request and response shape, once. Validation, the OpenAPI document and typed clients all
 // read these. Limits mirror what Cognito itself would reject, so a bad value is a clear 400 here
 // instead of an opaque InvalidParameterException later.
-import { t, type Static } from 'elysia'
+import { Type } from '@sinclair/typebox'
+import { t, type Static, type TSchema } from 'elysia'
+import { PROBLEMS, type ProblemCode } from './http/problem.ts'
+
+// Responses use TypeBox's own Integer and Boolean: Elysia's t.* versions also accept strings
+// (for query parameters), which would show up in the OpenAPI document as string-or-number.
 
 // No C0/C1 control characters (newlines, NUL, escape sequences): they have no place in these fields
 // and are a classic way to forge log lines or confuse downstream parsers.
@@ -81,7 +86,7 @@ export const CodeDelivery = t.Object({
 export const SignUpResponse = t.Object({
   message: t.Literal('User signed up successfully!'),
   userSub: t.String({ description: 'The new user’s immutable id (sub).' }),
-  userConfirmed: t.Boolean(),
+  userConfirmed: Type.Boolean(),
   codeDelivery: t.Optional(CodeDelivery),
 })
 
@@ -93,7 +98,7 @@ export const TokenResponse = t.Object({
   idToken: t.String(),
   accessToken: t.String(),
   refreshToken: t.Optional(t.String()),
-  expiresIn: t.Integer({ description: 'Seconds until the access and ID tokens expire.' }),
+  expiresIn: Type.Integer({ description: 'Seconds until the access and ID tokens expire.' }),
   tokenType: t.Literal('Bearer'),
   username: t.String({ description: 'The Cognito username (cognito:username); /token/refresh needs it.' }),
 })
@@ -102,7 +107,7 @@ export const RefreshResponse = t.Object({
   idToken: t.String(),
   accessToken: t.String(),
   refreshToken: t.Optional(t.String({ description: 'Only when the app client rotates refresh tokens.' })),
-  expiresIn: t.Integer(),
+  expiresIn: Type.Integer({ description: 'Seconds until the access and ID tokens expire.' }),
   tokenType: t.Literal('Bearer'),
 })
 
@@ -110,7 +115,7 @@ export const ProfileResponse = t.Object({
   username: t.String({ description: 'The Cognito username.' }),
   sub: t.String(),
   email: t.String(),
-  emailVerified: t.Boolean(),
+  emailVerified: Type.Boolean(),
   nickname: t.String(),
 })
 
@@ -120,14 +125,40 @@ export const ChallengeResponse = t.Object({
   challengeParameters: t.Record(t.String(), t.String()),
 })
 
-export const ProblemBody = t.Object({
-  type: t.String(),
-  title: t.String(),
-  status: t.Integer(),
-  detail: t.String(),
-  code: t.String(),
-  fields: t.Optional(t.Array(t.String())),
-})
+const problemBody = (codes: ProblemCode[]) =>
+  t.Object(
+    {
+      type: t.String({ examples: [`urn:user-service:problem:${codes[0]}`] }),
+      title: t.String(),
+      status: Type.Integer(),
+      detail: t.String({ description: 'For people; never echoes input or upstream messages.' }),
+      code: codes.length === 1 ? t.Literal(codes[0]!) : t.Union(codes.map((c) => t.Literal(c))),
+      fields: t.Optional(t.Array(t.String(), { description: 'validation_failed: JSON pointers of the failing fields.' })),
+    },
+    { description: `RFC 9457 problem (application/problem+json). code: ${codes.join(', ')}.` },
+  )
+
+/** Every problem code a client can act on; the shape of every error body. */
+export const ProblemBody = problemBody(Object.keys(PROBLEMS) as ProblemCode[])
+
+// What any route with a JSON body can answer besides its own errors.
+const BODY_PROBLEMS: ProblemCode[] = ['validation_failed', 'malformed_json', 'payload_too_large', 'unsupported_media_type']
+const UPSTREAM_PROBLEMS: ProblemCode[] = ['too_many_requests', 'internal_error', 'upstream_error', 'upstream_unavailable', 'upstream_timeout']
+export const BEARER_PROBLEMS: ProblemCode[] = ['missing_token', 'invalid_token']
+
+/**
+ * The error half of a route's response map: one problem schema per status, listing exactly the
+ * codes the route can answer with that status (the body and upstream ones included).
+ */
+export function problemResponses(codes: ProblemCode[], { body = true }: { body?: boolean } = {}): Record<number, TSchema> {
+  const all = [...new Set([...(body ? BODY_PROBLEMS : []), ...codes, ...UPSTREAM_PROBLEMS])]
+  const byStatus = new Map<number, ProblemCode[]>()
+  for (const code of all) {
+    const { status } = PROBLEMS[code]
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code])
+  }
+  return Object.fromEntries([...byStatus].map(([status, list]) => [status, problemBody(list)]))
+}
 
 export type SignUpInput = Static<typeof SignUpBody>
 export type SignInInput = Static<typeof SignInBody>

@@ -1,18 +1,32 @@
 // Signing up, in and out: the seed's two routes (same paths, same success message) and the rest of
 // a session's life.
-import { Elysia } from 'elysia'
+import { Elysia, t } from 'elysia'
 import type { CognitoGateway, SignInResult } from '../cognito/gateway.ts'
 import type { AccessTokenVerifier } from '../cognito/tokens.ts'
-import { ChallengeBody, RefreshBody, SignInBody, SignUpBody } from '../schemas.ts'
-import { bearerAuth } from './bearer.ts'
+import {
+  BEARER_PROBLEMS,
+  ChallengeBody,
+  ChallengeResponse,
+  problemResponses,
+  RefreshBody,
+  RefreshResponse,
+  SignInBody,
+  SignUpBody,
+  SignUpResponse,
+  TokenResponse,
+} from '../schemas.ts'
+import { bearerAuth, BEARER_SECURITY } from './bearer.ts'
 
 export const SIGNED_UP = 'User signed up successfully!'
 
 // `token` is the seed's field (the ID token); the rest is what a real client needs.
 const signInAnswer = (result: SignInResult) => ('tokens' in result ? { token: result.tokens.idToken, ...result.tokens } : result.challenge)
+const TokensOrChallenge = t.Union([TokenResponse, ChallengeResponse], {
+  description: 'Tokens, or the next challenge Cognito asks for (e.g. NEW_PASSWORD_REQUIRED).',
+})
 
 export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier) =>
-  new Elysia()
+  new Elysia({ tags: ['Sign-up and sign-in'] })
     .post(
       '/signup',
       async ({ body, set }) => {
@@ -20,14 +34,59 @@ export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier)
         set.status = 201
         return { message: SIGNED_UP, ...result }
       },
-      { body: SignUpBody },
+      {
+        body: SignUpBody,
+        response: { 201: SignUpResponse, ...problemResponses(['username_exists', 'invalid_password', 'invalid_parameter']) },
+        detail: {
+          summary: 'Create an account',
+          description:
+            'Registers the email with Cognito (the seed’s route and message). Cognito emails a confirmation code; ' +
+            'confirm with POST /signup/confirm before signing in.',
+        },
+      },
     )
-    .post('/signin', async ({ body }) => signInAnswer(await gateway.signIn(body)), { body: SignInBody })
-    .post('/signin/challenge', async ({ body }) => signInAnswer(await gateway.respondToChallenge(body)), { body: ChallengeBody })
-    .post('/token/refresh', ({ body }) => gateway.refresh(body.refreshToken, body.username), { body: RefreshBody })
+    .post('/signin', async ({ body }) => signInAnswer(await gateway.signIn(body)), {
+      body: SignInBody,
+      response: { 200: TokensOrChallenge, ...problemResponses(['not_authorized', 'user_not_confirmed', 'password_reset_required']) },
+      detail: {
+        summary: 'Sign in with email and password',
+        description:
+          'Cognito USER_PASSWORD_AUTH. Answers the tokens (`token` is the ID token, as in the seed) or a challenge to ' +
+          'answer with POST /signin/challenge. A wrong password and an unknown email get the same 401.',
+      },
+    })
+    .post('/signin/challenge', async ({ body }) => signInAnswer(await gateway.respondToChallenge(body)), {
+      body: ChallengeBody,
+      response: { 200: TokensOrChallenge, ...problemResponses(['not_authorized', 'code_mismatch', 'code_expired', 'invalid_password', 'invalid_parameter']) },
+      detail: {
+        summary: 'Answer a sign-in challenge',
+        description: 'Cognito RespondToAuthChallenge. The service adds USERNAME and SECRET_HASH itself.',
+      },
+    })
+    .post('/token/refresh', ({ body }) => gateway.refresh(body.refreshToken, body.username), {
+      body: RefreshBody,
+      response: { 200: RefreshResponse, ...problemResponses(['invalid_token']) },
+      detail: {
+        summary: 'Get new ID and access tokens',
+        description:
+          'Cognito REFRESH_TOKEN_AUTH. `username` is the Cognito username /signin returned, not the email: Cognito ' +
+          'checks the SECRET_HASH against it.',
+      },
+    })
     .guard({}, (app) =>
-      app.use(bearerAuth(verify)).post('/signout', async ({ accessToken, set }) => {
-        await gateway.globalSignOut(accessToken)
-        set.status = 204
-      }),
+      app.use(bearerAuth(verify)).post(
+        '/signout',
+        async ({ accessToken, set }) => {
+          await gateway.globalSignOut(accessToken)
+          set.status = 204
+        },
+        {
+          response: { 204: t.Void({ description: 'Signed out everywhere.' }), ...problemResponses(BEARER_PROBLEMS, { body: false }) },
+          detail: {
+            summary: 'Sign out everywhere',
+            description: 'Cognito GlobalSignOut: every access and refresh token of the user stops working.',
+            security: BEARER_SECURITY,
+          },
+        },
+      ),
     )

@@ -27,6 +27,7 @@ describe('config', () => {
     expect(config.logLevel).toBe('info')
     expect(config.trustProxy).toBe(false)
     expect(config.shutdownTimeoutMs).toBe(10_000)
+    expect(config.swaggerEnabled).toBe(true)
   })
 
   test('region comes from the user pool id unless AWS_REGION says otherwise', () => {
@@ -46,6 +47,7 @@ describe('config', () => {
       COGNITO_TIMEOUT_MS: '2000',
       COGNITO_CONNECT_TIMEOUT_MS: '500',
       SHUTDOWN_TIMEOUT_MS: '0',
+      SWAGGER_ENABLED: 'false',
     })
     expect(config).toEqual({
       port: 9000,
@@ -63,6 +65,7 @@ describe('config', () => {
       logLevel: 'debug',
       trustProxy: true,
       shutdownTimeoutMs: 0,
+      swaggerEnabled: false,
     })
   })
 
