@@ -57,18 +57,19 @@ export const ConfirmSignUpBody = t.Object({ email: Email, code: Code })
 export const ResetPasswordBody = t.Object({ email: Email, code: Code, password: Password })
 export const ChangePasswordBody = t.Object({ previousPassword: Password, proposedPassword: Password })
 export const RefreshBody = t.Object({
-  refreshToken: t.String({ minLength: 1, maxLength: 8192, pattern: '^[\\w.~+/=-]+$', description: 'From /signin.' }),
+  refreshToken: t.String({ minLength: 1, maxLength: 8192, pattern: '^[\\w.~+/=-]+$', description: 'From /signin.', examples: ['eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.example'] }),
   username: t.String({
     minLength: 1,
     maxLength: 128,
     pattern: '^[^\\s\\u0000-\\u001F\\u007F-\\u009F]+$',
     description: 'The `username` /signin returned (the Cognito username, not the email).',
+    examples: ['0b5c9d3e-7a41-4f1e-9a3b-2c6f8e1d4a70'],
   }),
 })
 export const ChallengeBody = t.Object({
   email: Email,
   challengeName: t.String({ pattern: CHALLENGE_NAME, examples: ['NEW_PASSWORD_REQUIRED'] }),
-  session: t.String({ minLength: 1, maxLength: 2048, pattern: '^[\\S]+$', description: 'The `session` of the challenge being answered.' }),
+  session: t.String({ minLength: 1, maxLength: 2048, pattern: '^[\\S]+$', description: 'The `session` of the challenge being answered.', examples: ['AYABeCexample'] }),
   responses: t.Record(t.String({ pattern: CHALLENGE_NAME }), t.String({ maxLength: 2048, pattern: NO_CONTROL_CHARS }), {
     minProperties: 1,
     maxProperties: 16,
@@ -142,22 +143,34 @@ const problemBody = (codes: ProblemCode[]) =>
 export const ProblemBody = problemBody(Object.keys(PROBLEMS) as ProblemCode[])
 
 // What any route with a JSON body can answer besides its own errors.
-const BODY_PROBLEMS: ProblemCode[] = ['validation_failed', 'malformed_json', 'payload_too_large', 'unsupported_media_type']
-const UPSTREAM_PROBLEMS: ProblemCode[] = ['too_many_requests', 'internal_error', 'upstream_error', 'upstream_unavailable', 'upstream_timeout']
-export const BEARER_PROBLEMS: ProblemCode[] = ['missing_token', 'invalid_token']
+const BODY_PROBLEMS = ['validation_failed', 'malformed_json', 'payload_too_large', 'unsupported_media_type'] as const
+const UPSTREAM_PROBLEMS = ['too_many_requests', 'internal_error', 'upstream_error', 'upstream_unavailable', 'upstream_timeout'] as const
+export const BEARER_PROBLEMS = ['missing_token', 'invalid_token'] as const
+
+type StatusOf<C extends ProblemCode> = (typeof PROBLEMS)[C]['status']
+type ErrorCodes<C extends ProblemCode, Body extends boolean> =
+  | C
+  | (typeof UPSTREAM_PROBLEMS)[number]
+  | (Body extends true ? (typeof BODY_PROBLEMS)[number] : never)
 
 /**
  * The error half of a route's response map: one problem schema per status, listing exactly the
- * codes the route can answer with that status (the body and upstream ones included).
+ * codes the route can answer with that status (the body and upstream ones included). Its keys are
+ * typed, so typed clients (Eden) see each error status.
  */
-export function problemResponses(codes: ProblemCode[], { body = true }: { body?: boolean } = {}): Record<number, TSchema> {
-  const all = [...new Set([...(body ? BODY_PROBLEMS : []), ...codes, ...UPSTREAM_PROBLEMS])]
+export function problemResponses<C extends ProblemCode, Body extends boolean = true>(
+  codes: readonly C[],
+  { body = true as Body }: { body?: Body } = {},
+): Record<StatusOf<ErrorCodes<C, Body>>, typeof ProblemBody> {
+  const all: ProblemCode[] = [...new Set([...(body ? BODY_PROBLEMS : []), ...codes, ...UPSTREAM_PROBLEMS])]
   const byStatus = new Map<number, ProblemCode[]>()
   for (const code of all) {
     const { status } = PROBLEMS[code]
     byStatus.set(status, [...(byStatus.get(status) ?? []), code])
   }
-  return Object.fromEntries([...byStatus].map(([status, list]) => [status, problemBody(list)]))
+  // Each status's schema is narrower than ProblemBody (only its own codes): the document says
+  // exactly what a route answers, while the client type stays the one shape of every problem.
+  return Object.fromEntries([...byStatus].map(([status, list]) => [status, problemBody(list)])) as Record<StatusOf<ErrorCodes<C, Body>>, typeof ProblemBody>
 }
 
 export type SignUpInput = Static<typeof SignUpBody>
