@@ -5,6 +5,8 @@ import type { CognitoGateway } from './cognito/gateway.ts'
 import type { AccessTokenVerifier } from './cognito/tokens.ts'
 import type { Config } from './config.ts'
 import { readJsonBody } from './http/body.ts'
+import { corsPreflight, corsHeaders } from './http/cors.ts'
+import { createRateLimiter, RATE_LIMITED_ROUTES } from './http/limits.ts'
 import { clientIp, describeError, requestIdFrom, type Logger } from './http/logging.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
 import { accountRoutes } from './routes/account.ts'
@@ -13,7 +15,7 @@ import { authRoutes } from './routes/auth.ts'
 import { healthRoutes } from './routes/health.ts'
 
 export interface AppDeps {
-  config: Pick<Config, 'trustProxy' | 'swaggerEnabled'>
+  config: Pick<Config, 'trustProxy' | 'swaggerEnabled' | 'rateLimits' | 'corsOrigins' | 'signupEnumerationSafe'>
   gateway: CognitoGateway
   verifyAccessToken: AccessTokenVerifier
   logger: Logger
@@ -27,12 +29,20 @@ interface RequestMeta {
   ip: string | undefined
 }
 
-// Responses of an auth API are per-user and often carry credentials: nothing may cache them.
-const BASE_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
+// Responses of an auth API are per-user and often carry credentials: nothing may cache them. The
+// API serves no documents, so its CSP allows nothing (Swagger UI's own responses carry theirs).
+const BASE_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+}
 
 export function createApp({ config, gateway, verifyAccessToken, logger, socketIp }: AppDeps) {
   // Filled once the routes are registered: path -> allowed methods, to tell 405 from 404.
   const methodsByPath = new Map<string, string[]>()
+  const limit = createRateLimiter(config.rateLimits)
+  const allowedOrigins = new Set(config.corsOrigins)
 
   const app = new Elysia()
     .onRequest((ctx) => {
@@ -43,9 +53,14 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
         ip: clientIp(request.headers.get('x-forwarded-for'), socketIp?.(request), config.trustProxy),
       }
       Object.assign(ctx, { meta })
-      Object.assign(set.headers, BASE_HEADERS, { 'x-request-id': meta.reqId })
+      Object.assign(set.headers, BASE_HEADERS, { 'x-request-id': meta.reqId }, corsHeaders(request, allowedOrigins))
+      return corsPreflight(request, allowedOrigins)
     })
     .onParse(({ request }) => readJsonBody(request))
+    .onBeforeHandle((ctx) => {
+      const group = RATE_LIMITED_ROUTES[ctx.path]
+      if (group) limit(group, (ctx as { meta?: RequestMeta }).meta?.ip, (ctx.body as { email?: string } | undefined)?.email)
+    })
     .onError((ctx) => {
       const { code, error, set, request, path } = ctx
       const meta = (ctx as { meta?: RequestMeta }).meta
@@ -73,7 +88,7 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
       })
     })
     .use(healthRoutes())
-    .use(authRoutes(gateway, verifyAccessToken))
+    .use(authRoutes(gateway, verifyAccessToken, { enumerationSafe: config.signupEnumerationSafe }))
     .use(accountRoutes(gateway, verifyAccessToken))
 
   if (config.swaggerEnabled) app.use(docsRoutes(app))

@@ -1,4 +1,5 @@
 // The only module that reads the environment. Everything else receives a typed Config.
+import { RATE_GROUPS, type RateGroup, type RateLimit, type RateLimitConfig } from './http/limits.ts'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
@@ -30,6 +31,11 @@ export interface Config {
   shutdownTimeoutMs: number
   /** Serve Swagger UI at /swagger and the OpenAPI document at /swagger/json. */
   swaggerEnabled: boolean
+  rateLimits: RateLimitConfig
+  /** Browser origins allowed to call the API (CORS); empty: none. */
+  corsOrigins: string[]
+  /** Sign-up for an existing email answers like a fresh sign-up (no account enumeration). */
+  signupEnumerationSafe: boolean
 }
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -50,6 +56,16 @@ const USER_POOL_ID = /^([a-z0-9-]{1,32})_[0-9A-Za-z]{1,32}$/
 const REGION = /^[a-z0-9-]{1,32}$/
 const CLIENT_ID = /^[\w+]+$/
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error']
+const RATE = /^(\d{1,6})\/(\d{1,5})([smh])$/
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600 } as const
+
+// Per client IP about 30 per 5 minutes on every group (Supabase Auth's defaults for sign-in,
+// sign-up, verification and email sending); per account tighter where a single account is the
+// target: guessing its password or its 6-digit code, or flooding its inbox.
+const DEFAULT_RATE_LIMITS: Record<'perIp' | 'perAccount', Record<RateGroup, string>> = {
+  perIp: { signin: '30/5m', signup: '30/5m', email: '30/5m', verify: '30/5m' },
+  perAccount: { signin: '10/5m', signup: '5/1h', email: '5/1h', verify: '10/5m' },
+}
 
 export function parseConfig(env: Env): Config {
   const problems: string[] = []
@@ -104,6 +120,28 @@ export function parseConfig(env: Env): Config {
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 120_000)
   const trustProxy = flag('TRUST_PROXY', false)
   const swaggerEnabled = flag('SWAGGER_ENABLED', true)
+  const signupEnumerationSafe = flag('SIGNUP_ENUMERATION_SAFE', false)
+
+  const rate = (name: string, fallback: string): RateLimit => {
+    const match = RATE.exec(read(name) ?? fallback)
+    const limit = Number(match?.[1])
+    if (!match || limit < 1) {
+      problems.push(`${name} must look like 30/5m (requests per s, m or h)`)
+      return { limit: 1, windowSeconds: 1 }
+    }
+    return { limit, windowSeconds: Number(match[2]) * UNIT_SECONDS[match[3] as keyof typeof UNIT_SECONDS] }
+  }
+  const rates = (kind: 'perIp' | 'perAccount', suffix: string) =>
+    Object.fromEntries(RATE_GROUPS.map((group) => [group, rate(`RATE_LIMIT_${group.toUpperCase()}_${suffix}`, DEFAULT_RATE_LIMITS[kind][group])])) as Record<
+      RateGroup,
+      RateLimit
+    >
+  const rateLimits: RateLimitConfig = { enabled: flag('RATE_LIMITS_ENABLED', true), perIp: rates('perIp', 'PER_IP'), perAccount: rates('perAccount', 'PER_ACCOUNT') }
+
+  const corsOrigins = (read('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '')
+  for (const origin of corsOrigins) {
+    if (!isOrigin(origin)) problems.push(`CORS_ORIGINS entries must be origins like https://app.example.com (no *, no path), not ${origin}`)
+  }
 
   if (problems.length > 0) throw new ConfigError(problems)
 
@@ -126,7 +164,15 @@ export function parseConfig(env: Env): Config {
     trustProxy,
     shutdownTimeoutMs,
     swaggerEnabled,
+    rateLimits,
+    corsOrigins,
+    signupEnumerationSafe,
   }
+}
+
+// Exactly what a browser sends in Origin: scheme, host and port, nothing else.
+function isOrigin(value: string): boolean {
+  return isHttpUrl(value) && new URL(value).origin === value
 }
 
 function isHttpUrl(value: string): boolean {

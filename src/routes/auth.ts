@@ -1,8 +1,9 @@
 // Signing up, in and out: the seed's two routes (same paths, same success message) and the rest of
 // a session's life.
 import { Elysia, t } from 'elysia'
-import type { CognitoGateway, SignInResult } from '../cognito/gateway.ts'
+import { maskedEmailDelivery, type CognitoGateway, type SignInResult } from '../cognito/gateway.ts'
 import type { AccessTokenVerifier } from '../cognito/tokens.ts'
+import { ProblemError } from '../http/problem.ts'
 import {
   BEARER_PROBLEMS,
   ChallengeBody,
@@ -14,6 +15,8 @@ import {
   SignUpBody,
   SignUpResponse,
   TokenResponse,
+  type SignUpInput,
+  type SignUpResult,
 } from '../schemas.ts'
 import { bearerAuth, BEARER_SECURITY } from './bearer.ts'
 
@@ -25,23 +28,44 @@ const TokensOrChallenge = t.Union([TokenResponse, ChallengeResponse], {
   description: 'Tokens, or the next challenge Cognito asks for (e.g. NEW_PASSWORD_REQUIRED).',
 })
 
-export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier) =>
-  new Elysia({ tags: ['Sign-up and sign-in'] })
+/**
+ * SIGNUP_ENUMERATION_SAFE (OWASP ASVS 6.3.8): an existing email answers exactly like a fresh
+ * sign-up, with a made-up sub and the delivery masked from the request, as for a real one.
+ */
+const enumerationSafeSignUp =
+  (gateway: CognitoGateway) =>
+  async (input: SignUpInput): Promise<SignUpResult> => {
+    const codeDelivery = maskedEmailDelivery(input.email)
+    try {
+      return { ...(await gateway.signUp(input)), codeDelivery }
+    } catch (error) {
+      if (!(error instanceof ProblemError) || error.code !== 'username_exists') throw error
+      return { userSub: crypto.randomUUID(), userConfirmed: false, codeDelivery }
+    }
+  }
+
+export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier, { enumerationSafe = false } = {}) => {
+  const signUp = enumerationSafe ? enumerationSafeSignUp(gateway) : (input: SignUpInput) => gateway.signUp(input)
+  return new Elysia({ tags: ['Sign-up and sign-in'] })
     .post(
       '/signup',
       async ({ body, set }) => {
-        const result = await gateway.signUp(body)
+        const result = await signUp(body)
         set.status = 201
         return { message: SIGNED_UP, ...result }
       },
       {
         body: SignUpBody,
-        response: { 201: SignUpResponse, ...problemResponses(['username_exists', 'invalid_password', 'invalid_parameter']) },
+        response: {
+          201: SignUpResponse,
+          ...problemResponses([...(enumerationSafe ? [] : ['username_exists' as const]), 'invalid_password', 'invalid_parameter']),
+        },
         detail: {
           summary: 'Create an account',
           description:
             'Registers the email with Cognito (the seed’s route and message). Cognito emails a confirmation code; ' +
-            'confirm with POST /signup/confirm before signing in.',
+            'confirm with POST /signup/confirm before signing in.' +
+            (enumerationSafe ? ' An email that already has an account gets the same 201 (and no email).' : ''),
         },
       },
     )
@@ -90,3 +114,4 @@ export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier)
         },
       ),
     )
+}

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { post } from '../support/http.ts'
 import { spawnService, startService } from '../support/service.ts'
-import { PASSWORD, uniqueEmail } from '../support/util.ts'
+import { PASSWORD, uniqueEmail, waitFor } from '../support/util.ts'
 
 let cognito: TestCognito
 
@@ -33,11 +33,13 @@ describe('start-up configuration', () => {
 describe('graceful shutdown', () => {
   test('SIGTERM: in-flight requests finish, new connections are refused, exit 0', async () => {
     const service = await startService(cognito.serviceEnv())
-    cognito.proxy.setDelay(700)
+    cognito.proxy.setDelay(2000)
+    const callsBefore = cognito.proxy.calls.length
     const inFlight = post(service.url, '/signup', { email: uniqueEmail('drain'), password: PASSWORD, nickname: 'n' })
-    await Bun.sleep(200)
+    // Events, not sleeps: the request has reached "Cognito", then the service has seen the signal.
+    await waitFor(() => cognito.proxy.calls.length > callsBefore || undefined, 'the sign-up to reach Cognito')
     service.proc.kill('SIGTERM')
-    await Bun.sleep(100)
+    await waitFor(() => service.logs().some((l) => l.msg === 'shutting down') || undefined, 'the service to start shutting down')
     const refused = await fetch(`${service.url}/health`).then(
       () => false,
       () => true,

@@ -104,6 +104,8 @@ async function start(): Promise<TestCognito> {
         COGNITO_ENDPOINT: proxy.url,
         COGNITO_ISSUER: `${emulator.endpoint}/${pool.userPoolId}`,
         LOG_LEVEL: 'info',
+        // The suite is one client IP sending hundreds of sign-ins; abuse.test.ts tests the limits.
+        RATE_LIMITS_ENABLED: 'false',
         ...overrides,
       }),
   }

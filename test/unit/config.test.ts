@@ -28,6 +28,11 @@ describe('config', () => {
     expect(config.trustProxy).toBe(false)
     expect(config.shutdownTimeoutMs).toBe(10_000)
     expect(config.swaggerEnabled).toBe(true)
+    expect(config.corsOrigins).toEqual([])
+    expect(config.signupEnumerationSafe).toBe(false)
+    expect(config.rateLimits.enabled).toBe(true)
+    expect(config.rateLimits.perIp.signin).toEqual({ limit: 30, windowSeconds: 300 })
+    expect(config.rateLimits.perAccount.email).toEqual({ limit: 5, windowSeconds: 3600 })
   })
 
   test('region comes from the user pool id unless AWS_REGION says otherwise', () => {
@@ -48,6 +53,17 @@ describe('config', () => {
       COGNITO_CONNECT_TIMEOUT_MS: '500',
       SHUTDOWN_TIMEOUT_MS: '0',
       SWAGGER_ENABLED: 'false',
+      RATE_LIMITS_ENABLED: 'false',
+      RATE_LIMIT_SIGNIN_PER_IP: '100/30s',
+      RATE_LIMIT_SIGNIN_PER_ACCOUNT: '3/1m',
+      RATE_LIMIT_SIGNUP_PER_IP: '1/1h',
+      RATE_LIMIT_SIGNUP_PER_ACCOUNT: '2/1h',
+      RATE_LIMIT_EMAIL_PER_IP: '4/2m',
+      RATE_LIMIT_EMAIL_PER_ACCOUNT: '5/3m',
+      RATE_LIMIT_VERIFY_PER_IP: '6/4m',
+      RATE_LIMIT_VERIFY_PER_ACCOUNT: '7/5s',
+      CORS_ORIGINS: 'https://app.example.com, http://localhost:3000',
+      SIGNUP_ENUMERATION_SAFE: 'true',
     })
     expect(config).toEqual({
       port: 9000,
@@ -66,6 +82,23 @@ describe('config', () => {
       trustProxy: true,
       shutdownTimeoutMs: 0,
       swaggerEnabled: false,
+      rateLimits: {
+        enabled: false,
+        perIp: {
+          signin: { limit: 100, windowSeconds: 30 },
+          signup: { limit: 1, windowSeconds: 3600 },
+          email: { limit: 4, windowSeconds: 120 },
+          verify: { limit: 6, windowSeconds: 240 },
+        },
+        perAccount: {
+          signin: { limit: 3, windowSeconds: 60 },
+          signup: { limit: 2, windowSeconds: 3600 },
+          email: { limit: 5, windowSeconds: 180 },
+          verify: { limit: 7, windowSeconds: 5 },
+        },
+      },
+      corsOrigins: ['https://app.example.com', 'http://localhost:3000'],
+      signupEnumerationSafe: true,
     })
   })
 
@@ -87,6 +120,14 @@ describe('config', () => {
     [{ ...BASE, PORT: '70000' }, 'PORT'],
     [{ ...BASE, PORT: '80.5' }, 'PORT'],
     [{ ...BASE, AWS_REGION: 'Not A Region' }, 'AWS_REGION'],
+    [{ ...BASE, RATE_LIMIT_SIGNIN_PER_IP: '30' }, 'RATE_LIMIT_SIGNIN_PER_IP'],
+    [{ ...BASE, RATE_LIMIT_VERIFY_PER_ACCOUNT: '0/5m' }, 'RATE_LIMIT_VERIFY_PER_ACCOUNT'],
+    [{ ...BASE, RATE_LIMIT_EMAIL_PER_IP: '5/5d' }, 'RATE_LIMIT_EMAIL_PER_IP'],
+    [{ ...BASE, RATE_LIMITS_ENABLED: 'sometimes' }, 'RATE_LIMITS_ENABLED'],
+    [{ ...BASE, CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
+    [{ ...BASE, CORS_ORIGINS: 'https://app.example.com/' }, 'CORS_ORIGINS'],
+    [{ ...BASE, CORS_ORIGINS: 'https://ok.example.com,app.example.com' }, 'CORS_ORIGINS'],
+    [{ ...BASE, SIGNUP_ENUMERATION_SAFE: 'yes' }, 'SIGNUP_ENUMERATION_SAFE'],
   ])('%p is rejected naming %s', (env, name) => {
     const problems = problemsOf(env)
     expect(problems).toHaveLength(1)
