@@ -1,5 +1,19 @@
 import { expect } from 'bun:test'
 
+// Every credential any test sent or received through `request`, for the whole-run log audit
+// (preload.ts): passwords and codes going out, tokens and sessions coming back.
+export const credentialsSeen = new Set<string>()
+const CREDENTIAL_FIELDS = new Set(['password', 'previousPassword', 'proposedPassword', 'NEW_PASSWORD', 'token', 'idToken', 'accessToken', 'refreshToken', 'session'])
+
+/** Remembers every credential-named string field in a JSON value, at any depth. */
+export function rememberCredentials(value: unknown): void {
+  if (typeof value !== 'object' || value === null) return
+  for (const [key, field] of Object.entries(value)) {
+    if (typeof field === 'string' && CREDENTIAL_FIELDS.has(key)) credentialsSeen.add(field)
+    else rememberCredentials(field)
+  }
+}
+
 export interface JsonResponse {
   status: number
   headers: Headers
@@ -9,6 +23,9 @@ export interface JsonResponse {
 
 export async function request(base: string, method: string, path: string, init: { json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> } = {}): Promise<JsonResponse> {
   const headers: Record<string, string> = { ...init.headers }
+  rememberCredentials(init.json)
+  const bearer = /^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1]
+  if (bearer) credentialsSeen.add(bearer)
   let body = init.body
   if (init.json !== undefined) {
     headers['content-type'] ??= 'application/json'
@@ -22,6 +39,7 @@ export async function request(base: string, method: string, path: string, init: 
   } catch {
     parsed = undefined
   }
+  rememberCredentials(parsed)
   return { status: res.status, headers: res.headers, text, body: parsed }
 }
 

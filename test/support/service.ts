@@ -18,13 +18,16 @@ export interface RunningService {
 
 const ROOT = resolve(import.meta.dir, '../..')
 const running = new Set<RunningService>()
-/** Every line any service printed during this run, for the whole-suite log audit. */
+/** Every line any service printed during this run, and every client secret it was given: for the
+ * whole-run log audit. */
 export const allServiceLines: string[] = []
+export const clientSecretsUsed = new Set<string>()
 
 /** The command that runs the service; one place, so other targets (Node, the binary) can slot in. */
 export const serviceCommand = (): string[] => [process.execPath, resolve(ROOT, 'src/main.ts')]
 
 export function spawnService(env: Record<string, string>) {
+  if (env.COGNITO_CLIENT_SECRET) clientSecretsUsed.add(env.COGNITO_CLIENT_SECRET)
   const proc = Bun.spawn(serviceCommand(), {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
