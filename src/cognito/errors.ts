@@ -103,7 +103,9 @@ export function toProblem(error: unknown, operation: CognitoOperation, deadlineE
     return new ProblemError('upstream_unavailable', undefined, cause)
   }
   if (name === 'TimeoutError' || name === 'AbortError') return new ProblemError('upstream_timeout', undefined, cause)
-  if (isSecretHashFailure(err)) return new ProblemError('internal_error', undefined, cause)
+  // On refresh the hash is over the username the client sent: a mismatch with the token's owner is
+  // the client's mistake (a wrong username for this token), not our secret.
+  if (isSecretHashFailure(err)) return new ProblemError(operation === 'RefreshTokenAuth' ? 'invalid_token' : 'internal_error', undefined, cause)
   // A revoked or expired access token ("Access Token has been revoked") on any bearer operation.
   if (name === 'NotAuthorizedException' && typeof err.message === 'string' && /access token/i.test(err.message)) {
     return new ProblemError('invalid_token', undefined, cause)
