@@ -24,10 +24,14 @@ export const allServiceLines: string[] = []
 /** The command that runs the service; one place, so other targets (Node, the binary) can slot in. */
 export const serviceCommand = (): string[] => [process.execPath, resolve(ROOT, 'src/main.ts')]
 
-export function spawnService(env: Record<string, string>) {
-  const proc = Bun.spawn(serviceCommand(), {
+/**
+ * Starts `command` (the service unless told) with `env`. A command of the caller's own (the image
+ * test's chroot) gets exactly `env`, as a container runtime would give it.
+ */
+export function spawnService(env: Record<string, string>, command?: string[]) {
+  const proc = Bun.spawn(command ?? serviceCommand(), {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: command ? env : { PATH: process.env.PATH ?? '', ...env },
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
@@ -59,8 +63,8 @@ export function spawnService(env: Record<string, string>) {
   return { proc, lines, exited }
 }
 
-export async function startService(env: Record<string, string>): Promise<RunningService> {
-  const { proc, lines, exited } = spawnService(env)
+export async function startService(env: Record<string, string>, command?: string[]): Promise<RunningService> {
+  const { proc, lines, exited } = spawnService(env, command)
   const logs = () =>
     lines.flatMap((line) => {
       try {
