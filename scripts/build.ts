@@ -25,7 +25,8 @@ const FLAGS = [
   // whitespace and simplify syntax.
   '--minify-whitespace',
   '--minify-syntax',
-  // Precompiled bytecode: measured start to first /health 200 is about a third of that without it.
+  // Precompiled bytecode: JavaScriptCore skips parsing at start. Measured twice on a busy 2-core
+  // machine, median start to first /health 200: 353 / 518 ms with it, 413 / 665 ms without.
   // Bytecode needs a module format; top-level await (main.ts) needs ESM.
   '--bytecode',
   '--format=esm',
