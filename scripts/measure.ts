@@ -46,7 +46,7 @@ function sizes(): void {
   }
   const root = mkdtempSync(join(tmpdir(), 'user-service-measure-'))
   try {
-    assembleRuntimeRoot(root)
+    assembleRuntimeRoot(root, 'amd64')
     const base = contentSize(root)
     const binary = Bun.file(BINARY).size
     console.log(`distroless layer estimate (${RUNTIME_PACKAGES.join(', ')}): ${mib(base)}, gzip ${mib(gzipSize(root, '.'))}`)

@@ -1,11 +1,14 @@
-// Debian packages, fetched with apt-get (the Debian archive is one of the two registries these
-// machines reach) and cached under .cache/debs/ so reruns download nothing.
-import { existsSync, mkdirSync, renameSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+// Debian packages for any architecture, fetched with apt-get (the Debian archive is one of the two
+// registries these machines reach) from the machine's own apt sources, but with package lists of
+// our own under .cache/apt/<arch>/: no `dpkg --add-architecture`, nothing of the system's apt state
+// touched. Downloaded .debs are kept in .cache/debs/, so reruns download nothing.
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
 
-const CACHE = resolve(import.meta.dir, '../../.cache/debs')
-// apt-get downloads here, then the file moves to CACHE whole: an interrupted run leaves no torn .deb.
-const PARTIAL = join(CACHE, 'partial')
+export type DebianArch = 'amd64' | 'arm64'
+
+const CACHE = resolve(import.meta.dir, '../../.cache')
+const DEBS = join(CACHE, 'debs')
 
 /** Runs a command; its stdout, or an error carrying everything it printed. */
 export function run(cmd: string[], options: { cwd?: string } = {}): string {
@@ -16,37 +19,74 @@ export function run(cmd: string[], options: { cwd?: string } = {}): string {
   return result.stdout.toString()
 }
 
-let listsRefreshed = false
-
-/** Path of the cached .deb of the named package (the candidate version apt-get would install). */
-export function debianPackage(name: string): string {
-  mkdirSync(PARTIAL, { recursive: true })
-  const file = candidateFile(name)
-  const path = join(CACHE, file)
-  if (!existsSync(path)) {
-    run(['apt-get', 'download', '-q', name], { cwd: PARTIAL })
-    renameSync(join(PARTIAL, file), path)
-  }
-  return path
+/** apt-get with its architecture and package lists set to ours for `arch`. */
+function aptGet(arch: DebianArch, args: string[], cwd: string = CACHE): string {
+  const state = join(CACHE, 'apt', arch)
+  mkdirSync(join(state, 'lists/partial'), { recursive: true })
+  mkdirSync(cwd, { recursive: true })
+  return run(
+    [
+      'apt-get',
+      '-q',
+      `-oAPT::Architecture=${arch}`,
+      `-oAPT::Architectures::=${arch}`,
+      `-oDir::State::Lists=${join(state, 'lists')}`,
+      `-oDir::Cache=${state}`,
+      ...args,
+    ],
+    { cwd },
+  )
 }
 
-// `apt-get download --print-uris` names the file without fetching it (and names nothing when the
-// file is already in its working folder: hence PARTIAL, which files leave). A fresh machine has no
-// package lists yet: then refresh them once (that needs root, as any apt-get update does).
-function candidateFile(name: string): string {
+const refreshed = new Set<DebianArch>()
+
+/** Paths of the cached .debs of packages (the versions apt-get would pick), for `arch`. */
+export function debianPackages(names: readonly string[], arch: DebianArch): string[] {
   for (;;) {
     try {
-      const line = run(['apt-get', 'download', '--print-uris', '-q', name], { cwd: PARTIAL }).trim()
-      const file = line.split(' ')[1]
-      if (!file?.endsWith('.deb')) throw new Error(`unexpected answer from apt-get for ${name}: ${line}`)
-      return file
+      return download(names, arch)
     } catch (error) {
-      if (listsRefreshed) throw error
-      listsRefreshed = true
-      run(['apt-get', 'update', '-q'])
+      // No lists yet, or lists naming a version the mirror has since dropped: refresh once per run.
+      if (refreshed.has(arch)) throw error
+      refreshed.add(arch)
+      aptGet(arch, ['update'])
     }
+  }
+}
+
+function download(names: readonly string[], arch: DebianArch): string[] {
+  // A fresh working folder: --print-uris names nothing for a file already in its working folder.
+  mkdirSync(DEBS, { recursive: true })
+  const work = mkdtempSync(join(DEBS, 'partial-'))
+  try {
+    // One line per package, named <package>_<version>_<arch>.deb (in apt's order, not ours).
+    const lines = aptGet(arch, ['download', '--print-uris', ...names], work).trim().split('\n')
+    const files = names.map((name) => lines.map((line) => line.split(' ')[1] ?? '').find((file) => file.startsWith(`${name}_`) && file.endsWith('.deb')))
+    if (files.some((file) => file === undefined)) {
+      throw new Error(`apt-get cannot name every one of ${names.join(', ')} for ${arch}:\n${lines.join('\n')}`)
+    }
+    const missing = names.filter((_, i) => !existsSync(join(DEBS, files[i]!)))
+    if (missing.length > 0) aptGet(arch, ['download', ...missing], work)
+    // Whole files only reach DEBS: an interrupted download leaves its partial folder, never a torn .deb.
+    for (const file of files) if (!existsSync(join(DEBS, file!))) renameSync(join(work, file!), join(DEBS, file!))
+    return files.map((file) => join(DEBS, file!))
+  } finally {
+    rmSync(work, { recursive: true, force: true })
   }
 }
 
 /** Unpacks a .deb's files into a folder, as dpkg would (without running its scripts). */
 export const extractDeb = (deb: string, into: string): void => void run(['dpkg-deb', '--extract', deb, into])
+
+/** One file of a .deb (e.g. ./usr/bin/x), unpacked once into .cache/files/<deb>/ and kept. */
+export function fileFromDeb(deb: string, member: string): string {
+  const into = join(CACHE, 'files', basename(deb, '.deb'))
+  const path = join(into, member)
+  if (existsSync(path)) return path
+  mkdirSync(into, { recursive: true })
+  const tar = Bun.spawnSync(['dpkg-deb', '--fsys-tarfile', deb], { stdout: 'pipe', stderr: 'pipe' })
+  if (tar.exitCode !== 0) throw new Error(`dpkg-deb --fsys-tarfile ${deb}: ${tar.stderr.toString()}`)
+  const untar = Bun.spawnSync(['tar', '-x', '-C', into, member], { stdin: tar.stdout, stdout: 'pipe', stderr: 'pipe' })
+  if (untar.exitCode !== 0) throw new Error(`tar -x ${member} from ${deb}: ${untar.stderr.toString()}`)
+  return path
+}

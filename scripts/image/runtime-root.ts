@@ -6,7 +6,7 @@
 // plus glibc (libc6), and no OpenSSL. Its :nonroot tag runs as uid/gid 65532.
 import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { debianPackage, extractDeb } from './debian.ts'
+import { debianPackages, extractDeb, type DebianArch } from './debian.ts'
 
 export const RUNTIME_PACKAGES = ['base-files', 'netbase', 'tzdata', 'media-types', 'ca-certificates', 'libc6'] as const
 export const NONROOT = 65532
@@ -23,24 +23,30 @@ staff:x:50:
 nonroot:x:${NONROOT}:
 `
 
+// Where each architecture's executables ask for the loader (PT_INTERP), and where libc6 puts it.
+const LOADERS: Record<DebianArch, { link: string; file: string }> = {
+  amd64: { link: 'lib64/ld-linux-x86-64.so.2', file: '/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2' },
+  arm64: { link: 'lib/ld-linux-aarch64.so.1', file: '/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1' },
+}
+
 /**
- * Fills `root` with the runtime image's files (packages unpacked without their maintainer scripts,
- * as distroless does), and copies `binary` to `binaryPath` inside it, root-owned and read-only.
+ * Fills `root` with the runtime image's files for `arch` (packages unpacked without their maintainer
+ * scripts, as distroless does), and copies `binary.from` to `binary.to` inside it, read-only.
  */
-export function assembleRuntimeRoot(root: string, binary?: { from: string; to: string }): void {
-  for (const name of RUNTIME_PACKAGES) extractDeb(debianPackage(name), root)
+export function assembleRuntimeRoot(root: string, arch: DebianArch, binary?: { from: string; to: string }): void {
+  for (const deb of debianPackages(RUNTIME_PACKAGES, arch)) extractDeb(deb, root)
   writeFileSync(join(root, 'etc/passwd'), PASSWD)
   writeFileSync(join(root, 'etc/group'), GROUP)
   mkdirSync(join(root, 'home/nonroot'), { recursive: true })
   chownSync(join(root, 'home/nonroot'), NONROOT, NONROOT)
   mkdirSync(join(root, 'tmp'), { recursive: true })
   chmodSync(join(root, 'tmp'), 0o1777)
-  // The image has the x86-64 loader at the path executables name (/lib64/ld-linux-x86-64.so.2).
-  // libc6 ships that link in bookworm, but not every libc6 build does: add it when missing.
-  const loader = join(root, 'lib64/ld-linux-x86-64.so.2')
-  if (!isLink(loader) && existsSync(join(root, 'lib/x86_64-linux-gnu/ld-linux-x86-64.so.2'))) {
-    mkdirSync(dirname(loader), { recursive: true })
-    symlinkSync('/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', loader)
+  // The image has the loader at the path executables name. bookworm's libc6 ships that link, but
+  // not every libc6 build does: add it when missing.
+  const { link, file } = LOADERS[arch]
+  if (!isLink(join(root, link)) && existsSync(join(root, file))) {
+    mkdirSync(dirname(join(root, link)), { recursive: true })
+    symlinkSync(file, join(root, link))
   }
   if (binary) {
     const target = join(root, binary.to)

@@ -24,11 +24,15 @@ export const allServiceLines: string[] = []
 /** The command that runs the service; one place, so other targets (Node, the binary) can slot in. */
 export const serviceCommand = (): string[] => [process.execPath, resolve(ROOT, 'src/main.ts')]
 
-/**
- * Starts `command` (the service unless told) with `env`. A command of the caller's own (the image
- * test's chroot) gets exactly `env`, as a container runtime would give it.
- */
-export function spawnService(env: Record<string, string>, command?: string[]) {
+export interface SpawnOptions {
+  /** What to run instead of the service's source (the image test's chroot). It gets exactly `env`,
+   * as a container runtime would give it. */
+  command?: string[]
+  /** How long startService waits for the "listening" line (an emulated CPU starts slowly). */
+  startTimeoutMs?: number
+}
+
+export function spawnService(env: Record<string, string>, { command }: SpawnOptions = {}) {
   const proc = Bun.spawn(command ?? serviceCommand(), {
     cwd: ROOT,
     env: command ? env : { PATH: process.env.PATH ?? '', ...env },
@@ -63,8 +67,8 @@ export function spawnService(env: Record<string, string>, command?: string[]) {
   return { proc, lines, exited }
 }
 
-export async function startService(env: Record<string, string>, command?: string[]): Promise<RunningService> {
-  const { proc, lines, exited } = spawnService(env, command)
+export async function startService(env: Record<string, string>, options: SpawnOptions = {}): Promise<RunningService> {
+  const { proc, lines, exited } = spawnService(env, options)
   const logs = () =>
     lines.flatMap((line) => {
       try {
@@ -78,7 +82,7 @@ export async function startService(env: Record<string, string>, command?: string
     port = await waitFor(() => {
       if (proc.exitCode !== null) throw new Error(`service exited with ${proc.exitCode}:\n${lines.join('\n')}`)
       return logs().find((l) => l.msg === 'listening')?.port as number | undefined
-    }, 'the service to listen')
+    }, 'the service to listen', options.startTimeoutMs)
   } catch (error) {
     proc.kill('SIGKILL')
     throw error
