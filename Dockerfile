@@ -21,16 +21,16 @@ RUN bun -e 'const want = require("./package-lock.json").packages["node_modules/b
 COPY tsconfig.json ./
 COPY scripts/build.ts scripts/build.ts
 COPY src src
-# The tests run in CI (`npm test`, including the test that runs this image's filesystem); the
-# build context has none (.dockerignore).
-RUN bun scripts/build.ts --arch=${TARGETARCH} --outfile=/out/user-service
+# The tests run in CI (`npm test`: test/ship/ runs this image's filesystem and replays this stage);
+# the build context has none (.dockerignore).
+RUN bun scripts/build.ts --arch=${TARGETARCH} --outfile=out/user-service
 
 # `ldd dist/user-service` (and DT_NEEDED of the arm64 one): libc.so.6, libm.so.6, libpthread.so.0,
 # libdl.so.2 and the loader, all from Debian's libc6, nothing else. Bun links its TLS (BoringSSL)
 # and root certificates in, so the image needs glibc only: base-nossl (no OpenSSL), not base.
 # test/ship/image.test.ts checks this on every CI run.
 FROM gcr.io/distroless/base-nossl-debian12:nonroot
-COPY --from=build /out/user-service /usr/local/bin/user-service
+COPY --from=build /src/out/user-service /usr/local/bin/user-service
 # distroless's `nonroot`, by number, so the runtime can verify it is not root without a passwd lookup.
 USER 65532:65532
 ENV PORT=8080

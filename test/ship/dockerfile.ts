@@ -12,12 +12,14 @@ export interface RuntimeStage {
   /** Exec-form arrays; undefined when the instruction is missing or in shell form. */
   entrypoint: string[] | undefined
   healthcheck: string[] | undefined
+  /** COPY --from=<stage> <source> <destination>, as [stage, source, destination]. */
+  copiesFrom: Array<[string, string, string]>
 }
 
 export const DOCKERFILE = resolve(import.meta.dir, '../../Dockerfile')
 
 /** Instructions as [KEYWORD, rest], continuation lines joined, comments dropped. */
-function instructions(text: string): Array<[string, string]> {
+function instructions(text: string): Instruction[] {
   const joined = text
     .split('\n')
     .filter((line) => !line.trimStart().startsWith('#'))
@@ -29,13 +31,24 @@ function instructions(text: string): Array<[string, string]> {
     .filter(Boolean)
     .map((line) => {
       const [keyword = '', ...rest] = line.split(/\s+/)
-      return [keyword.toUpperCase(), rest.join(' ')]
+      return [keyword.toUpperCase(), rest.join(' ')] as Instruction
     })
 }
 
 const execForm = (value: string | undefined): string[] | undefined => {
   if (value === undefined || !value.startsWith('[')) return undefined
   return JSON.parse(value) as string[]
+}
+
+export type Instruction = [keyword: string, rest: string]
+
+/** The instructions of the stage named `name` (`FROM … AS name`), its FROM first. */
+export function readStage(name: string, path = DOCKERFILE): Instruction[] {
+  const all = instructions(readFileSync(path, 'utf8'))
+  const start = all.findIndex(([k, v]) => k === 'FROM' && new RegExp(`\\sAS\\s+${name}$`, 'i').test(v))
+  if (start === -1) throw new Error(`${path} has no stage ${name}`)
+  const end = all.findIndex(([k], i) => i > start && k === 'FROM')
+  return all.slice(start, end === -1 ? undefined : end)
 }
 
 export function readRuntimeStage(path = DOCKERFILE): RuntimeStage {
@@ -55,5 +68,9 @@ export function readRuntimeStage(path = DOCKERFILE): RuntimeStage {
     expose: stage.filter(([k]) => k === 'EXPOSE').flatMap(([, v]) => v.split(/\s+/)),
     entrypoint: execForm(last('ENTRYPOINT')),
     healthcheck: execForm(healthcheck?.slice(healthcheck.indexOf('CMD') + 3).trim()),
+    copiesFrom: stage.flatMap(([k, v]) => {
+      const match = k === 'COPY' ? /^--from=(\S+)\s+(\S+)\s+(\S+)$/.exec(v) : null
+      return match ? [[match[1]!, match[2]!, match[3]!] as [string, string, string]] : []
+    }),
   }
 }
