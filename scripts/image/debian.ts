@@ -1,8 +1,9 @@
-// Debian packages for any architecture, fetched with apt-get (the Debian archive is one of the two
-// registries these machines reach) from the machine's own apt sources, but with package lists of
-// our own under .cache/apt/<arch>/: no `dpkg --add-architecture`, nothing of the system's apt state
-// touched. Downloaded .debs are kept in .cache/debs/, so reruns download nothing.
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
+// Debian 12 (bookworm) packages for any architecture, as gcr.io/distroless/*-debian12 is built
+// from, whatever Debian the machine runs. Fetched with apt-get (the Debian archive is one of the two
+// registries these machines reach) with sources, package lists and architecture of our own under
+// .cache/apt/: no `dpkg --add-architecture`, nothing of the system's apt state touched. Downloaded
+// .debs are kept in .cache/debs/, so reruns download nothing.
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 
 export type DebianArch = 'amd64' | 'arm64'
@@ -19,15 +20,22 @@ export function run(cmd: string[], options: { cwd?: string } = {}): string {
   return result.stdout.toString()
 }
 
-/** apt-get with its architecture and package lists set to ours for `arch`. */
+const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg'
+const SOURCES = ['http://deb.debian.org/debian bookworm main', 'http://deb.debian.org/debian bookworm-updates main', 'http://deb.debian.org/debian-security bookworm-security main']
+
+/** apt-get with its sources, architecture and package lists set to ours for `arch`. */
 function aptGet(arch: DebianArch, args: string[], cwd: string = CACHE): string {
   const state = join(CACHE, 'apt', arch)
+  const sourceList = join(CACHE, 'apt', 'bookworm.list')
   mkdirSync(join(state, 'lists/partial'), { recursive: true })
   mkdirSync(cwd, { recursive: true })
+  writeFileSync(sourceList, SOURCES.map((source) => `deb [signed-by=${KEYRING}] ${source}\n`).join(''))
   return run(
     [
       'apt-get',
       '-q',
+      `-oDir::Etc::SourceList=${sourceList}`,
+      `-oDir::Etc::SourceParts=${join(CACHE, 'apt', 'no-parts')}`,
       `-oAPT::Architecture=${arch}`,
       `-oAPT::Architectures::=${arch}`,
       `-oDir::State::Lists=${join(state, 'lists')}`,
