@@ -5,6 +5,7 @@ import { createAccessTokenVerifier } from './cognito/tokens.ts'
 import { ConfigError, parseConfig, processEnv, type Env } from './config.ts'
 import { SERVER_MAX_BODY_BYTES } from './http/body.ts'
 import { createLogger } from './http/logging.ts'
+import { runHealthcheck } from './healthcheck.ts'
 
 // Above the ALB's 60 s idle timeout, so the ALB never reuses a connection we are closing (a 502).
 const IDLE_TIMEOUT_SECONDS = 65
@@ -53,4 +54,8 @@ export async function main(env: Env): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'))
 }
 
-if (import.meta.main) await main(processEnv())
+if (import.meta.main) {
+  // `user-service healthcheck`: the container's health check (distroless has no shell or curl).
+  if (process.argv[2] === 'healthcheck') process.exit(await runHealthcheck(processEnv()))
+  await main(processEnv())
+}

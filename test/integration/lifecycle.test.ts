@@ -154,10 +154,10 @@ describe('password recovery', () => {
 })
 
 describe('tokens', () => {
-  test('refresh with the email instead of the Cognito username fails like Cognito does (secret hash)', async () => {
+  test('refresh with the email instead of the Cognito username: Cognito refuses the hash, the client gets 401 invalid_token', async () => {
     const { email, tokens } = await signedInUser()
     const res = await post(service.url, '/token/refresh', { refreshToken: tokens.refreshToken, username: email })
-    expectProblem(res, 500, 'internal_error')
+    expectProblem(res, 401, 'invalid_token')
     expect(cognito.proxy.calls.findLast((c) => c.operation === 'InitiateAuth')).toMatchObject({ hashValid: false })
   })
 

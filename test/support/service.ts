@@ -26,11 +26,19 @@ export const clientSecretsUsed = new Set<string>()
 /** The command that runs the service; one place, so other targets (Node, the binary) can slot in. */
 export const serviceCommand = (): string[] => [process.execPath, resolve(ROOT, 'src/main.ts')]
 
-export function spawnService(env: Record<string, string>) {
+export interface SpawnOptions {
+  /** What to run instead of the service's source (the image test's chroot). It gets exactly `env`,
+   * as a container runtime would give it. */
+  command?: string[]
+  /** How long startService waits for the "listening" line (an emulated CPU starts slowly). */
+  startTimeoutMs?: number
+}
+
+export function spawnService(env: Record<string, string>, { command }: SpawnOptions = {}) {
   if (env.COGNITO_CLIENT_SECRET) clientSecretsUsed.add(env.COGNITO_CLIENT_SECRET)
-  const proc = Bun.spawn(serviceCommand(), {
+  const proc = Bun.spawn(command ?? serviceCommand(), {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: command ? env : { PATH: process.env.PATH ?? '', ...env },
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
@@ -62,8 +70,8 @@ export function spawnService(env: Record<string, string>) {
   return { proc, lines, exited }
 }
 
-export async function startService(env: Record<string, string>): Promise<RunningService> {
-  const { proc, lines, exited } = spawnService(env)
+export async function startService(env: Record<string, string>, options: SpawnOptions = {}): Promise<RunningService> {
+  const { proc, lines, exited } = spawnService(env, options)
   const logs = () =>
     lines.flatMap((line) => {
       try {
@@ -77,7 +85,7 @@ export async function startService(env: Record<string, string>): Promise<Running
     port = await waitFor(() => {
       if (proc.exitCode !== null) throw new Error(`service exited with ${proc.exitCode}:\n${lines.join('\n')}`)
       return logs().find((l) => l.msg === 'listening')?.port as number | undefined
-    }, 'the service to listen')
+    }, 'the service to listen', options.startTimeoutMs)
   } catch (error) {
     proc.kill('SIGKILL')
     throw error
