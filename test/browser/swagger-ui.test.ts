@@ -1,9 +1,11 @@
-// Swagger UI in a real browser (Debian's chromium, driven by playwright-core): the page lists every
-// route, never reaches beyond the service's origin, and "Try it out" signs a user up for real.
+// Swagger UI in a real browser (Debian's chromium, driven by playwright-core), served by the compiled
+// binary (the UI's files are embedded in it): the page lists every route, never reaches beyond the
+// service's origin, and "Try it out" signs a user up for real through cognito-local.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
+import { ensureBinary } from '../support/binary.ts'
 import { testCognito } from '../support/cognito.ts'
 import { ROUTES } from '../support/routes.ts'
 import { startService, type RunningService } from '../support/service.ts'
@@ -19,9 +21,10 @@ let browser: Browser
 
 beforeAll(async () => {
   const cognito = await testCognito()
-  service = await startService(cognito.serviceEnv())
+  service = await startService(cognito.serviceEnv(), { command: [await ensureBinary()] })
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS })
-})
+  // A clean checkout compiles the binary first.
+}, 240_000)
 afterAll(async () => {
   await browser?.close()
   await service?.stop()
