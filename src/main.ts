@@ -7,7 +7,7 @@ import { SERVER_MAX_BODY_BYTES } from './http/body.ts'
 import { createLogger } from './http/logging.ts'
 
 // Above the ALB's 60 s idle timeout, so the ALB never reuses a connection we are closing (a 502).
-const IDLE_TIMEOUT_SECONDS = 65
+export const IDLE_TIMEOUT_SECONDS = 65
 
 export async function main(env: Env): Promise<void> {
   let config
