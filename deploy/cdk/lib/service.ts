@@ -16,8 +16,8 @@ export const CONTAINER_NAME = 'user-service'
 export const CONTAINER_PORT = 8080
 /** distroless's `nonroot` user and group. */
 export const CONTAINER_USER = '65532:65532'
-/** The binary's own health-check mode: distroless has no shell or curl. */
-export const HEALTH_CHECK_COMMAND = ['CMD', '/user-service', 'healthcheck']
+/** The binary's own health-check mode (distroless has no shell or curl), at the Dockerfile's path. */
+export const HEALTH_CHECK_COMMAND = ['CMD', '/usr/local/bin/user-service', 'healthcheck']
 /** Time ECS gives the container after SIGTERM beyond the service's drain, before SIGKILL. */
 export const STOP_MARGIN_SECONDS = 5
 
@@ -58,9 +58,13 @@ export class Service extends Construct {
       essential: true,
       cpu: settings.taskCpu,
       memoryLimitMiB: settings.taskMemoryMiB,
+      // Placement counts the reservation, so two tasks fit where RSS says they do.
+      memoryReservationMiB: Math.min(128, settings.taskMemoryMiB),
       user: CONTAINER_USER,
       readonlyRootFilesystem: true,
-      portMappings: [{ containerPort: CONTAINER_PORT, protocol: ecs.Protocol.TCP }],
+      privileged: false,
+      portMappings: [{ name: 'http', containerPort: CONTAINER_PORT, protocol: ecs.Protocol.TCP, appProtocol: ecs.AppProtocol.http }],
+      ulimits: [{ name: ecs.UlimitName.NOFILE, softLimit: 65536, hardLimit: 65536 }],
       environment: {
         PORT: String(CONTAINER_PORT),
         AWS_REGION: Stack.of(this).region,
@@ -75,19 +79,19 @@ export class Service extends Construct {
       secrets: { COGNITO_CLIENT_SECRET: ecs.Secret.fromSecretsManager(props.clientSecret) },
       healthCheck: {
         command: HEALTH_CHECK_COMMAND,
-        interval: Duration.seconds(15),
+        interval: Duration.seconds(30),
         timeout: Duration.seconds(5),
         retries: 3,
         startPeriod: Duration.seconds(10),
       },
-      linuxParameters: new ecs.LinuxParameters(this, 'Linux', { initProcessEnabled: true }),
+      linuxParameters: this.linuxParameters(),
       stopTimeout: Duration.seconds(drainSeconds + STOP_MARGIN_SECONDS),
       logging: ecs.LogDrivers.awsLogs({
         logGroup: this.logGroup,
         streamPrefix: CONTAINER_NAME,
         // A CloudWatch hiccup must not block the service's stdout (and so its requests).
         mode: ecs.AwsLogDriverMode.NON_BLOCKING,
-        maxBufferSize: Size.mebibytes(25),
+        maxBufferSize: Size.mebibytes(4),
       }),
     })
 
@@ -120,5 +124,12 @@ export class Service extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecr:GetAuthorizationToken (to pull the image) supports no resource scoping; the pull itself and the secret read are scoped to this repository and secret.',
     })
+  }
+
+  /** An init process that reaps and forwards signals; no Linux capabilities at all. */
+  private linuxParameters(): ecs.LinuxParameters {
+    const parameters = new ecs.LinuxParameters(this, 'Linux', { initProcessEnabled: true })
+    parameters.dropCapabilities(ecs.Capability.ALL)
+    return parameters
   }
 }

@@ -111,7 +111,7 @@ export function readSettings(context: Context): Settings {
     minTasks,
     maxTasks,
     taskCpu: integer('taskCpu', 256, 128, 10240),
-    taskMemoryMiB: integer('taskMemoryMiB', 512, 128, 30720),
+    taskMemoryMiB: integer('taskMemoryMiB', 256, 128, 30720),
     natGateways: integer('natGateways', 1, 0, 3),
     userPoolDeletionProtection: flag('userPoolDeletionProtection', true),
     logRetentionDays,

@@ -84,17 +84,24 @@ describe('network and cluster', () => {
 describe('task definition (the settings of deploy/ecs/task-definition.json)', () => {
   test('EC2, awsvpc, port 8080', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', { RequiresCompatibilities: ['EC2'], NetworkMode: 'awsvpc' })
-    expect(container.PortMappings).toEqual([{ ContainerPort: 8080, Protocol: 'tcp' }])
+    expect(container.PortMappings).toEqual([{ Name: 'http', ContainerPort: 8080, Protocol: 'tcp', AppProtocol: 'http' }])
   })
 
-  test('non-root, read-only root filesystem, init process', () => {
+  test('non-root, read-only root filesystem, no capabilities, init process', () => {
     expect(container.User).toBe('65532:65532')
     expect(container.ReadonlyRootFilesystem).toBe(true)
-    expect(container.LinuxParameters.InitProcessEnabled).toBe(true)
+    expect(container.Privileged).toBe(false)
+    expect(container.LinuxParameters).toEqual({ InitProcessEnabled: true, Capabilities: { Drop: ['ALL'] } })
+  })
+
+  test('sized like the measured service: 256 CPU units, 256 MiB hard limit, 128 MiB reserved', () => {
+    expect({ cpu: container.Cpu, memory: container.Memory, reservation: container.MemoryReservation }).toEqual({ cpu: 256, memory: 256, reservation: 128 })
   })
 
   test('health check through the binary', () => {
-    expect(container.HealthCheck.Command).toEqual(['CMD', '/user-service', 'healthcheck'])
+    expect(container.HealthCheck.Command).toEqual(['CMD', '/usr/local/bin/user-service', 'healthcheck'])
+    // The binary gives up after 2 s; ECS must wait longer than that.
+    expect(container.HealthCheck.Timeout).toBeGreaterThan(2)
   })
 
   test('stop timeout above the service drain', () => {
