@@ -62,7 +62,7 @@ export class UserServiceStack extends Stack {
       ...(settings.certificateArn === undefined ? {} : { certificateArn: settings.certificateArn }),
     })
 
-    new Service(this, 'Service', {
+    const service = new Service(this, 'Service', {
       settings,
       cluster: cluster.cluster,
       capacityProvider: cluster.capacityProvider,
@@ -87,6 +87,7 @@ export class UserServiceStack extends Stack {
     new CfnOutput(this, 'UserPoolId', { value: userPool.pool.userPoolId })
     new CfnOutput(this, 'UserPoolClientId', { value: userPool.client.userPoolClientId })
     new CfnOutput(this, 'ClusterName', { value: cluster.cluster.clusterName })
+    new CfnOutput(this, 'ServiceName', { value: service.service.serviceName })
   }
 
   /** Two AZs: public subnets for the ALB and NAT, private ones for the instances and tasks. */

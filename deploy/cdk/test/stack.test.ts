@@ -221,6 +221,11 @@ describe('ECS service', () => {
     expect(metrics.sort()).toEqual(['ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization'])
   })
 
+  test('outputs for the deploy guide: URL, repository, pool, client, cluster, service', () => {
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['ClusterName', 'RepositoryUri', 'ServiceName', 'Url', 'UserPoolClientId', 'UserPoolId'])
+    template.hasResource('AWS::ECR::Repository', { DeletionPolicy: 'Retain' })
+  })
+
   test('no tasks until an image tag is given; the tag is a parameter that cdk deploy keeps', () => {
     const parameters = template.toJSON().Parameters
     expect(parameters.ImageTag).toMatchObject({ Type: 'String', Default: '' })
