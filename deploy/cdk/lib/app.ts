@@ -5,7 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag'
 import { readSettings } from './settings.ts'
 import { UserServiceStack } from './user-service-stack.ts'
 
-export const STACK_NAME = 'UserService'
+const STACK_NAME = 'UserService'
 
 export function buildApp(props: AppProps = {}): { app: App; stack: UserServiceStack } {
   const app = new App(props)

@@ -4,7 +4,7 @@
 // and on ALB requests per target.
 import { Duration, Size, Stack, Validations } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
-import * as ecr from 'aws-cdk-lib/aws-ecr'
+import type * as ecr from 'aws-cdk-lib/aws-ecr'
 import * as ecs from 'aws-cdk-lib/aws-ecs'
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2'
 import * as logs from 'aws-cdk-lib/aws-logs'
@@ -12,14 +12,14 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
 import { Construct } from 'constructs'
 import type { Settings } from './settings.ts'
 
-export const CONTAINER_NAME = 'user-service'
+const CONTAINER_NAME = 'user-service'
 export const CONTAINER_PORT = 8080
 /** distroless's `nonroot` user and group. */
-export const CONTAINER_USER = '65532:65532'
+const CONTAINER_USER = '65532:65532'
 /** The binary's own health-check mode (distroless has no shell or curl), at the Dockerfile's path. */
-export const HEALTH_CHECK_COMMAND = ['CMD', '/usr/local/bin/user-service', 'healthcheck']
+const HEALTH_CHECK_COMMAND = ['CMD', '/usr/local/bin/user-service', 'healthcheck']
 /** Time ECS gives the container after SIGTERM beyond the service's drain, before SIGKILL. */
-export const STOP_MARGIN_SECONDS = 5
+const STOP_MARGIN_SECONDS = 5
 
 export interface ServiceProps {
   settings: Settings

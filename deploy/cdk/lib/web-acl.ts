@@ -6,10 +6,10 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2'
 import { Construct } from 'constructs'
 
 /** Path prefixes of the rate-limited auth routes: sign-in (+ challenge), sign-up (+ confirm, resend), forgot/reset password. */
-export const AUTH_PATH_PREFIXES = ['/signin', '/signup', '/password/forgot', '/password/reset']
+const AUTH_PATH_PREFIXES = ['/signin', '/signup', '/password/forgot', '/password/reset']
 
 /** WAF counts requests per IP over this window (seconds). */
-export const RATE_WINDOW_SECONDS = 300
+const RATE_WINDOW_SECONDS = 300
 
 export interface WebAclProps {
   loadBalancerArn: string

@@ -6,7 +6,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import { Cluster } from '../lib/cluster.ts'
 import { LoadBalancer } from '../lib/load-balancer.ts'
+import { readSettings } from '../lib/settings.ts'
 import { UserPool } from '../lib/user-pool.ts'
+import { UserServiceStack } from '../lib/user-service-stack.ts'
 import { cdkJson } from './synth.ts'
 
 const CERTIFICATE_ARN = 'arn:aws:acm:ap-northeast-2:123456789012:certificate/0f1e2d3c-4b5a-6978-8899-aabbccddeeff'
@@ -72,5 +74,49 @@ describe('userPoolDeletionProtection', () => {
     const template = Template.fromStack(stack)
     template.hasResourceProperties('AWS::Cognito::UserPool', { DeletionProtection: 'INACTIVE' })
     template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Delete' })
+  })
+})
+
+describe('vpcId', () => {
+  // What `cdk deploy` would have looked up with the account's credentials, given as the context
+  // entry the CLI caches in cdk.context.json.
+  const VPC_ID = 'vpc-0123456789abcdef0'
+  const subnets = (prefix: string, first: number) =>
+    ['a', 'c'].map((zone, i) => ({
+      subnetId: `subnet-${prefix}${i}23456789abcdef`,
+      availabilityZone: `ap-northeast-2${zone}`,
+      routeTableId: `rtb-${prefix}${i}23456789abcdef`,
+      cidr: `10.1.${first + i}.0/24`,
+    }))
+  const lookup = {
+    vpcId: VPC_ID,
+    vpcCidrBlock: '10.1.0.0/16',
+    availabilityZones: ['ap-northeast-2a', 'ap-northeast-2c'],
+    subnetGroups: [
+      { name: 'Public', type: 'Public', subnets: subnets('0a', 0) },
+      { name: 'Private', type: 'Private', subnets: subnets('0b', 10) },
+    ],
+  }
+  const app = new App({
+    context: {
+      ...cdkJson.context,
+      vpcId: VPC_ID,
+      [`vpc-provider:account=123456789012:filter.vpc-id=${VPC_ID}:region=ap-northeast-2:returnAsymmetricSubnets=true`]: lookup,
+    },
+  })
+  const stack = new UserServiceStack(app, 'UserService', {
+    settings: readSettings((key) => app.node.tryGetContext(key)),
+    env: { account: '123456789012', region: 'ap-northeast-2' },
+  })
+  const template = Template.fromStack(stack)
+
+  test('no VPC of its own: the ALB in the public subnets, instances and tasks in the private ones', () => {
+    template.resourceCountIs('AWS::EC2::VPC', 0)
+    template.resourceCountIs('AWS::EC2::FlowLog', 0)
+    const ids = (group: number) => lookup.subnetGroups[group]!.subnets.map((s) => s.subnetId)
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Subnets: ids(0) })
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { VPCZoneIdentifier: ids(1) })
+    template.hasResourceProperties('AWS::ECS::Service', { NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ Subnets: ids(1) }) } })
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { VpcId: VPC_ID })
   })
 })
