@@ -13,9 +13,13 @@ FROM --platform=$BUILDPLATFORM oven/bun:${BUN_VERSION} AS build
 ARG TARGETARCH
 WORKDIR /src
 COPY package.json package-lock.json ./
+# The lockfile covers the deploy/cdk workspace: its package.json must be there for the lock to
+# match, though --production installs none of its (dev-only) packages.
+COPY deploy/cdk/package.json deploy/cdk/package.json
 # bun reads package-lock.json itself; --frozen-lockfile refuses to build from anything else.
 # --ignore-scripts: the npm `bun` package's postinstall only fetches a Bun, and this image has one.
-RUN bun install --frozen-lockfile --ignore-scripts
+# --production: compiling needs the runtime dependencies only.
+RUN bun install --frozen-lockfile --ignore-scripts --production
 RUN bun -e 'const want = require("./package-lock.json").packages["node_modules/bun"].version; \
   if (want !== Bun.version) { console.error(`image Bun ${Bun.version}, lockfile Bun ${want}`); process.exit(1) }'
 COPY tsconfig.json ./

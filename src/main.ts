@@ -8,7 +8,7 @@ import { createLogger } from './http/logging.ts'
 import { runHealthcheck } from './healthcheck.ts'
 
 // Above the ALB's 60 s idle timeout, so the ALB never reuses a connection we are closing (a 502).
-const IDLE_TIMEOUT_SECONDS = 65
+export const IDLE_TIMEOUT_SECONDS = 65
 
 export async function main(env: Env): Promise<void> {
   let config

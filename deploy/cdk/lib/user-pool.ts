@@ -1,0 +1,83 @@
+// The Cognito user pool the service fronts, shaped like the local one (src/local/provision.ts):
+// email as the sign-in name, a required mutable nickname, email auto-verified. Its app client has a
+// secret (every call carries SECRET_HASH), which is copied into Secrets Manager for the task.
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib'
+import * as cognito from 'aws-cdk-lib/aws-cognito'
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
+import { AwsCustomResource } from 'aws-cdk-lib/custom-resources'
+import { Construct } from 'constructs'
+
+export interface UserPoolProps {
+  deletionProtection: boolean
+}
+
+export class UserPool extends Construct {
+  readonly pool: cognito.UserPool
+  readonly client: cognito.UserPoolClient
+  /** The app client's secret, for the task's COGNITO_CLIENT_SECRET. */
+  readonly clientSecret: secretsmanager.Secret
+
+  constructor(scope: Construct, id: string, props: UserPoolProps) {
+    super(scope, id)
+
+    this.pool = new cognito.UserPool(this, 'Pool', {
+      selfSignUpEnabled: true,
+      signInAliases: { email: true },
+      signInCaseSensitive: false,
+      autoVerify: { email: true },
+      keepOriginal: { email: true },
+      standardAttributes: { email: { required: true, mutable: true }, nickname: { required: true, mutable: true } },
+      // The policy the service's own messages and the local pool assume.
+      passwordPolicy: {
+        minLength: 8,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+      },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      deletionProtection: props.deletionProtection,
+      // Users are the one thing a redeploy cannot recreate: keep the pool when the stack goes,
+      // unless deletion protection was turned off on purpose.
+      removalPolicy: props.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    })
+
+    this.client = this.pool.addClient('Client', {
+      generateSecret: true,
+      // USER_PASSWORD_AUTH only; CDK adds ALLOW_REFRESH_TOKEN_AUTH, which Cognito always requires.
+      authFlows: { userPassword: true },
+      // Unknown user and wrong password look alike (the service relies on it against enumeration).
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      // The service does not use the hosted UI or OAuth flows.
+      disableOAuth: true,
+    })
+
+    this.clientSecret = new secretsmanager.Secret(this, 'ClientSecret', {
+      description: 'user-service: the Cognito app client secret (COGNITO_CLIENT_SECRET)',
+      secretStringValue: this.client.userPoolClientSecret,
+    })
+
+    Validations.of(this.pool).acknowledge(
+      {
+        id: 'AwsSolutions-COG2',
+        reason: 'MFA is a product decision for an open sign-up API; the service already relays Cognito challenges (POST /signin/challenge), so MFA can be required without a code change.',
+      },
+      {
+        id: 'AwsSolutions-COG8',
+        reason: 'Threat protection needs the Cognito Plus feature plan, a cost decision left to the operator; meanwhile WAF rate-limits the sign-in, sign-up and password routes per IP.',
+      },
+    )
+    Validations.of(this.clientSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The value is the secret Cognito generated for the app client; a Secrets Manager rotation Lambda cannot change it. Rotating it means a new app client secret in Cognito, then a redeploy.',
+    })
+    // The AwsCustomResource that reads the generated secret (DescribeUserPoolClient) runs in a
+    // singleton Lambda that CDK creates at stack level.
+    const reader = Stack.of(this).node.findChild(`AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`)
+    Validations.of(reader).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'CDK\'s custom-resource Lambda (reads the app client secret once per deploy) logs through the AWS-managed basic execution policy; it has no other permission beyond DescribeUserPoolClient on this pool.',
+    })
+  }
+}

@@ -1,0 +1,292 @@
+// The synthesized template, property by property (issue 9), plus the links to the service's own
+// configuration: the task's environment is parsed by src/config.ts, the ALB idle timeout is checked
+// against the keep-alive in src/main.ts.
+import { describe, expect, test } from 'bun:test'
+import { Match } from 'aws-cdk-lib/assertions'
+import { parseConfig } from '../../../src/config.ts'
+import { IDLE_TIMEOUT_SECONDS } from '../../../src/main.ts'
+import { ALB_IDLE_TIMEOUT_SECONDS } from '../lib/load-balancer.ts'
+import { only, template } from './synth.ts'
+
+const container = only('AWS::ECS::TaskDefinition').properties.ContainerDefinitions[0]
+const environment: Record<string, unknown> = Object.fromEntries(container.Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]))
+const drainMs = Number(environment.SHUTDOWN_TIMEOUT_MS)
+
+describe('Cognito user pool', () => {
+  test('email sign-in, required mutable nickname, password policy, email auto-verified, deletion protection', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      UsernameAttributes: ['email'],
+      AutoVerifiedAttributes: ['email'],
+      Schema: Match.arrayWith([{ Name: 'nickname', Required: true, Mutable: true }]),
+      Policies: {
+        PasswordPolicy: { MinimumLength: 8, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true },
+      },
+      DeletionProtection: 'ACTIVE',
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
+    })
+    template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' })
+  })
+
+  test('app client: generated secret, USER_PASSWORD_AUTH + REFRESH_TOKEN_AUTH only, no user-existence errors', () => {
+    const client = only('AWS::Cognito::UserPoolClient').properties
+    expect(client.GenerateSecret).toBe(true)
+    expect([...client.ExplicitAuthFlows].sort()).toEqual(['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH'])
+    expect(client.PreventUserExistenceErrors).toBe('ENABLED')
+    expect(client.AllowedOAuthFlowsUserPoolClient).toBe(false)
+  })
+
+  test('the client secret goes to Secrets Manager, read without logging the response', () => {
+    const secret = only('AWS::SecretsManager::Secret')
+    const reader = only('Custom::DescribeCognitoUserPoolClient')
+    expect(secret.properties.SecretString).toEqual({ 'Fn::GetAtt': [reader.id, 'UserPoolClient.ClientSecret'] })
+    expect(JSON.stringify(reader.properties.Create)).toContain('\\"logApiResponseData\\":false')
+  })
+})
+
+describe('ECR repository', () => {
+  test('scans on push, immutable tags', () => {
+    template.hasResourceProperties('AWS::ECR::Repository', {
+      ImageScanningConfiguration: { ScanOnPush: true },
+      ImageTagMutability: 'IMMUTABLE',
+    })
+  })
+})
+
+describe('network and cluster', () => {
+  test('a new VPC over two AZs, rejected traffic logged', () => {
+    template.resourceCountIs('AWS::EC2::VPC', 1)
+    template.resourceCountIs('AWS::EC2::Subnet', 4)
+    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT' })
+  })
+
+  test('an EC2 Auto Scaling group capacity provider with managed scaling and draining', () => {
+    const asg = only('AWS::AutoScaling::AutoScalingGroup')
+    const provider = only('AWS::ECS::CapacityProvider').properties.AutoScalingGroupProvider
+    expect(provider.AutoScalingGroupArn).toEqual({ Ref: asg.id })
+    expect(provider.ManagedScaling.Status).toBe('ENABLED')
+    expect(provider.ManagedDraining).toBe('ENABLED')
+    template.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
+      CapacityProviders: Match.arrayWith([{ Ref: only('AWS::ECS::CapacityProvider').id }]),
+    })
+  })
+
+  test('instances: ECS-optimized AL2023 x86_64 by default, IMDSv2, encrypted disk, tasks kept off IMDS', () => {
+    const data = only('AWS::EC2::LaunchTemplate').properties.LaunchTemplateData
+    expect(data.InstanceType).toBe('t3.small')
+    expect(data.MetadataOptions.HttpTokens).toBe('required')
+    expect(data.BlockDeviceMappings[0].Ebs.Encrypted).toBe(true)
+    expect(JSON.stringify(data.UserData)).toContain('ECS_AWSVPC_BLOCK_IMDS=true')
+    const amiParameter = template.toJSON().Parameters[data.ImageId.Ref]
+    expect(amiParameter.Default).toBe('/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id')
+  })
+})
+
+describe('task definition (the settings of deploy/ecs/task-definition.json)', () => {
+  test('EC2, awsvpc, port 8080', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', { RequiresCompatibilities: ['EC2'], NetworkMode: 'awsvpc' })
+    expect(container.PortMappings).toEqual([{ Name: 'http', ContainerPort: 8080, Protocol: 'tcp', AppProtocol: 'http' }])
+  })
+
+  test('non-root, read-only root filesystem, no capabilities, init process', () => {
+    expect(container.User).toBe('65532:65532')
+    expect(container.ReadonlyRootFilesystem).toBe(true)
+    expect(container.Privileged).toBe(false)
+    expect(container.LinuxParameters).toEqual({ InitProcessEnabled: true, Capabilities: { Drop: ['ALL'] } })
+  })
+
+  test('sized like the measured service: 256 CPU units, 256 MiB hard limit, 128 MiB reserved', () => {
+    expect({ cpu: container.Cpu, memory: container.Memory, reservation: container.MemoryReservation }).toEqual({ cpu: 256, memory: 256, reservation: 128 })
+  })
+
+  test('health check through the binary', () => {
+    expect(container.HealthCheck.Command).toEqual(['CMD', '/usr/local/bin/user-service', 'healthcheck'])
+    // The binary gives up after 2 s; ECS must wait longer than that.
+    expect(container.HealthCheck.Timeout).toBeGreaterThan(2)
+  })
+
+  test('stop timeout above the service drain', () => {
+    expect(container.StopTimeout * 1000).toBeGreaterThan(drainMs)
+    expect(container.StopTimeout).toBeLessThanOrEqual(120)
+  })
+
+  test('awslogs into a log group with retention; every log group has a retention', () => {
+    expect(container.LogConfiguration.LogDriver).toBe('awslogs')
+    const group = container.LogConfiguration.Options['awslogs-group'].Ref
+    expect(template.toJSON().Resources[group].Properties.RetentionInDays).toBe(30)
+    for (const [id, group] of Object.entries(template.findResources('AWS::Logs::LogGroup'))) {
+      expect({ id, retention: group.Properties?.RetentionInDays }).toEqual({ id, retention: expect.any(Number) })
+    }
+  })
+
+  test('COGNITO_CLIENT_SECRET comes from Secrets Manager, never from the environment', () => {
+    expect(container.Secrets).toEqual([{ Name: 'COGNITO_CLIENT_SECRET', ValueFrom: { Ref: only('AWS::SecretsManager::Secret').id } }])
+    expect(environment).not.toHaveProperty('COGNITO_CLIENT_SECRET')
+  })
+
+  test('the environment is a valid service configuration (src/config.ts), with TRUST_PROXY behind the ALB', () => {
+    expect(environment.COGNITO_USER_POOL_ID).toEqual({ Ref: only('AWS::Cognito::UserPool').id })
+    expect(environment.COGNITO_CLIENT_ID).toEqual({ Ref: only('AWS::Cognito::UserPoolClient').id })
+    // Deploy-time references stand in as values of the shape Cognito gives them.
+    const deployed = {
+      ...environment,
+      COGNITO_USER_POOL_ID: 'ap-northeast-2_AbC123',
+      COGNITO_CLIENT_ID: '1example23456789',
+      COGNITO_CLIENT_SECRET: 'from-secrets-manager',
+    } as Record<string, string>
+    const config = parseConfig(deployed)
+    expect(config.port).toBe(8080)
+    expect(config.trustProxy).toBe(true)
+    expect(config.cognito.region).toBe('ap-northeast-2')
+    expect(config.cognito.endpoint).toBeUndefined()
+    expect(config.shutdownTimeoutMs).toBe(10_000)
+  })
+})
+
+describe('load balancer', () => {
+  const alb = only('AWS::ElasticLoadBalancingV2::LoadBalancer').properties
+  const attribute = (key: string) => alb.LoadBalancerAttributes.find((a: { Key: string }) => a.Key === key)?.Value
+
+  test('idle timeout below the service keep-alive', () => {
+    expect(Number(attribute('idle_timeout.timeout_seconds'))).toBe(ALB_IDLE_TIMEOUT_SECONDS)
+    expect(ALB_IDLE_TIMEOUT_SECONDS).toBeLessThan(IDLE_TIMEOUT_SECONDS)
+  })
+
+  test('internet-facing, drops invalid headers, access logs on', () => {
+    expect(alb.Scheme).toBe('internet-facing')
+    expect(attribute('routing.http.drop_invalid_header_fields.enabled')).toBe('true')
+    expect(attribute('access_logs.s3.enabled')).toBe('true')
+  })
+
+  test('target group: task IPs on 8080, health check on /health, deregistration delay = drain time', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      TargetType: 'ip',
+      Port: 8080,
+      Protocol: 'HTTP',
+      HealthCheckPath: '/health',
+      Matcher: { HttpCode: '200' },
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: String(drainMs / 1000) }]),
+    })
+  })
+
+  test('HTTP only without a certificate (the HTTPS case: load-balancer.test.ts)', () => {
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1)
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP' })
+  })
+})
+
+describe('ECS service', () => {
+  const service = only('AWS::ECS::Service').properties
+
+  test('on the capacity provider, behind the target group, in private subnets', () => {
+    expect(service.CapacityProviderStrategy).toEqual([{ CapacityProvider: { Ref: only('AWS::ECS::CapacityProvider').id }, Weight: 1 }])
+    expect(service.LoadBalancers).toEqual([
+      { ContainerName: 'user-service', ContainerPort: 8080, TargetGroupArn: { Ref: only('AWS::ElasticLoadBalancingV2::TargetGroup').id } },
+    ])
+    expect(service.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe('DISABLED')
+  })
+
+  test('deployment circuit breaker with rollback, no capacity dip during a deployment', () => {
+    expect(service.DeploymentConfiguration).toEqual({
+      DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      MaximumPercent: 200,
+      MinimumHealthyPercent: 100,
+    })
+  })
+
+  test('only the load balancer reaches the tasks, on 8080', () => {
+    const albGroup = alb().SecurityGroups[0]['Fn::GetAtt'][0]
+    const serviceGroup = service.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups[0]['Fn::GetAtt'][0]
+    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties)
+    expect(ingress).toEqual([
+      expect.objectContaining({
+        GroupId: { 'Fn::GetAtt': [serviceGroup, 'GroupId'] },
+        SourceSecurityGroupId: { 'Fn::GetAtt': [albGroup, 'GroupId'] },
+        FromPort: 8080,
+        ToPort: 8080,
+      }),
+    ])
+    const serviceGroupIngress = template.toJSON().Resources[serviceGroup].Properties.SecurityGroupIngress
+    expect(serviceGroupIngress).toBeUndefined()
+  })
+
+  test('auto scaling on CPU and on ALB requests per target', () => {
+    const target = only('AWS::ApplicationAutoScaling::ScalableTarget')
+    expect(target.properties.ScalableDimension).toBe('ecs:service:DesiredCount')
+    expect(target.properties.MaxCapacity).toBe(10)
+    const metrics = Object.values(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy')).map((p) => {
+      expect(p.Properties.PolicyType).toBe('TargetTrackingScaling')
+      expect(p.Properties.ScalingTargetId).toEqual({ Ref: target.id })
+      return p.Properties.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType
+    })
+    expect(metrics.sort()).toEqual(['ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization'])
+  })
+
+  test('outputs for the deploy guide: URL, repository, pool, client, cluster, service', () => {
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['ClusterName', 'RepositoryUri', 'ServiceName', 'Url', 'UserPoolClientId', 'UserPoolId'])
+    template.hasResource('AWS::ECR::Repository', { DeletionPolicy: 'Retain' })
+  })
+
+  test('no tasks until an image tag is given; the tag is a parameter that cdk deploy keeps', () => {
+    const parameters = template.toJSON().Parameters
+    expect(parameters.ImageTag).toMatchObject({ Type: 'String', Default: '' })
+    template.hasCondition('NoImageYet', { 'Fn::Equals': [{ Ref: 'ImageTag' }, ''] })
+    expect(service.DesiredCount).toEqual({ 'Fn::If': ['NoImageYet', 0, 2] })
+    expect(only('AWS::ApplicationAutoScaling::ScalableTarget').properties.MinCapacity).toEqual({ 'Fn::If': ['NoImageYet', 0, 2] })
+    expect(JSON.stringify(container.Image)).toContain(JSON.stringify({ 'Fn::If': ['NoImageYet', 'none', { Ref: 'ImageTag' }] }))
+    const pattern = new RegExp(parameters.ImageTag.AllowedPattern)
+    for (const ok of ['', 'v1.2.3', '3f2a9c1']) expect(pattern.test(ok)).toBe(true)
+    for (const bad of ['latest:1', '-x', 'a b']) expect(pattern.test(bad)).toBe(false)
+  })
+
+  function alb() {
+    return only('AWS::ElasticLoadBalancingV2::LoadBalancer').properties
+  }
+})
+
+describe('WAF', () => {
+  const acl = only('AWS::WAFv2::WebACL')
+  const rules: any[] = acl.properties.Rules
+
+  test('a regional web ACL associated with the ALB', () => {
+    expect(acl.properties.Scope).toBe('REGIONAL')
+    expect(acl.properties.DefaultAction).toEqual({ Allow: {} })
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: { Ref: only('AWS::ElasticLoadBalancingV2::LoadBalancer').id },
+      WebACLArn: { 'Fn::GetAtt': [acl.id, 'Arn'] },
+    })
+  })
+
+  // A small evaluator of the scope-down statement (OR of STARTS_WITH byte matches on the path,
+  // after the listed text transformations), so the test checks which requests the rule counts.
+  const matches = (statement: any, path: string): boolean => {
+    if (statement.OrStatement) return statement.OrStatement.Statements.some((s: any) => matches(s, path))
+    const byteMatch = statement.ByteMatchStatement
+    expect(byteMatch.FieldToMatch).toEqual({ UriPath: {} })
+    expect(byteMatch.PositionalConstraint).toBe('STARTS_WITH')
+    const transformed = byteMatch.TextTransformations.reduce((value: string, t: { Type: string }) => {
+      expect(t.Type).toBe('LOWERCASE')
+      return value.toLowerCase()
+    }, path)
+    return transformed.startsWith(byteMatch.SearchString)
+  }
+
+  test('a per-IP rate limit on the sign-in, sign-up and forgot-password routes, answered with 429', () => {
+    const rule = rules.find((r) => r.Name === 'auth-routes-per-ip')
+    const rate = rule.Statement.RateBasedStatement
+    expect(rate).toMatchObject({ AggregateKeyType: 'IP', Limit: 100, EvaluationWindowSec: 300 })
+    expect(rule.Action).toEqual({ Block: { CustomResponse: { ResponseCode: 429 } } })
+    for (const path of ['/signin', '/signin/challenge', '/SignIn', '/signup', '/signup/confirm', '/signup/resend', '/password/forgot', '/password/reset']) {
+      expect({ path, limited: matches(rate.ScopeDownStatement, path) }).toEqual({ path, limited: true })
+    }
+    for (const path of ['/health', '/me', '/token/refresh', '/signout', '/password/change', '/swagger']) {
+      expect({ path, limited: matches(rate.ScopeDownStatement, path) }).toEqual({ path, limited: false })
+    }
+  })
+
+  test('a looser per-IP limit on every route, checked after the auth-route limit', () => {
+    const auth = rules.find((r) => r.Name === 'auth-routes-per-ip')
+    const all = rules.find((r) => r.Name === 'all-routes-per-ip')
+    expect(all.Statement.RateBasedStatement).toEqual({ AggregateKeyType: 'IP', Limit: 2000, EvaluationWindowSec: 300 })
+    expect(all.Priority).toBeGreaterThan(auth.Priority)
+  })
+})
