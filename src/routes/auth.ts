@@ -3,6 +3,7 @@
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway, SignInResult } from '../cognito/gateway.ts'
 import type { AccessTokenVerifier } from '../cognito/tokens.ts'
+import { noContent } from '../http/no-content.ts'
 import {
   BEARER_PROBLEMS,
   ChallengeBody,
@@ -76,9 +77,9 @@ export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier)
     .guard({}, (app) =>
       app.use(bearerAuth(verify)).post(
         '/signout',
-        async ({ accessToken, set }) => {
+        async ({ accessToken }) => {
           await gateway.globalSignOut(accessToken)
-          set.status = 204
+          return noContent()
         },
         {
           response: { 204: t.Void({ description: 'Signed out everywhere.' }), ...problemResponses(BEARER_PROBLEMS, { body: false }) },

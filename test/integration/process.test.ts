@@ -1,16 +1,28 @@
 // The service as a process: start-up validation, graceful shutdown, and what it answers when
 // Cognito is slow or unreachable. The verifying proxy's delay stands in for a slow Cognito;
 // a closed port for an unreachable one.
-import { afterEach, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
-import { expectProblem, post, request } from '../support/http.ts'
-import { spawnService, startService } from '../support/service.ts'
+import { connect, expectProblem, post, rawRequest, request } from '../support/http.ts'
+import { spawnService, startService, type RunningService } from '../support/service.ts'
 import { freePort, PASSWORD, uniqueEmail } from '../support/util.ts'
 
 let cognito: TestCognito
+/** A service that lives through the whole file, and a connection to it opened when the file starts. */
+let longLived: RunningService
+let kept: Awaited<ReturnType<typeof connect>>
+let keptSince: number
 
 beforeAll(async () => {
   cognito = await testCognito()
+  longLived = await startService(cognito.serviceEnv())
+  kept = await connect(longLived.port)
+  expect((await kept.exchange(rawRequest('GET', '/health'))).status).toBe(200)
+  keptSince = performance.now()
+})
+afterAll(async () => {
+  kept?.close()
+  await longLived?.stop()
 })
 afterEach(() => cognito.proxy.setDelay(0))
 
@@ -96,5 +108,18 @@ describe('Cognito slow or unreachable', () => {
     } finally {
       await service.stop()
     }
+  })
+})
+
+describe('keep-alive', () => {
+  // The ALB keeps idle connections 60 s; the service must keep them longer (65 s), or the ALB may
+  // reuse one just as the service closes it (a 502). Node's own default is 5 s, so a connection
+  // idle for 6 s tells the configured timeout from the default. It has idled while the tests above ran.
+  test('a connection idle for over 6 s is still open and answers', async () => {
+    const idle = performance.now() - keptSince
+    if (idle < 6000) await Bun.sleep(6000 - idle)
+    expect(kept.closed).toBe(false)
+    const res = await kept.exchange(rawRequest('GET', '/health'))
+    expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: 'OK' })
   })
 })
