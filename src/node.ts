@@ -1,5 +1,5 @@
 // Node entry: the shared start-up (src/service.ts) on node:http. Node runs the bundle `npm run
-// build:node` makes of this file (dist/node/node.js), not this source.
+// build:node` makes of this file (dist/node/node.mjs), not this source.
 import { processEnv } from './config.ts'
 import { serveWithNode } from './http/node-server.ts'
 import { runService } from './service.ts'

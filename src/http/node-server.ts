@@ -4,7 +4,6 @@
 // Elysia handler, the same Request and Response objects as on Bun.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { finished } from 'node:stream/promises'
 import type { ServeOptions, Server } from '../service.ts'
 
 export type Handler = (request: Request) => Promise<Response>
@@ -16,19 +15,16 @@ export function serveWithNode(handle: Handler, { port, idleTimeoutSeconds, maxRe
   const tooLarge = (req: IncomingMessage) => Number(req.headers['content-length'] ?? 0) > maxRequestBodyBytes
   const answer = async (req: IncomingMessage, res: ServerResponse) => {
     if (tooLarge(req)) return refuse(res, 413)
-    const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : requestBody(req, maxRequestBodyBytes)
+    const body = req.method === 'GET' || req.method === 'HEAD' ? null : await readBody(req, maxRequestBodyBytes)
+    if (body === undefined) return refuse(res, 413)
     let request: Request
     try {
-      request = toRequest(req, res, body?.stream)
+      request = toRequest(req, body)
     } catch {
       return refuse(res, 400)
     }
     if (req.socket.remoteAddress) peers.set(request, req.socket.remoteAddress)
     const response = await handle(request)
-    // An answer given before the whole body arrived (a 413 at 16 KiB, a 415) would leave unread data
-    // on the connection; closing it then makes the kernel send a reset, which can destroy the answer
-    // on its way. So the rest is read first, and dropped (bounded by the server limit).
-    if (body && !req.complete) await body.discardRest()
     // While draining, every answer closes its connection, so the drain ends with the last request.
     await writeResponse(response, res, stopping)
   }
@@ -74,69 +70,35 @@ function refuse(res: ServerResponse, status: number): void {
   res.writeHead(status, { connection: 'close', 'content-length': 0 }).end()
 }
 
-function toRequest(req: IncomingMessage, res: ServerResponse, body: ReadableStream<Uint8Array> | undefined): Request {
+function toRequest(req: IncomingMessage, body: Buffer | null): Request {
   const headers = new Headers()
   const raw = req.rawHeaders
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!)
   // The origin-form target is appended as is (not resolved), so a path like //x stays a path.
   const url = req.url?.startsWith('/') ? `http://${req.headers.host ?? 'localhost'}${req.url}` : (req.url ?? '/')
-  // The client going away aborts request.signal, as on Bun.
-  const aborted = new AbortController()
-  res.once('close', () => {
-    if (!res.writableFinished) aborted.abort()
-  })
-  return new Request(url, { method: req.method, headers, signal: aborted.signal, ...(body ? { body, duplex: 'half' } : {}) } as RequestInit)
+  return new Request(url, { method: req.method, headers, body })
 }
 
 /**
- * The body as a web stream, read from the socket only once the app asks for it, and a way to drop
- * what the app left unread. Past `limit` bytes (a chunked body declares no length) the connection is cut.
+ * The whole body (null when empty), or undefined once it passes `limit` bytes (a chunked body
+ * declares no length, so it is counted). Read whole before the app runs, which is cheaper than a
+ * web stream for this service's small JSON bodies, and means no answer leaves part of a body unread
+ * on the connection (the client may stop sending, or the close turns into a reset that destroys the
+ * answer on its way).
  */
-function requestBody(req: IncomingMessage, limit: number) {
-  let received = 0
-  let reading = false
-  let settled = false
-  let controller: ReadableStreamDefaultController<Uint8Array> | undefined
-  const settle = (end: (c: ReadableStreamDefaultController<Uint8Array>) => void) => {
-    if (settled) return
-    settled = true
-    if (controller) end(controller)
-  }
-  const read = () => {
-    if (!reading) {
-      reading = true
-      req.on('data', (chunk: Buffer) => {
-        received += chunk.length
-        if (received > limit) return req.destroy(new Error(`request body over ${limit} bytes`))
-        if (settled || !controller) return
-        controller.enqueue(new Uint8Array(chunk))
-        if ((controller.desiredSize ?? 0) <= 0) req.pause()
-      })
-      req.once('end', () => settle((c) => c.close()))
-      req.once('error', (error) => settle((c) => c.error(error)))
-      req.once('close', () => settle((c) => c.error(new Error('request body cut short'))))
-    }
-    req.resume()
-  }
-  const stream = new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c
-    },
-    pull: read,
-    cancel() {
-      settled = true
-      read()
-    },
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let length = 0
+    req.on('data', (chunk: Buffer) => {
+      length += chunk.length
+      if (length <= limit) return void chunks.push(chunk)
+      req.removeAllListeners('data').pause()
+      resolve(undefined)
+    })
+    req.once('end', () => resolve(length === 0 ? null : Buffer.concat(chunks, length)))
+    req.once('error', reject)
   })
-  return {
-    stream,
-    /** Reads and drops the rest of the body; resolves once it has all arrived (or the connection is gone). */
-    discardRest(): Promise<void> {
-      settled = true
-      read()
-      return finished(req).catch(() => undefined)
-    },
-  }
 }
 
 // Answers are read whole and sent with a Content-Length, as Bun sends them: this service's bodies

@@ -29,7 +29,7 @@ export const allServiceLines: string[] = []
  */
 const TARGETS = {
   bun: { command: [process.execPath, resolve(ROOT, 'src/main.ts')], runtime: 'bun ' },
-  node: { command: ['node', resolve(ROOT, 'dist/node/node.js')], runtime: 'node ', built: 'dist/node/node.js', buildWith: 'npm run build:node' },
+  node: { command: ['node', resolve(ROOT, 'dist/node/node.mjs')], runtime: 'node ', built: 'dist/node/node.mjs', buildWith: 'npm run build:node' },
   binary: { command: [resolve(ROOT, 'dist/user-service')], runtime: 'bun ', built: 'dist/user-service', buildWith: 'npm run build:binary' },
 } as const
 
