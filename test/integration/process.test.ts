@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { connect, expectProblem, post, rawRequest, request } from '../support/http.ts'
 import { spawnService, startService, type RunningService } from '../support/service.ts'
-import { freePort, PASSWORD, uniqueEmail } from '../support/util.ts'
+import { freePort, PASSWORD, uniqueEmail, waitFor } from '../support/util.ts'
 
 let cognito: TestCognito
 /** A service that lives through the whole file, and a connection to it opened when the file starts. */
@@ -59,6 +59,19 @@ describe('graceful shutdown', () => {
     expect(refused).toBe(true)
     expect(await service.exited).toBe(0)
     expect(service.logs().map((l) => l.msg)).toContain('stopped')
+  })
+
+  test('SIGTERM with an idle kept-alive connection: the drain closes it rather than wait for it', async () => {
+    const service = await startService(cognito.serviceEnv({ SHUTDOWN_TIMEOUT_MS: '20000' }))
+    const idle = await connect(service.port)
+    try {
+      expect((await idle.exchange(rawRequest('GET', '/health'))).status).toBe(200)
+      expect(await service.stop('SIGTERM')).toBe(0)
+      expect(service.logs().map((l) => l.msg)).not.toContain('grace period over; closing remaining connections')
+      await waitFor(() => (idle.closed ? true : undefined), 'the idle connection to be closed')
+    } finally {
+      idle.close()
+    }
   })
 
   test('SIGINT also exits 0', async () => {
