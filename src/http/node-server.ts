@@ -1,7 +1,7 @@
 // A web-standard handler, (Request) => Promise<Response>, served by node:http with what Bun.serve
 // gives the Bun entry: an idle timeout, a server-level body limit, the peer address of a request,
-// and a stop that lets in-flight requests finish. The app itself runs unchanged: the same
-// Elysia handler, the same Request and Response objects as on Bun.
+// and a stop that lets in-flight requests finish. The app itself runs unchanged: the same Elysia
+// handler, given a web-standard Request and answering a web-standard Response, as on Bun.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ServeOptions, Server } from '../service.ts'
@@ -101,6 +101,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null | 
   })
 }
 
+const NO_BODY = new Set([204, 304])
+
 // Answers are read whole and sent with a Content-Length, as Bun sends them: this service's bodies
 // are small and complete (JSON, the Swagger UI assets); it never streams.
 async function writeResponse(response: Response, res: ServerResponse, closeConnection: boolean): Promise<void> {
@@ -110,6 +112,7 @@ async function writeResponse(response: Response, res: ServerResponse, closeConne
     if (name !== 'set-cookie') headers.push(name, value)
   })
   for (const cookie of response.headers.getSetCookie()) headers.push('set-cookie', cookie)
-  if (!response.headers.has('content-length')) headers.push('content-length', String(body?.length ?? 0))
+  // A 204 or 304 must carry no Content-Length (RFC 9110); node:http sends neither length nor body for them.
+  if (!response.headers.has('content-length') && !NO_BODY.has(response.status)) headers.push('content-length', String(body?.length ?? 0))
   res.writeHead(response.status, headers).end(body)
 }
