@@ -1,58 +1,21 @@
-// Bun entry: parse config, build deps, listen, handle signals. Nothing else.
-import { createApp } from './app.ts'
-import { createSdkGateway } from './cognito/gateway.ts'
-import { createAccessTokenVerifier } from './cognito/tokens.ts'
-import { ConfigError, parseConfig, processEnv, type Env } from './config.ts'
-import { SERVER_MAX_BODY_BYTES } from './http/body.ts'
-import { createLogger } from './http/logging.ts'
+// Bun entry (and the compiled binary's): the shared start-up (src/service.ts) on Bun's own server.
+import type { App } from './app.ts'
+import { processEnv, type Env } from './config.ts'
 import { runHealthcheck } from './healthcheck.ts'
+import { runService, type ServeOptions, type Server } from './service.ts'
 
-// Above the ALB's 60 s idle timeout, so the ALB never reuses a connection we are closing (a 502).
-export const IDLE_TIMEOUT_SECONDS = 65
-
-export async function main(env: Env): Promise<void> {
-  let config
-  try {
-    config = parseConfig(env)
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error
-    process.stderr.write(`user-service: ${error.message}\n`)
-    process.exit(1)
-  }
-
-  const logger = createLogger({ level: config.logLevel, secrets: config.cognito.clientSecret ? [config.cognito.clientSecret] : [] })
-  const gateway = await createSdkGateway(config.cognito)
-  const verifyAccessToken = createAccessTokenVerifier(config.cognito)
-  const app = createApp({ config, gateway, verifyAccessToken, logger, socketIp: (request) => app.server?.requestIP(request)?.address })
-  app.listen({ port: config.port, idleTimeout: IDLE_TIMEOUT_SECONDS, maxRequestBodySize: SERVER_MAX_BODY_BYTES })
+function serveWithBun(app: App, { port, idleTimeoutSeconds, maxRequestBodyBytes }: ServeOptions): Server {
+  app.listen({ port, idleTimeout: idleTimeoutSeconds, maxRequestBodySize: maxRequestBodyBytes })
   const server = app.server!
-  logger.info('listening', {
-    port: server.port,
-    region: config.cognito.region,
-    userPoolId: config.cognito.userPoolId,
-    endpoint: config.cognito.endpoint ?? 'aws',
-    clientSecret: config.cognito.clientSecret ? 'set' : 'unset',
-  })
-
-  // Bun as PID 1 ignores SIGTERM unless a handler is registered. Stop accepting, let in-flight
-  // requests finish (bounded), then exit 0 so ECS sees a clean stop.
-  let stopping = false
-  const shutdown = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    logger.info('shutting down', { signal, graceMs: config.shutdownTimeoutMs })
-    const drained = server.stop(false).then(() => true)
-    const timedOut = new Promise<false>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs, false))
-    if (!(await Promise.race([drained, timedOut]))) {
-      logger.warn('grace period over; closing remaining connections')
-      await server.stop(true)
-    }
-    logger.info('stopped')
-    process.exit(0)
+  return {
+    port: server.port!,
+    requestIp: (request) => server.requestIP(request)?.address,
+    drain: () => server.stop(false),
+    close: () => server.stop(true),
   }
-  process.on('SIGTERM', () => void shutdown('SIGTERM'))
-  process.on('SIGINT', () => void shutdown('SIGINT'))
 }
+
+export const main = (env: Env) => runService(env, { name: `bun ${Bun.version}`, serve: serveWithBun })
 
 if (import.meta.main) {
   // `user-service healthcheck`: the container's health check (distroless has no shell or curl).

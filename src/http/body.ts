@@ -2,9 +2,9 @@
 // default error, which echoes the body it could not use).
 import { ProblemError } from './problem.ts'
 
-/** Our limit. The server's own limit (Bun's maxRequestBodySize) sits well above it, see SERVER_MAX_BODY. */
+/** Our limit. The server's own limit sits well above it, see SERVER_MAX_BODY_BYTES. */
 export const MAX_BODY_BYTES = 16 * 1024
-/** Bun answers bodies over this itself with an empty 413; between the two limits we answer with a problem. */
+/** The server (Bun's, or the Node bridge) answers bodies over this itself with an empty 413; between the two limits we answer with a problem. */
 export const SERVER_MAX_BODY_BYTES = 1024 * 1024
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
@@ -22,12 +22,24 @@ export async function readJsonBody(request: Request): Promise<unknown> {
   if (request.headers.get('content-type') === null && (request.body === null || declared === '0')) return undefined
   if (declared !== null && Number(declared) > MAX_BODY_BYTES) throw new ProblemError('payload_too_large')
   if (!isJsonMediaType(request.headers.get('content-type'))) throw new ProblemError('unsupported_media_type')
-  // A chunked body has no Content-Length: measure what actually arrived.
-  const bytes = await request.arrayBuffer()
-  if (bytes.byteLength > MAX_BODY_BYTES) throw new ProblemError('payload_too_large')
+  // Content-Length frames the body exactly, so one within the limit bounds the read; a chunked body
+  // declares nothing and is read piece by piece, never more than the limit.
+  const bytes = declared !== null ? await request.arrayBuffer() : await readAtMost(request.body, MAX_BODY_BYTES)
   try {
     return JSON.parse(decoder.decode(bytes))
   } catch {
     throw new ProblemError('malformed_json')
   }
+}
+
+async function readAtMost(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(limit)
+  let length = 0
+  if (body === null) return bytes.subarray(0, 0)
+  for await (const chunk of body) {
+    if (length + chunk.byteLength > limit) throw new ProblemError('payload_too_large')
+    bytes.set(chunk, length)
+    length += chunk.byteLength
+  }
+  return bytes.subarray(0, length)
 }

@@ -2,6 +2,7 @@
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
 import type { AccessTokenVerifier } from '../cognito/tokens.ts'
+import { noContent } from '../http/no-content.ts'
 import {
   BEARER_PROBLEMS,
   ChangePasswordBody,
@@ -77,9 +78,9 @@ export const accountRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifi
         })
         .post(
           '/password/change',
-          async ({ accessToken, body, set }) => {
+          async ({ accessToken, body }) => {
             await gateway.changePassword(accessToken, body.previousPassword, body.proposedPassword)
-            set.status = 204
+            return noContent()
           },
           {
             body: ChangePasswordBody,

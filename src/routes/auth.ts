@@ -3,6 +3,7 @@
 import { Elysia, t } from 'elysia'
 import { maskedEmailDelivery, type CognitoGateway, type SignInResult } from '../cognito/gateway.ts'
 import type { AccessTokenVerifier } from '../cognito/tokens.ts'
+import { noContent } from '../http/no-content.ts'
 import { ProblemError } from '../http/problem.ts'
 import {
   BEARER_PROBLEMS,
@@ -100,9 +101,9 @@ export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier,
     .guard({}, (app) =>
       app.use(bearerAuth(verify)).post(
         '/signout',
-        async ({ accessToken, set }) => {
+        async ({ accessToken }) => {
           await gateway.globalSignOut(accessToken)
-          set.status = 204
+          return noContent()
         },
         {
           response: { 204: t.Void({ description: 'Signed out everywhere.' }), ...problemResponses(BEARER_PROBLEMS, { body: false }) },

@@ -2,7 +2,7 @@
 // server keeps answering. Sent over a real socket to the real service.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { testCognito } from '../support/cognito.ts'
-import { expectNoSecrets, expectProblem, type JsonResponse } from '../support/http.ts'
+import { chunk, connect, expectNoSecrets, expectProblem, rawRequest, type JsonResponse } from '../support/http.ts'
 import { startService, type RunningService } from '../support/service.ts'
 import { uniqueEmail } from '../support/util.ts'
 
@@ -180,5 +180,29 @@ describe('bad requests', () => {
     expect(service.logs().filter((l) => l.msg === 'request').length).toBeGreaterThanOrEqual(CASES.length)
     expect(service.logs().some((l) => l.level === 'error')).toBe(false)
     expectNoSecrets(service.lines, [SECRET_PASSWORD, clientSecret])
+  })
+})
+
+describe('chunked bodies (no Content-Length)', () => {
+  const chunkedSignUp = (...parts: string[]) =>
+    connect(service.port).then(async (connection) => {
+      try {
+        return await connection.exchange(rawRequest('POST', '/signup', { ...JSON_TYPE, 'transfer-encoding': 'chunked' }), ...parts)
+      } finally {
+        connection.close()
+      }
+    })
+
+  test('a small one is read like any body', async () => {
+    const res = await chunkedSignUp(chunk('{"email":'), chunk('"a@b.co"}'), chunk(''))
+    expect(res.status).toBe(400)
+    expect(JSON.parse(res.body)).toMatchObject({ code: 'validation_failed', fields: ['/password', '/nickname'] })
+  })
+
+  test('one over 16 KiB is 413 payload_too_large', async () => {
+    const parts = Array.from({ length: 64 }, () => chunk('x'.repeat(1024)))
+    const res = await chunkedSignUp(...parts, chunk(''))
+    expect(res.status).toBe(413)
+    expect(JSON.parse(res.body)).toMatchObject({ code: 'payload_too_large' })
   })
 })

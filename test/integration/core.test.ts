@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { expectNoSecrets, expectProblem, post, request } from '../support/http.ts'
-import { startService, type RunningService } from '../support/service.ts'
+import { expectedRuntime, serviceTarget, startService, type RunningService } from '../support/service.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
 
 let cognito: TestCognito
@@ -154,6 +154,11 @@ describe('SECRET_HASH against the verifying proxy', () => {
 })
 
 describe('operations', () => {
+  test(`runs on the runtime SERVICE_TARGET names (${serviceTarget()})`, () => {
+    const listening = service.logs().find((l) => l.msg === 'listening')
+    expect(String(listening?.runtime)).toStartWith(expectedRuntime())
+  })
+
   test('X-Request-Id is echoed when well-formed, generated otherwise, and logged', async () => {
     const given = await request(service.url, 'GET', '/health', { headers: { 'x-request-id': 'trace-abc.123' } })
     expect(given.headers.get('x-request-id')).toBe('trace-abc.123')

@@ -1,15 +1,27 @@
-// The service as a process: start-up validation and graceful shutdown. The verifying proxy's delay
+// The service as a process: start-up validation, graceful shutdown and keep-alive. The verifying proxy's delay
 // keeps a request in flight. (Cognito outages: faults.test.ts.)
-import { afterEach, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
-import { post } from '../support/http.ts'
-import { spawnService, startService } from '../support/service.ts'
+import { connect, post, rawRequest } from '../support/http.ts'
+import { spawnService, startService, type RunningService } from '../support/service.ts'
 import { PASSWORD, uniqueEmail, waitFor } from '../support/util.ts'
 
 let cognito: TestCognito
+/** A service that lives through the whole file, and a connection to it opened when the file starts. */
+let longLived: RunningService
+let kept: Awaited<ReturnType<typeof connect>>
+let keptSince: number
 
 beforeAll(async () => {
   cognito = await testCognito()
+  longLived = await startService(cognito.serviceEnv())
+  kept = await connect(longLived.port)
+  expect((await kept.exchange(rawRequest('GET', '/health'))).status).toBe(200)
+  keptSince = performance.now()
+})
+afterAll(async () => {
+  kept?.close()
+  await longLived?.stop()
 })
 afterEach(() => cognito.proxy.setDelay(0))
 
@@ -51,6 +63,19 @@ describe('graceful shutdown', () => {
     expect(service.logs().map((l) => l.msg)).toContain('stopped')
   })
 
+  test('SIGTERM with an idle kept-alive connection: the drain closes it rather than wait for it', async () => {
+    const service = await startService(cognito.serviceEnv({ SHUTDOWN_TIMEOUT_MS: '20000' }))
+    const idle = await connect(service.port)
+    try {
+      expect((await idle.exchange(rawRequest('GET', '/health'))).status).toBe(200)
+      expect(await service.stop('SIGTERM')).toBe(0)
+      expect(service.logs().map((l) => l.msg)).not.toContain('grace period over; closing remaining connections')
+      await waitFor(() => (idle.closed ? true : undefined), 'the idle connection to be closed')
+    } finally {
+      idle.close()
+    }
+  })
+
   test('SIGINT also exits 0', async () => {
     const service = await startService(cognito.serviceEnv())
     expect(await service.stop('SIGINT')).toBe(0)
@@ -66,5 +91,18 @@ describe('graceful shutdown', () => {
     expect(await service.exited).toBe(0)
     expect(performance.now() - started).toBeLessThan(2000)
     await inFlight
+  })
+})
+
+describe('keep-alive', () => {
+  // The ALB keeps idle connections 60 s; the service must keep them longer (65 s), or the ALB may
+  // reuse one just as the service closes it (a 502). Node's own default is 5 s, so a connection
+  // idle for 6 s tells the configured timeout from the default. It has idled while the tests above ran.
+  test('a connection idle for over 6 s is still open and answers', async () => {
+    const idle = performance.now() - keptSince
+    if (idle < 6000) await Bun.sleep(6000 - idle)
+    expect(kept.closed).toBe(false)
+    const res = await kept.exchange(rawRequest('GET', '/health'))
+    expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: 'OK' })
   })
 })

@@ -1,4 +1,6 @@
 import { expect } from 'bun:test'
+import { once } from 'node:events'
+import { createConnection } from 'node:net'
 
 // Every credential any test sent or received through `request`, for the whole-run log audit
 // (preload.ts): passwords and codes going out, tokens and sessions coming back.
@@ -63,3 +65,79 @@ export function expectNoSecrets(lines: string[], secrets: string[]) {
   const leaks = lines.filter((line) => values.some((v) => line.includes(v)))
   expect(leaks).toEqual([])
 }
+
+export interface RawResponse {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+/**
+ * One raw TCP connection to the service, for what fetch hides: reusing a kept-alive connection, and
+ * sending a chunked body byte for byte.
+ */
+export async function connect(port: number) {
+  const socket = createConnection({ host: '127.0.0.1', port })
+  await once(socket, 'connect')
+  let received = ''
+  let closed = false
+  const waiters: Array<() => void> = []
+  const wake = () => waiters.splice(0).forEach((w) => w())
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.toString('utf8')
+    wake()
+  })
+  socket.on('close', () => {
+    closed = true
+    wake()
+  })
+  // The server may answer and close before the whole request is written (an early 413): that answer counts.
+  socket.on('error', () => undefined)
+
+  /** The next complete response (framed by Content-Length), or an error if the connection closes first. */
+  const nextResponse = async (): Promise<RawResponse> => {
+    while (true) {
+      const end = received.indexOf('\r\n\r\n')
+      if (end !== -1) {
+        const [statusLine, ...fields] = received.slice(0, end).split('\r\n')
+        const headers = Object.fromEntries(fields.map((f) => [f.slice(0, f.indexOf(':')).toLowerCase(), f.slice(f.indexOf(':') + 1).trim()]))
+        const length = Number(headers['content-length'] ?? 0)
+        const status = Number(statusLine!.split(' ')[1])
+        if (status === 100) {
+          received = received.slice(end + 4)
+          continue
+        }
+        if (received.length >= end + 4 + length) {
+          const body = received.slice(end + 4, end + 4 + length)
+          received = received.slice(end + 4 + length)
+          return { status, headers, body }
+        }
+      }
+      if (closed) throw new Error(`connection closed; received: ${JSON.stringify(received)}`)
+      await new Promise<void>((resolve) => waiters.push(resolve))
+    }
+  }
+
+  return {
+    get closed() {
+      return closed
+    },
+    /** Writes the parts (no more once the server has closed the connection), then reads the response. */
+    async exchange(...parts: string[]): Promise<RawResponse> {
+      const response = nextResponse()
+      for (const part of parts) {
+        if (closed) break
+        socket.write(part)
+      }
+      return response
+    },
+    close: () => socket.destroy(),
+  }
+}
+
+/** A request in HTTP/1.1 wire format, headers then body as given. */
+export const rawRequest = (method: string, path: string, headers: Record<string, string> = {}) =>
+  `${method} ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`
+
+/** A body part in chunked transfer coding; `chunk('')` is the last one. */
+export const chunk = (data: string) => `${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n`

@@ -1,7 +1,9 @@
 // Starts the service as a separate process, as production runs it, and captures every line it
 // writes so tests can read its logs.
+import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Subprocess } from 'bun'
+import { processEnv } from '../../src/config.ts'
 import { waitFor } from './util.ts'
 
 export interface RunningService {
@@ -23,8 +25,35 @@ const running = new Set<RunningService>()
 export const allServiceLines: string[] = []
 export const clientSecretsUsed = new Set<string>()
 
-/** The command that runs the service; one place, so other targets (Node, the binary) can slot in. */
-export const serviceCommand = (): string[] => [process.execPath, resolve(ROOT, 'src/main.ts')]
+/**
+ * The ways the service runs, picked with SERVICE_TARGET (default bun): the same suite runs against
+ * each. `runtime` is what the service must report at start-up on that target.
+ */
+const TARGETS = {
+  bun: { command: [process.execPath, resolve(ROOT, 'src/main.ts')], runtime: 'bun ' },
+  node: { command: ['node', resolve(ROOT, 'dist/node/node.mjs')], runtime: 'node ', built: 'dist/node/node.mjs', buildWith: 'npm run build:node' },
+  binary: { command: [resolve(ROOT, 'dist/user-service')], runtime: 'bun ', built: 'dist/user-service', buildWith: 'npm run build' },
+} as const
+
+export type ServiceTarget = keyof typeof TARGETS
+
+export const serviceTarget = (): ServiceTarget => {
+  const name = processEnv().SERVICE_TARGET ?? 'bun'
+  if (!(name in TARGETS)) throw new Error(`SERVICE_TARGET must be one of ${Object.keys(TARGETS).join(', ')}, not ${name}`)
+  return name as ServiceTarget
+}
+
+/** How the service names its runtime on this target (the `runtime` of its `listening` line starts so). */
+export const expectedRuntime = (): string => TARGETS[serviceTarget()].runtime
+
+/** The command that runs the service; the one place that says how it is started. */
+export function serviceCommand(): string[] {
+  const target = TARGETS[serviceTarget()]
+  if ('built' in target && !existsSync(resolve(ROOT, target.built))) {
+    throw new Error(`${target.built} is missing: build it with \`${target.buildWith}\` (npm test does)`)
+  }
+  return [...target.command]
+}
 
 export interface SpawnOptions {
   /** What to run instead of the service's source (the image test's chroot). It gets exactly `env`,

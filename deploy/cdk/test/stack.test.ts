@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'bun:test'
 import { Match } from 'aws-cdk-lib/assertions'
 import { parseConfig } from '../../../src/config.ts'
-import { IDLE_TIMEOUT_SECONDS } from '../../../src/main.ts'
+import { IDLE_TIMEOUT_SECONDS } from '../../../src/service.ts'
 import { ALB_IDLE_TIMEOUT_SECONDS } from '../lib/load-balancer.ts'
 import { only, template } from './synth.ts'
 

@@ -1,0 +1,118 @@
+// A web-standard handler, (Request) => Promise<Response>, served by node:http with what Bun.serve
+// gives the Bun entry: an idle timeout, a server-level body limit, the peer address of a request,
+// and a stop that lets in-flight requests finish. The app itself runs unchanged: the same Elysia
+// handler, given a web-standard Request and answering a web-standard Response, as on Bun.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { ServeOptions, Server } from '../service.ts'
+
+export type Handler = (request: Request) => Promise<Response>
+
+export function serveWithNode(handle: Handler, { port, idleTimeoutSeconds, maxRequestBodyBytes }: ServeOptions): Promise<Server> {
+  const peers = new WeakMap<Request, string>()
+  let stopping = false
+
+  const tooLarge = (req: IncomingMessage) => Number(req.headers['content-length'] ?? 0) > maxRequestBodyBytes
+  const answer = async (req: IncomingMessage, res: ServerResponse) => {
+    if (tooLarge(req)) return refuse(res, 413)
+    const body = req.method === 'GET' || req.method === 'HEAD' ? null : await readBody(req, maxRequestBodyBytes)
+    if (body === undefined) return refuse(res, 413)
+    let request: Request
+    try {
+      request = toRequest(req, body)
+    } catch {
+      return refuse(res, 400)
+    }
+    if (req.socket.remoteAddress) peers.set(request, req.socket.remoteAddress)
+    const response = await handle(request)
+    // While draining, every answer closes its connection, so the drain ends with the last request.
+    await writeResponse(response, res, stopping)
+  }
+  // The app renders its own errors; a failure that still gets here must not take the process down.
+  const answerOrFail = (req: IncomingMessage, res: ServerResponse) =>
+    void answer(req, res).catch(() => (res.headersSent ? res.destroy() : refuse(res, 500)))
+  const server = createServer(answerOrFail)
+  // `Expect: 100-continue`: a body the server would refuse is refused before the client sends it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (!tooLarge(req)) res.writeContinue()
+    answerOrFail(req, res)
+  })
+  server.keepAliveTimeout = idleTimeoutSeconds * 1000
+  // Node's rule: a headers timeout no longer than the keep-alive one can cut a reused connection.
+  server.headersTimeout = (idleTimeoutSeconds + 1) * 1000
+  server.timeout = idleTimeoutSeconds * 1000
+
+  const closed = new Promise<void>((resolve) => server.once('close', resolve))
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, () => {
+      server.off('error', reject)
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        requestIp: (request) => peers.get(request),
+        drain() {
+          stopping = true
+          // Stops accepting and closes idle kept-alive connections; busy ones close after their answer.
+          server.close()
+          return closed
+        },
+        close() {
+          server.closeAllConnections()
+          return closed
+        },
+      })
+    })
+  })
+}
+
+/** A bare status with no body, as Bun.serve answers what never reaches the app. */
+function refuse(res: ServerResponse, status: number): void {
+  res.writeHead(status, { connection: 'close', 'content-length': 0 }).end()
+}
+
+function toRequest(req: IncomingMessage, body: Buffer | null): Request {
+  const headers = new Headers()
+  const raw = req.rawHeaders
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!)
+  // The origin-form target is appended as is (not resolved), so a path like //x stays a path.
+  const url = req.url?.startsWith('/') ? `http://${req.headers.host ?? 'localhost'}${req.url}` : (req.url ?? '/')
+  return new Request(url, { method: req.method, headers, body })
+}
+
+/**
+ * The whole body (null when empty), or undefined once it passes `limit` bytes (a chunked body
+ * declares no length, so it is counted). Read whole before the app runs, which is cheaper than a
+ * web stream for this service's small JSON bodies, and means no answer leaves part of a body unread
+ * on the connection (the client may stop sending, or the close turns into a reset that destroys the
+ * answer on its way).
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let length = 0
+    req.on('data', (chunk: Buffer) => {
+      length += chunk.length
+      if (length <= limit) return void chunks.push(chunk)
+      req.removeAllListeners('data').pause()
+      resolve(undefined)
+    })
+    req.once('end', () => resolve(length === 0 ? null : Buffer.concat(chunks, length)))
+    req.once('error', reject)
+  })
+}
+
+const NO_BODY = new Set([204, 304])
+
+// Answers are read whole and sent with a Content-Length, as Bun sends them: this service's bodies
+// are small and complete (JSON, the Swagger UI assets); it never streams.
+async function writeResponse(response: Response, res: ServerResponse, closeConnection: boolean): Promise<void> {
+  const body = response.body === null ? undefined : Buffer.from(await response.arrayBuffer())
+  const headers: string[] = closeConnection ? ['connection', 'close'] : []
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers.push(name, value)
+  })
+  for (const cookie of response.headers.getSetCookie()) headers.push('set-cookie', cookie)
+  // A 204 or 304 must carry no Content-Length (RFC 9110); node:http sends neither length nor body for them.
+  if (!response.headers.has('content-length') && !NO_BODY.has(response.status)) headers.push('content-length', String(body?.length ?? 0))
+  res.writeHead(response.status, headers).end(body)
+}

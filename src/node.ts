@@ -1,0 +1,7 @@
+// Node entry: the shared start-up (src/service.ts) on node:http. Node runs the bundle `npm run
+// build:node` makes of this file (dist/node/node.mjs), not this source.
+import { processEnv } from './config.ts'
+import { serveWithNode } from './http/node-server.ts'
+import { runService } from './service.ts'
+
+await runService(processEnv(), { name: `node ${process.version}`, serve: (app, options) => serveWithNode((request) => app.handle(request), options) })

@@ -1,0 +1,100 @@
+// What every entry does, whatever runs it (Bun, Node, the compiled binary): parse config, build deps,
+// serve, handle signals. An entry supplies only the runtime's server (`Runtime.serve`), so settings
+// such as the idle timeout and the body limit are chosen once, here.
+import type { App } from './app.ts'
+import { ConfigError, parseConfig, type Env } from './config.ts'
+import type { Logger } from './http/logging.ts'
+
+// Above the ALB's 60 s idle timeout, so the ALB never reuses a connection we are closing (a 502).
+export const IDLE_TIMEOUT_SECONDS = 65
+
+export interface ServeOptions {
+  port: number
+  /** How long a connection may sit idle (kept-alive or mid-request) before the server closes it. */
+  idleTimeoutSeconds: number
+  /** Bodies over this are refused by the server itself, before the app reads a byte. */
+  maxRequestBodyBytes: number
+}
+
+export interface Server {
+  /** The port actually bound (PORT=0 picks a free one). */
+  port: number
+  /** The socket peer address of a request this server is handling. */
+  requestIp(request: Request): string | undefined
+  /** Stops accepting connections; resolves once in-flight requests have been answered. */
+  drain(): Promise<void>
+  /** Closes every remaining connection now. */
+  close(): Promise<void>
+}
+
+export interface Runtime {
+  /** Logged at start-up, e.g. `bun 1.4.5`, `node v20.20.2`. */
+  name: string
+  serve(app: App, options: ServeOptions): Server | Promise<Server>
+}
+
+export async function runService(env: Env, runtime: Runtime): Promise<void> {
+  let config
+  try {
+    config = parseConfig(env)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    process.stderr.write(`user-service: ${error.message}\n`)
+    process.exit(1)
+  }
+  // Loaded once the configuration is known to be good: a bad one is reported in milliseconds, not
+  // after Elysia and the AWS SDK have loaded (a second or more on a busy host).
+  const [{ createApp }, { createSdkGateway }, { createAccessTokenVerifier }, { SERVER_MAX_BODY_BYTES }, { createLogger }] = await Promise.all([
+    import('./app.ts'),
+    import('./cognito/gateway.ts'),
+    import('./cognito/tokens.ts'),
+    import('./http/body.ts'),
+    import('./http/logging.ts'),
+  ])
+
+  const logger = createLogger({ level: config.logLevel, secrets: config.cognito.clientSecret ? [config.cognito.clientSecret] : [] })
+  // Runtime warnings (such as the AWS SDK's notice about Node versions) become JSON log lines too,
+  // instead of multi-line text on stderr that log shippers split and cannot parse.
+  process.removeAllListeners('warning')
+  process.on('warning', ({ name, message }) => logger.warn('runtime warning', { name, message }))
+  const gateway = await createSdkGateway(config.cognito)
+  const verifyAccessToken = createAccessTokenVerifier(config.cognito)
+  let server: Server | undefined
+  const app = createApp({ config, gateway, verifyAccessToken, logger, socketIp: (request) => server?.requestIp(request) })
+  server = await runtime.serve(app, {
+    port: config.port,
+    idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+    maxRequestBodyBytes: SERVER_MAX_BODY_BYTES,
+  })
+  // Signal handlers before the `listening` line: whoever waits for that line may signal at once.
+  stopOnSignals(server, logger, config.shutdownTimeoutMs)
+  logger.info('listening', {
+    port: server.port,
+    runtime: runtime.name,
+    region: config.cognito.region,
+    userPoolId: config.cognito.userPoolId,
+    endpoint: config.cognito.endpoint ?? 'aws',
+    clientSecret: config.cognito.clientSecret ? 'set' : 'unset',
+  })
+}
+
+// Bun as PID 1 ignores SIGTERM unless a handler is registered. Stop accepting, let in-flight
+// requests finish (bounded), then exit 0 so ECS sees a clean stop.
+function stopOnSignals(server: Server, logger: Logger, graceMs: number): void {
+  let stopping = false
+  const shutdown = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info('shutting down', { signal, graceMs })
+    const drained = server.drain().then(() => true)
+    const timedOut = new Promise<false>((resolve) => setTimeout(resolve, graceMs, false))
+    if (!(await Promise.race([drained, timedOut]))) {
+      logger.warn('grace period over; closing remaining connections')
+      await server.close()
+    }
+    logger.info('stopped')
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+}
