@@ -3,7 +3,7 @@
 //   npm run bench -- --smoke 1 round, 1 s per route: CI runs it so the benchmark cannot rot
 // Options: --rounds N, --seconds S. Prints tables and writes bench/out/bench-<time>.json.
 // Non-2xx answers or socket errors fail the run (exit 1). Speed is reported, never asserted.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import type { Subprocess } from 'bun'
@@ -258,13 +258,23 @@ async function wrk(target: Running, route: Route, windowSeconds: number, label: 
   return JSON.parse(line.slice('BENCH_JSON '.length)) as WrkResult
 }
 
-async function countLines(file: string, from: number): Promise<{ lines: number; size: number }> {
-  const blob = Bun.file(file)
-  const size = blob.size
-  const text = await blob.slice(from, size).text()
-  let lines = 0
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++
-  return { lines, size }
+/** Newlines written to `file` from byte `from` on, and the file's size now. */
+function countLines(file: string, from: number): { lines: number; size: number } {
+  const fd = openSync(file, 'r')
+  try {
+    const size = fstatSync(fd).size
+    const chunk = Buffer.allocUnsafe(1 << 20)
+    let lines = 0
+    for (let at = from; at < size; ) {
+      const read = readSync(fd, chunk, 0, Math.min(chunk.length, size - at), at)
+      if (read === 0) break
+      for (let i = chunk.indexOf(10); i !== -1 && i < read; i = chunk.indexOf(10, i + 1)) lines++
+      at += read
+    }
+    return { lines, size }
+  } finally {
+    closeSync(fd)
+  }
 }
 
 interface Window {
@@ -281,10 +291,10 @@ async function measure(target: Running, route: Route, stub: Stub, round: number)
   const label = `${target.name}-r${round}`
   if (warmupSeconds > 0) await wrk(target, route, warmupSeconds, `${label}-warm`)
   const before = await stubStats(stub)
-  const logBefore = await countLines(target.logFile, 0)
+  const logBefore = countLines(target.logFile, 0)
   const result = await wrk(target, route, seconds, label)
   const after = await stubStats(stub)
-  const log = await countLines(target.logFile, logBefore.size)
+  const log = countLines(target.logFile, logBefore.size)
   const errors = result.connect + result.read + result.write + result.status + result.timeout
   return {
     reqPerSec: result.requests / (result.durationUs / 1e6),

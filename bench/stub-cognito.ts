@@ -82,6 +82,9 @@ export function startStubCognito(options: StubOptions): StubCognito {
   const hashOk = (username: string | undefined, hash: string | undefined) =>
     clientSecret === undefined || (username !== undefined && hash === expectedHash(username))
 
+  // Cognito's own words: errors.ts tells our misconfiguration from a wrong password by them.
+  const badHash = () => fail('NotAuthorizedException', `Unable to verify secret hash for client ${clientId}`)
+
   const addUser = (email: string, password: string, confirmed: boolean) => {
     const user = { sub: crypto.randomUUID(), password, confirmed }
     users.set(email, user)
@@ -137,12 +140,12 @@ export function startStubCognito(options: StubOptions): StubCognito {
         const email = Buffer.from(params.REFRESH_TOKEN?.split('.')[1] ?? '', 'base64url').toString()
         const user = users.get(email)
         if (!user) return fail('NotAuthorizedException', 'Invalid Refresh Token')
-        if (!hashOk(user.sub, params.SECRET_HASH)) return fail('NotAuthorizedException', `Client ${clientId} is configured with secret but SECRET_HASH was not received or is wrong`)
+        if (!hashOk(user.sub, params.SECRET_HASH)) return badHash()
         const { IdToken, AccessToken, ExpiresIn, TokenType } = tokens(email, user)
         return ok({ AuthenticationResult: { IdToken, AccessToken, ExpiresIn, TokenType }, ChallengeParameters: {} })
       }
       if (body.AuthFlow !== 'USER_PASSWORD_AUTH') return fail('InvalidParameterException', 'Unsupported AuthFlow')
-      if (!hashOk(params.USERNAME, params.SECRET_HASH)) return fail('NotAuthorizedException', `Client ${clientId} is configured with secret but SECRET_HASH was not received or is wrong`)
+      if (!hashOk(params.USERNAME, params.SECRET_HASH)) return badHash()
       const email = params.USERNAME ?? ''
       const user = users.get(email)
       if (!user || user.password !== params.PASSWORD) return fail('NotAuthorizedException', 'Incorrect username or password.')
@@ -209,7 +212,7 @@ export function startStubCognito(options: StubOptions): StubCognito {
     if (body.ClientId !== undefined && body.ClientId !== clientId) return fail('ResourceNotFoundException', 'User pool client does not exist.')
     const hashed = hashedUsername(operation, body)
     if (hashed && !hashOk(hashed.username, hashed.hash)) {
-      return fail('NotAuthorizedException', `Client ${clientId} is configured with secret but SECRET_HASH was not received or is wrong`)
+      return badHash()
     }
     const email = body.Username ?? body.AuthParameters?.USERNAME ?? ''
     if (email.startsWith('fault-throttle@')) return fail('TooManyRequestsException', 'Too many requests')

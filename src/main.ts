@@ -1,6 +1,6 @@
 // Bun entry: parse config, build deps, listen, handle signals. Nothing else.
 import { createApp } from './app.ts'
-import { createSdkGateway } from './cognito/gateway.ts'
+import { createGateway } from './cognito/gateway.ts'
 import { createAccessTokenVerifier } from './cognito/tokens.ts'
 import { ConfigError, parseConfig, processEnv, type Env } from './config.ts'
 import { SERVER_MAX_BODY_BYTES } from './http/body.ts'
@@ -20,7 +20,7 @@ export async function main(env: Env): Promise<void> {
   }
 
   const logger = createLogger({ level: config.logLevel, secrets: config.cognito.clientSecret ? [config.cognito.clientSecret] : [] })
-  const gateway = await createSdkGateway(config.cognito)
+  const gateway = await createGateway(config.cognito)
   const verifyAccessToken = createAccessTokenVerifier(config.cognito)
   const app = createApp({ config, gateway, verifyAccessToken, logger, socketIp: (request) => app.server?.requestIP(request)?.address })
   app.listen({ port: config.port, idleTimeout: IDLE_TIMEOUT_SECONDS, maxRequestBodySize: SERVER_MAX_BODY_BYTES })
