@@ -74,8 +74,8 @@ export function createGateway(config: CognitoConfig): Promise<CognitoGateway> {
 /** The gateway over one transport (the tests run it over each). */
 export async function createGatewayOn(config: CognitoConfig, transport: CognitoTransport): Promise<CognitoGateway> {
   const { clientId } = config
-  const hasher = await createSecretHasher(clientId, config.clientSecret)
-  const secretHash = async (username: string) => (hasher ? await hasher(username) : undefined)
+  const hasher = createSecretHasher(clientId, config.clientSecret)
+  const secretHash = (username: string) => hasher?.(username)
   const { send } = transport
 
   const call = async <T>(operation: CognitoOperation, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> => {
@@ -108,7 +108,7 @@ export async function createGatewayOn(config: CognitoConfig, transport: CognitoT
 
   return {
     async signUp({ email, password, nickname }) {
-      const SecretHash = await secretHash(email)
+      const SecretHash = secretHash(email)
       const out = await call('SignUp', (abortSignal) =>
         send(
           'SignUp',
@@ -130,7 +130,7 @@ export async function createGatewayOn(config: CognitoConfig, transport: CognitoT
     },
 
     async signIn({ email, password }) {
-      const SECRET_HASH = await secretHash(email)
+      const SECRET_HASH = secretHash(email)
       const out = await call('InitiateAuth', (abortSignal) =>
         send(
           'InitiateAuth',
@@ -146,7 +146,7 @@ export async function createGatewayOn(config: CognitoConfig, transport: CognitoT
     },
 
     async respondToChallenge({ email, challengeName, session, responses }) {
-      const SECRET_HASH = await secretHash(email)
+      const SECRET_HASH = secretHash(email)
       const out = await call('RespondToAuthChallenge', (abortSignal) =>
         send(
           'RespondToAuthChallenge',
@@ -164,7 +164,7 @@ export async function createGatewayOn(config: CognitoConfig, transport: CognitoT
     },
 
     async refresh(refreshToken, username) {
-      const SECRET_HASH = await secretHash(username)
+      const SECRET_HASH = secretHash(username)
       const out = await call('RefreshTokenAuth', (abortSignal) =>
         send(
           'InitiateAuth',
@@ -190,14 +190,14 @@ export async function createGatewayOn(config: CognitoConfig, transport: CognitoT
     },
 
     async confirmSignUp(email, code) {
-      const SecretHash = await secretHash(email)
+      const SecretHash = secretHash(email)
       await call('ConfirmSignUp', (abortSignal) =>
         send('ConfirmSignUp', { ClientId: clientId, Username: email, ConfirmationCode: code, SecretHash }, abortSignal),
       )
     },
 
     async resendConfirmationCode(email) {
-      const SecretHash = await secretHash(email)
+      const SecretHash = secretHash(email)
       await callHidingAccountState('ResendConfirmationCode', (abortSignal) =>
         send('ResendConfirmationCode', { ClientId: clientId, Username: email, SecretHash }, abortSignal),
       )
@@ -205,7 +205,7 @@ export async function createGatewayOn(config: CognitoConfig, transport: CognitoT
     },
 
     async forgotPassword(email) {
-      const SecretHash = await secretHash(email)
+      const SecretHash = secretHash(email)
       await callHidingAccountState('ForgotPassword', (abortSignal) =>
         send('ForgotPassword', { ClientId: clientId, Username: email, SecretHash }, abortSignal),
       )
@@ -213,7 +213,7 @@ export async function createGatewayOn(config: CognitoConfig, transport: CognitoT
     },
 
     async confirmForgotPassword(email, code, password) {
-      const SecretHash = await secretHash(email)
+      const SecretHash = secretHash(email)
       await call('ConfirmForgotPassword', (abortSignal) =>
         send(
           'ConfirmForgotPassword',

@@ -1,25 +1,14 @@
 // SECRET_HASH = base64(HMAC-SHA256(key = client secret, message = username + client id)).
-// Web Crypto, so the same code runs on Bun and Node; the key is imported once per process.
+// node:crypto, which Bun and Node both provide: on Bun, Web Crypto's HMAC is asynchronous and cost
+// ~15-35 µs of CPU per call under load (a quarter of /signin's CPU), node:crypto's ~2-5 µs. The
+// key is prepared once per process.
+import { createHmac, createSecretKey } from 'node:crypto'
 
-export type SecretHasher = (username: string) => Promise<string>
-
-const encoder = new TextEncoder()
+export type SecretHasher = (username: string) => string
 
 /** Returns undefined for a public app client (no secret): then no SECRET_HASH is sent at all. */
-export async function createSecretHasher(
-  clientId: string,
-  clientSecret: string | undefined,
-): Promise<SecretHasher | undefined> {
+export function createSecretHasher(clientId: string, clientSecret: string | undefined): SecretHasher | undefined {
   if (clientSecret === undefined) return undefined
-  const key = await crypto.subtle.importKey(
-    'raw',
-    encoder.encode(clientSecret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  )
-  return async (username) => {
-    const mac = await crypto.subtle.sign('HMAC', key, encoder.encode(username + clientId))
-    return Buffer.from(mac).toString('base64')
-  }
+  const key = createSecretKey(Buffer.from(clientSecret, 'utf8'))
+  return (username) => createHmac('sha256', key).update(username + clientId, 'utf8').digest('base64')
 }
