@@ -4,7 +4,7 @@
 // Options: --rounds N, --seconds S. Prints tables and writes bench/out/bench-<time>.json.
 // Non-2xx answers or socket errors fail the run (exit 1). Speed is reported, never asserted.
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import type { Subprocess } from 'bun'
 import { BENCH_USER } from './stub-cognito.ts'
@@ -170,7 +170,8 @@ async function startTarget(name: TargetName, stub: Stub): Promise<Running> {
   const proc = Bun.spawn(onServerCpu(COMMANDS[name]), {
     cwd: ROOT,
     env: targetEnv(stub, port),
-    stdout: Bun.file(logFile),
+    // Truncated: Bun.file() as stdout would write over an older log without shortening it.
+    stdout: openSync(logFile, 'w'),
     stderr: 'inherit',
   })
   const url = `http://127.0.0.1:${port}`
@@ -313,6 +314,7 @@ async function main(): Promise<void> {
   await ensureWrk()
   mkdirSync(OUT, { recursive: true })
   const started = new Date()
+  const loadBefore = loadavg()[0]!
   const stub = await startStub()
   const targets: Running[] = []
   let failed = false
@@ -368,6 +370,7 @@ async function main(): Promise<void> {
       machine,
       command,
       product: productCommand.map((p) => p.replace(`${ROOT}/`, '')).join(' '),
+      loadAverage: { before: loadBefore, after: loadavg()[0]! },
       rounds,
       seconds,
       connections: CONNECTIONS,
@@ -378,7 +381,7 @@ async function main(): Promise<void> {
     }
     const file = resolve(OUT, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`)
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`)
-    console.log(`\n${report.date} · ${machine}\n${command} · product: ${report.product} · ${rounds} round(s) × ${seconds} s, ${CONNECTIONS} connections, medians\n`)
+    console.log(`\n${report.date} · ${machine} · load average ${loadBefore.toFixed(1)} -> ${report.loadAverage.after.toFixed(1)}\n${command} · product: ${report.product} · ${rounds} round(s) × ${seconds} s, ${CONNECTIONS} connections, medians\n`)
     console.log(markdownTables(report))
     console.log(`\nJSON: ${file}`)
   } catch (error) {

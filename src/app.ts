@@ -33,22 +33,24 @@ const BASE_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'n
 export function createApp({ config, gateway, verifyAccessToken, logger, socketIp }: AppDeps) {
   // Filled once the routes are registered: path -> allowed methods, to tell 405 from 404.
   const methodsByPath = new Map<string, string[]>()
+  const metaOf = new WeakMap<Request, RequestMeta>()
 
   const app = new Elysia()
-    .onRequest((ctx) => {
-      const { request, set } = ctx
+    // Hooks destructure what they use: Elysia reads a hook's parameters to decide what to prepare
+    // per request, and a hook that takes the whole context makes it parse query, headers and
+    // cookies for every request. Per-request data lives in a WeakMap for the same reason.
+    .onRequest(({ request, set }) => {
       const meta: RequestMeta = {
         reqId: requestIdFrom(request.headers.get('x-request-id')),
         startedAt: performance.now(),
         ip: clientIp(request.headers.get('x-forwarded-for'), socketIp?.(request), config.trustProxy),
       }
-      Object.assign(ctx, { meta })
+      metaOf.set(request, meta)
       Object.assign(set.headers, BASE_HEADERS, { 'x-request-id': meta.reqId })
     })
     .onParse(({ request }) => readJsonBody(request))
-    .onError((ctx) => {
-      const { code, error, set, request, path } = ctx
-      const meta = (ctx as { meta?: RequestMeta }).meta
+    .onError(({ code, error, set, request, path }) => {
+      const meta = metaOf.get(request)
       const problem = toProblemError(code, error, path, methodsByPath)
       if (problem.status >= 500) {
         const cause = problem === error ? problem.cause : error
@@ -60,9 +62,8 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
         headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...problem.headers },
       })
     })
-    .onAfterResponse((ctx) => {
-      const { request, path, set } = ctx
-      const meta = (ctx as { meta?: RequestMeta }).meta
+    .onAfterResponse(({ request, path, set }) => {
+      const meta = metaOf.get(request)
       logger.info('request', {
         reqId: meta?.reqId,
         method: request.method,

@@ -5,13 +5,14 @@
 //
 // What it keeps identical to the SDK client it stands in for:
 // - retries: the SDK's own StandardRetryStrategy and error classification (maxAttempts 2,
-//   throttling and transient failures only, jittered back-off, the retry quota);
+//   throttling and transient failures only, jittered back-off, the retry quota), loaded at the
+//   first failure: until then the quota is full and its bookkeeping a no-op, and the module costs
+//   ~100 ms of start-up;
 // - errors: an Error named after Cognito's exception type with $fault and $metadata, and transport
 //   failures with Node's error codes (ECONNREFUSED, ECONNRESET…) whatever the runtime calls them;
 // - the per-call AbortSignal (the gateway's deadline).
 // What it cannot: a separate TCP connect timeout (fetch has none); the call deadline bounds it.
 // Signing: the operations routed here (SignUp, InitiateAuth…) are unauthenticated in Cognito's API.
-import { isServerError, isThrottlingError, isTransientError, StandardRetryStrategy } from '@smithy/core/retry'
 import type { CognitoConfig } from '../config.ts'
 import type { CognitoTransport, OperationName } from './transport.ts'
 
@@ -78,14 +79,28 @@ function serviceError(response: Response, text: string): CognitoServiceError {
   return new CognitoServiceError(raw ? exceptionName(raw) : 'UnknownError', message, response.status, response.headers.get('x-amzn-requestid'))
 }
 
-// The SDK retry middleware's classification, in its order.
-type SdkError = Parameters<typeof isTransientError>[0]
-const errorType = (error: SdkError) =>
-  isThrottlingError(error) ? 'THROTTLING' : isTransientError(error) ? 'TRANSIENT' : isServerError(error) ? 'SERVER_ERROR' : 'CLIENT_ERROR'
+type RetryModule = typeof import('@smithy/core/retry')
+type SdkError = Parameters<RetryModule['isTransientError']>[0]
+
+interface Retry {
+  strategy: InstanceType<RetryModule['StandardRetryStrategy']>
+  /** The SDK retry middleware's classification, in its order. */
+  errorType(error: SdkError): 'THROTTLING' | 'TRANSIENT' | 'SERVER_ERROR' | 'CLIENT_ERROR'
+}
+
+async function loadRetry(): Promise<Retry> {
+  const { isServerError, isThrottlingError, isTransientError, StandardRetryStrategy } = await import('@smithy/core/retry')
+  return {
+    strategy: new StandardRetryStrategy(MAX_ATTEMPTS),
+    errorType: (error) =>
+      isThrottlingError(error) ? 'THROTTLING' : isTransientError(error) ? 'TRANSIENT' : isServerError(error) ? 'SERVER_ERROR' : 'CLIENT_ERROR',
+  }
+}
 
 export function createJsonTransport(config: Pick<CognitoConfig, 'region' | 'endpoint'>): CognitoTransport {
   const url = config.endpoint ?? `https://cognito-idp.${config.region}.amazonaws.com/`
-  const retry = new StandardRetryStrategy(MAX_ATTEMPTS)
+  let retry: Retry | undefined
+  let loadingRetry: Promise<Retry> | undefined
   const headers = new Map<string, Record<string, string>>()
   const headersFor = (operation: OperationName) => {
     let h = headers.get(operation)
@@ -113,16 +128,19 @@ export function createJsonTransport(config: Pick<CognitoConfig, 'region' | 'endp
   return {
     async send(operation, input, abortSignal) {
       const body = JSON.stringify(input)
-      let token = await retry.acquireInitialRetryToken(operation)
+      let token: Awaited<ReturnType<Retry['strategy']['acquireInitialRetryToken']>> | undefined
       for (;;) {
         try {
           const output = await attempt(operation, body, abortSignal)
-          retry.recordSuccess(token)
+          // Refills the quota a retry drew on (a no-op while it is full).
+          if (retry) retry.strategy.recordSuccess(token ?? (await retry.strategy.acquireInitialRetryToken(operation)))
           return output as never
         } catch (error) {
           if (abortSignal.aborted || !(error instanceof Error)) throw error
+          retry ??= await (loadingRetry ??= loadRetry())
+          token ??= await retry.strategy.acquireInitialRetryToken(operation)
           try {
-            token = await retry.refreshRetryTokenForRetry(token, { errorType: errorType(error as SdkError) })
+            token = await retry.strategy.refreshRetryTokenForRetry(token, { errorType: retry.errorType(error as SdkError) })
           } catch {
             throw error
           }

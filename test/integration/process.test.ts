@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { expectProblem, post, request } from '../support/http.ts'
 import { spawnService, startService } from '../support/service.ts'
-import { freePort, PASSWORD, uniqueEmail } from '../support/util.ts'
+import { freePort, PASSWORD, uniqueEmail, waitFor } from '../support/util.ts'
 
 let cognito: TestCognito
 
@@ -91,7 +91,7 @@ describe('Cognito slow or unreachable', () => {
       const res = await post(service.url, '/signup', { email: uniqueEmail('down'), password: PASSWORD, nickname: 'n' })
       expectProblem(res, 503, 'upstream_unavailable', [PASSWORD])
       expect((await request(service.url, 'GET', '/health')).status).toBe(200)
-      const logged = service.logs().find((l) => l.msg === 'request failed')
+      const logged = await waitFor(() => service.logs().find((l) => l.msg === 'request failed'), 'the failure log line')
       expect(logged).toMatchObject({ level: 'error', code: 'upstream_unavailable' })
     } finally {
       await service.stop()
