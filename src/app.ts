@@ -6,6 +6,7 @@ import type { AccessTokenVerifier } from './cognito/tokens.ts'
 import type { Config } from './config.ts'
 import { readJsonBody } from './http/body.ts'
 import { clientIp, describeError, requestIdFrom, type Logger } from './http/logging.ts'
+import { registerFormats } from './http/formats.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
 import { accountRoutes } from './routes/account.ts'
 import { docsRoutes } from './routes/docs.ts'
@@ -31,6 +32,7 @@ interface RequestMeta {
 const BASE_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
 
 export function createApp({ config, gateway, verifyAccessToken, logger, socketIp }: AppDeps) {
+  registerFormats()
   // Filled once the routes are registered: path -> allowed methods, to tell 405 from 404.
   const methodsByPath = new Map<string, string[]>()
   const metaOf = new WeakMap<Request, RequestMeta>()
