@@ -26,6 +26,8 @@ interface RequestMeta {
   reqId: string
   startedAt: number
   ip: string | undefined
+  /** Set by onError: the access log's status for a failed request. */
+  errorStatus?: number
 }
 
 // Responses of an auth API are per-user and often carry credentials: nothing may cache them.
@@ -51,14 +53,16 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
       Object.assign(set.headers, BASE_HEADERS, { 'x-request-id': meta.reqId })
     })
     .onParse(({ request }) => readJsonBody(request))
-    .onError(({ code, error, set, request, path }) => {
+    // No `set` here: an error hook that takes it made Elysia's composed handler ~8 µs dearer on
+    // every request, failed or not. The status reaches the access log through the request's meta.
+    .onError(({ code, error, request, path }) => {
       const meta = metaOf.get(request)
       const problem = toProblemError(code, error, path, methodsByPath)
+      if (meta) meta.errorStatus = problem.status
       if (problem.status >= 500) {
         const cause = problem === error ? problem.cause : error
         logger.error('request failed', { reqId: meta?.reqId, method: request.method, path, code: problem.code, ...describeError(cause) })
       }
-      set.status = problem.status
       return new Response(JSON.stringify(problem.toProblem()), {
         status: problem.status,
         headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...problem.headers },
@@ -70,7 +74,7 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
         reqId: meta?.reqId,
         method: request.method,
         path,
-        status: set.status,
+        status: meta?.errorStatus ?? set.status,
         durationMs: meta ? Math.round((performance.now() - meta.startedAt) * 100) / 100 : undefined,
         ip: meta?.ip,
       })

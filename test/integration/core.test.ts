@@ -168,6 +168,15 @@ describe('operations', () => {
     expect(typeof entry!.time).toBe('string')
   })
 
+  test('a failed request keeps the base headers, and its access-log line has the problem status', async () => {
+    const res = await request(service.url, 'POST', '/signin', { headers: { 'x-request-id': 'failed-req.1', 'content-type': 'application/json' }, body: '{}' })
+    expect(res.status).toBe(400)
+    expect(res.headers.get('x-request-id')).toBe('failed-req.1')
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const entry = await waitFor(() => service.logs().find((l) => l.reqId === 'failed-req.1'), 'the access-log line')
+    expect(entry).toMatchObject({ msg: 'request', path: '/signin', status: 400 })
+  })
+
   test('one JSON log line per request, and none holds a password, token or the client secret', async () => {
     const before = service.logs().filter((l) => l.msg === 'request').length
     await request(service.url, 'GET', '/health')
