@@ -1,7 +1,8 @@
 // The benchmark: the product against a raw Bun.serve ceiling, both in front of a stub Cognito.
 //   npm run bench            full run: 5 interleaved rounds of 5 s windows (3 s warm-up first)
 //   npm run bench -- --smoke 1 round, 1 s per route: CI runs it so the benchmark cannot rot
-// Options: --rounds N, --seconds S. Prints tables and writes bench/out/bench-<time>.json.
+// Options: --rounds N, --seconds S; BENCH_PRODUCT="<command>" to measure another build of the
+// product. Prints tables and writes bench/out/bench-<time>.json.
 // Non-2xx answers or socket errors fail the run (exit 1). Speed is reported, never asserted.
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
@@ -132,7 +133,12 @@ async function stubStats(stub: Stub): Promise<{ calls: number; connections: numb
 }
 
 const productBinary = resolve(ROOT, 'dist/user-service')
-const productCommand = existsSync(productBinary) ? [productBinary] : [process.execPath, resolve(ROOT, 'src/main.ts')]
+// BENCH_PRODUCT="<command>" measures another build (e.g. an older commit's checkout) instead.
+const productCommand = process.env.BENCH_PRODUCT
+  ? process.env.BENCH_PRODUCT.split(' ')
+  : existsSync(productBinary)
+    ? [productBinary]
+    : [process.execPath, resolve(ROOT, 'src/main.ts')]
 const COMMANDS: Record<TargetName, string[]> = {
   ceiling: [process.execPath, resolve(ROOT, 'bench/ceiling.ts')],
   product: productCommand,
