@@ -8,6 +8,7 @@ import { readJsonBody } from './http/body.ts'
 import { corsPreflight, corsHeaders } from './http/cors.ts'
 import { createRateLimiter, RATE_LIMITED_ROUTES } from './http/limits.ts'
 import { clientIp, describeError, requestIdFrom, type Logger } from './http/logging.ts'
+import { registerFormats } from './http/formats.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
 import { accountRoutes } from './routes/account.ts'
 import { docsRoutes } from './routes/docs.ts'
@@ -27,6 +28,8 @@ interface RequestMeta {
   reqId: string
   startedAt: number
   ip: string | undefined
+  /** Set by onError: the access log's status for a failed request. */
+  errorStatus?: number
 }
 
 // Responses of an auth API are per-user and often carry credentials: nothing may cache them. The
@@ -39,50 +42,54 @@ const BASE_HEADERS = {
 }
 
 export function createApp({ config, gateway, verifyAccessToken, logger, socketIp }: AppDeps) {
+  registerFormats()
   // Filled once the routes are registered: path -> allowed methods, to tell 405 from 404.
   const methodsByPath = new Map<string, string[]>()
   const limit = createRateLimiter(config.rateLimits)
   const allowedOrigins = new Set(config.corsOrigins)
+  const metaOf = new WeakMap<Request, RequestMeta>()
 
   const app = new Elysia()
-    .onRequest((ctx) => {
-      const { request, set } = ctx
+    // Hooks destructure what they use: Elysia reads a hook's parameters to decide what to prepare
+    // per request, and a hook that takes the whole context makes it parse query, headers and
+    // cookies for every request. Per-request data lives in a WeakMap for the same reason.
+    .onRequest(({ request, set }) => {
       const meta: RequestMeta = {
         reqId: requestIdFrom(request.headers.get('x-request-id')),
         startedAt: performance.now(),
         ip: clientIp(request.headers.get('x-forwarded-for'), socketIp?.(request), config.trustProxy),
       }
-      Object.assign(ctx, { meta })
+      metaOf.set(request, meta)
       Object.assign(set.headers, BASE_HEADERS, { 'x-request-id': meta.reqId }, corsHeaders(request, allowedOrigins))
       return corsPreflight(request, allowedOrigins)
     })
     .onParse(({ request }) => readJsonBody(request))
-    .onBeforeHandle((ctx) => {
-      const group = RATE_LIMITED_ROUTES[ctx.path]
-      if (group) limit(group, (ctx as { meta?: RequestMeta }).meta?.ip, (ctx.body as { email?: string } | undefined)?.email)
+    .onBeforeHandle(({ path, body, request }) => {
+      const group = RATE_LIMITED_ROUTES[path]
+      if (group) limit(group, metaOf.get(request)?.ip, (body as { email?: string } | undefined)?.email)
     })
-    .onError((ctx) => {
-      const { code, error, set, request, path } = ctx
-      const meta = (ctx as { meta?: RequestMeta }).meta
+    // No `set` here: an error hook that takes it made Elysia's composed handler ~8 µs dearer on
+    // every request, failed or not. The status reaches the access log through the request's meta.
+    .onError(({ code, error, request, path }) => {
+      const meta = metaOf.get(request)
       const problem = toProblemError(code, error, path, methodsByPath)
+      if (meta) meta.errorStatus = problem.status
       if (problem.status >= 500) {
         const cause = problem === error ? problem.cause : error
         logger.error('request failed', { reqId: meta?.reqId, method: request.method, path, code: problem.code, ...describeError(cause) })
       }
-      set.status = problem.status
       return new Response(JSON.stringify(problem.toProblem()), {
         status: problem.status,
         headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...problem.headers },
       })
     })
-    .onAfterResponse((ctx) => {
-      const { request, path, set } = ctx
-      const meta = (ctx as { meta?: RequestMeta }).meta
+    .onAfterResponse(({ request, path, set }) => {
+      const meta = metaOf.get(request)
       logger.info('request', {
         reqId: meta?.reqId,
         method: request.method,
         path,
-        status: set.status,
+        status: meta?.errorStatus ?? set.status,
         durationMs: meta ? Math.round((performance.now() - meta.startedAt) * 100) / 100 : undefined,
         ip: meta?.ip,
       })

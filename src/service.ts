@@ -44,7 +44,7 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
   }
   // Loaded once the configuration is known to be good: a bad one is reported in milliseconds, not
   // after Elysia and the AWS SDK have loaded (a second or more on a busy host).
-  const [{ createApp }, { createSdkGateway }, { createAccessTokenVerifier }, { SERVER_MAX_BODY_BYTES }, { createLogger }] = await Promise.all([
+  const [{ createApp }, { createGateway }, { createAccessTokenVerifier }, { SERVER_MAX_BODY_BYTES }, { createLogger }] = await Promise.all([
     import('./app.ts'),
     import('./cognito/gateway.ts'),
     import('./cognito/tokens.ts'),
@@ -57,7 +57,7 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
   // instead of multi-line text on stderr that log shippers split and cannot parse.
   process.removeAllListeners('warning')
   process.on('warning', ({ name, message }) => logger.warn('runtime warning', { name, message }))
-  const gateway = await createSdkGateway(config.cognito)
+  const gateway = await createGateway(config.cognito)
   const verifyAccessToken = createAccessTokenVerifier(config.cognito)
   let server: Server | undefined
   const app = createApp({ config, gateway, verifyAccessToken, logger, socketIp: (request) => server?.requestIp(request) })

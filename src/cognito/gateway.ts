@@ -1,22 +1,11 @@
 // The one door to Cognito. Routes call this interface; only this module touches the SDK. It adds the
 // SECRET_HASH, puts a deadline on every call and turns every failure into a ProblemError (whose
 // cause the app logs with the request id).
-import {
-  ChangePasswordCommand,
-  CognitoIdentityProviderClient,
-  ConfirmForgotPasswordCommand,
-  ConfirmSignUpCommand,
-  ForgotPasswordCommand,
-  GetUserCommand,
-  GlobalSignOutCommand,
-  InitiateAuthCommand,
-  ResendConfirmationCodeCommand,
-  RespondToAuthChallengeCommand,
-  SignUpCommand,
-  type AuthenticationResultType,
-  type ChallengeNameType,
-  type CodeDeliveryDetailsType,
-  type InitiateAuthResponse,
+import type {
+  AuthenticationResultType,
+  ChallengeNameType,
+  CodeDeliveryDetailsType,
+  InitiateAuthResponse,
 } from '@aws-sdk/client-cognito-identity-provider'
 import type { CognitoConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
@@ -32,7 +21,9 @@ import type {
   Tokens,
 } from '../schemas.ts'
 import { revealsAccountState, toProblem, type CognitoOperation } from './errors.ts'
+import { createJsonTransport } from './json-transport.ts'
 import { createSecretHasher } from './secret-hash.ts'
+import type { CognitoTransport, OperationName } from './transport.ts'
 
 export type SignInResult = { tokens: Tokens } | { challenge: Challenge }
 
@@ -56,18 +47,36 @@ export interface CognitoGateway {
 // Cognito's default access/ID token validity; cognito-local omits ExpiresIn on some flows.
 const DEFAULT_EXPIRES_IN = 3600
 
-export async function createSdkGateway(config: CognitoConfig): Promise<CognitoGateway> {
+// Sent with the thin JSON 1.1 client: the operations behind /signup and /signin, which the
+// benchmark shows are where the traffic is. Everything else goes through the SDK.
+const HOT_OPERATIONS: ReadonlySet<OperationName> = new Set(['SignUp', 'InitiateAuth'])
+
+/** The SDK, imported on first use: /health and the hot routes never load it. */
+function lazySdkTransport(config: CognitoConfig): CognitoTransport {
+  let loaded: Promise<CognitoTransport> | undefined
+  return {
+    async send(operation, input, abortSignal) {
+      loaded ??= import('./sdk-transport.ts').then((m) => m.createSdkTransport(config))
+      return (await loaded).send(operation, input, abortSignal)
+    },
+  }
+}
+
+/** Production: hot operations on the JSON client, the rest on the SDK. */
+export function createGateway(config: CognitoConfig): Promise<CognitoGateway> {
+  const json = createJsonTransport(config)
+  const sdk = lazySdkTransport(config)
+  return createGatewayOn(config, {
+    send: (operation, input, abortSignal) => (HOT_OPERATIONS.has(operation) ? json : sdk).send(operation, input, abortSignal),
+  })
+}
+
+/** The gateway over one transport (the tests run it over each). */
+export async function createGatewayOn(config: CognitoConfig, transport: CognitoTransport): Promise<CognitoGateway> {
   const { clientId } = config
   const hasher = await createSecretHasher(clientId, config.clientSecret)
   const secretHash = async (username: string) => (hasher ? await hasher(username) : undefined)
-  const client = new CognitoIdentityProviderClient({
-    region: config.region,
-    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-    // Bounded retries (transient and throttling errors only, by the SDK's standard strategy); the
-    // per-call deadline below caps the total.
-    maxAttempts: 2,
-    requestHandler: { connectionTimeout: config.connectTimeoutMs, requestTimeout: config.timeoutMs },
-  })
+  const { send } = transport
 
   const call = async <T>(operation: CognitoOperation, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> => {
     const deadline = AbortSignal.timeout(config.timeoutMs)
@@ -101,8 +110,9 @@ export async function createSdkGateway(config: CognitoConfig): Promise<CognitoGa
     async signUp({ email, password, nickname }) {
       const SecretHash = await secretHash(email)
       const out = await call('SignUp', (abortSignal) =>
-        client.send(
-          new SignUpCommand({
+        send(
+          'SignUp',
+          {
             ClientId: clientId,
             Username: email,
             Password: password,
@@ -111,8 +121,8 @@ export async function createSdkGateway(config: CognitoConfig): Promise<CognitoGa
               { Name: 'email', Value: email },
               { Name: 'nickname', Value: nickname },
             ],
-          }),
-          { abortSignal },
+          },
+          abortSignal,
         ),
       )
       const codeDelivery = codeDeliveryOf(out.CodeDeliveryDetails)
@@ -122,13 +132,14 @@ export async function createSdkGateway(config: CognitoConfig): Promise<CognitoGa
     async signIn({ email, password }) {
       const SECRET_HASH = await secretHash(email)
       const out = await call('InitiateAuth', (abortSignal) =>
-        client.send(
-          new InitiateAuthCommand({
+        send(
+          'InitiateAuth',
+          {
             ClientId: clientId,
             AuthFlow: 'USER_PASSWORD_AUTH',
             AuthParameters: { USERNAME: email, PASSWORD: password, ...(SECRET_HASH ? { SECRET_HASH } : {}) },
-          }),
-          { abortSignal },
+          },
+          abortSignal,
         ),
       )
       return authResult(out)
@@ -137,15 +148,16 @@ export async function createSdkGateway(config: CognitoConfig): Promise<CognitoGa
     async respondToChallenge({ email, challengeName, session, responses }) {
       const SECRET_HASH = await secretHash(email)
       const out = await call('RespondToAuthChallenge', (abortSignal) =>
-        client.send(
-          new RespondToAuthChallengeCommand({
+        send(
+          'RespondToAuthChallenge',
+          {
             ClientId: clientId,
             ChallengeName: challengeName as ChallengeNameType,
             Session: session,
             // Ours last: a client cannot answer for another user or forge the hash.
             ChallengeResponses: { ...responses, USERNAME: email, ...(SECRET_HASH ? { SECRET_HASH } : {}) },
-          }),
-          { abortSignal },
+          },
+          abortSignal,
         ),
       )
       return authResult(out)
@@ -154,13 +166,14 @@ export async function createSdkGateway(config: CognitoConfig): Promise<CognitoGa
     async refresh(refreshToken, username) {
       const SECRET_HASH = await secretHash(username)
       const out = await call('RefreshTokenAuth', (abortSignal) =>
-        client.send(
-          new InitiateAuthCommand({
+        send(
+          'InitiateAuth',
+          {
             ClientId: clientId,
             AuthFlow: 'REFRESH_TOKEN_AUTH',
             AuthParameters: { REFRESH_TOKEN: refreshToken, ...(SECRET_HASH ? { SECRET_HASH } : {}) },
-          }),
-          { abortSignal },
+          },
+          abortSignal,
         ),
       )
       const result = out.AuthenticationResult
@@ -179,14 +192,14 @@ export async function createSdkGateway(config: CognitoConfig): Promise<CognitoGa
     async confirmSignUp(email, code) {
       const SecretHash = await secretHash(email)
       await call('ConfirmSignUp', (abortSignal) =>
-        client.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: email, ConfirmationCode: code, SecretHash }), { abortSignal }),
+        send('ConfirmSignUp', { ClientId: clientId, Username: email, ConfirmationCode: code, SecretHash }, abortSignal),
       )
     },
 
     async resendConfirmationCode(email) {
       const SecretHash = await secretHash(email)
       await callHidingAccountState('ResendConfirmationCode', (abortSignal) =>
-        client.send(new ResendConfirmationCodeCommand({ ClientId: clientId, Username: email, SecretHash }), { abortSignal }),
+        send('ResendConfirmationCode', { ClientId: clientId, Username: email, SecretHash }, abortSignal),
       )
       return maskedEmailDelivery(email)
     },
@@ -194,7 +207,7 @@ export async function createSdkGateway(config: CognitoConfig): Promise<CognitoGa
     async forgotPassword(email) {
       const SecretHash = await secretHash(email)
       await callHidingAccountState('ForgotPassword', (abortSignal) =>
-        client.send(new ForgotPasswordCommand({ ClientId: clientId, Username: email, SecretHash }), { abortSignal }),
+        send('ForgotPassword', { ClientId: clientId, Username: email, SecretHash }, abortSignal),
       )
       return maskedEmailDelivery(email)
     },
@@ -202,15 +215,16 @@ export async function createSdkGateway(config: CognitoConfig): Promise<CognitoGa
     async confirmForgotPassword(email, code, password) {
       const SecretHash = await secretHash(email)
       await call('ConfirmForgotPassword', (abortSignal) =>
-        client.send(
-          new ConfirmForgotPasswordCommand({ ClientId: clientId, Username: email, ConfirmationCode: code, Password: password, SecretHash }),
-          { abortSignal },
+        send(
+          'ConfirmForgotPassword',
+          { ClientId: clientId, Username: email, ConfirmationCode: code, Password: password, SecretHash },
+          abortSignal,
         ),
       )
     },
 
     async getUser(accessToken) {
-      const out = await call('GetUser', (abortSignal) => client.send(new GetUserCommand({ AccessToken: accessToken }), { abortSignal }))
+      const out = await call('GetUser', (abortSignal) => send('GetUser', { AccessToken: accessToken }, abortSignal))
       const attributes = new Map((out.UserAttributes ?? []).map((a) => [a.Name, a.Value ?? '']))
       return {
         username: out.Username ?? '',
@@ -222,14 +236,15 @@ export async function createSdkGateway(config: CognitoConfig): Promise<CognitoGa
     },
 
     async globalSignOut(accessToken) {
-      await call('GlobalSignOut', (abortSignal) => client.send(new GlobalSignOutCommand({ AccessToken: accessToken }), { abortSignal }))
+      await call('GlobalSignOut', (abortSignal) => send('GlobalSignOut', { AccessToken: accessToken }, abortSignal))
     },
 
     async changePassword(accessToken, previousPassword, proposedPassword) {
       await call('ChangePassword', (abortSignal) =>
-        client.send(
-          new ChangePasswordCommand({ AccessToken: accessToken, PreviousPassword: previousPassword, ProposedPassword: proposedPassword }),
-          { abortSignal },
+        send(
+          'ChangePassword',
+          { AccessToken: accessToken, PreviousPassword: previousPassword, ProposedPassword: proposedPassword },
+          abortSignal,
         ),
       )
     },

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { createApp, type App } from '../../src/app.ts'
-import { createSdkGateway } from '../../src/cognito/gateway.ts'
+import { createGateway } from '../../src/cognito/gateway.ts'
 import { createAccessTokenVerifier } from '../../src/cognito/tokens.ts'
 import { parseConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/http/logging.ts'
@@ -41,7 +41,7 @@ beforeAll(async () => {
   const cognito = await testCognito()
   const config = parseConfig(cognito.serviceEnv())
   const logger = createLogger({ level: 'info', secrets: [config.cognito.clientSecret!], write: (line) => void logLines.push(line) })
-  app = createApp({ config, gateway: await createSdkGateway(config.cognito), verifyAccessToken: createAccessTokenVerifier(config.cognito), logger })
+  app = createApp({ config, gateway: await createGateway(config.cognito), verifyAccessToken: createAccessTokenVerifier(config.cognito), logger })
   // A real session, so the bearer routes and refresh are fuzzed past the token check too.
   const email = uniqueEmail('fuzz')
   await app.handle(json('/signup', { email, password: PASSWORD, nickname: 'fuzz' }))

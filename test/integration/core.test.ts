@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { expectNoSecrets, expectProblem, post, request } from '../support/http.ts'
 import { expectedRuntime, serviceTarget, startService, type RunningService } from '../support/service.ts'
-import { PASSWORD, uniqueEmail } from '../support/util.ts'
+import { PASSWORD, uniqueEmail, waitFor } from '../support/util.ts'
 
 let cognito: TestCognito
 let service: RunningService
@@ -129,7 +129,8 @@ describe('SECRET_HASH against the verifying proxy', () => {
       const res = await post(bad.url, '/signup', { email: uniqueEmail('badsecret'), password: PASSWORD, nickname: 'n' })
       expectProblem(res, 500, 'internal_error', [wrongSecret, PASSWORD, 'secret hash'])
       expect(cognito.proxy.calls.findLast((c) => c.operation === 'SignUp')).toMatchObject({ hashSent: true, hashValid: false })
-      const logged = bad.logs().find((l) => l.msg === 'request failed')
+      // Log lines leave at the end of the event-loop turn, and reach us through a pipe: wait for it.
+      const logged = await waitFor(() => bad.logs().find((l) => l.msg === 'request failed'), 'the failure log line')
       expect(logged).toMatchObject({ code: 'internal_error', error: { name: 'NotAuthorizedException' } })
       expect(JSON.stringify(logged)).toContain('Unable to verify secret hash')
       expectNoSecrets(bad.lines, [wrongSecret, PASSWORD])
@@ -170,6 +171,15 @@ describe('operations', () => {
     expect(typeof entry!.durationMs).toBe('number')
     expect(typeof entry!.ip).toBe('string')
     expect(typeof entry!.time).toBe('string')
+  })
+
+  test('a failed request keeps the base headers, and its access-log line has the problem status', async () => {
+    const res = await request(service.url, 'POST', '/signin', { headers: { 'x-request-id': 'failed-req.1', 'content-type': 'application/json' }, body: '{}' })
+    expect(res.status).toBe(400)
+    expect(res.headers.get('x-request-id')).toBe('failed-req.1')
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const entry = await waitFor(() => service.logs().find((l) => l.reqId === 'failed-req.1'), 'the access-log line')
+    expect(entry).toMatchObject({ msg: 'request', path: '/signin', status: 400 })
   })
 
   test('one JSON log line per request, and none holds a password, token or the client secret', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { clientIp, createLogger, requestIdFrom } from '../../src/http/logging.ts'
+import { batchedWriter, clientIp, createLogger, requestIdFrom } from '../../src/http/logging.ts'
 
 const capture = (level: 'debug' | 'info' | 'warn' | 'error', secrets: string[] = []) => {
   const lines: string[] = []
@@ -56,5 +56,29 @@ describe('client ip', () => {
   test('no header, or an empty last entry, falls back to the socket', () => {
     expect(clientIp(null, '10.0.0.5', true)).toBe('10.0.0.5')
     expect(clientIp('1.1.1.1, ', '10.0.0.5', true)).toBe('10.0.0.5')
+  })
+})
+
+describe('batched writer', () => {
+  test('lines of one event-loop turn leave in one write, in order, at the end of the turn', async () => {
+    const chunks: string[] = []
+    const write = batchedWriter((chunk) => chunks.push(chunk))
+    write('a\n')
+    write('b\n')
+    expect(chunks).toEqual([])
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(chunks).toEqual(['a\nb\n'])
+    write('c\n')
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(chunks).toEqual(['a\nb\n', 'c\n'])
+  })
+
+  test('a full batch is written at once, without waiting for the turn to end', () => {
+    const chunks: string[] = []
+    const write = batchedWriter((chunk) => chunks.push(chunk))
+    const line = `${'x'.repeat(1023)}\n`
+    for (let i = 0; i < 64; i++) write(line)
+    expect(chunks).toHaveLength(1)
+    expect(chunks[0]).toHaveLength(64 * 1024)
   })
 })

@@ -1,0 +1,465 @@
+// The benchmark: the product against a raw Bun.serve ceiling, both in front of a stub Cognito.
+//   npm run bench            full run: 5 interleaved rounds of 5 s windows (3 s warm-up first)
+//   npm run bench -- --smoke 1 round, 1 s per route: CI runs it so the benchmark cannot rot
+// Options: --rounds N, --seconds S; BENCH_PRODUCT="<command>" to measure another build of the
+// product. Prints tables and writes bench/out/bench-<time>.json.
+// Non-2xx answers or socket errors fail the run (exit 1). Speed is reported, never asserted.
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { resolve } from 'node:path'
+import type { Subprocess } from 'bun'
+import { BENCH_USER } from './stub-cognito.ts'
+
+const ROOT = resolve(import.meta.dir, '..')
+const OUT = resolve(ROOT, 'bench/out')
+const args = process.argv.slice(2)
+const option = (name: string) => {
+  const at = args.indexOf(name)
+  return at === -1 ? undefined : Number(args[at + 1])
+}
+const smoke = args.includes('--smoke')
+// Many short interleaved windows rather than a few long ones: on a shared machine a burst of
+// someone else's load then hits a window of each target, and the median drops it.
+const rounds = option('--rounds') ?? (smoke ? 1 : 5)
+const seconds = option('--seconds') ?? (smoke ? 1 : 5)
+const warmupSeconds = smoke ? 0 : 3
+const CONNECTIONS = 64
+const COLD_STARTS = smoke ? 3 : 10
+const CLIENT_ID = 'benchclient'
+const CLIENT_SECRET = 'bench-client-secret-0123456789abcdefghijklmnopqrstuvwxyz'
+
+type TargetName = 'ceiling' | 'product'
+type RouteName = '/health' | '/signup' | '/signin'
+
+interface Route {
+  name: RouteName
+  method: 'GET' | 'POST'
+  body?: string
+  uniqueEmail?: boolean
+  /** Exact status the preflight expects. */
+  status: number
+  callsCognito: boolean
+}
+
+const ROUTES: Route[] = [
+  { name: '/health', method: 'GET', status: 200, callsCognito: false },
+  {
+    name: '/signup',
+    method: 'POST',
+    body: JSON.stringify({ email: '{email}', password: 'Bench-Passw0rd!', nickname: 'bench' }),
+    uniqueEmail: true,
+    status: 201,
+    callsCognito: true,
+  },
+  { name: '/signin', method: 'POST', body: JSON.stringify(BENCH_USER), status: 200, callsCognito: true },
+]
+
+// ---------------------------------------------------------------------------------------------
+// Machine set-up: wrk, CPU pinning.
+
+async function ensureWrk(): Promise<void> {
+  if (Bun.which('wrk')) return
+  if (process.getuid?.() === 0 && Bun.which('apt-get')) {
+    console.log('installing wrk (apt-get)…')
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+    for (const cmd of [['apt-get', 'update'], ['apt-get', 'install', '-y', '--no-install-recommends', 'wrk']]) {
+      const proc = Bun.spawn(cmd, { env, stdout: 'ignore', stderr: 'inherit' })
+      if ((await proc.exited) !== 0) throw new Error(`${cmd.join(' ')} failed`)
+    }
+    return
+  }
+  throw new Error('wrk is not installed: run `sudo apt-get install wrk` (Debian/Ubuntu) and try again')
+}
+
+// Server on CPU 0, load generator and stub on CPU 1: the server gets a core to itself.
+const canPin = cpus().length >= 2 && Bun.which('taskset') !== null
+const onServerCpu = (cmd: string[]) => (canPin ? ['taskset', '-c', '0', ...cmd] : cmd)
+const onLoadCpu = (cmd: string[]) => (canPin ? ['taskset', '-c', '1', ...cmd] : cmd)
+
+async function freePort(): Promise<number> {
+  const server = Bun.serve({ port: 0, fetch: () => new Response() })
+  const port = server.port!
+  await server.stop(true)
+  return port
+}
+
+/** CPU time (user + system) the process has used so far, in µs: /proc/<pid>/stat, 100 Hz ticks. */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10_000
+}
+
+function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)
+  return match ? Number(match[1]) / 1024 : NaN
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stub and the two targets.
+
+interface Stub {
+  url: string
+  idToken: string
+  proc: Subprocess
+}
+
+async function startStub(): Promise<Stub> {
+  const proc = Bun.spawn(onLoadCpu([process.execPath, resolve(ROOT, 'bench/stub-cognito.ts')]), {
+    env: { ...process.env, STUB_CLIENT_ID: CLIENT_ID, STUB_CLIENT_SECRET: CLIENT_SECRET },
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
+  const reader = proc.stdout.getReader()
+  let text = ''
+  while (!text.includes('\n')) {
+    const { value, done } = await reader.read()
+    if (done) throw new Error('stub exited before it listened')
+    text += new TextDecoder().decode(value)
+  }
+  reader.releaseLock()
+  const { url, idToken } = JSON.parse(text.slice(0, text.indexOf('\n'))) as { url: string; idToken: string }
+  return { url, idToken, proc }
+}
+
+async function stubStats(stub: Stub): Promise<{ calls: number; connections: number }> {
+  return (await fetch(`${stub.url}/__stats`)).json() as Promise<{ calls: number; connections: number }>
+}
+
+const productBinary = resolve(ROOT, 'dist/user-service')
+// BENCH_PRODUCT="<command>" measures another build (e.g. an older commit's checkout) instead.
+const productCommand = process.env.BENCH_PRODUCT
+  ? process.env.BENCH_PRODUCT.split(' ')
+  : existsSync(productBinary)
+    ? [productBinary]
+    : [process.execPath, resolve(ROOT, 'src/main.ts')]
+const COMMANDS: Record<TargetName, string[]> = {
+  ceiling: [process.execPath, resolve(ROOT, 'bench/ceiling.ts')],
+  product: productCommand,
+}
+
+const targetEnv = (stub: Stub, port: number): Record<string, string> => ({
+  PATH: process.env.PATH ?? '',
+  PORT: String(port),
+  COGNITO_ENDPOINT: stub.url,
+  COGNITO_USER_POOL_ID: 'local_bench',
+  COGNITO_CLIENT_ID: CLIENT_ID,
+  COGNITO_CLIENT_SECRET: CLIENT_SECRET,
+  COGNITO_ISSUER: `${stub.url}/local_bench`,
+  LOG_LEVEL: 'info',
+  // The load generator is one client IP: the per-task rate limits would answer it 429.
+  RATE_LIMITS_ENABLED: 'false',
+})
+
+interface Running {
+  name: TargetName
+  url: string
+  proc: Subprocess
+  logFile: string
+}
+
+async function untilHealthy(url: string, proc: Subprocess, deadlineMs = 10_000): Promise<void> {
+  const until = performance.now() + deadlineMs
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/health`)).status === 200) return
+    } catch {
+      // not listening yet
+    }
+    if (proc.exitCode !== null) throw new Error(`target exited with ${proc.exitCode}`)
+    if (performance.now() > until) throw new Error(`${url} not healthy after ${deadlineMs} ms`)
+    await Bun.sleep(1)
+  }
+}
+
+async function startTarget(name: TargetName, stub: Stub): Promise<Running> {
+  const port = await freePort()
+  const logFile = resolve(OUT, `${name}.stdout.log`)
+  const proc = Bun.spawn(onServerCpu(COMMANDS[name]), {
+    cwd: ROOT,
+    env: targetEnv(stub, port),
+    // Truncated: Bun.file() as stdout would write over an older log without shortening it.
+    stdout: openSync(logFile, 'w'),
+    stderr: 'inherit',
+  })
+  const url = `http://127.0.0.1:${port}`
+  await untilHealthy(url, proc)
+  return { name, url, proc, logFile }
+}
+
+/** Spawn to the first 200 on /health, median of COLD_STARTS runs. */
+async function coldStartMs(name: TargetName, stub: Stub): Promise<number> {
+  const samples: number[] = []
+  for (let i = 0; i < COLD_STARTS; i++) {
+    const port = await freePort()
+    const started = performance.now()
+    const proc = Bun.spawn(onServerCpu(COMMANDS[name]), { cwd: ROOT, env: targetEnv(stub, port), stdout: 'ignore', stderr: 'inherit' })
+    await untilHealthy(`http://127.0.0.1:${port}`, proc)
+    samples.push(performance.now() - started)
+    proc.kill('SIGKILL')
+    await proc.exited
+  }
+  return median(samples)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preflight: exact statuses, and a /signin token that came through the stub.
+
+let emailRun = 0
+const uniqueEmail = (label: string) => `${label}-${process.pid}-${Date.now()}-${emailRun++}@bench.example`
+
+async function preflight(target: Running, stub: Stub): Promise<void> {
+  const problems: string[] = []
+  for (const route of ROUTES) {
+    const body = route.body?.replace('{email}', uniqueEmail(`preflight-${target.name}`))
+    const res = await fetch(`${target.url}${route.name}`, {
+      method: route.method,
+      ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}),
+    })
+    const text = await res.text()
+    if (res.status !== route.status) problems.push(`${route.name}: status ${res.status}, expected ${route.status}: ${text.slice(0, 200)}`)
+    if (route.name === '/signin' && !text.includes(stub.idToken)) problems.push('/signin: answer does not carry the token the stub issued')
+  }
+  if (problems.length > 0) throw new Error(`preflight of ${target.name} failed:\n  ${problems.join('\n  ')}`)
+}
+
+/** The stub must refuse a wrong SECRET_HASH, or a broken HMAC could pass the benchmark. */
+async function stubRefusesBadHash(stub: Stub): Promise<void> {
+  const res = await fetch(stub.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
+    body: JSON.stringify({ ClientId: CLIENT_ID, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: BENCH_USER.email, PASSWORD: BENCH_USER.password, SECRET_HASH: 'd3Jvbmc=' } }),
+  })
+  const body = (await res.json()) as { __type?: string }
+  if (res.status !== 400 || body.__type !== 'NotAuthorizedException') throw new Error('the stub accepted a wrong SECRET_HASH')
+}
+
+// ---------------------------------------------------------------------------------------------
+// One wrk window.
+
+interface WrkResult {
+  requests: number
+  durationUs: number
+  connect: number
+  read: number
+  write: number
+  status: number
+  timeout: number
+  p50: number
+  p99: number
+}
+
+async function wrk(target: Running, route: Route, windowSeconds: number, label: string): Promise<WrkResult> {
+  const cmd = onLoadCpu(['wrk', '-t1', `-c${CONNECTIONS}`, `-d${windowSeconds}s`, '-s', resolve(ROOT, 'bench/wrk.lua'), `${target.url}${route.name}`])
+  const proc = Bun.spawn(cmd, {
+    env: {
+      ...process.env,
+      BENCH_METHOD: route.method,
+      BENCH_BODY: route.body ?? '',
+      BENCH_UNIQUE_EMAIL: route.uniqueEmail ? `${label}-${process.pid}-${Date.now()}` : '',
+    },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  const line = stdout.split('\n').find((l) => l.startsWith('BENCH_JSON '))
+  if (code !== 0 || !line) throw new Error(`wrk failed (${code}): ${stderr || stdout}`)
+  return JSON.parse(line.slice('BENCH_JSON '.length)) as WrkResult
+}
+
+/** Newlines written to `file` from byte `from` on, and the file's size now. */
+function countLines(file: string, from: number): { lines: number; size: number } {
+  const fd = openSync(file, 'r')
+  try {
+    const size = fstatSync(fd).size
+    const chunk = Buffer.allocUnsafe(1 << 20)
+    let lines = 0
+    for (let at = from; at < size; ) {
+      const read = readSync(fd, chunk, 0, Math.min(chunk.length, size - at), at)
+      if (read === 0) break
+      for (let i = chunk.indexOf(10); i !== -1 && i < read; i = chunk.indexOf(10, i + 1)) lines++
+      at += read
+    }
+    return { lines, size }
+  } finally {
+    closeSync(fd)
+  }
+}
+
+interface Window {
+  reqPerSec: number
+  p50Ms: number
+  p99Ms: number
+  errors: number
+  logLinesPerRequest: number
+  upstreamCalls: number
+  upstreamConnections: number
+  /** The server's own CPU per request: unlike req/s, barely moved by other load on the machine. */
+  cpuMicrosPerRequest: number
+}
+
+async function measure(target: Running, route: Route, stub: Stub, round: number): Promise<Window> {
+  const label = `${target.name}-r${round}`
+  if (warmupSeconds > 0 && round === 1) await wrk(target, route, warmupSeconds, `${label}-warm`)
+  const before = await stubStats(stub)
+  const logBefore = countLines(target.logFile, 0)
+  const cpuBefore = cpuMicros(target.proc.pid)
+  const result = await wrk(target, route, seconds, label)
+  const cpuUsed = cpuMicros(target.proc.pid) - cpuBefore
+  const after = await stubStats(stub)
+  const log = countLines(target.logFile, logBefore.size)
+  const errors = result.connect + result.read + result.write + result.status + result.timeout
+  return {
+    reqPerSec: result.requests / (result.durationUs / 1e6),
+    p50Ms: result.p50 / 1000,
+    p99Ms: result.p99 / 1000,
+    errors,
+    logLinesPerRequest: log.lines / Math.max(1, result.requests),
+    upstreamCalls: after.calls - before.calls,
+    upstreamConnections: after.connections - before.connections,
+    cpuMicrosPerRequest: cpuUsed / Math.max(1, result.requests),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  await ensureWrk()
+  mkdirSync(OUT, { recursive: true })
+  const started = new Date()
+  const loadBefore = loadavg()[0]!
+  const stub = await startStub()
+  const targets: Running[] = []
+  let failed = false
+  try {
+    await stubRefusesBadHash(stub)
+    const coldStart = {} as Record<TargetName, number>
+    const idleRss = {} as Record<TargetName, number>
+    for (const name of ['ceiling', 'product'] as const) coldStart[name] = await coldStartMs(name, stub)
+    for (const name of ['ceiling', 'product'] as const) {
+      const target = await startTarget(name, stub)
+      targets.push(target)
+      await Bun.sleep(300)
+      idleRss[name] = procStatus(target.proc.pid, 'VmRSS')
+      await preflight(target, stub)
+    }
+
+    const windows: Record<RouteName, Record<TargetName, Window[]>> = {} as never
+    for (const route of ROUTES) windows[route.name] = { ceiling: [], product: [] }
+    for (let round = 1; round <= rounds; round++) {
+      for (const route of ROUTES) {
+        for (const target of targets) {
+          const w = await measure(target, route, stub, round)
+          windows[route.name][target.name].push(w)
+          process.stdout.write(
+            `round ${round} ${route.name.padEnd(8)} ${target.name.padEnd(8)} ${w.reqPerSec.toFixed(0).padStart(7)} req/s  p99 ${w.p99Ms.toFixed(2)} ms  ${w.cpuMicrosPerRequest.toFixed(0)} µs CPU/req  errors ${w.errors}\n`,
+          )
+        }
+      }
+    }
+    const peakRss = Object.fromEntries(targets.map((t) => [t.name, procStatus(t.proc.pid, 'VmHWM')])) as Record<TargetName, number>
+
+    const summary = ROUTES.map((route) => {
+      const per = (name: TargetName) => {
+        const ws = windows[route.name][name]
+        const calls = ws.reduce((n, w) => n + w.upstreamCalls, 0)
+        return {
+          reqPerSec: median(ws.map((w) => w.reqPerSec)),
+          p50Ms: median(ws.map((w) => w.p50Ms)),
+          p99Ms: median(ws.map((w) => w.p99Ms)),
+          cpuMicrosPerRequest: median(ws.map((w) => w.cpuMicrosPerRequest)),
+          errors: ws.reduce((n, w) => n + w.errors, 0),
+          logLinesPerRequest: median(ws.map((w) => w.logLinesPerRequest)),
+          upstreamConnectionsPerCall: calls > 0 ? ws.reduce((n, w) => n + w.upstreamConnections, 0) / calls : null,
+        }
+      }
+      const ceiling = per('ceiling')
+      const product = per('product')
+      return {
+        route: route.name,
+        ceiling,
+        product,
+        ratio: product.reqPerSec / ceiling.reqPerSec,
+        p99Ratio: product.p99Ms / ceiling.p99Ms,
+        cpuRatio: ceiling.cpuMicrosPerRequest / product.cpuMicrosPerRequest,
+      }
+    })
+    failed = summary.some((s) => s.ceiling.errors > 0 || s.product.errors > 0)
+
+    const machine = `${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Bun ${Bun.version}${canPin ? ', pinned (server CPU 0, wrk + stub CPU 1)' : ', not pinned'}`
+    const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`
+    const report = {
+      date: started.toISOString(),
+      machine,
+      command,
+      product: productCommand.map((p) => p.replace(`${ROOT}/`, '')).join(' '),
+      loadAverage: { before: loadBefore, after: loadavg()[0]! },
+      rounds,
+      seconds,
+      connections: CONNECTIONS,
+      routes: summary,
+      targets: Object.fromEntries(
+        (['ceiling', 'product'] as const).map((name) => [name, { coldStartMs: coldStart[name], idleRssMb: idleRss[name], peakRssMb: peakRss[name] }]),
+      ),
+    }
+    const file = resolve(OUT, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`)
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`)
+    console.log(`\n${report.date} · ${machine} · load average ${loadBefore.toFixed(1)} -> ${report.loadAverage.after.toFixed(1)}\n${command} · product: ${report.product} · ${rounds} round(s) × ${seconds} s, ${CONNECTIONS} connections, medians\n`)
+    console.log(markdownTables(report))
+    console.log(`\nJSON: ${file}`)
+  } catch (error) {
+    failed = true
+    console.error(error instanceof Error ? error.message : error)
+  } finally {
+    for (const t of targets) t.proc.kill('SIGKILL')
+    stub.proc.kill('SIGKILL')
+  }
+  if (failed) {
+    console.error('benchmark FAILED: errors or non-2xx answers (see above)')
+    process.exit(1)
+  }
+}
+
+type Report = {
+  routes: Array<{ route: string; ceiling: RouteFigures; product: RouteFigures; ratio: number; p99Ratio: number; cpuRatio: number }>
+  targets: Record<string, { coldStartMs: number; idleRssMb: number; peakRssMb: number }>
+}
+type RouteFigures = { reqPerSec: number; p50Ms: number; p99Ms: number; cpuMicrosPerRequest: number; errors: number; logLinesPerRequest: number; upstreamConnectionsPerCall: number | null }
+
+function markdownTables(report: Report): string {
+  const rows = [
+    '| route | target | req/s | p50 ms | p99 ms | CPU µs/req | errors | req/s ratio | p99 ratio | CPU ratio |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ]
+  for (const r of report.routes) {
+    for (const name of ['ceiling', 'product'] as const) {
+      const f = r[name]
+      const ratios = name === 'product' ? `| **${r.ratio.toFixed(2)}×** | ${r.p99Ratio.toFixed(2)}× | ${r.cpuRatio.toFixed(2)}× |` : '| | | |'
+      rows.push(`| ${r.route} | ${name} | ${f.reqPerSec.toFixed(0)} | ${f.p50Ms.toFixed(2)} | ${f.p99Ms.toFixed(2)} | ${f.cpuMicrosPerRequest.toFixed(0)} | ${f.errors} ${ratios}`)
+    }
+  }
+  const per = ['', '| target | cold start ms (median) | idle RSS MB | peak RSS MB | log lines / request | upstream connections / call |', '|---|---:|---:|---:|---:|---:|']
+  for (const [name, t] of Object.entries(report.targets)) {
+    const routes = report.routes.filter((r) => r.route !== '/health')
+    const logLines = routes.map((r) => r[name as 'ceiling' | 'product'].logLinesPerRequest.toFixed(2)).join(' / ')
+    const conns = routes.map((r) => {
+      const v = r[name as 'ceiling' | 'product'].upstreamConnectionsPerCall
+      return v === null ? '–' : `${(v * 100).toFixed(2)}%`
+    })
+    per.push(`| ${name} | ${t.coldStartMs.toFixed(1)} | ${t.idleRssMb.toFixed(1)} | ${t.peakRssMb.toFixed(1)} | ${logLines} | ${conns.join(' / ')} |`)
+  }
+  per.push(
+    '',
+    'Ratios are product / ceiling for req/s and p99, ceiling / product for CPU per request (1.00× = as cheap as the ceiling).',
+    'Log lines and upstream connections per call: /signup / /signin.',
+  )
+  return [...rows, ...per].join('\n')
+}
+
+await main()

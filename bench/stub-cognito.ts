@@ -1,0 +1,270 @@
+// A fast stand-in for Cognito's JSON 1.1 API, for the benchmark and the gateway tests: real
+// Cognito cannot be loaded like this, and cognito-local is far slower than the service under test.
+// It checks SECRET_HASH the way Cognito does (a wrong or missing hash is a 400
+// NotAuthorizedException), so a broken HMAC cannot pass a benchmark. It counts calls and the TCP
+// connections they came over (distinct peer ports: exact while connections stay open, the point of
+// a keep-alive pool).
+//
+// Fault hooks for the gateway tests, chosen by the email's local part:
+//   fault-throttle@…  400 TooManyRequestsException      fault-500@…   500 InternalErrorException
+//   fault-slow@…      answers after 1.5 s
+import { createHmac } from 'node:crypto'
+
+export interface StubOptions {
+  clientId: string
+  /** Absent: a public client, no SECRET_HASH expected. */
+  clientSecret?: string
+  port?: number
+  /** The confirmed user /signin benchmarks with. */
+  user?: { email: string; password: string }
+}
+
+export interface StubStats {
+  calls: number
+  connections: number
+  byOperation: Record<string, number>
+}
+
+export interface StubCognito {
+  url: string
+  /** The ID token the fixed user gets: proof that a /signin answer came through this stub. */
+  idTokenOf(email: string): string
+  stats(): StubStats
+  stop(): void
+}
+
+export const BENCH_USER = { email: 'bench-signin@example.com', password: 'Bench-Passw0rd!' }
+export const STUB_CONFIRMATION_CODE = '123456'
+
+const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.'
+const JSON_11 = { 'content-type': 'application/x-amz-json-1.1' }
+
+type Body = Record<string, unknown> & {
+  ClientId?: string
+  Username?: string
+  Password?: string
+  SecretHash?: string
+  AccessToken?: string
+  AuthFlow?: string
+  AuthParameters?: Record<string, string>
+  ChallengeResponses?: Record<string, string>
+  ConfirmationCode?: string
+}
+
+interface User {
+  sub: string
+  password: string
+  confirmed: boolean
+}
+
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+
+function jwtShaped(claims: Record<string, unknown>): string {
+  return `${b64url({ kid: 'stub', alg: 'RS256' })}.${b64url(claims)}.${Buffer.from('stub-signature').toString('base64url')}`
+}
+
+function fail(type: string, message: string, status = 400): Response {
+  return new Response(JSON.stringify({ __type: type, message }), { status, headers: { ...JSON_11, 'x-amzn-errortype': type } })
+}
+
+const ok = (body: unknown) => new Response(JSON.stringify(body), { headers: JSON_11 })
+
+export function startStubCognito(options: StubOptions): StubCognito {
+  const { clientId, clientSecret } = options
+  const users = new Map<string, User>()
+  const answers = new Map<string, string>()
+  const byOperation: Record<string, number> = {}
+  const peerPorts = new Set<number>()
+  let calls = 0
+  let issuer = ''
+
+  const expectedHash = (username: string) => createHmac('sha256', clientSecret!).update(username + clientId, 'utf8').digest('base64')
+  const hashOk = (username: string | undefined, hash: string | undefined) =>
+    clientSecret === undefined || (username !== undefined && hash === expectedHash(username))
+
+  // Cognito's own words: errors.ts tells our misconfiguration from a wrong password by them.
+  const badHash = () => fail('NotAuthorizedException', `Unable to verify secret hash for client ${clientId}`)
+
+  const addUser = (email: string, password: string, confirmed: boolean) => {
+    const user = { sub: crypto.randomUUID(), password, confirmed }
+    users.set(email, user)
+    return user
+  }
+  const seeded = options.user ?? BENCH_USER
+  addUser(seeded.email, seeded.password, true)
+
+  const tokens = (email: string, user: User) => {
+    const now = Math.floor(Date.now() / 1000)
+    const common = { sub: user.sub, iss: issuer, client_id: clientId, iat: now, exp: now + 3600 }
+    return {
+      IdToken: jwtShaped({ ...common, 'cognito:username': user.sub, email, email_verified: true, token_use: 'id', aud: clientId }),
+      AccessToken: jwtShaped({ ...common, username: user.sub, token_use: 'access' }),
+      RefreshToken: `stub-refresh.${Buffer.from(email).toString('base64url')}`,
+      ExpiresIn: 3600,
+      TokenType: 'Bearer',
+    }
+  }
+  // Sign-in answers are computed once per user: the stub must stay cheap next to the service.
+  const signInAnswer = (email: string, user: User) => {
+    let answer = answers.get(email)
+    if (answer === undefined) {
+      answer = JSON.stringify({ AuthenticationResult: tokens(email, user), ChallengeParameters: {} })
+      answers.set(email, answer)
+    }
+    return answer
+  }
+  const userOfAccessToken = (token: string | undefined) => {
+    try {
+      const claims = JSON.parse(Buffer.from(token?.split('.')[1] ?? '', 'base64url').toString()) as { sub?: string }
+      for (const [email, user] of users) if (user.sub === claims.sub) return { email, user }
+    } catch {
+      // not one of ours
+    }
+    return undefined
+  }
+
+  const operations: Record<string, (body: Body) => Response> = {
+    SignUp(body) {
+      const email = body.Username ?? ''
+      if (users.has(email)) return fail('UsernameExistsException', 'User already exists')
+      const user = addUser(email, body.Password ?? '', false)
+      return ok({
+        UserSub: user.sub,
+        UserConfirmed: false,
+        CodeDeliveryDetails: { Destination: `${email[0]}***@${email.split('@')[1]?.[0]}***`, DeliveryMedium: 'EMAIL', AttributeName: 'email' },
+      })
+    },
+    InitiateAuth(body) {
+      const params = body.AuthParameters ?? {}
+      if (body.AuthFlow === 'REFRESH_TOKEN_AUTH') {
+        const email = Buffer.from(params.REFRESH_TOKEN?.split('.')[1] ?? '', 'base64url').toString()
+        const user = users.get(email)
+        if (!user) return fail('NotAuthorizedException', 'Invalid Refresh Token')
+        if (!hashOk(user.sub, params.SECRET_HASH)) return badHash()
+        const { IdToken, AccessToken, ExpiresIn, TokenType } = tokens(email, user)
+        return ok({ AuthenticationResult: { IdToken, AccessToken, ExpiresIn, TokenType }, ChallengeParameters: {} })
+      }
+      if (body.AuthFlow !== 'USER_PASSWORD_AUTH') return fail('InvalidParameterException', 'Unsupported AuthFlow')
+      if (!hashOk(params.USERNAME, params.SECRET_HASH)) return badHash()
+      const email = params.USERNAME ?? ''
+      const user = users.get(email)
+      if (!user || user.password !== params.PASSWORD) return fail('NotAuthorizedException', 'Incorrect username or password.')
+      if (!user.confirmed) return fail('UserNotConfirmedException', 'User is not confirmed.')
+      return new Response(signInAnswer(email, user), { headers: JSON_11 })
+    },
+    ConfirmSignUp(body) {
+      const user = users.get(body.Username ?? '')
+      if (!user || body.ConfirmationCode !== STUB_CONFIRMATION_CODE) return fail('CodeMismatchException', 'Invalid verification code provided, please try again.')
+      user.confirmed = true
+      return ok({})
+    },
+    ResendConfirmationCode(body) {
+      if (!users.has(body.Username ?? '')) return fail('UserNotFoundException', 'Username/client id combination not found.')
+      return ok({ CodeDeliveryDetails: { DeliveryMedium: 'EMAIL', AttributeName: 'email', Destination: 'x***@e***' } })
+    },
+    ForgotPassword(body) {
+      return operations.ResendConfirmationCode!(body)
+    },
+    ConfirmForgotPassword(body) {
+      const user = users.get(body.Username ?? '')
+      if (!user || body.ConfirmationCode !== STUB_CONFIRMATION_CODE) return fail('CodeMismatchException', 'Invalid verification code provided, please try again.')
+      user.password = body.Password ?? ''
+      return ok({})
+    },
+    GetUser(body) {
+      const found = userOfAccessToken(body.AccessToken)
+      if (!found) return fail('NotAuthorizedException', 'Invalid Access Token')
+      return ok({
+        Username: found.user.sub,
+        UserAttributes: [
+          { Name: 'sub', Value: found.user.sub },
+          { Name: 'email', Value: found.email },
+          { Name: 'email_verified', Value: String(found.user.confirmed) },
+          { Name: 'nickname', Value: 'stub' },
+        ],
+      })
+    },
+    GlobalSignOut(body) {
+      return userOfAccessToken(body.AccessToken) ? ok({}) : fail('NotAuthorizedException', 'Invalid Access Token')
+    },
+    ChangePassword(body) {
+      const found = userOfAccessToken(body.AccessToken)
+      if (!found) return fail('NotAuthorizedException', 'Invalid Access Token')
+      if (found.user.password !== body.PreviousPassword) return fail('NotAuthorizedException', 'Incorrect username or password.')
+      found.user.password = String(body.ProposedPassword)
+      return ok({})
+    },
+    RespondToAuthChallenge() {
+      return fail('NotAuthorizedException', 'Invalid session for the user.')
+    },
+  }
+
+  // Which username an operation's SECRET_HASH covers (REFRESH_TOKEN_AUTH checks its own).
+  const hashedUsername = (operation: string, body: Body): { username?: string; hash?: string } | undefined => {
+    if (operation === 'InitiateAuth' || operation === 'GetUser' || operation === 'GlobalSignOut' || operation === 'ChangePassword') return undefined
+    if (operation === 'RespondToAuthChallenge') return { username: body.ChallengeResponses?.USERNAME, hash: body.ChallengeResponses?.SECRET_HASH }
+    return { username: body.Username, hash: body.SecretHash }
+  }
+
+  const answer = async (operation: string, body: Body): Promise<Response> => {
+    const handler = operations[operation]
+    if (!handler) return fail('UnknownOperationException', `stub does not implement ${operation}`)
+    if (body.ClientId !== undefined && body.ClientId !== clientId) return fail('ResourceNotFoundException', 'User pool client does not exist.')
+    const hashed = hashedUsername(operation, body)
+    if (hashed && !hashOk(hashed.username, hashed.hash)) {
+      return badHash()
+    }
+    const email = body.Username ?? body.AuthParameters?.USERNAME ?? ''
+    if (email.startsWith('fault-throttle@')) return fail('TooManyRequestsException', 'Too many requests')
+    if (email.startsWith('fault-500@')) return fail('InternalErrorException', 'Internal error', 500)
+    if (email.startsWith('fault-slow@')) await Bun.sleep(1500)
+    return handler(body)
+  }
+
+  const server = Bun.serve({
+    port: options.port ?? 0,
+    hostname: '127.0.0.1',
+    idleTimeout: 120,
+    async fetch(request, srv) {
+      if (request.method === 'GET' && new URL(request.url).pathname === '/__stats') return Response.json(stats())
+      const target = request.headers.get('x-amz-target') ?? ''
+      if (request.method !== 'POST' || !target.startsWith(TARGET_PREFIX)) return fail('UnknownOperationException', 'no X-Amz-Target')
+      const operation = target.slice(TARGET_PREFIX.length)
+      const port = srv.requestIP(request)?.port
+      if (port !== undefined) peerPorts.add(port)
+      calls++
+      byOperation[operation] = (byOperation[operation] ?? 0) + 1
+      let body: Body
+      try {
+        body = (await request.json()) as Body
+      } catch {
+        return fail('SerializationException', 'malformed JSON')
+      }
+      return answer(operation, body)
+    },
+  })
+  issuer = `http://127.0.0.1:${server.port}/${'local_bench'}`
+
+  function stats(): StubStats {
+    return { calls, connections: peerPorts.size, byOperation: { ...byOperation } }
+  }
+
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    idTokenOf(email) {
+      const user = users.get(email)
+      if (!user) throw new Error(`no stub user ${email}`)
+      return (JSON.parse(signInAnswer(email, user)) as { AuthenticationResult: { IdToken: string } }).AuthenticationResult.IdToken
+    },
+    stats,
+    stop: () => void server.stop(true),
+  }
+}
+
+// Run alone (the benchmark does, pinned to its own CPU): prints one JSON line with the URL and the
+// fixed user's ID token, then serves until killed.
+if (import.meta.main) {
+  const clientId = process.env.STUB_CLIENT_ID ?? 'benchclient'
+  const stub = startStubCognito({ clientId, clientSecret: process.env.STUB_CLIENT_SECRET, port: Number(process.env.STUB_PORT ?? 0) })
+  process.stdout.write(`${JSON.stringify({ url: stub.url, idToken: stub.idTokenOf(BENCH_USER.email) })}\n`)
+}

@@ -1,0 +1,30 @@
+-- One script for every route: the runner passes method, path and body through the environment.
+-- BENCH_UNIQUE_EMAIL=<prefix> makes every request's email unique (sign-ups must not collide):
+-- the body's "{email}" is replaced with <prefix>-<n>@bench.example.
+local body = os.getenv("BENCH_BODY") or ""
+local prefix = os.getenv("BENCH_UNIQUE_EMAIL") or ""
+local counter = 0
+
+wrk.method = os.getenv("BENCH_METHOD") or "GET"
+if body ~= "" then
+  wrk.body = body
+  wrk.headers["content-type"] = "application/json"
+end
+
+-- Without a request() function wrk sends one prebuilt request (cheapest); only sign-ups need one.
+if prefix ~= "" then
+  request = function()
+    counter = counter + 1
+    local b = string.gsub(body, "{email}", prefix .. "-" .. counter .. "@bench.example", 1)
+    return wrk.format(nil, nil, nil, b)
+  end
+end
+
+-- The runner reads this last line: totals, errors and latency percentiles (microseconds).
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '\nBENCH_JSON {"requests":%d,"durationUs":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50":%d,"p99":%d}\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end

@@ -1,0 +1,151 @@
+// A thin client for Cognito's JSON 1.1 protocol (POST /, X-Amz-Target, JSON in and out), for the
+// hot operations. The SDK spends ~100 µs of CPU per call in its middleware stack (endpoint rules,
+// retry bookkeeping, user agent, serde, auth-scheme resolution) against ~17 µs for the request
+// itself; on the service's hot routes that was most of the CPU (README, "Performance").
+//
+// What it keeps identical to the SDK client it stands in for:
+// - retries: the SDK's own StandardRetryStrategy and error classification (maxAttempts 2,
+//   throttling and transient failures only, jittered back-off, the retry quota), loaded at the
+//   first failure: until then the quota is full and its bookkeeping a no-op, and the module costs
+//   ~100 ms of start-up;
+// - errors: an Error named after Cognito's exception type with $fault and $metadata, and transport
+//   failures with Node's error codes (ECONNREFUSED, ECONNRESET…) whatever the runtime calls them;
+// - the per-call AbortSignal (the gateway's deadline).
+// What it cannot: a separate TCP connect timeout (fetch has none); the call deadline bounds it.
+// Signing: the operations routed here (SignUp, InitiateAuth…) are unauthenticated in Cognito's API.
+import type { CognitoConfig } from '../config.ts'
+import type { CognitoTransport, OperationName } from './transport.ts'
+
+const MAX_ATTEMPTS = 2
+const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.'
+
+/** A Cognito exception, shaped like the SDK's ServiceException subclasses. */
+export class CognitoServiceError extends Error {
+  readonly $fault: 'client' | 'server'
+  readonly $metadata: { httpStatusCode: number; requestId?: string }
+
+  constructor(name: string, message: string, httpStatusCode: number, requestId: string | null) {
+    super(message)
+    this.name = name
+    this.$fault = httpStatusCode >= 500 ? 'server' : 'client'
+    this.$metadata = { httpStatusCode, ...(requestId ? { requestId } : {}) }
+  }
+}
+
+/** The request never got an answer: refused, reset, unresolvable. */
+export class CognitoTransportError extends Error {
+  override readonly name = 'CognitoTransportError'
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    options: { cause: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+// Bun's fetch names socket failures its own way; the SDK (on node:http) sees Node's codes, and the
+// retry classification and errors.ts both key on those.
+const NODE_CODES: Readonly<Record<string, string>> = {
+  ConnectionRefused: 'ECONNREFUSED',
+  ConnectionClosed: 'ECONNRESET',
+  ECONNRESET: 'ECONNRESET',
+}
+
+function transportError(error: unknown): CognitoTransportError {
+  const err = error as { message?: unknown; code?: unknown; cause?: { code?: unknown } }
+  // Node's fetch: TypeError('fetch failed') with the socket error as cause.
+  const raw = typeof err.code === 'string' ? err.code : typeof err.cause?.code === 'string' ? err.cause.code : undefined
+  const code = raw === undefined ? undefined : (NODE_CODES[raw] ?? raw)
+  return new CognitoTransportError(typeof err.message === 'string' ? err.message : 'fetch failed', code, { cause: error })
+}
+
+// As the SDK's JSON protocol reads it: "ns#Name:http://…" or "Name:…" -> "Name".
+function exceptionName(raw: string): string {
+  let name = raw.split(',')[0]!.split(':')[0]!
+  if (name.includes('#')) name = name.split('#')[1]!
+  return name
+}
+
+function serviceError(response: Response, text: string): CognitoServiceError {
+  let body: { __type?: unknown; code?: unknown; message?: unknown; Message?: unknown } = {}
+  try {
+    body = JSON.parse(text) as typeof body
+  } catch {
+    // an error page from something in between: the status decides
+  }
+  const raw = response.headers.get('x-amzn-errortype') ?? (typeof body.code === 'string' ? body.code : undefined) ?? (typeof body.__type === 'string' ? body.__type : undefined)
+  const message = typeof body.message === 'string' ? body.message : typeof body.Message === 'string' ? body.Message : ''
+  return new CognitoServiceError(raw ? exceptionName(raw) : 'UnknownError', message, response.status, response.headers.get('x-amzn-requestid'))
+}
+
+type RetryModule = typeof import('@smithy/core/retry')
+type SdkError = Parameters<RetryModule['isTransientError']>[0]
+
+interface Retry {
+  strategy: InstanceType<RetryModule['StandardRetryStrategy']>
+  /** The SDK retry middleware's classification, in its order. */
+  errorType(error: SdkError): 'THROTTLING' | 'TRANSIENT' | 'SERVER_ERROR' | 'CLIENT_ERROR'
+}
+
+async function loadRetry(): Promise<Retry> {
+  const { isServerError, isThrottlingError, isTransientError, StandardRetryStrategy } = await import('@smithy/core/retry')
+  return {
+    strategy: new StandardRetryStrategy(MAX_ATTEMPTS),
+    errorType: (error) =>
+      isThrottlingError(error) ? 'THROTTLING' : isTransientError(error) ? 'TRANSIENT' : isServerError(error) ? 'SERVER_ERROR' : 'CLIENT_ERROR',
+  }
+}
+
+export function createJsonTransport(config: Pick<CognitoConfig, 'region' | 'endpoint'>): CognitoTransport {
+  const url = config.endpoint ?? `https://cognito-idp.${config.region}.amazonaws.com/`
+  let retry: Retry | undefined
+  let loadingRetry: Promise<Retry> | undefined
+  const headers = new Map<string, Record<string, string>>()
+  const headersFor = (operation: OperationName) => {
+    let h = headers.get(operation)
+    if (h === undefined) {
+      h = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${TARGET_PREFIX}${operation}` }
+      headers.set(operation, h)
+    }
+    return h
+  }
+
+  const attempt = async (operation: OperationName, body: string, signal: AbortSignal): Promise<unknown> => {
+    let response: Response
+    let text: string
+    try {
+      response = await fetch(url, { method: 'POST', headers: headersFor(operation), body, signal })
+      text = await response.text()
+    } catch (error) {
+      if (signal.aborted) throw error
+      throw transportError(error)
+    }
+    if (!response.ok) throw serviceError(response, text)
+    return text === '' ? {} : JSON.parse(text)
+  }
+
+  return {
+    async send(operation, input, abortSignal) {
+      const body = JSON.stringify(input)
+      let token: Awaited<ReturnType<Retry['strategy']['acquireInitialRetryToken']>> | undefined
+      for (;;) {
+        try {
+          const output = await attempt(operation, body, abortSignal)
+          // Refills the quota a retry drew on (a no-op while it is full).
+          if (retry) retry.strategy.recordSuccess(token ?? (await retry.strategy.acquireInitialRetryToken(operation)))
+          return output as never
+        } catch (error) {
+          if (abortSignal.aborted || !(error instanceof Error)) throw error
+          retry ??= await (loadingRetry ??= loadRetry())
+          token ??= await retry.strategy.acquireInitialRetryToken(operation)
+          try {
+            token = await retry.strategy.refreshRetryTokenForRetry(token, { errorType: retry.errorType(error as SdkError) })
+          } catch {
+            throw error
+          }
+        }
+      }
+    },
+  }
+}

@@ -1,0 +1,46 @@
+// What the gateway needs from a Cognito client: send one operation, typed by the SDK's own request
+// and response shapes. Two implementations: the AWS SDK (sdk-transport.ts) and a thin JSON 1.1
+// client for the hot path (json-transport.ts). Errors of both look alike to errors.ts: an Error
+// named after the Cognito exception, with $metadata.httpStatusCode, or a transport error with a code.
+import type {
+  ChangePasswordRequest,
+  ChangePasswordResponse,
+  ConfirmForgotPasswordRequest,
+  ConfirmForgotPasswordResponse,
+  ConfirmSignUpRequest,
+  ConfirmSignUpResponse,
+  ForgotPasswordRequest,
+  ForgotPasswordResponse,
+  GetUserRequest,
+  GetUserResponse,
+  GlobalSignOutRequest,
+  GlobalSignOutResponse,
+  InitiateAuthRequest,
+  InitiateAuthResponse,
+  ResendConfirmationCodeRequest,
+  ResendConfirmationCodeResponse,
+  RespondToAuthChallengeRequest,
+  RespondToAuthChallengeResponse,
+  SignUpRequest,
+  SignUpResponse,
+} from '@aws-sdk/client-cognito-identity-provider'
+
+/** Cognito API operation -> [request, response]. */
+export interface CognitoOperations {
+  SignUp: [SignUpRequest, SignUpResponse]
+  InitiateAuth: [InitiateAuthRequest, InitiateAuthResponse]
+  RespondToAuthChallenge: [RespondToAuthChallengeRequest, RespondToAuthChallengeResponse]
+  ConfirmSignUp: [ConfirmSignUpRequest, ConfirmSignUpResponse]
+  ResendConfirmationCode: [ResendConfirmationCodeRequest, ResendConfirmationCodeResponse]
+  ForgotPassword: [ForgotPasswordRequest, ForgotPasswordResponse]
+  ConfirmForgotPassword: [ConfirmForgotPasswordRequest, ConfirmForgotPasswordResponse]
+  GetUser: [GetUserRequest, GetUserResponse]
+  GlobalSignOut: [GlobalSignOutRequest, GlobalSignOutResponse]
+  ChangePassword: [ChangePasswordRequest, ChangePasswordResponse]
+}
+
+export type OperationName = keyof CognitoOperations
+
+export interface CognitoTransport {
+  send<K extends OperationName>(operation: K, input: CognitoOperations[K][0], abortSignal: AbortSignal): Promise<CognitoOperations[K][1]>
+}
