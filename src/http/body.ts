@@ -25,11 +25,33 @@ export async function readJsonBody(request: Request): Promise<unknown> {
   // Content-Length frames the body exactly, so one within the limit bounds the read; a chunked body
   // declares nothing and is read piece by piece, never more than the limit.
   const bytes = declared !== null ? await request.arrayBuffer() : await readAtMost(request.body, MAX_BODY_BYTES)
+  let text: string
   try {
-    return JSON.parse(decoder.decode(bytes))
+    text = decoder.decode(bytes)
   } catch {
     throw new ProblemError('malformed_json')
   }
+  // Only a body that could spell such a key (directly or through a \u escape) pays for the reviver.
+  const reviver = MAYBE_CONVERSION_KEY.test(text) ? refuseConversionKeys : undefined
+  try {
+    return JSON.parse(text, reviver)
+  } catch (error) {
+    throw error instanceof ProblemError ? error : new ProblemError('malformed_json')
+  }
+}
+
+// An object with its own non-function `toString` or `valueOf` (as `{"email": {"toString": ""}}`
+// parses) cannot become a string: Elysia's validation error builder, which puts the value into its
+// message, then throws a TypeError, a 500 (found by fuzzing). No field of this API has such a
+// name, so such a body is refused up front.
+const CONVERSION_KEYS = new Set(['toString', 'valueOf'])
+const MAYBE_CONVERSION_KEY = /toString|valueOf|\\u/
+
+function refuseConversionKeys(key: string, value: unknown): unknown {
+  if (CONVERSION_KEYS.has(key)) {
+    throw new ProblemError('validation_failed', `The field name ${key} is not accepted.`)
+  }
+  return value
 }
 
 async function readAtMost(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {

@@ -85,6 +85,10 @@ const CASES: Case[] = [
   { name: 'signin: malformed JSON', path: '/signin', body: `{"password": "${SECRET_PASSWORD}"`, status: 400, code: 'malformed_json' },
   { name: 'signin: missing email', path: '/signin', body: json({ password: SECRET_PASSWORD }), status: 400, code: 'validation_failed', fields: ['/email'] },
   { name: 'signin: password is an array', path: '/signin', body: json({ email: 'a@b.co', password: [SECRET_PASSWORD] }), status: 400, code: 'validation_failed', fields: ['/password'] },
+  // Objects that cannot become strings once made Elysia's validation error builder throw (a 500).
+  { name: 'signin: email with its own toString', path: '/signin', body: '{"email": {"toString": ""}, "password": "x"}', status: 400, code: 'validation_failed' },
+  { name: 'refresh: token with its own valueOf', path: '/token/refresh', body: '{"refreshToken": {"valueOf": 1, "toString": null}, "username": "u"}', status: 400, code: 'validation_failed' },
+  { name: 'signin: toString spelled with a \\u escape', path: '/signin', body: '{"email": {"\\u0074oString": ""}, "password": "x"}', status: 400, code: 'validation_failed' },
   { name: 'signin: text/plain', path: '/signin', headers: { 'content-type': 'text/plain' }, body: json({ email: 'a@b.co', password: SECRET_PASSWORD }), status: 415, code: 'unsupported_media_type' },
   // Routing
   { name: 'GET /signup', method: 'GET', status: 405, code: 'method_not_allowed' },
