@@ -10,6 +10,12 @@ export const CLIENT_ID = 'benchclient'
 export const CLIENT_SECRET = 'bench-client-secret-0123456789abcdefghijklmnopqrstuvwxyz'
 export const USER_POOL_ID = 'local_bench'
 
+/** The number after `name` on the command line, if it is there. */
+export function numberOption(args: string[], name: string): number | undefined {
+  const at = args.indexOf(name)
+  return at === -1 ? undefined : Number(args[at + 1])
+}
+
 export const PRODUCT_BINARY = resolve(ROOT, 'dist/user-service')
 
 export function requireBinary(): string {

@@ -15,15 +15,12 @@ import { mkdirSync, openSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import type { Subprocess } from 'bun'
-import { CLIENT_ID, CLIENT_SECRET, ROOT, canPin, freePort, onLoadCpu, onServerCpu, procStatus, productEnv, requireBinary, untilHealthy } from './harness.ts'
+import { CLIENT_ID, CLIENT_SECRET, ROOT, canPin, freePort, numberOption, onLoadCpu, onServerCpu, procStatus, productEnv, requireBinary, untilHealthy } from './harness.ts'
 import { BENCH_USER, startStubCognito } from './stub-cognito.ts'
 
 const OUT = resolve(ROOT, 'bench/out')
 const args = process.argv.slice(2)
-const option = (name: string) => {
-  const at = args.indexOf(name)
-  return at === -1 ? undefined : Number(args[at + 1])
-}
+const option = (name: string) => numberOption(args, name)
 const smoke = args.includes('--smoke')
 const totalRequests = option('--requests') ?? (smoke ? 20_000 : 200_000)
 const phaseRequests = option('--phase') ?? (smoke ? 10_000 : 20_000)
@@ -218,12 +215,16 @@ async function main(): Promise<number> {
     for (const p of phases) for (const [k, v] of Object.entries(p.counts)) counts[k] = (counts[k] ?? 0) + v
     const first = phases[0]!
     const last = phases.at(-1)!
-    const rss = { idleMb: idleRssMb, after20kMb: first.rssMb, finalMb: last.rssMb, peakMb: last.hwmMb }
-    const growth = { final: rss.finalMb / rss.after20kMb, peak: rss.peakMb / rss.after20kMb }
-    // Where the peak stopped growing: a leak keeps raising it to the last phase, a heap that has
-    // found its working size does not.
-    const peakPhase = phases.findIndex((p) => p.hwmMb === rss.peakMb)
-    const peakReachedAfter = phases.slice(0, peakPhase + 1).reduce((n, p) => n + p.requests, 0)
+    // The kernel's RSS counters are batched per thread: VmHWM read twice can differ by a page or two.
+    const peakMb = Math.max(...phases.map((p) => p.hwmMb))
+    const rss = { idleMb: idleRssMb, after20kMb: first.rssMb, finalMb: last.rssMb, peakMb }
+    // Where the peak stopped growing, and how much it grew in the second half of the run: a leak
+    // keeps raising it to the end, a heap that has found its working size does not.
+    const doneAfter = (index: number) => phases.slice(0, index + 1).reduce((n, p) => n + p.requests, 0)
+    const peakPhase = phases.findIndex((p) => p.hwmMb === peakMb)
+    const peakReachedAfter = doneAfter(peakPhase)
+    const halfway = phases.findIndex((_, i) => doneAfter(i) >= requests / 2)
+    const growth = { final: rss.finalMb / rss.after20kMb, peak: peakMb / rss.after20kMb, peakInSecondHalf: peakMb / phases[halfway]!.hwmMb }
     proc.kill('SIGTERM')
     await proc.exited
     const log = await logFigures(logFile)
@@ -261,7 +262,7 @@ async function main(): Promise<number> {
     console.log(`${report.command} · ${requests} requests in ${phases.length} phases · ${seconds.toFixed(1)} s under load · ${report.reqPerSec.toFixed(0)} req/s · errors ${errors}`)
     console.log(`mix: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`)
     console.log(
-      `RSS: idle ${rss.idleMb.toFixed(1)} MB, after the first ${first.requests} ${rss.after20kMb.toFixed(1)} MB, final ${rss.finalMb.toFixed(1)} MB (${growth.final.toFixed(3)}×), peak ${rss.peakMb.toFixed(1)} MB (${growth.peak.toFixed(3)}×, reached after ${peakReachedAfter} requests, phase ${peakPhase + 1} of ${phases.length})${smoke ? ' (not asserted in --smoke)' : `, limit ${RSS_GROWTH_LIMIT}×`}`,
+      `RSS: idle ${rss.idleMb.toFixed(1)} MB, after the first ${first.requests} ${rss.after20kMb.toFixed(1)} MB, final ${rss.finalMb.toFixed(1)} MB (${growth.final.toFixed(3)}×), peak ${rss.peakMb.toFixed(1)} MB (${growth.peak.toFixed(3)}×, reached after ${peakReachedAfter} requests, phase ${peakPhase + 1} of ${phases.length}; ${growth.peakInSecondHalf.toFixed(3)}× in the second half)${smoke ? ' (not asserted in --smoke)' : `, limit ${RSS_GROWTH_LIMIT}×`}`,
     )
     console.log(`log: ${log.lines} lines, ${report.logLinesPerRequest.toFixed(3)} per request, by level ${json(log.byLevel)} · upstream: ${json(upstream.byOperation)} over ${upstream.connections} connections`)
     console.log(`JSON: ${file}`)
