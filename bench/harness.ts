@@ -1,0 +1,71 @@
+// What a load run needs around the product: where the compiled binary is, how it is started
+// against a stub Cognito, CPU pinning and memory read from /proc.
+import { existsSync, readFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { resolve } from 'node:path'
+import type { Subprocess } from 'bun'
+
+export const ROOT = resolve(import.meta.dir, '..')
+export const CLIENT_ID = 'benchclient'
+export const CLIENT_SECRET = 'bench-client-secret-0123456789abcdefghijklmnopqrstuvwxyz'
+export const USER_POOL_ID = 'local_bench'
+
+/** The number after `name` on the command line, if it is there. */
+export function numberOption(args: string[], name: string): number | undefined {
+  const at = args.indexOf(name)
+  return at === -1 ? undefined : Number(args[at + 1])
+}
+
+export const PRODUCT_BINARY = resolve(ROOT, 'dist/user-service')
+
+export function requireBinary(): string {
+  if (!existsSync(PRODUCT_BINARY)) throw new Error('dist/user-service is missing: build it with `npm run build` (npm test does)')
+  return PRODUCT_BINARY
+}
+
+// Server on CPU 0, load generator on CPU 1: the server gets a core to itself.
+export const canPin = cpus().length >= 2 && Bun.which('taskset') !== null
+export const onServerCpu = (cmd: string[]) => (canPin ? ['taskset', '-c', '0', ...cmd] : cmd)
+export const onLoadCpu = (cmd: string[]) => (canPin ? ['taskset', '-c', '1', ...cmd] : cmd)
+
+export async function freePort(): Promise<number> {
+  const server = Bun.serve({ port: 0, fetch: () => new Response() })
+  const port = server.port!
+  await server.stop(true)
+  return port
+}
+
+/** The product's environment in front of the stub at `stubUrl`. */
+export const productEnv = (stubUrl: string, port: number): Record<string, string> => ({
+  PATH: process.env.PATH ?? '',
+  PORT: String(port),
+  COGNITO_ENDPOINT: stubUrl,
+  COGNITO_USER_POOL_ID: USER_POOL_ID,
+  COGNITO_CLIENT_ID: CLIENT_ID,
+  COGNITO_CLIENT_SECRET: CLIENT_SECRET,
+  COGNITO_ISSUER: `${stubUrl}/${USER_POOL_ID}`,
+  LOG_LEVEL: 'info',
+  // The load generator is one client IP: the per-task rate limits would answer it 429.
+  RATE_LIMITS_ENABLED: 'false',
+})
+
+export async function untilHealthy(url: string, proc: Subprocess, deadlineMs = 10_000): Promise<void> {
+  const until = performance.now() + deadlineMs
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/health`)).status === 200) return
+    } catch {
+      // not listening yet
+    }
+    if (proc.exitCode !== null) throw new Error(`target exited with ${proc.exitCode}`)
+    if (performance.now() > until) throw new Error(`${url} not healthy after ${deadlineMs} ms`)
+    await Bun.sleep(1)
+  }
+}
+
+/** Resident (VmRSS) or peak resident (VmHWM) memory of a process, in MiB. */
+export function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)
+  return match ? Number(match[1]) / 1024 : NaN
+}
