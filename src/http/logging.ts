@@ -77,11 +77,14 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/
 export const requestIdFrom = (header: string | null): string =>
   header !== null && REQUEST_ID.test(header) ? header : crypto.randomUUID()
 
-/** Right-most X-Forwarded-For entry: the one the load balancer appended; the rest is client-controlled. */
-export function clientIp(forwardedFor: string | null, socketIp: string | undefined, trustProxy: boolean): string | undefined {
+/**
+ * Right-most X-Forwarded-For entry: the one the load balancer appended; the rest is client-controlled.
+ * The socket's address is asked for only when that entry is not used (behind the ALB, never).
+ */
+export function clientIp(forwardedFor: string | null, socketIp: () => string | undefined, trustProxy: boolean): string | undefined {
   if (trustProxy && forwardedFor) {
     const last = forwardedFor.slice(forwardedFor.lastIndexOf(',') + 1).trim()
     if (last) return last
   }
-  return socketIp
+  return socketIp()
 }

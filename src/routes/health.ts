@@ -2,10 +2,14 @@
 // task killed and replaced.
 import { Elysia } from 'elysia'
 
-const OK_HEADERS = { 'content-type': 'text/plain; charset=utf-8' }
-
+// A string, not a Response: Elysia answers it with one Response built from the context's headers,
+// where a returned Response is copied into a second one with the headers merged in (~40% of the
+// route's CPU in process, README "Performance").
 export const healthRoutes = () =>
-  new Elysia({ tags: ['Operations'] }).get('/health', () => new Response('OK', { headers: OK_HEADERS }), {
+  new Elysia({ tags: ['Operations'] }).get('/health', ({ set }) => {
+    set.headers['content-type'] = 'text/plain; charset=utf-8'
+    return 'OK'
+  }, {
     detail: {
       summary: 'Liveness check',
       description: 'Answers 200 text/plain `OK` without calling Cognito: the ALB health check.',

@@ -47,15 +47,16 @@ describe('request id', () => {
 
 describe('client ip', () => {
   test('the socket address unless TRUST_PROXY', () => {
-    expect(clientIp('1.1.1.1, 2.2.2.2', '10.0.0.5', false)).toBe('10.0.0.5')
+    expect(clientIp('1.1.1.1, 2.2.2.2', () => '10.0.0.5', false)).toBe('10.0.0.5')
   })
   test('the right-most X-Forwarded-For entry (appended by the ALB) when TRUST_PROXY', () => {
-    expect(clientIp('6.6.6.6, 2.2.2.2', '10.0.0.5', true)).toBe('2.2.2.2')
-    expect(clientIp(' 2.2.2.2 ', '10.0.0.5', true)).toBe('2.2.2.2')
+    expect(clientIp('6.6.6.6, 2.2.2.2', () => '10.0.0.5', true)).toBe('2.2.2.2')
+    expect(clientIp(' 2.2.2.2 ', () => '10.0.0.5', true)).toBe('2.2.2.2')
+    expect(clientIp('2.2.2.2', () => expect.unreachable('socket address looked up'), true)).toBe('2.2.2.2')
   })
   test('no header, or an empty last entry, falls back to the socket', () => {
-    expect(clientIp(null, '10.0.0.5', true)).toBe('10.0.0.5')
-    expect(clientIp('1.1.1.1, ', '10.0.0.5', true)).toBe('10.0.0.5')
+    expect(clientIp(null, () => '10.0.0.5', true)).toBe('10.0.0.5')
+    expect(clientIp('1.1.1.1, ', () => '10.0.0.5', true)).toBe('10.0.0.5')
   })
 })
 
