@@ -8,15 +8,12 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, re
 import { cpus, loadavg, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import type { Subprocess } from 'bun'
+import { canPin, CLIENT_ID, CLIENT_SECRET, freePort, numberOption, onLoadCpu, onServerCpu, PRODUCT_BINARY, procStatus, productEnv, ROOT, untilHealthy } from './harness.ts'
 import { BENCH_USER } from './stub-cognito.ts'
 
-const ROOT = resolve(import.meta.dir, '..')
 const OUT = resolve(ROOT, 'bench/out')
 const args = process.argv.slice(2)
-const option = (name: string) => {
-  const at = args.indexOf(name)
-  return at === -1 ? undefined : Number(args[at + 1])
-}
+const option = (name: string) => numberOption(args, name)
 const smoke = args.includes('--smoke')
 // Many short interleaved windows rather than a few long ones: on a shared machine a burst of
 // someone else's load then hits a window of each target, and the median drops it.
@@ -25,8 +22,6 @@ const seconds = option('--seconds') ?? (smoke ? 1 : 5)
 const warmupSeconds = smoke ? 0 : 3
 const CONNECTIONS = 64
 const COLD_STARTS = smoke ? 3 : 10
-const CLIENT_ID = 'benchclient'
-const CLIENT_SECRET = 'bench-client-secret-0123456789abcdefghijklmnopqrstuvwxyz'
 
 type TargetName = 'ceiling' | 'product'
 type RouteName = '/health' | '/signup' | '/signin'
@@ -71,28 +66,10 @@ async function ensureWrk(): Promise<void> {
   throw new Error('wrk is not installed: run `sudo apt-get install wrk` (Debian/Ubuntu) and try again')
 }
 
-// Server on CPU 0, load generator and stub on CPU 1: the server gets a core to itself.
-const canPin = cpus().length >= 2 && Bun.which('taskset') !== null
-const onServerCpu = (cmd: string[]) => (canPin ? ['taskset', '-c', '0', ...cmd] : cmd)
-const onLoadCpu = (cmd: string[]) => (canPin ? ['taskset', '-c', '1', ...cmd] : cmd)
-
-async function freePort(): Promise<number> {
-  const server = Bun.serve({ port: 0, fetch: () => new Response() })
-  const port = server.port!
-  await server.stop(true)
-  return port
-}
-
 /** CPU time (user + system) the process has used so far, in µs: /proc/<pid>/stat, 100 Hz ticks. */
 function cpuMicros(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
   return (Number(fields[11]) + Number(fields[12])) * 10_000
-}
-
-function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const text = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)
-  return match ? Number(match[1]) / 1024 : NaN
 }
 
 const median = (values: number[]) => {
@@ -132,30 +109,16 @@ async function stubStats(stub: Stub): Promise<{ calls: number; connections: numb
   return (await fetch(`${stub.url}/__stats`)).json() as Promise<{ calls: number; connections: number }>
 }
 
-const productBinary = resolve(ROOT, 'dist/user-service')
 // BENCH_PRODUCT="<command>" measures another build (e.g. an older commit's checkout) instead.
 const productCommand = process.env.BENCH_PRODUCT
   ? process.env.BENCH_PRODUCT.split(' ')
-  : existsSync(productBinary)
-    ? [productBinary]
+  : existsSync(PRODUCT_BINARY)
+    ? [PRODUCT_BINARY]
     : [process.execPath, resolve(ROOT, 'src/main.ts')]
 const COMMANDS: Record<TargetName, string[]> = {
   ceiling: [process.execPath, resolve(ROOT, 'bench/ceiling.ts')],
   product: productCommand,
 }
-
-const targetEnv = (stub: Stub, port: number): Record<string, string> => ({
-  PATH: process.env.PATH ?? '',
-  PORT: String(port),
-  COGNITO_ENDPOINT: stub.url,
-  COGNITO_USER_POOL_ID: 'local_bench',
-  COGNITO_CLIENT_ID: CLIENT_ID,
-  COGNITO_CLIENT_SECRET: CLIENT_SECRET,
-  COGNITO_ISSUER: `${stub.url}/local_bench`,
-  LOG_LEVEL: 'info',
-  // The load generator is one client IP: the per-task rate limits would answer it 429.
-  RATE_LIMITS_ENABLED: 'false',
-})
 
 interface Running {
   name: TargetName
@@ -164,26 +127,12 @@ interface Running {
   logFile: string
 }
 
-async function untilHealthy(url: string, proc: Subprocess, deadlineMs = 10_000): Promise<void> {
-  const until = performance.now() + deadlineMs
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/health`)).status === 200) return
-    } catch {
-      // not listening yet
-    }
-    if (proc.exitCode !== null) throw new Error(`target exited with ${proc.exitCode}`)
-    if (performance.now() > until) throw new Error(`${url} not healthy after ${deadlineMs} ms`)
-    await Bun.sleep(1)
-  }
-}
-
 async function startTarget(name: TargetName, stub: Stub): Promise<Running> {
   const port = await freePort()
   const logFile = resolve(OUT, `${name}.stdout.log`)
   const proc = Bun.spawn(onServerCpu(COMMANDS[name]), {
     cwd: ROOT,
-    env: targetEnv(stub, port),
+    env: productEnv(stub.url, port),
     // Truncated: Bun.file() as stdout would write over an older log without shortening it.
     stdout: openSync(logFile, 'w'),
     stderr: 'inherit',
@@ -199,7 +148,7 @@ async function coldStartMs(name: TargetName, stub: Stub): Promise<number> {
   for (let i = 0; i < COLD_STARTS; i++) {
     const port = await freePort()
     const started = performance.now()
-    const proc = Bun.spawn(onServerCpu(COMMANDS[name]), { cwd: ROOT, env: targetEnv(stub, port), stdout: 'ignore', stderr: 'inherit' })
+    const proc = Bun.spawn(onServerCpu(COMMANDS[name]), { cwd: ROOT, env: productEnv(stub.url, port), stdout: 'ignore', stderr: 'inherit' })
     await untilHealthy(`http://127.0.0.1:${port}`, proc)
     samples.push(performance.now() - started)
     proc.kill('SIGKILL')
