@@ -40,6 +40,9 @@ export interface Config {
 
 export type Env = Readonly<Record<string, string | undefined>>
 
+/** The listening port when PORT is unset (the image EXPOSEs it; the health check assumes it too). */
+export const DEFAULT_PORT = 8080
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration: ${problems.join('; ')}`)
@@ -92,7 +95,7 @@ export function parseConfig(env: Env): Config {
     return fallback
   }
 
-  const port = integer('PORT', 8080, 0, 65535)
+  const port = integer('PORT', DEFAULT_PORT, 0, 65535)
 
   const userPoolId = read('COGNITO_USER_POOL_ID')
   const poolMatch = userPoolId === undefined ? null : USER_POOL_ID.exec(userPoolId)

@@ -2,17 +2,15 @@
 // shell, no curl), so the binary checks itself: GET /health on loopback, exit 0 on 200, else 1.
 // It starts no server and reads only PORT: a health check must not fail on configuration that
 // only the server needs.
-import type { Env } from './config.ts'
+import { DEFAULT_PORT, type Env } from './config.ts'
 
 // The budget a check gets: well under the health check's own timeout (ECS: 5 s), so the check
 // answers 1 itself instead of being killed.
 export const HEALTHCHECK_TIMEOUT_MS = 2000
-// The server's default PORT (src/config.ts), for a container that sets none.
-const DEFAULT_PORT = '8080'
 
 /** Exit code of one health check: 0 when /health answers 200 within the budget, 1 otherwise. */
 export async function runHealthcheck(env: Env, timeoutMs = HEALTHCHECK_TIMEOUT_MS): Promise<number> {
-  const port = env.PORT?.trim() || DEFAULT_PORT
+  const port = env.PORT?.trim() || String(DEFAULT_PORT)
   if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
     return fail(`PORT must be an integer from 1 to 65535`)
   }

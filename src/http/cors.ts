@@ -1,5 +1,6 @@
-// CORS for the browser origins listed in CORS_ORIGINS, and for nobody else (the default). Tokens
-// travel in the Authorization header, never in cookies, so credentials mode is never allowed.
+// CORS for the browser origins listed in CORS_ORIGINS, and for nobody else (the default: then the
+// app calls none of this). Tokens travel in the Authorization header, never in cookies, so
+// credentials mode is never allowed.
 
 const ALLOWED_METHODS = 'GET, POST'
 const ALLOWED_HEADERS = 'authorization, content-type, x-request-id'
@@ -8,9 +9,8 @@ const EXPOSED_HEADERS = 'x-request-id, retry-after, www-authenticate'
 // Browsers cap this (Chromium at 2 h); 10 min keeps a changed list from lingering.
 const PREFLIGHT_MAX_AGE_SECONDS = '600'
 
-/** Headers for an actual (non-preflight) response; none at all when CORS is off. */
-export function corsHeaders(request: Request, allowed: ReadonlySet<string>): Record<string, string> | undefined {
-  if (allowed.size === 0) return undefined
+/** Headers for an actual (non-preflight) response. */
+export function corsHeaders(request: Request, allowed: ReadonlySet<string>): Record<string, string> {
   const origin = request.headers.get('origin')
   // Vary even when refused: a cache must not serve one origin's answer to another.
   if (origin === null || !allowed.has(origin)) return { vary: 'Origin' }
@@ -19,7 +19,7 @@ export function corsHeaders(request: Request, allowed: ReadonlySet<string>): Rec
 
 /** The answer to a preflight from an allowed origin; anything else goes on to routing (404/405). */
 export function corsPreflight(request: Request, allowed: ReadonlySet<string>): Response | undefined {
-  if (request.method !== 'OPTIONS' || allowed.size === 0) return undefined
+  if (request.method !== 'OPTIONS') return undefined
   const origin = request.headers.get('origin')
   if (origin === null || !allowed.has(origin) || request.headers.get('access-control-request-method') === null) return undefined
   return new Response(null, {
