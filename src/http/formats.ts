@@ -7,7 +7,12 @@ import { FormatRegistry } from '@sinclair/typebox'
 // Zod 4's default email pattern (z.string().email()), as @elysiajs/openapi bundles it.
 const EMAIL = /^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/
 
-/** Call after every module that registers formats has been imported (createApp does). */
+export const isEmail = (value: string): boolean => EMAIL.test(value)
+
+/**
+ * Call after every module that registers formats has been imported: createApp does, and so does
+ * routes/openapi.ts, which imports @elysiajs/openapi on the first docs visit.
+ */
 export function registerFormats(): void {
-  FormatRegistry.Set('email', (value) => EMAIL.test(value))
+  FormatRegistry.Set('email', isEmail)
 }
