@@ -56,6 +56,8 @@ export const processEnv = (): Env => ({ ...process.env })
 // Region prefix of a user pool id, e.g. "ap-northeast-2_AbC123" -> "ap-northeast-2" (the local
 // emulator's pools are "local_…").
 const USER_POOL_ID = /^([a-z0-9-]{1,32})_[0-9A-Za-z]{1,32}$/
+// aws-jwt-verify's own test of a pool id's region part (CognitoJwtVerifier.USER_POOL_ID_REGEX).
+const AWS_POOL_REGION = /^(?:eusc-[a-z]{2}|[a-z]{2})-(?:gov-)?[a-z]+-\d$/
 const REGION = /^[a-z0-9-]{1,32}$/
 const CLIENT_ID = /^[\w+]+$/
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error']
@@ -114,6 +116,11 @@ export function parseConfig(env: Env): Config {
 
   const customIssuer = read('COGNITO_ISSUER')?.replace(/\/+$/, '')
   if (customIssuer !== undefined && !isHttpUrl(customIssuer)) problems.push('COGNITO_ISSUER must be an http(s) URL')
+  // Tokens of AWS's own issuer are checked by aws-jwt-verify's Cognito verifier, which is built on the
+  // first bearer request and refuses a pool id whose prefix is not an AWS region: say so now.
+  if (customIssuer === undefined && poolMatch && !AWS_POOL_REGION.test(poolMatch[1]!)) {
+    problems.push('COGNITO_USER_POOL_ID must start with an AWS region (e.g. ap-northeast-2_AbC123), or set COGNITO_ISSUER for an emulator')
+  }
 
   const logLevel = (read('LOG_LEVEL')?.toLowerCase() ?? 'info') as LogLevel
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`)

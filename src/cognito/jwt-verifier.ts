@@ -1,6 +1,6 @@
-// Access-token verification before any bearer route calls Cognito: signature against the pool's
-// JWKS, token_use = access, client_id, exp and issuer. A forged or expired token is refused here
-// without a round trip. (Revocation is only known to Cognito: routes still ask it.)
+// Access-token verification with aws-jwt-verify, loaded on the first bearer request (tokens.ts):
+// the library brings node:http and node:https with it, ~10 ms of every start for a route that is not
+// on the load balancer's or the sign-in path. Config already refused any pool id it would refuse.
 import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify'
 import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier'
 import { FetchError } from 'aws-jwt-verify/error'
@@ -8,20 +8,7 @@ import type { Fetcher } from 'aws-jwt-verify/https'
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk'
 import type { CognitoConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
-
-export interface AccessClaims {
-  sub: string
-  username: string
-}
-
-export type AccessTokenVerifier = (token: string) => Promise<AccessClaims>
-
-/** The bearer token of an Authorization header, or a 401 missing_token. */
-export function bearerToken(authorization: string | undefined): string {
-  const match = authorization === undefined ? null : /^Bearer +([\w.~+/-]+=*) *$/i.exec(authorization)
-  if (!match) throw new ProblemError('missing_token')
-  return match[1]!
-}
+import type { AccessTokenVerifier } from './tokens.ts'
 
 /**
  * The library's own fetcher speaks https only (on Node), and the local emulator serves http. This
@@ -42,7 +29,7 @@ function webFetcher(timeoutMs: number): Fetcher {
   }
 }
 
-export function createAccessTokenVerifier(config: CognitoConfig): AccessTokenVerifier {
+export function createJwtVerifier(config: CognitoConfig): AccessTokenVerifier {
   // Cached after the first fetch; a token with an unknown kid triggers one refetch (key rotation),
   // and the cache's penalty box keeps a flood of unknown kids from hammering the JWKS endpoint.
   const jwksCache = new SimpleJwksCache({ fetcher: webFetcher(config.connectTimeoutMs) })

@@ -40,6 +40,11 @@ describe('config', () => {
     expect(parseConfig({ ...BASE, AWS_REGION: 'eu-west-1' }).cognito.region).toBe('eu-west-1')
   })
 
+  test("an emulator's pool id (not an AWS region) is accepted with its own issuer", () => {
+    const env = { ...BASE, COGNITO_USER_POOL_ID: 'local_AbC123', COGNITO_ISSUER: 'http://127.0.0.1:9229/local_AbC123' }
+    expect(parseConfig(env).cognito.issuer).toBe('http://127.0.0.1:9229/local_AbC123')
+  })
+
   test('every setting is read', () => {
     const config = parseConfig({
       ...BASE,
@@ -116,6 +121,8 @@ describe('config', () => {
 
   test.each([
     [{ ...BASE, COGNITO_USER_POOL_ID: 'no-underscore' }, 'COGNITO_USER_POOL_ID'],
+    // AWS's issuer, so aws-jwt-verify's Cognito verifier, which refuses a non-region prefix.
+    [{ ...BASE, COGNITO_USER_POOL_ID: 'local_AbC123' }, 'COGNITO_USER_POOL_ID'],
     [{ ...BASE, COGNITO_CLIENT_ID: 'has space' }, 'COGNITO_CLIENT_ID'],
     [{ ...BASE, PORT: '70000' }, 'PORT'],
     [{ ...BASE, PORT: '80.5' }, 'PORT'],

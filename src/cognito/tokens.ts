@@ -1,0 +1,28 @@
+// Access-token verification before any bearer route calls Cognito: signature against the pool's
+// JWKS, token_use = access, client_id, exp and issuer. A forged or expired token is refused here
+// without a round trip. (Revocation is only known to Cognito: routes still ask it.)
+import type { CognitoConfig } from '../config.ts'
+import { ProblemError } from '../http/problem.ts'
+
+export interface AccessClaims {
+  sub: string
+  username: string
+}
+
+export type AccessTokenVerifier = (token: string) => Promise<AccessClaims>
+
+/** The bearer token of an Authorization header, or a 401 missing_token. */
+export function bearerToken(authorization: string | undefined): string {
+  const match = authorization === undefined ? null : /^Bearer +([\w.~+/-]+=*) *$/i.exec(authorization)
+  if (!match) throw new ProblemError('missing_token')
+  return match[1]!
+}
+
+/** Verifies with aws-jwt-verify (jwt-verifier.ts), imported when the first bearer request arrives. */
+export function createAccessTokenVerifier(config: CognitoConfig): AccessTokenVerifier {
+  let verifier: Promise<AccessTokenVerifier> | undefined
+  return async (token) => {
+    verifier ??= import('./jwt-verifier.ts').then(({ createJwtVerifier }) => createJwtVerifier(config))
+    return (await verifier)(token)
+  }
+}
