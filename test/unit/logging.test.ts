@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { batchedWriter, clientIp, createLogger, requestIdFrom } from '../../src/http/logging.ts'
+import { batchedWriter, clientIp, createLogger, requestIdFrom, writeAll } from '../../src/http/logging.ts'
 
 const capture = (level: 'debug' | 'info' | 'warn' | 'error', secrets: string[] = []) => {
   const lines: string[] = []
@@ -81,5 +81,29 @@ describe('batched writer', () => {
     for (let i = 0; i < 64; i++) write(line)
     expect(chunks).toHaveLength(1)
     expect(chunks[0]).toHaveLength(64 * 1024)
+  })
+})
+
+describe('writeAll', () => {
+  test('a short write or a full non-blocking pipe (EAGAIN) loses nothing and keeps the order', () => {
+    const written: Buffer[] = []
+    let calls = 0
+    const write = ((_fd: number, bytes: Uint8Array) => {
+      calls++
+      if (calls === 2) throw Object.assign(new Error('EAGAIN: resource temporarily unavailable'), { code: 'EAGAIN' })
+      const n = Math.min(4, bytes.length)
+      written.push(Buffer.from(bytes.subarray(0, n)))
+      return n
+    }) as never
+    writeAll(1, 'line one\nline two ✓\n', write)
+    expect(Buffer.concat(written).toString()).toBe('line one\nline two ✓\n')
+    expect(calls).toBeGreaterThan(5)
+  })
+
+  test('any other write error is thrown, not retried forever', () => {
+    const write = (() => {
+      throw Object.assign(new Error('EBADF'), { code: 'EBADF' })
+    }) as never
+    expect(() => writeAll(1, 'x\n', write)).toThrow('EBADF')
   })
 })
