@@ -80,7 +80,7 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
       const problem = toProblemError(code, error, path, methodsByPath)
       if (meta) meta.errorStatus = problem.status
       if (problem.status >= 500) {
-        const cause = problem === error ? problem.cause : error
+        const cause = problem.cause ?? error
         logger.error('request failed', { reqId: meta?.reqId, method: request.method, path, code: problem.code, ...describeError(cause) })
       }
       return new Response(JSON.stringify(problem.toProblem()), {
@@ -120,6 +120,12 @@ function toProblemError(code: string | number, error: unknown, path: string, met
       return cause instanceof ProblemError ? cause : new ProblemError('malformed_json')
     }
     case 'VALIDATION': {
+      // An answer that breaks its own schema is our fault, not the client's: a 500. The error's
+      // message holds the rejected answer (tokens among it), so only the failing paths are logged.
+      if (error instanceof ValidationError && error.type === 'response') {
+        const at = fieldsOf(error).map((f) => f || '/').join(', ')
+        return new ProblemError('internal_error', undefined, { cause: new Error(`response does not match its schema at ${at}`) })
+      }
       const fields = error instanceof ValidationError ? fieldsOf(error) : []
       const named = fields.map((f) => (f === '' ? 'body' : f.slice(1))).join(', ')
       return new ProblemError('validation_failed', `Invalid or missing: ${named || 'body'}.`, { fields })
