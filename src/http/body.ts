@@ -55,13 +55,21 @@ function refuseConversionKeys(key: string, value: unknown): unknown {
 }
 
 async function readAtMost(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
-  const bytes = new Uint8Array(limit)
+  if (body === null) return new Uint8Array(0)
+  // Chunks as they come, joined once: no buffer of the full limit per request.
+  const chunks: Uint8Array[] = []
   let length = 0
-  if (body === null) return bytes.subarray(0, 0)
   for await (const chunk of body) {
-    if (length + chunk.byteLength > limit) throw new ProblemError('payload_too_large')
-    bytes.set(chunk, length)
     length += chunk.byteLength
+    if (length > limit) throw new ProblemError('payload_too_large')
+    chunks.push(chunk)
   }
-  return bytes.subarray(0, length)
+  if (chunks.length === 1) return chunks[0]!
+  const bytes = new Uint8Array(length)
+  let at = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, at)
+    at += chunk.byteLength
+  }
+  return bytes
 }

@@ -55,10 +55,17 @@ export function batchedWriter(sink: (chunk: string) => void): (line: string) => 
  * that someone else made non-blocking answers EAGAIN when full: wait for the reader and go on.
  */
 export function writeAll(fd: number, chunk: string, write: typeof writeSync = writeSync): void {
-  let bytes = Buffer.from(chunk)
-  while (bytes.length > 0) {
+  // The string as it is first: the usual whole write needs no copy of the batch into a Buffer.
+  let bytes: Buffer | undefined
+  while (bytes === undefined || bytes.length > 0) {
     try {
-      bytes = bytes.subarray(write(fd, bytes))
+      if (bytes === undefined) {
+        const written = write(fd, chunk)
+        if (written === Buffer.byteLength(chunk)) return
+        bytes = Buffer.from(chunk).subarray(written)
+      } else {
+        bytes = bytes.subarray(write(fd, bytes))
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error
       Atomics.wait(PAUSE, 0, 0, 10)

@@ -88,9 +88,10 @@ describe('writeAll', () => {
   test('a short write or a full non-blocking pipe (EAGAIN) loses nothing and keeps the order', () => {
     const written: Buffer[] = []
     let calls = 0
-    const write = ((_fd: number, bytes: Uint8Array) => {
+    const write = ((_fd: number, data: string | Uint8Array) => {
       calls++
-      if (calls === 2) throw Object.assign(new Error('EAGAIN: resource temporarily unavailable'), { code: 'EAGAIN' })
+      if (calls === 1 || calls === 3) throw Object.assign(new Error('EAGAIN: resource temporarily unavailable'), { code: 'EAGAIN' })
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data
       const n = Math.min(4, bytes.length)
       written.push(Buffer.from(bytes.subarray(0, n)))
       return n
@@ -98,6 +99,16 @@ describe('writeAll', () => {
     writeAll(1, 'line one\nline two ✓\n', write)
     expect(Buffer.concat(written).toString()).toBe('line one\nline two ✓\n')
     expect(calls).toBeGreaterThan(5)
+  })
+
+  test('a whole write is one call', () => {
+    const seen: unknown[] = []
+    const write = ((_fd: number, data: string) => {
+      seen.push(data)
+      return Buffer.byteLength(data)
+    }) as never
+    writeAll(1, 'ünïcode line\n', write)
+    expect(seen).toEqual(['ünïcode line\n'])
   })
 
   test('any other write error is thrown, not retried forever', () => {
