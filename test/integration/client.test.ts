@@ -3,19 +3,19 @@
 // type check if the schemas stop reaching the client.
 import { treaty } from '@elysiajs/eden'
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import type { App } from '../../src/app.ts'
+import type { Routes } from '../../src/app.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { startService, type RunningService } from '../support/service.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
 
 let cognito: TestCognito
 let service: RunningService
-let api: ReturnType<typeof treaty<App>>
+let api: ReturnType<typeof treaty<Routes>>
 
 beforeAll(async () => {
   cognito = await testCognito()
   service = await startService(cognito.serviceEnv())
-  api = treaty<App>(service.url)
+  api = treaty<Routes>(service.url)
 })
 afterAll(() => service?.stop())
 
