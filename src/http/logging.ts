@@ -3,6 +3,7 @@
 import { writeSync } from 'node:fs'
 import type { LogLevel } from '../config.ts'
 
+/** A line's own fields; `time`, `level` and `msg` are the logger's. */
 export type LogFields = Record<string, unknown>
 
 export interface Logger {
@@ -82,9 +83,22 @@ export function createLogger({ level, secrets = [], write = batchedWriter((chunk
     for (const secret of hidden) if (out.includes(secret)) out = out.split(secret).join('[REDACTED]')
     return out
   }
+  // Built as text rather than by spreading the fields into a new object, with the timestamp
+  // formatted once per millisecond: the access line is written for every request.
+  let lastMs = -1
+  let lastTime = ''
+  const time = () => {
+    const ms = Date.now()
+    if (ms !== lastMs) {
+      lastMs = ms
+      lastTime = new Date(ms).toISOString()
+    }
+    return lastTime
+  }
   const emit = (lvl: LogLevel) => (msg: string, fields?: LogFields) => {
     if (RANK[lvl] < min) return
-    write(`${scrub(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }))}\n`)
+    const rest = fields === undefined ? '{}' : JSON.stringify(fields)
+    write(`${scrub(`{"time":"${time()}","level":"${lvl}","msg":${JSON.stringify(msg)}${rest === '{}' ? '}' : `,${rest.slice(1)}`}`)}\n`)
   }
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') }
 }
