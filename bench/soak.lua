@@ -25,7 +25,8 @@ local counter = 0
 
 function init(args)
   for _, k in ipairs(kinds) do
-    local headers = { ["x-request-id"] = "soak." .. k.name }
+    -- As the ALB forwards it (the product runs with TRUST_PROXY=true, as deployed).
+    local headers = { ["x-request-id"] = "soak." .. k.name, ["x-forwarded-for"] = "203.0.113.7" }
     if k.body then headers["content-type"] = "application/json" end
     -- Requests without a per-request email are built once.
     if not k.body or not string.find(k.body, "{email}", 1, true) then

@@ -6,6 +6,9 @@ local prefix = os.getenv("BENCH_UNIQUE_EMAIL") or ""
 local counter = 0
 
 wrk.method = os.getenv("BENCH_METHOD") or "GET"
+-- What the ALB appends to every request it forwards (a documentation address, RFC 5737). Both
+-- targets get it; the product, configured as deployed (TRUST_PROXY=true), logs it as the client.
+wrk.headers["x-forwarded-for"] = "203.0.113.7"
 if body ~= "" then
   wrk.body = body
   wrk.headers["content-type"] = "application/json"
