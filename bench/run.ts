@@ -1,4 +1,5 @@
-// The benchmark: the product against a raw Bun.serve ceiling, both in front of a stub Cognito.
+// The benchmark: the product against a raw Bun.serve ceiling, both in front of a stub Cognito, and a
+// "floor" between them: the ceiling plus what the issues require of every answer (bench/ceiling.ts).
 //   npm run bench            full run: 5 interleaved rounds of 5 s windows (3 s warm-up first)
 //   npm run bench -- --smoke 1 round, 1 s per route: CI runs it so the benchmark cannot rot
 // Options: --rounds N, --seconds S; BENCH_PRODUCT="<command>" to measure another build of the
@@ -23,7 +24,8 @@ const warmupSeconds = smoke ? 0 : 3
 const CONNECTIONS = 64
 const COLD_STARTS = smoke ? 3 : 10
 
-type TargetName = 'ceiling' | 'product'
+type TargetName = 'ceiling' | 'floor' | 'product'
+const TARGETS: readonly TargetName[] = ['ceiling', 'floor', 'product']
 type RouteName = '/health' | '/signup' | '/signin'
 
 interface Route {
@@ -117,8 +119,11 @@ const productCommand = process.env.BENCH_PRODUCT
     : [process.execPath, resolve(ROOT, 'src/main.ts')]
 const COMMANDS: Record<TargetName, string[]> = {
   ceiling: [process.execPath, resolve(ROOT, 'bench/ceiling.ts')],
+  // The ceiling plus only what the issues require of every answer (bench/ceiling.ts, CEILING_FLOOR).
+  floor: [process.execPath, resolve(ROOT, 'bench/ceiling.ts')],
   product: productCommand,
 }
+const targetEnv = (name: TargetName, stubUrl: string, port: number) => ({ ...productEnv(stubUrl, port), ...(name === 'floor' ? { CEILING_FLOOR: '1' } : {}) })
 
 interface Running {
   name: TargetName
@@ -132,7 +137,7 @@ async function startTarget(name: TargetName, stub: Stub): Promise<Running> {
   const logFile = resolve(OUT, `${name}.stdout.log`)
   const proc = Bun.spawn(onServerCpu(COMMANDS[name]), {
     cwd: ROOT,
-    env: productEnv(stub.url, port),
+    env: targetEnv(name, stub.url, port),
     // Truncated: Bun.file() as stdout would write over an older log without shortening it.
     stdout: openSync(logFile, 'w'),
     stderr: 'inherit',
@@ -148,7 +153,7 @@ async function coldStartMs(name: TargetName, stub: Stub): Promise<number> {
   for (let i = 0; i < COLD_STARTS; i++) {
     const port = await freePort()
     const started = performance.now()
-    const proc = Bun.spawn(onServerCpu(COMMANDS[name]), { cwd: ROOT, env: productEnv(stub.url, port), stdout: 'ignore', stderr: 'inherit' })
+    const proc = Bun.spawn(onServerCpu(COMMANDS[name]), { cwd: ROOT, env: targetEnv(name, stub.url, port), stdout: 'ignore', stderr: 'inherit' })
     await untilHealthy(`http://127.0.0.1:${port}`, proc)
     samples.push(performance.now() - started)
     proc.kill('SIGKILL')
@@ -290,8 +295,8 @@ async function main(): Promise<void> {
     await stubRefusesBadHash(stub)
     const coldStart = {} as Record<TargetName, number>
     const idleRss = {} as Record<TargetName, number>
-    for (const name of ['ceiling', 'product'] as const) coldStart[name] = await coldStartMs(name, stub)
-    for (const name of ['ceiling', 'product'] as const) {
+    for (const name of TARGETS) coldStart[name] = await coldStartMs(name, stub)
+    for (const name of TARGETS) {
       const target = await startTarget(name, stub)
       targets.push(target)
       await Bun.sleep(300)
@@ -300,7 +305,7 @@ async function main(): Promise<void> {
     }
 
     const windows: Record<RouteName, Record<TargetName, Window[]>> = {} as never
-    for (const route of ROUTES) windows[route.name] = { ceiling: [], product: [] }
+    for (const route of ROUTES) windows[route.name] = { ceiling: [], floor: [], product: [] }
     for (let round = 1; round <= rounds; round++) {
       for (const route of ROUTES) {
         for (const target of targets) {
@@ -329,17 +334,16 @@ async function main(): Promise<void> {
         }
       }
       const ceiling = per('ceiling')
+      const floor = per('floor')
       const product = per('product')
-      return {
-        route: route.name,
-        ceiling,
-        product,
-        ratio: product.reqPerSec / ceiling.reqPerSec,
-        p99Ratio: product.p99Ms / ceiling.p99Ms,
-        cpuRatio: ceiling.cpuMicrosPerRequest / product.cpuMicrosPerRequest,
-      }
+      const against = (f: RouteFigures) => ({
+        ratio: f.reqPerSec / ceiling.reqPerSec,
+        p99Ratio: f.p99Ms / ceiling.p99Ms,
+        cpuRatio: ceiling.cpuMicrosPerRequest / f.cpuMicrosPerRequest,
+      })
+      return { route: route.name, ceiling, floor, product, ...against(product), floorRatios: against(floor) }
     })
-    failed = summary.some((s) => s.ceiling.errors > 0 || s.product.errors > 0)
+    failed = summary.some((s) => TARGETS.some((name) => s[name].errors > 0))
 
     const machine = `${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Bun ${Bun.version}${canPin ? ', pinned (server CPU 0, wrk + stub CPU 1)' : ', not pinned'}`
     const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`
@@ -354,7 +358,7 @@ async function main(): Promise<void> {
       connections: CONNECTIONS,
       routes: summary,
       targets: Object.fromEntries(
-        (['ceiling', 'product'] as const).map((name) => [name, { coldStartMs: coldStart[name], idleRssMb: idleRss[name], peakRssMb: peakRss[name] }]),
+        TARGETS.map((name) => [name, { coldStartMs: coldStart[name], idleRssMb: idleRss[name], peakRssMb: peakRss[name] }]),
       ),
     }
     const file = resolve(OUT, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`)
@@ -375,8 +379,9 @@ async function main(): Promise<void> {
   }
 }
 
+type Ratios = { ratio: number; p99Ratio: number; cpuRatio: number }
 type Report = {
-  routes: Array<{ route: string; ceiling: RouteFigures; product: RouteFigures; ratio: number; p99Ratio: number; cpuRatio: number }>
+  routes: Array<Record<TargetName, RouteFigures> & Ratios & { route: string; floorRatios: Ratios }>
   targets: Record<string, { coldStartMs: number; idleRssMb: number; peakRssMb: number }>
 }
 type RouteFigures = { reqPerSec: number; p50Ms: number; p99Ms: number; cpuMicrosPerRequest: number; errors: number; logLinesPerRequest: number; upstreamConnectionsPerCall: number | null }
@@ -387,25 +392,27 @@ function markdownTables(report: Report): string {
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ]
   for (const r of report.routes) {
-    for (const name of ['ceiling', 'product'] as const) {
+    for (const name of TARGETS) {
       const f = r[name]
-      const ratios = name === 'product' ? `| **${r.ratio.toFixed(2)}×** | ${r.p99Ratio.toFixed(2)}× | ${r.cpuRatio.toFixed(2)}× |` : '| | | |'
+      const x = name === 'product' ? r : name === 'floor' ? r.floorRatios : undefined
+      const ratios = x ? `| ${name === 'product' ? `**${x.ratio.toFixed(2)}×**` : `${x.ratio.toFixed(2)}×`} | ${x.p99Ratio.toFixed(2)}× | ${x.cpuRatio.toFixed(2)}× |` : '| | | |'
       rows.push(`| ${r.route} | ${name} | ${f.reqPerSec.toFixed(0)} | ${f.p50Ms.toFixed(2)} | ${f.p99Ms.toFixed(2)} | ${f.cpuMicrosPerRequest.toFixed(0)} | ${f.errors} ${ratios}`)
     }
   }
   const per = ['', '| target | cold start ms (median) | idle RSS MB | peak RSS MB | log lines / request | upstream connections / call |', '|---|---:|---:|---:|---:|---:|']
   for (const [name, t] of Object.entries(report.targets)) {
     const routes = report.routes.filter((r) => r.route !== '/health')
-    const logLines = routes.map((r) => r[name as 'ceiling' | 'product'].logLinesPerRequest.toFixed(2)).join(' / ')
+    const logLines = routes.map((r) => r[name as TargetName].logLinesPerRequest.toFixed(2)).join(' / ')
     const conns = routes.map((r) => {
-      const v = r[name as 'ceiling' | 'product'].upstreamConnectionsPerCall
+      const v = r[name as TargetName].upstreamConnectionsPerCall
       return v === null ? '–' : `${(v * 100).toFixed(2)}%`
     })
     per.push(`| ${name} | ${t.coldStartMs.toFixed(1)} | ${t.idleRssMb.toFixed(1)} | ${t.peakRssMb.toFixed(1)} | ${logLines} | ${conns.join(' / ')} |`)
   }
   per.push(
     '',
-    'Ratios are product / ceiling for req/s and p99, ceiling / product for CPU per request (1.00× = as cheap as the ceiling).',
+    'Ratios are target / ceiling for req/s and p99, ceiling / target for CPU per request (1.00× = as cheap as the ceiling).',
+    'The floor is the ceiling plus what the issues require of every answer: Web Crypto SECRET_HASH, the security headers and request id, one access-log line.',
     'Log lines and upstream connections per call: /signup / /signin.',
   )
   return [...rows, ...per].join('\n')
