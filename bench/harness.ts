@@ -68,7 +68,7 @@ export async function untilHealthy(url: string, proc: Subprocess, deadlineMs = 1
 }
 
 /** Resident (VmRSS) or peak resident (VmHWM) memory of a process, in MiB. */
-export function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+export function procStatus(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFile'): number {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8')
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)
   return match ? Number(match[1]) / 1024 : NaN
