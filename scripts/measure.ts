@@ -7,7 +7,7 @@
 //   plus the binary;
 // - cold start: from spawning the x64 binary to its first 200 on /health, median of 10 runs;
 // - RSS: idle (2 s after the first 200), then after a load through the local Cognito (sign-ups and
-//   sign-ins over the full SDK path, and /health), with the peak (VmHWM).
+//   sign-ins through the gateway, and /health), with the peak (VmHWM).
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
