@@ -118,7 +118,9 @@ export function parseConfig(env: Env): Config {
   if (customIssuer !== undefined && !isHttpUrl(customIssuer)) problems.push('COGNITO_ISSUER must be an http(s) URL')
   // Tokens of AWS's own issuer are checked by aws-jwt-verify's Cognito verifier, which is built on the
   // first bearer request and refuses a pool id whose prefix is not an AWS region: say so now.
-  if (customIssuer === undefined && poolMatch && !AWS_POOL_REGION.test(poolMatch[1]!)) {
+  const awsIssuer = `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`
+  const usesAwsIssuer = customIssuer === undefined || customIssuer === awsIssuer
+  if (usesAwsIssuer && poolMatch && !AWS_POOL_REGION.test(poolMatch[1]!)) {
     problems.push('COGNITO_USER_POOL_ID must start with an AWS region (e.g. ap-northeast-2_AbC123), or set COGNITO_ISSUER for an emulator')
   }
 
@@ -156,7 +158,6 @@ export function parseConfig(env: Env): Config {
   if (problems.length > 0) throw new ConfigError(problems)
 
   const clientSecret = read('COGNITO_CLIENT_SECRET')
-  const awsIssuer = `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`
   return {
     port,
     cognito: {
@@ -166,7 +167,7 @@ export function parseConfig(env: Env): Config {
       region: region!,
       ...(endpoint === undefined ? {} : { endpoint }),
       issuer: customIssuer ?? awsIssuer,
-      awsIssuer: customIssuer === undefined || customIssuer === awsIssuer,
+      awsIssuer: usesAwsIssuer,
       timeoutMs,
       connectTimeoutMs,
     },

@@ -9,6 +9,7 @@ import type {
 } from '@aws-sdk/client-cognito-identity-provider'
 import type { CognitoConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
+import { lazy } from '../lazy.ts'
 import type {
   Challenge,
   ChallengeInput,
@@ -55,13 +56,8 @@ const HOT_OPERATIONS: ReadonlySet<OperationName> = new Set(['SignUp', 'InitiateA
 
 /** The SDK, imported on first use: /health and the hot routes never load it. */
 function lazySdkTransport(config: CognitoConfig): CognitoTransport {
-  let loaded: Promise<CognitoTransport> | undefined
-  return {
-    async send(operation, input, abortSignal) {
-      loaded ??= import('./sdk-transport.ts').then((m) => m.createSdkTransport(config))
-      return (await loaded).send(operation, input, abortSignal)
-    },
-  }
+  const sdk = lazy(() => import('./sdk-transport.ts').then((m) => m.createSdkTransport(config)))
+  return { send: async (operation, input, abortSignal) => (await sdk()).send(operation, input, abortSignal) }
 }
 
 /** Production: hot operations on the JSON client, the rest on the SDK. */

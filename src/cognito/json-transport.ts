@@ -14,6 +14,7 @@
 // What it cannot: a separate TCP connect timeout (fetch has none); the call deadline bounds it.
 // Signing: the operations routed here (SignUp, InitiateAuth…) are unauthenticated in Cognito's API.
 import type { CognitoConfig } from '../config.ts'
+import { lazy } from '../lazy.ts'
 import type { CognitoTransport, OperationName } from './transport.ts'
 
 const MAX_ATTEMPTS = 2
@@ -100,7 +101,7 @@ async function loadRetry(): Promise<Retry> {
 export function createJsonTransport(config: Pick<CognitoConfig, 'region' | 'endpoint'>): CognitoTransport {
   const url = config.endpoint ?? `https://cognito-idp.${config.region}.amazonaws.com/`
   let retry: Retry | undefined
-  let loadingRetry: Promise<Retry> | undefined
+  const loadingRetry = lazy(loadRetry)
   const headers = new Map<string, Record<string, string>>()
   const headersFor = (operation: OperationName) => {
     let h = headers.get(operation)
@@ -137,7 +138,7 @@ export function createJsonTransport(config: Pick<CognitoConfig, 'region' | 'endp
           return output as never
         } catch (error) {
           if (abortSignal.aborted || !(error instanceof Error)) throw error
-          retry ??= await (loadingRetry ??= loadRetry())
+          retry ??= await loadingRetry()
           token ??= await retry.strategy.acquireInitialRetryToken(operation)
           try {
             token = await retry.strategy.refreshRetryTokenForRetry(token, { errorType: retry.errorType(error as SdkError) })

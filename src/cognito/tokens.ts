@@ -3,6 +3,7 @@
 // without a round trip. (Revocation is only known to Cognito: routes still ask it.)
 import type { CognitoConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
+import { lazy } from '../lazy.ts'
 
 export interface AccessClaims {
   sub: string
@@ -20,9 +21,6 @@ export function bearerToken(authorization: string | undefined): string {
 
 /** Verifies with aws-jwt-verify (jwt-verifier.ts), imported when the first bearer request arrives. */
 export function createAccessTokenVerifier(config: CognitoConfig): AccessTokenVerifier {
-  let verifier: Promise<AccessTokenVerifier> | undefined
-  return async (token) => {
-    verifier ??= import('./jwt-verifier.ts').then(({ createJwtVerifier }) => createJwtVerifier(config))
-    return (await verifier)(token)
-  }
+  const verifier = lazy(() => import('./jwt-verifier.ts').then(({ createJwtVerifier }) => createJwtVerifier(config)))
+  return async (token) => (await verifier())(token)
 }

@@ -3,7 +3,7 @@
 import { Elysia } from 'elysia'
 import { bearerToken, type AccessTokenVerifier } from '../cognito/tokens.ts'
 
-/** The OpenAPI security requirement of these routes (the scheme is declared in docs.ts). */
+/** The OpenAPI security requirement of these routes (the scheme is declared in openapi.ts). */
 export const BEARER_SECURITY = [{ bearer: [] }]
 
 // Unnamed on purpose: Elysia skips a named plugin it has seen before, and every group needs it.

@@ -4,6 +4,7 @@
 // from a CDN and starts it with an inline script. The document generator and the UI's assets are
 // imported on the first visit (openapi.ts): /health and the API never wait for them.
 import { Elysia, type AnyElysia } from 'elysia'
+import { lazy } from '../lazy.ts'
 
 export const DOCS_PATH = '/swagger'
 
@@ -43,11 +44,11 @@ const loadOpenApi = () => import('./openapi.ts')
 
 /** `app` is the whole application, read when the document is first asked for. */
 export const docsRoutes = (app: AnyElysia) => {
-  let document: Promise<unknown> | undefined
+  const document = lazy(() => loadOpenApi().then(({ openApiDocument }) => openApiDocument(app)))
   const asset = (type: string, body: string | (() => Promise<string>)) => async () =>
     new Response(typeof body === 'string' ? body : await body(), { headers: headersFor(type) })
   return new Elysia()
-    .get(`${DOCS_PATH}/json`, () => (document ??= loadOpenApi().then(({ openApiDocument }) => openApiDocument(app))), { detail: { hide: true } })
+    .get(`${DOCS_PATH}/json`, document, { detail: { hide: true } })
     .get(DOCS_PATH, asset('text/html; charset=utf-8', PAGE), { detail: { hide: true } })
     .get(`${DOCS_PATH}/assets/swagger-ui.css`, asset('text/css; charset=utf-8', async () => (await loadOpenApi()).SWAGGER_UI.css), { detail: { hide: true } })
     .get(`${DOCS_PATH}/assets/swagger-ui-bundle.js`, asset('text/javascript; charset=utf-8', async () => (await loadOpenApi()).SWAGGER_UI.js), { detail: { hide: true } })

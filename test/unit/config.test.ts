@@ -123,6 +123,7 @@ describe('config', () => {
     [{ ...BASE, COGNITO_USER_POOL_ID: 'no-underscore' }, 'COGNITO_USER_POOL_ID'],
     // AWS's issuer, so aws-jwt-verify's Cognito verifier, which refuses a non-region prefix.
     [{ ...BASE, COGNITO_USER_POOL_ID: 'local_AbC123' }, 'COGNITO_USER_POOL_ID'],
+    [{ ...BASE, COGNITO_USER_POOL_ID: 'local_AbC123', AWS_REGION: 'us-east-1', COGNITO_ISSUER: 'https://cognito-idp.us-east-1.amazonaws.com/local_AbC123' }, 'COGNITO_USER_POOL_ID'],
     [{ ...BASE, COGNITO_CLIENT_ID: 'has space' }, 'COGNITO_CLIENT_ID'],
     [{ ...BASE, PORT: '70000' }, 'PORT'],
     [{ ...BASE, PORT: '80.5' }, 'PORT'],
