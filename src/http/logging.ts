@@ -25,10 +25,11 @@ export interface LoggerOptions {
 
 // One write(2) per line cost the service about a third of its CPU on /health under load (README,
 // "Performance"). Lines are batched: written together at the end of the event-loop turn that
-// produced them, at once past BATCH_BYTES, and on exit, so no line is lost or reordered.
+// produced them, at once past BATCH_BYTES, and on exit, so no line is lost or reordered while stdout
+// can be written.
 const BATCH_BYTES = 64 * 1024
 
-export function batchedWriter(sink: (chunk: string) => void): (line: string) => void {
+export function batchedWriter(sink: (chunk: string) => void, onLost: (error: unknown) => void = reportLostOnce()): (line: string) => void {
   let pending = ''
   let scheduled = false
   const flush = () => {
@@ -36,7 +37,12 @@ export function batchedWriter(sink: (chunk: string) => void): (line: string) => 
     if (pending === '') return
     const chunk = pending
     pending = ''
-    sink(chunk)
+    // A log that cannot be written (its reader gone: EPIPE) must not take the service down with it.
+    try {
+      sink(chunk)
+    } catch (error) {
+      onLost(error)
+    }
   }
   process.on('exit', flush)
   return (line) => {
@@ -45,6 +51,21 @@ export function batchedWriter(sink: (chunk: string) => void): (line: string) => 
     else if (!scheduled) {
       scheduled = true
       setImmediate(flush)
+    }
+  }
+}
+
+/** Says once, on stderr, that log lines are being dropped (stderr may be gone too: then nothing). */
+function reportLostOnce(): (error: unknown) => void {
+  let reported = false
+  return (error) => {
+    if (reported) return
+    reported = true
+    const code = (error as NodeJS.ErrnoException | undefined)?.code ?? 'error'
+    try {
+      writeSync(2, `user-service: log lines are being dropped: stdout failed (${code})\n`)
+    } catch {
+      // nowhere left to say it
     }
   }
 }

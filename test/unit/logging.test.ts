@@ -118,3 +118,25 @@ describe('writeAll', () => {
     expect(() => writeAll(1, 'x\n', write)).toThrow('EBADF')
   })
 })
+
+describe('batched writer, when the sink fails', () => {
+  test('a failed write drops that batch, is reported, and the service goes on writing', async () => {
+    const written: string[] = []
+    const lost: unknown[] = []
+    let fail = true
+    const write = batchedWriter(
+      (chunk) => {
+        if (fail) throw Object.assign(new Error('EPIPE: broken pipe'), { code: 'EPIPE' })
+        written.push(chunk)
+      },
+      (error) => lost.push(error),
+    )
+    write('a\n')
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(lost).toHaveLength(1)
+    fail = false
+    write('b\n')
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(written).toEqual(['b\n'])
+  })
+})
