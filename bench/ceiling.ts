@@ -12,6 +12,7 @@
 import { createHmac, createSecretKey } from 'node:crypto'
 import { createSecretHasher } from '../src/cognito/secret-hash.ts'
 import { batchedWriter, createLogger, writeAll } from '../src/http/logging.ts'
+import { SECURITY_HEADERS } from '../src/http/security-headers.ts'
 
 const { PORT = '0', COGNITO_ENDPOINT, COGNITO_CLIENT_ID = '', COGNITO_CLIENT_SECRET = '', CEILING_FLOOR } = process.env
 const floor = CEILING_FLOOR === '1'
@@ -19,14 +20,8 @@ const key = createSecretKey(Buffer.from(COGNITO_CLIENT_SECRET, 'utf8'))
 const secretHash = (username: string) => createHmac('sha256', key).update(username + COGNITO_CLIENT_ID, 'utf8').digest('base64')
 const webCryptoHash = floor ? await createSecretHasher(COGNITO_CLIENT_ID, COGNITO_CLIENT_SECRET) : undefined
 
-// The floor's per-answer work: the product's headers and its log line.
+// The floor's per-answer work: the product's headers (the same module) and its log line.
 const logger = createLogger({ level: 'info', write: batchedWriter((chunk) => writeAll(1, chunk)) })
-const SECURITY_HEADERS = {
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-  'referrer-policy': 'no-referrer',
-}
 function answer(request: Request, startedAt: number, body: string | ArrayBuffer, status: number, type: string): Response {
   if (!floor) return new Response(body, { status, headers: { 'content-type': type } })
   const reqId = crypto.randomUUID()

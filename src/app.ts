@@ -12,6 +12,7 @@ import { createRateLimiter, RATE_LIMITED_ROUTES } from './http/limits.ts'
 import { clientIp, describeError, requestIdFrom, type Logger } from './http/logging.ts'
 import { registerFormats } from './http/formats.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
+import { SECURITY_HEADERS } from './http/security-headers.ts'
 import { accountRoutes } from './routes/account.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { authRoutes } from './routes/auth.ts'
@@ -31,15 +32,6 @@ interface RequestMeta {
   ip: string | undefined
 }
 
-// Responses of an auth API are per-user and often carry credentials: nothing may cache them. The
-// API serves no documents, so its CSP allows nothing (Swagger UI's own responses carry theirs).
-const BASE_HEADERS = {
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-  'referrer-policy': 'no-referrer',
-}
-
 export function createApp({ config, gateway, verifyAccessToken, logger, socketIp }: AppDeps) {
   registerFormats()
   // Filled once the routes are registered: path -> allowed methods, to tell 405 from 404.
@@ -51,7 +43,7 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
   const routes = new Elysia()
     // Every context starts with these (Elysia copies them in its compiled context literal): cheaper
     // than assigning them per request in a hook.
-    .headers(BASE_HEADERS)
+    .headers(SECURITY_HEADERS)
     // Hooks destructure what they use: Elysia reads a hook's parameters to decide what to prepare
     // per request, and a hook that takes the whole context makes it parse query, headers and
     // cookies for every request. Per-request data lives in a WeakMap (set by `handle`) for the
@@ -124,7 +116,7 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
     headers.set('x-request-id', reqId)
     if (allowedOrigins.size === 0) return
     for (const [name, value] of Object.entries(corsHeaders(request, allowedOrigins))) headers.set(name, value)
-    if (preflight) for (const [name, value] of Object.entries(BASE_HEADERS)) headers.set(name, value)
+    if (preflight) for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.set(name, value)
   }
   return { routes, handle }
 }
@@ -136,7 +128,7 @@ export type Routes = App['routes']
 const problemResponse = (problem: ProblemError) =>
   new Response(JSON.stringify(problem.toProblem()), {
     status: problem.status,
-    headers: { ...BASE_HEADERS, 'content-type': PROBLEM_CONTENT_TYPE, ...problem.headers },
+    headers: { ...SECURITY_HEADERS, 'content-type': PROBLEM_CONTENT_TYPE, ...problem.headers },
   })
 
 /** The path of a request URL, without the query: what Elysia routes on. */
