@@ -43,7 +43,7 @@ describe('the Dockerfile build stage, replayed', () => {
     expect(patterns.slice(1).filter((p) => /[*?[\]]/.test(p))).toEqual([])
     const files = contextFiles()
     expect(files).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'src/main.ts', 'scripts/build.ts']))
-    expect(files.filter((f) => /^(test|node_modules|dist|\.local-cognito|\.cache|src\/local)\//.test(f))).toEqual([])
+    expect(files.filter((f) => /^(test|node_modules|dist|\.local-cognito|\.cache|dev)\//.test(f))).toEqual([])
   })
 
   test('from that context alone it installs frozen and compiles an executable where the runtime stage copies it from', async () => {

@@ -12,8 +12,8 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider'
 import { createHmac } from 'node:crypto'
 import { processEnv } from '../../src/config.ts'
-import { startEmulator, type Emulator } from '../../src/local/emulator.ts'
-import { provision, type LocalPool } from '../../src/local/provision.ts'
+import { startEmulator, type Emulator } from '../../dev/local-cognito/emulator.ts'
+import { provision, type LocalPool } from '../../dev/local-cognito/provision.ts'
 import { startVerifyingProxy, type VerifyingProxy } from './verifying-proxy.ts'
 import { freePort, waitFor } from './util.ts'
 

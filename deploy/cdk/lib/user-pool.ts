@@ -1,4 +1,4 @@
-// The Cognito user pool the service fronts, shaped like the local one (src/local/provision.ts):
+// The Cognito user pool the service fronts, shaped like the local one (dev/local-cognito/provision.ts):
 // email as the sign-in name, a required mutable nickname, email auto-verified. Its app client has a
 // secret (every call carries SECRET_HASH), which is copied into Secrets Manager for the task.
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib'

@@ -1,11 +1,11 @@
 // `npm start` (`npm run start:node`, with --node): with no COGNITO_* configured, run the service
 // against an embedded cognito-local (started, provisioned and stopped with it); with COGNITO_* set,
 // just run the service. On Bun it runs in this process; on Node, as a child (node-child.ts).
-import { processEnv } from '../config.ts'
-import { main as runOnBun } from '../main.ts'
-import { startEmulator } from './emulator.ts'
+import { processEnv } from '../src/config.ts'
+import { main as runOnBun } from '../src/main.ts'
+import { startEmulator } from './local-cognito/emulator.ts'
 import { runOnNode } from './node-child.ts'
-import { provision } from './provision.ts'
+import { provision } from './local-cognito/provision.ts'
 
 const env = processEnv()
 const main = process.argv.includes('--node') ? runOnNode : runOnBun

@@ -2,9 +2,9 @@
 // process, because this launcher runs on Bun. Ctrl-C and SIGTERM reach it; its exit is ours.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { Env } from '../config.ts'
+import type { Env } from '../src/config.ts'
 
-const BUNDLE = fileURLToPath(new URL('../../dist/node/node.mjs', import.meta.url))
+const BUNDLE = fileURLToPath(new URL('../dist/node/node.mjs', import.meta.url))
 
 export async function runOnNode(env: Env): Promise<void> {
   const child = spawn('node', [BUNDLE], { env, stdio: 'inherit' })

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Env } from '../config.ts'
+import type { Env } from '../../src/config.ts'
 
 export interface CodeDelivery {
   /** The Cognito username (the sub, when email is the sign-in alias). */
@@ -44,7 +44,7 @@ export async function startEmulator({ dataDir, port, env, onCode, onLine, startT
     join(dir, '.cognito', 'config.json'),
     JSON.stringify({ TokenConfig: { IssuerDomain: endpoint }, UserPoolDefaults: { UsernameAttributes: ['email'] } }, null, 2),
   )
-  const entry = fileURLToPath(new URL('./cognito-local/run.cjs', import.meta.url))
+  const entry = fileURLToPath(new URL('./run.cjs', import.meta.url))
   // cognito-local is a Node program (express, aws-sdk v2): run it on Node, whatever runs us.
   // Its output goes to a file the user can read, and that we follow for the codes.
   const logFile = join(dir, 'emulator.log')
