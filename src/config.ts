@@ -11,10 +11,10 @@ export interface CognitoConfig {
   region: string
   /** Base URL override (a local emulator, a VPC endpoint). */
   endpoint?: string
-  /** The `iss` of the pool's tokens; its /.well-known/jwks.json holds their keys. */
+  /** The `iss` the pool's tokens must carry. */
   issuer: string
-  /** True when `issuer` is Cognito's own (then the stricter Cognito verifier applies). */
-  awsIssuer: boolean
+  /** Where the pool's signing keys (a JWKS) are fetched from. */
+  jwksUri: string
   /** Overall deadline for one Cognito call, retries included. */
   timeoutMs: number
   /** TCP connect timeout for one attempt. */
@@ -78,6 +78,11 @@ export function parseConfig(env: Env): Config {
     const value = env[name]?.trim()
     return value === '' ? undefined : value
   }
+  const trimmedUrl = (name: string): string | undefined => {
+    const value = read(name)?.replace(/\/+$/, '')
+    if (value !== undefined && !isHttpUrl(value)) problems.push(`${name} must be an http(s) URL`)
+    return value
+  }
   const integer = (name: string, fallback: number, min: number, max: number): number => {
     const raw = read(name)
     if (raw === undefined) return fallback
@@ -111,17 +116,21 @@ export function parseConfig(env: Env): Config {
   const region = read('AWS_REGION') ?? read('AWS_DEFAULT_REGION') ?? poolMatch?.[1]
   if (region !== undefined && !REGION.test(region)) problems.push('AWS_REGION must look like ap-northeast-2')
 
-  const endpoint = read('COGNITO_ENDPOINT')
-  if (endpoint !== undefined && !isHttpUrl(endpoint)) problems.push('COGNITO_ENDPOINT must be an http(s) URL')
+  const endpoint = trimmedUrl('COGNITO_ENDPOINT')
 
-  const customIssuer = read('COGNITO_ISSUER')?.replace(/\/+$/, '')
-  if (customIssuer !== undefined && !isHttpUrl(customIssuer)) problems.push('COGNITO_ISSUER must be an http(s) URL')
-  // Tokens of AWS's own issuer are checked by aws-jwt-verify's Cognito verifier, which is built on the
-  // first bearer request and refuses a pool id whose prefix is not an AWS region: say so now.
+  // A pool's tokens name `https://cognito-idp.<region>.amazonaws.com/<pool id>` as issuer, and their
+  // keys are served under it at /.well-known/jwks.json (Cognito developer guide, "Verifying a JSON
+  // web token"). Behind COGNITO_ENDPOINT both live under that endpoint instead, as AWS's own
+  // endpoint and the emulators (cognito-local) do; COGNITO_ISSUER and COGNITO_JWKS_URI cover the
+  // rest (moto's tokens, for one, name AWS's issuer while its keys are on the emulator).
+  const customIssuer = trimmedUrl('COGNITO_ISSUER')
+  const customJwksUri = trimmedUrl('COGNITO_JWKS_URI')
   const awsIssuer = `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`
-  const usesAwsIssuer = customIssuer === undefined || customIssuer === awsIssuer
-  if (usesAwsIssuer && poolMatch && !AWS_POOL_REGION.test(poolMatch[1]!)) {
-    problems.push('COGNITO_USER_POOL_ID must start with an AWS region (e.g. ap-northeast-2_AbC123), or set COGNITO_ISSUER for an emulator')
+  const endpointPool = endpoint === undefined ? undefined : `${endpoint}/${userPoolId}`
+  const issuer = customIssuer ?? endpointPool ?? awsIssuer
+  const jwksUri = customJwksUri ?? `${endpointPool ?? issuer}/.well-known/jwks.json`
+  if (issuer === awsIssuer && poolMatch && !AWS_POOL_REGION.test(poolMatch[1]!)) {
+    problems.push('COGNITO_USER_POOL_ID must start with an AWS region (e.g. ap-northeast-2_AbC123), or set COGNITO_ENDPOINT (or COGNITO_ISSUER) for an emulator')
   }
 
   const logLevel = (read('LOG_LEVEL')?.toLowerCase() ?? 'info') as LogLevel
@@ -166,8 +175,8 @@ export function parseConfig(env: Env): Config {
       ...(clientSecret === undefined ? {} : { clientSecret }),
       region: region!,
       ...(endpoint === undefined ? {} : { endpoint }),
-      issuer: customIssuer ?? awsIssuer,
-      awsIssuer: usesAwsIssuer,
+      issuer,
+      jwksUri,
       timeoutMs,
       connectTimeoutMs,
     },

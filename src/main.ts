@@ -6,10 +6,18 @@ import { runService, type ServeOptions, type Server } from './service.ts'
 
 // Bun.serve with the app's handler rather than Elysia's listen(): listen() compiles the app twice,
 // reloads the server and runs a garbage collection just after start (cold start), leaves Bun's
-// development error pages on unless NODE_ENV=production, and binds with SO_REUSEPORT, which lets a
-// second copy start on a busy port instead of failing.
+// development error pages on unless NODE_ENV=production. `reusePort: false` because Bun binds with
+// SO_REUSEPORT unless told otherwise, which lets a second copy start on a busy port and split the
+// traffic with the first instead of failing.
 function serveWithBun(app: App, { port, idleTimeoutSeconds, maxRequestBodyBytes }: ServeOptions): Server {
-  const server = Bun.serve({ port, idleTimeout: idleTimeoutSeconds, maxRequestBodySize: maxRequestBodyBytes, development: false, fetch: app.handle })
+  const server = Bun.serve({
+    port,
+    reusePort: false,
+    idleTimeout: idleTimeoutSeconds,
+    maxRequestBodySize: maxRequestBodyBytes,
+    development: false,
+    fetch: app.handle,
+  })
   return {
     port: server.port!,
     requestIp: (request) => server.requestIP(request)?.address,

@@ -61,11 +61,18 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
   const verifyAccessToken = createAccessTokenVerifier(config.cognito)
   let server: Server | undefined
   const app = createApp({ config, gateway, verifyAccessToken, logger, socketIp: (request) => server?.requestIp(request) })
-  server = await runtime.serve(app, {
-    port: config.port,
-    idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
-    maxRequestBodyBytes: SERVER_MAX_BODY_BYTES,
-  })
+  try {
+    server = await runtime.serve(app, {
+      port: config.port,
+      idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+      maxRequestBodyBytes: SERVER_MAX_BODY_BYTES,
+    })
+  } catch (error) {
+    const reason = bindFailure(error, config.port)
+    if (reason === undefined) throw error
+    process.stderr.write(`user-service: ${reason}\n`)
+    process.exit(1)
+  }
   // Signal handlers before the `listening` line: whoever waits for that line may signal at once.
   stopOnSignals(server, logger, config.shutdownTimeoutMs)
   logger.info('listening', {
@@ -76,6 +83,14 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     endpoint: config.cognito.endpoint ?? 'aws',
     clientSecret: config.cognito.clientSecret ? 'set' : 'unset',
   })
+}
+
+/** One line for the ways binding a port fails (Bun and Node both set these codes), else undefined. */
+function bindFailure(error: unknown, port: number): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code
+  if (code === 'EADDRINUSE') return `port ${port} is already in use (another copy of the service, or another program): set PORT to a free one`
+  if (code === 'EACCES') return `not allowed to listen on port ${port}: use a port above 1023, or grant the capability`
+  return undefined
 }
 
 // Bun as PID 1 ignores SIGTERM unless a handler is registered. Stop accepting, let in-flight

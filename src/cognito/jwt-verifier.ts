@@ -1,7 +1,7 @@
 // Access-token verification with aws-jwt-verify, loaded on the first bearer request (tokens.ts):
 // the library brings node:http and node:https with it, ~10 ms of every start for a route that is not
 // on the load balancer's or the sign-in path. Config already refused any pool id it would refuse.
-import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify'
+import { JwtVerifier } from 'aws-jwt-verify'
 import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier'
 import { FetchError } from 'aws-jwt-verify/error'
 import type { Fetcher } from 'aws-jwt-verify/https'
@@ -33,17 +33,18 @@ export function createJwtVerifier(config: CognitoConfig): AccessTokenVerifier {
   // Cached after the first fetch; a token with an unknown kid triggers one refetch (key rotation),
   // and the cache's penalty box keeps a flood of unknown kids from hammering the JWKS endpoint.
   const jwksCache = new SimpleJwksCache({ fetcher: webFetcher(config.connectTimeoutMs) })
-  const verifier = config.awsIssuer
-    ? CognitoJwtVerifier.create({ userPoolId: config.userPoolId, tokenUse: 'access', clientId: config.clientId }, { jwksCache })
-    : JwtVerifier.create(
-        {
-          issuer: config.issuer,
-          audience: null,
-          jwksUri: `${config.issuer}/.well-known/jwks.json`,
-          customJwtCheck: ({ payload }) => validateCognitoJwtFields(payload, { tokenUse: 'access', clientId: config.clientId }),
-        },
-        { jwksCache },
-      )
+  // The generic verifier with the Cognito field checks is what the library's CognitoJwtVerifier does
+  // for AWS's issuer, with the issuer and the keys' address free: an emulator or a private endpoint
+  // serves them elsewhere.
+  const verifier = JwtVerifier.create(
+    {
+      issuer: config.issuer,
+      audience: null,
+      jwksUri: config.jwksUri,
+      customJwtCheck: ({ payload }) => validateCognitoJwtFields(payload, { tokenUse: 'access', clientId: config.clientId }),
+    },
+    { jwksCache },
+  )
 
   return async (token) => {
     try {

@@ -26,7 +26,7 @@ const configFor = (endpoint: string, clientId: string, clientSecret: string | un
   region: 'local',
   endpoint,
   issuer: `${endpoint}/local_gateway`,
-  awsIssuer: false,
+  jwksUri: `${endpoint}/local_gateway/.well-known/jwks.json`,
   timeoutMs,
   connectTimeoutMs: 1000,
 })

@@ -1,6 +1,8 @@
 // The service as a process: start-up validation, graceful shutdown and keep-alive. The verifying proxy's delay
 // keeps a request in flight. (Cognito outages: faults.test.ts.)
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
+import { once } from 'node:events'
+import { createServer, type AddressInfo } from 'node:net'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { connect, post, rawRequest } from '../support/http.ts'
 import { spawnService, startService, type RunningService } from '../support/service.ts'
@@ -39,6 +41,45 @@ describe('start-up configuration', () => {
     for (const name of ['PORT', 'COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID', 'LOG_LEVEL']) expect(line).toContain(name)
     expect(line).not.toContain('never-print-this')
     expect(line).not.toMatch(/\bat .*:\d+:\d+/)
+  })
+})
+
+describe('a busy port', () => {
+  /** The exit code, or 'still running' (then killed) if the copy started after all. */
+  const exitOf = async ({ proc, exited }: ReturnType<typeof spawnService>) => {
+    const outcome = await Promise.race([exited, Bun.sleep(10_000).then(() => 'still running' as const)])
+    proc.kill('SIGKILL')
+    return outcome
+  }
+  const expectOneLineNaming = (lines: string[], port: number) => {
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain(`port ${port} is already in use`)
+    expect(lines[0]).not.toMatch(/\bat .*:\d+:\d+/)
+  }
+
+  test('a second copy on the port of a running one exits 1 at once with one line; the first keeps answering', async () => {
+    const copy = spawnService(cognito.serviceEnv({ PORT: String(longLived.port) }))
+    expect(await exitOf(copy)).toBe(1)
+    const { lines } = copy
+    expectOneLineNaming(lines, longLived.port)
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${longLived.url}/health`, { headers: { connection: 'close' } })
+      expect(res.status).toBe(200)
+    }
+    expect(longLived.logs().some((l) => l.msg === 'shutting down')).toBe(false)
+  })
+
+  test('a port held by another program: exit 1, one line', async () => {
+    const holder = createServer().listen(0)
+    await once(holder, 'listening')
+    const port = (holder.address() as AddressInfo).port
+    try {
+      const copy = spawnService(cognito.serviceEnv({ PORT: String(port) }))
+      expect(await exitOf(copy)).toBe(1)
+      expectOneLineNaming(copy.lines, port)
+    } finally {
+      holder.close()
+    }
   })
 })
 

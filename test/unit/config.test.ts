@@ -21,7 +21,7 @@ describe('config', () => {
     expect(config.cognito.clientSecret).toBeUndefined()
     expect(config.cognito.endpoint).toBeUndefined()
     expect(config.cognito.issuer).toBe('https://cognito-idp.ap-northeast-2.amazonaws.com/ap-northeast-2_AbC123xyz')
-    expect(config.cognito.awsIssuer).toBe(true)
+    expect(config.cognito.jwksUri).toBe('https://cognito-idp.ap-northeast-2.amazonaws.com/ap-northeast-2_AbC123xyz/.well-known/jwks.json')
     expect(config.cognito.timeoutMs).toBe(8000)
     expect(config.cognito.connectTimeoutMs).toBe(3000)
     expect(config.logLevel).toBe('info')
@@ -43,6 +43,21 @@ describe('config', () => {
   test("an emulator's pool id (not an AWS region) is accepted with its own issuer", () => {
     const env = { ...BASE, COGNITO_USER_POOL_ID: 'local_AbC123', COGNITO_ISSUER: 'http://127.0.0.1:9229/local_AbC123' }
     expect(parseConfig(env).cognito.issuer).toBe('http://127.0.0.1:9229/local_AbC123')
+  })
+
+  test('behind COGNITO_ENDPOINT the issuer defaults to <endpoint>/<pool id>, as AWS and cognito-local name it', () => {
+    const { cognito } = parseConfig({ ...BASE, COGNITO_USER_POOL_ID: 'local_AbC123', COGNITO_ENDPOINT: 'http://127.0.0.1:9229/' })
+    expect(cognito.issuer).toBe('http://127.0.0.1:9229/local_AbC123')
+    expect(cognito.jwksUri).toBe('http://127.0.0.1:9229/local_AbC123/.well-known/jwks.json')
+  })
+
+  test("behind COGNITO_ENDPOINT the keys come from the endpoint whatever the issuer (moto's tokens name AWS's)", () => {
+    const awsIssuer = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123'
+    const env = { ...BASE, COGNITO_USER_POOL_ID: 'us-east-1_AbC123', COGNITO_ENDPOINT: 'http://127.0.0.1:5000', COGNITO_ISSUER: awsIssuer }
+    expect(parseConfig(env).cognito).toMatchObject({ issuer: awsIssuer, jwksUri: 'http://127.0.0.1:5000/us-east-1_AbC123/.well-known/jwks.json' })
+    const pinned = parseConfig({ ...env, COGNITO_JWKS_URI: 'http://127.0.0.1:5000/keys.json' }).cognito
+    expect(pinned.jwksUri).toBe('http://127.0.0.1:5000/keys.json')
+    expect(() => parseConfig({ ...env, COGNITO_JWKS_URI: 'file:///etc/keys' })).toThrow(/COGNITO_JWKS_URI must be an http\(s\) URL/)
   })
 
   test('every setting is read', () => {
@@ -79,7 +94,7 @@ describe('config', () => {
         region: 'ap-northeast-2',
         endpoint: 'http://127.0.0.1:9229',
         issuer: 'http://127.0.0.1:9229/local_abc',
-        awsIssuer: false,
+        jwksUri: 'http://127.0.0.1:9229/ap-northeast-2_AbC123xyz/.well-known/jwks.json',
         timeoutMs: 2000,
         connectTimeoutMs: 500,
       },
