@@ -3,7 +3,7 @@
 // just run the service. On Bun it runs in this process; on Node, as a child (node-child.ts).
 import { processEnv } from '../src/config.ts'
 import { main as runOnBun } from '../src/main.ts'
-import { startEmulator } from './local-cognito/emulator.ts'
+import { EmulatorPortBusyError, startEmulator } from './local-cognito/emulator.ts'
 import { runOnNode } from './node-child.ts'
 import { provision } from './local-cognito/provision.ts'
 
@@ -21,6 +21,10 @@ if (usesRealCognito) {
     port: Number(env.LOCAL_COGNITO_PORT ?? 9229),
     env,
     onCode: ({ destination, code }) => say(`confirmation code for ${destination}: ${code}`),
+  }).catch((error: unknown) => {
+    if (!(error instanceof EmulatorPortBusyError)) throw error
+    say(error.message)
+    process.exit(1)
   })
   // Whatever ends this process (Ctrl-C goes through the service's graceful shutdown) ends the emulator.
   process.on('exit', () => emulator.process.kill('SIGTERM'))
@@ -34,6 +38,5 @@ if (usesRealCognito) {
     COGNITO_CLIENT_ID: pool.clientId,
     COGNITO_CLIENT_SECRET: pool.clientSecret,
     COGNITO_ENDPOINT: emulator.endpoint,
-    COGNITO_ISSUER: `${emulator.endpoint}/${pool.userPoolId}`,
   })
 }

@@ -69,7 +69,14 @@ export const RefreshBody = t.Object({
 export const ChallengeBody = t.Object({
   email: Email,
   challengeName: t.String({ pattern: CHALLENGE_NAME, examples: ['NEW_PASSWORD_REQUIRED'] }),
-  session: t.String({ minLength: 1, maxLength: 2048, pattern: '^[\\S]+$', description: 'The `session` of the challenge being answered.', examples: ['AYABeCexample'] }),
+  // Cognito's session (up to 2048 characters) behind the username it belongs to (challenge-session.ts).
+  session: t.String({
+    minLength: 1,
+    maxLength: 2800,
+    pattern: '^[\\S]+$',
+    description: 'The `session` of the challenge being answered, exactly as the previous answer gave it.',
+    examples: ['u1.MGI1YzlkM2U.AYABeCexample'],
+  }),
   responses: t.Record(t.String({ pattern: CHALLENGE_NAME }), t.String({ maxLength: 2048, pattern: NO_CONTROL_CHARS }), {
     minProperties: 1,
     maxProperties: 16,
@@ -122,7 +129,7 @@ export const ProfileResponse = t.Object({
 
 export const ChallengeResponse = t.Object({
   challengeName: t.String({ examples: ['NEW_PASSWORD_REQUIRED'] }),
-  session: t.String(),
+  session: t.String({ description: 'Opaque; send it back unchanged with the answer to this challenge (valid for 3 minutes by default).' }),
   challengeParameters: t.Record(t.String(), t.String()),
 })
 

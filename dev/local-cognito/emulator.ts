@@ -3,6 +3,7 @@
 // "emails" by printing them.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Env } from '../../src/config.ts'
@@ -35,9 +36,24 @@ export interface EmulatorOptions {
   startTimeoutMs?: number
 }
 
+/** Thrown when the emulator's port is taken (another `npm start`, most likely). */
+export class EmulatorPortBusyError extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} is already in use (another npm start?): stop that one, or set LOCAL_COGNITO_PORT to a free port`)
+    this.name = 'EmulatorPortBusyError'
+  }
+}
+
+/**
+ * Starts cognito-local on 127.0.0.1:`port` and resolves once it answers.
+ * @throws EmulatorPortBusyError before touching the data directory or its log, when the port is taken;
+ *   Error when it exits or does not answer within `startTimeoutMs`.
+ */
 export async function startEmulator({ dataDir, port, env, onCode, onLine, startTimeoutMs = 20_000 }: EmulatorOptions): Promise<Emulator> {
   const dir = resolve(dataDir)
   const endpoint = `http://127.0.0.1:${port}`
+  // Checked first: a health check would be answered by the other instance, and its log truncated.
+  if (!(await portIsFree(port))) throw new EmulatorPortBusyError(port)
   mkdirSync(join(dir, '.cognito', 'db'), { recursive: true })
   // Tokens name this issuer, so it must be the address the service and verifiers really use.
   writeFileSync(
@@ -84,6 +100,15 @@ export async function startEmulator({ dataDir, port, env, onCode, onLine, startT
     await new Promise((r) => setTimeout(r, 100))
   }
   return { endpoint, logFile, port, process: child, stop }
+}
+
+/** True when nothing listens on 127.0.0.1:`port` (a listen there succeeds). */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const probe = createServer()
+    probe.once('error', () => resolveFree(false))
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolveFree(true)))
+  })
 }
 
 /** Calls onLine for every complete line appended to the file, polling (works on every runtime). */

@@ -1,5 +1,5 @@
 // Idempotent set-up of the local user pool and app client, shaped like the production pool:
-// email as the sign-in name, a required mutable nickname, email auto-verified, an app client with a
+// email as the sign-in name in any case (case-insensitive usernames), a required mutable nickname, email auto-verified, an app client with a
 // secret allowing USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH. Found by name on later runs, so users
 // persist across restarts.
 import {
@@ -35,6 +35,8 @@ export async function provision(endpoint: string): Promise<LocalPool> {
         new CreateUserPoolCommand({
           PoolName: POOL_NAME,
           UsernameAttributes: ['email'],
+          // deploy/cdk's pool: signInCaseSensitive: false.
+          UsernameConfiguration: { CaseSensitive: false },
           AutoVerifiedAttributes: ['email'],
           Schema: [{ Name: 'nickname', AttributeDataType: 'String', Mutable: true, Required: true }],
           Policies: {

@@ -21,6 +21,7 @@ import type {
   SignUpResult,
   Tokens,
 } from '../schemas.ts'
+import { clientSession, cognitoSession } from './challenge-session.ts'
 import { revealsAccountState, toProblem, type CognitoOperation } from './errors.ts'
 import { createJsonTransport } from './json-transport.ts'
 import { createSecretHasher } from './secret-hash.ts'
@@ -94,11 +95,15 @@ export async function createGatewayOn(config: CognitoConfig, transport: CognitoT
       },
     )
 
-  const authResult = (out: InitiateAuthResponse): SignInResult => {
+  /** Tokens, or the next challenge with the session the client returns (it carries the username). */
+  const authResult = (out: InitiateAuthResponse, username: string): SignInResult => {
     if (out.AuthenticationResult) return { tokens: tokensOf(out.AuthenticationResult) }
     if (out.ChallengeName && out.Session) {
+      const parameters = out.ChallengeParameters ?? {}
+      // Cognito names the actual user in USER_ID_FOR_SRP (or USERNAME) whenever the request used an alias.
+      const actualUsername = parameters.USER_ID_FOR_SRP ?? parameters.USERNAME ?? username
       return {
-        challenge: { challengeName: out.ChallengeName, session: out.Session, challengeParameters: out.ChallengeParameters ?? {} },
+        challenge: { challengeName: out.ChallengeName, session: clientSession(actualUsername, out.Session), challengeParameters: parameters },
       }
     }
     throw new ProblemError('upstream_error', undefined, { cause: new Error('Cognito returned neither tokens nor a challenge') })
@@ -140,11 +145,12 @@ export async function createGatewayOn(config: CognitoConfig, transport: CognitoT
           abortSignal,
         ),
       )
-      return authResult(out)
+      return authResult(out, email)
     },
 
-    async respondToChallenge({ email, challengeName, session, responses }) {
-      const SECRET_HASH = await secretHash(email)
+    async respondToChallenge({ email, challengeName, session: clientValue, responses }) {
+      const { username, session } = cognitoSession(clientValue, email)
+      const SECRET_HASH = await secretHash(username)
       const out = await call('RespondToAuthChallenge', (abortSignal) =>
         send(
           'RespondToAuthChallenge',
@@ -152,13 +158,13 @@ export async function createGatewayOn(config: CognitoConfig, transport: CognitoT
             ClientId: clientId,
             ChallengeName: challengeName as ChallengeNameType,
             Session: session,
-            // Ours last: a client cannot answer for another user or forge the hash.
-            ChallengeResponses: { ...responses, USERNAME: email, ...(SECRET_HASH ? { SECRET_HASH } : {}) },
+            // Ours last: a client cannot forge the hash; Cognito refuses a session of another user.
+            ChallengeResponses: { ...responses, USERNAME: username, ...(SECRET_HASH ? { SECRET_HASH } : {}) },
           },
           abortSignal,
         ),
       )
-      return authResult(out)
+      return authResult(out, username)
     },
 
     async refresh(refreshToken, username) {

@@ -16,6 +16,7 @@ import {
   SignUpBody,
   SignUpResponse,
   TokenResponse,
+  type SignInInput,
   type SignUpInput,
   type SignUpResult,
 } from '../schemas.ts'
@@ -45,8 +46,25 @@ const enumerationSafeSignUp =
     }
   }
 
+/**
+ * SIGNUP_ENUMERATION_SAFE: Cognito answers UserNotConfirmedException for an unconfirmed account
+ * whatever the password, which tells it apart from an unknown email (NotAuthorized). In this mode
+ * that answer becomes the unknown email's 401, byte for byte.
+ */
+const enumerationSafeSignIn =
+  (gateway: CognitoGateway) =>
+  async (input: SignInInput): Promise<SignInResult> => {
+    try {
+      return await gateway.signIn(input)
+    } catch (error) {
+      if (error instanceof ProblemError && error.code === 'user_not_confirmed') throw new ProblemError('not_authorized', undefined, { cause: error.cause })
+      throw error
+    }
+  }
+
 export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier, { enumerationSafe = false } = {}) => {
   const signUp = enumerationSafe ? enumerationSafeSignUp(gateway) : (input: SignUpInput) => gateway.signUp(input)
+  const signIn = enumerationSafe ? enumerationSafeSignIn(gateway) : (input: SignInInput) => gateway.signIn(input)
   return new Elysia({ tags: ['Sign-up and sign-in'] })
     .post(
       '/signup',
@@ -70,14 +88,18 @@ export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier,
         },
       },
     )
-    .post('/signin', async ({ body }) => signInAnswer(await gateway.signIn(body)), {
+    .post('/signin', async ({ body }) => signInAnswer(await signIn(body)), {
       body: SignInBody,
-      response: { 200: TokensOrChallenge, ...problemResponses(['not_authorized', 'user_not_confirmed', 'password_reset_required']) },
+      response: {
+        200: TokensOrChallenge,
+        ...problemResponses(['not_authorized', ...(enumerationSafe ? [] : ['user_not_confirmed' as const]), 'password_reset_required']),
+      },
       detail: {
         summary: 'Sign in with email and password',
         description:
           'Cognito USER_PASSWORD_AUTH. Answers the tokens (`token` is the ID token, as in the seed) or a challenge to ' +
-          'answer with POST /signin/challenge. A wrong password and an unknown email get the same 401.',
+          'answer with POST /signin/challenge. A wrong password and an unknown email get the same 401' +
+          (enumerationSafe ? ', and so does an account not yet confirmed.' : '; an account not yet confirmed gets 403 user_not_confirmed.'),
       },
     })
     .post('/signin/challenge', async ({ body }) => signInAnswer(await gateway.respondToChallenge(body)), {
@@ -85,7 +107,9 @@ export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier,
       response: { 200: TokensOrChallenge, ...problemResponses(['not_authorized', 'code_mismatch', 'code_expired', 'invalid_password', 'invalid_parameter']) },
       detail: {
         summary: 'Answer a sign-in challenge',
-        description: 'Cognito RespondToAuthChallenge. The service adds USERNAME and SECRET_HASH itself.',
+        description:
+          'Cognito RespondToAuthChallenge. Send `session` exactly as the previous answer gave it: it names the user the ' +
+          'challenge belongs to, and the service adds USERNAME and SECRET_HASH for that user itself.',
       },
     })
     .post('/token/refresh', ({ body }) => gateway.refresh(body.refreshToken, body.username), {

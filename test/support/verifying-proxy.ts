@@ -1,8 +1,12 @@
 // A small proxy between the service and cognito-local that does what the emulator does not:
-// - checks SECRET_HASH the way Cognito does, computed here with node:crypto (independently of the
-//   service's Web Crypto code), answering a wrong or missing hash with Cognito's error. On
+// - checks SECRET_HASH the way Cognito documents it, computed here with node:crypto (independently
+//   of the service's Web Crypto code), answering a wrong or missing hash with Cognito's error. On
 //   REFRESH_TOKEN_AUTH Cognito hashes the username the refresh token belongs to (not the email),
-//   which the proxy learns from the sign-in answers it forwards;
+//   which the proxy learns from the sign-in answers it forwards. In RespondToAuthChallenge,
+//   USERNAME must be the actual username Cognito named in the challenge (USER_ID_FOR_SRP), not an
+//   alias (API reference, RespondToAuthChallenge `ChallengeResponses`), which the proxy learns from
+//   the challenges it forwards;
+// - passes anything else through (the pool's JWKS, for one);
 // - can delay answers, to test deadlines and graceful shutdown.
 // It records every call so tests can see what reached "Cognito".
 import { createHmac, timingSafeEqual } from 'node:crypto'
@@ -75,12 +79,21 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
   const secrets = new Map<string, string | undefined>()
   const calls: ProxyCall[] = []
   const refreshTokenOwners = new Map<string, string>()
+  // Session -> the actual username of the user it challenges.
+  const challengedUsers = new Map<string, string>()
   let delayMs = 0
 
-  /** Remember whose refresh token a sign-in answer carries. */
-  const learnTokens = (answer: string) => {
+  /** Remember whose refresh token a sign-in answer carries, and whom a challenge's session is for. */
+  const learn = (answer: string) => {
     try {
-      const result = (JSON.parse(answer) as { AuthenticationResult?: { RefreshToken?: string; IdToken?: string } }).AuthenticationResult
+      const parsed = JSON.parse(answer) as {
+        AuthenticationResult?: { RefreshToken?: string; IdToken?: string }
+        Session?: string
+        ChallengeParameters?: Record<string, string>
+      }
+      const actualUsername = parsed.ChallengeParameters?.USER_ID_FOR_SRP
+      if (parsed.Session && actualUsername) challengedUsers.set(parsed.Session, actualUsername)
+      const result = parsed.AuthenticationResult
       if (!result?.RefreshToken || !result.IdToken) return
       const claims = JSON.parse(Buffer.from(result.IdToken.split('.')[1] ?? '', 'base64url').toString()) as Record<string, string>
       refreshTokenOwners.set(result.RefreshToken, claims['cognito:username'] ?? '')
@@ -93,6 +106,7 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
     port: 0,
     hostname: '127.0.0.1',
     async fetch(request) {
+      if (request.method !== 'POST') return passThrough(request)
       const text = await request.text()
       const target = request.headers.get('x-amz-target') ?? ''
       const operation = target.slice(target.indexOf('.') + 1)
@@ -108,6 +122,10 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
       const call: ProxyCall = { operation, clientId, hashValid: undefined, hashSent: input?.hash !== undefined }
       calls.push(call)
 
+      const challenged = operation === 'RespondToAuthChallenge' && typeof body.Session === 'string' ? challengedUsers.get(body.Session) : undefined
+      if (challenged !== undefined && body.ChallengeResponses?.USERNAME !== challenged) {
+        return cognitoError('NotAuthorizedException', 'Invalid session for the user.')
+      }
       if (input && secret !== undefined) {
         const want = Buffer.from(expectedHash(secret, input.username ?? '', clientId!))
         const got = Buffer.from(input.hash ?? '')
@@ -122,10 +140,16 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
         body: text,
       })
       const answer = await res.text()
-      learnTokens(answer)
+      learn(answer)
       return new Response(answer, { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' } })
     },
   })
+
+  async function passThrough(request: Request): Promise<Response> {
+    const { pathname, search } = new URL(request.url)
+    const res = await fetch(`${upstream}${pathname}${search}`, { method: request.method, headers: request.headers })
+    return new Response(await res.arrayBuffer(), { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' } })
+  }
 
   return {
     url: `http://127.0.0.1:${server.port}`,
