@@ -61,6 +61,12 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
   ConfirmForgotPassword: CODE_FAILURE,
 }
 
+// Operations whose SECRET_HASH is computed over a username the client supplied.
+const CLIENT_NAMED_USER: Partial<Record<CognitoOperation, ProblemCode>> = {
+  RefreshTokenAuth: 'invalid_token',
+  RespondToAuthChallenge: 'not_authorized',
+}
+
 // Failures that only say whether (or in which state) an account exists. Routes that must not
 // reveal that (forgot password, resend code) answer as if they had succeeded.
 const ACCOUNT_STATE = new Set([
@@ -103,9 +109,10 @@ export function toProblem(error: unknown, operation: CognitoOperation, deadlineE
     return new ProblemError('upstream_unavailable', undefined, cause)
   }
   if (name === 'TimeoutError' || name === 'AbortError') return new ProblemError('upstream_timeout', undefined, cause)
-  // On refresh the hash is over the username the client sent: a mismatch with the token's owner is
-  // the client's mistake (a wrong username for this token), not our secret.
-  if (isSecretHashFailure(err)) return new ProblemError(operation === 'RefreshTokenAuth' ? 'invalid_token' : 'internal_error', undefined, cause)
+  // On refresh and on a challenge answer the hash is over a username the client sent (the refresh
+  // body's, the one inside the challenge session): a mismatch with the token's or the session's user
+  // is the client's mistake, not our secret.
+  if (isSecretHashFailure(err)) return new ProblemError(CLIENT_NAMED_USER[operation] ?? 'internal_error', undefined, cause)
   // A revoked or expired access token ("Access Token has been revoked") on any bearer operation.
   if (name === 'NotAuthorizedException' && typeof err.message === 'string' && /access token/i.test(err.message)) {
     return new ProblemError('invalid_token', undefined, cause)

@@ -17,6 +17,7 @@ const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]
   ['InitiateAuth', named('UserNotFoundException'), 401, 'not_authorized', undefined],
   ['InitiateAuth', named('NotAuthorizedException', 'Unable to verify secret hash for client abc'), 500, 'internal_error', undefined],
   ['RefreshTokenAuth', named('NotAuthorizedException', 'Unable to verify secret hash for client abc'), 401, 'invalid_token', undefined],
+  ['RespondToAuthChallenge', named('NotAuthorizedException', 'Unable to verify secret hash for client abc'), 401, 'not_authorized', undefined],
   ['InitiateAuth', named('UserNotConfirmedException'), 403, 'user_not_confirmed', undefined],
   ['InitiateAuth', named('PasswordResetRequiredException'), 403, 'password_reset_required', undefined],
   ['InitiateAuth', named('TooManyFailedAttemptsException'), 429, 'too_many_requests', '60'],

@@ -1,0 +1,169 @@
+// What a real user pool shaped like ours (email as the sign-in name, case-insensitive, an app client
+// with a secret) requires of the service, against the strict local Cognito and the verifying proxy.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { AdminCreateUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider'
+import { testCognito, type TestCognito } from '../support/cognito.ts'
+import { expectNoSecrets, expectProblem, post, type JsonResponse } from '../support/http.ts'
+import { startService, type RunningService } from '../support/service.ts'
+import { PASSWORD, uniqueEmail } from '../support/util.ts'
+
+let cognito: TestCognito
+let service: RunningService
+let safe: RunningService
+const TEMPORARY = 'TempLocalTest0000!'
+const NEW_PASSWORD = 'AnotherLocalTest5678!'
+const seen: string[] = [PASSWORD, TEMPORARY, NEW_PASSWORD]
+/** Lines of the services a test starts and stops itself. */
+const otherLines: string[] = []
+
+beforeAll(async () => {
+  cognito = await testCognito()
+  seen.push(cognito.pool.clientSecret)
+  ;[service, safe] = await Promise.all([startService(cognito.serviceEnv()), startService(cognito.serviceEnv({ SIGNUP_ENUMERATION_SAFE: 'true' }))])
+})
+afterAll(async () => {
+  await Promise.all([service?.stop(), safe?.stop()])
+})
+
+const remember = (res: JsonResponse) => {
+  for (const key of ['idToken', 'accessToken', 'refreshToken', 'session']) if (typeof res.body?.[key] === 'string') seen.push(res.body[key])
+  return res
+}
+const signIn = (email: string, password: string, on = service) => post(on.url, '/signin', { email, password }).then(remember)
+const answer = (email: string, session: string, password = NEW_PASSWORD) =>
+  post(service.url, '/signin/challenge', { email, challengeName: 'NEW_PASSWORD_REQUIRED', session, responses: { NEW_PASSWORD: password } }).then(remember)
+
+/** An operator-created user (temporary password): its first sign-in is NEW_PASSWORD_REQUIRED. */
+async function invitedUser() {
+  const email = uniqueEmail('invited')
+  const admin = new CognitoIdentityProviderClient({ region: 'local', endpoint: cognito.emulator.endpoint, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } })
+  const created = await admin.send(
+    new AdminCreateUserCommand({
+      UserPoolId: cognito.pool.userPoolId,
+      Username: email,
+      TemporaryPassword: TEMPORARY,
+      MessageAction: 'SUPPRESS',
+      UserAttributes: [{ Name: 'email', Value: email }, { Name: 'nickname', Value: 'invited' }],
+    }),
+  )
+  admin.destroy()
+  const challenged = await signIn(email, TEMPORARY)
+  expect(challenged.status).toBe(200)
+  expect(challenged.body.challengeName).toBe('NEW_PASSWORD_REQUIRED')
+  return { email, username: created.User!.Username!, session: challenged.body.session as string }
+}
+
+describe('challenge answers name the actual username', () => {
+  test('the documented body {email, challengeName, session, responses} signs an invited user in', async () => {
+    const invited = await invitedUser()
+    expect(invited.username).not.toBe(invited.email)
+    const res = await answer(invited.email, invited.session)
+    expect(res.status).toBe(200)
+    expect(res.body).toMatchObject({ tokenType: 'Bearer', username: invited.username })
+    // What reached Cognito: the actual username, hashed over it (the proxy checks both, from the docs).
+    expect(cognito.proxy.calls.findLast((c) => c.operation === 'RespondToAuthChallenge')).toMatchObject({ hashSent: true, hashValid: true })
+    expect((await signIn(invited.email, NEW_PASSWORD)).status).toBe(200)
+  })
+
+  test('the email in the body may be in any case: the session names the user', async () => {
+    const invited = await invitedUser()
+    expect((await answer(invited.email.toUpperCase(), invited.session)).status).toBe(200)
+  })
+
+  test('a client cannot answer for somebody else: a session edited to name another user is refused', async () => {
+    const victim = await invitedUser()
+    const attacker = await invitedUser()
+    const cognitoSession = attacker.session.slice(attacker.session.indexOf('.', 3) + 1)
+    const forged = `u1.${Buffer.from(victim.username).toString('base64url')}.${cognitoSession}`
+    expectProblem(await answer(victim.email, forged, 'Attacker0000!x'), 401, 'not_authorized', ['Attacker0000!x'])
+    // Straight to the emulator (no proxy): its refusal is a hash of the wrong user, still the client's fault.
+    const direct = await startService(cognito.serviceEnv({ COGNITO_ENDPOINT: cognito.emulator.endpoint }))
+    try {
+      const res = await post(direct.url, '/signin/challenge', { email: victim.email, challengeName: 'NEW_PASSWORD_REQUIRED', session: forged, responses: { NEW_PASSWORD: 'Attacker0000!x' } })
+      expectProblem(res, 401, 'not_authorized')
+    } finally {
+      await direct.stop()
+      otherLines.push(...direct.lines)
+    }
+    // The victim still has the temporary password and the challenge.
+    expect((await signIn(victim.email, TEMPORARY)).body.challengeName).toBe('NEW_PASSWORD_REQUIRED')
+  })
+
+  test('a made-up session and a used one are 401 not_authorized, never a 500', async () => {
+    const invited = await invitedUser()
+    expectProblem(await answer(invited.email, 'AYABeMadeUpSession0123456789'), 401, 'not_authorized')
+    expect((await answer(invited.email, invited.session)).status).toBe(200)
+    expectProblem(await answer(invited.email, invited.session, 'YetAnother1234!x'), 401, 'not_authorized')
+  })
+})
+
+describe('sign-in of an unconfirmed account', () => {
+  test('default mode: 403 user_not_confirmed, whatever the password', async () => {
+    const email = uniqueEmail('unconfirmed')
+    expect((await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'u' })).status).toBe(201)
+    expectProblem(await signIn(email, PASSWORD), 403, 'user_not_confirmed')
+    expectProblem(await signIn(email, 'WrongPassword1!'), 403, 'user_not_confirmed')
+  })
+
+  test('SIGNUP_ENUMERATION_SAFE: byte-identical to an unknown email’s 401, with the right password or a wrong one', async () => {
+    const email = uniqueEmail('unconfirmed')
+    expect((await post(safe.url, '/signup', { email, password: PASSWORD, nickname: 'u' })).status).toBe(201)
+    const unknown = await signIn(uniqueEmail('nobody'), PASSWORD, safe)
+    expectProblem(unknown, 401, 'not_authorized')
+    for (const password of [PASSWORD, 'WrongPassword1!']) {
+      const res = await signIn(email, password, safe)
+      expect(res.status).toBe(401)
+      expect(res.text).toBe(unknown.text)
+      expect(res.headers.get('content-type')).toBe(unknown.headers.get('content-type'))
+    }
+  })
+})
+
+describe('emails in any case reach one account', () => {
+  test('sign-up of Walker@ after walker@ is 409; every route works with any case', async () => {
+    const email = uniqueEmail('walker')
+    const shouted = email.toUpperCase()
+    expect((await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'w' })).status).toBe(201)
+    expectProblem(await post(service.url, '/signup', { email: `W${email.slice(1)}`, password: PASSWORD, nickname: 'w' }), 409, 'username_exists')
+    const code = await cognito.codeFor(email)
+    expect((await post(service.url, '/signup/confirm', { email: shouted, code })).status).toBe(200)
+    const signedIn = await signIn(shouted, PASSWORD)
+    expect(signedIn.status).toBe(200)
+    expect((await post(service.url, '/password/forgot', { email: shouted })).status).toBe(202)
+    const reset = await post(service.url, '/password/reset', { email: shouted, code: await cognito.codeFor(email, 2), password: NEW_PASSWORD })
+    expect(reset.status).toBe(200)
+    expect((await signIn(email, NEW_PASSWORD)).status).toBe(200)
+  })
+})
+
+describe('answers that are the same locally and on AWS', () => {
+  test('confirming a confirmed account answers like an unknown account (no state revealed)', async () => {
+    const email = uniqueEmail('confirmed')
+    await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'c' })
+    await cognito.confirm(email)
+    const again = await post(service.url, '/signup/confirm', { email, code: '123456' })
+    const unknown = await post(service.url, '/signup/confirm', { email: uniqueEmail('nobody'), code: '123456' })
+    expect(again.status).toBe(400)
+    expect(again.text).toBe(unknown.text)
+  })
+
+  test('/token/refresh with the email, or another user’s id, as username is 401 invalid_token', async () => {
+    const email = uniqueEmail('refresh')
+    await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'r' })
+    await cognito.confirm(email)
+    const { refreshToken, username } = (await signIn(email, PASSWORD)).body
+    const other = uniqueEmail('other')
+    await post(service.url, '/signup', { email: other, password: PASSWORD, nickname: 'o' })
+    await cognito.confirm(other)
+    const otherUsername = (await signIn(other, PASSWORD)).body.username
+    for (const wrong of [email, otherUsername]) {
+      expectProblem(await post(service.url, '/token/refresh', { refreshToken, username: wrong }), 401, 'invalid_token')
+    }
+    expect((await post(service.url, '/token/refresh', { refreshToken, username }).then(remember)).status).toBe(200)
+  })
+})
+
+test('no password, token, session or secret from this file reached a log line', async () => {
+  await Bun.sleep(50)
+  expectNoSecrets([...service.lines, ...safe.lines, ...otherLines], seen)
+})
