@@ -49,7 +49,7 @@ export const productEnv = (stubUrl: string, port: number): Record<string, string
   RATE_LIMITS_ENABLED: 'false',
   // As deployed behind the ALB (deploy/ecs/task-definition.json): the client is the X-Forwarded-For
   // entry the ALB appends, which bench/wrk.lua sends. Without it, looking the socket's address up
-  // (Bun's server.requestIP) costs ~5 µs per request on /health (README, "Performance").
+  // (Bun's server.requestIP) costs ~5 µs per request on /health (docs/performance.md).
   TRUST_PROXY: 'true',
 })
 

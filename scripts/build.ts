@@ -32,7 +32,7 @@ const FLAGS = [
   '--format=esm',
   // Modules imported lazily (the AWS SDK, the OpenAPI generator and Swagger UI's assets) go into
   // chunks of their own, read when first imported. In one chunk they were loaded at every start:
-  // the SDK alone, never called, added ~25 ms to a trivial server's start (README, "Performance").
+  // the SDK alone, never called, added ~25 ms to a trivial server's start (docs/performance.md).
   '--splitting',
   // Embedded in the executable: stack traces name src/ files and lines. (A copy is also written
   // next to it as <outfile>.map; nothing reads that one at run time.)

@@ -1,5 +1,5 @@
-// `sudo npx bun scripts/measure.ts` (after `npm run build`): the numbers in the README's "Build and
-// deploy" section. Root is needed to assemble the runtime image's files (ownership as in the image).
+// `sudo npx bun scripts/measure.ts` (after `npm run build`): the binary and image sizes in
+// docs/performance.md. Root is needed to assemble the runtime image's files (ownership as in the image).
 //
 // - binary size per architecture (dist/), raw and gzip-compressed (what a registry stores);
 // - runtime image content: the Debian packages distroless base-nossl-debian12 is made of, unpacked

@@ -74,8 +74,8 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
   }
 
   // Around Elysia rather than in its onRequest/onAfterResponse hooks: the same work there cost
-  // ~7 µs more per request (an after-response hook is a setImmediate per request, README
-  // "Performance"), and here the log sees the final status without help from the error hook.
+  // ~7 µs more per request (an after-response hook is a setImmediate per request,
+  // docs/performance.md), and here the log sees the final status without help from the error hook.
   const handle = async (request: Request): Promise<Response> => {
     const startedAt = performance.now()
     const meta: RequestMeta = {

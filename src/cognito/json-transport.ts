@@ -1,7 +1,7 @@
 // A thin client for Cognito's JSON 1.1 protocol (POST /, X-Amz-Target, JSON in and out), for the
 // hot operations. The SDK spends ~100 µs of CPU per call in its middleware stack (endpoint rules,
 // retry bookkeeping, user agent, serde, auth-scheme resolution) against ~17 µs for the request
-// itself; on the service's hot routes that was most of the CPU (README, "Performance").
+// itself; on the service's hot routes that was most of the CPU (docs/performance.md).
 //
 // What it keeps identical to the SDK client it stands in for:
 // - retries: the SDK's own StandardRetryStrategy and error classification (maxAttempts 2,

@@ -1,6 +1,6 @@
 // String formats for request validation. Importing @elysiajs/openapi (docs.ts) replaces TypeBox's
 // global formats with Zod checks that build a new Zod schema on every call: on /signup and
-// /signin that was ~18% of the service's CPU under load (README, "Performance"). The same test,
+// /signin that was ~18% of the service's CPU under load (docs/performance.md). The same test,
 // compiled once: Zod's own email pattern, so what is accepted does not change (test/unit/formats).
 import { FormatRegistry } from '@sinclair/typebox'
 

@@ -1,6 +1,6 @@
 // Rate limits for the routes an attacker hammers (credential stuffing, code guessing, email
 // bombing): token buckets per client IP and per account. Per task, in memory: the cluster-wide
-// limit is the WAF's rate-based rule at the ALB (see README).
+// limit is the WAF's rate-based rule at the ALB (docs/security.md).
 import { ProblemError } from './problem.ts'
 
 /** `limit` requests per `windowSeconds`, refilled continuously (a token bucket of `limit` tokens). */

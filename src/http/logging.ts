@@ -23,8 +23,8 @@ export interface LoggerOptions {
   write?: (line: string) => void
 }
 
-// One write(2) per line cost the service about a third of its CPU on /health under load (README,
-// "Performance"). Lines are batched: written together at the end of the event-loop turn that
+// One write(2) per line cost the service about a third of its CPU on /health under load
+// (docs/performance.md). Lines are batched: written together at the end of the event-loop turn that
 // produced them, at once past BATCH_BYTES, and on exit, so no line is lost or reordered while stdout
 // can be written.
 const BATCH_BYTES = 64 * 1024
@@ -73,7 +73,7 @@ function reportLostOnce(): (error: unknown) => void {
 /**
  * Writes a chunk to a file descriptor in full, synchronously, as pino's sync destination does. Not
  * process.stdout: setting that stream up cost ~15 ms of the first log line, inside every cold start
- * (README, "Performance"), and a synchronous write is also complete when the process exits. A pipe
+ * (docs/performance.md), and a synchronous write is also complete when the process exits. A pipe
  * that someone else made non-blocking answers EAGAIN when full: wait for the reader and go on.
  */
 export function writeAll(fd: number, chunk: string, write: typeof writeSync = writeSync): void {

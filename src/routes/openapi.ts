@@ -1,7 +1,7 @@
 // What the docs routes (docs.ts) load on their first visit, not at start-up: @elysiajs/openapi and
 // Swagger UI's JavaScript and CSS, embedded at build time so the page works in a task without
 // internet egress. Kept out of the start-up path they were a third of the binary's cold start
-// (README, "Performance"); the build's code splitting leaves this module's chunk unread until then.
+// (docs/performance.md); the build's code splitting leaves this module's chunk unread until then.
 import { toOpenAPISchema } from '@elysiajs/openapi'
 import type { AnyElysia } from 'elysia'
 import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'text' }

@@ -1,6 +1,6 @@
 // deploy/ecs/task-definition.json: the fields ECS on EC2 needs, in agreement with the Dockerfile and
 // the service's own configuration parsing. Placeholders (${NAME}) are filled with sample values, as
-// `envsubst` does in the README's deploy steps.
+// `envsubst` does in docs/deployment.md's manual steps.
 import { describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -97,8 +97,8 @@ describe('ECS task definition', () => {
     expect(provided.filter((name) => !read.has(name))).toEqual([])
   })
 
-  // Measured with scripts/measure.ts (README, "Build and deploy"): idle RSS 58-60 MiB, peak 112 MiB
-  // after sign-ups, sign-ins and 10,000 /health.
+  // Sized against the RSS in docs/performance.md (`npm run bench`, `npm run soak`): 112 MiB covers
+  // the highest peak measured there, the soak's.
   test('sized from the measured RSS: hard limit twice the peak under load, reservation above idle', () => {
     const idleMiB = 60
     const peakMiB = 112
