@@ -7,7 +7,8 @@ import { runService, type ServeOptions, type Server } from './service.ts'
 // Bun.serve with the app's handler rather than Elysia's listen(): listen() compiles the app twice,
 // reloads the server and runs a garbage collection just after start (cold start), leaves Bun's
 // development error pages on unless NODE_ENV=production, and binds with SO_REUSEPORT, which lets a
-// second copy start on a busy port instead of failing.
+// second copy start on a busy port instead of failing. The header limit is not a Bun.serve option:
+// Bun reads it at start from --max-http-header-size (scripts/build.ts bakes it into the binary).
 function serveWithBun(app: App, { port, idleTimeoutSeconds, maxRequestBodyBytes }: ServeOptions): Server {
   const server = Bun.serve({ port, idleTimeout: idleTimeoutSeconds, maxRequestBodySize: maxRequestBodyBytes, development: false, fetch: app.handle })
   return {
