@@ -8,6 +8,7 @@
 // package of its own version) from the npm registry, and caches it in ~/.bun/install/cache.
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { MAX_HEADER_BYTES } from '../src/service.ts'
 
 const ROOT = resolve(import.meta.dir, '..')
 const ENTRY = 'src/main.ts'
@@ -40,6 +41,9 @@ const FLAGS = [
   // Configuration is the environment only: never a stray .env or bunfig.toml in the working folder.
   '--no-compile-autoload-dotenv',
   '--no-compile-autoload-bunfig',
+  // Bun's header limit is a runtime flag (16 KiB without it); the binary starts with it as if given on
+  // its command line. BUN_OPTIONS, when set, still comes first.
+  `--compile-exec-argv=--max-http-header-size=${MAX_HEADER_BYTES}`,
 ]
 
 /** Compiles the service for one architecture; returns the executable's absolute path. */

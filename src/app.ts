@@ -9,7 +9,7 @@ import type { Config } from './config.ts'
 import { readJsonBody } from './http/body.ts'
 import { corsPreflight, corsHeaders } from './http/cors.ts'
 import { createRateLimiter, RATE_LIMITED_ROUTES } from './http/limits.ts'
-import { clientIp, describeError, requestIdFrom, type Logger } from './http/logging.ts'
+import { clientIp, describeError, requestIdFrom, traceIdFrom, type Logger } from './http/logging.ts'
 import { registerFormats } from './http/formats.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
 import { SECURITY_HEADERS } from './http/security-headers.ts'
@@ -29,6 +29,8 @@ export interface AppDeps {
 
 interface RequestMeta {
   reqId: string
+  /** The ALB's X-Amzn-Trace-Id, when it sent one: what joins its access log with ours. */
+  traceId: string | undefined
   ip: string | undefined
 }
 
@@ -60,7 +62,7 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
       const problem = toProblemError(code, error, path, methodsByPath)
       if (problem.status >= 500) {
         const cause = problem.cause ?? error
-        logger.error('request failed', { reqId: meta?.reqId, method: request.method, path, code: problem.code, ...describeError(cause) })
+        logger.error('request failed', { reqId: meta?.reqId, traceId: meta?.traceId, method: request.method, path, code: problem.code, ...describeError(cause) })
       }
       return problemResponse(problem)
     })
@@ -80,20 +82,22 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
     const startedAt = performance.now()
     const meta: RequestMeta = {
       reqId: requestIdFrom(request.headers.get('x-request-id')),
+      traceId: traceIdFrom(request.headers.get('x-amzn-trace-id')),
       ip: clientIp(request.headers.get('x-forwarded-for'), () => socketIp?.(request), config.trustProxy),
     }
     metaOf.set(request, meta)
     const preflight = allowedOrigins.size > 0 ? corsPreflight(request, allowedOrigins) : undefined
     let response = preflight ?? (await answer(request, meta))
     try {
-      decorate(request, response, meta.reqId, preflight !== undefined)
+      decorate(request, response, meta, preflight !== undefined)
     } catch {
       // Immutable headers (a Response.redirect): decorate a copy.
       response = new Response(response.body, response)
-      decorate(request, response, meta.reqId, preflight !== undefined)
+      decorate(request, response, meta, preflight !== undefined)
     }
     logger.info('request', {
       reqId: meta.reqId,
+      traceId: meta.traceId,
       method: request.method,
       path: pathOf(request.url),
       status: response.status,
@@ -105,15 +109,18 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
   // Elysia answers every error through onError; anything that still escapes is a 500 all the same.
   async function answer(request: Request, meta: RequestMeta): Promise<Response> {
     try {
-      return await routes.handle(request)
+      return await routes.handle(routable(request))
     } catch (error) {
-      logger.error('request failed', { reqId: meta.reqId, method: request.method, path: pathOf(request.url), code: 'internal_error', ...describeError(error) })
+      logger.error('request failed', { reqId: meta.reqId, traceId: meta.traceId, method: request.method, path: pathOf(request.url), code: 'internal_error', ...describeError(error) })
       return problemResponse(new ProblemError('internal_error'))
     }
   }
-  function decorate(request: Request, response: Response, reqId: string, preflight: boolean): void {
+  // The trace id goes back to the client too: one id a caller can quote that is in the ALB's access
+  // log and in ours, even for an answer the ALB gave itself (460, 502, 504: no X-Request-Id there).
+  function decorate(request: Request, response: Response, { reqId, traceId }: RequestMeta, preflight: boolean): void {
     const headers = response.headers
     headers.set('x-request-id', reqId)
+    if (traceId !== undefined) headers.set('x-amzn-trace-id', traceId)
     if (allowedOrigins.size === 0) return
     for (const [name, value] of Object.entries(corsHeaders(request, allowedOrigins))) headers.set(name, value)
     if (preflight) for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.set(name, value)
@@ -130,6 +137,17 @@ const problemResponse = (problem: ProblemError) =>
     status: problem.status,
     headers: { ...SECURITY_HEADERS, 'content-type': PROBLEM_CONTENT_TYPE, ...problem.headers },
   })
+
+// Elysia looks for the path's '/' from index 11 of the URL, past "http://" and 4 characters: with a
+// Host of 3 characters or fewer (`Host: api`, a service-to-service call by a short name) it misses it
+// and every route is a 404. Such a request is routed as a copy under a host long enough; one
+// indexOf per request for the rest.
+const ROUTABLE_HOST = 'http://localhost'
+const routable = (request: Request): Request => {
+  const url = request.url
+  const slash = url.indexOf('/', url.indexOf('//') + 2)
+  return slash === -1 || slash >= 11 ? request : new Request(ROUTABLE_HOST + url.slice(slash), request)
+}
 
 /** The path of a request URL, without the query: what Elysia routes on. */
 function pathOf(url: string): string {

@@ -1,4 +1,5 @@
 // The only module that reads the environment. Everything else receives a typed Config.
+import { DEFAULT_IPV6_PREFIX_BITS } from './http/client-address.ts'
 import { RATE_GROUPS, type RateGroup, type RateLimit, type RateLimitConfig } from './http/limits.ts'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
@@ -157,7 +158,12 @@ export function parseConfig(env: Env): Config {
       RateGroup,
       RateLimit
     >
-  const rateLimits: RateLimitConfig = { enabled: flag('RATE_LIMITS_ENABLED', true), perIp: rates('perIp', 'PER_IP'), perAccount: rates('perAccount', 'PER_ACCOUNT') }
+  const rateLimits: RateLimitConfig = {
+    enabled: flag('RATE_LIMITS_ENABLED', true),
+    perIp: rates('perIp', 'PER_IP'),
+    perAccount: rates('perAccount', 'PER_ACCOUNT'),
+    ipv6PrefixBits: integer('RATE_LIMIT_IPV6_PREFIX', DEFAULT_IPV6_PREFIX_BITS, 1, 128),
+  }
 
   const corsOrigins = (read('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '')
   for (const origin of corsOrigins) {

@@ -8,7 +8,8 @@ import { runService, type ServeOptions, type Server } from './service.ts'
 // reloads the server and runs a garbage collection just after start (cold start), leaves Bun's
 // development error pages on unless NODE_ENV=production. `reusePort: false` because Bun binds with
 // SO_REUSEPORT unless told otherwise, which lets a second copy start on a busy port and split the
-// traffic with the first instead of failing.
+// traffic with the first instead of failing. The header limit is not a Bun.serve option:
+// Bun reads it at start from --max-http-header-size (scripts/build.ts bakes it into the binary).
 function serveWithBun(app: App, { port, idleTimeoutSeconds, maxRequestBodyBytes }: ServeOptions): Server {
   const server = Bun.serve({
     port,

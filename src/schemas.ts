@@ -102,7 +102,7 @@ export const MessageResponse = t.Object({ message: t.String() })
 export const CodeDeliveryResponse = t.Object({ codeDelivery: CodeDelivery })
 
 export const TokenResponse = t.Object({
-  token: t.String({ description: 'The ID token (the seed’s field, kept for its clients).' }),
+  token: t.String({ description: 'The ID token, the same as `idToken`; kept for compatibility with earlier clients.' }),
   idToken: t.String(),
   accessToken: t.String(),
   refreshToken: t.Optional(t.String()),

@@ -8,12 +8,23 @@ import type { Logger } from './http/logging.ts'
 // Above the ALB's 60 s idle timeout, so the ALB never reuses a connection we are closing (a 502).
 export const IDLE_TIMEOUT_SECONDS = 65
 
+/**
+ * Request headers accepted, in bytes, request line and all fields together. The ALB forwards up to
+ * 64 KiB of headers (16 KiB in one line) and adds its own (X-Forwarded-*, X-Amzn-Trace-Id), so the
+ * service takes 80 KiB. Node takes it per server (`maxHeaderSize`); Bun's is process-wide and read
+ * at start from `--max-http-header-size` (16 KiB without it), which scripts/build.ts bakes into the
+ * compiled binary. Over it, the runtime answers a bare 431 itself: the app never sees the request.
+ */
+export const MAX_HEADER_BYTES = 80 * 1024
+
 export interface ServeOptions {
   port: number
   /** How long a connection may sit idle (kept-alive or mid-request) before the server closes it. */
   idleTimeoutSeconds: number
   /** Bodies over this are refused by the server itself, before the app reads a byte. */
   maxRequestBodyBytes: number
+  /** Request headers over this (bytes, in all) are refused by the server itself (see MAX_HEADER_BYTES). */
+  maxHeaderBytes: number
 }
 
 export interface Server {
@@ -66,6 +77,7 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
       port: config.port,
       idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
       maxRequestBodyBytes: SERVER_MAX_BODY_BYTES,
+      maxHeaderBytes: MAX_HEADER_BYTES,
     })
   } catch (error) {
     const reason = bindFailure(error, config.port)

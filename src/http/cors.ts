@@ -5,7 +5,7 @@
 const ALLOWED_METHODS = 'GET, POST'
 const ALLOWED_HEADERS = 'authorization, content-type, x-request-id'
 // What a browser client needs to read: the request id to quote, when to retry, why a token failed.
-const EXPOSED_HEADERS = 'x-request-id, retry-after, www-authenticate'
+const EXPOSED_HEADERS = 'x-request-id, x-amzn-trace-id, retry-after, www-authenticate'
 // Browsers cap this (Chromium at 2 h); 10 min keeps a changed list from lingering.
 const PREFLIGHT_MAX_AGE_SECONDS = '600'
 

@@ -1,6 +1,7 @@
 // Rate limits for the routes an attacker hammers (credential stuffing, code guessing, email
 // bombing): token buckets per client IP and per account. Per task, in memory: the cluster-wide
 // limit is the WAF's rate-based rule at the ALB (docs/security.md).
+import { rateLimitKey } from './client-address.ts'
 import { ProblemError } from './problem.ts'
 
 /** `limit` requests per `windowSeconds`, refilled continuously (a token bucket of `limit` tokens). */
@@ -16,6 +17,8 @@ export interface RateLimitConfig {
   enabled: boolean
   perIp: Record<RateGroup, RateLimit>
   perAccount: Record<RateGroup, RateLimit>
+  /** IPv6 clients are counted per network of this prefix length (bits, 1-128; 128: per address). */
+  ipv6PrefixBits: number
 }
 
 /** Which routes each group limits; the account is the request body's email. */
@@ -85,6 +88,7 @@ export class TokenBuckets {
   }
 }
 
+/** `ip` is the client's address (clientAddress form); `email` the account the request names. */
 export type RateLimiter = (group: RateGroup, ip: string | undefined, email: string | undefined) => void
 
 /** Throws a 429 too_many_requests (with Retry-After) when the IP or the account is over its limit. */
@@ -96,7 +100,7 @@ export function createRateLimiter(config: RateLimitConfig, now: () => number = D
   const perAccount = make(config.perAccount)
   return (group, ip, email) => {
     const checks: Array<[TokenBuckets, string | undefined]> = [
-      [perIp[group], ip],
+      [perIp[group], ip === undefined ? undefined : rateLimitKey(ip, config.ipv6PrefixBits)],
       [perAccount[group], email?.toLowerCase()],
     ]
     for (const [buckets, key] of checks) {

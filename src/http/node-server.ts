@@ -8,7 +8,7 @@ import type { ServeOptions, Server } from '../service.ts'
 
 export type Handler = (request: Request) => Promise<Response>
 
-export function serveWithNode(handle: Handler, { port, idleTimeoutSeconds, maxRequestBodyBytes }: ServeOptions): Promise<Server> {
+export function serveWithNode(handle: Handler, { port, idleTimeoutSeconds, maxRequestBodyBytes, maxHeaderBytes }: ServeOptions): Promise<Server> {
   const peers = new WeakMap<Request, string>()
   let stopping = false
 
@@ -31,7 +31,7 @@ export function serveWithNode(handle: Handler, { port, idleTimeoutSeconds, maxRe
   // The app renders its own errors; a failure that still gets here must not take the process down.
   const answerOrFail = (req: IncomingMessage, res: ServerResponse) =>
     void answer(req, res).catch(() => (res.headersSent ? res.destroy() : refuse(res, 500)))
-  const server = createServer(answerOrFail)
+  const server = createServer({ maxHeaderSize: maxHeaderBytes }, answerOrFail)
   // `Expect: 100-continue`: a body the server would refuse is refused before the client sends it.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (!tooLarge(req)) res.writeContinue()

@@ -82,7 +82,7 @@ export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier,
         detail: {
           summary: 'Create an account',
           description:
-            'Registers the email with Cognito (the seed’s route and message). Cognito emails a confirmation code; ' +
+            'Registers the email with Cognito. Cognito emails a confirmation code; ' +
             'confirm with POST /signup/confirm before signing in.' +
             (enumerationSafe ? ' An email that already has an account gets the same 201 (and no email).' : ''),
         },
@@ -97,7 +97,7 @@ export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier,
       detail: {
         summary: 'Sign in with email and password',
         description:
-          'Cognito USER_PASSWORD_AUTH. Answers the tokens (`token` is the ID token, as in the seed) or a challenge to ' +
+          'Cognito USER_PASSWORD_AUTH. Answers the tokens (`token` is the ID token, kept for compatibility with earlier clients) or a challenge to ' +
           'answer with POST /signin/challenge. A wrong password and an unknown email get the same 401' +
           (enumerationSafe ? ', and so does an account not yet confirmed.' : '; an account not yet confirmed gets 403 user_not_confirmed.'),
       },

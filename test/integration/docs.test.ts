@@ -11,18 +11,18 @@ import { startService, type RunningService } from '../support/service.ts'
 
 const ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'init.js']
 
-type Schema = { type?: string; properties?: Record<string, Schema>; examples?: unknown[]; anyOf?: Schema[]; const?: unknown; enum?: unknown[] }
+type Schema = { type?: string; properties?: Record<string, Schema>; examples?: unknown[]; anyOf?: Schema[]; allOf?: Schema[]; const?: unknown; enum?: unknown[]; $ref?: string }
 type Operation = {
   summary?: string
   description?: string
   security?: Array<Record<string, string[]>>
   requestBody?: { content: Record<string, { schema: Schema }> }
-  responses: Record<string, { content?: Record<string, { schema: Schema }> }>
+  responses: Record<string, { description?: string; headers?: Record<string, { $ref?: string }>; content?: Record<string, { schema: Schema }> }>
 }
 
 let cognito: TestCognito
 let service: RunningService
-let document: { info: { version: string }; paths: Record<string, Record<string, Operation>>; components: any }
+let document: { info: { version: string }; servers?: Array<{ url: string }>; paths: Record<string, Record<string, Operation>>; components: any }
 
 beforeAll(async () => {
   cognito = await testCognito()
@@ -38,7 +38,9 @@ const operations = () =>
 
 /** The problem codes a problem schema admits: its `code` literal or union of literals. */
 const codesOf = (schema: Schema): unknown[] => {
-  const code = schema.properties?.code
+  // A route's problem: the shared Problem with the route's own `code` (allOf), or an inline one.
+  const own = schema.allOf?.find((s) => s.properties?.code)
+  const code = (own ?? schema).properties?.code
   if (!code) return []
   return code.anyOf ? code.anyOf.map((c) => c.const) : code.enum ?? [code.const]
 }
@@ -121,6 +123,53 @@ describe('GET /swagger/json', () => {
         token: ['invalid_token', 'missing_token'],
       })
     }
+  })
+
+  test('a server entry, so a generated client needs no base URL of its own', () => {
+    expect(document.servers).toEqual([expect.objectContaining({ url: '/' })])
+  })
+
+  test('every answer documents X-Request-Id and the trace id; 429 Retry-After; 401 WWW-Authenticate', () => {
+    const headers = document.components.headers
+    expect(Object.keys(headers).sort()).toEqual(['Retry-After', 'WWW-Authenticate', 'X-Amzn-Trace-Id', 'X-Request-Id'])
+    for (const { route, op } of operations()) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        const names = Object.keys(response.headers ?? {}).sort()
+        const expected = ['X-Amzn-Trace-Id', 'X-Request-Id', ...(status === '429' ? ['Retry-After'] : []), ...(status === '401' ? ['WWW-Authenticate'] : [])].sort()
+        expect({ route, status, names }).toEqual({ route, status, names: expected })
+      }
+    }
+  })
+
+  test('shared shapes are named once under components.schemas and referenced', () => {
+    expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(['Problem', 'TokenResponse', 'ChallengeResponse']))
+    const text = JSON.stringify(document.paths)
+    expect(text.split('#/components/schemas/Problem"').length - 1).toBeGreaterThan(ROUTES.length * 3)
+    const signIn = document.paths['/signin']!.post!.responses['200']!.content!['application/json']!.schema
+    expect(signIn.anyOf!.map((s) => s.$ref).sort()).toEqual(['#/components/schemas/ChallengeResponse', '#/components/schemas/TokenResponse'])
+    // Each error status still lists exactly its own codes, on top of the shared shape.
+    const conflict = document.paths['/signup']!.post!.responses['409']!.content!['application/problem+json']!.schema
+    expect(conflict.allOf![0]!.$ref).toBe('#/components/schemas/Problem')
+  })
+
+  test('maps are additionalProperties of the value type, never patternProperties', () => {
+    expect(JSON.stringify(document)).not.toContain('patternProperties')
+    expect(document.components.schemas.ChallengeResponse.properties.challengeParameters).toMatchObject({ type: 'object', additionalProperties: { type: 'string' } })
+    const answers = document.paths['/signin/challenge']!.post!.requestBody!.content['application/json']!.schema.properties!.responses as Record<string, unknown>
+    expect(answers).toMatchObject({ type: 'object', additionalProperties: { type: 'string' }, propertyNames: { pattern: '^[A-Z_]{1,64}$' } })
+  })
+
+  test('every answer says what it means (no generated "Response for status" text), and speaks to API users', () => {
+    for (const { route, op } of operations()) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        expect({ route, status, generic: /^Response for status/.test(response.description ?? '') }).toEqual({ route, status, generic: false })
+      }
+    }
+    expect(JSON.stringify(document)).not.toMatch(/\bseed\b|blog/i)
+  })
+
+  test('413 documents the server’s own empty answer for a body over its limit', async () => {
+    expect(document.paths['/signup']!.post!.responses['413']!.description).toContain('empty 413')
   })
 
   test('204 answers have no content; /health is text/plain', () => {

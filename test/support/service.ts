@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Subprocess } from 'bun'
 import { processEnv } from '../../src/config.ts'
+import { MAX_HEADER_BYTES } from '../../src/service.ts'
 import { waitFor } from './util.ts'
 
 export interface RunningService {
@@ -30,7 +31,8 @@ export const clientSecretsUsed = new Set<string>()
  * each. `runtime` is what the service must report at start-up on that target.
  */
 const TARGETS = {
-  bun: { command: [process.execPath, resolve(ROOT, 'src/main.ts')], runtime: 'bun ' },
+  // The flag the compiled binary has baked in (scripts/build.ts).
+  bun: { command: [process.execPath, `--max-http-header-size=${MAX_HEADER_BYTES}`, resolve(ROOT, 'src/main.ts')], runtime: 'bun ' },
   node: { command: ['node', resolve(ROOT, 'dist/node/node.mjs')], runtime: 'node ', built: 'dist/node/node.mjs', buildWith: 'npm run build:node' },
   binary: { command: [resolve(ROOT, 'dist/user-service')], runtime: 'bun ', built: 'dist/user-service', buildWith: 'npm run build' },
 } as const

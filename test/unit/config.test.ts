@@ -33,6 +33,7 @@ describe('config', () => {
     expect(config.rateLimits.enabled).toBe(true)
     expect(config.rateLimits.perIp.signin).toEqual({ limit: 30, windowSeconds: 300 })
     expect(config.rateLimits.perAccount.email).toEqual({ limit: 5, windowSeconds: 3600 })
+    expect(config.rateLimits.ipv6PrefixBits).toBe(64)
   })
 
   test('region comes from the user pool id unless AWS_REGION says otherwise', () => {
@@ -82,6 +83,7 @@ describe('config', () => {
       RATE_LIMIT_EMAIL_PER_ACCOUNT: '5/3m',
       RATE_LIMIT_VERIFY_PER_IP: '6/4m',
       RATE_LIMIT_VERIFY_PER_ACCOUNT: '7/5s',
+      RATE_LIMIT_IPV6_PREFIX: '56',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:3000',
       SIGNUP_ENUMERATION_SAFE: 'true',
     })
@@ -116,6 +118,7 @@ describe('config', () => {
           email: { limit: 5, windowSeconds: 180 },
           verify: { limit: 7, windowSeconds: 5 },
         },
+        ipv6PrefixBits: 56,
       },
       corsOrigins: ['https://app.example.com', 'http://localhost:3000'],
       signupEnumerationSafe: true,
@@ -147,6 +150,8 @@ describe('config', () => {
     [{ ...BASE, RATE_LIMIT_VERIFY_PER_ACCOUNT: '0/5m' }, 'RATE_LIMIT_VERIFY_PER_ACCOUNT'],
     [{ ...BASE, RATE_LIMIT_EMAIL_PER_IP: '5/5d' }, 'RATE_LIMIT_EMAIL_PER_IP'],
     [{ ...BASE, RATE_LIMITS_ENABLED: 'sometimes' }, 'RATE_LIMITS_ENABLED'],
+    [{ ...BASE, RATE_LIMIT_IPV6_PREFIX: '129' }, 'RATE_LIMIT_IPV6_PREFIX'],
+    [{ ...BASE, RATE_LIMIT_IPV6_PREFIX: '/64' }, 'RATE_LIMIT_IPV6_PREFIX'],
     [{ ...BASE, CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
     [{ ...BASE, CORS_ORIGINS: 'https://app.example.com/' }, 'CORS_ORIGINS'],
     [{ ...BASE, CORS_ORIGINS: 'https://ok.example.com,app.example.com' }, 'CORS_ORIGINS'],

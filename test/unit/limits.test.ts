@@ -67,7 +67,7 @@ describe('createRateLimiter', () => {
   }
 
   test('per account: the email, case-insensitive, across IPs', () => {
-    const limit = createRateLimiter({ enabled: true, perIp: rates({ limit: 100, windowSeconds: 60 }), perAccount: rates({ limit: 2, windowSeconds: 60 }) }, clock().now)
+    const limit = createRateLimiter({ enabled: true, perIp: rates({ limit: 100, windowSeconds: 60 }), perAccount: rates({ limit: 2, windowSeconds: 60 }), ipv6PrefixBits: 64 }, clock().now)
     limit('signin', '10.0.0.1', 'Kim@Example.com')
     limit('signin', '10.0.0.2', 'kim@example.com')
     expect(refusal(() => limit('signin', '10.0.0.3', 'KIM@example.com'))).toEqual({ code: 'too_many_requests', status: 429, retryAfter: '30' })
@@ -76,15 +76,29 @@ describe('createRateLimiter', () => {
   })
 
   test('per IP: across accounts', () => {
-    const limit = createRateLimiter({ enabled: true, perIp: rates({ limit: 2, windowSeconds: 60 }), perAccount: rates({ limit: 100, windowSeconds: 60 }) }, clock().now)
+    const limit = createRateLimiter({ enabled: true, perIp: rates({ limit: 2, windowSeconds: 60 }), perAccount: rates({ limit: 100, windowSeconds: 60 }), ipv6PrefixBits: 64 }, clock().now)
     limit('email', '10.0.0.1', 'a@example.com')
     limit('email', '10.0.0.1', 'b@example.com')
     expect(refusal(() => limit('email', '10.0.0.1', 'c@example.com'))).toMatchObject({ status: 429 })
     expect(refusal(() => limit('email', '10.0.0.2', 'c@example.com'))).toBeUndefined()
   })
 
+  test('per IP, IPv6: one budget per /64 by default; per address with a /128', () => {
+    const perIp = (ipv6PrefixBits: number) =>
+      createRateLimiter({ enabled: true, perIp: rates({ limit: 2, windowSeconds: 60 }), perAccount: rates({ limit: 100, windowSeconds: 60 }), ipv6PrefixBits }, clock().now)
+    const byNetwork = perIp(64)
+    byNetwork('signin', '2001:db8:1:2::1', 'a@example.com')
+    byNetwork('signin', '2001:db8:1:2:ffff:ffff:ffff:ffff', 'b@example.com')
+    expect(refusal(() => byNetwork('signin', '2001:db8:1:2:abcd::9', 'c@example.com'))).toMatchObject({ status: 429 })
+    expect(refusal(() => byNetwork('signin', '2001:db8:1:3::1', 'c@example.com'))).toBeUndefined()
+    const byAddress = perIp(128)
+    byAddress('signin', '2001:db8:1:2::1', 'a@example.com')
+    byAddress('signin', '2001:db8:1:2::1', 'b@example.com')
+    expect(refusal(() => byAddress('signin', '2001:db8:1:2::2', 'c@example.com'))).toBeUndefined()
+  })
+
   test('disabled: never refuses', () => {
-    const limit = createRateLimiter({ enabled: false, perIp: rates({ limit: 1, windowSeconds: 60 }), perAccount: rates({ limit: 1, windowSeconds: 60 }) })
+    const limit = createRateLimiter({ enabled: false, perIp: rates({ limit: 1, windowSeconds: 60 }), perAccount: rates({ limit: 1, windowSeconds: 60 }), ipv6PrefixBits: 64 })
     expect(() => {
       for (let i = 0; i < 10; i++) limit('signin', '10.0.0.1', 'a@example.com')
     }).not.toThrow()

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { batchedWriter, clientIp, createLogger, requestIdFrom, writeAll } from '../../src/http/logging.ts'
+import { batchedWriter, clientIp, createLogger, requestIdFrom, traceIdFrom, writeAll } from '../../src/http/logging.ts'
 
 const capture = (level: 'debug' | 'info' | 'warn' | 'error', secrets: string[] = []) => {
   const lines: string[] = []
@@ -45,6 +45,13 @@ describe('request id', () => {
   })
 })
 
+describe('trace id', () => {
+  test.each(['Root=1-5759e988-bd862e3fe1be46a994272793', 'Self=1-67891234-12456789abcdef012345678;Root=1-67891233-abcdef012345678912345678;Sampled=1'])('the ALB’s %p is kept', (header) =>
+    expect(traceIdFrom(header)).toBe(header),
+  )
+  test.each([null, '', 'Root=1 2', 'Root=1\nforged', 'x'.repeat(257), '{"json":1}'])('%p is dropped', (header) => expect(traceIdFrom(header)).toBeUndefined())
+})
+
 describe('client ip', () => {
   test('the socket address unless TRUST_PROXY', () => {
     expect(clientIp('1.1.1.1, 2.2.2.2', () => '10.0.0.5', false)).toBe('10.0.0.5')
@@ -53,6 +60,13 @@ describe('client ip', () => {
     expect(clientIp('6.6.6.6, 2.2.2.2', () => '10.0.0.5', true)).toBe('2.2.2.2')
     expect(clientIp(' 2.2.2.2 ', () => '10.0.0.5', true)).toBe('2.2.2.2')
     expect(clientIp('2.2.2.2', () => expect.unreachable('socket address looked up'), true)).toBe('2.2.2.2')
+  })
+  test('a port the ALB appended is stripped; IPv4-mapped IPv6 is IPv4 (header or socket)', () => {
+    expect(clientIp('6.6.6.6:1234, 2.2.2.2:5678', () => '10.0.0.5', true)).toBe('2.2.2.2')
+    expect(clientIp('[2001:db8::7]:5678', () => '10.0.0.5', true)).toBe('2001:db8::7')
+    expect(clientIp('2001:db8::7', () => '10.0.0.5', true)).toBe('2001:db8::7')
+    expect(clientIp('::ffff:2.2.2.2', () => '10.0.0.5', true)).toBe('2.2.2.2')
+    expect(clientIp(null, () => '::ffff:127.0.0.1', true)).toBe('127.0.0.1')
   })
   test('no header, or an empty last entry, falls back to the socket', () => {
     expect(clientIp(null, () => '10.0.0.5', true)).toBe('10.0.0.5')
