@@ -8,7 +8,7 @@ export const credentialsSeen = new Set<string>()
 const CREDENTIAL_FIELDS = new Set(['password', 'previousPassword', 'proposedPassword', 'NEW_PASSWORD', 'token', 'idToken', 'accessToken', 'refreshToken', 'session'])
 
 /** Remembers every credential-named string field in a JSON value, at any depth. */
-export function rememberCredentials(value: unknown): void {
+function rememberCredentials(value: unknown): void {
   if (typeof value !== 'object' || value === null) return
   for (const [key, field] of Object.entries(value)) {
     if (typeof field === 'string' && CREDENTIAL_FIELDS.has(key)) credentialsSeen.add(field)
