@@ -58,6 +58,27 @@ export function expectProblem(res: JsonResponse, status: number, code: string, s
   for (const secret of secrets) expect(res.text).not.toContain(secret)
 }
 
+/**
+ * What every API answer carries, success or problem: the security headers (literal values, not the
+ * module's constant, so a change to them shows up here) and a request id, the caller's when it sent
+ * a valid one, otherwise a fresh UUID.
+ */
+export function expectApiHeaders(res: JsonResponse, requestId?: string) {
+  expect({
+    'cache-control': res.headers.get('cache-control'),
+    'x-content-type-options': res.headers.get('x-content-type-options'),
+    'content-security-policy': res.headers.get('content-security-policy'),
+    'referrer-policy': res.headers.get('referrer-policy'),
+  }).toEqual({
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    'referrer-policy': 'no-referrer',
+  })
+  if (requestId === undefined) expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  else expect(res.headers.get('x-request-id')).toBe(requestId)
+}
+
 /** No line contains any of the values (passwords, tokens, the client secret). */
 export function expectNoSecrets(lines: string[], secrets: string[]) {
   const values = secrets.filter((s) => s.length >= 6)
