@@ -23,26 +23,38 @@ export interface JsonResponse {
   body: any
 }
 
-export async function request(base: string, method: string, path: string, init: { json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> } = {}): Promise<JsonResponse> {
-  const headers: Record<string, string> = { ...init.headers }
-  rememberCredentials(init.json)
-  const bearer = /^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1]
-  if (bearer) credentialsSeen.add(bearer)
-  let body = init.body
-  if (init.json !== undefined) {
-    headers['content-type'] ??= 'application/json'
-    body = JSON.stringify(init.json)
-  }
-  const res = await fetch(base + path, { method, headers, body })
+/** What a test sends: `json` becomes an application/json body (unless the test set another type). */
+export interface RequestOptions {
+  json?: unknown
+  body?: RequestInit['body']
+  headers?: Record<string, string>
+}
+
+/** The fetch init of a test request. */
+export function requestInit(method: string, { json, body, headers = {} }: RequestOptions): RequestInit {
+  if (json === undefined) return { method, headers, body }
+  return { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(json) }
+}
+
+/** A response read whole: its text, and that text parsed (undefined when it is not JSON). */
+export async function readResponse(res: Response): Promise<JsonResponse> {
   const text = await res.text()
-  let parsed: unknown
+  let body: unknown
   try {
-    parsed = JSON.parse(text)
+    body = JSON.parse(text)
   } catch {
-    parsed = undefined
+    body = undefined
   }
-  rememberCredentials(parsed)
-  return { status: res.status, headers: res.headers, text, body: parsed }
+  return { status: res.status, headers: res.headers, text, body }
+}
+
+export async function request(base: string, method: string, path: string, init: RequestOptions = {}): Promise<JsonResponse> {
+  rememberCredentials(init.json)
+  const bearer = /^Bearer (.+)$/.exec(init.headers?.authorization ?? '')?.[1]
+  if (bearer) credentialsSeen.add(bearer)
+  const res = await readResponse(await fetch(base + path, requestInit(method, init)))
+  rememberCredentials(res.body)
+  return res
 }
 
 export const post = (base: string, path: string, json: unknown, headers?: Record<string, string>) =>

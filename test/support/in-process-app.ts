@@ -5,7 +5,7 @@
 import { createApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/http/logging.ts'
-import type { JsonResponse } from './http.ts'
+import { readResponse, requestInit, type JsonResponse, type RequestOptions } from './http.ts'
 import { createStubGateway, type StubGateway } from './stub-gateway.ts'
 
 /** A configuration for the stub: pool, client and issuer are never called. Rate limits off unless a test turns them on. */
@@ -21,7 +21,7 @@ export interface InProcessApp {
   /** Every log line the app wrote (JSON text, one per line). */
   logLines: string[]
   /** Sends one request through the app's `handle`; `json` becomes an application/json body. */
-  call(method: string, path: string, init?: { json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> }): Promise<JsonResponse>
+  call(method: string, path: string, init?: RequestOptions): Promise<JsonResponse>
 }
 
 /** `env` overrides the base configuration the way the service's environment would (e.g. SIGNUP_ENUMERATION_SAFE). */
@@ -34,22 +34,6 @@ export function inProcessApp(env: Record<string, string> = {}): InProcessApp {
   return {
     stub,
     logLines,
-    async call(method, path, init = {}) {
-      const headers: Record<string, string> = { ...init.headers }
-      let body = init.body
-      if (init.json !== undefined) {
-        headers['content-type'] ??= 'application/json'
-        body = JSON.stringify(init.json)
-      }
-      const res = await app.handle(new Request(`http://routes.test${path}`, { method, headers, body }))
-      const text = await res.text()
-      let parsed: unknown
-      try {
-        parsed = JSON.parse(text)
-      } catch {
-        parsed = undefined
-      }
-      return { status: res.status, headers: res.headers, text, body: parsed }
-    },
+    call: async (method, path, init = {}) => readResponse(await app.handle(new Request(`http://routes.test${path}`, requestInit(method, init)))),
   }
 }
