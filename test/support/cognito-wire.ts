@@ -6,6 +6,19 @@ import { createHmac, type KeyObject } from 'node:crypto'
 /** Cognito's content type on every answer. */
 export const AMZ_JSON_11 = 'application/x-amz-json-1.1'
 
+/** The request fields the stand-ins read, by Cognito's own names (the API reference's request syntax). */
+export type CognitoRequestBody = Record<string, unknown> & {
+  ClientId?: string
+  Username?: string
+  Password?: string
+  SecretHash?: string
+  AccessToken?: string
+  AuthFlow?: string
+  AuthParameters?: Record<string, string>
+  ChallengeResponses?: Record<string, string>
+  ConfirmationCode?: string
+}
+
 /**
  * An error answer as Cognito sends it: body `{"__type": type, "message": message}` and the type again
  * in X-Amzn-ErrorType (the AWS JSON 1.1 protocol's error shape; the SDK and our JSON client read

@@ -8,7 +8,7 @@
 // Fault hooks for the gateway tests, chosen by the email's local part:
 //   fault-throttle@…  400 TooManyRequestsException      fault-500@…   500 InternalErrorException
 //   fault-slow@…      answers after 1.5 s
-import { AMZ_JSON_11, cognitoErrorResponse as fail, referenceSecretHash } from './cognito-wire.ts'
+import { AMZ_JSON_11, cognitoErrorResponse as fail, referenceSecretHash, type CognitoRequestBody as Body } from './cognito-wire.ts'
 
 export interface StubOptions {
   clientId: string
@@ -38,18 +38,6 @@ const STUB_CONFIRMATION_CODE = '123456'
 
 const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.'
 const JSON_11 = { 'content-type': AMZ_JSON_11 }
-
-type Body = Record<string, unknown> & {
-  ClientId?: string
-  Username?: string
-  Password?: string
-  SecretHash?: string
-  AccessToken?: string
-  AuthFlow?: string
-  AuthParameters?: Record<string, string>
-  ChallengeResponses?: Record<string, string>
-  ConfirmationCode?: string
-}
 
 interface User {
   sub: string
