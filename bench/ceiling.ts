@@ -5,19 +5,20 @@
 // (one standard API on Bun and Node), whose asynchronous HMAC is several times dearer on Bun: that
 // difference is counted against the product in the ratios.
 //
-// CEILING_FLOOR=1 (`npm run bench:ab`) adds only what the issues require of every answer, still
+// CEILING_FLOOR=1 (the benchmark's `floor` target, bench/run.ts) adds only what the issues require of every answer, still
 // without a framework: SECRET_HASH with Web Crypto (src/cognito/secret-hash.ts), the security
 // headers and request id, and one access-log line (src/http/logging.ts). Between the ceiling and
 // this "floor" is the cost of the requirements; between the floor and the product, ours.
-import { createHmac, createSecretKey } from 'node:crypto'
+import { createSecretKey } from 'node:crypto'
 import { createSecretHasher } from '../src/cognito/secret-hash.ts'
 import { batchedWriter, createLogger, writeAll } from '../src/http/logging.ts'
 import { SECURITY_HEADERS } from '../src/http/security-headers.ts'
+import { referenceSecretHash } from '../test/support/cognito-wire.ts'
 
 const { PORT = '0', COGNITO_ENDPOINT, COGNITO_CLIENT_ID = '', COGNITO_CLIENT_SECRET = '', CEILING_FLOOR } = process.env
 const floor = CEILING_FLOOR === '1'
 const key = createSecretKey(Buffer.from(COGNITO_CLIENT_SECRET, 'utf8'))
-const secretHash = (username: string) => createHmac('sha256', key).update(username + COGNITO_CLIENT_ID, 'utf8').digest('base64')
+const secretHash = (username: string) => referenceSecretHash(key, username, COGNITO_CLIENT_ID)
 const webCryptoHash = floor ? await createSecretHasher(COGNITO_CLIENT_ID, COGNITO_CLIENT_SECRET) : undefined
 
 // The floor's per-answer work: the product's headers (the same module) and its log line.

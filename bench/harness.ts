@@ -28,13 +28,6 @@ export const canPin = cpus().length >= 2 && Bun.which('taskset') !== null
 export const onServerCpu = (cmd: string[]) => (canPin ? ['taskset', '-c', '0', ...cmd] : cmd)
 export const onLoadCpu = (cmd: string[]) => (canPin ? ['taskset', '-c', '1', ...cmd] : cmd)
 
-export async function freePort(): Promise<number> {
-  const server = Bun.serve({ port: 0, fetch: () => new Response() })
-  const port = server.port!
-  await server.stop(true)
-  return port
-}
-
 /** The product's environment in front of the stub at `stubUrl`. */
 export const productEnv = (stubUrl: string, port: number): Record<string, string> => ({
   PATH: process.env.PATH ?? '',

@@ -9,8 +9,9 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, re
 import { cpus, loadavg, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import type { Subprocess } from 'bun'
-import { canPin, CLIENT_ID, CLIENT_SECRET, freePort, numberOption, onLoadCpu, onServerCpu, PRODUCT_BINARY, procStatus, productEnv, ROOT, untilHealthy } from './harness.ts'
-import { BENCH_USER } from './stub-cognito.ts'
+import { canPin, CLIENT_ID, CLIENT_SECRET, numberOption, onLoadCpu, onServerCpu, PRODUCT_BINARY, procStatus, productEnv, ROOT, untilHealthy } from './harness.ts'
+import { BENCH_USER } from '../test/support/stub-cognito.ts'
+import { freePort } from '../test/support/util.ts'
 
 const OUT = resolve(ROOT, 'bench/out')
 const args = process.argv.slice(2)
@@ -90,7 +91,7 @@ interface Stub {
 }
 
 async function startStub(): Promise<Stub> {
-  const proc = Bun.spawn(onLoadCpu([process.execPath, resolve(ROOT, 'bench/stub-cognito.ts')]), {
+  const proc = Bun.spawn(onLoadCpu([process.execPath, resolve(ROOT, 'test/support/stub-cognito.ts')]), {
     env: { ...process.env, STUB_CLIENT_ID: CLIENT_ID, STUB_CLIENT_SECRET: CLIENT_SECRET },
     stdout: 'pipe',
     stderr: 'inherit',

@@ -11,14 +11,15 @@
 //
 // An error is a socket error or timeout, or an answer whose status is not the one its kind of
 // request expects (a 400 for a malformed body, a 404 for an unknown route and a 401 for a wrong
-// password are expected answers). Cognito is bench/stub-cognito.ts: real Cognito cannot take this
+// password are expected answers). Cognito is test/support/stub-cognito.ts: real Cognito cannot take this
 // load, cognito-local is far slower than the service.
 import { mkdirSync, openSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import type { Subprocess } from 'bun'
-import { CLIENT_ID, CLIENT_SECRET, ROOT, canPin, freePort, numberOption, onLoadCpu, onServerCpu, procStatus, productEnv, requireBinary, untilHealthy } from './harness.ts'
-import { BENCH_USER, startStubCognito } from './stub-cognito.ts'
+import { CLIENT_ID, CLIENT_SECRET, ROOT, canPin, numberOption, onLoadCpu, onServerCpu, procStatus, productEnv, requireBinary, untilHealthy } from './harness.ts'
+import { BENCH_USER, startStubCognito } from '../test/support/stub-cognito.ts'
+import { freePort } from '../test/support/util.ts'
 
 const OUT = resolve(ROOT, 'bench/out')
 const args = process.argv.slice(2)

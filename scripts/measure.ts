@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path'
 import { startEmulator } from '../dev/local-cognito/emulator.ts'
 import { provision } from '../dev/local-cognito/provision.ts'
 import { processEnv } from '../src/config.ts'
+import { freePort } from '../test/support/util.ts'
 import { TARGETS, type Arch } from './build.ts'
 import { assembleRuntimeRoot, RUNTIME_PACKAGES } from './image/runtime-root.ts'
 
@@ -76,13 +77,6 @@ async function firstHealthy(env: Record<string, string>): Promise<{ ms: number; 
     if (proc.exitCode !== null) throw new Error(`the binary exited with ${proc.exitCode}`)
     await Bun.sleep(1)
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() })
-  const { port } = server
-  server.stop(true)
-  return port
 }
 
 /** Runs `count` requests, `concurrency` at a time. */

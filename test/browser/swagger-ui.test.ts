@@ -7,11 +7,13 @@ import { resolve } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import { ensureBinary } from '../support/binary.ts'
 import { testCognito } from '../support/cognito.ts'
+import { requireExecutable } from '../support/requirements.ts'
 import { ROUTES } from '../support/routes.ts'
 import { startService, type RunningService } from '../support/service.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
 
 const ARTIFACTS = resolve(import.meta.dir, '../../test-artifacts')
+const CHROMIUM = '/usr/bin/chromium'
 // Without the background-networking flags Chromium dials Google at start; this machine's closed
 // network refuses those connections, and they are not the page's requests anyway.
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run']
@@ -20,9 +22,10 @@ let service: RunningService
 let browser: Browser
 
 beforeAll(async () => {
+  requireExecutable(CHROMIUM, 'chromium', 'Swagger UI in a real browser')
   const cognito = await testCognito()
   service = await startService(cognito.serviceEnv(), { command: [await ensureBinary()] })
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS })
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
   // A clean checkout compiles the binary first.
 }, 240_000)
 afterAll(async () => {

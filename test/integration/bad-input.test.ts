@@ -2,7 +2,7 @@
 // server keeps answering. Sent over a real socket to the real service.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { testCognito } from '../support/cognito.ts'
-import { chunk, connect, expectNoSecrets, expectProblem, rawRequest, type JsonResponse } from '../support/http.ts'
+import { chunk, connect, expectNoSecrets, expectProblem, rawRequest, readResponse, type JsonResponse } from '../support/http.ts'
 import { startService, type RunningService } from '../support/service.ts'
 import { uniqueEmail } from '../support/util.ts'
 
@@ -136,14 +136,7 @@ async function send(c: Case): Promise<JsonResponse> {
     headers: c.headers ?? JSON_TYPE,
     ...(c.body === undefined ? {} : { body: c.body }),
   })
-  const text = await res.text()
-  let body: unknown
-  try {
-    body = JSON.parse(text)
-  } catch {
-    body = undefined
-  }
-  return { status: res.status, headers: res.headers, text, body }
+  return readResponse(res)
 }
 
 describe('bad requests', () => {

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { expectNoSecrets, expectProblem, post, request } from '../support/http.ts'
+import { requireExecutable } from '../support/requirements.ts'
 import { expectedRuntime, serviceTarget, startService, type RunningService } from '../support/service.ts'
 import { PASSWORD, uniqueEmail, waitFor } from '../support/util.ts'
 
@@ -36,6 +37,7 @@ describe('POST /signup', () => {
   test("the seed's curl works unchanged and answers the seed's message", async () => {
     // The blog post's command, byte for byte, with only the port changed. Its email may already exist
     // in the shared pool if the suite ran before against the same data, so the pool is per run.
+    requireExecutable('curl', 'curl', "Replaying the seed's curl example")
     const proc = Bun.spawn(
       [
         'curl', '-s', '-w', '\n%{http_code}', '-X', 'POST', `http://localhost:${service.port}/signup`,

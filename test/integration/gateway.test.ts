@@ -4,7 +4,7 @@
 // - Against the benchmark's stub Cognito, for what cognito-local cannot do: throttle, fail with a
 //   5xx, answer late. Refused and reset connections come from a closed port and a raw TCP server.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { startStubCognito, type StubCognito } from '../../bench/stub-cognito.ts'
+import { startStubCognito, type StubCognito } from '../support/stub-cognito.ts'
 import { createGatewayOn, type CognitoGateway } from '../../src/cognito/gateway.ts'
 import { createJsonTransport } from '../../src/cognito/json-transport.ts'
 import { createSdkTransport } from '../../src/cognito/sdk-transport.ts'

@@ -18,6 +18,7 @@ import { assembleRuntimeRoot, NONROOT } from '../../scripts/image/runtime-root.t
 import { ensureBinary } from '../support/binary.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { post, request } from '../support/http.ts'
+import { requireExecutable, requireRoot } from '../support/requirements.ts'
 import { spawnService, startService, type RunningService } from '../support/service.ts'
 import { freePort, PASSWORD, uniqueEmail } from '../support/util.ts'
 import { readRuntimeStage } from './dockerfile.ts'
@@ -84,6 +85,8 @@ async function runHealthcheck(image: Image, port: number) {
 }
 
 beforeAll(async () => {
+  requireRoot('The image test (chroot into the image, mount its root read-only and /proc)')
+  requireExecutable(CHROOT, 'coreutils', 'The image test (chroot into the image)')
   cognito = await testCognito()
 })
 

@@ -10,10 +10,10 @@ import {
   CreateUserPoolClientCommand,
   GetUserCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
-import { createHmac } from 'node:crypto'
 import { processEnv } from '../../src/config.ts'
 import { startEmulator, type Emulator } from '../../dev/local-cognito/emulator.ts'
 import { provision, type LocalPool } from '../../dev/local-cognito/provision.ts'
+import { referenceSecretHash } from './cognito-wire.ts'
 import { startVerifyingProxy, type VerifyingProxy } from './verifying-proxy.ts'
 import { freePort, waitFor } from './util.ts'
 
@@ -88,8 +88,8 @@ async function start(): Promise<TestCognito> {
     codeFor,
     async confirm(email) {
       const code = await codeFor(email)
-      const secretHash = createHmac('sha256', pool.clientSecret).update(email + pool.clientId).digest('base64')
-      await admin.send(new ConfirmSignUpCommand({ ClientId: pool.clientId, Username: email, ConfirmationCode: code, SecretHash: secretHash }))
+      const SecretHash = referenceSecretHash(pool.clientSecret, email, pool.clientId)
+      await admin.send(new ConfirmSignUpCommand({ ClientId: pool.clientId, Username: email, ConfirmationCode: code, SecretHash }))
     },
     async userAttributes(accessToken) {
       const user = await admin.send(new GetUserCommand({ AccessToken: accessToken }))

@@ -5,6 +5,7 @@
 // TCP in front, so it can refuse connections (the port closes) and reset them (RST on accept);
 // behind that, an HTTP layer for delays and Cognito's own throttling and 500 answers.
 import net from 'node:net'
+import { cognitoErrorResponse } from './cognito-wire.ts'
 
 export type Fault =
   | { mode: 'normal' }
@@ -24,12 +25,6 @@ export interface FaultProxy {
   stop(): Promise<void>
 }
 
-const amzError = (status: number, type: string, message: string) =>
-  new Response(JSON.stringify({ __type: type, message }), {
-    status,
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type },
-  })
-
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   let fault: Fault = { mode: 'normal' }
   let attempts = 0
@@ -42,8 +37,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       attempts++
       const current = fault
       if (current.mode === 'delay') await Bun.sleep(current.ms)
-      if (current.mode === 'throttle') return amzError(400, 'TooManyRequestsException', 'Rate exceeded')
-      if (current.mode === 'error500') return amzError(500, 'InternalErrorException', 'Internal server error')
+      if (current.mode === 'throttle') return cognitoErrorResponse('TooManyRequestsException', 'Rate exceeded')
+      if (current.mode === 'error500') return cognitoErrorResponse('InternalErrorException', 'Internal server error', 500)
       const res = await fetch(upstream, {
         method: 'POST',
         headers: { 'content-type': request.headers.get('content-type') ?? '', 'x-amz-target': request.headers.get('x-amz-target') ?? '' },

@@ -8,7 +8,7 @@ export const credentialsSeen = new Set<string>()
 const CREDENTIAL_FIELDS = new Set(['password', 'previousPassword', 'proposedPassword', 'NEW_PASSWORD', 'token', 'idToken', 'accessToken', 'refreshToken', 'session'])
 
 /** Remembers every credential-named string field in a JSON value, at any depth. */
-export function rememberCredentials(value: unknown): void {
+function rememberCredentials(value: unknown): void {
   if (typeof value !== 'object' || value === null) return
   for (const [key, field] of Object.entries(value)) {
     if (typeof field === 'string' && CREDENTIAL_FIELDS.has(key)) credentialsSeen.add(field)
@@ -23,26 +23,38 @@ export interface JsonResponse {
   body: any
 }
 
-export async function request(base: string, method: string, path: string, init: { json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> } = {}): Promise<JsonResponse> {
-  const headers: Record<string, string> = { ...init.headers }
-  rememberCredentials(init.json)
-  const bearer = /^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1]
-  if (bearer) credentialsSeen.add(bearer)
-  let body = init.body
-  if (init.json !== undefined) {
-    headers['content-type'] ??= 'application/json'
-    body = JSON.stringify(init.json)
-  }
-  const res = await fetch(base + path, { method, headers, body })
+/** What a test sends: `json` becomes an application/json body (unless the test set another type). */
+export interface RequestOptions {
+  json?: unknown
+  body?: RequestInit['body']
+  headers?: Record<string, string>
+}
+
+/** The fetch init of a test request. */
+export function requestInit(method: string, { json, body, headers = {} }: RequestOptions): RequestInit {
+  if (json === undefined) return { method, headers, body }
+  return { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(json) }
+}
+
+/** A response read whole: its text, and that text parsed (undefined when it is not JSON). */
+export async function readResponse(res: Response): Promise<JsonResponse> {
   const text = await res.text()
-  let parsed: unknown
+  let body: unknown
   try {
-    parsed = JSON.parse(text)
+    body = JSON.parse(text)
   } catch {
-    parsed = undefined
+    body = undefined
   }
-  rememberCredentials(parsed)
-  return { status: res.status, headers: res.headers, text, body: parsed }
+  return { status: res.status, headers: res.headers, text, body }
+}
+
+export async function request(base: string, method: string, path: string, init: RequestOptions = {}): Promise<JsonResponse> {
+  rememberCredentials(init.json)
+  const bearer = /^Bearer (.+)$/.exec(init.headers?.authorization ?? '')?.[1]
+  if (bearer) credentialsSeen.add(bearer)
+  const res = await readResponse(await fetch(base + path, requestInit(method, init)))
+  rememberCredentials(res.body)
+  return res
 }
 
 export const post = (base: string, path: string, json: unknown, headers?: Record<string, string>) =>
@@ -56,6 +68,27 @@ export function expectProblem(res: JsonResponse, status: number, code: string, s
   expect(typeof res.body.title).toBe('string')
   expect(typeof res.body.detail).toBe('string')
   for (const secret of secrets) expect(res.text).not.toContain(secret)
+}
+
+/**
+ * What every API answer carries, success or problem: the security headers (literal values, not the
+ * module's constant, so a change to them shows up here) and a request id, the caller's when it sent
+ * a valid one, otherwise a fresh UUID.
+ */
+export function expectApiHeaders(res: JsonResponse, requestId?: string) {
+  expect({
+    'cache-control': res.headers.get('cache-control'),
+    'x-content-type-options': res.headers.get('x-content-type-options'),
+    'content-security-policy': res.headers.get('content-security-policy'),
+    'referrer-policy': res.headers.get('referrer-policy'),
+  }).toEqual({
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    'referrer-policy': 'no-referrer',
+  })
+  if (requestId === undefined) expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  else expect(res.headers.get('x-request-id')).toBe(requestId)
 }
 
 /** No line contains any of the values (passwords, tokens, the client secret). */

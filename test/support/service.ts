@@ -49,7 +49,7 @@ export const serviceTarget = (): ServiceTarget => {
 export const expectedRuntime = (): string => TARGETS[serviceTarget()].runtime
 
 /** The command that runs the service; the one place that says how it is started. */
-export function serviceCommand(): string[] {
+function serviceCommand(): string[] {
   const target = TARGETS[serviceTarget()]
   if ('built' in target && !existsSync(resolve(ROOT, target.built))) {
     throw new Error(`${target.built} is missing: build it with \`${target.buildWith}\` (npm test does)`)

@@ -1,4 +1,4 @@
-// A fast stand-in for Cognito's JSON 1.1 API, for the benchmark and the gateway tests: real
+// A fast stand-in for Cognito's JSON 1.1 API, for the benchmark, the soak and the gateway tests: real
 // Cognito cannot be loaded like this, and cognito-local is far slower than the service under test.
 // It checks SECRET_HASH the way Cognito does (a wrong or missing hash is a 400
 // NotAuthorizedException), so a broken HMAC cannot pass a benchmark. It counts calls and the TCP
@@ -8,7 +8,7 @@
 // Fault hooks for the gateway tests, chosen by the email's local part:
 //   fault-throttle@…  400 TooManyRequestsException      fault-500@…   500 InternalErrorException
 //   fault-slow@…      answers after 1.5 s
-import { createHmac } from 'node:crypto'
+import { AMZ_JSON_11, cognitoErrorResponse as fail, referenceSecretHash, type CognitoRequestBody as Body } from './cognito-wire.ts'
 
 export interface StubOptions {
   clientId: string
@@ -34,22 +34,10 @@ export interface StubCognito {
 }
 
 export const BENCH_USER = { email: 'bench-signin@example.com', password: 'Bench-Passw0rd!' }
-export const STUB_CONFIRMATION_CODE = '123456'
+const STUB_CONFIRMATION_CODE = '123456'
 
 const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.'
-const JSON_11 = { 'content-type': 'application/x-amz-json-1.1' }
-
-type Body = Record<string, unknown> & {
-  ClientId?: string
-  Username?: string
-  Password?: string
-  SecretHash?: string
-  AccessToken?: string
-  AuthFlow?: string
-  AuthParameters?: Record<string, string>
-  ChallengeResponses?: Record<string, string>
-  ConfirmationCode?: string
-}
+const JSON_11 = { 'content-type': AMZ_JSON_11 }
 
 interface User {
   sub: string
@@ -63,10 +51,6 @@ function jwtShaped(claims: Record<string, unknown>): string {
   return `${b64url({ kid: 'stub', alg: 'RS256' })}.${b64url(claims)}.${Buffer.from('stub-signature').toString('base64url')}`
 }
 
-function fail(type: string, message: string, status = 400): Response {
-  return new Response(JSON.stringify({ __type: type, message }), { status, headers: { ...JSON_11, 'x-amzn-errortype': type } })
-}
-
 const ok = (body: unknown) => new Response(JSON.stringify(body), { headers: JSON_11 })
 
 export function startStubCognito(options: StubOptions): StubCognito {
@@ -78,9 +62,8 @@ export function startStubCognito(options: StubOptions): StubCognito {
   let calls = 0
   let issuer = ''
 
-  const expectedHash = (username: string) => createHmac('sha256', clientSecret!).update(username + clientId, 'utf8').digest('base64')
   const hashOk = (username: string | undefined, hash: string | undefined) =>
-    clientSecret === undefined || (username !== undefined && hash === expectedHash(username))
+    clientSecret === undefined || (username !== undefined && hash === referenceSecretHash(clientSecret, username, clientId))
 
   // Cognito's own words: errors.ts tells our misconfiguration from a wrong password by them.
   const badHash = () => fail('NotAuthorizedException', `Unable to verify secret hash for client ${clientId}`)

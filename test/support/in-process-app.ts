@@ -1,0 +1,39 @@
+// The app as the route tests (test/routes/*) use it: built in process with createApp, around the stub
+// gateway and verifier (stub-gateway.ts), configured through the real parseConfig from an
+// environment, its log lines kept in memory. Requests go straight to `handle`, as every server
+// calls it.
+import { createApp } from '../../src/app.ts'
+import { parseConfig } from '../../src/config.ts'
+import { createLogger } from '../../src/http/logging.ts'
+import { readResponse, requestInit, type JsonResponse, type RequestOptions } from './http.ts'
+import { createStubGateway, type StubGateway } from './stub-gateway.ts'
+
+/** A configuration for the stub: pool, client and issuer are never called. Rate limits off unless a test turns them on. */
+const BASE_ENV = {
+  COGNITO_USER_POOL_ID: 'local_routes',
+  COGNITO_CLIENT_ID: 'routesclient',
+  COGNITO_ISSUER: 'http://cognito.invalid/local_routes',
+  RATE_LIMITS_ENABLED: 'false',
+}
+
+export interface InProcessApp {
+  stub: StubGateway
+  /** Every log line the app wrote (JSON text, one per line). */
+  logLines: string[]
+  /** Sends one request through the app's `handle`; `json` becomes an application/json body. */
+  call(method: string, path: string, init?: RequestOptions): Promise<JsonResponse>
+}
+
+/** `env` overrides the base configuration the way the service's environment would (e.g. SIGNUP_ENUMERATION_SAFE). */
+export function inProcessApp(env: Record<string, string> = {}): InProcessApp {
+  const config = parseConfig({ ...BASE_ENV, ...env })
+  const stub = createStubGateway()
+  const logLines: string[] = []
+  const logger = createLogger({ level: 'debug', write: (line) => void logLines.push(line) })
+  const app = createApp({ config, gateway: stub.gateway, verifyAccessToken: stub.verifyAccessToken, logger })
+  return {
+    stub,
+    logLines,
+    call: async (method, path, init = {}) => readResponse(await app.handle(new Request(`http://routes.test${path}`, requestInit(method, init)))),
+  }
+}

@@ -1,0 +1,191 @@
+// A stub CognitoGateway and a stub access-token verifier, for the route tests (test/routes/*), which
+// build the app in process and call `handle` with a Request: no socket, no Cognito, a whole file in
+// milliseconds.
+//
+// Why a stub: a route's own work (validation, status, headers, problem codes, what it hands the
+// gateway, what it hides) does not need Cognito, and a real Cognito-compatible server (cognito-local)
+// takes seconds to start and a socket per call. What only the real protocol shows (SECRET_HASH,
+// Cognito's own exceptions and how they map, deadlines, token signatures) is tested against
+// cognito-local in test/integration, and the gateway itself in test/integration/gateway.test.ts.
+//
+// The stub keeps accounts in a Map and fails the way the real gateway does: with the ProblemError
+// src/cognito/errors.ts maps Cognito's exception to (an unknown account on /signin is not_authorized,
+// on /signup/confirm a code_mismatch; /signup/resend and /password/forgot answer the same whether or
+// not the account exists).
+import { maskedEmailDelivery, type CognitoGateway, type SignInResult } from '../../src/cognito/gateway.ts'
+import type { AccessTokenVerifier } from '../../src/cognito/tokens.ts'
+import { ProblemError, type ProblemCode } from '../../src/http/problem.ts'
+import type { Profile, Tokens } from '../../src/schemas.ts'
+
+/** The confirmation and password-reset code the stub "emails" to every account. */
+export const STUB_CODE = '123456'
+
+/** One gateway call as a route made it: the method and its arguments, in order. */
+export interface GatewayCall {
+  method: keyof CognitoGateway
+  args: unknown[]
+}
+
+interface Account {
+  sub: string
+  email: string
+  password: string
+  nickname: string
+  confirmed: boolean
+  /** Sign-in answers NEW_PASSWORD_REQUIRED until the challenge is answered (an admin-created user). */
+  newPasswordRequired: boolean
+}
+
+export interface StubGateway {
+  gateway: CognitoGateway
+  /** Checks access tokens as the real verifier would: the stub's own tokens pass, anything else is invalid_token. */
+  verifyAccessToken: AccessTokenVerifier
+  /** Every call any route made, oldest first. */
+  calls: GatewayCall[]
+  /** The calls of one method: what the route passed on. */
+  callsOf(method: keyof CognitoGateway): unknown[][]
+  /** Adds an account (confirmed unless told) and returns its sub. */
+  addAccount(email: string, password: string, options?: { confirmed?: boolean; newPasswordRequired?: boolean }): string
+  /** The next call of `method` fails with this problem, as the real gateway fails (e.g. Cognito down: upstream_unavailable). */
+  failNext(method: keyof CognitoGateway, code: ProblemCode, options?: { headers?: Record<string, string> }): void
+  /** Tokens for an account, as /signin would answer them. */
+  signIn(email: string, password: string): Promise<Tokens>
+}
+
+export function createStubGateway(): StubGateway {
+  const accounts = new Map<string, Account>()
+  /** Access and refresh tokens issued, to the sub they belong to; signing out deletes them. */
+  const accessTokens = new Map<string, string>()
+  const refreshTokens = new Map<string, string>()
+  const sessions = new Map<string, string>()
+  const failures = new Map<keyof CognitoGateway, ProblemError>()
+  const calls: GatewayCall[] = []
+  let issued = 0
+
+  const accountOfSub = (sub: string | undefined) => [...accounts.values()].find((a) => a.sub === sub)
+  const accountOfToken = (accessToken: string) => {
+    const account = accountOfSub(accessTokens.get(accessToken))
+    if (!account) throw new ProblemError('invalid_token')
+    return account
+  }
+  const tokensFor = (account: Account): Tokens => {
+    const n = ++issued
+    const accessToken = `stub-access.${account.sub}.${n}`
+    const refreshToken = `stub-refresh.${account.sub}.${n}`
+    accessTokens.set(accessToken, account.sub)
+    refreshTokens.set(refreshToken, account.sub)
+    return { idToken: `stub-id.${account.sub}.${n}`, accessToken, refreshToken, expiresIn: 3600, tokenType: 'Bearer', username: account.sub }
+  }
+  const checkCode = (email: string, code: string) => {
+    const account = accounts.get(email)
+    if (!account || code !== STUB_CODE) throw new ProblemError('code_mismatch')
+    return account
+  }
+
+  const gateway: CognitoGateway = {
+    async signUp({ email, password, nickname }) {
+      if (accounts.has(email)) throw new ProblemError('username_exists')
+      const sub = crypto.randomUUID()
+      accounts.set(email, { sub, email, password, nickname, confirmed: false, newPasswordRequired: false })
+      return { userSub: sub, userConfirmed: false, codeDelivery: maskedEmailDelivery(email) }
+    },
+    async signIn({ email, password }): Promise<SignInResult> {
+      const account = accounts.get(email)
+      if (!account || account.password !== password) throw new ProblemError('not_authorized')
+      if (!account.confirmed) throw new ProblemError('user_not_confirmed')
+      if (account.newPasswordRequired) {
+        const session = `stub-session.${++issued}`
+        sessions.set(session, email)
+        return { challenge: { challengeName: 'NEW_PASSWORD_REQUIRED', session, challengeParameters: { USER_ID_FOR_SRP: account.sub } } }
+      }
+      return { tokens: tokensFor(account) }
+    },
+    async respondToChallenge({ email, challengeName, session, responses }) {
+      const account = accounts.get(email)
+      if (!account || sessions.get(session) !== email || challengeName !== 'NEW_PASSWORD_REQUIRED' || !responses.NEW_PASSWORD) {
+        throw new ProblemError('not_authorized')
+      }
+      sessions.delete(session)
+      account.password = responses.NEW_PASSWORD
+      account.newPasswordRequired = false
+      return { tokens: tokensFor(account) }
+    },
+    async refresh(refreshToken, username) {
+      const account = accountOfSub(refreshTokens.get(refreshToken))
+      // Cognito hashes the username the client names: another user's name fails the hash check.
+      if (!account || account.sub !== username) throw new ProblemError('invalid_token')
+      const { idToken, accessToken, expiresIn, tokenType } = tokensFor(account)
+      return { idToken, accessToken, expiresIn, tokenType }
+    },
+    async confirmSignUp(email, code) {
+      checkCode(email, code).confirmed = true
+    },
+    async resendConfirmationCode(email) {
+      return maskedEmailDelivery(email)
+    },
+    async forgotPassword(email) {
+      return maskedEmailDelivery(email)
+    },
+    async confirmForgotPassword(email, code, password) {
+      checkCode(email, code).password = password
+    },
+    async getUser(accessToken): Promise<Profile> {
+      const account = accountOfToken(accessToken)
+      return { username: account.sub, sub: account.sub, email: account.email, emailVerified: account.confirmed, nickname: account.nickname }
+    },
+    async globalSignOut(accessToken) {
+      const { sub } = accountOfToken(accessToken)
+      for (const tokens of [accessTokens, refreshTokens]) for (const [token, owner] of tokens) if (owner === sub) tokens.delete(token)
+    },
+    async changePassword(accessToken, previousPassword, proposedPassword) {
+      const account = accountOfToken(accessToken)
+      if (account.password !== previousPassword) throw new ProblemError('not_authorized')
+      account.password = proposedPassword
+    },
+  }
+
+  // Every method records its call, then fails if told to, then does its work.
+  const recorded = Object.fromEntries(
+    Object.entries(gateway).map(([name, method]) => {
+      const key = name as keyof CognitoGateway
+      return [
+        key,
+        async (...args: unknown[]) => {
+          calls.push({ method: key, args })
+          const failure = failures.get(key)
+          if (failure) {
+            failures.delete(key)
+            throw failure
+          }
+          return (method as (...a: unknown[]) => Promise<unknown>)(...args)
+        },
+      ]
+    }),
+  ) as unknown as CognitoGateway
+
+  return {
+    gateway: recorded,
+    // The signature check of the real verifier, in miniature: only tokens this stub issued pass.
+    // Revocation is not its business (as for the real one): getUser and the rest refuse those.
+    async verifyAccessToken(token) {
+      const sub = /^stub-access\.([\w-]+)\.\d+$/.exec(token)?.[1]
+      if (sub === undefined) throw new ProblemError('invalid_token')
+      return { sub, username: sub }
+    },
+    calls,
+    callsOf: (method) => calls.filter((c) => c.method === method).map((c) => c.args),
+    addAccount(email, password, { confirmed = true, newPasswordRequired = false } = {}) {
+      const sub = crypto.randomUUID()
+      accounts.set(email, { sub, email, password, nickname: 'Stub', confirmed, newPasswordRequired })
+      return sub
+    },
+    failNext(method, code, options = {}) {
+      failures.set(method, new ProblemError(code, undefined, options))
+    },
+    async signIn(email, password) {
+      const result = await gateway.signIn({ email, password })
+      if (!('tokens' in result)) throw new Error(`${email} got a challenge, not tokens`)
+      return result.tokens
+    },
+  }
+}
