@@ -3,8 +3,8 @@
 // sources are in dev/local-cognito/strict.cjs.
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { AdminCreateUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider'
-import { createHmac } from 'node:crypto'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
+import { AMZ_JSON_11, referenceSecretHash } from '../support/cognito-wire.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
 
 let cognito: TestCognito
@@ -20,14 +20,14 @@ interface CognitoAnswer {
 async function call(operation: string, input: Record<string, unknown>): Promise<CognitoAnswer> {
   const res = await fetch(cognito.emulator.endpoint, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${operation}` },
+    headers: { 'content-type': AMZ_JSON_11, 'x-amz-target': `AWSCognitoIdentityProviderService.${operation}` },
     body: JSON.stringify(input),
   })
   const body = (await res.json()) as Record<string, any>
   return { status: res.status, type: body.__type ?? body.code, message: body.message, body }
 }
 
-const hash = (username: string) => createHmac('sha256', cognito.pool.clientSecret).update(username + cognito.pool.clientId).digest('base64')
+const hash = (username: string) => referenceSecretHash(cognito.pool.clientSecret, username, cognito.pool.clientId)
 const client = () => ({ ClientId: cognito.pool.clientId })
 const expectRefused = (answer: CognitoAnswer, type: string, message?: string | RegExp) => {
   expect(answer.status).toBe(400)

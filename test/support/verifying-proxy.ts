@@ -9,7 +9,8 @@
 // - passes anything else through (the pool's JWKS, for one);
 // - can delay answers, to test deadlines and graceful shutdown.
 // It records every call so tests can see what reached "Cognito".
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
+import { cognitoErrorResponse, referenceSecretHash, type CognitoRequestBody } from './cognito-wire.ts'
 
 export interface ProxyCall {
   operation: string
@@ -29,22 +30,10 @@ export interface VerifyingProxy {
   stop(): void
 }
 
-type Body = Record<string, unknown> & {
-  ClientId?: string
-  Username?: string
-  SecretHash?: string
-  AuthFlow?: string
-  AuthParameters?: Record<string, string>
-  ChallengeResponses?: Record<string, string>
-}
-
-const expectedHash = (secret: string, username: string, clientId: string) =>
-  createHmac('sha256', secret).update(username + clientId, 'utf8').digest('base64')
-
 /** Which username and hash a Cognito operation carries, or undefined when it carries none. */
 function hashInput(
   operation: string,
-  body: Body,
+  body: CognitoRequestBody,
   usernameOfRefreshToken: (token: string | undefined) => string | undefined,
 ): { username: string | undefined; hash: string | undefined } | undefined {
   switch (operation) {
@@ -68,12 +57,6 @@ function hashInput(
       return undefined
   }
 }
-
-const cognitoError = (type: string, message: string) =>
-  new Response(JSON.stringify({ __type: type, message }), {
-    status: 400,
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type },
-  })
 
 export function startVerifyingProxy(upstream: string): VerifyingProxy {
   const secrets = new Map<string, string | undefined>()
@@ -110,9 +93,9 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
       const text = await request.text()
       const target = request.headers.get('x-amz-target') ?? ''
       const operation = target.slice(target.indexOf('.') + 1)
-      let body: Body = {}
+      let body: CognitoRequestBody = {}
       try {
-        body = JSON.parse(text) as Body
+        body = JSON.parse(text) as CognitoRequestBody
       } catch {
         // forwarded as is: the emulator answers malformed input itself
       }
@@ -124,13 +107,13 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
 
       const challenged = operation === 'RespondToAuthChallenge' && typeof body.Session === 'string' ? challengedUsers.get(body.Session) : undefined
       if (challenged !== undefined && body.ChallengeResponses?.USERNAME !== challenged) {
-        return cognitoError('NotAuthorizedException', 'Invalid session for the user.')
+        return cognitoErrorResponse('NotAuthorizedException', 'Invalid session for the user.')
       }
       if (input && secret !== undefined) {
-        const want = Buffer.from(expectedHash(secret, input.username ?? '', clientId!))
+        const want = Buffer.from(referenceSecretHash(secret, input.username ?? '', clientId!))
         const got = Buffer.from(input.hash ?? '')
         call.hashValid = got.length === want.length && timingSafeEqual(got, want)
-        if (!call.hashValid) return cognitoError('NotAuthorizedException', `Unable to verify secret hash for client ${clientId}`)
+        if (!call.hashValid) return cognitoErrorResponse('NotAuthorizedException', `Unable to verify secret hash for client ${clientId}`)
       }
       if (delayMs > 0) await Bun.sleep(delayMs)
 
