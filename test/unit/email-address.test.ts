@@ -64,6 +64,8 @@ describe('refused', () => {
     `${'a'.repeat(65)}@example.com`,
     `${LOCAL_64}@${DOMAIN_189}x`,
     `alice@${'b'.repeat(64)}.com`,
+    // 135 characters as typed, 283 in ASCII form.
+    `${LOCAL_64}@${Array(4).fill('日本語漢字東京大阪名古屋福岡札幌').join('.')}.jp`,
     // A Unicode domain that is no host name once converted.
     'alice@exa%mple.рф',
     'jö @example.com',
