@@ -26,7 +26,7 @@ const NON_ASCII = /[^\u0000-\u007F]/
 const A_LABEL = /(?:^|\.)xn--/i
 
 /** RFC 5321 §4.5.3.1.1 and §4.5.3.1.3 (the path's 256 octets less the angle brackets). */
-export const MAX_LOCAL_PART = 64
+const MAX_LOCAL_PART = 64
 export const MAX_ADDRESS = 254
 
 /**

@@ -41,6 +41,8 @@ export const Email = t
   .Decode((value) => {
     const address = parseEmailAddress(value)
     if (address.kind === 'deliverable') return address.ascii
+    // The format check lets only an undeliverable address through to here; "malformed" covers a
+    // format registry that ever holds another check.
     throw new ProblemError('validation_failed', address.kind === 'undeliverable' ? UNDELIVERABLE_EMAIL : 'Invalid or missing: email.', { fields: ['/email'] })
   })
   .Encode((ascii) => ascii)

@@ -55,14 +55,13 @@ const DEFAULT_DETAIL: Record<ProblemCode, string> = {
   upstream_timeout: 'The identity provider did not answer in time.',
 }
 
-// RFC 9110 §15.5.2: every 401 carries a challenge. RFC 6750 §3: a bearer route's challenge names the
-// scheme it wants and why it refused; a refresh token that no longer works gets the same invalid_token, as
+// RFC 9110 §15.5.2: every 401 carries a challenge. RFC 6750 §3: a bearer route's challenge names the scheme
+// it wants and why it refused; a refresh token that no longer works gets the same invalid_token, as
 // the remedy is the same (sign in again). The sign-in routes take their credentials in the body, so
-// no registered scheme applies: they name a scheme of this service, "SignIn", which no HTTP client
-// acts on by itself (as it would on Basic or Bearer).
-const SIGN_IN_CHALLENGE = 'SignIn'
+// no registered scheme applies: they name this service's own scheme, "SignIn", which no browser or
+// HTTP client acts on by itself (a browser answers Basic with a login dialog).
 const DEFAULT_HEADERS: Partial<Record<ProblemCode, Record<string, string>>> = {
-  not_authorized: { 'www-authenticate': SIGN_IN_CHALLENGE },
+  not_authorized: { 'www-authenticate': 'SignIn' },
   missing_token: { 'www-authenticate': 'Bearer' },
   invalid_token: { 'www-authenticate': 'Bearer error="invalid_token"' },
 }
