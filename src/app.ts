@@ -38,6 +38,10 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
   registerFormats()
   // Filled once the routes are registered: path -> allowed methods, to tell 405 from 404.
   const methodsByPath = new Map<string, string[]>()
+  // Filled with the routes that declare a body ("POST /signin"). Only theirs is read: any other
+  // route ignores a body, since some clients send `Content-Type: application/json` (and nothing,
+  // or anything) with every request, and POST /signout must still answer its bearer check.
+  const routesWithBody = new Set<string>()
   const limit = createRateLimiter(config.rateLimits)
   const allowedOrigins = new Set(config.corsOrigins)
   const metaOf = new WeakMap<Request, RequestMeta>()
@@ -50,7 +54,8 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
     // per request, and a hook that takes the whole context makes it parse query, headers and
     // cookies for every request. Per-request data lives in a WeakMap (set by `handle`) for the
     // same reason.
-    .onParse(({ request }) => readJsonBody(request))
+    // Not undefined for an ignored body: Elysia would then try its own parser on it.
+    .onParse(({ request, route }) => (routesWithBody.has(`${request.method} ${route}`) ? readJsonBody(request) : null))
     .onBeforeHandle(({ path, body, request }) => {
       const group = RATE_LIMITED_ROUTES[path]
       if (group) limit(group, metaOf.get(request)?.ip, (body as { email?: string } | undefined)?.email)
@@ -73,6 +78,7 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
   if (config.swaggerEnabled) routes.use(docsRoutes(routes))
   for (const route of routes.routes) {
     methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method])
+    if (route.hooks.body) routesWithBody.add(`${route.method} ${route.path}`)
   }
 
   // Around Elysia rather than in its onRequest/onAfterResponse hooks: the same work there cost

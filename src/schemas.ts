@@ -3,7 +3,8 @@
 // instead of an opaque InvalidParameterException later.
 import { Type } from '@sinclair/typebox'
 import { t, type Static, type TSchema } from 'elysia'
-import { PROBLEMS, type ProblemCode } from './http/problem.ts'
+import { MAX_ADDRESS, parseEmailAddress } from './email-address.ts'
+import { PROBLEMS, ProblemError, type ProblemCode } from './http/problem.ts'
 
 // Responses use TypeBox's own Integer and Boolean: Elysia's t.* versions also accept strings
 // (for query parameters), which would show up in the OpenAPI document as string-or-number.
@@ -12,14 +13,39 @@ import { PROBLEMS, type ProblemCode } from './http/problem.ts'
 // and are a classic way to forge log lines or confuse downstream parsers.
 const NO_CONTROL_CHARS = '^[^\\u0000-\\u001F\\u007F-\\u009F]*$'
 
-export const Email = t.String({
-  format: 'email',
-  minLength: 3,
-  maxLength: 254,
-  pattern: NO_CONTROL_CHARS,
-  description: 'The account email; it is the sign-in name.',
-  examples: ['20250201test@example.com'],
-})
+const UNDELIVERABLE_EMAIL =
+  'Mail cannot be delivered to this address: the part before the @ must be ASCII (the email service ' +
+  'that sends the codes, Amazon SES, does not support internationalised local parts).'
+
+/**
+ * The account email; it is the sign-in name. Validation takes what browsers submit (RFC 5322
+ * dot-atom local part, a domain in ASCII or Unicode; src/email-address.ts); decoding gives the
+ * handler the ASCII form, so every route reaches the same account whichever form was typed.
+ * Throws (as a 400 validation_failed) for a non-ASCII local part, before any call to Cognito.
+ * Every body carries it as `email`, hence the pointer.
+ */
+export const Email = t
+  .Transform(
+    t.String({
+      format: 'email',
+      minLength: 3,
+      maxLength: MAX_ADDRESS,
+      pattern: NO_CONTROL_CHARS,
+      description:
+        'The account email; it is the sign-in name. The part before the @ must be ASCII (any RFC 5322 ' +
+        'atext character). A domain in Unicode (пример.рф) is taken in its ASCII form (xn--e1afmkfd.xn--p1ai), ' +
+        'so both forms reach the same account. Letter case is kept as sent.',
+      examples: ['20250201test@example.com'],
+    }),
+  )
+  .Decode((value) => {
+    const address = parseEmailAddress(value)
+    if (address.kind === 'deliverable') return address.ascii
+    // The format check lets only an undeliverable address through to here; "malformed" covers a
+    // format registry that ever holds another check.
+    throw new ProblemError('validation_failed', address.kind === 'undeliverable' ? UNDELIVERABLE_EMAIL : 'Invalid or missing: email.', { fields: ['/email'] })
+  })
+  .Encode((ascii) => ascii)
 
 // Cognito accepts at most 256 characters and no leading or trailing whitespace; the pool's policy
 // (length, character classes) is Cognito's to enforce.

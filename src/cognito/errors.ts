@@ -56,7 +56,8 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
   RefreshTokenAuth: TOKEN_FAILURE,
   GetUser: TOKEN_FAILURE,
   GlobalSignOut: TOKEN_FAILURE,
-  ChangePassword: { UserNotFoundException: 'invalid_token' },
+  // A NotAuthorizedException about the token itself is caught before this table (see toProblem).
+  ChangePassword: { UserNotFoundException: 'invalid_token', NotAuthorizedException: 'previous_password_mismatch' },
   ConfirmSignUp: CODE_FAILURE,
   ConfirmForgotPassword: CODE_FAILURE,
 }

@@ -1,13 +1,16 @@
 // String formats for request validation. Importing @elysiajs/openapi (docs.ts) replaces TypeBox's
 // global formats with Zod checks that build a new Zod schema on every call: on /signup and
-// /signin that was ~18% of the service's CPU under load (docs/performance.md). The same test,
-// compiled once: Zod's own email pattern, so what is accepted does not change (test/unit/formats).
+// /signin that was ~18% of the service's CPU under load (docs/performance.md). Ours are plain
+// functions, set again after that import.
 import { FormatRegistry } from '@sinclair/typebox'
+import { parseEmailAddress } from '../email-address.ts'
 
-// Zod 4's default email pattern (z.string().email()), as @elysiajs/openapi bundles it.
-const EMAIL = /^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/
-
-export const isEmail = (value: string): boolean => EMAIL.test(value)
+/**
+ * True for an address this service understands (src/email-address.ts). A non-ASCII local part
+ * passes here so that the Email schema's decoding can refuse it with its reason, not a bare
+ * "invalid".
+ */
+export const isEmail = (value: string): boolean => parseEmailAddress(value).kind !== 'malformed'
 
 /**
  * Call after every module that registers formats has been imported: createApp does, and so does

@@ -8,6 +8,7 @@ export const PROBLEMS = {
   invalid_parameter: { status: 400, title: 'Invalid parameter' },
   code_mismatch: { status: 400, title: 'Wrong confirmation code' },
   code_expired: { status: 400, title: 'Confirmation code expired' },
+  previous_password_mismatch: { status: 400, title: 'Previous password is wrong' },
   not_authorized: { status: 401, title: 'Not authorized' },
   missing_token: { status: 401, title: 'Authentication required' },
   invalid_token: { status: 401, title: 'Invalid token' },
@@ -35,6 +36,8 @@ const DEFAULT_DETAIL: Record<ProblemCode, string> = {
   invalid_parameter: 'A parameter was rejected by the identity provider.',
   code_mismatch: 'The confirmation code is wrong.',
   code_expired: 'The confirmation code has expired; request a new one.',
+  // Not a 401: the access token was fine, and clients read a 401 from a bearer route as "token dead".
+  previous_password_mismatch: 'The previous password is wrong; the password was not changed.',
   not_authorized: 'Incorrect email or password.',
   missing_token: 'Send the access token as "Authorization: Bearer <token>".',
   invalid_token: 'The token is malformed, expired, revoked or not for this service.',
@@ -52,8 +55,13 @@ const DEFAULT_DETAIL: Record<ProblemCode, string> = {
   upstream_timeout: 'The identity provider did not answer in time.',
 }
 
-// RFC 6750: a 401 on a bearer-protected route says which scheme it wants, and why it refused.
+// RFC 9110 §15.5.2: every 401 carries a challenge. RFC 6750 §3: a bearer route's challenge names the scheme
+// it wants and why it refused; a refresh token that no longer works gets the same invalid_token, as
+// the remedy is the same (sign in again). The sign-in routes take their credentials in the body, so
+// no registered scheme applies: they name this service's own scheme, "SignIn", which no browser or
+// HTTP client acts on by itself (a browser answers Basic with a login dialog).
 const DEFAULT_HEADERS: Partial<Record<ProblemCode, Record<string, string>>> = {
+  not_authorized: { 'www-authenticate': 'SignIn' },
   missing_token: { 'www-authenticate': 'Bearer' },
   invalid_token: { 'www-authenticate': 'Bearer error="invalid_token"' },
 }

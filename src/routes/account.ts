@@ -84,10 +84,12 @@ export const accountRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifi
           },
           {
             body: ChangePasswordBody,
-            response: { 204: t.Void({ description: 'Changed.' }), ...problemResponses([...BEARER_PROBLEMS, 'not_authorized', 'invalid_password']) },
+            response: { 204: t.Void({ description: 'Changed.' }), ...problemResponses([...BEARER_PROBLEMS, 'previous_password_mismatch', 'invalid_password']) },
             detail: {
               summary: 'Change the password',
-              description: 'A wrong previous password is 401 not_authorized (the token stays valid).',
+              description:
+                'A wrong previous password is 400 previous_password_mismatch: the token stays valid. A 401 from this route ' +
+                'always means the access token is missing or no longer works.',
               security: BEARER_SECURITY,
             },
           },

@@ -60,9 +60,24 @@ const json = (path: string, body: unknown) =>
 // Header values must be ByteStrings without CR, LF or NUL, or `new Request` itself refuses them.
 const headerText = fc.string({ unit: 'binary-ascii', maxLength: 300 }).map((s) => s.replace(/[\r\n\0]/g, ''))
 const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 3000 }))
+// Addresses in every form the service accepts: any RFC 5322 atext local part, ASCII and IDNA domains
+// (A-labels, and Unicode ones it converts), and the non-ASCII local part it refuses with a reason.
+const ATEXT = [..."aZ09!#$%&'*+/=?^_`{|}~-"]
+const localPart = fc.array(fc.string({ unit: fc.constantFrom(...ATEXT), minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 3 }).map((atoms) => atoms.join('.'))
+const unicodeLabel = fc.string({ unit: fc.constantFrom(...'приммерфбüßé日本語東京', 'a', '-'), minLength: 1, maxLength: 16 })
+const domain = fc.oneof(
+  fc.domain(),
+  fc.constantFrom('example.xn--p1ai', 'xn--e1afmkfd.xn--p1ai', 'пример.рф', 'ПРИМЕР.РФ', 'bücher.de', 'xn--zz.com'),
+  fc.tuple(fc.array(unicodeLabel, { minLength: 1, maxLength: 4 }), fc.constantFrom('рф', 'com', 'jp', 'xn--p1ai')).map(([labels, tld]) => [...labels, tld].join('.')),
+)
+const emailAddress = fc.oneof(
+  fc.emailAddress(),
+  fc.tuple(localPart, domain).map(([local, at]) => `${local}@${at}`),
+  fc.tuple(fc.constantFrom('jö', '김뮤직', 'иван', 'a.ü'), domain).map(([local, at]) => `${local}@${at}`),
+)
 const fieldValue = (field: string) =>
   fc.oneof(
-    { weight: 4, arbitrary: field === 'email' ? fc.emailAddress() : PASSWORD_FIELDS.has(field) ? fc.string({ minLength: 8, maxLength: 64 }) : text },
+    { weight: 4, arbitrary: field === 'email' ? emailAddress : PASSWORD_FIELDS.has(field) ? fc.string({ minLength: 8, maxLength: 64 }) : text },
     { weight: 2, arbitrary: text },
     { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 3 }), fc.dictionary(text, text, { maxKeys: 3 })) },
   )
@@ -153,6 +168,41 @@ test(`${RUNS} generated requests over every route: no 5xx, problems only, nothin
   expect(reached).toContain(401)
   expect((await app.handle(new Request('http://localhost/health'))).status).toBe(200)
 }, 300_000)
+
+// Addresses that are always valid: an atext local part at an ASCII domain, an A-label one, or a
+// domain in Cyrillic letters (always a valid IDNA label).
+const acceptedAddress = fc
+  .tuple(
+    localPart,
+    fc.oneof(
+      fc.domain(),
+      fc.constantFrom('example.xn--p1ai', 'xn--e1afmkfd.xn--p1ai'),
+      fc.tuple(fc.string({ unit: fc.constantFrom(...'абвгдежзиклмнопрстуфхцчшщэюя'), minLength: 1, maxLength: 10 }), fc.constantFrom('рф', 'com')).map((labels) => labels.join('.')),
+    ),
+  )
+  .map(([local, at]) => `${local}@${at}`)
+  .filter((email) => email.length <= 254)
+
+test('every accepted form of an address reaches Cognito: /signup/resend answers 200 (and a non-ASCII local part 400, with its reason)', async () => {
+  const resend = async (email: string) => {
+    const res = await app.handle(json('/signup/resend', { email }))
+    return { status: res.status, body: (await res.json()) as { detail?: string; fields?: string[] } }
+  }
+  await fc.assert(
+    fc.asyncProperty(acceptedAddress, async (email) => {
+      expect({ email, status: (await resend(email)).status }).toEqual({ email, status: 200 })
+    }),
+    { numRuns: 300 },
+  )
+  await fc.assert(
+    fc.asyncProperty(fc.tuple(fc.constantFrom('jö', '김뮤직', 'иван', 'a.ü'), acceptedAddress), async ([local, address]) => {
+      const email = `${local}@${address.slice(address.lastIndexOf('@') + 1)}`
+      const { status, body } = await resend(email)
+      expect({ email, status, fields: body.fields, why: body.detail?.includes('cannot be delivered') }).toEqual({ email, status: 400, fields: ['/email'], why: true })
+    }),
+    { numRuns: 100 },
+  )
+}, 120_000)
 
 test('no fuzzed credential in any log line', () => {
   // Access lines are written after each response, some still on their way when this runs: the

@@ -145,10 +145,10 @@ describe('password recovery', () => {
     expectProblem(await post(service.url, '/password/reset', { email, code: '', password: RESET_PASSWORD }), 400, 'validation_failed', [RESET_PASSWORD])
   })
 
-  test('change password with the wrong previous password is 401 not_authorized, not an invalid token', async () => {
+  test('change password with the wrong previous password is 400 previous_password_mismatch, not a 401 (the token is fine)', async () => {
     const { tokens } = await signedInUser()
     const res = await post(service.url, '/password/change', { previousPassword: 'NotTheRightOne1!', proposedPassword: NEW_PASSWORD }, bearer(tokens.accessToken))
-    expectProblem(res, 401, 'not_authorized', ['NotTheRightOne1!', NEW_PASSWORD])
+    expectProblem(res, 400, 'previous_password_mismatch', ['NotTheRightOne1!', NEW_PASSWORD])
     expect((await me(tokens.accessToken)).status).toBe(200)
   })
 })

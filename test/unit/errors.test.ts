@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { toProblem, type CognitoOperation } from '../../src/cognito/errors.ts'
+import { PROBLEMS, ProblemError, type ProblemCode } from '../../src/http/problem.ts'
 
 const named = (name: string, message = 'upstream says something', extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(message), { name, ...extra })
@@ -23,6 +24,8 @@ const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]
   ['InitiateAuth', named('TooManyFailedAttemptsException'), 429, 'too_many_requests', '60'],
   ['InitiateAuth', named('InternalErrorException'), 502, 'upstream_error', undefined],
   ['InitiateAuth', named('SomethingNewException'), 502, 'upstream_error', undefined],
+  ['ChangePassword', named('NotAuthorizedException', 'Incorrect username or password.'), 400, 'previous_password_mismatch', undefined],
+  ['ChangePassword', named('NotAuthorizedException', 'Access Token has been revoked'), 401, 'invalid_token', undefined],
   ['ConfirmSignUp', named('CodeMismatchException'), 400, 'code_mismatch', undefined],
   ['ConfirmSignUp', named('ExpiredCodeException'), 400, 'code_expired', undefined],
   ['SignUp', named('Error', 'connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' }), 503, 'upstream_unavailable', undefined],
@@ -53,6 +56,13 @@ describe('Cognito error -> problem', () => {
     const a = toProblem(named('UserNotFoundException', 'User does not exist.'), 'InitiateAuth', false)
     const b = toProblem(named('NotAuthorizedException', 'Incorrect username or password.'), 'InitiateAuth', false)
     expect(JSON.stringify(a.toProblem())).toBe(JSON.stringify(b.toProblem()))
+  })
+
+  test('every 401 carries a WWW-Authenticate challenge (RFC 9110 §15.5.2)', () => {
+    const unauthorized = (Object.keys(PROBLEMS) as ProblemCode[]).filter((code) => PROBLEMS[code].status === 401)
+    expect(unauthorized.length).toBeGreaterThan(0)
+    for (const code of unauthorized) expect([code, new ProblemError(code).headers?.['www-authenticate']]).toEqual([code, expect.any(String)])
+    expect(new ProblemError('not_authorized').headers?.['www-authenticate']).toBe('SignIn')
   })
 
   test('non-Error throwables map to 502, not a crash', () => {

@@ -1,41 +1,18 @@
 import { describe, expect, test } from 'bun:test'
 import '@elysiajs/openapi'
 import { FormatRegistry } from '@sinclair/typebox'
-import { registerFormats } from '../../src/http/formats.ts'
-
-// What @elysiajs/openapi registers (a Zod check built per call) against our compiled one: the same
-// answers, so the speed-up changes no validation outcome.
-const SAMPLES = [
-  'alice@example.com',
-  '20250201test@example.com',
-  'user+filter@example.com',
-  "o'brien@example.co.uk",
-  'a.b-c_d@sub.example.org',
-  'plainaddress',
-  '@example.com',
-  'alice@',
-  'alice@example',
-  '.alice@example.com',
-  'alice.@example.com',
-  'al..ice@example.com',
-  'alice@-example.com',
-  'alice@example.c',
-  'alice @example.com',
-  'jöhn@example.com',
-  '김뮤직@example.com',
-  'alice@exam_ple.com',
-  'alice@example.com\n',
-]
+import { isEmail, registerFormats } from '../../src/http/formats.ts'
 
 describe('email format', () => {
-  test('the compiled check answers exactly like the Zod check it replaces', () => {
+  test('ours replaces the Zod check @elysiajs/openapi registers, and takes what browsers submit', () => {
     const zodCheck = FormatRegistry.Get('email')!
-    const expected = SAMPLES.map((s) => zodCheck(s))
-    expect(expected).toContain(true)
-    expect(expected).toContain(false)
+    // Zod's pattern refuses these RFC 5322 addresses; that is why it is replaced, not only for speed.
+    expect(['sales&ops@example.com', 'ivan@example.xn--p1ai'].map((s) => zodCheck(s))).toEqual([false, false])
     registerFormats()
-    const check = FormatRegistry.Get('email')!
-    expect(check).not.toBe(zodCheck)
-    expect(SAMPLES.map((s) => check(s))).toEqual(expected)
+    expect(FormatRegistry.Get('email')).toBe(isEmail)
+    expect(['sales&ops@example.com', 'ivan@example.xn--p1ai', 'ivan@пример.рф'].map(isEmail)).toEqual([true, true, true])
+    // A non-ASCII local part passes the format, so that decoding can say why it is refused.
+    expect(isEmail('jö@example.com')).toBe(true)
+    expect(['plainaddress', 'a b@example.com', 'alice@example'].map(isEmail)).toEqual([false, false, false])
   })
 })
