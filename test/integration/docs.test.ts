@@ -1,6 +1,7 @@
 // The OpenAPI document and the self-hosted Swagger UI, from the running service: validated with a
 // real OpenAPI validator, checked against the product's route list, and switched off by config.
 import SwaggerParser from '@apidevtools/swagger-parser'
+import { codesOf, type Schema } from '../support/openapi.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import pkg from '../../package.json' with { type: 'json' }
 import { PROBLEMS } from '../../src/http/problem.ts'
@@ -11,7 +12,6 @@ import { startService, type RunningService } from '../support/service.ts'
 
 const ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'init.js']
 
-type Schema = { type?: string; properties?: Record<string, Schema>; examples?: unknown[]; anyOf?: Schema[]; allOf?: Schema[]; const?: unknown; enum?: unknown[]; $ref?: string }
 type Operation = {
   summary?: string
   description?: string
@@ -35,15 +35,6 @@ const operations = () =>
   Object.entries(document.paths).flatMap(([path, item]) =>
     Object.entries(item).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
   )
-
-/** The problem codes a problem schema admits: its `code` literal or union of literals. */
-const codesOf = (schema: Schema): unknown[] => {
-  // A route's problem: the shared Problem with the route's own `code` (allOf), or an inline one.
-  const own = schema.allOf?.find((s) => s.properties?.code)
-  const code = (own ?? schema).properties?.code
-  if (!code) return []
-  return code.anyOf ? code.anyOf.map((c) => c.const) : code.enum ?? [code.const]
-}
 
 describe('GET /swagger/json', () => {
   test('is a valid OpenAPI 3.1 document (checked by @apidevtools/swagger-parser)', async () => {

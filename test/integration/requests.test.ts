@@ -1,6 +1,7 @@
 // Requests real clients and browsers send (issue 15): addresses as browsers submit them, body-less
 // routes with a JSON content type, what each 401 says, and passwords passed on byte for byte. Over a
 // real socket, against cognito-local behind the SECRET_HASH-verifying proxy.
+import { codesOf } from '../support/openapi.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AdminCreateUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
@@ -254,14 +255,12 @@ describe('passwords', () => {
 })
 
 describe('the OpenAPI document says the same', () => {
-  type ProblemSchema = { properties: { code: { const?: string; enum?: string[] } } }
-  const codes = (schema: ProblemSchema) => schema.properties.code.enum ?? [schema.properties.code.const]
 
   test('/password/change: a wrong previous password is a 400 code; its 401 is about the token only', async () => {
     const document = (await request(service.url, 'GET', '/swagger/json')).body
     const responses = document.paths['/password/change'].post.responses
-    expect(codes(responses['400'].content['application/problem+json'].schema)).toContain('previous_password_mismatch')
-    expect(codes(responses['401'].content['application/problem+json'].schema).sort()).toEqual(['invalid_token', 'missing_token'])
+    expect(codesOf(responses['400'].content['application/problem+json'].schema)).toContain('previous_password_mismatch')
+    expect(codesOf(responses['401'].content['application/problem+json'].schema).sort()).toEqual(['invalid_token', 'missing_token'])
   })
 
   test('every route that takes an email documents the one Email schema', async () => {

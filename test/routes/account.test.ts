@@ -144,13 +144,13 @@ describe('POST /password/change', () => {
     expectNoSecrets(logLines, [PASSWORD, NEW_PASSWORD, accessToken])
   })
 
-  test('a wrong previous password: 401 not_authorized, not invalid_token (the token stays good)', async () => {
+  test('a wrong previous password: 400 previous_password_mismatch, never a 401 (the token stays good)', async () => {
     const { call, stub } = inProcessApp()
     stub.addAccount(EMAIL, PASSWORD)
     const { accessToken } = await stub.signIn(EMAIL, PASSWORD)
     const bearer = { authorization: `Bearer ${accessToken}` }
     const res = await call('POST', '/password/change', { json: { previousPassword: 'Wrong-Passw0rd!', proposedPassword: NEW_PASSWORD }, headers: bearer })
-    expectProblem(res, 401, 'not_authorized', ['Wrong-Passw0rd!', NEW_PASSWORD])
+    expectProblem(res, 400, 'previous_password_mismatch', ['Wrong-Passw0rd!', NEW_PASSWORD])
     expect(res.headers.get('www-authenticate')).toBeNull()
     expect((await call('GET', '/me', { headers: bearer })).status).toBe(200)
   })

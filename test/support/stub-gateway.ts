@@ -139,7 +139,7 @@ export function createStubGateway(): StubGateway {
     },
     async changePassword(accessToken, previousPassword, proposedPassword) {
       const account = accountOfToken(accessToken)
-      if (account.password !== previousPassword) throw new ProblemError('not_authorized')
+      if (account.password !== previousPassword) throw new ProblemError('previous_password_mismatch')
       account.password = proposedPassword
     },
   }
