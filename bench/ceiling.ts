@@ -7,11 +7,11 @@
 //
 // CEILING_FLOOR=1 (the benchmark's `floor` target, bench/run.ts) adds only what the issues require of every answer, still
 // without a framework: SECRET_HASH with Web Crypto (src/cognito/secret-hash.ts), the security
-// headers and request id, and one access-log line (src/http/logging.ts). Between the ceiling and
+// headers and request id, and one access-log line (src/logging.ts). Between the ceiling and
 // this "floor" is the cost of the requirements; between the floor and the product, ours.
 import { createSecretKey } from 'node:crypto'
 import { createSecretHasher } from '../src/cognito/secret-hash.ts'
-import { batchedWriter, createLogger, writeAll } from '../src/http/logging.ts'
+import { batchedWriter, createLogger, writeAll } from '../src/logging.ts'
 import { SECURITY_HEADERS } from '../src/http/security-headers.ts'
 import { referenceSecretHash } from '../test/support/cognito-wire.ts'
 

@@ -9,7 +9,9 @@ import type { Config } from './config.ts'
 import { readJsonBody } from './http/body.ts'
 import { corsPreflight, corsHeaders } from './http/cors.ts'
 import { createRateLimiter, RATE_LIMITED_ROUTES } from './http/limits.ts'
-import { clientIp, describeError, requestIdFrom, traceIdFrom, type Logger } from './http/logging.ts'
+import { clientIp } from './http/client-address.ts'
+import { requestIdFrom, traceIdFrom } from './http/request-ids.ts'
+import { describeError, type Logger } from './logging.ts'
 import { registerFormats } from './http/formats.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
 import { SECURITY_HEADERS } from './http/security-headers.ts'
@@ -64,7 +66,7 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
     // every request, failed or not.
     .onError(({ code, error, request, path }) => {
       const meta = metaOf.get(request)
-      const problem = toProblemError(code, error, path, methodsByPath)
+      const problem = problemFromElysiaError(code, error, path, methodsByPath)
       if (problem.status >= 500) {
         const cause = problem.cause ?? error
         logger.error('request failed', { reqId: meta?.reqId, traceId: meta?.traceId, method: request.method, path, code: problem.code, ...describeError(cause) })
@@ -139,7 +141,7 @@ export type App = ReturnType<typeof createApp>
 export type Routes = App['routes']
 
 const problemResponse = (problem: ProblemError) =>
-  new Response(JSON.stringify(problem.toProblem()), {
+  new Response(JSON.stringify(problem.problemDetails()), {
     status: problem.status,
     headers: { ...SECURITY_HEADERS, 'content-type': PROBLEM_CONTENT_TYPE, ...problem.headers },
   })
@@ -164,7 +166,7 @@ function pathOf(url: string): string {
 }
 
 
-function toProblemError(code: string | number, error: unknown, path: string, methodsByPath: Map<string, string[]>): ProblemError {
+function problemFromElysiaError(code: string | number, error: unknown, path: string, methodsByPath: Map<string, string[]>): ProblemError {
   if (error instanceof ProblemError) return error
   switch (code) {
     case 'PARSE': {

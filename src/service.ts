@@ -3,7 +3,7 @@
 // such as the idle timeout and the body limit are chosen once, here.
 import type { App } from './app.ts'
 import { ConfigError, parseConfig, type Env } from './config.ts'
-import type { Logger } from './http/logging.ts'
+import type { Logger } from './logging.ts'
 
 // Above the ALB's 60 s idle timeout, so the ALB never reuses a connection we are closing (a 502).
 export const IDLE_TIMEOUT_SECONDS = 65
@@ -60,7 +60,7 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     import('./cognito/gateway.ts'),
     import('./cognito/tokens.ts'),
     import('./http/body.ts'),
-    import('./http/logging.ts'),
+    import('./logging.ts'),
   ])
 
   const logger = createLogger({ level: config.logLevel, secrets: config.cognito.clientSecret ? [config.cognito.clientSecret] : [] })

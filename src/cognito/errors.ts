@@ -56,7 +56,7 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
   RefreshTokenAuth: TOKEN_FAILURE,
   GetUser: TOKEN_FAILURE,
   GlobalSignOut: TOKEN_FAILURE,
-  // A NotAuthorizedException about the token itself is caught before this table (see toProblem).
+  // A NotAuthorizedException about the token itself is caught before this table (see problemFromCognitoError).
   ChangePassword: { UserNotFoundException: 'invalid_token', NotAuthorizedException: 'previous_password_mismatch' },
   ConfirmSignUp: CODE_FAILURE,
   ConfirmForgotPassword: CODE_FAILURE,
@@ -97,7 +97,12 @@ interface CognitoLikeError {
 const isSecretHashFailure = (err: CognitoLikeError) =>
   err.name === 'NotAuthorizedException' && typeof err.message === 'string' && /secret hash/i.test(err.message)
 
-export function toProblem(error: unknown, operation: CognitoOperation, deadlineExceeded: boolean): ProblemError {
+/**
+ * The ProblemError a failed Cognito call answers with: by the exception's name (per operation where
+ * it means something else there), transport failures by their code, a passed deadline as a timeout.
+ * Cognito's message is kept as the cause (logged), never shown to the client.
+ */
+export function problemFromCognitoError(error: unknown, operation: CognitoOperation, deadlineExceeded: boolean): ProblemError {
   if (error instanceof ProblemError) return error
   const err = (typeof error === 'object' && error !== null ? error : {}) as CognitoLikeError
   const name = typeof err.name === 'string' ? err.name : ''

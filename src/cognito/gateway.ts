@@ -22,7 +22,7 @@ import type {
   Tokens,
 } from '../schemas.ts'
 import { clientSession, cognitoSession } from './challenge-session.ts'
-import { revealsAccountState, toProblem, type CognitoOperation } from './errors.ts'
+import { revealsAccountState, problemFromCognitoError, type CognitoOperation } from './errors.ts'
 import { createJsonTransport } from './json-transport.ts'
 import { createSecretHasher } from './secret-hash.ts'
 import type { CognitoTransport, OperationName } from './transport.ts'
@@ -65,13 +65,13 @@ function lazySdkTransport(config: CognitoConfig): CognitoTransport {
 export function createGateway(config: CognitoConfig): Promise<CognitoGateway> {
   const json = createJsonTransport(config)
   const sdk = lazySdkTransport(config)
-  return createGatewayOn(config, {
+  return createGatewayOverTransport(config, {
     send: (operation, input, abortSignal) => (HOT_OPERATIONS.has(operation) ? json : sdk).send(operation, input, abortSignal),
   })
 }
 
 /** The gateway over one transport (the tests run it over each). */
-export async function createGatewayOn(config: CognitoConfig, transport: CognitoTransport): Promise<CognitoGateway> {
+export async function createGatewayOverTransport(config: CognitoConfig, transport: CognitoTransport): Promise<CognitoGateway> {
   const { clientId } = config
   const hasher = await createSecretHasher(clientId, config.clientSecret)
   const secretHash = async (username: string) => (hasher ? await hasher(username) : undefined)
@@ -82,7 +82,7 @@ export async function createGatewayOn(config: CognitoConfig, transport: CognitoT
     try {
       return await send(deadline)
     } catch (error) {
-      throw toProblem(error, operation, deadline.aborted)
+      throw problemFromCognitoError(error, operation, deadline.aborted)
     }
   }
 
@@ -111,7 +111,7 @@ export async function createGatewayOn(config: CognitoConfig, transport: CognitoT
 
   return {
     async signUp({ email, password, nickname }) {
-      const SecretHash = await secretHash(email)
+      const hash = await secretHash(email)
       const out = await call('SignUp', (abortSignal) =>
         send(
           'SignUp',
@@ -119,7 +119,7 @@ export async function createGatewayOn(config: CognitoConfig, transport: CognitoT
             ClientId: clientId,
             Username: email,
             Password: password,
-            SecretHash,
+            SecretHash: hash,
             UserAttributes: [
               { Name: 'email', Value: email },
               { Name: 'nickname', Value: nickname },
@@ -133,14 +133,14 @@ export async function createGatewayOn(config: CognitoConfig, transport: CognitoT
     },
 
     async signIn({ email, password }) {
-      const SECRET_HASH = await secretHash(email)
+      const hash = await secretHash(email)
       const out = await call('InitiateAuth', (abortSignal) =>
         send(
           'InitiateAuth',
           {
             ClientId: clientId,
             AuthFlow: 'USER_PASSWORD_AUTH',
-            AuthParameters: { USERNAME: email, PASSWORD: password, ...(SECRET_HASH ? { SECRET_HASH } : {}) },
+            AuthParameters: { USERNAME: email, PASSWORD: password, ...(hash ? { SECRET_HASH: hash } : {}) },
           },
           abortSignal,
         ),
@@ -150,7 +150,7 @@ export async function createGatewayOn(config: CognitoConfig, transport: CognitoT
 
     async respondToChallenge({ email, challengeName, session: clientValue, responses }) {
       const { username, session } = cognitoSession(clientValue, email)
-      const SECRET_HASH = await secretHash(username)
+      const hash = await secretHash(username)
       const out = await call('RespondToAuthChallenge', (abortSignal) =>
         send(
           'RespondToAuthChallenge',
@@ -159,7 +159,7 @@ export async function createGatewayOn(config: CognitoConfig, transport: CognitoT
             ChallengeName: challengeName as ChallengeNameType,
             Session: session,
             // Ours last: a client cannot forge the hash; Cognito refuses a session of another user.
-            ChallengeResponses: { ...responses, USERNAME: username, ...(SECRET_HASH ? { SECRET_HASH } : {}) },
+            ChallengeResponses: { ...responses, USERNAME: username, ...(hash ? { SECRET_HASH: hash } : {}) },
           },
           abortSignal,
         ),
@@ -168,60 +168,50 @@ export async function createGatewayOn(config: CognitoConfig, transport: CognitoT
     },
 
     async refresh(refreshToken, username) {
-      const SECRET_HASH = await secretHash(username)
+      const hash = await secretHash(username)
       const out = await call('RefreshTokenAuth', (abortSignal) =>
         send(
           'InitiateAuth',
           {
             ClientId: clientId,
             AuthFlow: 'REFRESH_TOKEN_AUTH',
-            AuthParameters: { REFRESH_TOKEN: refreshToken, ...(SECRET_HASH ? { SECRET_HASH } : {}) },
+            AuthParameters: { REFRESH_TOKEN: refreshToken, ...(hash ? { SECRET_HASH: hash } : {}) },
           },
           abortSignal,
         ),
       )
-      const result = out.AuthenticationResult
-      if (!result?.IdToken || !result.AccessToken) {
-        throw new ProblemError('upstream_error', undefined, { cause: new Error('REFRESH_TOKEN_AUTH returned no tokens') })
-      }
-      return {
-        idToken: result.IdToken,
-        accessToken: result.AccessToken,
-        ...(result.RefreshToken ? { refreshToken: result.RefreshToken } : {}),
-        expiresIn: result.ExpiresIn ?? DEFAULT_EXPIRES_IN,
-        tokenType: 'Bearer',
-      }
+      return refreshedTokensOf(out.AuthenticationResult)
     },
 
     async confirmSignUp(email, code) {
-      const SecretHash = await secretHash(email)
+      const hash = await secretHash(email)
       await call('ConfirmSignUp', (abortSignal) =>
-        send('ConfirmSignUp', { ClientId: clientId, Username: email, ConfirmationCode: code, SecretHash }, abortSignal),
+        send('ConfirmSignUp', { ClientId: clientId, Username: email, ConfirmationCode: code, SecretHash: hash }, abortSignal),
       )
     },
 
     async resendConfirmationCode(email) {
-      const SecretHash = await secretHash(email)
+      const hash = await secretHash(email)
       await callHidingAccountState('ResendConfirmationCode', (abortSignal) =>
-        send('ResendConfirmationCode', { ClientId: clientId, Username: email, SecretHash }, abortSignal),
+        send('ResendConfirmationCode', { ClientId: clientId, Username: email, SecretHash: hash }, abortSignal),
       )
       return maskedEmailDelivery(email)
     },
 
     async forgotPassword(email) {
-      const SecretHash = await secretHash(email)
+      const hash = await secretHash(email)
       await callHidingAccountState('ForgotPassword', (abortSignal) =>
-        send('ForgotPassword', { ClientId: clientId, Username: email, SecretHash }, abortSignal),
+        send('ForgotPassword', { ClientId: clientId, Username: email, SecretHash: hash }, abortSignal),
       )
       return maskedEmailDelivery(email)
     },
 
     async confirmForgotPassword(email, code, password) {
-      const SecretHash = await secretHash(email)
+      const hash = await secretHash(email)
       await call('ConfirmForgotPassword', (abortSignal) =>
         send(
           'ConfirmForgotPassword',
-          { ClientId: clientId, Username: email, ConfirmationCode: code, Password: password, SecretHash },
+          { ClientId: clientId, Username: email, ConfirmationCode: code, Password: password, SecretHash: hash },
           abortSignal,
         ),
       )
@@ -273,8 +263,9 @@ export function maskedEmailDelivery(email: string): CodeDeliveryDetails {
   return { destination: `${email.slice(0, 1)}***@${email.slice(at + 1, at + 2)}***`, deliveryMedium: 'EMAIL', attributeName: 'email' }
 }
 
-function tokensOf(result: AuthenticationResultType): Tokens {
-  const { IdToken, AccessToken, RefreshToken, ExpiresIn } = result
+/** The tokens of a refresh answer; a refresh token only when the app client rotates them. */
+function refreshedTokensOf(result: AuthenticationResultType | undefined): RefreshedTokens {
+  const { IdToken, AccessToken, RefreshToken, ExpiresIn } = result ?? {}
   if (!IdToken || !AccessToken) throw new ProblemError('upstream_error', undefined, { cause: new Error('Cognito returned no tokens') })
   return {
     idToken: IdToken,
@@ -282,8 +273,13 @@ function tokensOf(result: AuthenticationResultType): Tokens {
     ...(RefreshToken ? { refreshToken: RefreshToken } : {}),
     expiresIn: ExpiresIn ?? DEFAULT_EXPIRES_IN,
     tokenType: 'Bearer',
-    username: cognitoUsername(IdToken),
   }
+}
+
+/** The tokens of a sign-in answer, with the Cognito username read from the ID token. */
+function tokensOf(result: AuthenticationResultType): Tokens {
+  const tokens = refreshedTokensOf(result)
+  return { ...tokens, username: cognitoUsername(tokens.idToken) }
 }
 
 /**

@@ -60,3 +60,18 @@ function ipv6Groups(ip: string): number[] {
 }
 
 const canonicalIpv6 = (groups: number[]): string => new URL(`http://[${groups.map((g) => g.toString(16)).join(':')}]/`).hostname.slice(1, -1)
+
+/**
+ * The client's address: the right-most X-Forwarded-For entry (the one the load balancer appended;
+ * the rest is client-controlled) when the proxy is trusted, else the socket's peer. Either one in
+ * plain form (see `clientAddress`: no port, IPv4-mapped IPv6 as IPv4). The socket's address is asked
+ * for only when that entry is not used (behind the ALB, never).
+ */
+export function clientIp(forwardedFor: string | null, socketIp: () => string | undefined, trustProxy: boolean): string | undefined {
+  if (trustProxy && forwardedFor) {
+    const last = forwardedFor.slice(forwardedFor.lastIndexOf(',') + 1).trim()
+    if (last) return clientAddress(last)
+  }
+  const socket = socketIp()
+  return socket === undefined ? undefined : clientAddress(socket)
+}

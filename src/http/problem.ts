@@ -92,7 +92,8 @@ export class ProblemError extends Error {
     this.headers = defaults || options.headers ? { ...defaults, ...options.headers } : undefined
   }
 
-  toProblem(): Problem {
+  /** The RFC 9457 problem details body (application/problem+json): never the cause, never input. */
+  problemDetails(): Problem {
     const { status, title } = PROBLEMS[this.code]
     return {
       type: `urn:user-service:problem:${this.code}`,

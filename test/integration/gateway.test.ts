@@ -5,7 +5,7 @@
 //   5xx, answer late. Refused and reset connections come from a closed port and a raw TCP server.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startStubCognito, type StubCognito } from '../support/stub-cognito.ts'
-import { createGatewayOn, type CognitoGateway } from '../../src/cognito/gateway.ts'
+import { createGatewayOverTransport, type CognitoGateway } from '../../src/cognito/gateway.ts'
 import { createJsonTransport } from '../../src/cognito/json-transport.ts'
 import { createSdkTransport } from '../../src/cognito/sdk-transport.ts'
 import type { CognitoTransport } from '../../src/cognito/transport.ts'
@@ -56,10 +56,10 @@ afterAll(() => stub?.stop())
 for (const [name, transport] of Object.entries(TRANSPORTS)) {
   describe(`gateway over the ${name} transport`, () => {
     const viaCognitoLocal = (secret = cognito.pool.clientSecret) =>
-      createGatewayOn(configFor(cognito.proxy.url, cognito.pool.clientId, secret), transport(configFor(cognito.proxy.url, cognito.pool.clientId, secret)))
+      createGatewayOverTransport(configFor(cognito.proxy.url, cognito.pool.clientId, secret), transport(configFor(cognito.proxy.url, cognito.pool.clientId, secret)))
     const viaStub = (endpoint = stub.url, timeoutMs = 8000) => {
       const config = configFor(endpoint, STUB_CLIENT, STUB_SECRET, timeoutMs)
-      return createGatewayOn(config, transport(config))
+      return createGatewayOverTransport(config, transport(config))
     }
     const stubCalls = (operation: string) => stub.stats().byOperation[operation] ?? 0
 
@@ -152,7 +152,7 @@ for (const [name, transport] of Object.entries(TRANSPORTS)) {
 
     test('the stub refuses a wrong SECRET_HASH like Cognito, so the benchmark cannot pass a broken HMAC', async () => {
       const config = { ...configFor(stub.url, STUB_CLIENT, 'wrong-secret') }
-      const problem = await problemOf((await createGatewayOn(config, transport(config))).signIn({ email: 'bench-signin@example.com', password: 'x' }))
+      const problem = await problemOf((await createGatewayOverTransport(config, transport(config))).signIn({ email: 'bench-signin@example.com', password: 'x' }))
       expect(problem.code).toBe('internal_error')
     })
   })
@@ -163,7 +163,7 @@ describe('the JSON transport', () => {
     const local = startStubCognito({ clientId: STUB_CLIENT, clientSecret: STUB_SECRET })
     try {
       const config = configFor(local.url, STUB_CLIENT, STUB_SECRET)
-      const gateway: CognitoGateway = await createGatewayOn(config, createJsonTransport(config))
+      const gateway: CognitoGateway = await createGatewayOverTransport(config, createJsonTransport(config))
       for (let i = 0; i < 20; i++) await gateway.signIn({ email: 'bench-signin@example.com', password: 'Bench-Passw0rd!' })
       expect(local.stats()).toMatchObject({ calls: 20, connections: 1 })
     } finally {

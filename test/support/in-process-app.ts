@@ -4,7 +4,7 @@
 // calls it.
 import { createApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
-import { createLogger } from '../../src/http/logging.ts'
+import { createLogger } from '../../src/logging.ts'
 import { readResponse, requestInit, type JsonResponse, type RequestOptions } from './http.ts'
 import { createStubGateway, type StubGateway } from './stub-gateway.ts'
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { toProblem, type CognitoOperation } from '../../src/cognito/errors.ts'
+import { problemFromCognitoError, type CognitoOperation } from '../../src/cognito/errors.ts'
 import { PROBLEMS, ProblemError, type ProblemCode } from '../../src/http/problem.ts'
 
 const named = (name: string, message = 'upstream says something', extra: Record<string, unknown> = {}) =>
@@ -39,23 +39,23 @@ describe('Cognito error -> problem', () => {
   test.each(TABLE.map((row) => [`${row[0]} ${row[1].name} (${row[1].message}) -> ${row[2]} ${row[3]}`, ...row] as const))(
     '%s',
     (_label, operation, error, status, code, retryAfter) => {
-      const problem = toProblem(error, operation, false)
+      const problem = problemFromCognitoError(error, operation, false)
       expect(problem.status).toBe(status)
       expect(problem.code).toBe(code as never)
       expect(problem.headers?.['retry-after']).toBe(retryAfter as never)
       // Cognito's message never reaches the client.
-      expect(JSON.stringify(problem.toProblem())).not.toContain(error.message)
+      expect(JSON.stringify(problem.problemDetails())).not.toContain(error.message)
     },
   )
 
   test('an exceeded deadline is a 504 whatever the error says', () => {
-    expect(toProblem(named('UsernameExistsException'), 'SignUp', true).code).toBe('upstream_timeout')
+    expect(problemFromCognitoError(named('UsernameExistsException'), 'SignUp', true).code).toBe('upstream_timeout')
   })
 
   test('unknown user and wrong password render byte-identical problems', () => {
-    const a = toProblem(named('UserNotFoundException', 'User does not exist.'), 'InitiateAuth', false)
-    const b = toProblem(named('NotAuthorizedException', 'Incorrect username or password.'), 'InitiateAuth', false)
-    expect(JSON.stringify(a.toProblem())).toBe(JSON.stringify(b.toProblem()))
+    const a = problemFromCognitoError(named('UserNotFoundException', 'User does not exist.'), 'InitiateAuth', false)
+    const b = problemFromCognitoError(named('NotAuthorizedException', 'Incorrect username or password.'), 'InitiateAuth', false)
+    expect(JSON.stringify(a.problemDetails())).toBe(JSON.stringify(b.problemDetails()))
   })
 
   test('every 401 carries a WWW-Authenticate challenge (RFC 9110 §15.5.2)', () => {
@@ -66,7 +66,7 @@ describe('Cognito error -> problem', () => {
   })
 
   test('non-Error throwables map to 502, not a crash', () => {
-    expect(toProblem('boom', 'SignUp', false).code).toBe('upstream_error')
-    expect(toProblem(null, 'SignUp', false).code).toBe('upstream_error')
+    expect(problemFromCognitoError('boom', 'SignUp', false).code).toBe('upstream_error')
+    expect(problemFromCognitoError(null, 'SignUp', false).code).toBe('upstream_error')
   })
 })

@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'bun:test'
-import { batchedWriter, clientIp, createLogger, requestIdFrom, traceIdFrom, writeAll } from '../../src/http/logging.ts'
+import { clientIp } from '../../src/http/client-address.ts'
+import { requestIdFrom, traceIdFrom } from '../../src/http/request-ids.ts'
+import { batchedWriter, createLogger, writeAll } from '../../src/logging.ts'
 
 const capture = (level: 'debug' | 'info' | 'warn' | 'error', secrets: string[] = []) => {
   const lines: string[] = []

@@ -1,8 +1,7 @@
 // Structured JSON logs, one object per line. Request bodies are never passed to the logger; as a
 // second fence every line is scrubbed of the client secret and of anything shaped like a JWT.
 import { writeSync } from 'node:fs'
-import type { LogLevel } from '../config.ts'
-import { clientAddress } from './client-address.ts'
+import type { LogLevel } from './config.ts'
 
 /** A line's own fields; `time`, `level` and `msg` are the logger's. */
 export type LogFields = Record<string, unknown>
@@ -132,32 +131,4 @@ export function describeError(error: unknown): LogFields {
   const code = (error as { code?: unknown }).code
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
   return { error: { name, message, ...(typeof code === 'string' ? { code } : {}), ...(status ? { upstreamStatus: status } : {}) } }
-}
-
-// X-Request-Id is echoed into logs and headers: accept only a short token of safe characters.
-const REQUEST_ID = /^[\w.:-]{1,128}$/
-
-export const requestIdFrom = (header: string | null): string =>
-  header !== null && REQUEST_ID.test(header) ? header : crypto.randomUUID()
-
-// X-Amzn-Trace-Id as the ALB writes it (`Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1`, with
-// Self= and Parent= fields when a tracer added them); anything else is neither logged nor echoed.
-const TRACE_ID = /^[\w=;.:-]{1,256}$/
-
-/** The request's X-Amzn-Trace-Id (Elastic Load Balancing "Request tracing"), or undefined when absent or not of that shape. */
-export const traceIdFrom = (header: string | null): string | undefined => (header !== null && TRACE_ID.test(header) ? header : undefined)
-
-/**
- * The client's address: the right-most X-Forwarded-For entry (the one the load balancer appended;
- * the rest is client-controlled) when the proxy is trusted, else the socket's peer. Either one in
- * plain form (see `clientAddress`: no port, IPv4-mapped IPv6 as IPv4). The socket's address is asked
- * for only when that entry is not used (behind the ALB, never).
- */
-export function clientIp(forwardedFor: string | null, socketIp: () => string | undefined, trustProxy: boolean): string | undefined {
-  if (trustProxy && forwardedFor) {
-    const last = forwardedFor.slice(forwardedFor.lastIndexOf(',') + 1).trim()
-    if (last) return clientAddress(last)
-  }
-  const socket = socketIp()
-  return socket === undefined ? undefined : clientAddress(socket)
 }
