@@ -22,7 +22,7 @@ const UTF8_LOCAL_PART = new RegExp(`^[${ATEXT}\\u{80}-\\u{10FFFF}]+(?:\\.[${ATEX
 // all-numeric top-level domain). A-labels (xn--…) are LDH labels too.
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
 const ASCII_DOMAIN = new RegExp(`^(?:${LABEL}\\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
-const NON_ASCII = /[^\u0000-\u007F]/
+const NON_ASCII = /[^\p{ASCII}]/u
 const A_LABEL = /(?:^|\.)xn--/i
 
 /** RFC 5321 §4.5.3.1.1 and §4.5.3.1.3 (the path's 256 octets less the angle brackets). */

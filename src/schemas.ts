@@ -2,7 +2,7 @@
 // read these. Limits mirror what Cognito itself would reject, so a bad value is a clear 400 here
 // instead of an opaque InvalidParameterException later.
 import { Type } from '@sinclair/typebox'
-import { t, type Static, type TSchema } from 'elysia'
+import { t, type Static } from 'elysia'
 import { MAX_ADDRESS, parseEmailAddress } from './email-address.ts'
 import { PROBLEMS, ProblemError, type ProblemCode } from './http/problem.ts'
 

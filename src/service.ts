@@ -2,7 +2,7 @@
 // serve, handle signals. An entry supplies only the runtime's server (`Runtime.serve`), so settings
 // such as the idle timeout and the body limit are chosen once, here.
 import type { App } from './app.ts'
-import { ConfigError, parseConfig, type Env } from './config.ts'
+import { ConfigError, parseConfig, type Config, type Env } from './config.ts'
 import type { Logger } from './logging.ts'
 
 // Above the ALB's 60 s idle timeout, so the ALB never reuses a connection we are closing (a 502).
@@ -45,7 +45,7 @@ export interface Runtime {
 }
 
 export async function runService(env: Env, runtime: Runtime): Promise<void> {
-  let config
+  let config: Config
   try {
     config = parseConfig(env)
   } catch (error) {

@@ -119,13 +119,11 @@ function followLines(path: string, onLine: (line: string) => void) {
   let position = 0
   let pending = ''
   const poll = () => {
-    let read: number
-    while ((read = readSync(fd, buffer, 0, buffer.length, position)) > 0) {
+    for (let read = readSync(fd, buffer, 0, buffer.length, position); read > 0; read = readSync(fd, buffer, 0, buffer.length, position)) {
       position += read
       pending += decoder.decode(buffer.subarray(0, read), { stream: true })
     }
-    let nl: number
-    while ((nl = pending.indexOf('\n')) !== -1) {
+    for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n')) {
       onLine(pending.slice(0, nl))
       pending = pending.slice(nl + 1)
     }

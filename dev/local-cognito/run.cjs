@@ -13,7 +13,7 @@ const { ConsoleMessageSender } = require('cognito-local/lib/services/messageDeli
 
 const logger = pino({ level: 'info', base: undefined }, pino.destination({ fd: 1, sync: true }))
 
-ConsoleMessageSender.prototype.sendToConsole = function (_ctx, user, destination, message) {
+ConsoleMessageSender.prototype.sendToConsole = (_ctx, user, destination, message) => {
   logger.info({ username: user.Username, destination, code: message.__code }, 'code delivery')
   return Promise.resolve()
 }

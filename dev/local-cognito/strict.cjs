@@ -25,7 +25,7 @@ const secretHashOf = (secret, username, clientId) => createHmac('sha256', secret
  */
 async function verifySecretHash({ cognito }, ctx, clientId, username, hash) {
   const client = await cognito.getAppClient(ctx, clientId)
-  if (!client || !client.ClientSecret) return
+  if (!client?.ClientSecret) return
   if (typeof hash !== 'string' || hash === '') {
     throw new errors.NotAuthorizedError(`Client ${clientId} is configured for secret but secret was not received`)
   }

@@ -144,7 +144,6 @@ function readableRecords(schema: Schema): Schema {
       out.additionalProperties = readableRecords(valueSchema)
       if (pattern !== '^(.*)$') out.propertyNames = { pattern }
     } else if (key === 'additionalProperties' && value === false && 'patternProperties' in schema) {
-      continue
     } else {
       out[key] = value && typeof value === 'object' ? readableRecords(value as Schema) : value
     }

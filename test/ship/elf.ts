@@ -3,7 +3,7 @@
 // and the libraries must exist in the image.
 import { closeSync, openSync, readSync } from 'node:fs'
 
-const MACHINES: Record<number, string> = { 0x3e: 'x86-64', 0xb7: 'aarch64' }
+const MACHINES: Record<number, string> = { 62: 'x86-64', 183: 'aarch64' }
 const PT_LOAD = 1
 const PT_DYNAMIC = 2
 const PT_INTERP = 3

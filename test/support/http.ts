@@ -115,7 +115,9 @@ export async function connect(port: number) {
   let received = ''
   let closed = false
   const waiters: Array<() => void> = []
-  const wake = () => waiters.splice(0).forEach((w) => w())
+  const wake = () => {
+    for (const w of waiters.splice(0)) w()
+  }
   socket.on('data', (chunk: Buffer) => {
     received += chunk.toString('utf8')
     wake()

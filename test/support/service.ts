@@ -80,8 +80,7 @@ export function spawnService(env: Record<string, string>, { command }: SpawnOpti
     let rest = ''
     for await (const chunk of stream) {
       rest += decoder.decode(chunk, { stream: true })
-      let nl: number
-      while ((nl = rest.indexOf('\n')) !== -1) {
+      for (let nl = rest.indexOf('\n'); nl !== -1; nl = rest.indexOf('\n')) {
         const line = rest.slice(0, nl)
         rest = rest.slice(nl + 1)
         lines.push(line)

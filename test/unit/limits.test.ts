@@ -4,7 +4,9 @@ import { ProblemError } from '../../src/http/problem.ts'
 
 const clock = () => {
   let now = 1_000_000
-  return { now: () => now, advance: (ms: number) => void (now += ms) }
+  return { now: () => now, advance: (ms: number) => {
+      now += ms
+    } }
 }
 
 describe('TokenBuckets', () => {
