@@ -23,20 +23,39 @@ const webCryptoHash = floor ? await createSecretHasher(COGNITO_CLIENT_ID, COGNIT
 
 // The floor's per-answer work: the product's headers (the same module) and its log line.
 const logger = createLogger({ level: 'info', write: batchedWriter((chunk) => writeAll(1, chunk)) })
-function answer(request: Request, startedAt: number, body: string | ArrayBuffer, status: number, type: string): Response {
+function answer(
+  request: Request,
+  startedAt: number,
+  body: string | ArrayBuffer,
+  status: number,
+  type: string,
+): Response {
   if (!floor) return new Response(body, { status, headers: { 'content-type': type } })
   const reqId = crypto.randomUUID()
-  const response = new Response(body, { status, headers: { ...SECURITY_HEADERS, 'content-type': type, 'x-request-id': reqId } })
+  const response = new Response(body, {
+    status,
+    headers: { ...SECURITY_HEADERS, 'content-type': type, 'x-request-id': reqId },
+  })
   const path = new URL(request.url).pathname
   const durationMs = Math.round((performance.now() - startedAt) * 100) / 100
-  logger.info('request', { reqId, method: request.method, path, status, durationMs, ip: request.headers.get('x-forwarded-for') })
+  logger.info('request', {
+    reqId,
+    method: request.method,
+    path,
+    status,
+    durationMs,
+    ip: request.headers.get('x-forwarded-for'),
+  })
   return response
 }
 
 const call = (operation: string, body: unknown) =>
   fetch(`${COGNITO_ENDPOINT}/`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${operation}` },
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`,
+    },
     body: JSON.stringify(body),
   })
 
@@ -48,7 +67,8 @@ const server = Bun.serve({
   routes: {
     // A handler, not a static Response: Bun answers static routes natively without running any
     // JavaScript, which no service that logs its requests can do.
-    '/health': (request) => (floor ? answer(request, performance.now(), 'OK', 200, 'text/plain; charset=utf-8') : new Response('OK')),
+    '/health': (request) =>
+      floor ? answer(request, performance.now(), 'OK', 200, 'text/plain; charset=utf-8') : new Response('OK'),
     '/signup': {
       async POST(request) {
         const startedAt = floor ? performance.now() : 0
@@ -73,7 +93,11 @@ const server = Bun.serve({
         const upstream = await call('InitiateAuth', {
           ClientId: COGNITO_CLIENT_ID,
           AuthFlow: 'USER_PASSWORD_AUTH',
-          AuthParameters: { USERNAME: email, PASSWORD: password, SECRET_HASH: webCryptoHash ? await webCryptoHash(email!) : secretHash(email!) },
+          AuthParameters: {
+            USERNAME: email,
+            PASSWORD: password,
+            SECRET_HASH: webCryptoHash ? await webCryptoHash(email!) : secretHash(email!),
+          },
         })
         return copy(request, startedAt, upstream, 200)
       },

@@ -19,7 +19,8 @@ export function numberOption(args: string[], name: string): number | undefined {
 export const PRODUCT_BINARY = resolve(ROOT, 'dist/user-service')
 
 export function requireBinary(): string {
-  if (!existsSync(PRODUCT_BINARY)) throw new Error('dist/user-service is missing: build it with `npm run build` (npm test does)')
+  if (!existsSync(PRODUCT_BINARY))
+    throw new Error('dist/user-service is missing: build it with `npm run build` (npm test does)')
   return PRODUCT_BINARY
 }
 

@@ -9,7 +9,19 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, re
 import { cpus, loadavg, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import type { Subprocess } from 'bun'
-import { canPin, CLIENT_ID, CLIENT_SECRET, numberOption, onLoadCpu, onServerCpu, PRODUCT_BINARY, procStatus, productEnv, ROOT, untilHealthy } from './harness.ts'
+import {
+  canPin,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  numberOption,
+  onLoadCpu,
+  onServerCpu,
+  PRODUCT_BINARY,
+  procStatus,
+  productEnv,
+  ROOT,
+  untilHealthy,
+} from './harness.ts'
 import { BENCH_USER } from '../test/support/stub-cognito.ts'
 import { freePort } from '../test/support/util.ts'
 
@@ -60,7 +72,10 @@ async function ensureWrk(): Promise<void> {
   if (process.getuid?.() === 0 && Bun.which('apt-get')) {
     console.log('installing wrk (apt-get)…')
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-    for (const cmd of [['apt-get', 'update'], ['apt-get', 'install', '-y', '--no-install-recommends', 'wrk']]) {
+    for (const cmd of [
+      ['apt-get', 'update'],
+      ['apt-get', 'install', '-y', '--no-install-recommends', 'wrk'],
+    ]) {
       const proc = Bun.spawn(cmd, { env, stdout: 'ignore', stderr: 'inherit' })
       if ((await proc.exited) !== 0) throw new Error(`${cmd.join(' ')} failed`)
     }
@@ -124,7 +139,10 @@ const COMMANDS: Record<TargetName, string[]> = {
   floor: [process.execPath, resolve(ROOT, 'bench/ceiling.ts')],
   product: productCommand,
 }
-const targetEnv = (name: TargetName, stubUrl: string, port: number) => ({ ...productEnv(stubUrl, port), ...(name === 'floor' ? { CEILING_FLOOR: '1' } : {}) })
+const targetEnv = (name: TargetName, stubUrl: string, port: number) => ({
+  ...productEnv(stubUrl, port),
+  ...(name === 'floor' ? { CEILING_FLOOR: '1' } : {}),
+})
 
 interface Running {
   name: TargetName
@@ -154,7 +172,12 @@ async function coldStartMs(name: TargetName, stub: Stub): Promise<number> {
   for (let i = 0; i < COLD_STARTS; i++) {
     const port = await freePort()
     const started = performance.now()
-    const proc = Bun.spawn(onServerCpu(COMMANDS[name]), { cwd: ROOT, env: targetEnv(name, stub.url, port), stdout: 'ignore', stderr: 'inherit' })
+    const proc = Bun.spawn(onServerCpu(COMMANDS[name]), {
+      cwd: ROOT,
+      env: targetEnv(name, stub.url, port),
+      stdout: 'ignore',
+      stderr: 'inherit',
+    })
     await untilHealthy(`http://127.0.0.1:${port}`, proc)
     samples.push(performance.now() - started)
     proc.kill('SIGKILL')
@@ -178,8 +201,10 @@ async function preflight(target: Running, stub: Stub): Promise<void> {
       ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}),
     })
     const text = await res.text()
-    if (res.status !== route.status) problems.push(`${route.name}: status ${res.status}, expected ${route.status}: ${text.slice(0, 200)}`)
-    if (route.name === '/signin' && !text.includes(stub.idToken)) problems.push('/signin: answer does not carry the token the stub issued')
+    if (res.status !== route.status)
+      problems.push(`${route.name}: status ${res.status}, expected ${route.status}: ${text.slice(0, 200)}`)
+    if (route.name === '/signin' && !text.includes(stub.idToken))
+      problems.push('/signin: answer does not carry the token the stub issued')
   }
   if (problems.length > 0) throw new Error(`preflight of ${target.name} failed:\n  ${problems.join('\n  ')}`)
 }
@@ -188,11 +213,19 @@ async function preflight(target: Running, stub: Stub): Promise<void> {
 async function stubRefusesBadHash(stub: Stub): Promise<void> {
   const res = await fetch(stub.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
-    body: JSON.stringify({ ClientId: CLIENT_ID, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: BENCH_USER.email, PASSWORD: BENCH_USER.password, SECRET_HASH: 'd3Jvbmc=' } }),
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+    },
+    body: JSON.stringify({
+      ClientId: CLIENT_ID,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: BENCH_USER.email, PASSWORD: BENCH_USER.password, SECRET_HASH: 'd3Jvbmc=' },
+    }),
   })
   const body = (await res.json()) as { __type?: string }
-  if (res.status !== 400 || body.__type !== 'NotAuthorizedException') throw new Error('the stub accepted a wrong SECRET_HASH')
+  if (res.status !== 400 || body.__type !== 'NotAuthorizedException')
+    throw new Error('the stub accepted a wrong SECRET_HASH')
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,7 +244,15 @@ interface WrkResult {
 }
 
 async function wrk(target: Running, route: Route, windowSeconds: number, label: string): Promise<WrkResult> {
-  const cmd = onLoadCpu(['wrk', '-t1', `-c${CONNECTIONS}`, `-d${windowSeconds}s`, '-s', resolve(ROOT, 'bench/wrk.lua'), `${target.url}${route.name}`])
+  const cmd = onLoadCpu([
+    'wrk',
+    '-t1',
+    `-c${CONNECTIONS}`,
+    `-d${windowSeconds}s`,
+    '-s',
+    resolve(ROOT, 'bench/wrk.lua'),
+    `${target.url}${route.name}`,
+  ])
   const proc = Bun.spawn(cmd, {
     env: {
       ...process.env,
@@ -222,7 +263,11 @@ async function wrk(target: Running, route: Route, windowSeconds: number, label: 
     stdout: 'pipe',
     stderr: 'pipe',
   })
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ])
   const line = stdout.split('\n').find((l) => l.startsWith('BENCH_JSON '))
   if (code !== 0 || !line) throw new Error(`wrk failed (${code}): ${stderr || stdout}`)
   return JSON.parse(line.slice('BENCH_JSON '.length)) as WrkResult
@@ -318,7 +363,10 @@ async function main(): Promise<void> {
         }
       }
     }
-    const peakRss = Object.fromEntries(targets.map((t) => [t.name, procStatus(t.proc.pid, 'VmHWM')])) as Record<TargetName, number>
+    const peakRss = Object.fromEntries(targets.map((t) => [t.name, procStatus(t.proc.pid, 'VmHWM')])) as Record<
+      TargetName,
+      number
+    >
 
     const summary = ROUTES.map((route) => {
       const per = (name: TargetName) => {
@@ -359,12 +407,17 @@ async function main(): Promise<void> {
       connections: CONNECTIONS,
       routes: summary,
       targets: Object.fromEntries(
-        TARGETS.map((name) => [name, { coldStartMs: coldStart[name], idleRssMb: idleRss[name], peakRssMb: peakRss[name] }]),
+        TARGETS.map((name) => [
+          name,
+          { coldStartMs: coldStart[name], idleRssMb: idleRss[name], peakRssMb: peakRss[name] },
+        ]),
       ),
     }
     const file = resolve(OUT, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`)
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`)
-    console.log(`\n${report.date} · ${machine} · load average ${loadBefore.toFixed(1)} -> ${report.loadAverage.after.toFixed(1)}\n${command} · product: ${report.product} · ${rounds} round(s) × ${seconds} s, ${CONNECTIONS} connections, medians\n`)
+    console.log(
+      `\n${report.date} · ${machine} · load average ${loadBefore.toFixed(1)} -> ${report.loadAverage.after.toFixed(1)}\n${command} · product: ${report.product} · ${rounds} round(s) × ${seconds} s, ${CONNECTIONS} connections, medians\n`,
+    )
     console.log(markdownTables(report))
     console.log(`\nJSON: ${file}`)
   } catch (error) {
@@ -385,7 +438,15 @@ type Report = {
   routes: Array<Record<TargetName, RouteFigures> & Ratios & { route: string; floorRatios: Ratios }>
   targets: Record<string, { coldStartMs: number; idleRssMb: number; peakRssMb: number }>
 }
-type RouteFigures = { reqPerSec: number; p50Ms: number; p99Ms: number; cpuMicrosPerRequest: number; errors: number; logLinesPerRequest: number; upstreamConnectionsPerCall: number | null }
+type RouteFigures = {
+  reqPerSec: number
+  p50Ms: number
+  p99Ms: number
+  cpuMicrosPerRequest: number
+  errors: number
+  logLinesPerRequest: number
+  upstreamConnectionsPerCall: number | null
+}
 
 function markdownTables(report: Report): string {
   const rows = [
@@ -396,11 +457,19 @@ function markdownTables(report: Report): string {
     for (const name of TARGETS) {
       const f = r[name]
       const x = name === 'product' ? r : name === 'floor' ? r.floorRatios : undefined
-      const ratios = x ? `| ${name === 'product' ? `**${x.ratio.toFixed(2)}×**` : `${x.ratio.toFixed(2)}×`} | ${x.p99Ratio.toFixed(2)}× | ${x.cpuRatio.toFixed(2)}× |` : '| | | |'
-      rows.push(`| ${r.route} | ${name} | ${f.reqPerSec.toFixed(0)} | ${f.p50Ms.toFixed(2)} | ${f.p99Ms.toFixed(2)} | ${f.cpuMicrosPerRequest.toFixed(0)} | ${f.errors} ${ratios}`)
+      const ratios = x
+        ? `| ${name === 'product' ? `**${x.ratio.toFixed(2)}×**` : `${x.ratio.toFixed(2)}×`} | ${x.p99Ratio.toFixed(2)}× | ${x.cpuRatio.toFixed(2)}× |`
+        : '| | | |'
+      rows.push(
+        `| ${r.route} | ${name} | ${f.reqPerSec.toFixed(0)} | ${f.p50Ms.toFixed(2)} | ${f.p99Ms.toFixed(2)} | ${f.cpuMicrosPerRequest.toFixed(0)} | ${f.errors} ${ratios}`,
+      )
     }
   }
-  const per = ['', '| target | cold start ms (median) | idle RSS MB | peak RSS MB | log lines / request | upstream connections / call |', '|---|---:|---:|---:|---:|---:|']
+  const per = [
+    '',
+    '| target | cold start ms (median) | idle RSS MB | peak RSS MB | log lines / request | upstream connections / call |',
+    '|---|---:|---:|---:|---:|---:|',
+  ]
   for (const [name, t] of Object.entries(report.targets)) {
     const routes = report.routes.filter((r) => r.route !== '/health')
     const logLines = routes.map((r) => r[name as TargetName].logLinesPerRequest.toFixed(2)).join(' / ')
@@ -408,7 +477,9 @@ function markdownTables(report: Report): string {
       const v = r[name as TargetName].upstreamConnectionsPerCall
       return v === null ? '–' : `${(v * 100).toFixed(2)}%`
     })
-    per.push(`| ${name} | ${t.coldStartMs.toFixed(1)} | ${t.idleRssMb.toFixed(1)} | ${t.peakRssMb.toFixed(1)} | ${logLines} | ${conns.join(' / ')} |`)
+    per.push(
+      `| ${name} | ${t.coldStartMs.toFixed(1)} | ${t.idleRssMb.toFixed(1)} | ${t.peakRssMb.toFixed(1)} | ${logLines} | ${conns.join(' / ')} |`,
+    )
   }
   per.push(
     '',

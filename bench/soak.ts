@@ -17,7 +17,19 @@ import { mkdirSync, openSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import type { Subprocess } from 'bun'
-import { CLIENT_ID, CLIENT_SECRET, ROOT, canPin, numberOption, onLoadCpu, onServerCpu, procStatus, productEnv, requireBinary, untilHealthy } from './harness.ts'
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  ROOT,
+  canPin,
+  numberOption,
+  onLoadCpu,
+  onServerCpu,
+  procStatus,
+  productEnv,
+  requireBinary,
+  untilHealthy,
+} from './harness.ts'
 import { BENCH_USER, startStubCognito } from '../test/support/stub-cognito.ts'
 import { freePort } from '../test/support/util.ts'
 
@@ -48,13 +60,48 @@ const json = (value: unknown) => JSON.stringify(value)
 function kindsFor(refresh: { refreshToken: string; username: string }): Kind[] {
   return [
     { name: 'health', method: 'GET', path: '/health', status: 200, weight: 25 },
-    { name: 'signup', method: 'POST', path: '/signup', body: json({ email: '{email}', password: 'Soak-Passw0rd!', nickname: 'soak' }), status: 201, weight: 15 },
+    {
+      name: 'signup',
+      method: 'POST',
+      path: '/signup',
+      body: json({ email: '{email}', password: 'Soak-Passw0rd!', nickname: 'soak' }),
+      status: 201,
+      weight: 15,
+    },
     { name: 'signin', method: 'POST', path: '/signin', body: json(BENCH_USER), status: 200, weight: 20 },
     { name: 'refresh', method: 'POST', path: '/token/refresh', body: json(refresh), status: 200, weight: 10 },
-    { name: 'forgot', method: 'POST', path: '/password/forgot', body: json({ email: 'nobody@soak.example' }), status: 202, weight: 5 },
-    { name: 'resend', method: 'POST', path: '/signup/resend', body: json({ email: BENCH_USER.email }), status: 200, weight: 5 },
-    { name: 'wrong-password', method: 'POST', path: '/signin', body: json({ ...BENCH_USER, password: 'Not-The-Passw0rd!' }), status: 401, weight: 5 },
-    { name: 'invalid-body', method: 'POST', path: '/signup', body: json({ email: 'not-an-email', password: '' }), status: 400, weight: 5 },
+    {
+      name: 'forgot',
+      method: 'POST',
+      path: '/password/forgot',
+      body: json({ email: 'nobody@soak.example' }),
+      status: 202,
+      weight: 5,
+    },
+    {
+      name: 'resend',
+      method: 'POST',
+      path: '/signup/resend',
+      body: json({ email: BENCH_USER.email }),
+      status: 200,
+      weight: 5,
+    },
+    {
+      name: 'wrong-password',
+      method: 'POST',
+      path: '/signin',
+      body: json({ ...BENCH_USER, password: 'Not-The-Passw0rd!' }),
+      status: 401,
+      weight: 5,
+    },
+    {
+      name: 'invalid-body',
+      method: 'POST',
+      path: '/signup',
+      body: json({ email: 'not-an-email', password: '' }),
+      status: 400,
+      weight: 5,
+    },
     { name: 'malformed-json', method: 'POST', path: '/signin', body: '{"email":', status: 400, weight: 3 },
     { name: 'no-token', method: 'GET', path: '/me', status: 401, weight: 2 },
     { name: 'unknown-route', method: 'GET', path: '/no-such-route', status: 404, weight: 5 },
@@ -64,7 +111,10 @@ function kindsFor(refresh: { refreshToken: string; username: string }): Kind[] {
 /** The kinds as Lua source for bench/soak.lua (JSON string literals are valid Lua ones for ASCII). */
 const luaTable = (kinds: Kind[]) =>
   `return {${kinds
-    .map((k) => `{name=${json(k.name)},method=${json(k.method)},path=${json(k.path)},status=${k.status},weight=${k.weight}${k.body ? `,body=${json(k.body)}` : ''}}`)
+    .map(
+      (k) =>
+        `{name=${json(k.name)},method=${json(k.method)},path=${json(k.path)},status=${k.status},weight=${k.weight}${k.body ? `,body=${json(k.body)}` : ''}}`,
+    )
     .join(',')}}`
 
 // ---------------------------------------------------------------------------------------------
@@ -75,9 +125,14 @@ function resetPeak(pid: number): void {
 }
 
 async function signIn(url: string): Promise<{ refreshToken: string; username: string }> {
-  const res = await fetch(`${url}/signin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json(BENCH_USER) })
+  const res = await fetch(`${url}/signin`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: json(BENCH_USER),
+  })
   const body = (await res.json()) as { refreshToken?: string; username?: string }
-  if (res.status !== 200 || !body.refreshToken || !body.username) throw new Error(`preflight /signin: ${res.status} ${json(body)}`)
+  if (res.status !== 200 || !body.refreshToken || !body.username)
+    throw new Error(`preflight /signin: ${res.status} ${json(body)}`)
   return { refreshToken: body.refreshToken, username: body.username }
 }
 
@@ -92,7 +147,8 @@ async function preflight(url: string, kinds: Kind[]): Promise<void> {
       ...(k.body ? { body: k.body.replace('{email}', `preflight-${Date.now()}@soak.example`) } : {}),
     })
     const text = await res.text()
-    if (res.status !== k.status) problems.push(`${k.name}: status ${res.status}, expected ${k.status}: ${text.slice(0, 200)}`)
+    if (res.status !== k.status)
+      problems.push(`${k.name}: status ${res.status}, expected ${k.status}: ${text.slice(0, 200)}`)
     if (res.headers.get('x-request-id') !== id) problems.push(`${k.name}: X-Request-Id not echoed`)
   }
   if (problems.length > 0) throw new Error(`preflight failed:\n  ${problems.join('\n  ')}`)
@@ -143,19 +199,46 @@ async function readUntilLimit(proc: Subprocess<'ignore', 'pipe', 'pipe'>): Promi
   return text
 }
 
-async function runPhase(url: string, kinds: Kind[], limit: number, label: string): Promise<{ phase: Phase; sample: string }> {
+async function runPhase(
+  url: string,
+  kinds: Kind[],
+  limit: number,
+  label: string,
+): Promise<{ phase: Phase; sample: string }> {
   // -d is only a bound: the script stops the phase at `limit` answers, readUntilLimit ends wrk.
-  const cmd = onLoadCpu(['wrk', '-t1', `-c${CONNECTIONS}`, '-d600s', '--timeout', '10s', '-s', resolve(ROOT, 'bench/soak.lua'), url])
+  const cmd = onLoadCpu([
+    'wrk',
+    '-t1',
+    `-c${CONNECTIONS}`,
+    '-d600s',
+    '--timeout',
+    '10s',
+    '-s',
+    resolve(ROOT, 'bench/soak.lua'),
+    url,
+  ])
   const proc = Bun.spawn(cmd, {
-    env: { ...process.env, SOAK_KINDS: luaTable(kinds), SOAK_LIMIT: String(limit), SOAK_EMAIL_PREFIX: `${label}-${process.pid}-${Date.now()}`, SOAK_SEED: String(Date.now() % 1e9) },
+    env: {
+      ...process.env,
+      SOAK_KINDS: luaTable(kinds),
+      SOAK_LIMIT: String(limit),
+      SOAK_EMAIL_PREFIX: `${label}-${process.pid}-${Date.now()}`,
+      SOAK_SEED: String(Date.now() % 1e9),
+    },
     stdout: 'pipe',
     stderr: 'pipe',
   })
-  const [stdout, stderr, code] = await Promise.all([readUntilLimit(proc), new Response(proc.stderr).text(), proc.exited])
+  const [stdout, stderr, code] = await Promise.all([
+    readUntilLimit(proc),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ])
   const line = stdout.split('\n').find((l) => l.startsWith('SOAK_JSON '))
   if (code !== 0 || !line) throw new Error(`wrk failed (${code}): ${stderr || stdout}`)
   const t = JSON.parse(line.slice('SOAK_JSON '.length)) as WrkTally
-  const sample = stdout.includes('SOAK_SAMPLE\n') ? stdout.slice(stdout.indexOf('SOAK_SAMPLE\n') + 'SOAK_SAMPLE\n'.length) : ''
+  const sample = stdout.includes('SOAK_SAMPLE\n')
+    ? stdout.slice(stdout.indexOf('SOAK_SAMPLE\n') + 'SOAK_SAMPLE\n'.length)
+    : ''
   const seconds = t.durationUs / 1e6
   // A phase that ran out of time before `limit` answers is short: its missing answers are errors.
   const missing = Math.max(0, limit - t.answered)
@@ -200,7 +283,12 @@ async function main(): Promise<number> {
   const stub = startStubCognito({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
   const port = await freePort()
   const logFile = resolve(OUT, 'soak.stdout.log')
-  const proc = Bun.spawn(onServerCpu([binary]), { cwd: ROOT, env: productEnv(stub.url, port), stdout: openSync(logFile, 'w'), stderr: 'inherit' })
+  const proc = Bun.spawn(onServerCpu([binary]), {
+    cwd: ROOT,
+    env: productEnv(stub.url, port),
+    stdout: openSync(logFile, 'w'),
+    stderr: 'inherit',
+  })
   const url = `http://127.0.0.1:${port}`
   try {
     await untilHealthy(url, proc)
@@ -248,7 +336,9 @@ async function main(): Promise<number> {
       final: rss.finalMb / rss.after20kMb,
       peak: peakMb / rss.after20kMb,
       peakAfterFirst: peakAfterFirstMb / rss.after20kMb,
-      peakInSecondHalf: Math.max(...phases.slice(halfway + 1).map((p) => p.hwmMb), 0) / Math.max(...phases.slice(1, halfway + 1).map((p) => p.hwmMb), first.rssMb),
+      peakInSecondHalf:
+        Math.max(...phases.slice(halfway + 1).map((p) => p.hwmMb), 0) /
+        Math.max(...phases.slice(1, halfway + 1).map((p) => p.hwmMb), first.rssMb),
     }
     proc.kill('SIGTERM')
     await proc.exited
@@ -283,15 +373,28 @@ async function main(): Promise<number> {
     }
     const file = resolve(OUT, `soak-${started.toISOString().replace(/[:.]/g, '-')}.json`)
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`)
-    console.log(`\n${report.date} · ${machine} · load average ${loadBefore.toFixed(1)} -> ${report.loadAverage.after.toFixed(1)}`)
-    console.log(`${report.command} · ${requests} requests in ${phases.length} phases · ${seconds.toFixed(1)} s under load · ${report.reqPerSec.toFixed(0)} req/s · errors ${errors}`)
-    console.log(`mix: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+    console.log(
+      `\n${report.date} · ${machine} · load average ${loadBefore.toFixed(1)} -> ${report.loadAverage.after.toFixed(1)}`,
+    )
+    console.log(
+      `${report.command} · ${requests} requests in ${phases.length} phases · ${seconds.toFixed(1)} s under load · ${report.reqPerSec.toFixed(0)} req/s · errors ${errors}`,
+    )
+    console.log(
+      `mix: ${Object.entries(counts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    )
     console.log(
       `RSS: idle ${rss.idleMb.toFixed(1)} MB, after the first ${first.requests} ${rss.after20kMb.toFixed(1)} MB, final ${rss.finalMb.toFixed(1)} MB (${growth.final.toFixed(3)}×), peak after the first phase ${rss.peakAfterFirstMb.toFixed(1)} MB (${growth.peakAfterFirst.toFixed(3)}×; the second half's over the first's ${growth.peakInSecondHalf.toFixed(3)}×), peak since start ${rss.peakMb.toFixed(1)} MB (${growth.peak.toFixed(3)}×, in phase ${peakPhase + 1} of ${phases.length}, after ${peakReachedAfter} requests)${smoke ? ' (not asserted in --smoke)' : `, limit ${RSS_GROWTH_LIMIT}×`}`,
     )
-    console.log(`log: ${log.lines} lines, ${report.logLinesPerRequest.toFixed(3)} per request, by level ${json(log.byLevel)} · upstream: ${json(upstream.byOperation)} over ${upstream.connections} connections`)
+    console.log(
+      `log: ${log.lines} lines, ${report.logLinesPerRequest.toFixed(3)} per request, by level ${json(log.byLevel)} · upstream: ${json(upstream.byOperation)} over ${upstream.connections} connections`,
+    )
     console.log(`JSON: ${file}`)
-    if (!ok) console.error(`soak FAILED: ${errors} errors${requests < totalRequests ? `, ${requests} of ${totalRequests} requests` : ''}${memoryOk ? '' : ', RSS grew past the limit'}`)
+    if (!ok)
+      console.error(
+        `soak FAILED: ${errors} errors${requests < totalRequests ? `, ${requests} of ${totalRequests} requests` : ''}${memoryOk ? '' : ', RSS grew past the limit'}`,
+      )
     return ok ? 0 : 1
   } finally {
     if (proc.exitCode === null) proc.kill('SIGKILL')

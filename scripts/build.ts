@@ -49,13 +49,20 @@ const FLAGS = [
 /** Compiles the service for one architecture; returns the executable's absolute path. */
 export async function build(arch: Arch, outfile: string = TARGETS[arch].outfile): Promise<string> {
   const out = resolve(ROOT, outfile)
-  const proc = Bun.spawn([process.execPath, 'build', ...FLAGS, `--target=${TARGETS[arch].bunTarget}`, `--outfile=${out}`, ENTRY], {
-    cwd: ROOT,
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  const proc = Bun.spawn(
+    [process.execPath, 'build', ...FLAGS, `--target=${TARGETS[arch].bunTarget}`, `--outfile=${out}`, ENTRY],
+    {
+      cwd: ROOT,
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  )
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ])
   if (code !== 0) throw new Error(`bun build for ${arch} failed (exit ${code}):\n${stdout}${stderr}`)
   return out
 }
@@ -65,7 +72,11 @@ function isArch(value: string): value is Arch {
 }
 
 async function cli(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { arch: { type: 'string' }, outfile: { type: 'string' } }, strict: true })
+  const { values } = parseArgs({
+    args: argv,
+    options: { arch: { type: 'string' }, outfile: { type: 'string' } },
+    strict: true,
+  })
   if (values.arch !== undefined && !isArch(values.arch)) {
     throw new Error(`--arch must be one of ${Object.keys(TARGETS).join(', ')}, not ${values.arch}`)
   }
@@ -75,7 +86,9 @@ async function cli(argv: string[]): Promise<void> {
     const started = performance.now()
     const out = await build(arch, values.outfile)
     const { size } = Bun.file(out)
-    process.stdout.write(`${out}  ${arch}  ${(size / 2 ** 20).toFixed(1)} MiB  ${Math.round(performance.now() - started)} ms\n`)
+    process.stdout.write(
+      `${out}  ${arch}  ${(size / 2 ** 20).toFixed(1)} MiB  ${Math.round(performance.now() - started)} ms\n`,
+    )
   }
 }
 

@@ -43,14 +43,18 @@ function sizes(): void {
   for (const arch of Object.keys(TARGETS) as Arch[]) {
     const path = resolve(ROOT, TARGETS[arch].outfile)
     const size = Bun.file(path).size
-    console.log(`binary ${arch}: ${mib(size)} (${size} bytes), gzip ${mib(gzipSize(resolve(path, '..'), TARGETS[arch].outfile.split('/').pop()!))}`)
+    console.log(
+      `binary ${arch}: ${mib(size)} (${size} bytes), gzip ${mib(gzipSize(resolve(path, '..'), TARGETS[arch].outfile.split('/').pop()!))}`,
+    )
   }
   const root = mkdtempSync(join(tmpdir(), 'user-service-measure-'))
   try {
     assembleRuntimeRoot(root, 'amd64')
     const base = contentSize(root)
     const binary = Bun.file(BINARY).size
-    console.log(`distroless layer estimate (${RUNTIME_PACKAGES.join(', ')}): ${mib(base)}, gzip ${mib(gzipSize(root, '.'))}`)
+    console.log(
+      `distroless layer estimate (${RUNTIME_PACKAGES.join(', ')}): ${mib(base)}, gzip ${mib(gzipSize(root, '.'))}`,
+    )
     console.log(`runtime image content (x64): ${mib(base + binary)}`)
   } finally {
     rmSync(root, { recursive: true, force: true })
@@ -67,12 +71,17 @@ function spawnBinary(env: Record<string, string>) {
 }
 
 /** Milliseconds from spawn to the first 200 on /health (polling as fast as connections are refused). */
-async function firstHealthy(env: Record<string, string>): Promise<{ ms: number; proc: ReturnType<typeof spawnBinary> }> {
+async function firstHealthy(
+  env: Record<string, string>,
+): Promise<{ ms: number; proc: ReturnType<typeof spawnBinary> }> {
   const url = `http://127.0.0.1:${env.PORT}/health`
   const begun = performance.now()
   const proc = spawnBinary(env)
   for (;;) {
-    const ok = await fetch(url).then((r) => r.status === 200, () => false)
+    const ok = await fetch(url).then(
+      (r) => r.status === 200,
+      () => false,
+    )
     if (ok) return { ms: performance.now() - begun, proc }
     if (proc.exitCode !== null) throw new Error(`the binary exited with ${proc.exitCode}`)
     await Bun.sleep(1)
@@ -82,13 +91,20 @@ async function firstHealthy(env: Record<string, string>): Promise<{ ms: number; 
 /** Runs `count` requests, `concurrency` at a time. */
 async function load(count: number, concurrency: number, one: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) await one(next++)
-  }))
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await one(next++)
+    }),
+  )
 }
 
 async function runtime(): Promise<void> {
-  const config = { COGNITO_USER_POOL_ID: 'ap-northeast-2_Measure1', COGNITO_CLIENT_ID: 'measure', COGNITO_ENDPOINT: 'http://127.0.0.1:9', LOG_LEVEL: 'warn' }
+  const config = {
+    COGNITO_USER_POOL_ID: 'ap-northeast-2_Measure1',
+    COGNITO_CLIENT_ID: 'measure',
+    COGNITO_ENDPOINT: 'http://127.0.0.1:9',
+    LOG_LEVEL: 'warn',
+  }
   const starts: number[] = []
   for (let run = 0; run < 10; run++) {
     const { ms, proc } = await firstHealthy({ ...config, PORT: String(await freePort()) })
@@ -98,7 +114,9 @@ async function runtime(): Promise<void> {
   }
   starts.sort((a, b) => a - b)
   const median = (starts[4]! + starts[5]!) / 2
-  console.log(`cold start to first /health 200 (x64, 10 runs): median ${median.toFixed(0)} ms, min ${starts[0]!.toFixed(0)}, max ${starts[9]!.toFixed(0)}`)
+  console.log(
+    `cold start to first /health 200 (x64, 10 runs): median ${median.toFixed(0)} ms, min ${starts[0]!.toFixed(0)}, max ${starts[9]!.toFixed(0)}`,
+  )
 
   const dataDir = mkdtempSync(join(tmpdir(), 'user-service-measure-cognito-'))
   const emulator = await startEmulator({ dataDir, port: await freePort(), env: processEnv() })
@@ -118,13 +136,19 @@ async function runtime(): Promise<void> {
     console.log(`idle RSS (x64): ${mib(rss(proc.pid, 'VmRSS'))}`)
     const base = `http://127.0.0.1:${port}`
     const postJson = (path: string, body: unknown) =>
-      fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.arrayBuffer())
+      fetch(base + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.arrayBuffer())
     const users = 300
     const password = 'MeasureLocal1234@'
     await load(users, 20, (i) => postJson('/signup', { email: `measure${i}@example.com`, password, nickname: 'm' }))
     await load(users, 20, (i) => postJson('/signin', { email: `measure${i}@example.com`, password }))
     await load(10_000, 50, () => fetch(`${base}/health`).then((r) => r.arrayBuffer()))
-    console.log(`RSS after ${users} sign-ups, ${users} sign-ins and 10000 /health (x64): ${mib(rss(proc.pid, 'VmRSS'))}, peak ${mib(rss(proc.pid, 'VmHWM'))}`)
+    console.log(
+      `RSS after ${users} sign-ups, ${users} sign-ins and 10000 /health (x64): ${mib(rss(proc.pid, 'VmRSS'))}, peak ${mib(rss(proc.pid, 'VmHWM'))}`,
+    )
     proc.kill('SIGTERM')
     await proc.exited
   } finally {

@@ -8,7 +8,11 @@ const run = (command: string, env: Record<string, string> = {}) => {
   const started = performance.now()
   const { status } = spawnSync(command, { shell: true, stdio: 'inherit', env: { ...process.env, ...env } })
   if (status !== 0) {
-    process.stderr.write(`\ntest-targets: \`${command}\` failed (${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')})\n`)
+    process.stderr.write(
+      `\ntest-targets: \`${command}\` failed (${Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')})\n`,
+    )
     process.exit(status ?? 1)
   }
   return Math.round(performance.now() - started)

@@ -69,7 +69,14 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
       const problem = problemFromElysiaError(code, error, path, methodsByPath)
       if (problem.status >= 500) {
         const cause = problem.cause ?? error
-        logger.error('request failed', { reqId: meta?.reqId, traceId: meta?.traceId, method: request.method, path, code: problem.code, ...describeError(cause) })
+        logger.error('request failed', {
+          reqId: meta?.reqId,
+          traceId: meta?.traceId,
+          method: request.method,
+          path,
+          code: problem.code,
+          ...describeError(cause),
+        })
       }
       return problemResponse(problem)
     })
@@ -119,7 +126,14 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
     try {
       return await routes.handle(routable(request))
     } catch (error) {
-      logger.error('request failed', { reqId: meta.reqId, traceId: meta.traceId, method: request.method, path: pathOf(request.url), code: 'internal_error', ...describeError(error) })
+      logger.error('request failed', {
+        reqId: meta.reqId,
+        traceId: meta.traceId,
+        method: request.method,
+        path: pathOf(request.url),
+        code: 'internal_error',
+        ...describeError(error),
+      })
       return problemResponse(new ProblemError('internal_error'))
     }
   }
@@ -165,8 +179,12 @@ function pathOf(url: string): string {
   return query === -1 ? url.slice(start) : url.slice(start, query)
 }
 
-
-function problemFromElysiaError(code: string | number, error: unknown, path: string, methodsByPath: Map<string, string[]>): ProblemError {
+function problemFromElysiaError(
+  code: string | number,
+  error: unknown,
+  path: string,
+  methodsByPath: Map<string, string[]>,
+): ProblemError {
   if (error instanceof ProblemError) return error
   switch (code) {
     case 'PARSE': {
@@ -177,8 +195,12 @@ function problemFromElysiaError(code: string | number, error: unknown, path: str
       // An answer that breaks its own schema is our fault, not the client's: a 500. The error's
       // message holds the rejected answer (tokens among it), so only the failing paths are logged.
       if (error instanceof ValidationError && error.type === 'response') {
-        const at = fieldsOf(error).map((f) => f || '/').join(', ')
-        return new ProblemError('internal_error', undefined, { cause: new Error(`response does not match its schema at ${at}`) })
+        const at = fieldsOf(error)
+          .map((f) => f || '/')
+          .join(', ')
+        return new ProblemError('internal_error', undefined, {
+          cause: new Error(`response does not match its schema at ${at}`),
+        })
       }
       const fields = error instanceof ValidationError ? fieldsOf(error) : []
       const named = fields.map((f) => (f === '' ? 'body' : f.slice(1))).join(', ')

@@ -112,7 +112,8 @@ export function parseConfig(env: Env): Config {
 
   const clientId = read('COGNITO_CLIENT_ID')
   if (clientId === undefined) problems.push('COGNITO_CLIENT_ID is required')
-  else if (!CLIENT_ID.test(clientId) || clientId.length > 128) problems.push('COGNITO_CLIENT_ID is not a valid app client id')
+  else if (!CLIENT_ID.test(clientId) || clientId.length > 128)
+    problems.push('COGNITO_CLIENT_ID is not a valid app client id')
 
   const region = read('AWS_REGION') ?? read('AWS_DEFAULT_REGION') ?? poolMatch?.[1]
   if (region !== undefined && !REGION.test(region)) problems.push('AWS_REGION must look like ap-northeast-2')
@@ -131,7 +132,9 @@ export function parseConfig(env: Env): Config {
   const issuer = customIssuer ?? endpointPool ?? awsIssuer
   const jwksUri = customJwksUri ?? `${endpointPool ?? issuer}/.well-known/jwks.json`
   if (issuer === awsIssuer && poolMatch && !AWS_POOL_REGION.test(poolMatch[1]!)) {
-    problems.push('COGNITO_USER_POOL_ID must start with an AWS region (e.g. ap-northeast-2_AbC123), or set COGNITO_ENDPOINT (or COGNITO_ISSUER) for an emulator')
+    problems.push(
+      'COGNITO_USER_POOL_ID must start with an AWS region (e.g. ap-northeast-2_AbC123), or set COGNITO_ENDPOINT (or COGNITO_ISSUER) for an emulator',
+    )
   }
 
   const logLevel = (read('LOG_LEVEL')?.toLowerCase() ?? 'info') as LogLevel
@@ -154,10 +157,12 @@ export function parseConfig(env: Env): Config {
     return { limit, windowSeconds: Number(match[2]) * UNIT_SECONDS[match[3] as keyof typeof UNIT_SECONDS] }
   }
   const rates = (kind: 'perIp' | 'perAccount', suffix: string) =>
-    Object.fromEntries(RATE_GROUPS.map((group) => [group, rate(`RATE_LIMIT_${group.toUpperCase()}_${suffix}`, DEFAULT_RATE_LIMITS[kind][group])])) as Record<
-      RateGroup,
-      RateLimit
-    >
+    Object.fromEntries(
+      RATE_GROUPS.map((group) => [
+        group,
+        rate(`RATE_LIMIT_${group.toUpperCase()}_${suffix}`, DEFAULT_RATE_LIMITS[kind][group]),
+      ]),
+    ) as Record<RateGroup, RateLimit>
   const rateLimits: RateLimitConfig = {
     enabled: flag('RATE_LIMITS_ENABLED', true),
     perIp: rates('perIp', 'PER_IP'),
@@ -165,9 +170,13 @@ export function parseConfig(env: Env): Config {
     ipv6PrefixBits: integer('RATE_LIMIT_IPV6_PREFIX', DEFAULT_IPV6_PREFIX_BITS, 1, 128),
   }
 
-  const corsOrigins = (read('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '')
+  const corsOrigins = (read('CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '')
   for (const origin of corsOrigins) {
-    if (!isOrigin(origin)) problems.push(`CORS_ORIGINS entries must be origins like https://app.example.com (no *, no path), not ${origin}`)
+    if (!isOrigin(origin))
+      problems.push(`CORS_ORIGINS entries must be origins like https://app.example.com (no *, no path), not ${origin}`)
   }
 
   if (problems.length > 0) throw new ConfigError(problems)

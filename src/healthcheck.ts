@@ -15,7 +15,10 @@ export async function runHealthcheck(env: Env, timeoutMs = HEALTHCHECK_TIMEOUT_M
     return fail(`PORT must be an integer from 1 to 65535`)
   }
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' })
+    const res = await fetch(`http://127.0.0.1:${port}/health`, {
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'manual',
+    })
     await res.body?.cancel()
     return res.status === 200 ? 0 : fail(`/health answered ${res.status}`)
   } catch (error) {

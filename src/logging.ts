@@ -29,7 +29,10 @@ export interface LoggerOptions {
 // can be written.
 const BATCH_BYTES = 64 * 1024
 
-export function batchedWriter(sink: (chunk: string) => void, onLost: (error: unknown) => void = reportLostOnce()): (line: string) => void {
+export function batchedWriter(
+  sink: (chunk: string) => void,
+  onLost: (error: unknown) => void = reportLostOnce(),
+): (line: string) => void {
   let pending = ''
   let scheduled = false
   const flush = () => {
@@ -96,7 +99,11 @@ export function writeAll(fd: number, chunk: string, write: typeof writeSync = wr
 }
 const PAUSE = new Int32Array(new SharedArrayBuffer(4))
 
-export function createLogger({ level, secrets = [], write = batchedWriter((chunk) => writeAll(1, chunk)) }: LoggerOptions): Logger {
+export function createLogger({
+  level,
+  secrets = [],
+  write = batchedWriter((chunk) => writeAll(1, chunk)),
+}: LoggerOptions): Logger {
   const min = RANK[level]
   const hidden = secrets.filter((s) => s.length > 0)
   const scrub = (line: string) => {
@@ -119,7 +126,9 @@ export function createLogger({ level, secrets = [], write = batchedWriter((chunk
   const emit = (lvl: LogLevel) => (msg: string, fields?: LogFields) => {
     if (RANK[lvl] < min) return
     const rest = fields === undefined ? '{}' : JSON.stringify(fields)
-    write(`${scrub(`{"time":"${time()}","level":"${lvl}","msg":${JSON.stringify(msg)}${rest === '{}' ? '}' : `,${rest.slice(1)}`}`)}\n`)
+    write(
+      `${scrub(`{"time":"${time()}","level":"${lvl}","msg":${JSON.stringify(msg)}${rest === '{}' ? '}' : `,${rest.slice(1)}`}`)}\n`,
+    )
   }
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') }
 }
@@ -130,5 +139,12 @@ export function describeError(error: unknown): LogFields {
   const { name, message } = error
   const code = (error as { code?: unknown }).code
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
-  return { error: { name, message, ...(typeof code === 'string' ? { code } : {}), ...(status ? { upstreamStatus: status } : {}) } }
+  return {
+    error: {
+      name,
+      message,
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(status ? { upstreamStatus: status } : {}),
+    },
+  }
 }

@@ -4,4 +4,7 @@ import { processEnv } from './config.ts'
 import { serveWithNode } from './http/node-server.ts'
 import { runService } from './service.ts'
 
-await runService(processEnv(), { name: `node ${process.version}`, serve: (app, options) => serveWithNode((request) => app.handle(request), options) })
+await runService(processEnv(), {
+  name: `node ${process.version}`,
+  serve: (app, options) => serveWithNode((request) => app.handle(request), options),
+})

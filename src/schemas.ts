@@ -43,7 +43,11 @@ export const Email = t
     if (address.kind === 'deliverable') return address.ascii
     // The format check lets only an undeliverable address through to here; "malformed" covers a
     // format registry that ever holds another check.
-    throw new ProblemError('validation_failed', address.kind === 'undeliverable' ? UNDELIVERABLE_EMAIL : 'Invalid or missing: email.', { fields: ['/email'] })
+    throw new ProblemError(
+      'validation_failed',
+      address.kind === 'undeliverable' ? UNDELIVERABLE_EMAIL : 'Invalid or missing: email.',
+      { fields: ['/email'] },
+    )
   })
   .Encode((ascii) => ascii)
 
@@ -52,7 +56,8 @@ export const Email = t
 export const Password = t.String({
   minLength: 1,
   maxLength: 256,
-  pattern: '^[^\\s\\u0000-\\u001F\\u007F-\\u009F](?:[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F])?$',
+  pattern:
+    '^[^\\s\\u0000-\\u001F\\u007F-\\u009F](?:[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F])?$',
   description: 'The account password. Never logged, never echoed.',
   examples: ['ThisisLocalTest1234@'],
 })
@@ -83,7 +88,13 @@ export const ConfirmSignUpBody = t.Object({ email: Email, code: Code })
 export const ResetPasswordBody = t.Object({ email: Email, code: Code, password: Password })
 export const ChangePasswordBody = t.Object({ previousPassword: Password, proposedPassword: Password })
 export const RefreshBody = t.Object({
-  refreshToken: t.String({ minLength: 1, maxLength: 8192, pattern: '^[\\w.~+/=-]+$', description: 'From /signin.', examples: ['eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.example'] }),
+  refreshToken: t.String({
+    minLength: 1,
+    maxLength: 8192,
+    pattern: '^[\\w.~+/=-]+$',
+    description: 'From /signin.',
+    examples: ['eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.example'],
+  }),
   username: t.String({
     minLength: 1,
     maxLength: 128,
@@ -155,7 +166,9 @@ export const ProfileResponse = t.Object({
 
 export const ChallengeResponse = t.Object({
   challengeName: t.String({ examples: ['NEW_PASSWORD_REQUIRED'] }),
-  session: t.String({ description: 'Opaque; send it back unchanged with the answer to this challenge (valid for 3 minutes by default).' }),
+  session: t.String({
+    description: 'Opaque; send it back unchanged with the answer to this challenge (valid for 3 minutes by default).',
+  }),
   challengeParameters: t.Record(t.String(), t.String()),
 })
 
@@ -167,7 +180,9 @@ const problemBody = (codes: ProblemCode[]) =>
       status: Type.Integer(),
       detail: t.String({ description: 'For people; never echoes input or upstream messages.' }),
       code: codes.length === 1 ? t.Literal(codes[0]!) : t.Union(codes.map((c) => t.Literal(c))),
-      fields: t.Optional(t.Array(t.String(), { description: 'validation_failed: JSON pointers of the failing fields.' })),
+      fields: t.Optional(
+        t.Array(t.String(), { description: 'validation_failed: JSON pointers of the failing fields.' }),
+      ),
     },
     { description: `RFC 9457 problem (application/problem+json). code: ${codes.join(', ')}.` },
   )
@@ -177,7 +192,13 @@ export const ProblemBody = problemBody(Object.keys(PROBLEMS) as ProblemCode[])
 
 // What any route with a JSON body can answer besides its own errors.
 const BODY_PROBLEMS = ['validation_failed', 'malformed_json', 'payload_too_large', 'unsupported_media_type'] as const
-const UPSTREAM_PROBLEMS = ['too_many_requests', 'internal_error', 'upstream_error', 'upstream_unavailable', 'upstream_timeout'] as const
+const UPSTREAM_PROBLEMS = [
+  'too_many_requests',
+  'internal_error',
+  'upstream_error',
+  'upstream_unavailable',
+  'upstream_timeout',
+] as const
 export const BEARER_PROBLEMS = ['missing_token', 'invalid_token'] as const
 
 type StatusOf<C extends ProblemCode> = (typeof PROBLEMS)[C]['status']
@@ -203,7 +224,10 @@ export function problemResponses<C extends ProblemCode, Body extends boolean = t
   }
   // Each status's schema is narrower than ProblemBody (only its own codes): the document says
   // exactly what a route answers, while the client type stays the one shape of every problem.
-  return Object.fromEntries([...byStatus].map(([status, list]) => [status, problemBody(list)])) as Record<StatusOf<ErrorCodes<C, Body>>, typeof ProblemBody>
+  return Object.fromEntries([...byStatus].map(([status, list]) => [status, problemBody(list)])) as Record<
+    StatusOf<ErrorCodes<C, Body>>,
+    typeof ProblemBody
+  >
 }
 
 export type SignUpInput = Static<typeof SignUpBody>

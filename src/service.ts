@@ -55,15 +55,19 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
   }
   // Loaded once the configuration is known to be good: a bad one is reported in milliseconds, not
   // after Elysia and the AWS SDK have loaded (a second or more on a busy host).
-  const [{ createApp }, { createGateway }, { createAccessTokenVerifier }, { SERVER_MAX_BODY_BYTES }, { createLogger }] = await Promise.all([
-    import('./app.ts'),
-    import('./cognito/gateway.ts'),
-    import('./cognito/tokens.ts'),
-    import('./http/body.ts'),
-    import('./logging.ts'),
-  ])
+  const [{ createApp }, { createGateway }, { createAccessTokenVerifier }, { SERVER_MAX_BODY_BYTES }, { createLogger }] =
+    await Promise.all([
+      import('./app.ts'),
+      import('./cognito/gateway.ts'),
+      import('./cognito/tokens.ts'),
+      import('./http/body.ts'),
+      import('./logging.ts'),
+    ])
 
-  const logger = createLogger({ level: config.logLevel, secrets: config.cognito.clientSecret ? [config.cognito.clientSecret] : [] })
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets: config.cognito.clientSecret ? [config.cognito.clientSecret] : [],
+  })
   // Runtime warnings (such as the AWS SDK's notice about Node versions) become JSON log lines too,
   // instead of multi-line text on stderr that log shippers split and cannot parse.
   process.removeAllListeners('warning')
@@ -71,7 +75,13 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
   const gateway = await createGateway(config.cognito)
   const verifyAccessToken = createAccessTokenVerifier(config.cognito)
   let server: Server | undefined
-  const app = createApp({ config, gateway, verifyAccessToken, logger, socketIp: (request) => server?.requestIp(request) })
+  const app = createApp({
+    config,
+    gateway,
+    verifyAccessToken,
+    logger,
+    socketIp: (request) => server?.requestIp(request),
+  })
   try {
     server = await runtime.serve(app, {
       port: config.port,
@@ -100,7 +110,8 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
 /** One line for the ways binding a port fails (Bun and Node both set these codes), else undefined. */
 function bindFailure(error: unknown, port: number): string | undefined {
   const code = (error as { code?: unknown } | null)?.code
-  if (code === 'EADDRINUSE') return `port ${port} is already in use (another copy of the service, or another program): set PORT to a free one`
+  if (code === 'EADDRINUSE')
+    return `port ${port} is already in use (another copy of the service, or another program): set PORT to a free one`
   if (code === 'EACCES') return `not allowed to listen on port ${port}: use a port above 1023, or grant the capability`
   return undefined
 }

@@ -66,19 +66,30 @@ const GlobalSignOut = (services) => async (ctx, req) => {
   return {}
 }
 
-const ResendConfirmationCode = ({ cognito, clock, messages, otp }) => async (ctx, req) => {
-  const userPool = await cognito.getUserPoolForClientId(ctx, req.ClientId)
-  const user = await userPool.getUserByUsername(ctx, req.Username)
-  if (!user) throw new errors.UserNotFoundError('Username/client id combination not found.')
-  if (user.UserStatus === 'CONFIRMED') throw new errors.InvalidParameterError('User is already confirmed.')
-  const email = attributeValue('email', user.Attributes)
-  if (!email) throw new errors.InvalidParameterError('User has no email to send a code to.')
-  const delivery = { AttributeName: 'email', DeliveryMedium: 'EMAIL', Destination: email }
-  const code = otp()
-  await messages.deliver(ctx, 'ResendCode', req.ClientId, userPool.options.Id, user, code, req.ClientMetadata, delivery)
-  await userPool.saveUser(ctx, { ...user, ConfirmationCode: code, UserLastModifiedDate: clock.get() })
-  return { CodeDeliveryDetails: delivery }
-}
+const ResendConfirmationCode =
+  ({ cognito, clock, messages, otp }) =>
+  async (ctx, req) => {
+    const userPool = await cognito.getUserPoolForClientId(ctx, req.ClientId)
+    const user = await userPool.getUserByUsername(ctx, req.Username)
+    if (!user) throw new errors.UserNotFoundError('Username/client id combination not found.')
+    if (user.UserStatus === 'CONFIRMED') throw new errors.InvalidParameterError('User is already confirmed.')
+    const email = attributeValue('email', user.Attributes)
+    if (!email) throw new errors.InvalidParameterError('User has no email to send a code to.')
+    const delivery = { AttributeName: 'email', DeliveryMedium: 'EMAIL', Destination: email }
+    const code = otp()
+    await messages.deliver(
+      ctx,
+      'ResendCode',
+      req.ClientId,
+      userPool.options.Id,
+      user,
+      code,
+      req.ClientMetadata,
+      delivery,
+    )
+    await userPool.saveUser(ctx, { ...user, ConfirmationCode: code, UserLastModifiedDate: clock.get() })
+    return { CodeDeliveryDetails: delivery }
+  }
 
 const initiateAuth = Targets.InitiateAuth
 const InitiateAuth = (services) => {
@@ -103,7 +114,10 @@ const ConfirmSignUp = (services) => {
     const userPool = await services.cognito.getUserPoolForClientId(ctx, req.ClientId)
     const user = await userPool.getUserByUsername(ctx, req.Username)
     if (user && (userPool.options.AutoVerifiedAttributes ?? []).includes('email')) {
-      const Attributes = [...user.Attributes.filter((a) => a.Name !== 'email_verified'), { Name: 'email_verified', Value: 'true' }]
+      const Attributes = [
+        ...user.Attributes.filter((a) => a.Name !== 'email_verified'),
+        { Name: 'email_verified', Value: 'true' },
+      ]
       await userPool.saveUser(ctx, { ...user, Attributes })
     }
     return result

@@ -39,7 +39,9 @@ export interface EmulatorOptions {
 /** Thrown when the emulator's port is taken (another `npm start`, most likely). */
 export class EmulatorPortBusyError extends Error {
   constructor(readonly port: number) {
-    super(`port ${port} is already in use (another npm start?): stop that one, or set LOCAL_COGNITO_PORT to a free port`)
+    super(
+      `port ${port} is already in use (another npm start?): stop that one, or set LOCAL_COGNITO_PORT to a free port`,
+    )
     this.name = 'EmulatorPortBusyError'
   }
 }
@@ -49,7 +51,14 @@ export class EmulatorPortBusyError extends Error {
  * @throws EmulatorPortBusyError before touching the data directory or its log, when the port is taken;
  *   Error when it exits or does not answer within `startTimeoutMs`.
  */
-export async function startEmulator({ dataDir, port, env, onCode, onLine, startTimeoutMs = 20_000 }: EmulatorOptions): Promise<Emulator> {
+export async function startEmulator({
+  dataDir,
+  port,
+  env,
+  onCode,
+  onLine,
+  startTimeoutMs = 20_000,
+}: EmulatorOptions): Promise<Emulator> {
   const dir = resolve(dataDir)
   const endpoint = `http://127.0.0.1:${port}`
   // Checked first: a health check would be answered by the other instance, and its log truncated.
@@ -58,7 +67,11 @@ export async function startEmulator({ dataDir, port, env, onCode, onLine, startT
   // Tokens name this issuer, so it must be the address the service and verifiers really use.
   writeFileSync(
     join(dir, '.cognito', 'config.json'),
-    JSON.stringify({ TokenConfig: { IssuerDomain: endpoint }, UserPoolDefaults: { UsernameAttributes: ['email'] } }, null, 2),
+    JSON.stringify(
+      { TokenConfig: { IssuerDomain: endpoint }, UserPoolDefaults: { UsernameAttributes: ['email'] } },
+      null,
+      2,
+    ),
   )
   const entry = fileURLToPath(new URL('./run.cjs', import.meta.url))
   // cognito-local is a Node program (express, aws-sdk v2): run it on Node, whatever runs us.
@@ -119,7 +132,11 @@ function followLines(path: string, onLine: (line: string) => void) {
   let position = 0
   let pending = ''
   const poll = () => {
-    for (let read = readSync(fd, buffer, 0, buffer.length, position); read > 0; read = readSync(fd, buffer, 0, buffer.length, position)) {
+    for (
+      let read = readSync(fd, buffer, 0, buffer.length, position);
+      read > 0;
+      read = readSync(fd, buffer, 0, buffer.length, position)
+    ) {
       position += read
       pending += decoder.decode(buffer.subarray(0, read), { stream: true })
     }
@@ -152,4 +169,3 @@ function codeDeliveryIn(line: string): CodeDelivery | undefined {
   }
   return undefined
 }
-

@@ -40,7 +40,13 @@ export async function provision(endpoint: string): Promise<LocalPool> {
           AutoVerifiedAttributes: ['email'],
           Schema: [{ Name: 'nickname', AttributeDataType: 'String', Mutable: true, Required: true }],
           Policies: {
-            PasswordPolicy: { MinimumLength: 8, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true },
+            PasswordPolicy: {
+              MinimumLength: 8,
+              RequireLowercase: true,
+              RequireUppercase: true,
+              RequireNumbers: true,
+              RequireSymbols: true,
+            },
           },
         }),
       )
@@ -60,7 +66,9 @@ export async function provision(endpoint: string): Promise<LocalPool> {
       )
       clientId = created.UserPoolClient!.ClientId!
     }
-    const described = await admin.send(new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }))
+    const described = await admin.send(
+      new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }),
+    )
     const clientSecret = described.UserPoolClient?.ClientSecret
     if (!clientSecret) throw new Error(`local app client ${clientId} has no secret`)
     return { userPoolId, clientId, clientSecret }

@@ -17,7 +17,10 @@ const sessions = createSessionStore()
 // client id)), required on every call of an app client that has a secret. A missing one and a wrong
 // one are both NotAuthorizedException, with these messages.
 
-const secretHashOf = (secret, username, clientId) => createHmac('sha256', secret).update(username + clientId, 'utf8').digest()
+const secretHashOf = (secret, username, clientId) =>
+  createHmac('sha256', secret)
+    .update(username + clientId, 'utf8')
+    .digest()
 
 /**
  * Refuses the call unless `hash` is the SECRET_HASH of `username` for the request's app client (a
@@ -58,7 +61,11 @@ UserPoolServiceImpl.prototype.getUserByUsername = async function (ctx, username)
   const wanted = username.toLowerCase()
   const byEmail = this.options.UsernameAttributes?.includes('email')
   for (const user of await this.listUsers(ctx)) {
-    const names = [user.Username, attributeValue('sub', user.Attributes), byEmail ? attributeValue('email', user.Attributes) : undefined]
+    const names = [
+      user.Username,
+      attributeValue('sub', user.Attributes),
+      byEmail ? attributeValue('email', user.Attributes) : undefined,
+    ]
     if (names.some((name) => typeof name === 'string' && name.toLowerCase() === wanted)) return user
   }
   return null
@@ -69,7 +76,9 @@ async function userByActualUsername(userPool, ctx, username) {
   const user = await userPool.getUserByUsername(ctx, username)
   if (!user) return null
   const caseSensitive = userPool.options.UsernameConfiguration?.CaseSensitive !== false
-  const same = caseSensitive ? user.Username === username : user.Username.toLowerCase() === String(username).toLowerCase()
+  const same = caseSensitive
+    ? user.Username === username
+    : user.Username.toLowerCase() === String(username).toLowerCase()
   return same ? user : null
 }
 

@@ -15,13 +15,19 @@ const DEBS = join(CACHE, 'debs')
 export function run(cmd: string[], options: { cwd?: string } = {}): string {
   const result = Bun.spawnSync(cmd, { ...options, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
   if (result.exitCode !== 0) {
-    throw new Error(`${cmd.join(' ')} exited ${result.exitCode}:\n${result.stdout.toString()}${result.stderr.toString()}`)
+    throw new Error(
+      `${cmd.join(' ')} exited ${result.exitCode}:\n${result.stdout.toString()}${result.stderr.toString()}`,
+    )
   }
   return result.stdout.toString()
 }
 
 const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg'
-const SOURCES = ['http://deb.debian.org/debian bookworm main', 'http://deb.debian.org/debian bookworm-updates main', 'http://deb.debian.org/debian-security bookworm-security main']
+const SOURCES = [
+  'http://deb.debian.org/debian bookworm main',
+  'http://deb.debian.org/debian bookworm-updates main',
+  'http://deb.debian.org/debian-security bookworm-security main',
+]
 
 /** apt-get with its sources, architecture and package lists set to ours for `arch`. */
 function aptGet(arch: DebianArch, args: string[], cwd: string = CACHE): string {
@@ -68,8 +74,14 @@ function download(names: readonly string[], arch: DebianArch): string[] {
   const work = mkdtempSync(join(DEBS, 'partial-'))
   try {
     // One line per package, named <package>_<version>_<arch>.deb (in apt's order, not ours).
-    const lines = aptGet(arch, ['download', '--print-uris', ...names], work).trim().split('\n')
-    const files = names.map((name) => lines.map((line) => line.split(' ')[1] ?? '').find((file) => file.startsWith(`${name}_`) && file.endsWith('.deb')))
+    const lines = aptGet(arch, ['download', '--print-uris', ...names], work)
+      .trim()
+      .split('\n')
+    const files = names.map((name) =>
+      lines
+        .map((line) => line.split(' ')[1] ?? '')
+        .find((file) => file.startsWith(`${name}_`) && file.endsWith('.deb')),
+    )
     if (files.some((file) => file === undefined)) {
       throw new Error(`apt-get cannot name every one of ${names.join(', ')} for ${arch}:\n${lines.join('\n')}`)
     }

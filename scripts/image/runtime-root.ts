@@ -4,7 +4,16 @@
 // gcr.io/distroless/base-nossl-debian12 is distroless's "static" image (base-files, netbase, tzdata,
 // media-types, the CA bundle of ca-certificates, passwd/group with `nonroot`, /tmp, /home/nonroot)
 // plus glibc (libc6), and no OpenSSL. Its :nonroot tag runs as uid/gid 65532.
-import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { dirname, join } from 'node:path'
 import { debianPackages, extractDeb, type DebianArch } from './debian.ts'
 

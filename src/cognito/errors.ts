@@ -85,7 +85,15 @@ const RETRY_AFTER: Readonly<Record<string, string>> = {
   TooManyFailedAttemptsException: '60',
 }
 
-const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ConnectionRefused'])
+const CONNECTION_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ConnectionRefused',
+])
 
 interface CognitoLikeError {
   name?: unknown
@@ -102,7 +110,11 @@ const isSecretHashFailure = (err: CognitoLikeError) =>
  * it means something else there), transport failures by their code, a passed deadline as a timeout.
  * Cognito's message is kept as the cause (logged), never shown to the client.
  */
-export function problemFromCognitoError(error: unknown, operation: CognitoOperation, deadlineExceeded: boolean): ProblemError {
+export function problemFromCognitoError(
+  error: unknown,
+  operation: CognitoOperation,
+  deadlineExceeded: boolean,
+): ProblemError {
   if (error instanceof ProblemError) return error
   const err = (typeof error === 'object' && error !== null ? error : {}) as CognitoLikeError
   const name = typeof err.name === 'string' ? err.name : ''
@@ -118,7 +130,8 @@ export function problemFromCognitoError(error: unknown, operation: CognitoOperat
   // On refresh and on a challenge answer the hash is over a username the client sent (the refresh
   // body's, the one inside the challenge session): a mismatch with the token's or the session's user
   // is the client's mistake, not our secret.
-  if (isSecretHashFailure(err)) return new ProblemError(CLIENT_NAMED_USER[operation] ?? 'internal_error', undefined, cause)
+  if (isSecretHashFailure(err))
+    return new ProblemError(CLIENT_NAMED_USER[operation] ?? 'internal_error', undefined, cause)
   // A revoked or expired access token ("Access Token has been revoked") on any bearer operation.
   if (name === 'NotAuthorizedException' && typeof err.message === 'string' && /access token/i.test(err.message)) {
     return new ProblemError('invalid_token', undefined, cause)
@@ -127,7 +140,10 @@ export function problemFromCognitoError(error: unknown, operation: CognitoOperat
   const code = BY_OPERATION[operation]?.[name] ?? BY_NAME[name]
   if (code !== undefined) {
     const retryAfter = RETRY_AFTER[name]
-    return new ProblemError(code, undefined, { ...cause, ...(retryAfter ? { headers: { 'retry-after': retryAfter } } : {}) })
+    return new ProblemError(code, undefined, {
+      ...cause,
+      ...(retryAfter ? { headers: { 'retry-after': retryAfter } } : {}),
+    })
   }
   // Anything else, a Cognito 5xx included, is the provider's failure, not the caller's.
   return new ProblemError('upstream_error', undefined, cause)

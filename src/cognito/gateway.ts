@@ -53,7 +53,12 @@ const DEFAULT_EXPIRES_IN = 3600
 // which the benchmark shows are where the traffic is, and the two unauthenticated email routes
 // anyone can call: under the soak's mixed traffic, loading the SDK for them alone cost ~25 MB of
 // RSS and half the throughput. Everything else goes through the SDK.
-const HOT_OPERATIONS: ReadonlySet<OperationName> = new Set(['SignUp', 'InitiateAuth', 'ForgotPassword', 'ResendConfirmationCode'])
+const HOT_OPERATIONS: ReadonlySet<OperationName> = new Set([
+  'SignUp',
+  'InitiateAuth',
+  'ForgotPassword',
+  'ResendConfirmationCode',
+])
 
 /** The SDK, imported on first use: /health and the hot routes never load it. */
 function lazySdkTransport(config: CognitoConfig): CognitoTransport {
@@ -66,12 +71,16 @@ export function createGateway(config: CognitoConfig): Promise<CognitoGateway> {
   const json = createJsonTransport(config)
   const sdk = lazySdkTransport(config)
   return createGatewayOverTransport(config, {
-    send: (operation, input, abortSignal) => (HOT_OPERATIONS.has(operation) ? json : sdk).send(operation, input, abortSignal),
+    send: (operation, input, abortSignal) =>
+      (HOT_OPERATIONS.has(operation) ? json : sdk).send(operation, input, abortSignal),
   })
 }
 
 /** The gateway over one transport (the tests run it over each). */
-export async function createGatewayOverTransport(config: CognitoConfig, transport: CognitoTransport): Promise<CognitoGateway> {
+export async function createGatewayOverTransport(
+  config: CognitoConfig,
+  transport: CognitoTransport,
+): Promise<CognitoGateway> {
   const { clientId } = config
   const hasher = await createSecretHasher(clientId, config.clientSecret)
   const secretHash = async (username: string) => (hasher ? await hasher(username) : undefined)
@@ -103,10 +112,16 @@ export async function createGatewayOverTransport(config: CognitoConfig, transpor
       // Cognito names the actual user in USER_ID_FOR_SRP (or USERNAME) whenever the request used an alias.
       const actualUsername = parameters.USER_ID_FOR_SRP ?? parameters.USERNAME ?? username
       return {
-        challenge: { challengeName: out.ChallengeName, session: clientSession(actualUsername, out.Session), challengeParameters: parameters },
+        challenge: {
+          challengeName: out.ChallengeName,
+          session: clientSession(actualUsername, out.Session),
+          challengeParameters: parameters,
+        },
       }
     }
-    throw new ProblemError('upstream_error', undefined, { cause: new Error('Cognito returned neither tokens nor a challenge') })
+    throw new ProblemError('upstream_error', undefined, {
+      cause: new Error('Cognito returned neither tokens nor a challenge'),
+    })
   }
 
   return {
@@ -129,7 +144,11 @@ export async function createGatewayOverTransport(config: CognitoConfig, transpor
         ),
       )
       const codeDelivery = codeDeliveryOf(out.CodeDeliveryDetails)
-      return { userSub: out.UserSub ?? '', userConfirmed: out.UserConfirmed ?? false, ...(codeDelivery ? { codeDelivery } : {}) }
+      return {
+        userSub: out.UserSub ?? '',
+        userConfirmed: out.UserConfirmed ?? false,
+        ...(codeDelivery ? { codeDelivery } : {}),
+      }
     },
 
     async signIn({ email, password }) {
@@ -186,7 +205,11 @@ export async function createGatewayOverTransport(config: CognitoConfig, transpor
     async confirmSignUp(email, code) {
       const hash = await secretHash(email)
       await call('ConfirmSignUp', (abortSignal) =>
-        send('ConfirmSignUp', { ClientId: clientId, Username: email, ConfirmationCode: code, SecretHash: hash }, abortSignal),
+        send(
+          'ConfirmSignUp',
+          { ClientId: clientId, Username: email, ConfirmationCode: code, SecretHash: hash },
+          abortSignal,
+        ),
       )
     },
 
@@ -260,13 +283,18 @@ function codeDeliveryOf(details: CodeDeliveryDetailsType | undefined): CodeDeliv
  */
 export function maskedEmailDelivery(email: string): CodeDeliveryDetails {
   const at = email.lastIndexOf('@')
-  return { destination: `${email.slice(0, 1)}***@${email.slice(at + 1, at + 2)}***`, deliveryMedium: 'EMAIL', attributeName: 'email' }
+  return {
+    destination: `${email.slice(0, 1)}***@${email.slice(at + 1, at + 2)}***`,
+    deliveryMedium: 'EMAIL',
+    attributeName: 'email',
+  }
 }
 
 /** The tokens of a refresh answer; a refresh token only when the app client rotates them. */
 function refreshedTokensOf(result: AuthenticationResultType | undefined): RefreshedTokens {
   const { IdToken, AccessToken, RefreshToken, ExpiresIn } = result ?? {}
-  if (!IdToken || !AccessToken) throw new ProblemError('upstream_error', undefined, { cause: new Error('Cognito returned no tokens') })
+  if (!IdToken || !AccessToken)
+    throw new ProblemError('upstream_error', undefined, { cause: new Error('Cognito returned no tokens') })
   return {
     idToken: IdToken,
     accessToken: AccessToken,

@@ -58,7 +58,9 @@ function transportError(error: unknown): CognitoTransportError {
   // Node's fetch: TypeError('fetch failed') with the socket error as cause.
   const raw = typeof err.code === 'string' ? err.code : typeof err.cause?.code === 'string' ? err.cause.code : undefined
   const code = raw === undefined ? undefined : (NODE_CODES[raw] ?? raw)
-  return new CognitoTransportError(typeof err.message === 'string' ? err.message : 'fetch failed', code, { cause: error })
+  return new CognitoTransportError(typeof err.message === 'string' ? err.message : 'fetch failed', code, {
+    cause: error,
+  })
 }
 
 // As the SDK's JSON protocol reads it: "ns#Name:http://…" or "Name:…" -> "Name".
@@ -75,9 +77,17 @@ function serviceError(response: Response, text: string): CognitoServiceError {
   } catch {
     // an error page from something in between: the status decides
   }
-  const raw = response.headers.get('x-amzn-errortype') ?? (typeof body.code === 'string' ? body.code : undefined) ?? (typeof body.__type === 'string' ? body.__type : undefined)
+  const raw =
+    response.headers.get('x-amzn-errortype') ??
+    (typeof body.code === 'string' ? body.code : undefined) ??
+    (typeof body.__type === 'string' ? body.__type : undefined)
   const message = typeof body.message === 'string' ? body.message : typeof body.Message === 'string' ? body.Message : ''
-  return new CognitoServiceError(raw ? exceptionName(raw) : 'UnknownError', message, response.status, response.headers.get('x-amzn-requestid'))
+  return new CognitoServiceError(
+    raw ? exceptionName(raw) : 'UnknownError',
+    message,
+    response.status,
+    response.headers.get('x-amzn-requestid'),
+  )
 }
 
 type RetryModule = typeof import('@smithy/core/retry')
@@ -90,11 +100,19 @@ interface Retry {
 }
 
 async function loadRetry(): Promise<Retry> {
-  const { isServerError, isThrottlingError, isTransientError, StandardRetryStrategy } = await import('@smithy/core/retry')
+  const { isServerError, isThrottlingError, isTransientError, StandardRetryStrategy } = await import(
+    '@smithy/core/retry'
+  )
   return {
     strategy: new StandardRetryStrategy(MAX_ATTEMPTS),
     errorType: (error) =>
-      isThrottlingError(error) ? 'THROTTLING' : isTransientError(error) ? 'TRANSIENT' : isServerError(error) ? 'SERVER_ERROR' : 'CLIENT_ERROR',
+      isThrottlingError(error)
+        ? 'THROTTLING'
+        : isTransientError(error)
+          ? 'TRANSIENT'
+          : isServerError(error)
+            ? 'SERVER_ERROR'
+            : 'CLIENT_ERROR',
   }
 }
 
@@ -141,7 +159,9 @@ export function createJsonTransport(config: Pick<CognitoConfig, 'region' | 'endp
           retry ??= await loadingRetry()
           token ??= await retry.strategy.acquireInitialRetryToken(operation)
           try {
-            token = await retry.strategy.refreshRetryTokenForRetry(token, { errorType: retry.errorType(error as SdkError) })
+            token = await retry.strategy.refreshRetryTokenForRetry(token, {
+              errorType: retry.errorType(error as SdkError),
+            })
           } catch {
             throw error
           }

@@ -41,7 +41,8 @@ export function createJwtVerifier(config: CognitoConfig): AccessTokenVerifier {
       issuer: config.issuer,
       audience: null,
       jwksUri: config.jwksUri,
-      customJwtCheck: ({ payload }) => validateCognitoJwtFields(payload, { tokenUse: 'access', clientId: config.clientId }),
+      customJwtCheck: ({ payload }) =>
+        validateCognitoJwtFields(payload, { tokenUse: 'access', clientId: config.clientId }),
     },
     { jwksCache },
   )

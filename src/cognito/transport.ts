@@ -42,5 +42,9 @@ export interface CognitoOperations {
 export type OperationName = keyof CognitoOperations
 
 export interface CognitoTransport {
-  send<K extends OperationName>(operation: K, input: CognitoOperations[K][0], abortSignal: AbortSignal): Promise<CognitoOperations[K][1]>
+  send<K extends OperationName>(
+    operation: K,
+    input: CognitoOperations[K][0],
+    abortSignal: AbortSignal,
+  ): Promise<CognitoOperations[K][1]>
 }

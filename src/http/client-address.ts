@@ -40,7 +40,8 @@ export function rateLimitKey(ip: string, ipv6PrefixBits: number): string {
   if (ipv6PrefixBits >= 128 || !isIPv6(ip)) return ip
   const groups = ipv6Groups(ip)
   // An IPv4-mapped address in hex form (::ffff:cb00:7107): masked, every IPv4 client would share ::/64.
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return `${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff)
+    return `${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`
   const masked = groups.map((group, i) => {
     const keep = Math.min(16, Math.max(0, ipv6PrefixBits - i * 16))
     return keep === 0 ? 0 : group & (0xffff << (16 - keep)) & 0xffff
@@ -59,7 +60,8 @@ function ipv6Groups(ip: string): number[] {
   return [...front, ...new Array<number>(8 - front.length - back.length).fill(0), ...back]
 }
 
-const canonicalIpv6 = (groups: number[]): string => new URL(`http://[${groups.map((g) => g.toString(16)).join(':')}]/`).hostname.slice(1, -1)
+const canonicalIpv6 = (groups: number[]): string =>
+  new URL(`http://[${groups.map((g) => g.toString(16)).join(':')}]/`).hostname.slice(1, -1)
 
 /**
  * The client's address: the right-most X-Forwarded-For entry (the one the load balancer appended;
@@ -67,7 +69,11 @@ const canonicalIpv6 = (groups: number[]): string => new URL(`http://[${groups.ma
  * plain form (see `clientAddress`: no port, IPv4-mapped IPv6 as IPv4). The socket's address is asked
  * for only when that entry is not used (behind the ALB, never).
  */
-export function clientIp(forwardedFor: string | null, socketIp: () => string | undefined, trustProxy: boolean): string | undefined {
+export function clientIp(
+  forwardedFor: string | null,
+  socketIp: () => string | undefined,
+  trustProxy: boolean,
+): string | undefined {
   if (trustProxy && forwardedFor) {
     const last = forwardedFor.slice(forwardedFor.lastIndexOf(',') + 1).trim()
     if (last) return clientAddress(last)

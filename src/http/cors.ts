@@ -21,7 +21,8 @@ export function corsHeaders(request: Request, allowed: ReadonlySet<string>): Rec
 export function corsPreflight(request: Request, allowed: ReadonlySet<string>): Response | undefined {
   if (request.method !== 'OPTIONS') return undefined
   const origin = request.headers.get('origin')
-  if (origin === null || !allowed.has(origin) || request.headers.get('access-control-request-method') === null) return undefined
+  if (origin === null || !allowed.has(origin) || request.headers.get('access-control-request-method') === null)
+    return undefined
   return new Response(null, {
     status: 204,
     headers: {

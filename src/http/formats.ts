@@ -1,7 +1,7 @@
 // String formats for request validation. Importing @elysiajs/openapi (docs.ts) replaces TypeBox's
-// global formats with Zod checks that build a new Zod schema on every call: on /signup and
-// /signin that was ~18% of the service's CPU under load (docs/performance.md). Ours are plain
-// functions, set again after that import.
+// global formats with Zod checks that build a new Zod schema on every call, a large share of /signup's
+// and /signin's CPU under load (docs/performance.md, "A plain function for the email format"). Ours
+// are plain functions, set again after that import.
 import { FormatRegistry } from '@sinclair/typebox'
 import { parseEmailAddress } from '../email-address.ts'
 

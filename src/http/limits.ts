@@ -65,7 +65,9 @@ export class TokenBuckets {
     const now = this.now()
     this.dropStale(now)
     const found = this.buckets.get(key)
-    const tokens = found ? Math.min(this.rate.limit, found.tokens + (now - found.updatedAt) * this.perMs) : this.rate.limit
+    const tokens = found
+      ? Math.min(this.rate.limit, found.tokens + (now - found.updatedAt) * this.perMs)
+      : this.rate.limit
     // Re-inserted, so the Map's order is least recently used first.
     this.buckets.delete(key)
     if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!)
@@ -95,7 +97,9 @@ export type RateLimiter = (group: RateGroup, ip: string | undefined, email: stri
 export function createRateLimiter(config: RateLimitConfig, now: () => number = Date.now): RateLimiter {
   if (!config.enabled) return () => {}
   const make = (limits: Record<RateGroup, RateLimit>) =>
-    Object.fromEntries(RATE_GROUPS.map((group) => [group, new TokenBuckets(limits[group], MAX_KEYS_PER_BUCKET_SET, now)])) as Record<RateGroup, TokenBuckets>
+    Object.fromEntries(
+      RATE_GROUPS.map((group) => [group, new TokenBuckets(limits[group], MAX_KEYS_PER_BUCKET_SET, now)]),
+    ) as Record<RateGroup, TokenBuckets>
   const perIp = make(config.perIp)
   const perAccount = make(config.perAccount)
   return (group, ip, email) => {

@@ -8,7 +8,10 @@ import type { ServeOptions, Server } from '../service.ts'
 
 export type Handler = (request: Request) => Promise<Response>
 
-export function serveWithNode(handle: Handler, { port, idleTimeoutSeconds, maxRequestBodyBytes, maxHeaderBytes }: ServeOptions): Promise<Server> {
+export function serveWithNode(
+  handle: Handler,
+  { port, idleTimeoutSeconds, maxRequestBodyBytes, maxHeaderBytes }: ServeOptions,
+): Promise<Server> {
   const peers = new WeakMap<Request, string>()
   let stopping = false
 
@@ -113,6 +116,7 @@ async function writeResponse(response: Response, res: ServerResponse, closeConne
   })
   for (const cookie of response.headers.getSetCookie()) headers.push('set-cookie', cookie)
   // A 204 or 304 must carry no Content-Length (RFC 9110); node:http sends neither length nor body for them.
-  if (!response.headers.has('content-length') && !NO_BODY.has(response.status)) headers.push('content-length', String(body?.length ?? 0))
+  if (!response.headers.has('content-length') && !NO_BODY.has(response.status))
+    headers.push('content-length', String(body?.length ?? 0))
   res.writeHead(response.status, headers).end(body)
 }

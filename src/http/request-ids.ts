@@ -11,4 +11,5 @@ export const requestIdFrom = (header: string | null): string =>
 const TRACE_ID = /^[\w=;.:-]{1,256}$/
 
 /** The request's X-Amzn-Trace-Id (Elastic Load Balancing "Request tracing"), or undefined when absent or not of that shape. */
-export const traceIdFrom = (header: string | null): string | undefined => (header !== null && TRACE_ID.test(header) ? header : undefined)
+export const traceIdFrom = (header: string | null): string | undefined =>
+  header !== null && TRACE_ID.test(header) ? header : undefined

@@ -32,7 +32,10 @@ export const accountRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifi
       {
         body: ConfirmSignUpBody,
         response: { 200: MessageResponse, ...problemResponses(['code_mismatch', 'code_expired']) },
-        detail: { summary: 'Confirm a sign-up', description: 'With the code Cognito emailed. An unknown account answers like a wrong code.' },
+        detail: {
+          summary: 'Confirm a sign-up',
+          description: 'With the code Cognito emailed. An unknown account answers like a wrong code.',
+        },
       },
     )
     .post('/signup/resend', async ({ body }) => ({ codeDelivery: await gateway.resendConfirmationCode(body.email) }), {
@@ -62,7 +65,10 @@ export const accountRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifi
       {
         body: ResetPasswordBody,
         response: { 200: MessageResponse, ...problemResponses(['code_mismatch', 'code_expired', 'invalid_password']) },
-        detail: { summary: 'Set a new password with the emailed code', description: 'An unknown account answers like a wrong code.' },
+        detail: {
+          summary: 'Set a new password with the emailed code',
+          description: 'An unknown account answers like a wrong code.',
+        },
       },
     )
     .guard({}, (app) =>
@@ -84,7 +90,10 @@ export const accountRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifi
           },
           {
             body: ChangePasswordBody,
-            response: { 204: t.Void({ description: 'Changed.' }), ...problemResponses([...BEARER_PROBLEMS, 'previous_password_mismatch', 'invalid_password']) },
+            response: {
+              204: t.Void({ description: 'Changed.' }),
+              ...problemResponses([...BEARER_PROBLEMS, 'previous_password_mismatch', 'invalid_password']),
+            },
             detail: {
               summary: 'Change the password',
               description:

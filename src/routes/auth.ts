@@ -25,7 +25,8 @@ import { bearerAuth, BEARER_SECURITY } from './bearer.ts'
 export const SIGNED_UP = 'User signed up successfully!'
 
 // `token` is the seed's field (the ID token); the rest is what a real client needs.
-const signInAnswer = (result: SignInResult) => ('tokens' in result ? { token: result.tokens.idToken, ...result.tokens } : result.challenge)
+const signInAnswer = (result: SignInResult) =>
+  'tokens' in result ? { token: result.tokens.idToken, ...result.tokens } : result.challenge
 const TokensOrChallenge = t.Union([TokenResponse, ChallengeResponse], {
   description: 'Tokens, or the next challenge Cognito asks for (e.g. NEW_PASSWORD_REQUIRED).',
 })
@@ -57,7 +58,8 @@ const enumerationSafeSignIn =
     try {
       return await gateway.signIn(input)
     } catch (error) {
-      if (error instanceof ProblemError && error.code === 'user_not_confirmed') throw new ProblemError('not_authorized', undefined, { cause: error.cause })
+      if (error instanceof ProblemError && error.code === 'user_not_confirmed')
+        throw new ProblemError('not_authorized', undefined, { cause: error.cause })
       throw error
     }
   }
@@ -77,7 +79,11 @@ export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier,
         body: SignUpBody,
         response: {
           201: SignUpResponse,
-          ...problemResponses([...(enumerationSafe ? [] : ['username_exists' as const]), 'invalid_password', 'invalid_parameter']),
+          ...problemResponses([
+            ...(enumerationSafe ? [] : ['username_exists' as const]),
+            'invalid_password',
+            'invalid_parameter',
+          ]),
         },
         detail: {
           summary: 'Create an account',
@@ -92,19 +98,34 @@ export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier,
       body: SignInBody,
       response: {
         200: TokensOrChallenge,
-        ...problemResponses(['not_authorized', ...(enumerationSafe ? [] : ['user_not_confirmed' as const]), 'password_reset_required']),
+        ...problemResponses([
+          'not_authorized',
+          ...(enumerationSafe ? [] : ['user_not_confirmed' as const]),
+          'password_reset_required',
+        ]),
       },
       detail: {
         summary: 'Sign in with email and password',
         description:
           'Cognito USER_PASSWORD_AUTH. Answers the tokens (`token` is the ID token, kept for compatibility with earlier clients) or a challenge to ' +
           'answer with POST /signin/challenge. A wrong password and an unknown email get the same 401' +
-          (enumerationSafe ? ', and so does an account not yet confirmed.' : '; an account not yet confirmed gets 403 user_not_confirmed.'),
+          (enumerationSafe
+            ? ', and so does an account not yet confirmed.'
+            : '; an account not yet confirmed gets 403 user_not_confirmed.'),
       },
     })
     .post('/signin/challenge', async ({ body }) => signInAnswer(await gateway.respondToChallenge(body)), {
       body: ChallengeBody,
-      response: { 200: TokensOrChallenge, ...problemResponses(['not_authorized', 'code_mismatch', 'code_expired', 'invalid_password', 'invalid_parameter']) },
+      response: {
+        200: TokensOrChallenge,
+        ...problemResponses([
+          'not_authorized',
+          'code_mismatch',
+          'code_expired',
+          'invalid_password',
+          'invalid_parameter',
+        ]),
+      },
       detail: {
         summary: 'Answer a sign-in challenge',
         description:
@@ -130,7 +151,10 @@ export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier,
           return noContent()
         },
         {
-          response: { 204: t.Void({ description: 'Signed out everywhere.' }), ...problemResponses(BEARER_PROBLEMS, { body: false }) },
+          response: {
+            204: t.Void({ description: 'Signed out everywhere.' }),
+            ...problemResponses(BEARER_PROBLEMS, { body: false }),
+          },
           detail: {
             summary: 'Sign out everywhere',
             description: 'Cognito GlobalSignOut: every access and refresh token of the user stops working.',

@@ -39,7 +39,11 @@ const INIT = `window.addEventListener('load', function () {
 });
 `
 
-const headersFor = (type: string) => ({ 'content-type': type, 'cache-control': 'public, max-age=86400', 'content-security-policy': DOCS_CSP })
+const headersFor = (type: string) => ({
+  'content-type': type,
+  'cache-control': 'public, max-age=86400',
+  'content-security-policy': DOCS_CSP,
+})
 const loadOpenApi = () => import('./openapi.ts')
 
 /** `app` is the whole application, read when the document is first asked for. */
@@ -50,7 +54,15 @@ export const docsRoutes = (app: AnyElysia) => {
   return new Elysia()
     .get(`${DOCS_PATH}/json`, document, { detail: { hide: true } })
     .get(DOCS_PATH, asset('text/html; charset=utf-8', PAGE), { detail: { hide: true } })
-    .get(`${DOCS_PATH}/assets/swagger-ui.css`, asset('text/css; charset=utf-8', async () => (await loadOpenApi()).SWAGGER_UI.css), { detail: { hide: true } })
-    .get(`${DOCS_PATH}/assets/swagger-ui-bundle.js`, asset('text/javascript; charset=utf-8', async () => (await loadOpenApi()).SWAGGER_UI.js), { detail: { hide: true } })
+    .get(
+      `${DOCS_PATH}/assets/swagger-ui.css`,
+      asset('text/css; charset=utf-8', async () => (await loadOpenApi()).SWAGGER_UI.css),
+      { detail: { hide: true } },
+    )
+    .get(
+      `${DOCS_PATH}/assets/swagger-ui-bundle.js`,
+      asset('text/javascript; charset=utf-8', async () => (await loadOpenApi()).SWAGGER_UI.js),
+      { detail: { hide: true } },
+    )
     .get(`${DOCS_PATH}/assets/init.js`, asset('text/javascript; charset=utf-8', INIT), { detail: { hide: true } })
 }

@@ -34,17 +34,22 @@ const DOCUMENTATION = {
 
 type Operation = {
   requestBody?: { content?: Record<string, { schema: unknown }> }
-  responses?: Record<string, { description?: string; headers?: Record<string, unknown>; content?: Record<string, { schema?: unknown }> }>
+  responses?: Record<
+    string,
+    { description?: string; headers?: Record<string, unknown>; content?: Record<string, { schema?: unknown }> }
+  >
 }
 type Schema = Record<string, unknown>
 
 // What each success answer means, where the route's own schema gives the generator nothing to say.
 const SUCCESS_DESCRIPTIONS: Record<string, string> = {
-  'POST /signup 201': 'The account exists. Unless `userConfirmed`, Cognito has emailed a code: confirm it with /signup/confirm.',
+  'POST /signup 201':
+    'The account exists. Unless `userConfirmed`, Cognito has emailed a code: confirm it with /signup/confirm.',
   'POST /token/refresh 200': 'New ID and access tokens for the refresh token.',
   'POST /signup/confirm 200': 'The account is confirmed; it can sign in.',
   'POST /signup/resend 200': 'A new confirmation code is on its way.',
-  'POST /password/forgot 202': 'If the account exists, a password-reset code is on its way (the answer is the same either way).',
+  'POST /password/forgot 202':
+    'If the account exists, a password-reset code is on its way (the answer is the same either way).',
   'POST /password/reset 200': 'The password is changed; sign in with the new one.',
   'GET /me 200': 'The signed-in user, from Cognito.',
 }
@@ -54,10 +59,19 @@ const NAMED_SCHEMAS = { Problem: ProblemBody, TokenResponse, ChallengeResponse }
 
 const header = (description: string, schema: Schema = { type: 'string' }) => ({ description, schema })
 const HEADERS = {
-  'X-Request-Id': header('This answer’s request id: the one the request sent when well-formed (1-128 of `A-Za-z0-9_.:-`), else a new UUID. Quote it when reporting a problem.'),
-  'X-Amzn-Trace-Id': header('The load balancer’s trace id, echoed when the request carried one; it is also in the load balancer’s access log.'),
-  'Retry-After': header('Seconds until the limit lets a request through again (RFC 9110 §10.2.3).', { type: 'integer', minimum: 1 }),
-  'WWW-Authenticate': header('The authentication scheme the route expects, and why the request failed (RFC 9110 §11.6.1, RFC 6750 §3).'),
+  'X-Request-Id': header(
+    'This answer’s request id: the one the request sent when well-formed (1-128 of `A-Za-z0-9_.:-`), else a new UUID. Quote it when reporting a problem.',
+  ),
+  'X-Amzn-Trace-Id': header(
+    'The load balancer’s trace id, echoed when the request carried one; it is also in the load balancer’s access log.',
+  ),
+  'Retry-After': header('Seconds until the limit lets a request through again (RFC 9110 §10.2.3).', {
+    type: 'integer',
+    minimum: 1,
+  }),
+  'WWW-Authenticate': header(
+    'The authentication scheme the route expects, and why the request failed (RFC 9110 §11.6.1, RFC 6750 §3).',
+  ),
 }
 const headerRef = (name: keyof typeof HEADERS) => ({ $ref: `#/components/headers/${name}` })
 
@@ -74,8 +88,10 @@ export function openApiDocument(app: AnyElysia) {
     const body = (route.hooks as { body?: unknown } | undefined)?.body
     if (operation?.requestBody && body) operation.requestBody.content = { 'application/json': { schema: body } }
   }
-  const named = new Map(Object.entries(NAMED_SCHEMAS).map(([name, schema]) => [canonical(readableRecords(plain(schema))), name]))
-  const problemKeys = canonical(Object.keys((plain(ProblemBody).properties as Schema)).sort())
+  const named = new Map(
+    Object.entries(NAMED_SCHEMAS).map(([name, schema]) => [canonical(readableRecords(plain(schema))), name]),
+  )
+  const problemKeys = canonical(Object.keys(plain(ProblemBody).properties as Schema).sort())
   // Replaces a shared shape with a reference to its name; a problem narrowed to a status's codes
   // becomes Problem with its own `code`.
   const share = (schema: Schema): Schema => {
@@ -83,21 +99,26 @@ export function openApiDocument(app: AnyElysia) {
     if (name) return { $ref: `#/components/schemas/${name}` }
     const properties = schema.properties as Schema | undefined
     if (properties && canonical(Object.keys(properties).sort()) === problemKeys) {
-      return { description: schema.description, allOf: [{ $ref: '#/components/schemas/Problem' }, { type: 'object', properties: { code: properties.code } }] }
+      return {
+        description: schema.description,
+        allOf: [{ $ref: '#/components/schemas/Problem' }, { type: 'object', properties: { code: properties.code } }],
+      }
     }
     if (Array.isArray(schema.anyOf)) return { ...schema, anyOf: schema.anyOf.map((s: Schema) => share(s)) }
     return schema
   }
   for (const [path, item] of Object.entries(operations)) {
     for (const [method, operation] of Object.entries(item)) {
-      for (const body of Object.values(operation.requestBody?.content ?? {})) body.schema = readableRecords(plain(body.schema))
+      for (const body of Object.values(operation.requestBody?.content ?? {}))
+        body.schema = readableRecords(plain(body.schema))
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const code = Number(status)
         if (status === '204') delete response.content
         else if (code >= 400 && response.content?.['application/json']) {
           response.content = { 'application/problem+json': response.content['application/json'] }
         }
-        for (const media of Object.values(response.content ?? {})) if (media.schema) media.schema = share(readableRecords(media.schema as Schema))
+        for (const media of Object.values(response.content ?? {}))
+          if (media.schema) media.schema = share(readableRecords(media.schema as Schema))
         const meaning = SUCCESS_DESCRIPTIONS[`${method.toUpperCase()} ${path} ${status}`]
         if (meaning) response.description = meaning
         if (code === 413) {
@@ -120,9 +141,16 @@ export function openApiDocument(app: AnyElysia) {
     paths,
     components: {
       ...components,
-      schemas: { ...(components?.schemas as Schema | undefined), ...Object.fromEntries(Object.entries(NAMED_SCHEMAS).map(([name, schema]) => [name, readableRecords(plain(schema))])) },
+      schemas: {
+        ...(components?.schemas as Schema | undefined),
+        ...Object.fromEntries(
+          Object.entries(NAMED_SCHEMAS).map(([name, schema]) => [name, readableRecords(plain(schema))]),
+        ),
+      },
       headers: HEADERS,
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The access token from /signin.' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The access token from /signin.' },
+      },
     },
   }
 }
@@ -136,7 +164,8 @@ const plain = (schema: unknown): Schema => JSON.parse(JSON.stringify(schema)) as
  * `patternProperties` as unknown); a key pattern other than "anything" stays as `propertyNames`.
  */
 function readableRecords(schema: Schema): Schema {
-  if (Array.isArray(schema)) return schema.map((s) => (typeof s === 'object' && s !== null ? readableRecords(s) : s)) as unknown as Schema
+  if (Array.isArray(schema))
+    return schema.map((s) => (typeof s === 'object' && s !== null ? readableRecords(s) : s)) as unknown as Schema
   const out: Schema = {}
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'patternProperties' && value && typeof value === 'object') {
@@ -155,7 +184,10 @@ function readableRecords(schema: Schema): Schema {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Schema)[k])}`).join(',')}}`
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Schema)[k])}`)
+      .join(',')}}`
   }
   return JSON.stringify(value)
 }

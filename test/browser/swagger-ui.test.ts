@@ -16,7 +16,13 @@ const ARTIFACTS = resolve(import.meta.dir, '../../test-artifacts')
 const CHROMIUM = '/usr/bin/chromium'
 // Without the background-networking flags Chromium dials Google at start; this machine's closed
 // network refuses those connections, and they are not the page's requests anyway.
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run']
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+]
 
 let service: RunningService
 let browser: Browser
@@ -46,21 +52,30 @@ test('every route listed, every request same-origin, Try it out on /signup answe
 
   await page.goto(`${service.url}/swagger`)
   await page.locator('.opblock').first().waitFor()
-  const listed = await page.locator('.opblock-summary').evaluateAll((blocks) =>
-    blocks.map((b) => `${b.querySelector('.opblock-summary-method')?.textContent?.trim()} ${b.querySelector('.opblock-summary-path')?.getAttribute('data-path')}`),
-  )
+  const listed = await page
+    .locator('.opblock-summary')
+    .evaluateAll((blocks) =>
+      blocks.map(
+        (b) =>
+          `${b.querySelector('.opblock-summary-method')?.textContent?.trim()} ${b.querySelector('.opblock-summary-path')?.getAttribute('data-path')}`,
+      ),
+    )
   expect(listed.sort()).toEqual([...ROUTES].sort())
 
   const signup = page.locator('.opblock-post', { has: page.locator('.opblock-summary-path[data-path="/signup"]') })
   await signup.locator('.opblock-summary').click()
   await signup.getByRole('button', { name: 'Try it out' }).click()
   const email = uniqueEmail('swagger-ui')
-  await signup.locator('textarea.body-param__text').fill(JSON.stringify({ email, password: PASSWORD, nickname: 'KIMMUSIC' }))
+  await signup
+    .locator('textarea.body-param__text')
+    .fill(JSON.stringify({ email, password: PASSWORD, nickname: 'KIMMUSIC' }))
   await signup.getByRole('button', { name: 'Execute' }).click()
   const live = signup.locator('.live-responses-table .response')
   await live.first().waitFor()
   expect((await live.first().locator('.response-col_status').textContent())?.trim()).toBe('201')
-  expect(await live.first().locator('.response-col_description').textContent()).toContain('User signed up successfully!')
+  expect(await live.first().locator('.response-col_description').textContent()).toContain(
+    'User signed up successfully!',
+  )
 
   mkdirSync(ARTIFACTS, { recursive: true })
   await page.screenshot({ path: resolve(ARTIFACTS, 'swagger-ui.png'), fullPage: true })

@@ -40,13 +40,25 @@ const logLines: string[] = []
 beforeAll(async () => {
   const cognito = await testCognito()
   const config = parseConfig(cognito.serviceEnv())
-  const logger = createLogger({ level: 'info', secrets: [config.cognito.clientSecret!], write: (line) => void logLines.push(line) })
-  app = createApp({ config, gateway: await createGateway(config.cognito), verifyAccessToken: createAccessTokenVerifier(config.cognito), logger })
+  const logger = createLogger({
+    level: 'info',
+    secrets: [config.cognito.clientSecret!],
+    write: (line) => void logLines.push(line),
+  })
+  app = createApp({
+    config,
+    gateway: await createGateway(config.cognito),
+    verifyAccessToken: createAccessTokenVerifier(config.cognito),
+    logger,
+  })
   // A real session, so the bearer routes and refresh are fuzzed past the token check too.
   const email = uniqueEmail('fuzz')
   await app.handle(json('/signup', { email, password: PASSWORD, nickname: 'fuzz' }))
   await cognito.confirm(email)
-  const tokens = (await (await app.handle(json('/signin', { email, password: PASSWORD }))).json()) as Record<string, string>
+  const tokens = (await (await app.handle(json('/signin', { email, password: PASSWORD }))).json()) as Record<
+    string,
+    string
+  >
   accessToken = tokens.accessToken!
   refreshToken = tokens.refreshToken!
 })
@@ -55,20 +67,36 @@ afterAll(() => {
 })
 
 const json = (path: string, body: unknown) =>
-  new Request(`http://localhost${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  new Request(`http://localhost${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
 
 // Header values must be ByteStrings without CR, LF or NUL, or `new Request` itself refuses them.
 const headerText = fc.string({ unit: 'binary-ascii', maxLength: 300 }).map((s) => s.replace(/[\r\n\0]/g, ''))
-const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 3000 }))
+const text = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 300 }),
+  fc.string({ unit: 'binary', maxLength: 3000 }),
+)
 // Addresses in every form the service accepts: any RFC 5322 atext local part, ASCII and IDNA domains
 // (A-labels, and Unicode ones it converts), and the non-ASCII local part it refuses with a reason.
 const ATEXT = [..."aZ09!#$%&'*+/=?^_`{|}~-"]
-const localPart = fc.array(fc.string({ unit: fc.constantFrom(...ATEXT), minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 3 }).map((atoms) => atoms.join('.'))
-const unicodeLabel = fc.string({ unit: fc.constantFrom(...'приммерфбüßé日本語東京', 'a', '-'), minLength: 1, maxLength: 16 })
+const localPart = fc
+  .array(fc.string({ unit: fc.constantFrom(...ATEXT), minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 3 })
+  .map((atoms) => atoms.join('.'))
+const unicodeLabel = fc.string({
+  unit: fc.constantFrom(...'приммерфбüßé日本語東京', 'a', '-'),
+  minLength: 1,
+  maxLength: 16,
+})
 const domain = fc.oneof(
   fc.domain(),
   fc.constantFrom('example.xn--p1ai', 'xn--e1afmkfd.xn--p1ai', 'пример.рф', 'ПРИМЕР.РФ', 'bücher.de', 'xn--zz.com'),
-  fc.tuple(fc.array(unicodeLabel, { minLength: 1, maxLength: 4 }), fc.constantFrom('рф', 'com', 'jp', 'xn--p1ai')).map(([labels, tld]) => [...labels, tld].join('.')),
+  fc
+    .tuple(fc.array(unicodeLabel, { minLength: 1, maxLength: 4 }), fc.constantFrom('рф', 'com', 'jp', 'xn--p1ai'))
+    .map(([labels, tld]) => [...labels, tld].join('.')),
 )
 const emailAddress = fc.oneof(
   fc.emailAddress(),
@@ -77,19 +105,43 @@ const emailAddress = fc.oneof(
 )
 const fieldValue = (field: string) =>
   fc.oneof(
-    { weight: 4, arbitrary: field === 'email' ? emailAddress : PASSWORD_FIELDS.has(field) ? fc.string({ minLength: 8, maxLength: 64 }) : text },
+    {
+      weight: 4,
+      arbitrary:
+        field === 'email'
+          ? emailAddress
+          : PASSWORD_FIELDS.has(field)
+            ? fc.string({ minLength: 8, maxLength: 64 })
+            : text,
+    },
     { weight: 2, arbitrary: text },
-    { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 3 }), fc.dictionary(text, text, { maxKeys: 3 })) },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(
+        fc.integer(),
+        fc.double(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(text, { maxLength: 3 }),
+        fc.dictionary(text, text, { maxKeys: 3 }),
+      ),
+    },
   )
 const fieldsOf = (path: string) =>
   fc.record(Object.fromEntries(ROUTES[path]!.map((f) => [f, fieldValue(f)])), { requiredKeys: [] }).chain((body) =>
-    fc.oneof(fc.constant(body as unknown), fc.dictionary(text, fc.jsonValue(), { maxKeys: 3 }).map((extra) => ({ ...extra, ...body }))),
+    fc.oneof(
+      fc.constant(body as unknown),
+      fc.dictionary(text, fc.jsonValue(), { maxKeys: 3 }).map((extra) => ({ ...extra, ...body })),
+    ),
   )
 
 const requestArb = fc.constantFrom(...Object.keys(ROUTES)).chain((path) =>
   fc.record({
     path: fc.oneof({ weight: 9, arbitrary: fc.constant(path) }, { weight: 1, arbitrary: fc.webPath() }),
-    method: fc.oneof({ weight: 8, arbitrary: fc.constant(path === '/me' || path === '/health' ? 'GET' : 'POST') }, { weight: 2, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD') }),
+    method: fc.oneof(
+      { weight: 8, arbitrary: fc.constant(path === '/me' || path === '/health' ? 'GET' : 'POST') },
+      { weight: 2, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD') },
+    ),
     body: fc.oneof(
       { weight: 6, arbitrary: fieldsOf(path).map((b) => ({ kind: 'json' as const, value: b })) },
       { weight: 1, arbitrary: fc.jsonValue().map((b) => ({ kind: 'json' as const, value: b })) },
@@ -98,7 +150,18 @@ const requestArb = fc.constantFrom(...Object.keys(ROUTES)).chain((path) =>
     ),
     contentType: fc.oneof(
       { weight: 6, arbitrary: fc.constant('application/json') },
-      { weight: 2, arbitrary: fc.constantFrom(undefined, 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/vnd.api+json', 'application/json; charset=latin1') },
+      {
+        weight: 2,
+        arbitrary: fc.constantFrom(
+          undefined,
+          'application/json; charset=utf-8',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=x',
+          'application/vnd.api+json',
+          'application/json; charset=latin1',
+        ),
+      },
       { weight: 1, arbitrary: headerText },
     ),
     authorization: fc.oneof(
@@ -119,7 +182,8 @@ function credentialsIn(body: unknown, bearer: string | undefined): string[] {
   const found = bearer ? [bearer] : []
   if (typeof body === 'object' && body !== null) {
     for (const [key, value] of Object.entries(body)) {
-      if (typeof value === 'string' && (PASSWORD_FIELDS.has(key) || key === 'refreshToken' || key === 'session')) found.push(value)
+      if (typeof value === 'string' && (PASSWORD_FIELDS.has(key) || key === 'refreshToken' || key === 'session'))
+        found.push(value)
     }
   }
   return found.filter((s) => s.length >= 8 && new Set(s).size >= 4)
@@ -132,7 +196,13 @@ test(`${RUNS} generated requests over every route: no 5xx, problems only, nothin
       let body = r.body.kind === 'json' ? JSON.stringify(r.body.value) : r.body.value
       let sentBody = r.body.value
       // Half the refreshes carry the real refresh token, so they reach Cognito's token check.
-      if (r.path === '/token/refresh' && r.refresh && r.body.kind === 'json' && typeof r.body.value === 'object' && r.body.value) {
+      if (
+        r.path === '/token/refresh' &&
+        r.refresh &&
+        r.body.kind === 'json' &&
+        typeof r.body.value === 'object' &&
+        r.body.value
+      ) {
         sentBody = { ...r.body.value, refreshToken }
         body = JSON.stringify(sentBody)
       }
@@ -143,7 +213,9 @@ test(`${RUNS} generated requests over every route: no 5xx, problems only, nothin
       if (r.requestId !== null) headers.set('x-request-id', r.requestId)
       if (r.forwardedFor !== null) headers.set('x-forwarded-for', r.forwardedFor)
       const withBody = r.method !== 'GET' && r.method !== 'HEAD' && body !== undefined
-      const res = await app.handle(new Request(`http://localhost${r.path}`, { method: r.method, headers, ...(withBody ? { body } : {}) }))
+      const res = await app.handle(
+        new Request(`http://localhost${r.path}`, { method: r.method, headers, ...(withBody ? { body } : {}) }),
+      )
       const answer = await res.text()
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
 
@@ -177,7 +249,12 @@ const acceptedAddress = fc
     fc.oneof(
       fc.domain(),
       fc.constantFrom('example.xn--p1ai', 'xn--e1afmkfd.xn--p1ai'),
-      fc.tuple(fc.string({ unit: fc.constantFrom(...'абвгдежзиклмнопрстуфхцчшщэюя'), minLength: 1, maxLength: 10 }), fc.constantFrom('рф', 'com')).map((labels) => labels.join('.')),
+      fc
+        .tuple(
+          fc.string({ unit: fc.constantFrom(...'абвгдежзиклмнопрстуфхцчшщэюя'), minLength: 1, maxLength: 10 }),
+          fc.constantFrom('рф', 'com'),
+        )
+        .map((labels) => labels.join('.')),
     ),
   )
   .map(([local, at]) => `${local}@${at}`)
@@ -195,11 +272,19 @@ test('every accepted form of an address reaches Cognito: /signup/resend answers 
     { numRuns: 300 },
   )
   await fc.assert(
-    fc.asyncProperty(fc.tuple(fc.constantFrom('jö', '김뮤직', 'иван', 'a.ü'), acceptedAddress), async ([local, address]) => {
-      const email = `${local}@${address.slice(address.lastIndexOf('@') + 1)}`
-      const { status, body } = await resend(email)
-      expect({ email, status, fields: body.fields, why: body.detail?.includes('cannot be delivered') }).toEqual({ email, status: 400, fields: ['/email'], why: true })
-    }),
+    fc.asyncProperty(
+      fc.tuple(fc.constantFrom('jö', '김뮤직', 'иван', 'a.ü'), acceptedAddress),
+      async ([local, address]) => {
+        const email = `${local}@${address.slice(address.lastIndexOf('@') + 1)}`
+        const { status, body } = await resend(email)
+        expect({ email, status, fields: body.fields, why: body.detail?.includes('cannot be delivered') }).toEqual({
+          email,
+          status: 400,
+          fields: ['/email'],
+          why: true,
+        })
+      },
+    ),
     { numRuns: 100 },
   )
 }, 120_000)
@@ -208,6 +293,8 @@ test('no fuzzed credential in any log line', () => {
   // Access lines are written after each response, some still on their way when this runs: the
   // count only shows the audit read real traffic.
   expect(logLines.length).toBeGreaterThan(RUNS / 2)
-  const leaked = logLines.filter((line) => line.includes(accessToken) || line.includes(refreshToken) || line.includes(PASSWORD))
+  const leaked = logLines.filter(
+    (line) => line.includes(accessToken) || line.includes(refreshToken) || line.includes(PASSWORD),
+  )
   expect(leaked).toEqual([])
 })

@@ -29,49 +29,93 @@ describe('rate limits (defaults)', () => {
   test('sign-in: 10 per account per 5 minutes, then 429 with Retry-After, without asking Cognito', async () => {
     const email = uniqueEmail('stuffing')
     for (let i = 0; i < 10; i++) {
-      expect((await post(service.url, '/signin', { email, password: `Wrong${i}Password!` }, from(`198.51.100.${i}`))).status).toBe(401)
+      expect(
+        (await post(service.url, '/signin', { email, password: `Wrong${i}Password!` }, from(`198.51.100.${i}`))).status,
+      ).toBe(401)
     }
     const calls = cognito.proxy.calls.length
-    const res = await post(service.url, '/signin', { email: email.toUpperCase(), password: PASSWORD }, from('198.51.100.99'))
+    const res = await post(
+      service.url,
+      '/signin',
+      { email: email.toUpperCase(), password: PASSWORD },
+      from('198.51.100.99'),
+    )
     expectProblem(res, 429, 'too_many_requests', [PASSWORD])
     expect(Number(res.headers.get('retry-after'))).toBe(30)
     expect(cognito.proxy.calls.length).toBe(calls)
     // Another account from the same addresses is not affected.
-    expect((await post(service.url, '/signin', { email: uniqueEmail('other'), password: PASSWORD }, from('198.51.100.1'))).status).toBe(401)
+    expect(
+      (await post(service.url, '/signin', { email: uniqueEmail('other'), password: PASSWORD }, from('198.51.100.1')))
+        .status,
+    ).toBe(401)
   })
 
   test('email routes: 30 per IP per 5 minutes; the ALB-appended (right-most) address counts, not client-written ones', async () => {
     for (let i = 0; i < 30; i++) {
       // A different spoofed left-most entry each time: it must not reset the count.
-      const res = await post(service.url, '/password/forgot', { email: uniqueEmail('bomb') }, from(`10.9.${i}.1, 203.0.113.7`))
+      const res = await post(
+        service.url,
+        '/password/forgot',
+        { email: uniqueEmail('bomb') },
+        from(`10.9.${i}.1, 203.0.113.7`),
+      )
       expect(res.status).toBe(202)
     }
-    const res = await post(service.url, '/signup/resend', { email: uniqueEmail('bomb') }, from('10.9.99.1, 203.0.113.7'))
+    const res = await post(
+      service.url,
+      '/signup/resend',
+      { email: uniqueEmail('bomb') },
+      from('10.9.99.1, 203.0.113.7'),
+    )
     expectProblem(res, 429, 'too_many_requests')
     expect(Number(res.headers.get('retry-after'))).toBe(10)
-    expect((await post(service.url, '/password/forgot', { email: uniqueEmail('bomb') }, from('203.0.113.8'))).status).toBe(202)
+    expect(
+      (await post(service.url, '/password/forgot', { email: uniqueEmail('bomb') }, from('203.0.113.8'))).status,
+    ).toBe(202)
   })
 
   test('code guessing: 10 confirmations per account per 5 minutes', async () => {
     const email = uniqueEmail('guess')
     for (let i = 0; i < 10; i++) {
-      expect((await post(service.url, '/signup/confirm', { email, code: String(100000 + i) }, from(`192.0.2.${i}`))).status).toBe(400)
+      expect(
+        (await post(service.url, '/signup/confirm', { email, code: String(100000 + i) }, from(`192.0.2.${i}`))).status,
+      ).toBe(400)
     }
-    expectProblem(await post(service.url, '/password/reset', { email, code: '999999', password: PASSWORD }, from('192.0.2.77')), 429, 'too_many_requests')
+    expectProblem(
+      await post(service.url, '/password/reset', { email, code: '999999', password: PASSWORD }, from('192.0.2.77')),
+      429,
+      'too_many_requests',
+    )
   })
 
   test('/health, invalid bodies and other routes are never limited', async () => {
-    for (let i = 0; i < 50; i++) expect((await request(service.url, 'GET', '/health', { headers: from('203.0.113.50') })).status).toBe(200)
-    for (let i = 0; i < 40; i++) expect((await post(service.url, '/signin', { email: 'nope' }, from('203.0.113.51'))).status).toBe(400)
+    for (let i = 0; i < 50; i++)
+      expect((await request(service.url, 'GET', '/health', { headers: from('203.0.113.50') })).status).toBe(200)
+    for (let i = 0; i < 40; i++)
+      expect((await post(service.url, '/signin', { email: 'nope' }, from('203.0.113.51'))).status).toBe(400)
   })
 })
 
 test('without TRUST_PROXY, X-Forwarded-For is ignored: the socket address is the client', async () => {
   const service = await start({ RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_EMAIL_PER_IP: '3/1m' })
   for (let i = 0; i < 3; i++) {
-    expect((await post(service.url, '/password/forgot', { email: uniqueEmail('noproxy') }, { 'x-forwarded-for': `10.0.0.${i}` })).status).toBe(202)
+    expect(
+      (
+        await post(
+          service.url,
+          '/password/forgot',
+          { email: uniqueEmail('noproxy') },
+          { 'x-forwarded-for': `10.0.0.${i}` },
+        )
+      ).status,
+    ).toBe(202)
   }
-  const res = await post(service.url, '/password/forgot', { email: uniqueEmail('noproxy') }, { 'x-forwarded-for': '10.0.0.200' })
+  const res = await post(
+    service.url,
+    '/password/forgot',
+    { email: uniqueEmail('noproxy') },
+    { 'x-forwarded-for': '10.0.0.200' },
+  )
   expectProblem(res, 429, 'too_many_requests')
   expect(Number(res.headers.get('retry-after'))).toBe(20)
 })
@@ -89,7 +133,11 @@ describe('SIGNUP_ENUMERATION_SAFE', () => {
     expect(shape(again.body)).toEqual(shape(first.body))
     expect(again.body.userSub).toMatch(/^[0-9a-f-]{36}$/)
     expect(again.body.userSub).not.toBe(first.body.userSub)
-    expect(first.body.codeDelivery).toEqual({ destination: 'e***@e***', deliveryMedium: 'EMAIL', attributeName: 'email' })
+    expect(first.body.codeDelivery).toEqual({
+      destination: 'e***@e***',
+      deliveryMedium: 'EMAIL',
+      attributeName: 'email',
+    })
     expect([...again.headers.keys()].filter((k) => k !== 'date' && k !== 'x-request-id').sort()).toEqual(
       [...first.headers.keys()].filter((k) => k !== 'date' && k !== 'x-request-id').sort(),
     )
@@ -101,7 +149,12 @@ describe('SIGNUP_ENUMERATION_SAFE', () => {
     const service = await start({})
     const email = uniqueEmail('enum-default')
     expect((await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'n' })).status).toBe(201)
-    expectProblem(await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'n' }), 409, 'username_exists', [PASSWORD])
+    expectProblem(
+      await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'n' }),
+      409,
+      'username_exists',
+      [PASSWORD],
+    )
   })
 })
 
@@ -114,7 +167,11 @@ describe('CORS and security headers', () => {
 
   test('a preflight from a listed origin: 204 with the allowed methods and headers', async () => {
     const res = await request(service.url, 'OPTIONS', '/signin', {
-      headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      headers: {
+        origin: ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
     })
     expect(res.status).toBe(204)
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN)
@@ -145,10 +202,16 @@ describe('CORS and security headers', () => {
 
   test('CORS is off by default', async () => {
     const plain = await start({})
-    const res = await request(plain.url, 'OPTIONS', '/signin', { headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } })
+    const res = await request(plain.url, 'OPTIONS', '/signin', {
+      headers: { origin: ORIGIN, 'access-control-request-method': 'POST' },
+    })
     expect(res.status).toBe(405)
     expect(res.headers.get('access-control-allow-origin')).toBeNull()
-    expect((await request(plain.url, 'GET', '/health', { headers: { origin: ORIGIN } })).headers.get('access-control-allow-origin')).toBeNull()
+    expect(
+      (await request(plain.url, 'GET', '/health', { headers: { origin: ORIGIN } })).headers.get(
+        'access-control-allow-origin',
+      ),
+    ).toBeNull()
   })
 
   test.each([

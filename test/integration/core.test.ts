@@ -40,9 +40,17 @@ describe('POST /signup', () => {
     requireExecutable('curl', 'curl', "Replaying the seed's curl example")
     const proc = Bun.spawn(
       [
-        'curl', '-s', '-w', '\n%{http_code}', '-X', 'POST', `http://localhost:${service.port}/signup`,
-        '-H', 'Content-Type: application/json',
-        '-d', '{"email":"20250201test@example.com", "password":"ThisisLocalTest1234@", "nickname":"KIMMUSIC"}',
+        'curl',
+        '-s',
+        '-w',
+        '\n%{http_code}',
+        '-X',
+        'POST',
+        `http://localhost:${service.port}/signup`,
+        '-H',
+        'Content-Type: application/json',
+        '-d',
+        '{"email":"20250201test@example.com", "password":"ThisisLocalTest1234@", "nickname":"KIMMUSIC"}',
       ],
       { stdout: 'pipe' },
     )
@@ -53,7 +61,11 @@ describe('POST /signup', () => {
     expect(json.message).toBe('User signed up successfully!')
     expect(json.userSub).toMatch(/^[0-9a-f-]{36}$/)
     expect(json.userConfirmed).toBe(false)
-    expect(json.codeDelivery).toEqual({ destination: '20250201test@example.com', deliveryMedium: 'EMAIL', attributeName: 'email' })
+    expect(json.codeDelivery).toEqual({
+      destination: '20250201test@example.com',
+      deliveryMedium: 'EMAIL',
+      attributeName: 'email',
+    })
   })
 
   test('201 with the user sub; the SECRET_HASH reached Cognito and was valid', async () => {
@@ -87,10 +99,12 @@ describe('POST /signin', () => {
   test('before confirmation: 403 user_not_confirmed', async () => {
     const email = uniqueEmail('unconfirmed')
     await signUp(email)
-    expectProblem(await post(service.url, '/signin', { email, password: PASSWORD }), 403, 'user_not_confirmed', [PASSWORD])
+    expectProblem(await post(service.url, '/signin', { email, password: PASSWORD }), 403, 'user_not_confirmed', [
+      PASSWORD,
+    ])
   })
 
-  test('after confirmation: the tokens, the seed\'s `token` field and the Cognito username', async () => {
+  test("after confirmation: the tokens, the seed's `token` field and the Cognito username", async () => {
     const email = uniqueEmail('signin')
     const { body: created } = await signUp(email)
     await cognito.confirm(email)
@@ -130,7 +144,10 @@ describe('SECRET_HASH against the verifying proxy', () => {
     try {
       const res = await post(bad.url, '/signup', { email: uniqueEmail('badsecret'), password: PASSWORD, nickname: 'n' })
       expectProblem(res, 500, 'internal_error', [wrongSecret, PASSWORD, 'secret hash'])
-      expect(cognito.proxy.calls.findLast((c) => c.operation === 'SignUp')).toMatchObject({ hashSent: true, hashValid: false })
+      expect(cognito.proxy.calls.findLast((c) => c.operation === 'SignUp')).toMatchObject({
+        hashSent: true,
+        hashValid: false,
+      })
       // Log lines leave at the end of the event-loop turn, and reach us through a pipe: wait for it.
       const logged = await waitFor(() => bad.logs().find((l) => l.msg === 'request failed'), 'the failure log line')
       expect(logged).toMatchObject({ code: 'internal_error', error: { name: 'NotAuthorizedException' } })
@@ -142,7 +159,9 @@ describe('SECRET_HASH against the verifying proxy', () => {
   })
 
   test('a public client (no secret configured) sends no SECRET_HASH at all', async () => {
-    const pub = await startService(cognito.serviceEnv({ COGNITO_CLIENT_ID: cognito.publicClientId, COGNITO_CLIENT_SECRET: undefined }))
+    const pub = await startService(
+      cognito.serviceEnv({ COGNITO_CLIENT_ID: cognito.publicClientId, COGNITO_CLIENT_SECRET: undefined }),
+    )
     try {
       const email = uniqueEmail('public')
       expect((await post(pub.url, '/signup', { email, password: PASSWORD, nickname: 'n' })).status).toBe(201)
@@ -176,7 +195,10 @@ describe('operations', () => {
   })
 
   test('a failed request keeps the base headers, and its access-log line has the problem status', async () => {
-    const res = await request(service.url, 'POST', '/signin', { headers: { 'x-request-id': 'failed-req.1', 'content-type': 'application/json' }, body: '{}' })
+    const res = await request(service.url, 'POST', '/signin', {
+      headers: { 'x-request-id': 'failed-req.1', 'content-type': 'application/json' },
+      body: '{}',
+    })
     expect(res.status).toBe(400)
     expect(res.headers.get('x-request-id')).toBe('failed-req.1')
     expect(res.headers.get('cache-control')).toBe('no-store')

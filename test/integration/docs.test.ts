@@ -17,12 +17,20 @@ type Operation = {
   description?: string
   security?: Array<Record<string, string[]>>
   requestBody?: { content: Record<string, { schema: Schema }> }
-  responses: Record<string, { description?: string; headers?: Record<string, { $ref?: string }>; content?: Record<string, { schema: Schema }> }>
+  responses: Record<
+    string,
+    { description?: string; headers?: Record<string, { $ref?: string }>; content?: Record<string, { schema: Schema }> }
+  >
 }
 
 let cognito: TestCognito
 let service: RunningService
-let document: { info: { version: string }; servers?: Array<{ url: string }>; paths: Record<string, Record<string, Operation>>; components: any }
+let document: {
+  info: { version: string }
+  servers?: Array<{ url: string }>
+  paths: Record<string, Record<string, Operation>>
+  components: any
+}
 
 beforeAll(async () => {
   cognito = await testCognito()
@@ -38,7 +46,9 @@ const operations = () =>
 
 describe('GET /swagger/json', () => {
   test('is a valid OpenAPI 3.1 document (checked by @apidevtools/swagger-parser)', async () => {
-    expect((await request(service.url, 'GET', '/swagger/json')).headers.get('content-type')).toStartWith('application/json')
+    expect((await request(service.url, 'GET', '/swagger/json')).headers.get('content-type')).toStartWith(
+      'application/json',
+    )
     // validate() dereferences in place: give it a copy.
     const api = (await SwaggerParser.validate(structuredClone(document) as never)) as { openapi?: string }
     expect(api.openapi).toBe('3.1.0')
@@ -46,7 +56,11 @@ describe('GET /swagger/json', () => {
 
   // A route added without documentation, or documentation of a route that does not exist, fails here.
   test('lists exactly the product routes, and not its own', () => {
-    expect(operations().map((o) => o.route).sort()).toEqual([...ROUTES].sort())
+    expect(
+      operations()
+        .map((o) => o.route)
+        .sort(),
+    ).toEqual([...ROUTES].sort())
   })
 
   test('info.version is package.json’s version', () => {
@@ -78,8 +92,21 @@ describe('GET /swagger/json', () => {
 
   test('/signup documents its 201 body, its conflict and the body errors', () => {
     const op = document.paths['/signup']!.post!
-    expect(Object.keys(op.responses).sort()).toEqual(['201', '400', '409', '413', '415', '429', '500', '502', '503', '504'])
-    expect(op.responses['201']!.content!['application/json']!.schema.properties!.message!.const).toBe('User signed up successfully!')
+    expect(Object.keys(op.responses).sort()).toEqual([
+      '201',
+      '400',
+      '409',
+      '413',
+      '415',
+      '429',
+      '500',
+      '502',
+      '503',
+      '504',
+    ])
+    expect(op.responses['201']!.content!['application/json']!.schema.properties!.message!.const).toBe(
+      'User signed up successfully!',
+    )
     expect(codesOf(op.responses['409']!.content!['application/problem+json']!.schema)).toEqual(['username_exists'])
     expect(codesOf(op.responses['400']!.content!['application/problem+json']!.schema)).toContain('validation_failed')
   })
@@ -90,7 +117,11 @@ describe('GET /swagger/json', () => {
       for (const [status, response] of Object.entries(op.responses)) {
         if (Number(status) < 400) continue
         errors++
-        expect({ route, status, media: Object.keys(response.content ?? {}) }).toEqual({ route, status, media: ['application/problem+json'] })
+        expect({ route, status, media: Object.keys(response.content ?? {}) }).toEqual({
+          route,
+          status,
+          media: ['application/problem+json'],
+        })
         const codes = codesOf(response.content!['application/problem+json']!.schema)
         expect(codes.length).toBeGreaterThan(0)
         for (const code of codes) {
@@ -109,7 +140,10 @@ describe('GET /swagger/json', () => {
       expect({ route, security: op.security ?? [] }).toEqual({ route, security: bearer ? [{ bearer: [] }] : [] })
       if (!bearer) continue
       const unauthorized = codesOf(op.responses['401']!.content!['application/problem+json']!.schema)
-      expect({ route, token: unauthorized.filter((c) => c === 'missing_token' || c === 'invalid_token').sort() }).toEqual({
+      expect({
+        route,
+        token: unauthorized.filter((c) => c === 'missing_token' || c === 'invalid_token').sort(),
+      }).toEqual({
         route,
         token: ['invalid_token', 'missing_token'],
       })
@@ -126,18 +160,28 @@ describe('GET /swagger/json', () => {
     for (const { route, op } of operations()) {
       for (const [status, response] of Object.entries(op.responses)) {
         const names = Object.keys(response.headers ?? {}).sort()
-        const expected = ['X-Amzn-Trace-Id', 'X-Request-Id', ...(status === '429' ? ['Retry-After'] : []), ...(status === '401' ? ['WWW-Authenticate'] : [])].sort()
+        const expected = [
+          'X-Amzn-Trace-Id',
+          'X-Request-Id',
+          ...(status === '429' ? ['Retry-After'] : []),
+          ...(status === '401' ? ['WWW-Authenticate'] : []),
+        ].sort()
         expect({ route, status, names }).toEqual({ route, status, names: expected })
       }
     }
   })
 
   test('shared shapes are named once under components.schemas and referenced', () => {
-    expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(['Problem', 'TokenResponse', 'ChallengeResponse']))
+    expect(Object.keys(document.components.schemas)).toEqual(
+      expect.arrayContaining(['Problem', 'TokenResponse', 'ChallengeResponse']),
+    )
     const text = JSON.stringify(document.paths)
     expect(text.split('#/components/schemas/Problem"').length - 1).toBeGreaterThan(ROUTES.length * 3)
     const signIn = document.paths['/signin']!.post!.responses['200']!.content!['application/json']!.schema
-    expect(signIn.anyOf!.map((s) => s.$ref).sort()).toEqual(['#/components/schemas/ChallengeResponse', '#/components/schemas/TokenResponse'])
+    expect(signIn.anyOf!.map((s) => s.$ref).sort()).toEqual([
+      '#/components/schemas/ChallengeResponse',
+      '#/components/schemas/TokenResponse',
+    ])
     // Each error status still lists exactly its own codes, on top of the shared shape.
     const conflict = document.paths['/signup']!.post!.responses['409']!.content!['application/problem+json']!.schema
     expect(conflict.allOf![0]!.$ref).toBe('#/components/schemas/Problem')
@@ -145,15 +189,27 @@ describe('GET /swagger/json', () => {
 
   test('maps are additionalProperties of the value type, never patternProperties', () => {
     expect(JSON.stringify(document)).not.toContain('patternProperties')
-    expect(document.components.schemas.ChallengeResponse.properties.challengeParameters).toMatchObject({ type: 'object', additionalProperties: { type: 'string' } })
-    const answers = document.paths['/signin/challenge']!.post!.requestBody!.content['application/json']!.schema.properties!.responses as Record<string, unknown>
-    expect(answers).toMatchObject({ type: 'object', additionalProperties: { type: 'string' }, propertyNames: { pattern: '^[A-Z_]{1,64}$' } })
+    expect(document.components.schemas.ChallengeResponse.properties.challengeParameters).toMatchObject({
+      type: 'object',
+      additionalProperties: { type: 'string' },
+    })
+    const answers = document.paths['/signin/challenge']!.post!.requestBody!.content['application/json']!.schema
+      .properties!.responses as Record<string, unknown>
+    expect(answers).toMatchObject({
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      propertyNames: { pattern: '^[A-Z_]{1,64}$' },
+    })
   })
 
   test('every answer says what it means (no generated "Response for status" text), and speaks to API users', () => {
     for (const { route, op } of operations()) {
       for (const [status, response] of Object.entries(op.responses)) {
-        expect({ route, status, generic: /^Response for status/.test(response.description ?? '') }).toEqual({ route, status, generic: false })
+        expect({ route, status, generic: /^Response for status/.test(response.description ?? '') }).toEqual({
+          route,
+          status,
+          generic: false,
+        })
       }
     }
     expect(JSON.stringify(document)).not.toMatch(/\bseed\b|blog/i)
@@ -199,7 +255,11 @@ describe('SWAGGER_ENABLED=false', () => {
     try {
       for (const path of ['/swagger', '/swagger/json', '/swagger/assets/swagger-ui-bundle.js']) {
         const res = await request(off.url, 'GET', path)
-        expect({ path, status: res.status, type: res.headers.get('content-type') }).toEqual({ path, status: 404, type: 'application/problem+json' })
+        expect({ path, status: res.status, type: res.headers.get('content-type') }).toEqual({
+          path,
+          status: 404,
+          type: 'application/problem+json',
+        })
       }
       expect((await request(off.url, 'GET', '/health')).status).toBe(200)
     } finally {

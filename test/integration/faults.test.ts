@@ -20,7 +20,11 @@ beforeAll(async () => {
   cognito = await testCognito()
   faults = await startFaultProxy(cognito.proxy.url)
   service = await startService(
-    cognito.serviceEnv({ COGNITO_ENDPOINT: faults.url, COGNITO_TIMEOUT_MS: String(TIMEOUT_MS), COGNITO_CONNECT_TIMEOUT_MS: '300' }),
+    cognito.serviceEnv({
+      COGNITO_ENDPOINT: faults.url,
+      COGNITO_TIMEOUT_MS: String(TIMEOUT_MS),
+      COGNITO_CONNECT_TIMEOUT_MS: '300',
+    }),
   )
   expect((await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'faults' })).status).toBe(201)
   await cognito.confirm(email)
@@ -44,9 +48,21 @@ async function expectHealthy() {
 const CASES: Array<{ name: string; fault: Fault; status: number; code: string; maxAttempts: number }> = [
   { name: 'connections refused', fault: { mode: 'refuse' }, status: 503, code: 'upstream_unavailable', maxAttempts: 0 },
   { name: 'connections reset', fault: { mode: 'reset' }, status: 503, code: 'upstream_unavailable', maxAttempts: 0 },
-  { name: 'slower than the deadline', fault: { mode: 'delay', ms: 8000 }, status: 504, code: 'upstream_timeout', maxAttempts: 2 },
+  {
+    name: 'slower than the deadline',
+    fault: { mode: 'delay', ms: 8000 },
+    status: 504,
+    code: 'upstream_timeout',
+    maxAttempts: 2,
+  },
   { name: 'throttling', fault: { mode: 'throttle' }, status: 429, code: 'too_many_requests', maxAttempts: 2 },
-  { name: 'a 500 InternalErrorException', fault: { mode: 'error500' }, status: 502, code: 'upstream_error', maxAttempts: 2 },
+  {
+    name: 'a 500 InternalErrorException',
+    fault: { mode: 'error500' },
+    status: 502,
+    code: 'upstream_error',
+    maxAttempts: 2,
+  },
 ]
 
 describe.each(CASES)('Cognito $name', ({ fault, status, code, maxAttempts }) => {
@@ -70,7 +86,10 @@ describe.each(CASES)('Cognito $name', ({ fault, status, code, maxAttempts }) => 
     if (status >= 500) {
       // Logs arrive through a pipe: wait for this request's line.
       const reqId = res.headers.get('x-request-id')
-      const logged = await waitFor(() => service.logs().find((l) => l.msg === 'request failed' && l.reqId === reqId), 'the failure log line')
+      const logged = await waitFor(
+        () => service.logs().find((l) => l.msg === 'request failed' && l.reqId === reqId),
+        'the failure log line',
+      )
       expect(logged).toMatchObject({ level: 'error', code })
     }
 
@@ -84,7 +103,11 @@ describe.each(CASES)('Cognito $name', ({ fault, status, code, maxAttempts }) => 
 test('a 500 on sign-up is retried at most once', async () => {
   await faults.set({ mode: 'error500' })
   const before = faults.attempts()
-  const res = await post(service.url, '/signup', { email: uniqueEmail('faults-signup'), password: PASSWORD, nickname: 'n' })
+  const res = await post(service.url, '/signup', {
+    email: uniqueEmail('faults-signup'),
+    password: PASSWORD,
+    nickname: 'n',
+  })
   expectProblem(res, 502, 'upstream_error', [PASSWORD])
   expect(faults.attempts() - before).toBeLessThanOrEqual(2)
 })

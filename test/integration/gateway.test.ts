@@ -19,7 +19,12 @@ const TRANSPORTS: Record<string, (config: CognitoConfig) => CognitoTransport> = 
   json: createJsonTransport,
 }
 
-const configFor = (endpoint: string, clientId: string, clientSecret: string | undefined, timeoutMs = 8000): CognitoConfig => ({
+const configFor = (
+  endpoint: string,
+  clientId: string,
+  clientSecret: string | undefined,
+  timeoutMs = 8000,
+): CognitoConfig => ({
   userPoolId: 'local_gateway',
   clientId,
   ...(clientSecret === undefined ? {} : { clientSecret }),
@@ -56,7 +61,10 @@ afterAll(() => stub?.stop())
 for (const [name, transport] of Object.entries(TRANSPORTS)) {
   describe(`gateway over the ${name} transport`, () => {
     const viaCognitoLocal = (secret = cognito.pool.clientSecret) =>
-      createGatewayOverTransport(configFor(cognito.proxy.url, cognito.pool.clientId, secret), transport(configFor(cognito.proxy.url, cognito.pool.clientId, secret)))
+      createGatewayOverTransport(
+        configFor(cognito.proxy.url, cognito.pool.clientId, secret),
+        transport(configFor(cognito.proxy.url, cognito.pool.clientId, secret)),
+      )
     const viaStub = (endpoint = stub.url, timeoutMs = 8000) => {
       const config = configFor(endpoint, STUB_CLIENT, STUB_SECRET, timeoutMs)
       return createGatewayOverTransport(config, transport(config))
@@ -90,7 +98,9 @@ for (const [name, transport] of Object.entries(TRANSPORTS)) {
       const gateway = await viaCognitoLocal()
       const email = uniqueEmail(`gw-${name}`)
       await gateway.signUp({ email, password: PASSWORD, nickname: 'Gate' })
-      expect((await problemOf(gateway.signUp({ email, password: PASSWORD, nickname: 'Gate' }))).code).toBe('username_exists')
+      expect((await problemOf(gateway.signUp({ email, password: PASSWORD, nickname: 'Gate' }))).code).toBe(
+        'username_exists',
+      )
       expect((await problemOf(gateway.confirmSignUp(email, '000000'))).code).toBe('code_mismatch')
       await gateway.confirmSignUp(email, await cognito.codeFor(email))
       const wrong = await problemOf(gateway.signIn({ email, password: `${PASSWORD}x` }))
@@ -105,7 +115,9 @@ for (const [name, transport] of Object.entries(TRANSPORTS)) {
 
     test('throttling is retried once, then answered 429 with Retry-After', async () => {
       const before = stubCalls('SignUp')
-      const problem = await problemOf((await viaStub()).signUp({ email: 'fault-throttle@example.com', password: PASSWORD, nickname: 'T' }))
+      const problem = await problemOf(
+        (await viaStub()).signUp({ email: 'fault-throttle@example.com', password: PASSWORD, nickname: 'T' }),
+      )
       expect([problem.code, problem.status, problem.headers?.['retry-after']]).toEqual(['too_many_requests', 429, '1'])
       expect(stubCalls('SignUp') - before).toBe(2)
     })
@@ -126,13 +138,17 @@ for (const [name, transport] of Object.entries(TRANSPORTS)) {
 
     test('an answer later than COGNITO_TIMEOUT_MS is a 504, at the deadline', async () => {
       const started = performance.now()
-      const problem = await problemOf((await viaStub(stub.url, 300)).signIn({ email: 'fault-slow@example.com', password: PASSWORD }))
+      const problem = await problemOf(
+        (await viaStub(stub.url, 300)).signIn({ email: 'fault-slow@example.com', password: PASSWORD }),
+      )
       expect([problem.code, problem.status]).toEqual(['upstream_timeout', 504])
       expect(performance.now() - started).toBeLessThan(1200)
     })
 
     test('a refused connection is a 503', async () => {
-      const problem = await problemOf((await viaStub(`http://127.0.0.1:${await freePort()}`)).signIn({ email: 'a@example.com', password: PASSWORD }))
+      const problem = await problemOf(
+        (await viaStub(`http://127.0.0.1:${await freePort()}`)).signIn({ email: 'a@example.com', password: PASSWORD }),
+      )
       expect([problem.code, problem.status]).toEqual(['upstream_unavailable', 503])
     })
 
@@ -143,7 +159,9 @@ for (const [name, transport] of Object.entries(TRANSPORTS)) {
         socket: { data: (socket) => socket.terminate() },
       })
       try {
-        const problem = await problemOf((await viaStub(`http://127.0.0.1:${resetter.port}`)).signIn({ email: 'a@example.com', password: PASSWORD }))
+        const problem = await problemOf(
+          (await viaStub(`http://127.0.0.1:${resetter.port}`)).signIn({ email: 'a@example.com', password: PASSWORD }),
+        )
         expect([problem.code, problem.status]).toEqual(['upstream_unavailable', 503])
       } finally {
         resetter.stop(true)
@@ -152,7 +170,12 @@ for (const [name, transport] of Object.entries(TRANSPORTS)) {
 
     test('the stub refuses a wrong SECRET_HASH like Cognito, so the benchmark cannot pass a broken HMAC', async () => {
       const config = { ...configFor(stub.url, STUB_CLIENT, 'wrong-secret') }
-      const problem = await problemOf((await createGatewayOverTransport(config, transport(config))).signIn({ email: 'bench-signin@example.com', password: 'x' }))
+      const problem = await problemOf(
+        (await createGatewayOverTransport(config, transport(config))).signIn({
+          email: 'bench-signin@example.com',
+          password: 'x',
+        }),
+      )
       expect(problem.code).toBe('internal_error')
     })
   })
@@ -164,7 +187,8 @@ describe('the JSON transport', () => {
     try {
       const config = configFor(local.url, STUB_CLIENT, STUB_SECRET)
       const gateway: CognitoGateway = await createGatewayOverTransport(config, createJsonTransport(config))
-      for (let i = 0; i < 20; i++) await gateway.signIn({ email: 'bench-signin@example.com', password: 'Bench-Passw0rd!' })
+      for (let i = 0; i < 20; i++)
+        await gateway.signIn({ email: 'bench-signin@example.com', password: 'Bench-Passw0rd!' })
       expect(local.stats()).toMatchObject({ calls: 20, connections: 1 })
     } finally {
       local.stop()

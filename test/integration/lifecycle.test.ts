@@ -24,7 +24,8 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 const me = (token: string) => request(service.url, 'GET', '/me', { headers: bearer(token) })
 const signIn = (email: string, password: string) => post(service.url, '/signin', { email, password })
 const remember = (res: JsonResponse) => {
-  for (const key of ['idToken', 'accessToken', 'refreshToken']) if (typeof res.body?.[key] === 'string') seen.push(res.body[key])
+  for (const key of ['idToken', 'accessToken', 'refreshToken'])
+    if (typeof res.body?.[key] === 'string') seen.push(res.body[key])
   return res
 }
 
@@ -58,7 +59,13 @@ test('one user, the whole life', async () => {
 
   const profile = await me(accessToken)
   expect(profile.status).toBe(200)
-  expect(profile.body).toEqual({ username, sub: signUp.body.userSub, email, emailVerified: true, nickname: 'Whole Life' })
+  expect(profile.body).toEqual({
+    username,
+    sub: signUp.body.userSub,
+    email,
+    emailVerified: true,
+    nickname: 'Whole Life',
+  })
   expect(profile.headers.get('cache-control')).toBe('no-store')
 
   const refreshed = remember(await post(service.url, '/token/refresh', { refreshToken, username }))
@@ -66,10 +73,18 @@ test('one user, the whole life', async () => {
   expect(refreshed.headers.get('cache-control')).toBe('no-store')
   expect(refreshed.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 3600 })
   expect(refreshed.body.accessToken.split('.')).toHaveLength(3)
-  expect(cognito.proxy.calls.findLast((c) => c.operation === 'InitiateAuth')).toMatchObject({ hashSent: true, hashValid: true })
+  expect(cognito.proxy.calls.findLast((c) => c.operation === 'InitiateAuth')).toMatchObject({
+    hashSent: true,
+    hashValid: true,
+  })
   expect((await me(refreshed.body.accessToken)).status).toBe(200)
 
-  const changed = await post(service.url, '/password/change', { previousPassword: PASSWORD, proposedPassword: NEW_PASSWORD }, bearer(refreshed.body.accessToken))
+  const changed = await post(
+    service.url,
+    '/password/change',
+    { previousPassword: PASSWORD, proposedPassword: NEW_PASSWORD },
+    bearer(refreshed.body.accessToken),
+  )
   expect(changed.status).toBe(204)
   expect(changed.text).toBe('')
   expectProblem(await signIn(email, PASSWORD), 401, 'not_authorized')
@@ -92,7 +107,11 @@ test('one user, the whole life', async () => {
   expectProblem(after, 401, 'invalid_token')
   expect(after.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"')
   // Global sign-out also ends the refresh token's life.
-  expectProblem(await post(service.url, '/token/refresh', { refreshToken: third.body.refreshToken, username }), 401, 'invalid_token')
+  expectProblem(
+    await post(service.url, '/token/refresh', { refreshToken: third.body.refreshToken, username }),
+    401,
+    'invalid_token',
+  )
 })
 
 describe('confirmation', () => {
@@ -112,7 +131,9 @@ describe('confirmation', () => {
     const firstCode = await cognito.codeFor(email)
     const resent = await post(service.url, '/signup/resend', { email })
     expect(resent.status).toBe(200)
-    expect(resent.body).toEqual({ codeDelivery: { destination: 'r***@e***', deliveryMedium: 'EMAIL', attributeName: 'email' } })
+    expect(resent.body).toEqual({
+      codeDelivery: { destination: 'r***@e***', deliveryMedium: 'EMAIL', attributeName: 'email' },
+    })
     const newCode = await cognito.codeFor(email, 2)
     expect(newCode).not.toBe(firstCode)
     expect((await post(service.url, '/signup/confirm', { email, code: newCode })).status).toBe(200)
@@ -123,7 +144,9 @@ describe('confirmation', () => {
     expect(confirmedAgain.status).toBe(200)
     expect(unknown.status).toBe(200)
     // Same shape and masking rule: only the request's own letters differ.
-    expect(unknown.body).toEqual({ codeDelivery: { destination: 'r***@e***', deliveryMedium: 'EMAIL', attributeName: 'email' } })
+    expect(unknown.body).toEqual({
+      codeDelivery: { destination: 'r***@e***', deliveryMedium: 'EMAIL', attributeName: 'email' },
+    })
     expect(confirmedAgain.text).toBe(resent.text)
   })
 })
@@ -141,13 +164,28 @@ describe('password recovery', () => {
   test('reset with a wrong code is 400 code_mismatch, with a weak-shaped body it is 400 validation_failed', async () => {
     const { email } = await signedInUser()
     await post(service.url, '/password/forgot', { email })
-    expectProblem(await post(service.url, '/password/reset', { email, code: '999999x', password: RESET_PASSWORD }), 400, 'code_mismatch', [RESET_PASSWORD])
-    expectProblem(await post(service.url, '/password/reset', { email, code: '', password: RESET_PASSWORD }), 400, 'validation_failed', [RESET_PASSWORD])
+    expectProblem(
+      await post(service.url, '/password/reset', { email, code: '999999x', password: RESET_PASSWORD }),
+      400,
+      'code_mismatch',
+      [RESET_PASSWORD],
+    )
+    expectProblem(
+      await post(service.url, '/password/reset', { email, code: '', password: RESET_PASSWORD }),
+      400,
+      'validation_failed',
+      [RESET_PASSWORD],
+    )
   })
 
   test('change password with the wrong previous password is 400 previous_password_mismatch, not a 401 (the token is fine)', async () => {
     const { tokens } = await signedInUser()
-    const res = await post(service.url, '/password/change', { previousPassword: 'NotTheRightOne1!', proposedPassword: NEW_PASSWORD }, bearer(tokens.accessToken))
+    const res = await post(
+      service.url,
+      '/password/change',
+      { previousPassword: 'NotTheRightOne1!', proposedPassword: NEW_PASSWORD },
+      bearer(tokens.accessToken),
+    )
     expectProblem(res, 400, 'previous_password_mismatch', ['NotTheRightOne1!', NEW_PASSWORD])
     expect((await me(tokens.accessToken)).status).toBe(200)
   })
@@ -162,12 +200,28 @@ describe('tokens', () => {
   })
 
   test('a refresh token nobody was issued is 401 invalid_token', async () => {
-    expectProblem(await post(service.url, '/token/refresh', { refreshToken: 'eyJhbGciOiJIUzI1NiJ9.e30.bm9wZQ', username: 'someone' }), 401, 'invalid_token')
+    expectProblem(
+      await post(service.url, '/token/refresh', {
+        refreshToken: 'eyJhbGciOiJIUzI1NiJ9.e30.bm9wZQ',
+        username: 'someone',
+      }),
+      401,
+      'invalid_token',
+    )
   })
 
   test('no Authorization header: 401 missing_token with WWW-Authenticate: Bearer', async () => {
-    for (const [method, path] of [['GET', '/me'], ['POST', '/signout'], ['POST', '/password/change']] as const) {
-      const res = await request(service.url, method, path, method === 'GET' ? {} : { json: { previousPassword: PASSWORD, proposedPassword: NEW_PASSWORD } })
+    for (const [method, path] of [
+      ['GET', '/me'],
+      ['POST', '/signout'],
+      ['POST', '/password/change'],
+    ] as const) {
+      const res = await request(
+        service.url,
+        method,
+        path,
+        method === 'GET' ? {} : { json: { previousPassword: PASSWORD, proposedPassword: NEW_PASSWORD } },
+      )
       expectProblem(res, 401, 'missing_token', [PASSWORD])
       expect(res.headers.get('www-authenticate')).toBe('Bearer')
     }
@@ -202,14 +256,21 @@ describe('challenges', () => {
     const temporary = 'TempLocalTest0000!'
     seen.push(temporary)
     // An invited user (created by an administrator) is how this challenge arises.
-    const admin = new CognitoIdentityProviderClient({ region: 'local', endpoint: cognito.emulator.endpoint, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } })
+    const admin = new CognitoIdentityProviderClient({
+      region: 'local',
+      endpoint: cognito.emulator.endpoint,
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    })
     await admin.send(
       new AdminCreateUserCommand({
         UserPoolId: cognito.pool.userPoolId,
         Username: email,
         TemporaryPassword: temporary,
         MessageAction: 'SUPPRESS',
-        UserAttributes: [{ Name: 'email', Value: email }, { Name: 'nickname', Value: 'invited' }],
+        UserAttributes: [
+          { Name: 'email', Value: email },
+          { Name: 'nickname', Value: 'invited' },
+        ],
       }),
     )
     admin.destroy()
@@ -232,7 +293,10 @@ describe('challenges', () => {
     )
     expect(answered.status).toBe(200)
     expect(answered.body).toMatchObject({ tokenType: 'Bearer', token: answered.body.idToken })
-    expect(cognito.proxy.calls.findLast((c) => c.operation === 'RespondToAuthChallenge')).toMatchObject({ hashSent: true, hashValid: true })
+    expect(cognito.proxy.calls.findLast((c) => c.operation === 'RespondToAuthChallenge')).toMatchObject({
+      hashSent: true,
+      hashValid: true,
+    })
     expect((await me(answered.body.accessToken)).body.email).toBe(email)
     expect((await signIn(email, NEW_PASSWORD)).status).toBe(200)
   })

@@ -19,7 +19,8 @@ afterAll(() => service?.stop())
 
 const from = (xff: string) => ({ 'x-forwarded-for': xff })
 /** A sign-in of a fresh (unknown) account: 401 from Cognito until the client's IP is over its limit. */
-const signIn = (xff: string) => post(service.url, '/signin', { email: uniqueEmail('lb'), password: PASSWORD }, from(xff))
+const signIn = (xff: string) =>
+  post(service.url, '/signin', { email: uniqueEmail('lb'), password: PASSWORD }, from(xff))
 
 describe('per-IP limit: the client the ALB names', () => {
   test('31 sign-ins from one IPv4 address: the 31st is a 429', async () => {
@@ -29,7 +30,8 @@ describe('per-IP limit: the client the ALB names', () => {
 
   test('40 sign-ins from distinct addresses of one IPv6 /64 meet a 429; another /64 is not affected', async () => {
     const statuses: number[] = []
-    for (let i = 1; i <= 40; i++) statuses.push((await signIn(`2001:db8:40:1:${i.toString(16)}::${(i * 7).toString(16)}`)).status)
+    for (let i = 1; i <= 40; i++)
+      statuses.push((await signIn(`2001:db8:40:1:${i.toString(16)}::${(i * 7).toString(16)}`)).status)
     expect(statuses.slice(0, 30)).toEqual(new Array(30).fill(401))
     expect(statuses.slice(30)).toEqual(new Array(10).fill(429))
     expect((await signIn('2001:db8:40:2::1')).status).toBe(401)
@@ -48,7 +50,10 @@ describe('per-IP limit: the client the ALB names', () => {
     expectProblem(await signIn('[::ffff:192.0.2.15]:443'), 429, 'too_many_requests')
     // Another IPv4 client is not caught by it (a mapped address is not masked like IPv6).
     expect((await signIn('::ffff:192.0.2.16')).status).toBe(401)
-    await waitFor(() => service.logs().find((l) => l.msg === 'request' && l.ip === '192.0.2.16'), 'the access line with the IPv4 address')
+    await waitFor(
+      () => service.logs().find((l) => l.msg === 'request' && l.ip === '192.0.2.16'),
+      'the access line with the IPv4 address',
+    )
   })
 })
 
@@ -56,9 +61,13 @@ describe('X-Amzn-Trace-Id', () => {
   const TRACE = 'Root=1-67891233-abcdef012345678912345678;Sampled=1'
 
   test('is logged on the access line and echoed; a malformed one is neither', async () => {
-    const res = await request(service.url, 'GET', '/health', { headers: { 'x-amzn-trace-id': TRACE, 'x-request-id': 'lb-trace-1' } })
+    const res = await request(service.url, 'GET', '/health', {
+      headers: { 'x-amzn-trace-id': TRACE, 'x-request-id': 'lb-trace-1' },
+    })
     expect(res.headers.get('x-amzn-trace-id')).toBe(TRACE)
-    const bad = await request(service.url, 'GET', '/health', { headers: { 'x-amzn-trace-id': 'Root=1 "x"', 'x-request-id': 'lb-trace-2' } })
+    const bad = await request(service.url, 'GET', '/health', {
+      headers: { 'x-amzn-trace-id': 'Root=1 "x"', 'x-request-id': 'lb-trace-2' },
+    })
     expect(bad.headers.get('x-amzn-trace-id')).toBeNull()
     const line = await waitFor(() => service.logs().find((l) => l.reqId === 'lb-trace-1'), 'the access line')
     expect(line).toMatchObject({ msg: 'request', path: '/health', status: 200, traceId: TRACE })
@@ -71,7 +80,12 @@ describe('X-Amzn-Trace-Id', () => {
     const wrongSecret = 'not-the-real-secret-lb-0123456789'
     const failing = await startService(cognito.serviceEnv({ COGNITO_CLIENT_SECRET: wrongSecret }))
     try {
-      const res = await post(failing.url, '/signin', { email: uniqueEmail('lbtrace'), password: PASSWORD }, { 'x-amzn-trace-id': TRACE })
+      const res = await post(
+        failing.url,
+        '/signin',
+        { email: uniqueEmail('lbtrace'), password: PASSWORD },
+        { 'x-amzn-trace-id': TRACE },
+      )
       expectProblem(res, 500, 'internal_error', [wrongSecret])
       expect(res.headers.get('x-amzn-trace-id')).toBe(TRACE)
       const logged = await waitFor(() => failing.logs().find((l) => l.msg === 'request failed'), 'the failure line')
@@ -84,7 +98,9 @@ describe('X-Amzn-Trace-Id', () => {
 
 describe('header sizes', () => {
   test('what the ALB forwards is accepted: 16 KB in one header, 64 KB in all', async () => {
-    expect((await request(service.url, 'GET', '/health', { headers: { cookie: `a=${'x'.repeat(16 * 1024 - 10)}` } })).status).toBe(200)
+    expect(
+      (await request(service.url, 'GET', '/health', { headers: { cookie: `a=${'x'.repeat(16 * 1024 - 10)}` } })).status,
+    ).toBe(200)
     const large: Record<string, string> = {}
     for (let i = 0; i < 4; i++) large[`x-oidc-${i}`] = 'x'.repeat(16 * 1024 - 100)
     const res = await request(service.url, 'GET', '/health', { headers: large })
@@ -113,9 +129,16 @@ describe('a short Host', () => {
       expect(health.status).toBe(200)
       expect(health.body).toBe('OK')
       // A body survives the re-routing: a bad one is the route's own 400, a good one reaches Cognito.
-      const invalid = await conn.exchange(raw('POST', '/signin', host, JSON.stringify({ email: 'nope', password: PASSWORD })))
-      expect({ status: invalid.status, code: JSON.parse(invalid.body).code }).toEqual({ status: 400, code: 'validation_failed' })
-      const unknown = await conn.exchange(raw('POST', '/signin', host, JSON.stringify({ email: uniqueEmail('shorthost'), password: PASSWORD })))
+      const invalid = await conn.exchange(
+        raw('POST', '/signin', host, JSON.stringify({ email: 'nope', password: PASSWORD })),
+      )
+      expect({ status: invalid.status, code: JSON.parse(invalid.body).code }).toEqual({
+        status: 400,
+        code: 'validation_failed',
+      })
+      const unknown = await conn.exchange(
+        raw('POST', '/signin', host, JSON.stringify({ email: uniqueEmail('shorthost'), password: PASSWORD })),
+      )
       expect(unknown.status).toBe(401)
       expect((await conn.exchange(raw('GET', '/no-such-route', host))).status).toBe(404)
     } finally {

@@ -30,7 +30,11 @@ afterEach(() => cognito.proxy.setDelay(0))
 describe('start-up configuration', () => {
   test('missing and invalid variables: exit 1 promptly, one line naming each, no stack trace', async () => {
     const started = performance.now()
-    const { exited, lines } = spawnService({ PORT: 'eighty', COGNITO_CLIENT_SECRET: 'never-print-this', LOG_LEVEL: 'chatty' })
+    const { exited, lines } = spawnService({
+      PORT: 'eighty',
+      COGNITO_CLIENT_SECRET: 'never-print-this',
+      LOG_LEVEL: 'chatty',
+    })
     const code = await exited
     const elapsed = performance.now() - started
     expect(code).toBe(1)
@@ -92,7 +96,10 @@ describe('graceful shutdown', () => {
     // Events, not sleeps: the request has reached "Cognito", then the service has seen the signal.
     await waitFor(() => cognito.proxy.calls.length > callsBefore || undefined, 'the sign-up to reach Cognito')
     service.proc.kill('SIGTERM')
-    await waitFor(() => service.logs().some((l) => l.msg === 'shutting down') || undefined, 'the service to start shutting down')
+    await waitFor(
+      () => service.logs().some((l) => l.msg === 'shutting down') || undefined,
+      'the service to start shutting down',
+    )
     const refused = await fetch(`${service.url}/health`).then(
       () => false,
       () => true,
@@ -125,7 +132,11 @@ describe('graceful shutdown', () => {
   test('requests still running after the grace period are cut, and the process still exits 0', async () => {
     const service = await startService(cognito.serviceEnv({ SHUTDOWN_TIMEOUT_MS: '200' }))
     cognito.proxy.setDelay(3000)
-    const inFlight = post(service.url, '/signup', { email: uniqueEmail('cut'), password: PASSWORD, nickname: 'n' }).catch((e: Error) => e)
+    const inFlight = post(service.url, '/signup', {
+      email: uniqueEmail('cut'),
+      password: PASSWORD,
+      nickname: 'n',
+    }).catch((e: Error) => e)
     await Bun.sleep(100)
     const started = performance.now()
     service.proc.kill('SIGTERM')

@@ -19,31 +19,48 @@ const otherLines: string[] = []
 beforeAll(async () => {
   cognito = await testCognito()
   seen.push(cognito.pool.clientSecret)
-  ;[service, safe] = await Promise.all([startService(cognito.serviceEnv()), startService(cognito.serviceEnv({ SIGNUP_ENUMERATION_SAFE: 'true' }))])
+  ;[service, safe] = await Promise.all([
+    startService(cognito.serviceEnv()),
+    startService(cognito.serviceEnv({ SIGNUP_ENUMERATION_SAFE: 'true' })),
+  ])
 })
 afterAll(async () => {
   await Promise.all([service?.stop(), safe?.stop()])
 })
 
 const remember = (res: JsonResponse) => {
-  for (const key of ['idToken', 'accessToken', 'refreshToken', 'session']) if (typeof res.body?.[key] === 'string') seen.push(res.body[key])
+  for (const key of ['idToken', 'accessToken', 'refreshToken', 'session'])
+    if (typeof res.body?.[key] === 'string') seen.push(res.body[key])
   return res
 }
-const signIn = (email: string, password: string, on = service) => post(on.url, '/signin', { email, password }).then(remember)
+const signIn = (email: string, password: string, on = service) =>
+  post(on.url, '/signin', { email, password }).then(remember)
 const answer = (email: string, session: string, password = NEW_PASSWORD) =>
-  post(service.url, '/signin/challenge', { email, challengeName: 'NEW_PASSWORD_REQUIRED', session, responses: { NEW_PASSWORD: password } }).then(remember)
+  post(service.url, '/signin/challenge', {
+    email,
+    challengeName: 'NEW_PASSWORD_REQUIRED',
+    session,
+    responses: { NEW_PASSWORD: password },
+  }).then(remember)
 
 /** An operator-created user (temporary password): its first sign-in is NEW_PASSWORD_REQUIRED. */
 async function invitedUser() {
   const email = uniqueEmail('invited')
-  const admin = new CognitoIdentityProviderClient({ region: 'local', endpoint: cognito.emulator.endpoint, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } })
+  const admin = new CognitoIdentityProviderClient({
+    region: 'local',
+    endpoint: cognito.emulator.endpoint,
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+  })
   const created = await admin.send(
     new AdminCreateUserCommand({
       UserPoolId: cognito.pool.userPoolId,
       Username: email,
       TemporaryPassword: TEMPORARY,
       MessageAction: 'SUPPRESS',
-      UserAttributes: [{ Name: 'email', Value: email }, { Name: 'nickname', Value: 'invited' }],
+      UserAttributes: [
+        { Name: 'email', Value: email },
+        { Name: 'nickname', Value: 'invited' },
+      ],
     }),
   )
   admin.destroy()
@@ -61,7 +78,10 @@ describe('challenge answers name the actual username', () => {
     expect(res.status).toBe(200)
     expect(res.body).toMatchObject({ tokenType: 'Bearer', username: invited.username })
     // What reached Cognito: the actual username, hashed over it (the proxy checks both, from the docs).
-    expect(cognito.proxy.calls.findLast((c) => c.operation === 'RespondToAuthChallenge')).toMatchObject({ hashSent: true, hashValid: true })
+    expect(cognito.proxy.calls.findLast((c) => c.operation === 'RespondToAuthChallenge')).toMatchObject({
+      hashSent: true,
+      hashValid: true,
+    })
     expect((await signIn(invited.email, NEW_PASSWORD)).status).toBe(200)
   })
 
@@ -79,7 +99,12 @@ describe('challenge answers name the actual username', () => {
     // Straight to the emulator (no proxy): its refusal is a hash of the wrong user, still the client's fault.
     const direct = await startService(cognito.serviceEnv({ COGNITO_ENDPOINT: cognito.emulator.endpoint }))
     try {
-      const res = await post(direct.url, '/signin/challenge', { email: victim.email, challengeName: 'NEW_PASSWORD_REQUIRED', session: forged, responses: { NEW_PASSWORD: 'Attacker0000!x' } })
+      const res = await post(direct.url, '/signin/challenge', {
+        email: victim.email,
+        challengeName: 'NEW_PASSWORD_REQUIRED',
+        session: forged,
+        responses: { NEW_PASSWORD: 'Attacker0000!x' },
+      })
       expectProblem(res, 401, 'not_authorized')
     } finally {
       await direct.stop()
@@ -124,13 +149,21 @@ describe('emails in any case reach one account', () => {
     const email = uniqueEmail('walker')
     const shouted = email.toUpperCase()
     expect((await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'w' })).status).toBe(201)
-    expectProblem(await post(service.url, '/signup', { email: `W${email.slice(1)}`, password: PASSWORD, nickname: 'w' }), 409, 'username_exists')
+    expectProblem(
+      await post(service.url, '/signup', { email: `W${email.slice(1)}`, password: PASSWORD, nickname: 'w' }),
+      409,
+      'username_exists',
+    )
     const code = await cognito.codeFor(email)
     expect((await post(service.url, '/signup/confirm', { email: shouted, code })).status).toBe(200)
     const signedIn = await signIn(shouted, PASSWORD)
     expect(signedIn.status).toBe(200)
     expect((await post(service.url, '/password/forgot', { email: shouted })).status).toBe(202)
-    const reset = await post(service.url, '/password/reset', { email: shouted, code: await cognito.codeFor(email, 2), password: NEW_PASSWORD })
+    const reset = await post(service.url, '/password/reset', {
+      email: shouted,
+      code: await cognito.codeFor(email, 2),
+      password: NEW_PASSWORD,
+    })
     expect(reset.status).toBe(200)
     expect((await signIn(email, NEW_PASSWORD)).status).toBe(200)
   })

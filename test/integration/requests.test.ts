@@ -5,7 +5,15 @@ import { codesOf } from '../support/openapi.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { AdminCreateUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
-import { connect, expectNoSecrets, expectProblem, post, rawRequest, request, type JsonResponse } from '../support/http.ts'
+import {
+  connect,
+  expectNoSecrets,
+  expectProblem,
+  post,
+  rawRequest,
+  request,
+  type JsonResponse,
+} from '../support/http.ts'
 import { startService, type RunningService } from '../support/service.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
 
@@ -23,14 +31,17 @@ afterAll(() => service?.stop())
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 const remember = (res: JsonResponse) => {
-  for (const key of ['idToken', 'accessToken', 'refreshToken', 'session']) if (typeof res.body?.[key] === 'string') seen.push(res.body[key])
+  for (const key of ['idToken', 'accessToken', 'refreshToken', 'session'])
+    if (typeof res.body?.[key] === 'string') seen.push(res.body[key])
   return res
 }
-const signIn = async (email: string, password = PASSWORD) => remember(await post(service.url, '/signin', { email, password }))
+const signIn = async (email: string, password = PASSWORD) =>
+  remember(await post(service.url, '/signin', { email, password }))
 
 let counter = 0
 /** `local` made unique for this run, at `domain`. */
-const address = (local: string, domain: string) => `${local}.${Date.now().toString(36)}${(counter++).toString(36)}@${domain}`
+const address = (local: string, domain: string) =>
+  `${local}.${Date.now().toString(36)}${(counter++).toString(36)}@${domain}`
 
 /** Signs up and confirms through the routes, with the address as given; answers the sign-up's userSub. */
 async function confirmedAccount(email: string, ascii = email, password = PASSWORD): Promise<string> {
@@ -53,7 +64,9 @@ describe('email addresses', () => {
     const tokens = await signIn(email)
     expect(tokens.status).toBe(200)
     expect(tokens.body.username).toBe(sub)
-    expect((await request(service.url, 'GET', '/me', { headers: bearer(tokens.body.accessToken) })).body.email).toBe(email)
+    expect((await request(service.url, 'GET', '/me', { headers: bearer(tokens.body.accessToken) })).body.email).toBe(
+      email,
+    )
     expect((await post(service.url, '/signup/resend', { email })).status).toBe(200)
     expect((await post(service.url, '/password/forgot', { email })).status).toBe(202)
   })
@@ -64,21 +77,39 @@ describe('email addresses', () => {
     const signedUp = await post(service.url, '/signup', { email: unicode, password: PASSWORD, nickname: 'Ivan' })
     expect(signedUp.status).toBe(201)
     // The same account whichever form is typed: a second sign-up is a duplicate.
-    expectProblem(await post(service.url, '/signup', { email: ascii, password: PASSWORD, nickname: 'again' }), 409, 'username_exists')
+    expectProblem(
+      await post(service.url, '/signup', { email: ascii, password: PASSWORD, nickname: 'again' }),
+      409,
+      'username_exists',
+    )
     const resent = await post(service.url, '/signup/resend', { email: unicode })
-    expect(resent.body.codeDelivery).toEqual({ destination: 'i***@x***', deliveryMedium: 'EMAIL', attributeName: 'email' })
+    expect(resent.body.codeDelivery).toEqual({
+      destination: 'i***@x***',
+      deliveryMedium: 'EMAIL',
+      attributeName: 'email',
+    })
     // Code 1 from the sign-up, 2 from the resend: the resend reached the account.
-    expect((await post(service.url, '/signup/confirm', { email: unicode, code: await cognito.codeFor(ascii, 2) })).status).toBe(200)
+    expect(
+      (await post(service.url, '/signup/confirm', { email: unicode, code: await cognito.codeFor(ascii, 2) })).status,
+    ).toBe(200)
     for (const email of [unicode, ascii]) {
       const res = await signIn(email)
-      expect({ email, status: res.status, username: res.body.username }).toEqual({ email, status: 200, username: signedUp.body.userSub })
+      expect({ email, status: res.status, username: res.body.username }).toEqual({
+        email,
+        status: 200,
+        username: signedUp.body.userSub,
+      })
     }
-    const profile = await request(service.url, 'GET', '/me', { headers: bearer((await signIn(unicode)).body.accessToken) })
+    const profile = await request(service.url, 'GET', '/me', {
+      headers: bearer((await signIn(unicode)).body.accessToken),
+    })
     expect(profile.body.email).toBe(ascii)
 
     expect((await post(service.url, '/password/forgot', { email: unicode })).status).toBe(202)
     const code = await cognito.codeFor(ascii, 3)
-    expect((await post(service.url, '/password/reset', { email: unicode, code, password: NEW_PASSWORD })).status).toBe(200)
+    expect((await post(service.url, '/password/reset', { email: unicode, code, password: NEW_PASSWORD })).status).toBe(
+      200,
+    )
     expect((await signIn(ascii, NEW_PASSWORD)).status).toBe(200)
   })
 
@@ -87,7 +118,11 @@ describe('email addresses', () => {
     const ascii = unicode.replace('пример.рф', 'xn--e1afmkfd.xn--p1ai')
     const temporary = 'TempLocalTest0000!'
     seen.push(temporary)
-    const admin = new CognitoIdentityProviderClient({ region: 'local', endpoint: cognito.emulator.endpoint, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } })
+    const admin = new CognitoIdentityProviderClient({
+      region: 'local',
+      endpoint: cognito.emulator.endpoint,
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    })
     try {
       await admin.send(
         new AdminCreateUserCommand({
@@ -95,7 +130,10 @@ describe('email addresses', () => {
           Username: ascii,
           TemporaryPassword: temporary,
           MessageAction: 'SUPPRESS',
-          UserAttributes: [{ Name: 'email', Value: ascii }, { Name: 'nickname', Value: 'invited' }],
+          UserAttributes: [
+            { Name: 'email', Value: ascii },
+            { Name: 'nickname', Value: 'invited' },
+          ],
         }),
       )
     } finally {
@@ -104,10 +142,18 @@ describe('email addresses', () => {
     const challenged = await signIn(unicode, temporary)
     expect(challenged.body.challengeName).toBe('NEW_PASSWORD_REQUIRED')
     const answered = remember(
-      await post(service.url, '/signin/challenge', { email: unicode, challengeName: 'NEW_PASSWORD_REQUIRED', session: challenged.body.session, responses: { NEW_PASSWORD } }),
+      await post(service.url, '/signin/challenge', {
+        email: unicode,
+        challengeName: 'NEW_PASSWORD_REQUIRED',
+        session: challenged.body.session,
+        responses: { NEW_PASSWORD },
+      }),
     )
     expect(answered.status).toBe(200)
-    expect(cognito.proxy.calls.findLast((c) => c.operation === 'RespondToAuthChallenge')).toMatchObject({ hashSent: true, hashValid: true })
+    expect(cognito.proxy.calls.findLast((c) => c.operation === 'RespondToAuthChallenge')).toMatchObject({
+      hashSent: true,
+      hashValid: true,
+    })
     expect((await signIn(ascii, NEW_PASSWORD)).status).toBe(200)
   })
 
@@ -116,20 +162,26 @@ describe('email addresses', () => {
     ['/signup/confirm', (email) => ({ email, code: '123456' })],
     ['/signup/resend', (email) => ({ email })],
     ['/signin', (email) => ({ email, password: PASSWORD })],
-    ['/signin/challenge', (email) => ({ email, challengeName: 'NEW_PASSWORD_REQUIRED', session: 'AYABeC', responses: { NEW_PASSWORD } })],
+    [
+      '/signin/challenge',
+      (email) => ({ email, challengeName: 'NEW_PASSWORD_REQUIRED', session: 'AYABeC', responses: { NEW_PASSWORD } }),
+    ],
     ['/password/forgot', (email) => ({ email })],
     ['/password/reset', (email) => ({ email, code: '123456', password: NEW_PASSWORD })],
   ]
 
-  test.each(EMAIL_ROUTES)('%s: a non-ASCII local part is a 400 that says mail to it cannot be delivered, with no call to Cognito', async (path, body) => {
-    const before = cognito.proxy.calls.length
-    const res = await post(service.url, path, body('jö@example.com'))
-    expectProblem(res, 400, 'validation_failed', [PASSWORD, NEW_PASSWORD])
-    expect(res.body.fields).toEqual(['/email'])
-    expect(res.body.detail).toContain('cannot be delivered')
-    expect(res.body.detail).toContain('Amazon SES')
-    expect(cognito.proxy.calls.length).toBe(before)
-  })
+  test.each(EMAIL_ROUTES)(
+    '%s: a non-ASCII local part is a 400 that says mail to it cannot be delivered, with no call to Cognito',
+    async (path, body) => {
+      const before = cognito.proxy.calls.length
+      const res = await post(service.url, path, body('jö@example.com'))
+      expectProblem(res, 400, 'validation_failed', [PASSWORD, NEW_PASSWORD])
+      expect(res.body.fields).toEqual(['/email'])
+      expect(res.body.detail).toContain('cannot be delivered')
+      expect(res.body.detail).toContain('Amazon SES')
+      expect(cognito.proxy.calls.length).toBe(before)
+    },
+  )
 
   test.each([
     ['no @', 'ivan.example.com'],
@@ -139,7 +191,10 @@ describe('email addresses', () => {
     ['over 254 characters', `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(58)}.com`],
     ['a local part over 64 characters', `${'a'.repeat(65)}@example.com`],
     // 135 characters as typed, 283 in ASCII form.
-    ['a Unicode domain over 254 characters in ASCII form', `${'a'.repeat(64)}@${Array(4).fill('日本語漢字東京大阪名古屋福岡札幌').join('.')}.jp`],
+    [
+      'a Unicode domain over 254 characters in ASCII form',
+      `${'a'.repeat(64)}@${Array(4).fill('日本語漢字東京大阪名古屋福岡札幌').join('.')}.jp`,
+    ],
   ])('still refused, on every route: %s', async (_what, email) => {
     const before = cognito.proxy.calls.length
     for (const [path, body] of EMAIL_ROUTES) {
@@ -171,7 +226,10 @@ describe('routes that take no body', () => {
     const email = uniqueEmail('signout-json')
     await confirmedAccount(email)
     const { accessToken } = (await signIn(email)).body
-    const res = await request(service.url, 'POST', '/signout', { headers: { ...JSON_TYPE, ...bearer(accessToken) }, body: '' })
+    const res = await request(service.url, 'POST', '/signout', {
+      headers: { ...JSON_TYPE, ...bearer(accessToken) },
+      body: '',
+    })
     expect(res.status).toBe(204)
     expectProblem(await request(service.url, 'GET', '/me', { headers: bearer(accessToken) }), 401, 'invalid_token')
   })
@@ -192,7 +250,11 @@ describe('routes that take no body', () => {
   })
 
   test('a route with a body still refuses an empty JSON body', async () => {
-    expectProblem(await request(service.url, 'POST', '/signin', { headers: JSON_TYPE, body: '' }), 400, 'malformed_json')
+    expectProblem(
+      await request(service.url, 'POST', '/signin', { headers: JSON_TYPE, body: '' }),
+      400,
+      'malformed_json',
+    )
   })
 })
 
@@ -206,13 +268,21 @@ describe('what a 401 means', () => {
   })
 
   test('/signin/challenge: a session Cognito does not know is 401 with WWW-Authenticate: SignIn', async () => {
-    const res = await post(service.url, '/signin/challenge', { email: uniqueEmail('challenge'), challengeName: 'NEW_PASSWORD_REQUIRED', session: 'AYABeCnotasession', responses: { NEW_PASSWORD } })
+    const res = await post(service.url, '/signin/challenge', {
+      email: uniqueEmail('challenge'),
+      challengeName: 'NEW_PASSWORD_REQUIRED',
+      session: 'AYABeCnotasession',
+      responses: { NEW_PASSWORD },
+    })
     expectProblem(res, 401, 'not_authorized', [NEW_PASSWORD])
     expect(res.headers.get('www-authenticate')).toBe('SignIn')
   })
 
   test('/token/refresh: a refresh token that does not work is 401 with WWW-Authenticate: Bearer error="invalid_token"', async () => {
-    const res = await post(service.url, '/token/refresh', { refreshToken: 'eyJhbGciOiJIUzI1NiJ9.e30.bm9wZQ', username: 'someone' })
+    const res = await post(service.url, '/token/refresh', {
+      refreshToken: 'eyJhbGciOiJIUzI1NiJ9.e30.bm9wZQ',
+      username: 'someone',
+    })
     expectProblem(res, 401, 'invalid_token')
     expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"')
   })
@@ -221,7 +291,12 @@ describe('what a 401 means', () => {
     const email = uniqueEmail('change-wrong')
     await confirmedAccount(email)
     const { accessToken } = (await signIn(email)).body
-    const res = await post(service.url, '/password/change', { previousPassword: 'NotTheRightOne1!', proposedPassword: NEW_PASSWORD }, bearer(accessToken))
+    const res = await post(
+      service.url,
+      '/password/change',
+      { previousPassword: 'NotTheRightOne1!', proposedPassword: NEW_PASSWORD },
+      bearer(accessToken),
+    )
     expectProblem(res, 400, 'previous_password_mismatch', ['NotTheRightOne1!', NEW_PASSWORD])
     expect(res.headers.get('www-authenticate')).toBeNull()
     expect(res.body.detail.toLowerCase()).not.toContain('email')
@@ -255,20 +330,37 @@ describe('passwords', () => {
 })
 
 describe('the OpenAPI document says the same', () => {
-
   test('/password/change: a wrong previous password is a 400 code; its 401 is about the token only', async () => {
     const document = (await request(service.url, 'GET', '/swagger/json')).body
     const responses = document.paths['/password/change'].post.responses
     expect(codesOf(responses['400'].content['application/problem+json'].schema)).toContain('previous_password_mismatch')
-    expect(codesOf(responses['401'].content['application/problem+json'].schema).sort()).toEqual(['invalid_token', 'missing_token'])
+    expect(codesOf(responses['401'].content['application/problem+json'].schema).sort()).toEqual([
+      'invalid_token',
+      'missing_token',
+    ])
   })
 
   test('every route that takes an email documents the one Email schema', async () => {
     const document = (await request(service.url, 'GET', '/swagger/json')).body
-    const emails = Object.entries(document.paths as Record<string, { post?: { requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> } } }>)
-      .map(([path, item]) => [path, item.post?.requestBody?.content['application/json']?.schema.properties.email] as const)
+    const emails = Object.entries(
+      document.paths as Record<
+        string,
+        { post?: { requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> } } }
+      >,
+    )
+      .map(
+        ([path, item]) => [path, item.post?.requestBody?.content['application/json']?.schema.properties.email] as const,
+      )
       .filter(([, email]) => email !== undefined)
-    expect(emails.map(([path]) => path).sort()).toEqual(['/password/forgot', '/password/reset', '/signin', '/signin/challenge', '/signup', '/signup/confirm', '/signup/resend'])
+    expect(emails.map(([path]) => path).sort()).toEqual([
+      '/password/forgot',
+      '/password/reset',
+      '/signin',
+      '/signin/challenge',
+      '/signup',
+      '/signup/confirm',
+      '/signup/resend',
+    ])
     for (const [path, email] of emails) {
       expect({ path, email }).toEqual({ path, email: emails[0]![1] })
       expect(email).toMatchObject({ type: 'string', format: 'email', maxLength: 254 })

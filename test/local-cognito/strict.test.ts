@@ -38,9 +38,22 @@ const badHash = () => `Unable to verify secret hash for client ${cognito.pool.cl
 
 /** `secretHash: null` sends none. */
 const signUp = (email: string, secretHash: string | null = hash(email)) =>
-  call('SignUp', { ...client(), Username: email, Password: PASSWORD, ...(secretHash === null ? {} : { SecretHash: secretHash }), UserAttributes: [{ Name: 'email', Value: email }, { Name: 'nickname', Value: 'n' }] })
+  call('SignUp', {
+    ...client(),
+    Username: email,
+    Password: PASSWORD,
+    ...(secretHash === null ? {} : { SecretHash: secretHash }),
+    UserAttributes: [
+      { Name: 'email', Value: email },
+      { Name: 'nickname', Value: 'n' },
+    ],
+  })
 const signIn = (username: string, password = PASSWORD, secretHash = hash(username)) =>
-  call('InitiateAuth', { ...client(), AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD: password, SECRET_HASH: secretHash } })
+  call('InitiateAuth', {
+    ...client(),
+    AuthFlow: 'USER_PASSWORD_AUTH',
+    AuthParameters: { USERNAME: username, PASSWORD: password, SECRET_HASH: secretHash },
+  })
 
 async function confirmedUser() {
   const email = uniqueEmail('strict')
@@ -56,14 +69,21 @@ async function confirmedUser() {
 async function invitedUser() {
   const email = uniqueEmail('invited')
   const temporary = 'TempLocalTest0000!'
-  const admin = new CognitoIdentityProviderClient({ region: 'local', endpoint: cognito.emulator.endpoint, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } })
+  const admin = new CognitoIdentityProviderClient({
+    region: 'local',
+    endpoint: cognito.emulator.endpoint,
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+  })
   const created = await admin.send(
     new AdminCreateUserCommand({
       UserPoolId: cognito.pool.userPoolId,
       Username: email,
       TemporaryPassword: temporary,
       MessageAction: 'SUPPRESS',
-      UserAttributes: [{ Name: 'email', Value: email }, { Name: 'nickname', Value: 'i' }],
+      UserAttributes: [
+        { Name: 'email', Value: email },
+        { Name: 'nickname', Value: 'i' },
+      ],
     }),
   )
   admin.destroy()
@@ -91,7 +111,11 @@ beforeAll(async () => {
 describe('SECRET_HASH on every operation that takes one', () => {
   test('SignUp: a missing hash and a wrong one are refused with Cognito’s messages', async () => {
     const email = uniqueEmail('hash')
-    expectRefused(await signUp(email, null), 'NotAuthorizedException', `Client ${cognito.pool.clientId} is configured for secret but secret was not received`)
+    expectRefused(
+      await signUp(email, null),
+      'NotAuthorizedException',
+      `Client ${cognito.pool.clientId} is configured for secret but secret was not received`,
+    )
     expectRefused(await signUp(email, hash('someone@example.com')), 'NotAuthorizedException', badHash())
     expect((await signUp(email)).status).toBe(200)
   })
@@ -100,11 +124,29 @@ describe('SECRET_HASH on every operation that takes one', () => {
     const email = uniqueEmail('hash')
     await signUp(email)
     const wrong = hash(email.toUpperCase())
-    expectRefused(await call('ConfirmSignUp', { ...client(), Username: email, ConfirmationCode: '123456', SecretHash: wrong }), 'NotAuthorizedException', badHash())
-    expectRefused(await call('ResendConfirmationCode', { ...client(), Username: email, SecretHash: wrong }), 'NotAuthorizedException', badHash())
-    expectRefused(await call('ForgotPassword', { ...client(), Username: email, SecretHash: wrong }), 'NotAuthorizedException', badHash())
     expectRefused(
-      await call('ConfirmForgotPassword', { ...client(), Username: email, ConfirmationCode: '123456', Password: PASSWORD, SecretHash: wrong }),
+      await call('ConfirmSignUp', { ...client(), Username: email, ConfirmationCode: '123456', SecretHash: wrong }),
+      'NotAuthorizedException',
+      badHash(),
+    )
+    expectRefused(
+      await call('ResendConfirmationCode', { ...client(), Username: email, SecretHash: wrong }),
+      'NotAuthorizedException',
+      badHash(),
+    )
+    expectRefused(
+      await call('ForgotPassword', { ...client(), Username: email, SecretHash: wrong }),
+      'NotAuthorizedException',
+      badHash(),
+    )
+    expectRefused(
+      await call('ConfirmForgotPassword', {
+        ...client(),
+        Username: email,
+        ConfirmationCode: '123456',
+        Password: PASSWORD,
+        SecretHash: wrong,
+      }),
       'NotAuthorizedException',
       badHash(),
     )
@@ -120,7 +162,11 @@ describe('SECRET_HASH on every operation that takes one', () => {
     const { email, sub, tokens } = await confirmedUser()
     const other = await confirmedUser()
     const refresh = (over: string) =>
-      call('InitiateAuth', { ...client(), AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken, SECRET_HASH: hash(over) } })
+      call('InitiateAuth', {
+        ...client(),
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken, SECRET_HASH: hash(over) },
+      })
     expectRefused(await refresh(email), 'NotAuthorizedException', badHash())
     expectRefused(await refresh(other.sub), 'NotAuthorizedException', badHash())
     const refreshed = await refresh(sub)
@@ -130,7 +176,12 @@ describe('SECRET_HASH on every operation that takes one', () => {
 
   test('a public client (no secret) takes no hash', async () => {
     const email = uniqueEmail('public')
-    const answer = await call('SignUp', { ClientId: cognito.publicClientId, Username: email, Password: PASSWORD, UserAttributes: [{ Name: 'nickname', Value: 'p' }] })
+    const answer = await call('SignUp', {
+      ClientId: cognito.publicClientId,
+      Username: email,
+      Password: PASSWORD,
+      UserAttributes: [{ Name: 'nickname', Value: 'p' }],
+    })
     expect(answer.status).toBe(200)
   })
 })
@@ -143,13 +194,21 @@ describe('challenge answers', () => {
     expect(invited.username).not.toBe(invited.email)
     expectRefused(await newPassword(Session, invited.email), 'NotAuthorizedException', badHash())
     // The alias with the right hash is still not the user's name.
-    expectRefused(await newPassword(Session, invited.email, hash(invited.username)), 'NotAuthorizedException', 'Invalid session for the user.')
+    expectRefused(
+      await newPassword(Session, invited.email, hash(invited.username)),
+      'NotAuthorizedException',
+      'Invalid session for the user.',
+    )
     expect((await newPassword(Session, invited.username)).status).toBe(200)
   })
 
   test('a made-up session is refused, and the account is untouched', async () => {
     const invited = await invitedUser()
-    expectRefused(await newPassword('AYABeMadeUpSession0123456789', invited.username), 'NotAuthorizedException', /Invalid session/)
+    expectRefused(
+      await newPassword('AYABeMadeUpSession0123456789', invited.username),
+      'NotAuthorizedException',
+      /Invalid session/,
+    )
     // Still the temporary password, still the challenge: nothing was replaced or confirmed.
     await invited.challenge()
   })
@@ -159,8 +218,16 @@ describe('challenge answers', () => {
     const attacker = await invitedUser()
     const { Session } = await attacker.challenge()
     // Hashed over the victim: refused as a hash of the wrong user, or as the wrong user for the session.
-    expectRefused(await newPassword(Session, victim.username), 'NotAuthorizedException', /Invalid session for the user|Unable to verify secret hash/)
-    expectRefused(await newPassword(Session, victim.username, hash(attacker.username)), 'NotAuthorizedException', 'Invalid session for the user.')
+    expectRefused(
+      await newPassword(Session, victim.username),
+      'NotAuthorizedException',
+      /Invalid session for the user|Unable to verify secret hash/,
+    )
+    expectRefused(
+      await newPassword(Session, victim.username, hash(attacker.username)),
+      'NotAuthorizedException',
+      'Invalid session for the user.',
+    )
     await victim.challenge()
   })
 
@@ -182,7 +249,12 @@ describe('account states', () => {
 
   test('confirming a confirmed account: NotAuthorized, "Current status is CONFIRMED"', async () => {
     const { email } = await confirmedUser()
-    const answer = await call('ConfirmSignUp', { ...client(), Username: email, ConfirmationCode: '123456', SecretHash: hash(email) })
+    const answer = await call('ConfirmSignUp', {
+      ...client(),
+      Username: email,
+      ConfirmationCode: '123456',
+      SecretHash: hash(email),
+    })
     expectRefused(answer, 'NotAuthorizedException', 'User cannot be confirmed. Current status is CONFIRMED')
   })
 })

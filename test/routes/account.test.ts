@@ -12,11 +12,14 @@ const NEW_PASSWORD = 'AnotherLocalTest5678!'
 const MASKED = { destination: 'k***@e***', deliveryMedium: 'EMAIL', attributeName: 'email' }
 
 describe('POST /signup/confirm', () => {
-  test("200 with the confirmation message; the gateway got the email and code; the account can sign in", async () => {
+  test('200 with the confirmation message; the gateway got the email and code; the account can sign in', async () => {
     const { call, stub } = inProcessApp()
     stub.addAccount(EMAIL, PASSWORD, { confirmed: false })
     const res = await call('POST', '/signup/confirm', { json: { email: EMAIL, code: STUB_CODE } })
-    expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { message: 'User confirmed successfully!' } })
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 200,
+      body: { message: 'User confirmed successfully!' },
+    })
     expectApiHeaders(res)
     expect(stub.callsOf('confirmSignUp')).toEqual([[EMAIL, STUB_CODE]])
     expect((await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })).status).toBe(200)
@@ -34,7 +37,11 @@ describe('POST /signup/confirm', () => {
   test('an expired code: 400 code_expired', async () => {
     const { call, stub } = inProcessApp()
     stub.failNext('confirmSignUp', 'code_expired')
-    expectProblem(await call('POST', '/signup/confirm', { json: { email: EMAIL, code: STUB_CODE } }), 400, 'code_expired')
+    expectProblem(
+      await call('POST', '/signup/confirm', { json: { email: EMAIL, code: STUB_CODE } }),
+      400,
+      'code_expired',
+    )
   })
 
   test('a code with a space: 400 validation_failed naming /code, no gateway call', async () => {
@@ -82,8 +89,13 @@ describe('POST /password/reset', () => {
   test('200 with the reset message; the gateway got email, code and password; the new password signs in', async () => {
     const { call, stub, logLines } = inProcessApp()
     stub.addAccount(EMAIL, PASSWORD)
-    const res = await call('POST', '/password/reset', { json: { email: EMAIL, code: STUB_CODE, password: NEW_PASSWORD } })
-    expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { message: 'Password reset successfully!' } })
+    const res = await call('POST', '/password/reset', {
+      json: { email: EMAIL, code: STUB_CODE, password: NEW_PASSWORD },
+    })
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 200,
+      body: { message: 'Password reset successfully!' },
+    })
     expect(stub.callsOf('confirmForgotPassword')).toEqual([[EMAIL, STUB_CODE, NEW_PASSWORD]])
     expect((await call('POST', '/signin', { json: { email: EMAIL, password: NEW_PASSWORD } })).status).toBe(200)
     expectNoSecrets([res.text, ...logLines], [NEW_PASSWORD, PASSWORD])
@@ -92,9 +104,19 @@ describe('POST /password/reset', () => {
   test('a wrong code: 400 code_mismatch; a password the pool refuses: 400 invalid_password; neither echoes the password', async () => {
     const { call, stub } = inProcessApp()
     stub.addAccount(EMAIL, PASSWORD)
-    expectProblem(await call('POST', '/password/reset', { json: { email: EMAIL, code: '000000', password: NEW_PASSWORD } }), 400, 'code_mismatch', [NEW_PASSWORD])
+    expectProblem(
+      await call('POST', '/password/reset', { json: { email: EMAIL, code: '000000', password: NEW_PASSWORD } }),
+      400,
+      'code_mismatch',
+      [NEW_PASSWORD],
+    )
     stub.failNext('confirmForgotPassword', 'invalid_password')
-    expectProblem(await call('POST', '/password/reset', { json: { email: EMAIL, code: STUB_CODE, password: 'weakpassword' } }), 400, 'invalid_password', ['weakpassword'])
+    expectProblem(
+      await call('POST', '/password/reset', { json: { email: EMAIL, code: STUB_CODE, password: 'weakpassword' } }),
+      400,
+      'invalid_password',
+      ['weakpassword'],
+    )
   })
 })
 
@@ -149,7 +171,10 @@ describe('POST /password/change', () => {
     stub.addAccount(EMAIL, PASSWORD)
     const { accessToken } = await stub.signIn(EMAIL, PASSWORD)
     const bearer = { authorization: `Bearer ${accessToken}` }
-    const res = await call('POST', '/password/change', { json: { previousPassword: 'Wrong-Passw0rd!', proposedPassword: NEW_PASSWORD }, headers: bearer })
+    const res = await call('POST', '/password/change', {
+      json: { previousPassword: 'Wrong-Passw0rd!', proposedPassword: NEW_PASSWORD },
+      headers: bearer,
+    })
     expectProblem(res, 400, 'previous_password_mismatch', ['Wrong-Passw0rd!', NEW_PASSWORD])
     expect(res.headers.get('www-authenticate')).toBeNull()
     expect((await call('GET', '/me', { headers: bearer })).status).toBe(200)
@@ -165,7 +190,10 @@ describe('POST /password/change', () => {
     const { call, stub } = inProcessApp()
     stub.addAccount(EMAIL, PASSWORD)
     const { accessToken } = await stub.signIn(EMAIL, PASSWORD)
-    const res = await call('POST', '/password/change', { json: { previousPassword: PASSWORD }, headers: { authorization: `Bearer ${accessToken}` } })
+    const res = await call('POST', '/password/change', {
+      json: { previousPassword: PASSWORD },
+      headers: { authorization: `Bearer ${accessToken}` },
+    })
     expectProblem(res, 400, 'validation_failed', [PASSWORD])
     expect(res.body.fields).toEqual(['/proposedPassword'])
     expect(stub.callsOf('changePassword')).toEqual([])

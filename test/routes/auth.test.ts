@@ -39,7 +39,9 @@ describe('POST /signup', () => {
     const { call, stub } = inProcessApp({ SIGNUP_ENUMERATION_SAFE: 'true' })
     const realSub = stub.addAccount(EMAIL, PASSWORD)
     const taken = await call('POST', '/signup', { json: { email: EMAIL, password: PASSWORD, nickname: 'Again' } })
-    const fresh = await call('POST', '/signup', { json: { email: 'kim.other@example.com', password: PASSWORD, nickname: 'New' } })
+    const fresh = await call('POST', '/signup', {
+      json: { email: 'kim.other@example.com', password: PASSWORD, nickname: 'New' },
+    })
     expect([taken.status, fresh.status]).toEqual([201, 201])
     expect(Object.keys(taken.body).sort()).toEqual(Object.keys(fresh.body).sort())
     expect(taken.body.userSub).toMatch(UUID)
@@ -51,14 +53,23 @@ describe('POST /signup', () => {
   test('SIGNUP_ENUMERATION_SAFE hides only the existing account: a weak password is still a 400', async () => {
     const { call, stub } = inProcessApp({ SIGNUP_ENUMERATION_SAFE: 'true' })
     stub.failNext('signUp', 'invalid_password')
-    expectProblem(await call('POST', '/signup', { json: { email: EMAIL, password: 'short', nickname: 'n' } }), 400, 'invalid_password', ['short'])
+    expectProblem(
+      await call('POST', '/signup', { json: { email: EMAIL, password: 'short', nickname: 'n' } }),
+      400,
+      'invalid_password',
+      ['short'],
+    )
   })
 
   test.each([
     ['no nickname', { email: EMAIL, password: PASSWORD }, ['/nickname']],
     ['not an email', { email: 'kim.music', password: PASSWORD, nickname: 'n' }, ['/email']],
     ['a password with a leading space', { email: EMAIL, password: ` ${PASSWORD}`, nickname: 'n' }, ['/password']],
-    ['a newline in the nickname (forged log lines)', { email: EMAIL, password: PASSWORD, nickname: 'a\nb' }, ['/nickname']],
+    [
+      'a newline in the nickname (forged log lines)',
+      { email: EMAIL, password: PASSWORD, nickname: 'a\nb' },
+      ['/nickname'],
+    ],
     ['a number for the email', { email: 42, password: PASSWORD, nickname: 'n' }, ['/email']],
   ])('%s: 400 validation_failed naming the field, never its value, and no gateway call', async (_, body, fields) => {
     const { call, stub } = inProcessApp()
@@ -71,17 +82,36 @@ describe('POST /signup', () => {
 
   test('an unreadable body is 400 malformed_json, a form body 415, a body over 16 KiB 413: all before the gateway', async () => {
     const { call, stub } = inProcessApp()
-    expectProblem(await call('POST', '/signup', { body: '{"email":', headers: { 'content-type': 'application/json' } }), 400, 'malformed_json')
-    expectProblem(await call('POST', '/signup', { body: 'email=a%40b.c', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'unsupported_media_type')
+    expectProblem(
+      await call('POST', '/signup', { body: '{"email":', headers: { 'content-type': 'application/json' } }),
+      400,
+      'malformed_json',
+    )
+    expectProblem(
+      await call('POST', '/signup', {
+        body: 'email=a%40b.c',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+      415,
+      'unsupported_media_type',
+    )
     const big = JSON.stringify({ email: EMAIL, password: PASSWORD, nickname: 'x'.repeat(17 * 1024) })
-    expectProblem(await call('POST', '/signup', { body: big, headers: { 'content-type': 'application/json' } }), 413, 'payload_too_large')
+    expectProblem(
+      await call('POST', '/signup', { body: big, headers: { 'content-type': 'application/json' } }),
+      413,
+      'payload_too_large',
+    )
     expect(stub.calls).toEqual([])
   })
 
   test('rate limited per account (the email, any case): 429 too_many_requests with Retry-After, and no gateway call', async () => {
     const { call, stub } = inProcessApp({ RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_SIGNUP_PER_ACCOUNT: '1/1h' })
-    expect((await call('POST', '/signup', { json: { email: EMAIL, password: PASSWORD, nickname: 'n' } })).status).toBe(201)
-    const again = await call('POST', '/signup', { json: { email: EMAIL.toUpperCase(), password: PASSWORD, nickname: 'n' } })
+    expect((await call('POST', '/signup', { json: { email: EMAIL, password: PASSWORD, nickname: 'n' } })).status).toBe(
+      201,
+    )
+    const again = await call('POST', '/signup', {
+      json: { email: EMAIL.toUpperCase(), password: PASSWORD, nickname: 'n' },
+    })
     expectProblem(again, 429, 'too_many_requests')
     expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(stub.callsOf('signUp')).toHaveLength(1)
@@ -112,7 +142,9 @@ describe('POST /signin', () => {
     const { call, stub } = inProcessApp()
     stub.addAccount(EMAIL, PASSWORD)
     const wrong = await call('POST', '/signin', { json: { email: EMAIL, password: 'Wrong-Passw0rd!' } })
-    const unknown = await call('POST', '/signin', { json: { email: 'nobody@example.com', password: 'Wrong-Passw0rd!' } })
+    const unknown = await call('POST', '/signin', {
+      json: { email: 'nobody@example.com', password: 'Wrong-Passw0rd!' },
+    })
     expectProblem(wrong, 401, 'not_authorized', ['Wrong-Passw0rd!'])
     expect(unknown.text).toBe(wrong.text)
   })
@@ -120,7 +152,11 @@ describe('POST /signin', () => {
   test('an unconfirmed account: 403 user_not_confirmed', async () => {
     const { call, stub } = inProcessApp()
     stub.addAccount(EMAIL, PASSWORD, { confirmed: false })
-    expectProblem(await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } }), 403, 'user_not_confirmed')
+    expectProblem(
+      await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } }),
+      403,
+      'user_not_confirmed',
+    )
   })
 
   test('an account that must choose a new password: 200 with the challenge instead of tokens', async () => {
@@ -128,17 +164,32 @@ describe('POST /signin', () => {
     stub.addAccount(EMAIL, PASSWORD, { newPasswordRequired: true })
     const res = await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })
     expect(res.status).toBe(200)
-    expect(res.body).toEqual({ challengeName: 'NEW_PASSWORD_REQUIRED', session: expect.any(String), challengeParameters: expect.any(Object) })
+    expect(res.body).toEqual({
+      challengeName: 'NEW_PASSWORD_REQUIRED',
+      session: expect.any(String),
+      challengeParameters: expect.any(Object),
+    })
   })
 
   test('the identity provider unreachable: 503 upstream_unavailable, logged as an error with the request id', async () => {
     const { call, stub, logLines } = inProcessApp()
     stub.failNext('signIn', 'upstream_unavailable')
-    const res = await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD }, headers: { 'x-request-id': 'outage.1' } })
+    const res = await call('POST', '/signin', {
+      json: { email: EMAIL, password: PASSWORD },
+      headers: { 'x-request-id': 'outage.1' },
+    })
     expectProblem(res, 503, 'upstream_unavailable', [PASSWORD])
     expectApiHeaders(res, 'outage.1')
     const lines = logLines.map((l) => JSON.parse(l))
-    expect(lines).toContainEqual(expect.objectContaining({ level: 'error', msg: 'request failed', reqId: 'outage.1', path: '/signin', code: 'upstream_unavailable' }))
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        msg: 'request failed',
+        reqId: 'outage.1',
+        path: '/signin',
+        code: 'upstream_unavailable',
+      }),
+    )
     expectNoSecrets(logLines, [PASSWORD])
   })
 
@@ -165,14 +216,24 @@ describe('POST /signin/challenge', () => {
   test('a stale session: 401 not_authorized', async () => {
     const { call, stub } = inProcessApp()
     stub.addAccount(EMAIL, PASSWORD, { newPasswordRequired: true })
-    const res = await call('POST', '/signin/challenge', { json: { email: EMAIL, challengeName: 'NEW_PASSWORD_REQUIRED', session: 'stale', responses: { NEW_PASSWORD } } })
+    const res = await call('POST', '/signin/challenge', {
+      json: { email: EMAIL, challengeName: 'NEW_PASSWORD_REQUIRED', session: 'stale', responses: { NEW_PASSWORD } },
+    })
     expectProblem(res, 401, 'not_authorized', [NEW_PASSWORD])
   })
 
   test.each([
-    ['a lower-case challenge name', { challengeName: 'new_password_required', responses: { NEW_PASSWORD } }, ['/challengeName']],
+    [
+      'a lower-case challenge name',
+      { challengeName: 'new_password_required', responses: { NEW_PASSWORD } },
+      ['/challengeName'],
+    ],
     ['no answers', { challengeName: 'NEW_PASSWORD_REQUIRED', responses: {} }, ['/responses']],
-    ['an answer with a control character', { challengeName: 'NEW_PASSWORD_REQUIRED', responses: { NEW_PASSWORD: 'a\u0000b' } }, ['/responses/NEW_PASSWORD']],
+    [
+      'an answer with a control character',
+      { challengeName: 'NEW_PASSWORD_REQUIRED', responses: { NEW_PASSWORD: 'a\u0000b' } },
+      ['/responses/NEW_PASSWORD'],
+    ],
   ])('%s: 400 validation_failed, no gateway call', async (_, fields, failing) => {
     const { call, stub } = inProcessApp()
     const res = await call('POST', '/signin/challenge', { json: { email: EMAIL, session: 'AYABeC', ...fields } })
@@ -190,7 +251,12 @@ describe('POST /token/refresh', () => {
     const res = await call('POST', '/token/refresh', { json: { refreshToken, username } })
     expect(res.status).toBe(200)
     expectApiHeaders(res)
-    expect(res.body).toEqual({ idToken: expect.any(String), accessToken: expect.any(String), expiresIn: 3600, tokenType: 'Bearer' })
+    expect(res.body).toEqual({
+      idToken: expect.any(String),
+      accessToken: expect.any(String),
+      expiresIn: 3600,
+      tokenType: 'Bearer',
+    })
     expect(stub.callsOf('refresh')).toEqual([[refreshToken, username]])
   })
 
@@ -233,10 +299,13 @@ describe('POST /signout', () => {
     expect(stub.calls).toEqual([])
   })
 
-  test.each([['Basic dXNlcjpwYXNz'], ['Bearer'], ['Bearer two tokens']])('Authorization: %s is 401 missing_token', async (authorization) => {
-    const res = await inProcessApp().call('POST', '/signout', { headers: { authorization } })
-    expectProblem(res, 401, 'missing_token')
-  })
+  test.each([['Basic dXNlcjpwYXNz'], ['Bearer'], ['Bearer two tokens']])(
+    'Authorization: %s is 401 missing_token',
+    async (authorization) => {
+      const res = await inProcessApp().call('POST', '/signout', { headers: { authorization } })
+      expectProblem(res, 401, 'missing_token')
+    },
+  )
 
   test('a token the verifier refuses: 401 invalid_token with the RFC 6750 error, and no gateway call', async () => {
     const { call, stub } = inProcessApp()

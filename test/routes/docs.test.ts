@@ -12,7 +12,9 @@ const DOCS_CSP =
   "connect-src 'self'; font-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 const operationsOf = (document: { paths: Record<string, Record<string, unknown>> }) =>
-  Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`))
+  Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+  )
 
 describe('GET /swagger/json', () => {
   test('200 JSON with the API’s headers: an OpenAPI 3.1 document listing exactly the product routes', async () => {
@@ -28,7 +30,10 @@ describe('GET /swagger/json', () => {
 
   test('/signup documents 409 username_exists by default, and not under SIGNUP_ENUMERATION_SAFE (it never answers it)', async () => {
     const responsesOfSignUp = async (env: Record<string, string>) =>
-      (await inProcessApp(env).call('GET', '/swagger/json')).body.paths['/signup'].post.responses as Record<string, unknown>
+      (await inProcessApp(env).call('GET', '/swagger/json')).body.paths['/signup'].post.responses as Record<
+        string,
+        unknown
+      >
     expect(Object.keys(await responsesOfSignUp({}))).toContain('409')
     expect(Object.keys(await responsesOfSignUp({ SIGNUP_ENUMERATION_SAFE: 'true' }))).not.toContain('409')
   })
@@ -67,7 +72,8 @@ describe('GET /swagger and its assets', () => {
 describe('SWAGGER_ENABLED=false', () => {
   test('the page, the assets and the document are 404 not_found; the API still answers', async () => {
     const { call } = inProcessApp({ SWAGGER_ENABLED: 'false' })
-    for (const path of ['/swagger', '/swagger/json', '/swagger/assets/init.js']) expectProblem(await call('GET', path), 404, 'not_found')
+    for (const path of ['/swagger', '/swagger/json', '/swagger/assets/init.js'])
+      expectProblem(await call('GET', path), 404, 'not_found')
     expect((await call('GET', '/health')).status).toBe(200)
   })
 })

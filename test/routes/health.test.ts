@@ -16,7 +16,13 @@ describe('GET /health', () => {
   test('a valid X-Request-Id comes back and is the id of the access-log line; an unsafe one is replaced', async () => {
     const { call, logLines } = inProcessApp()
     expectApiHeaders(await call('GET', '/health', { headers: { 'x-request-id': 'lb-trace.42' } }), 'lb-trace.42')
-    expect(JSON.parse(logLines.at(-1)!)).toMatchObject({ msg: 'request', reqId: 'lb-trace.42', method: 'GET', path: '/health', status: 200 })
+    expect(JSON.parse(logLines.at(-1)!)).toMatchObject({
+      msg: 'request',
+      reqId: 'lb-trace.42',
+      method: 'GET',
+      path: '/health',
+      status: 200,
+    })
     const replaced = await call('GET', '/health', { headers: { 'x-request-id': 'has space' } })
     expectApiHeaders(replaced)
     expect(JSON.parse(logLines.at(-1)!).reqId).toBe(replaced.headers.get('x-request-id'))

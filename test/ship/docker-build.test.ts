@@ -32,9 +32,12 @@ function filesUnder(path: string): string[] {
 // let back in (`!path`) or keep out (`path`); the last pattern matching a file decides.
 function contextFiles(): string[] {
   const bare = (pattern: string) => pattern.replace(/^!/, '').replace(/\/+$/, '')
-  const matches = (pattern: string, file: string) => pattern === '*' || file === bare(pattern) || file.startsWith(`${bare(pattern)}/`)
+  const matches = (pattern: string, file: string) =>
+    pattern === '*' || file === bare(pattern) || file.startsWith(`${bare(pattern)}/`)
   const candidates = [...new Set(patterns.filter((p) => p.startsWith('!')).flatMap((p) => filesUnder(bare(p))))]
-  return candidates.filter((file) => patterns.reduce((included, p) => (matches(p, file) ? p.startsWith('!') : included), true))
+  return candidates.filter((file) =>
+    patterns.reduce((included, p) => (matches(p, file) ? p.startsWith('!') : included), true),
+  )
 }
 
 describe('the Dockerfile build stage, replayed', () => {
@@ -42,14 +45,20 @@ describe('the Dockerfile build stage, replayed', () => {
     expect(patterns[0]).toBe('*')
     expect(patterns.slice(1).filter((p) => /[*?[\]]/.test(p))).toEqual([])
     const files = contextFiles()
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'src/main.ts', 'scripts/build.ts']))
+    expect(files).toEqual(
+      expect.arrayContaining(['package.json', 'package-lock.json', 'src/main.ts', 'scripts/build.ts']),
+    )
     expect(files.filter((f) => /^(test|node_modules|dist|\.local-cognito|\.cache|dev)\//.test(f))).toEqual([])
   })
 
   test('from that context alone it installs frozen and compiles an executable where the runtime stage copies it from', async () => {
     const context = join(temp, 'context')
     for (const file of contextFiles()) cpSync(join(ROOT, file), join(context, file))
-    const env = { PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH}`, HOME: process.env.HOME ?? '/root', TARGETARCH: 'amd64' }
+    const env = {
+      PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH}`,
+      HOME: process.env.HOME ?? '/root',
+      TARGETARCH: 'amd64',
+    }
     const inImage = (path: string) => join(temp, 'image', path)
     let workdir = '/'
     for (const [keyword, rest] of readStage('build').slice(1)) {
@@ -69,7 +78,8 @@ describe('the Dockerfile build stage, replayed', () => {
         }
       } else if (keyword === 'RUN') {
         const result = Bun.spawnSync(['sh', '-c', rest], { cwd: inImage(workdir), env, stdout: 'pipe', stderr: 'pipe' })
-        if (result.exitCode !== 0) throw new Error(`RUN ${rest}\nexited ${result.exitCode}:\n${result.stdout}${result.stderr}`)
+        if (result.exitCode !== 0)
+          throw new Error(`RUN ${rest}\nexited ${result.exitCode}:\n${result.stdout}${result.stderr}`)
       } else {
         throw new Error(`the replay does not know ${keyword}`)
       }
@@ -80,7 +90,11 @@ describe('the Dockerfile build stage, replayed', () => {
     const binary = inImage(copy![1])
     expect(readElf(binary).machine).toBe('x86-64')
     // It runs: in healthcheck mode, with nothing listening, it says so and exits 1.
-    const check = Bun.spawnSync([binary, 'healthcheck'], { env: { PORT: String(await freePort()) }, stdout: 'pipe', stderr: 'pipe' })
+    const check = Bun.spawnSync([binary, 'healthcheck'], {
+      env: { PORT: String(await freePort()) },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
     expect(check.exitCode).toBe(1)
     expect(check.stderr.toString()).toContain('user-service healthcheck: /health unreachable')
   }, 240_000)

@@ -8,7 +8,17 @@
 // qemu-user-static (copied into its root: the one file the real image does not have).
 // Needs root (chroot, mount), as CI runs.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs'
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+} from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
@@ -68,10 +78,19 @@ async function buildImage(arch: Arch): Promise<Image> {
 }
 
 /** A command run inside the image root as the Dockerfile's USER. */
-const inImage = (image: Image, argv: string[]) => [CHROOT, `--userspec=${stage.user}`, image.root, ...image.launcher, ...argv]
+const inImage = (image: Image, argv: string[]) => [
+  CHROOT,
+  `--userspec=${stage.user}`,
+  image.root,
+  ...image.launcher,
+  ...argv,
+]
 
 async function startInImage(image: Image): Promise<RunningService> {
-  const service = await startService(cognito.serviceEnv(), { command: inImage(image, entrypoint), startTimeoutMs: image.startTimeoutMs })
+  const service = await startService(cognito.serviceEnv(), {
+    command: inImage(image, entrypoint),
+    startTimeoutMs: image.startTimeoutMs,
+  })
   started.push(service)
   return service
 }

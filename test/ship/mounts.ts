@@ -9,7 +9,8 @@ const mounted: string[] = []
 
 function sh(cmd: string[]): void {
   const result = Bun.spawnSync(cmd, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
-  if (result.exitCode !== 0) throw new Error(`${cmd.join(' ')} exited ${result.exitCode}: ${result.stderr.toString().trim()}`)
+  if (result.exitCode !== 0)
+    throw new Error(`${cmd.join(' ')} exited ${result.exitCode}: ${result.stderr.toString().trim()}`)
 }
 
 /** Bind-mounts `root` onto itself read-only, then mounts a fresh proc at `root`/proc. */
@@ -25,7 +26,8 @@ export function mountImageRoot(root: string): void {
 export function unmountAll(): void {
   for (const point of mounted.splice(0).reverse()) {
     const result = Bun.spawnSync(['umount', point], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' })
-    if (result.exitCode !== 0) Bun.spawnSync(['umount', '--lazy', point], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' })
+    if (result.exitCode !== 0)
+      Bun.spawnSync(['umount', '--lazy', point], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' })
   }
 }
 

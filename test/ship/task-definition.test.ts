@@ -15,7 +15,8 @@ const SAMPLE: Record<string, string> = {
   IMAGE_TAG: '1.0.0',
   USER_POOL_ID: 'ap-northeast-2_AbC123',
   CLIENT_ID: '1example23456789abcdefghij',
-  CLIENT_SECRET_ARN: 'arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:user-service/cognito-client-secret-AbCdEf',
+  CLIENT_SECRET_ARN:
+    'arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:user-service/cognito-client-secret-AbCdEf',
 }
 const template = readFileSync(resolve(ROOT, 'deploy/ecs/task-definition.json'), 'utf8')
 const placeholders = [...new Set([...template.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!))]
@@ -46,12 +47,12 @@ describe('ECS task definition', () => {
     expect(parseConfig(containerEnv()).port).toBe(8080)
   })
 
-  test('health check: the image binary in healthcheck mode, with a timeout above the check\'s own 2 s budget', () => {
+  test("health check: the image binary in healthcheck mode, with a timeout above the check's own 2 s budget", () => {
     expect(container.healthCheck.command).toEqual(['CMD', ...stage.healthcheck!])
     expect(container.healthCheck.timeout * 1000).toBeGreaterThan(HEALTHCHECK_TIMEOUT_MS)
   })
 
-  test('stopTimeout outlasts the service\'s drain (SHUTDOWN_TIMEOUT_MS), so ECS never SIGKILLs a draining task', () => {
+  test("stopTimeout outlasts the service's drain (SHUTDOWN_TIMEOUT_MS), so ECS never SIGKILLs a draining task", () => {
     const { shutdownTimeoutMs } = parseConfig(containerEnv())
     expect(shutdownTimeoutMs).toBe(10_000)
     expect(container.stopTimeout * 1000).toBeGreaterThan(shutdownTimeoutMs)
@@ -74,7 +75,9 @@ describe('ECS task definition', () => {
   })
 
   test('the client secret comes from Secrets Manager, never as a plain value', () => {
-    expect(container.secrets).toEqual([{ name: 'COGNITO_CLIENT_SECRET', valueFrom: expect.stringMatching(/^arn:aws:secretsmanager:/) }])
+    expect(container.secrets).toEqual([
+      { name: 'COGNITO_CLIENT_SECRET', valueFrom: expect.stringMatching(/^arn:aws:secretsmanager:/) },
+    ])
     expect(container.environment.map((e: { name: string }) => e.name)).not.toContain('COGNITO_CLIENT_SECRET')
     expect(parseConfig(containerEnv()).cognito.clientSecret).toBe('secret-from-secrets-manager')
   })
@@ -93,7 +96,11 @@ describe('ECS task definition', () => {
     expect(() => parseConfig(containerEnv())).not.toThrow()
     expect(parseConfig(containerEnv()).trustProxy).toBe(true)
     // src/config.ts is the only reader of the environment; a name it never reads is a typo here.
-    const read = new Set([...readFileSync(resolve(ROOT, 'src/config.ts'), 'utf8').matchAll(/(?:read|integer|flag)\('(\w+)'/g)].map((m) => m[1]))
+    const read = new Set(
+      [...readFileSync(resolve(ROOT, 'src/config.ts'), 'utf8').matchAll(/(?:read|integer|flag)\('(\w+)'/g)].map(
+        (m) => m[1],
+      ),
+    )
     expect(provided.filter((name) => !read.has(name))).toEqual([])
   })
 

@@ -17,7 +17,9 @@ let queue: Promise<unknown> = Promise.resolve()
 export function ensureBinary(arch: Arch = 'amd64'): Promise<string> {
   let pending = builds.get(arch)
   if (!pending) {
-    pending = queue.then(() => (isFresh(resolve(ROOT, TARGETS[arch].outfile)) ? resolve(ROOT, TARGETS[arch].outfile) : build(arch)))
+    pending = queue.then(() =>
+      isFresh(resolve(ROOT, TARGETS[arch].outfile)) ? resolve(ROOT, TARGETS[arch].outfile) : build(arch),
+    )
     queue = pending.catch(() => undefined)
     builds.set(arch, pending)
   }

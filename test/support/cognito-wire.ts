@@ -39,5 +39,7 @@ export function cognitoErrorResponse(type: string, message: string, status = 400
  * Guide (the "Unable to verify secret hash" answer when it is wrong). `secret` may be a KeyObject made once, for a hot loop (the benchmark's ceiling).
  */
 export function referenceSecretHash(secret: string | KeyObject, username: string, clientId: string): string {
-  return createHmac('sha256', secret).update(username + clientId, 'utf8').digest('base64')
+  return createHmac('sha256', secret)
+    .update(username + clientId, 'utf8')
+    .digest('base64')
 }

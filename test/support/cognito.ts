@@ -71,7 +71,11 @@ async function start(): Promise<TestCognito> {
   })
   cleanups.push(() => admin.destroy())
   const publicClient = await admin.send(
-    new CreateUserPoolClientCommand({ UserPoolId: pool.userPoolId, ClientName: 'public', ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH'] }),
+    new CreateUserPoolClientCommand({
+      UserPoolId: pool.userPoolId,
+      ClientName: 'public',
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH'],
+    }),
   )
   const publicClientId = publicClient.UserPoolClient!.ClientId!
   proxy.addClient(publicClientId, undefined)
@@ -89,7 +93,9 @@ async function start(): Promise<TestCognito> {
     async confirm(email) {
       const code = await codeFor(email)
       const SecretHash = referenceSecretHash(pool.clientSecret, email, pool.clientId)
-      await admin.send(new ConfirmSignUpCommand({ ClientId: pool.clientId, Username: email, ConfirmationCode: code, SecretHash }))
+      await admin.send(
+        new ConfirmSignUpCommand({ ClientId: pool.clientId, Username: email, ConfirmationCode: code, SecretHash }),
+      )
     },
     async userAttributes(accessToken) {
       const user = await admin.send(new GetUserCommand({ AccessToken: accessToken }))

@@ -38,13 +38,20 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       const current = fault
       if (current.mode === 'delay') await Bun.sleep(current.ms)
       if (current.mode === 'throttle') return cognitoErrorResponse('TooManyRequestsException', 'Rate exceeded')
-      if (current.mode === 'error500') return cognitoErrorResponse('InternalErrorException', 'Internal server error', 500)
+      if (current.mode === 'error500')
+        return cognitoErrorResponse('InternalErrorException', 'Internal server error', 500)
       const res = await fetch(upstream, {
         method: 'POST',
-        headers: { 'content-type': request.headers.get('content-type') ?? '', 'x-amz-target': request.headers.get('x-amz-target') ?? '' },
+        headers: {
+          'content-type': request.headers.get('content-type') ?? '',
+          'x-amz-target': request.headers.get('x-amz-target') ?? '',
+        },
         body: await request.text(),
       })
-      return new Response(await res.text(), { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? '' } })
+      return new Response(await res.text(), {
+        status: res.status,
+        headers: { 'content-type': res.headers.get('content-type') ?? '' },
+      })
     },
   })
 

@@ -5,7 +5,17 @@ import { createConnection } from 'node:net'
 // Every credential any test sent or received through `request`, for the whole-run log audit
 // (preload.ts): passwords and codes going out, tokens and sessions coming back.
 export const credentialsSeen = new Set<string>()
-const CREDENTIAL_FIELDS = new Set(['password', 'previousPassword', 'proposedPassword', 'NEW_PASSWORD', 'token', 'idToken', 'accessToken', 'refreshToken', 'session'])
+const CREDENTIAL_FIELDS = new Set([
+  'password',
+  'previousPassword',
+  'proposedPassword',
+  'NEW_PASSWORD',
+  'token',
+  'idToken',
+  'accessToken',
+  'refreshToken',
+  'session',
+])
 
 /** Remembers every credential-named string field in a JSON value, at any depth. */
 function rememberCredentials(value: unknown): void {
@@ -48,7 +58,12 @@ export async function readResponse(res: Response): Promise<JsonResponse> {
   return { status: res.status, headers: res.headers, text, body }
 }
 
-export async function request(base: string, method: string, path: string, init: RequestOptions = {}): Promise<JsonResponse> {
+export async function request(
+  base: string,
+  method: string,
+  path: string,
+  init: RequestOptions = {},
+): Promise<JsonResponse> {
   rememberCredentials(init.json)
   const bearer = /^Bearer (.+)$/.exec(init.headers?.authorization ?? '')?.[1]
   if (bearer) credentialsSeen.add(bearer)
@@ -87,7 +102,10 @@ export function expectApiHeaders(res: JsonResponse, requestId?: string) {
     'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
     'referrer-policy': 'no-referrer',
   })
-  if (requestId === undefined) expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  if (requestId === undefined)
+    expect(res.headers.get('x-request-id')).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    )
   else expect(res.headers.get('x-request-id')).toBe(requestId)
 }
 
@@ -135,7 +153,9 @@ export async function connect(port: number) {
       const end = received.indexOf('\r\n\r\n')
       if (end !== -1) {
         const [statusLine, ...fields] = received.slice(0, end).split('\r\n')
-        const headers = Object.fromEntries(fields.map((f) => [f.slice(0, f.indexOf(':')).toLowerCase(), f.slice(f.indexOf(':') + 1).trim()]))
+        const headers = Object.fromEntries(
+          fields.map((f) => [f.slice(0, f.indexOf(':')).toLowerCase(), f.slice(f.indexOf(':') + 1).trim()]),
+        )
         const length = Number(headers['content-length'] ?? 0)
         const status = Number(statusLine!.split(' ')[1])
         if (status === 100) {
@@ -172,7 +192,9 @@ export async function connect(port: number) {
 
 /** A request in HTTP/1.1 wire format, headers then body as given. */
 export const rawRequest = (method: string, path: string, headers: Record<string, string> = {}) =>
-  `${method} ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`
+  `${method} ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}\r\n`
 
 /** A body part in chunked transfer coding; `chunk('')` is the last one. */
 export const chunk = (data: string) => `${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n`

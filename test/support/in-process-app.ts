@@ -34,6 +34,7 @@ export function inProcessApp(env: Record<string, string> = {}): InProcessApp {
   return {
     stub,
     logLines,
-    call: async (method, path, init = {}) => readResponse(await app.handle(new Request(`http://routes.test${path}`, requestInit(method, init)))),
+    call: async (method, path, init = {}) =>
+      readResponse(await app.handle(new Request(`http://routes.test${path}`, requestInit(method, init)))),
   }
 }

@@ -8,7 +8,9 @@
  */
 export function requireExecutable(command: string, debianPackage: string, purpose: string): void {
   if (Bun.which(command) === null) {
-    throw new Error(`${command} is missing: ${purpose} needs it. Install it with \`apt-get install ${debianPackage}\` (.ci/run does).`)
+    throw new Error(
+      `${command} is missing: ${purpose} needs it. Install it with \`apt-get install ${debianPackage}\` (.ci/run does).`,
+    )
   }
 }
 

@@ -32,16 +32,30 @@ export const clientSecretsUsed = new Set<string>()
  */
 const TARGETS = {
   // The flag the compiled binary has baked in (scripts/build.ts).
-  bun: { command: [process.execPath, `--max-http-header-size=${MAX_HEADER_BYTES}`, resolve(ROOT, 'src/main.ts')], runtime: 'bun ' },
-  node: { command: ['node', resolve(ROOT, 'dist/node/node.mjs')], runtime: 'node ', built: 'dist/node/node.mjs', buildWith: 'npm run build:node' },
-  binary: { command: [resolve(ROOT, 'dist/user-service')], runtime: 'bun ', built: 'dist/user-service', buildWith: 'npm run build' },
+  bun: {
+    command: [process.execPath, `--max-http-header-size=${MAX_HEADER_BYTES}`, resolve(ROOT, 'src/main.ts')],
+    runtime: 'bun ',
+  },
+  node: {
+    command: ['node', resolve(ROOT, 'dist/node/node.mjs')],
+    runtime: 'node ',
+    built: 'dist/node/node.mjs',
+    buildWith: 'npm run build:node',
+  },
+  binary: {
+    command: [resolve(ROOT, 'dist/user-service')],
+    runtime: 'bun ',
+    built: 'dist/user-service',
+    buildWith: 'npm run build',
+  },
 } as const
 
 export type ServiceTarget = keyof typeof TARGETS
 
 export const serviceTarget = (): ServiceTarget => {
   const name = processEnv().SERVICE_TARGET ?? 'bun'
-  if (!(name in TARGETS)) throw new Error(`SERVICE_TARGET must be one of ${Object.keys(TARGETS).join(', ')}, not ${name}`)
+  if (!(name in TARGETS))
+    throw new Error(`SERVICE_TARGET must be one of ${Object.keys(TARGETS).join(', ')}, not ${name}`)
   return name as ServiceTarget
 }
 
@@ -112,10 +126,14 @@ export async function startService(env: Record<string, string>, options: SpawnOp
     })
   let port: number
   try {
-    port = await waitFor(() => {
-      if (proc.exitCode !== null) throw new Error(`service exited with ${proc.exitCode}:\n${lines.join('\n')}`)
-      return logs().find((l) => l.msg === 'listening')?.port as number | undefined
-    }, 'the service to listen', options.startTimeoutMs)
+    port = await waitFor(
+      () => {
+        if (proc.exitCode !== null) throw new Error(`service exited with ${proc.exitCode}:\n${lines.join('\n')}`)
+        return logs().find((l) => l.msg === 'listening')?.port as number | undefined
+      },
+      'the service to listen',
+      options.startTimeoutMs,
+    )
   } catch (error) {
     proc.kill('SIGKILL')
     throw error

@@ -8,7 +8,12 @@
 // Fault hooks for the gateway tests, chosen by the email's local part:
 //   fault-throttle@…  400 TooManyRequestsException      fault-500@…   500 InternalErrorException
 //   fault-slow@…      answers after 1.5 s
-import { AMZ_JSON_11, cognitoErrorResponse as fail, referenceSecretHash, type CognitoRequestBody as Body } from './cognito-wire.ts'
+import {
+  AMZ_JSON_11,
+  cognitoErrorResponse as fail,
+  referenceSecretHash,
+  type CognitoRequestBody as Body,
+} from './cognito-wire.ts'
 
 export interface StubOptions {
   clientId: string
@@ -63,7 +68,8 @@ export function startStubCognito(options: StubOptions): StubCognito {
   let issuer = ''
 
   const hashOk = (username: string | undefined, hash: string | undefined) =>
-    clientSecret === undefined || (username !== undefined && hash === referenceSecretHash(clientSecret, username, clientId))
+    clientSecret === undefined ||
+    (username !== undefined && hash === referenceSecretHash(clientSecret, username, clientId))
 
   // Cognito's own words: errors.ts tells our misconfiguration from a wrong password by them.
   const badHash = () => fail('NotAuthorizedException', `Unable to verify secret hash for client ${clientId}`)
@@ -80,7 +86,14 @@ export function startStubCognito(options: StubOptions): StubCognito {
     const now = Math.floor(Date.now() / 1000)
     const common = { sub: user.sub, iss: issuer, client_id: clientId, iat: now, exp: now + 3600 }
     return {
-      IdToken: jwtShaped({ ...common, 'cognito:username': user.sub, email, email_verified: true, token_use: 'id', aud: clientId }),
+      IdToken: jwtShaped({
+        ...common,
+        'cognito:username': user.sub,
+        email,
+        email_verified: true,
+        token_use: 'id',
+        aud: clientId,
+      }),
       AccessToken: jwtShaped({ ...common, username: user.sub, token_use: 'access' }),
       RefreshToken: `stub-refresh.${Buffer.from(email).toString('base64url')}`,
       ExpiresIn: 3600,
@@ -114,7 +127,11 @@ export function startStubCognito(options: StubOptions): StubCognito {
       return ok({
         UserSub: user.sub,
         UserConfirmed: false,
-        CodeDeliveryDetails: { Destination: `${email[0]}***@${email.split('@')[1]?.[0]}***`, DeliveryMedium: 'EMAIL', AttributeName: 'email' },
+        CodeDeliveryDetails: {
+          Destination: `${email[0]}***@${email.split('@')[1]?.[0]}***`,
+          DeliveryMedium: 'EMAIL',
+          AttributeName: 'email',
+        },
       })
     },
     InitiateAuth(body) {
@@ -131,18 +148,21 @@ export function startStubCognito(options: StubOptions): StubCognito {
       if (!hashOk(params.USERNAME, params.SECRET_HASH)) return badHash()
       const email = params.USERNAME ?? ''
       const user = users.get(email)
-      if (!user || user.password !== params.PASSWORD) return fail('NotAuthorizedException', 'Incorrect username or password.')
+      if (!user || user.password !== params.PASSWORD)
+        return fail('NotAuthorizedException', 'Incorrect username or password.')
       if (!user.confirmed) return fail('UserNotConfirmedException', 'User is not confirmed.')
       return new Response(signInAnswer(email, user), { headers: JSON_11 })
     },
     ConfirmSignUp(body) {
       const user = users.get(body.Username ?? '')
-      if (!user || body.ConfirmationCode !== STUB_CONFIRMATION_CODE) return fail('CodeMismatchException', 'Invalid verification code provided, please try again.')
+      if (!user || body.ConfirmationCode !== STUB_CONFIRMATION_CODE)
+        return fail('CodeMismatchException', 'Invalid verification code provided, please try again.')
       user.confirmed = true
       return ok({})
     },
     ResendConfirmationCode(body) {
-      if (!users.has(body.Username ?? '')) return fail('UserNotFoundException', 'Username/client id combination not found.')
+      if (!users.has(body.Username ?? ''))
+        return fail('UserNotFoundException', 'Username/client id combination not found.')
       return ok({ CodeDeliveryDetails: { DeliveryMedium: 'EMAIL', AttributeName: 'email', Destination: 'x***@e***' } })
     },
     ForgotPassword(body) {
@@ -150,7 +170,8 @@ export function startStubCognito(options: StubOptions): StubCognito {
     },
     ConfirmForgotPassword(body) {
       const user = users.get(body.Username ?? '')
-      if (!user || body.ConfirmationCode !== STUB_CONFIRMATION_CODE) return fail('CodeMismatchException', 'Invalid verification code provided, please try again.')
+      if (!user || body.ConfirmationCode !== STUB_CONFIRMATION_CODE)
+        return fail('CodeMismatchException', 'Invalid verification code provided, please try again.')
       user.password = body.Password ?? ''
       return ok({})
     },
@@ -173,7 +194,8 @@ export function startStubCognito(options: StubOptions): StubCognito {
     ChangePassword(body) {
       const found = userOfAccessToken(body.AccessToken)
       if (!found) return fail('NotAuthorizedException', 'Invalid Access Token')
-      if (found.user.password !== body.PreviousPassword) return fail('NotAuthorizedException', 'Incorrect username or password.')
+      if (found.user.password !== body.PreviousPassword)
+        return fail('NotAuthorizedException', 'Incorrect username or password.')
       found.user.password = String(body.ProposedPassword)
       return ok({})
     },
@@ -184,15 +206,23 @@ export function startStubCognito(options: StubOptions): StubCognito {
 
   // Which username an operation's SECRET_HASH covers (REFRESH_TOKEN_AUTH checks its own).
   const hashedUsername = (operation: string, body: Body): { username?: string; hash?: string } | undefined => {
-    if (operation === 'InitiateAuth' || operation === 'GetUser' || operation === 'GlobalSignOut' || operation === 'ChangePassword') return undefined
-    if (operation === 'RespondToAuthChallenge') return { username: body.ChallengeResponses?.USERNAME, hash: body.ChallengeResponses?.SECRET_HASH }
+    if (
+      operation === 'InitiateAuth' ||
+      operation === 'GetUser' ||
+      operation === 'GlobalSignOut' ||
+      operation === 'ChangePassword'
+    )
+      return undefined
+    if (operation === 'RespondToAuthChallenge')
+      return { username: body.ChallengeResponses?.USERNAME, hash: body.ChallengeResponses?.SECRET_HASH }
     return { username: body.Username, hash: body.SecretHash }
   }
 
   const answer = async (operation: string, body: Body): Promise<Response> => {
     const handler = operations[operation]
     if (!handler) return fail('UnknownOperationException', `stub does not implement ${operation}`)
-    if (body.ClientId !== undefined && body.ClientId !== clientId) return fail('ResourceNotFoundException', 'User pool client does not exist.')
+    if (body.ClientId !== undefined && body.ClientId !== clientId)
+      return fail('ResourceNotFoundException', 'User pool client does not exist.')
     const hashed = hashedUsername(operation, body)
     if (hashed && !hashOk(hashed.username, hashed.hash)) {
       return badHash()
@@ -211,7 +241,8 @@ export function startStubCognito(options: StubOptions): StubCognito {
     async fetch(request, srv) {
       if (request.method === 'GET' && new URL(request.url).pathname === '/__stats') return Response.json(stats())
       const target = request.headers.get('x-amz-target') ?? ''
-      if (request.method !== 'POST' || !target.startsWith(TARGET_PREFIX)) return fail('UnknownOperationException', 'no X-Amz-Target')
+      if (request.method !== 'POST' || !target.startsWith(TARGET_PREFIX))
+        return fail('UnknownOperationException', 'no X-Amz-Target')
       const operation = target.slice(TARGET_PREFIX.length)
       const port = srv.requestIP(request)?.port
       if (port !== undefined) peerPorts.add(port)
@@ -237,7 +268,8 @@ export function startStubCognito(options: StubOptions): StubCognito {
     idTokenOf(email) {
       const user = users.get(email)
       if (!user) throw new Error(`no stub user ${email}`)
-      return (JSON.parse(signInAnswer(email, user)) as { AuthenticationResult: { IdToken: string } }).AuthenticationResult.IdToken
+      return (JSON.parse(signInAnswer(email, user)) as { AuthenticationResult: { IdToken: string } })
+        .AuthenticationResult.IdToken
     },
     stats,
     stop: () => void server.stop(true),
@@ -248,6 +280,10 @@ export function startStubCognito(options: StubOptions): StubCognito {
 // fixed user's ID token, then serves until killed.
 if (import.meta.main) {
   const clientId = process.env.STUB_CLIENT_ID ?? 'benchclient'
-  const stub = startStubCognito({ clientId, clientSecret: process.env.STUB_CLIENT_SECRET, port: Number(process.env.STUB_PORT ?? 0) })
+  const stub = startStubCognito({
+    clientId,
+    clientSecret: process.env.STUB_CLIENT_SECRET,
+    port: Number(process.env.STUB_PORT ?? 0),
+  })
   process.stdout.write(`${JSON.stringify({ url: stub.url, idToken: stub.idTokenOf(BENCH_USER.email) })}\n`)
 }

@@ -74,7 +74,14 @@ export function createStubGateway(): StubGateway {
     const refreshToken = `stub-refresh.${account.sub}.${n}`
     accessTokens.set(accessToken, account.sub)
     refreshTokens.set(refreshToken, account.sub)
-    return { idToken: `stub-id.${account.sub}.${n}`, accessToken, refreshToken, expiresIn: 3600, tokenType: 'Bearer', username: account.sub }
+    return {
+      idToken: `stub-id.${account.sub}.${n}`,
+      accessToken,
+      refreshToken,
+      expiresIn: 3600,
+      tokenType: 'Bearer',
+      username: account.sub,
+    }
   }
   const checkCode = (email: string, code: string) => {
     const account = accounts.get(email)
@@ -96,13 +103,24 @@ export function createStubGateway(): StubGateway {
       if (account.newPasswordRequired) {
         const session = `stub-session.${++issued}`
         sessions.set(session, email)
-        return { challenge: { challengeName: 'NEW_PASSWORD_REQUIRED', session, challengeParameters: { USER_ID_FOR_SRP: account.sub } } }
+        return {
+          challenge: {
+            challengeName: 'NEW_PASSWORD_REQUIRED',
+            session,
+            challengeParameters: { USER_ID_FOR_SRP: account.sub },
+          },
+        }
       }
       return { tokens: tokensFor(account) }
     },
     async respondToChallenge({ email, challengeName, session, responses }) {
       const account = accounts.get(email)
-      if (!account || sessions.get(session) !== email || challengeName !== 'NEW_PASSWORD_REQUIRED' || !responses.NEW_PASSWORD) {
+      if (
+        !account ||
+        sessions.get(session) !== email ||
+        challengeName !== 'NEW_PASSWORD_REQUIRED' ||
+        !responses.NEW_PASSWORD
+      ) {
         throw new ProblemError('not_authorized')
       }
       sessions.delete(session)
@@ -131,11 +149,18 @@ export function createStubGateway(): StubGateway {
     },
     async getUser(accessToken): Promise<Profile> {
       const account = accountOfToken(accessToken)
-      return { username: account.sub, sub: account.sub, email: account.email, emailVerified: account.confirmed, nickname: account.nickname }
+      return {
+        username: account.sub,
+        sub: account.sub,
+        email: account.email,
+        emailVerified: account.confirmed,
+        nickname: account.nickname,
+      }
     },
     async globalSignOut(accessToken) {
       const { sub } = accountOfToken(accessToken)
-      for (const tokens of [accessTokens, refreshTokens]) for (const [token, owner] of tokens) if (owner === sub) tokens.delete(token)
+      for (const tokens of [accessTokens, refreshTokens])
+        for (const [token, owner] of tokens) if (owner === sub) tokens.delete(token)
     },
     async changePassword(accessToken, previousPassword, proposedPassword) {
       const account = accountOfToken(accessToken)

@@ -44,7 +44,8 @@ function hashInput(
     case 'ConfirmForgotPassword':
       return { username: body.Username, hash: body.SecretHash }
     case 'InitiateAuth':
-      if (body.AuthFlow === 'USER_PASSWORD_AUTH') return { username: body.AuthParameters?.USERNAME, hash: body.AuthParameters?.SECRET_HASH }
+      if (body.AuthFlow === 'USER_PASSWORD_AUTH')
+        return { username: body.AuthParameters?.USERNAME, hash: body.AuthParameters?.SECRET_HASH }
       if (body.AuthFlow === 'REFRESH_TOKEN_AUTH') {
         // A token nobody was issued is Cognito's to refuse ("Invalid Refresh Token"), not a hash matter.
         const username = usernameOfRefreshToken(body.AuthParameters?.REFRESH_TOKEN)
@@ -78,7 +79,10 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
       if (parsed.Session && actualUsername) challengedUsers.set(parsed.Session, actualUsername)
       const result = parsed.AuthenticationResult
       if (!result?.RefreshToken || !result.IdToken) return
-      const claims = JSON.parse(Buffer.from(result.IdToken.split('.')[1] ?? '', 'base64url').toString()) as Record<string, string>
+      const claims = JSON.parse(Buffer.from(result.IdToken.split('.')[1] ?? '', 'base64url').toString()) as Record<
+        string,
+        string
+      >
       refreshTokenOwners.set(result.RefreshToken, claims['cognito:username'] ?? '')
     } catch {
       // not a token answer
@@ -101,11 +105,16 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
       }
       const clientId = body.ClientId
       const secret = clientId === undefined ? undefined : secrets.get(clientId)
-      const input = hashInput(operation, body, (token) => (token === undefined ? undefined : refreshTokenOwners.get(token)))
+      const input = hashInput(operation, body, (token) =>
+        token === undefined ? undefined : refreshTokenOwners.get(token),
+      )
       const call: ProxyCall = { operation, clientId, hashValid: undefined, hashSent: input?.hash !== undefined }
       calls.push(call)
 
-      const challenged = operation === 'RespondToAuthChallenge' && typeof body.Session === 'string' ? challengedUsers.get(body.Session) : undefined
+      const challenged =
+        operation === 'RespondToAuthChallenge' && typeof body.Session === 'string'
+          ? challengedUsers.get(body.Session)
+          : undefined
       if (challenged !== undefined && body.ChallengeResponses?.USERNAME !== challenged) {
         return cognitoErrorResponse('NotAuthorizedException', 'Invalid session for the user.')
       }
@@ -113,25 +122,35 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
         const want = Buffer.from(referenceSecretHash(secret, input.username ?? '', clientId!))
         const got = Buffer.from(input.hash ?? '')
         call.hashValid = got.length === want.length && timingSafeEqual(got, want)
-        if (!call.hashValid) return cognitoErrorResponse('NotAuthorizedException', `Unable to verify secret hash for client ${clientId}`)
+        if (!call.hashValid)
+          return cognitoErrorResponse('NotAuthorizedException', `Unable to verify secret hash for client ${clientId}`)
       }
       if (delayMs > 0) await Bun.sleep(delayMs)
 
       const res = await fetch(upstream, {
         method: 'POST',
-        headers: { 'content-type': request.headers.get('content-type') ?? 'application/x-amz-json-1.1', 'x-amz-target': target },
+        headers: {
+          'content-type': request.headers.get('content-type') ?? 'application/x-amz-json-1.1',
+          'x-amz-target': target,
+        },
         body: text,
       })
       const answer = await res.text()
       learn(answer)
-      return new Response(answer, { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' } })
+      return new Response(answer, {
+        status: res.status,
+        headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' },
+      })
     },
   })
 
   async function passThrough(request: Request): Promise<Response> {
     const { pathname, search } = new URL(request.url)
     const res = await fetch(`${upstream}${pathname}${search}`, { method: request.method, headers: request.headers })
-    return new Response(await res.arrayBuffer(), { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' } })
+    return new Response(await res.arrayBuffer(), {
+      status: res.status,
+      headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' },
+    })
   }
 
   return {

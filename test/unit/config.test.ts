@@ -21,7 +21,9 @@ describe('config', () => {
     expect(config.cognito.clientSecret).toBeUndefined()
     expect(config.cognito.endpoint).toBeUndefined()
     expect(config.cognito.issuer).toBe('https://cognito-idp.ap-northeast-2.amazonaws.com/ap-northeast-2_AbC123xyz')
-    expect(config.cognito.jwksUri).toBe('https://cognito-idp.ap-northeast-2.amazonaws.com/ap-northeast-2_AbC123xyz/.well-known/jwks.json')
+    expect(config.cognito.jwksUri).toBe(
+      'https://cognito-idp.ap-northeast-2.amazonaws.com/ap-northeast-2_AbC123xyz/.well-known/jwks.json',
+    )
     expect(config.cognito.timeoutMs).toBe(8000)
     expect(config.cognito.connectTimeoutMs).toBe(3000)
     expect(config.logLevel).toBe('info')
@@ -47,18 +49,32 @@ describe('config', () => {
   })
 
   test('behind COGNITO_ENDPOINT the issuer defaults to <endpoint>/<pool id>, as AWS and cognito-local name it', () => {
-    const { cognito } = parseConfig({ ...BASE, COGNITO_USER_POOL_ID: 'local_AbC123', COGNITO_ENDPOINT: 'http://127.0.0.1:9229/' })
+    const { cognito } = parseConfig({
+      ...BASE,
+      COGNITO_USER_POOL_ID: 'local_AbC123',
+      COGNITO_ENDPOINT: 'http://127.0.0.1:9229/',
+    })
     expect(cognito.issuer).toBe('http://127.0.0.1:9229/local_AbC123')
     expect(cognito.jwksUri).toBe('http://127.0.0.1:9229/local_AbC123/.well-known/jwks.json')
   })
 
   test("behind COGNITO_ENDPOINT the keys come from the endpoint whatever the issuer (moto's tokens name AWS's)", () => {
     const awsIssuer = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123'
-    const env = { ...BASE, COGNITO_USER_POOL_ID: 'us-east-1_AbC123', COGNITO_ENDPOINT: 'http://127.0.0.1:5000', COGNITO_ISSUER: awsIssuer }
-    expect(parseConfig(env).cognito).toMatchObject({ issuer: awsIssuer, jwksUri: 'http://127.0.0.1:5000/us-east-1_AbC123/.well-known/jwks.json' })
+    const env = {
+      ...BASE,
+      COGNITO_USER_POOL_ID: 'us-east-1_AbC123',
+      COGNITO_ENDPOINT: 'http://127.0.0.1:5000',
+      COGNITO_ISSUER: awsIssuer,
+    }
+    expect(parseConfig(env).cognito).toMatchObject({
+      issuer: awsIssuer,
+      jwksUri: 'http://127.0.0.1:5000/us-east-1_AbC123/.well-known/jwks.json',
+    })
     const pinned = parseConfig({ ...env, COGNITO_JWKS_URI: 'http://127.0.0.1:5000/keys.json' }).cognito
     expect(pinned.jwksUri).toBe('http://127.0.0.1:5000/keys.json')
-    expect(() => parseConfig({ ...env, COGNITO_JWKS_URI: 'file:///etc/keys' })).toThrow(/COGNITO_JWKS_URI must be an http\(s\) URL/)
+    expect(() => parseConfig({ ...env, COGNITO_JWKS_URI: 'file:///etc/keys' })).toThrow(
+      /COGNITO_JWKS_URI must be an http\(s\) URL/,
+    )
   })
 
   test('every setting is read', () => {
@@ -130,9 +146,23 @@ describe('config', () => {
   })
 
   test('every problem is named at once', () => {
-    const problems = problemsOf({ PORT: 'eighty', LOG_LEVEL: 'loud', COGNITO_ENDPOINT: 'ftp://x', TRUST_PROXY: 'maybe', COGNITO_TIMEOUT_MS: '-1' })
+    const problems = problemsOf({
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      COGNITO_ENDPOINT: 'ftp://x',
+      TRUST_PROXY: 'maybe',
+      COGNITO_TIMEOUT_MS: '-1',
+    })
     expect(problems).toHaveLength(7)
-    for (const name of ['PORT', 'COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID', 'LOG_LEVEL', 'COGNITO_ENDPOINT', 'TRUST_PROXY', 'COGNITO_TIMEOUT_MS']) {
+    for (const name of [
+      'PORT',
+      'COGNITO_USER_POOL_ID',
+      'COGNITO_CLIENT_ID',
+      'LOG_LEVEL',
+      'COGNITO_ENDPOINT',
+      'TRUST_PROXY',
+      'COGNITO_TIMEOUT_MS',
+    ]) {
       expect(problems.some((p) => p.startsWith(name))).toBe(true)
     }
   })
@@ -141,7 +171,15 @@ describe('config', () => {
     [{ ...BASE, COGNITO_USER_POOL_ID: 'no-underscore' }, 'COGNITO_USER_POOL_ID'],
     // AWS's issuer, so aws-jwt-verify's Cognito verifier, which refuses a non-region prefix.
     [{ ...BASE, COGNITO_USER_POOL_ID: 'local_AbC123' }, 'COGNITO_USER_POOL_ID'],
-    [{ ...BASE, COGNITO_USER_POOL_ID: 'local_AbC123', AWS_REGION: 'us-east-1', COGNITO_ISSUER: 'https://cognito-idp.us-east-1.amazonaws.com/local_AbC123' }, 'COGNITO_USER_POOL_ID'],
+    [
+      {
+        ...BASE,
+        COGNITO_USER_POOL_ID: 'local_AbC123',
+        AWS_REGION: 'us-east-1',
+        COGNITO_ISSUER: 'https://cognito-idp.us-east-1.amazonaws.com/local_AbC123',
+      },
+      'COGNITO_USER_POOL_ID',
+    ],
     [{ ...BASE, COGNITO_CLIENT_ID: 'has space' }, 'COGNITO_CLIENT_ID'],
     [{ ...BASE, PORT: '70000' }, 'PORT'],
     [{ ...BASE, PORT: '80.5' }, 'PORT'],

@@ -18,8 +18,16 @@ console.log(JSON.stringify(report))
 `
 
 test('the OpenAPI generator loads on the first docs visit, and our email format is back in place after it', async () => {
-  const proc = Bun.spawn([process.execPath, '-e', SCRIPT], { cwd: resolve(import.meta.dir, '../..'), stdout: 'pipe', stderr: 'pipe' })
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  const proc = Bun.spawn([process.execPath, '-e', SCRIPT], {
+    cwd: resolve(import.meta.dir, '../..'),
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ])
   expect(err).toBe('')
   expect(code).toBe(0)
   const report = JSON.parse(out)

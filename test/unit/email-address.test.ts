@@ -32,9 +32,12 @@ describe('accepted, and handed on in ASCII form', () => {
 })
 
 describe('refused', () => {
-  test.each(['jö@example.com', '김뮤직@example.com', 'ivan@пример.рф'.replace('ivan', 'иван')])('%s: undeliverable (non-ASCII local part)', (input) => {
-    expect(parseEmailAddress(input)).toEqual({ kind: 'undeliverable' })
-  })
+  test.each(['jö@example.com', '김뮤직@example.com', 'ivan@пример.рф'.replace('ivan', 'иван')])(
+    '%s: undeliverable (non-ASCII local part)',
+    (input) => {
+      expect(parseEmailAddress(input)).toEqual({ kind: 'undeliverable' })
+    },
+  )
 
   test.each([
     'plainaddress',

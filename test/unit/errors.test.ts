@@ -10,25 +10,67 @@ const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]
   ['SignUp', named('UsernameExistsException'), 409, 'username_exists', undefined],
   ['SignUp', named('InvalidPasswordException'), 400, 'invalid_password', undefined],
   ['SignUp', named('InvalidParameterException'), 400, 'invalid_parameter', undefined],
-  ['SignUp', named('NotAuthorizedException', 'SignUp is not permitted for this user pool'), 500, 'internal_error', undefined],
+  [
+    'SignUp',
+    named('NotAuthorizedException', 'SignUp is not permitted for this user pool'),
+    500,
+    'internal_error',
+    undefined,
+  ],
   ['SignUp', named('ResourceNotFoundException'), 500, 'internal_error', undefined],
   ['SignUp', named('TooManyRequestsException'), 429, 'too_many_requests', '1'],
   ['SignUp', named('LimitExceededException'), 429, 'too_many_requests', '60'],
-  ['InitiateAuth', named('NotAuthorizedException', 'Incorrect username or password.'), 401, 'not_authorized', undefined],
+  [
+    'InitiateAuth',
+    named('NotAuthorizedException', 'Incorrect username or password.'),
+    401,
+    'not_authorized',
+    undefined,
+  ],
   ['InitiateAuth', named('UserNotFoundException'), 401, 'not_authorized', undefined],
-  ['InitiateAuth', named('NotAuthorizedException', 'Unable to verify secret hash for client abc'), 500, 'internal_error', undefined],
-  ['RefreshTokenAuth', named('NotAuthorizedException', 'Unable to verify secret hash for client abc'), 401, 'invalid_token', undefined],
-  ['RespondToAuthChallenge', named('NotAuthorizedException', 'Unable to verify secret hash for client abc'), 401, 'not_authorized', undefined],
+  [
+    'InitiateAuth',
+    named('NotAuthorizedException', 'Unable to verify secret hash for client abc'),
+    500,
+    'internal_error',
+    undefined,
+  ],
+  [
+    'RefreshTokenAuth',
+    named('NotAuthorizedException', 'Unable to verify secret hash for client abc'),
+    401,
+    'invalid_token',
+    undefined,
+  ],
+  [
+    'RespondToAuthChallenge',
+    named('NotAuthorizedException', 'Unable to verify secret hash for client abc'),
+    401,
+    'not_authorized',
+    undefined,
+  ],
   ['InitiateAuth', named('UserNotConfirmedException'), 403, 'user_not_confirmed', undefined],
   ['InitiateAuth', named('PasswordResetRequiredException'), 403, 'password_reset_required', undefined],
   ['InitiateAuth', named('TooManyFailedAttemptsException'), 429, 'too_many_requests', '60'],
   ['InitiateAuth', named('InternalErrorException'), 502, 'upstream_error', undefined],
   ['InitiateAuth', named('SomethingNewException'), 502, 'upstream_error', undefined],
-  ['ChangePassword', named('NotAuthorizedException', 'Incorrect username or password.'), 400, 'previous_password_mismatch', undefined],
+  [
+    'ChangePassword',
+    named('NotAuthorizedException', 'Incorrect username or password.'),
+    400,
+    'previous_password_mismatch',
+    undefined,
+  ],
   ['ChangePassword', named('NotAuthorizedException', 'Access Token has been revoked'), 401, 'invalid_token', undefined],
   ['ConfirmSignUp', named('CodeMismatchException'), 400, 'code_mismatch', undefined],
   ['ConfirmSignUp', named('ExpiredCodeException'), 400, 'code_expired', undefined],
-  ['SignUp', named('Error', 'connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' }), 503, 'upstream_unavailable', undefined],
+  [
+    'SignUp',
+    named('Error', 'connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' }),
+    503,
+    'upstream_unavailable',
+    undefined,
+  ],
   // The SDK's Node handler names a reset socket TimeoutError: the code must win.
   ['SignUp', named('TimeoutError', 'socket hang up', { code: 'ECONNRESET' }), 503, 'upstream_unavailable', undefined],
   ['SignUp', named('TimeoutError', 'Request timed out'), 504, 'upstream_timeout', undefined],
@@ -36,17 +78,16 @@ const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]
 ]
 
 describe('Cognito error -> problem', () => {
-  test.each(TABLE.map((row) => [`${row[0]} ${row[1].name} (${row[1].message}) -> ${row[2]} ${row[3]}`, ...row] as const))(
-    '%s',
-    (_label, operation, error, status, code, retryAfter) => {
-      const problem = problemFromCognitoError(error, operation, false)
-      expect(problem.status).toBe(status)
-      expect(problem.code).toBe(code as never)
-      expect(problem.headers?.['retry-after']).toBe(retryAfter as never)
-      // Cognito's message never reaches the client.
-      expect(JSON.stringify(problem.problemDetails())).not.toContain(error.message)
-    },
-  )
+  test.each(
+    TABLE.map((row) => [`${row[0]} ${row[1].name} (${row[1].message}) -> ${row[2]} ${row[3]}`, ...row] as const),
+  )('%s', (_label, operation, error, status, code, retryAfter) => {
+    const problem = problemFromCognitoError(error, operation, false)
+    expect(problem.status).toBe(status)
+    expect(problem.code).toBe(code as never)
+    expect(problem.headers?.['retry-after']).toBe(retryAfter as never)
+    // Cognito's message never reaches the client.
+    expect(JSON.stringify(problem.problemDetails())).not.toContain(error.message)
+  })
 
   test('an exceeded deadline is a 504 whatever the error says', () => {
     expect(problemFromCognitoError(named('UsernameExistsException'), 'SignUp', true).code).toBe('upstream_timeout')
@@ -54,14 +95,19 @@ describe('Cognito error -> problem', () => {
 
   test('unknown user and wrong password render byte-identical problems', () => {
     const a = problemFromCognitoError(named('UserNotFoundException', 'User does not exist.'), 'InitiateAuth', false)
-    const b = problemFromCognitoError(named('NotAuthorizedException', 'Incorrect username or password.'), 'InitiateAuth', false)
+    const b = problemFromCognitoError(
+      named('NotAuthorizedException', 'Incorrect username or password.'),
+      'InitiateAuth',
+      false,
+    )
     expect(JSON.stringify(a.problemDetails())).toBe(JSON.stringify(b.problemDetails()))
   })
 
   test('every 401 carries a WWW-Authenticate challenge (RFC 9110 §15.5.2)', () => {
     const unauthorized = (Object.keys(PROBLEMS) as ProblemCode[]).filter((code) => PROBLEMS[code].status === 401)
     expect(unauthorized.length).toBeGreaterThan(0)
-    for (const code of unauthorized) expect([code, new ProblemError(code).headers?.['www-authenticate']]).toEqual([code, expect.any(String)])
+    for (const code of unauthorized)
+      expect([code, new ProblemError(code).headers?.['www-authenticate']]).toEqual([code, expect.any(String)])
     expect(new ProblemError('not_authorized').headers?.['www-authenticate']).toBe('SignIn')
   })
 

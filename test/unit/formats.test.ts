@@ -10,7 +10,11 @@ describe('email format', () => {
     expect(['sales&ops@example.com', 'ivan@example.xn--p1ai'].map((s) => zodCheck(s))).toEqual([false, false])
     registerFormats()
     expect(FormatRegistry.Get('email')).toBe(isEmail)
-    expect(['sales&ops@example.com', 'ivan@example.xn--p1ai', 'ivan@пример.рф'].map(isEmail)).toEqual([true, true, true])
+    expect(['sales&ops@example.com', 'ivan@example.xn--p1ai', 'ivan@пример.рф'].map(isEmail)).toEqual([
+      true,
+      true,
+      true,
+    ])
     // A non-ASCII local part passes the format, so that decoding can say why it is refused.
     expect(isEmail('jö@example.com')).toBe(true)
     expect(['plainaddress', 'a b@example.com', 'alice@example'].map(isEmail)).toEqual([false, false, false])

@@ -40,18 +40,24 @@ describe('logger', () => {
 
 describe('request id', () => {
   test('a well-formed X-Request-Id is kept', () => expect(requestIdFrom('abc-123.X:y_z')).toBe('abc-123.X:y_z'))
-  test.each([null, '', 'has space', 'line\nbreak', 'x'.repeat(129), '{"json":1}'])('%p is replaced by a generated id', (header) => {
-    const id = requestIdFrom(header)
-    expect(id).not.toBe(header as string)
-    expect(id).toMatch(/^[0-9a-f-]{36}$/)
-  })
+  test.each([null, '', 'has space', 'line\nbreak', 'x'.repeat(129), '{"json":1}'])(
+    '%p is replaced by a generated id',
+    (header) => {
+      const id = requestIdFrom(header)
+      expect(id).not.toBe(header as string)
+      expect(id).toMatch(/^[0-9a-f-]{36}$/)
+    },
+  )
 })
 
 describe('trace id', () => {
-  test.each(['Root=1-5759e988-bd862e3fe1be46a994272793', 'Self=1-67891234-12456789abcdef012345678;Root=1-67891233-abcdef012345678912345678;Sampled=1'])('the ALB’s %p is kept', (header) =>
-    expect(traceIdFrom(header)).toBe(header),
+  test.each([
+    'Root=1-5759e988-bd862e3fe1be46a994272793',
+    'Self=1-67891234-12456789abcdef012345678;Root=1-67891233-abcdef012345678912345678;Sampled=1',
+  ])('the ALB’s %p is kept', (header) => expect(traceIdFrom(header)).toBe(header))
+  test.each([null, '', 'Root=1 2', 'Root=1\nforged', 'x'.repeat(257), '{"json":1}'])('%p is dropped', (header) =>
+    expect(traceIdFrom(header)).toBeUndefined(),
   )
-  test.each([null, '', 'Root=1 2', 'Root=1\nforged', 'x'.repeat(257), '{"json":1}'])('%p is dropped', (header) => expect(traceIdFrom(header)).toBeUndefined())
 })
 
 describe('client ip', () => {
@@ -106,7 +112,8 @@ describe('writeAll', () => {
     let calls = 0
     const write = ((_fd: number, data: string | Uint8Array) => {
       calls++
-      if (calls === 1 || calls === 3) throw Object.assign(new Error('EAGAIN: resource temporarily unavailable'), { code: 'EAGAIN' })
+      if (calls === 1 || calls === 3)
+        throw Object.assign(new Error('EAGAIN: resource temporarily unavailable'), { code: 'EAGAIN' })
       const bytes = typeof data === 'string' ? Buffer.from(data) : data
       const n = Math.min(4, bytes.length)
       written.push(Buffer.from(bytes.subarray(0, n)))

@@ -5,13 +5,32 @@ import { PROBLEM_CONTENT_TYPE } from '../../src/http/problem.ts'
 
 test('an answer that breaks its own response schema is a 500 internal_error, logged, not a 400 blaming the client', async () => {
   const errors: Record<string, unknown>[] = []
-  const logger = { debug() {}, info() {}, warn() {}, error: (_msg: string, fields?: Record<string, unknown>) => void errors.push(fields ?? {}) }
+  const logger = {
+    debug() {},
+    info() {},
+    warn() {},
+    error: (_msg: string, fields?: Record<string, unknown>) => void errors.push(fields ?? {}),
+  }
   // Tokens without the username the 200 schema requires: a gateway bug.
-  const gateway = { signIn: async () => ({ tokens: { idToken: 'id-token-value', accessToken: 'access-token-value', expiresIn: 3600, tokenType: 'Bearer' } }) } as unknown as CognitoGateway
-  const config = { trustProxy: false, swaggerEnabled: false, rateLimits: { enabled: false } as never, corsOrigins: [], signupEnumerationSafe: false }
+  const gateway = {
+    signIn: async () => ({
+      tokens: { idToken: 'id-token-value', accessToken: 'access-token-value', expiresIn: 3600, tokenType: 'Bearer' },
+    }),
+  } as unknown as CognitoGateway
+  const config = {
+    trustProxy: false,
+    swaggerEnabled: false,
+    rateLimits: { enabled: false } as never,
+    corsOrigins: [],
+    signupEnumerationSafe: false,
+  }
   const app = createApp({ config, gateway, verifyAccessToken: async () => ({ sub: 's', username: 'u' }), logger })
   const res = await app.handle(
-    new Request('http://localhost/signin', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'a@example.com', password: 'Passw0rd!x' }) }),
+    new Request('http://localhost/signin', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'a@example.com', password: 'Passw0rd!x' }),
+    }),
   )
   expect(res.status).toBe(500)
   expect(res.headers.get('content-type')).toBe(PROBLEM_CONTENT_TYPE)

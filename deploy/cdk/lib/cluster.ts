@@ -38,7 +38,13 @@ export class Cluster extends Construct {
       maxCapacity: props.maxInstances,
       requireImdsv2: true,
       blockDevices: [
-        { deviceName: '/dev/xvda', volume: autoscaling.BlockDeviceVolume.ebs(30, { encrypted: true, volumeType: autoscaling.EbsDeviceVolumeType.GP3 }) },
+        {
+          deviceName: '/dev/xvda',
+          volume: autoscaling.BlockDeviceVolume.ebs(30, {
+            encrypted: true,
+            volumeType: autoscaling.EbsDeviceVolumeType.GP3,
+          }),
+        },
       ],
     })
 
@@ -58,16 +64,19 @@ export class Cluster extends Construct {
 
     Validations.of(instances).acknowledge({
       id: 'AwsSolutions-AS3',
-      reason: 'Scaling activity shows in the ECS capacity provider and the Auto Scaling history; nobody is paged on instance launches, so no SNS notifications.',
+      reason:
+        'Scaling activity shows in the ECS capacity provider and the Auto Scaling history; nobody is paged on instance launches, so no SNS notifications.',
     })
     Validations.of(instances.role).acknowledge(
       {
         id: 'AwsSolutions-IAM5[Action::ecs:Submit*]',
-        reason: 'The ECS agent reports task and container state changes (ecs:SubmitTaskStateChange, SubmitContainerStateChange, SubmitAttachmentStateChanges); CDK scopes it to this cluster.',
+        reason:
+          'The ECS agent reports task and container state changes (ecs:SubmitTaskStateChange, SubmitContainerStateChange, SubmitAttachmentStateChanges); CDK scopes it to this cluster.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ecs:Poll and ecs:StartTelemetrySession are conditioned on this cluster; ecs:DiscoverPollEndpoint, ecr:GetAuthorizationToken and the agent\'s own log calls support no resource scoping.',
+        reason:
+          "ecs:Poll and ecs:StartTelemetrySession are conditioned on this cluster; ecs:DiscoverPollEndpoint, ecr:GetAuthorizationToken and the agent's own log calls support no resource scoping.",
       },
     )
   }

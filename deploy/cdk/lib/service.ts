@@ -63,7 +63,9 @@ export class Service extends Construct {
       user: CONTAINER_USER,
       readonlyRootFilesystem: true,
       privileged: false,
-      portMappings: [{ name: 'http', containerPort: CONTAINER_PORT, protocol: ecs.Protocol.TCP, appProtocol: ecs.AppProtocol.http }],
+      portMappings: [
+        { name: 'http', containerPort: CONTAINER_PORT, protocol: ecs.Protocol.TCP, appProtocol: ecs.AppProtocol.http },
+      ],
       ulimits: [{ name: ecs.UlimitName.NOFILE, softLimit: 65536, hardLimit: 65536 }],
       environment: {
         PORT: String(CONTAINER_PORT),
@@ -100,14 +102,21 @@ export class Service extends Construct {
       taskDefinition: this.taskDefinition,
       desiredCount: props.minTasks,
       capacityProviderStrategies: [{ capacityProvider: props.capacityProvider.capacityProviderName, weight: 1 }],
-      placementStrategies: [ecs.PlacementStrategy.spreadAcross(ecs.BuiltInAttributes.AVAILABILITY_ZONE), ecs.PlacementStrategy.spreadAcrossInstances()],
+      placementStrategies: [
+        ecs.PlacementStrategy.spreadAcross(ecs.BuiltInAttributes.AVAILABILITY_ZONE),
+        ecs.PlacementStrategy.spreadAcrossInstances(),
+      ],
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       circuitBreaker: { enable: true, rollback: true },
       healthCheckGracePeriod: Duration.seconds(30),
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     })
-    this.service.connections.allowFrom(props.loadBalancerSecurityGroup, ec2.Port.tcp(CONTAINER_PORT), 'from the load balancer')
+    this.service.connections.allowFrom(
+      props.loadBalancerSecurityGroup,
+      ec2.Port.tcp(CONTAINER_PORT),
+      'from the load balancer',
+    )
     this.service.attachToApplicationTargetGroup(props.targetGroup)
 
     const scaling = this.service.autoScaleTaskCount({ minCapacity: props.minTasks, maxCapacity: settings.maxTasks })
@@ -118,11 +127,13 @@ export class Service extends Construct {
 
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
-      reason: 'The environment holds configuration only (pool id, client id, flags); the one secret, COGNITO_CLIENT_SECRET, comes from Secrets Manager via `secrets`.',
+      reason:
+        'The environment holds configuration only (pool id, client id, flags); the one secret, COGNITO_CLIENT_SECRET, comes from Secrets Manager via `secrets`.',
     })
     Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken (to pull the image) supports no resource scoping; the pull itself and the secret read are scoped to this repository and secret.',
+      reason:
+        'ecr:GetAuthorizationToken (to pull the image) supports no resource scoping; the pull itself and the secret read are scoped to this repository and secret.',
     })
   }
 

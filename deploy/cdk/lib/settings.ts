@@ -51,7 +51,9 @@ const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error']
 // CloudWatch Logs accepts only these retention periods.
-const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
+const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+]
 const DEFAULT_INSTANCE_TYPE: Record<Architecture, string> = { x86_64: 't3.small', arm64: 't4g.small' }
 
 export function readSettings(context: Context): Settings {
@@ -98,7 +100,8 @@ export function readSettings(context: Context): Settings {
   if (maxTasks < minTasks) problems.push('maxTasks must be at least minTasks')
 
   const logRetentionDays = integer('logRetentionDays', 30, 1, 3653)
-  if (!RETENTION_DAYS.includes(logRetentionDays)) problems.push(`logRetentionDays must be one of ${RETENTION_DAYS.join(', ')}`)
+  if (!RETENTION_DAYS.includes(logRetentionDays))
+    problems.push(`logRetentionDays must be one of ${RETENTION_DAYS.join(', ')}`)
   const logLevel = text('logLevel')?.toLowerCase() ?? 'info'
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`logLevel must be one of ${LOG_LEVELS.join(', ')}`)
 

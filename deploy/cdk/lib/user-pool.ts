@@ -61,23 +61,27 @@ export class UserPool extends Construct {
     Validations.of(this.pool).acknowledge(
       {
         id: 'AwsSolutions-COG2',
-        reason: 'MFA is a product decision for an open sign-up API; the service already relays Cognito challenges (POST /signin/challenge), so MFA can be required without a code change.',
+        reason:
+          'MFA is a product decision for an open sign-up API; the service already relays Cognito challenges (POST /signin/challenge), so MFA can be required without a code change.',
       },
       {
         id: 'AwsSolutions-COG8',
-        reason: 'Threat protection needs the Cognito Plus feature plan, a cost decision left to the operator; meanwhile WAF rate-limits the sign-in, sign-up and password routes per IP.',
+        reason:
+          'Threat protection needs the Cognito Plus feature plan, a cost decision left to the operator; meanwhile WAF rate-limits the sign-in, sign-up and password routes per IP.',
       },
     )
     Validations.of(this.clientSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'The value is the secret Cognito generated for the app client; a Secrets Manager rotation Lambda cannot change it. Rotating it means a new app client secret in Cognito, then a redeploy.',
+      reason:
+        'The value is the secret Cognito generated for the app client; a Secrets Manager rotation Lambda cannot change it. Rotating it means a new app client secret in Cognito, then a redeploy.',
     })
     // The AwsCustomResource that reads the generated secret (DescribeUserPoolClient) runs in a
     // singleton Lambda that CDK creates at stack level.
     const reader = Stack.of(this).node.findChild(`AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`)
     Validations.of(reader).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'CDK\'s custom-resource Lambda (reads the app client secret once per deploy) logs through the AWS-managed basic execution policy; it has no other permission beyond DescribeUserPoolClient on this pool.',
+      reason:
+        "CDK's custom-resource Lambda (reads the app client secret once per deploy) logs through the AWS-managed basic execution policy; it has no other permission beyond DescribeUserPoolClient on this pool.",
     })
   }
 }

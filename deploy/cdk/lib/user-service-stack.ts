@@ -27,7 +27,7 @@ export class UserServiceStack extends Stack {
     const imageTag = new CfnParameter(this, 'ImageTag', {
       type: 'String',
       default: '',
-      description: 'Tag of the user-service image in this stack\'s ECR repository; empty = no image yet, 0 tasks.',
+      description: "Tag of the user-service image in this stack's ECR repository; empty = no image yet, 0 tasks.",
       allowedPattern: '^$|^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
     })
     const noImage = new CfnCondition(this, 'NoImageYet', { expression: Fn.conditionEquals(imageTag.valueAsString, '') })
@@ -95,7 +95,9 @@ export class UserServiceStack extends Stack {
     const vpc = new ec2.Vpc(this, 'Vpc', { maxAzs: 2, natGateways: settings.natGateways })
     vpc.addFlowLog('RejectedTraffic', {
       trafficType: ec2.FlowLogTrafficType.REJECT,
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(this, 'FlowLogs', { retention: settings.logRetentionDays })),
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(
+        new logs.LogGroup(this, 'FlowLogs', { retention: settings.logRetentionDays }),
+      ),
     })
     return vpc
   }

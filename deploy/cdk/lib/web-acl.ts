@@ -68,7 +68,11 @@ export class WebAcl extends Construct {
           action: tooManyRequests,
           visibilityConfig: visibility('user-service-all-routes-per-ip'),
           statement: {
-            rateBasedStatement: { aggregateKeyType: 'IP', limit: props.globalRateLimit, evaluationWindowSec: RATE_WINDOW_SECONDS },
+            rateBasedStatement: {
+              aggregateKeyType: 'IP',
+              limit: props.globalRateLimit,
+              evaluationWindowSec: RATE_WINDOW_SECONDS,
+            },
           },
         },
         {
@@ -76,7 +80,9 @@ export class WebAcl extends Construct {
           priority: 2,
           overrideAction: { none: {} },
           visibilityConfig: visibility('user-service-aws-ip-reputation'),
-          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesAmazonIpReputationList' } },
+          statement: {
+            managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesAmazonIpReputationList' },
+          },
         },
       ],
     })

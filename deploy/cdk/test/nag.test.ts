@@ -22,7 +22,9 @@ const ACKNOWLEDGED = [
 
 test('AwsSolutions: no unacknowledged finding, errors and warnings alike', () => {
   const report = new AwsSolutionsChecks().validateScope(app)
-  const findings = report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)
+  const findings = report.violations.map(
+    (v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+  )
   expect(findings).toEqual([])
   expect(report.success).toBe(true)
 })

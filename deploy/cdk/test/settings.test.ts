@@ -20,8 +20,18 @@ describe('deployment settings', () => {
   })
 
   test('`-c key=value` strings are read like JSON values', () => {
-    const settings = from({ ...cdkJson.context, minTasks: '3', userPoolDeletionProtection: 'false', architecture: 'arm64' })
-    expect(settings).toMatchObject({ minTasks: 3, userPoolDeletionProtection: false, architecture: 'arm64', instanceType: 't4g.small' })
+    const settings = from({
+      ...cdkJson.context,
+      minTasks: '3',
+      userPoolDeletionProtection: 'false',
+      architecture: 'arm64',
+    })
+    expect(settings).toMatchObject({
+      minTasks: 3,
+      userPoolDeletionProtection: false,
+      architecture: 'arm64',
+      instanceType: 't4g.small',
+    })
   })
 
   test('every problem is named at once', () => {

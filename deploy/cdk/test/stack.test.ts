@@ -9,7 +9,9 @@ import { ALB_IDLE_TIMEOUT_SECONDS } from '../lib/load-balancer.ts'
 import { only, template } from './synth.ts'
 
 const container = only('AWS::ECS::TaskDefinition').properties.ContainerDefinitions[0]
-const environment: Record<string, unknown> = Object.fromEntries(container.Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]))
+const environment: Record<string, unknown> = Object.fromEntries(
+  container.Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]),
+)
 const drainMs = Number(environment.SHUTDOWN_TIMEOUT_MS)
 
 describe('Cognito user pool', () => {
@@ -19,7 +21,13 @@ describe('Cognito user pool', () => {
       AutoVerifiedAttributes: ['email'],
       Schema: Match.arrayWith([{ Name: 'nickname', Required: true, Mutable: true }]),
       Policies: {
-        PasswordPolicy: { MinimumLength: 8, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true },
+        PasswordPolicy: {
+          MinimumLength: 8,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        },
       },
       DeletionProtection: 'ACTIVE',
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
@@ -83,8 +91,13 @@ describe('network and cluster', () => {
 
 describe('task definition (the settings of deploy/ecs/task-definition.json)', () => {
   test('EC2, awsvpc, port 8080', () => {
-    template.hasResourceProperties('AWS::ECS::TaskDefinition', { RequiresCompatibilities: ['EC2'], NetworkMode: 'awsvpc' })
-    expect(container.PortMappings).toEqual([{ Name: 'http', ContainerPort: 8080, Protocol: 'tcp', AppProtocol: 'http' }])
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RequiresCompatibilities: ['EC2'],
+      NetworkMode: 'awsvpc',
+    })
+    expect(container.PortMappings).toEqual([
+      { Name: 'http', ContainerPort: 8080, Protocol: 'tcp', AppProtocol: 'http' },
+    ])
   })
 
   test('non-root, read-only root filesystem, no capabilities, init process', () => {
@@ -95,7 +108,11 @@ describe('task definition (the settings of deploy/ecs/task-definition.json)', ()
   })
 
   test('sized like the measured service: 256 CPU units, 256 MiB hard limit, 128 MiB reserved', () => {
-    expect({ cpu: container.Cpu, memory: container.Memory, reservation: container.MemoryReservation }).toEqual({ cpu: 256, memory: 256, reservation: 128 })
+    expect({ cpu: container.Cpu, memory: container.Memory, reservation: container.MemoryReservation }).toEqual({
+      cpu: 256,
+      memory: 256,
+      reservation: 128,
+    })
   })
 
   test('health check through the binary', () => {
@@ -119,7 +136,9 @@ describe('task definition (the settings of deploy/ecs/task-definition.json)', ()
   })
 
   test('COGNITO_CLIENT_SECRET comes from Secrets Manager, never from the environment', () => {
-    expect(container.Secrets).toEqual([{ Name: 'COGNITO_CLIENT_SECRET', ValueFrom: { Ref: only('AWS::SecretsManager::Secret').id } }])
+    expect(container.Secrets).toEqual([
+      { Name: 'COGNITO_CLIENT_SECRET', ValueFrom: { Ref: only('AWS::SecretsManager::Secret').id } },
+    ])
     expect(environment).not.toHaveProperty('COGNITO_CLIENT_SECRET')
   })
 
@@ -164,7 +183,9 @@ describe('load balancer', () => {
       Protocol: 'HTTP',
       HealthCheckPath: '/health',
       Matcher: { HttpCode: '200' },
-      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: String(drainMs / 1000) }]),
+      TargetGroupAttributes: Match.arrayWith([
+        { Key: 'deregistration_delay.timeout_seconds', Value: String(drainMs / 1000) },
+      ]),
     })
   })
 
@@ -178,9 +199,15 @@ describe('ECS service', () => {
   const service = only('AWS::ECS::Service').properties
 
   test('on the capacity provider, behind the target group, in private subnets', () => {
-    expect(service.CapacityProviderStrategy).toEqual([{ CapacityProvider: { Ref: only('AWS::ECS::CapacityProvider').id }, Weight: 1 }])
+    expect(service.CapacityProviderStrategy).toEqual([
+      { CapacityProvider: { Ref: only('AWS::ECS::CapacityProvider').id }, Weight: 1 },
+    ])
     expect(service.LoadBalancers).toEqual([
-      { ContainerName: 'user-service', ContainerPort: 8080, TargetGroupArn: { Ref: only('AWS::ElasticLoadBalancingV2::TargetGroup').id } },
+      {
+        ContainerName: 'user-service',
+        ContainerPort: 8080,
+        TargetGroupArn: { Ref: only('AWS::ElasticLoadBalancingV2::TargetGroup').id },
+      },
     ])
     expect(service.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe('DISABLED')
   })
@@ -222,7 +249,14 @@ describe('ECS service', () => {
   })
 
   test('outputs for the deploy guide: URL, repository, pool, client, cluster, service', () => {
-    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['ClusterName', 'RepositoryUri', 'ServiceName', 'Url', 'UserPoolClientId', 'UserPoolId'])
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([
+      'ClusterName',
+      'RepositoryUri',
+      'ServiceName',
+      'Url',
+      'UserPoolClientId',
+      'UserPoolId',
+    ])
     template.hasResource('AWS::ECR::Repository', { DeletionPolicy: 'Retain' })
   })
 
@@ -231,8 +265,12 @@ describe('ECS service', () => {
     expect(parameters.ImageTag).toMatchObject({ Type: 'String', Default: '' })
     template.hasCondition('NoImageYet', { 'Fn::Equals': [{ Ref: 'ImageTag' }, ''] })
     expect(service.DesiredCount).toEqual({ 'Fn::If': ['NoImageYet', 0, 2] })
-    expect(only('AWS::ApplicationAutoScaling::ScalableTarget').properties.MinCapacity).toEqual({ 'Fn::If': ['NoImageYet', 0, 2] })
-    expect(JSON.stringify(container.Image)).toContain(JSON.stringify({ 'Fn::If': ['NoImageYet', 'none', { Ref: 'ImageTag' }] }))
+    expect(only('AWS::ApplicationAutoScaling::ScalableTarget').properties.MinCapacity).toEqual({
+      'Fn::If': ['NoImageYet', 0, 2],
+    })
+    expect(JSON.stringify(container.Image)).toContain(
+      JSON.stringify({ 'Fn::If': ['NoImageYet', 'none', { Ref: 'ImageTag' }] }),
+    )
     const pattern = new RegExp(parameters.ImageTag.AllowedPattern)
     for (const ok of ['', 'v1.2.3', '3f2a9c1']) expect(pattern.test(ok)).toBe(true)
     for (const bad of ['latest:1', '-x', 'a b']) expect(pattern.test(bad)).toBe(false)
@@ -275,7 +313,16 @@ describe('WAF', () => {
     const rate = rule.Statement.RateBasedStatement
     expect(rate).toMatchObject({ AggregateKeyType: 'IP', Limit: 100, EvaluationWindowSec: 300 })
     expect(rule.Action).toEqual({ Block: { CustomResponse: { ResponseCode: 429 } } })
-    for (const path of ['/signin', '/signin/challenge', '/SignIn', '/signup', '/signup/confirm', '/signup/resend', '/password/forgot', '/password/reset']) {
+    for (const path of [
+      '/signin',
+      '/signin/challenge',
+      '/SignIn',
+      '/signup',
+      '/signup/confirm',
+      '/signup/resend',
+      '/password/forgot',
+      '/password/reset',
+    ]) {
       expect({ path, limited: matches(rate.ScopeDownStatement, path) }).toEqual({ path, limited: true })
     }
     for (const path of ['/health', '/me', '/token/refresh', '/signout', '/password/change', '/swagger']) {

@@ -14,7 +14,8 @@ import { cdkJson } from './synth.ts'
 const CERTIFICATE_ARN = 'arn:aws:acm:ap-northeast-2:123456789012:certificate/0f1e2d3c-4b5a-6978-8899-aabbccddeeff'
 
 // With cdk.json's feature flags, as the real app (they decide e.g. launch template vs configuration).
-const variantStack = () => new Stack(new App({ context: cdkJson.context }), 'Variant', { env: { region: 'ap-northeast-2' } })
+const variantStack = () =>
+  new Stack(new App({ context: cdkJson.context }), 'Variant', { env: { region: 'ap-northeast-2' } })
 
 function stackWithVpc(): { stack: Stack; vpc: ec2.Vpc } {
   const stack = variantStack()
@@ -23,7 +24,13 @@ function stackWithVpc(): { stack: Stack; vpc: ec2.Vpc } {
 
 describe('certificateArn', () => {
   const { stack, vpc } = stackWithVpc()
-  new LoadBalancer(stack, 'LoadBalancer', { vpc, certificateArn: CERTIFICATE_ARN, containerPort: 8080, drainSeconds: 10, accessLogRetentionDays: 30 })
+  new LoadBalancer(stack, 'LoadBalancer', {
+    vpc,
+    certificateArn: CERTIFICATE_ARN,
+    containerPort: 8080,
+    drainSeconds: 10,
+    accessLogRetentionDays: 30,
+  })
   const template = Template.fromStack(stack)
 
   test('HTTPS on 443 with the certificate and a recommended TLS policy, forwarding to the tasks', () => {
@@ -41,7 +48,12 @@ describe('certificateArn', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
       Port: 80,
       Protocol: 'HTTP',
-      DefaultActions: [{ Type: 'redirect', RedirectConfig: Match.objectLike({ Port: '443', Protocol: 'HTTPS', StatusCode: 'HTTP_301' }) }],
+      DefaultActions: [
+        {
+          Type: 'redirect',
+          RedirectConfig: Match.objectLike({ Port: '443', Protocol: 'HTTPS', StatusCode: 'HTTP_301' }),
+        },
+      ],
     })
   })
 })
@@ -63,7 +75,9 @@ describe('architecture', () => {
   })
 
   test('x86_64: the x86_64 ECS-optimized AMI', () => {
-    expect(launchTemplate('x86_64', 't3.small').ami).toBe('/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id')
+    expect(launchTemplate('x86_64', 't3.small').ami).toBe(
+      '/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id',
+    )
   })
 })
 
@@ -101,7 +115,8 @@ describe('vpcId', () => {
     context: {
       ...cdkJson.context,
       vpcId: VPC_ID,
-      [`vpc-provider:account=123456789012:filter.vpc-id=${VPC_ID}:region=ap-northeast-2:returnAsymmetricSubnets=true`]: lookup,
+      [`vpc-provider:account=123456789012:filter.vpc-id=${VPC_ID}:region=ap-northeast-2:returnAsymmetricSubnets=true`]:
+        lookup,
     },
   })
   const stack = new UserServiceStack(app, 'UserService', {
@@ -116,7 +131,9 @@ describe('vpcId', () => {
     const ids = (group: number) => lookup.subnetGroups[group]!.subnets.map((s) => s.subnetId)
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Subnets: ids(0) })
     template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { VPCZoneIdentifier: ids(1) })
-    template.hasResourceProperties('AWS::ECS::Service', { NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ Subnets: ids(1) }) } })
+    template.hasResourceProperties('AWS::ECS::Service', {
+      NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ Subnets: ids(1) }) },
+    })
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { VpcId: VPC_ID })
   })
 })
