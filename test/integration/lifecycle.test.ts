@@ -1,9 +1,8 @@
 // The whole account lifecycle over real sockets, against cognito-local (with its compat layer)
 // behind the SECRET_HASH-verifying proxy. Codes come from what the emulator "emails".
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { AdminCreateUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
-import { expectNoSecrets, expectProblem, post, request, type JsonResponse } from '../support/http.ts'
+import { bearer, expectNoSecrets, expectProblem, post, request, type JsonResponse } from '../support/http.ts'
 import { startService, type RunningService } from '../support/service.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
 
@@ -20,7 +19,6 @@ beforeAll(async () => {
 })
 afterAll(() => service?.stop())
 
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 const me = (token: string) => request(service.url, 'GET', '/me', { headers: bearer(token) })
 const signIn = (email: string, password: string) => post(service.url, '/signin', { email, password })
 const remember = (res: JsonResponse) => {
@@ -256,24 +254,7 @@ describe('challenges', () => {
     const temporary = 'TempLocalTest0000!'
     seen.push(temporary)
     // An invited user (created by an administrator) is how this challenge arises.
-    const admin = new CognitoIdentityProviderClient({
-      region: 'local',
-      endpoint: cognito.emulator.endpoint,
-      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-    })
-    await admin.send(
-      new AdminCreateUserCommand({
-        UserPoolId: cognito.pool.userPoolId,
-        Username: email,
-        TemporaryPassword: temporary,
-        MessageAction: 'SUPPRESS',
-        UserAttributes: [
-          { Name: 'email', Value: email },
-          { Name: 'nickname', Value: 'invited' },
-        ],
-      }),
-    )
-    admin.destroy()
+    await cognito.invite(email, temporary)
 
     expectProblem(await signIn(email, 'WrongTemp0000!'), 401, 'not_authorized')
     const challenged = await signIn(email, temporary)

@@ -1,7 +1,6 @@
 // What a real user pool shaped like ours (email as the sign-in name, case-insensitive, an app client
 // with a secret) requires of the service, against the strict local Cognito and the verifying proxy.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { AdminCreateUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { expectNoSecrets, expectProblem, post, type JsonResponse } from '../support/http.ts'
 import { startService, type RunningService } from '../support/service.ts'
@@ -46,28 +45,11 @@ const answer = (email: string, session: string, password = NEW_PASSWORD) =>
 /** An operator-created user (temporary password): its first sign-in is NEW_PASSWORD_REQUIRED. */
 async function invitedUser() {
   const email = uniqueEmail('invited')
-  const admin = new CognitoIdentityProviderClient({
-    region: 'local',
-    endpoint: cognito.emulator.endpoint,
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-  })
-  const created = await admin.send(
-    new AdminCreateUserCommand({
-      UserPoolId: cognito.pool.userPoolId,
-      Username: email,
-      TemporaryPassword: TEMPORARY,
-      MessageAction: 'SUPPRESS',
-      UserAttributes: [
-        { Name: 'email', Value: email },
-        { Name: 'nickname', Value: 'invited' },
-      ],
-    }),
-  )
-  admin.destroy()
+  const username = await cognito.invite(email, TEMPORARY)
   const challenged = await signIn(email, TEMPORARY)
   expect(challenged.status).toBe(200)
   expect(challenged.body.challengeName).toBe('NEW_PASSWORD_REQUIRED')
-  return { email, username: created.User!.Username!, session: challenged.body.session as string }
+  return { email, username, session: challenged.body.session as string }
 }
 
 describe('challenge answers name the actual username', () => {

@@ -3,9 +3,9 @@
 // real socket, against cognito-local behind the SECRET_HASH-verifying proxy.
 import { codesOf } from '../support/openapi.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { AdminCreateUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import {
+  bearer,
   connect,
   expectNoSecrets,
   expectProblem,
@@ -29,7 +29,6 @@ beforeAll(async () => {
 })
 afterAll(() => service?.stop())
 
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 const remember = (res: JsonResponse) => {
   for (const key of ['idToken', 'accessToken', 'refreshToken', 'session'])
     if (typeof res.body?.[key] === 'string') seen.push(res.body[key])
@@ -118,27 +117,7 @@ describe('email addresses', () => {
     const ascii = unicode.replace('пример.рф', 'xn--e1afmkfd.xn--p1ai')
     const temporary = 'TempLocalTest0000!'
     seen.push(temporary)
-    const admin = new CognitoIdentityProviderClient({
-      region: 'local',
-      endpoint: cognito.emulator.endpoint,
-      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-    })
-    try {
-      await admin.send(
-        new AdminCreateUserCommand({
-          UserPoolId: cognito.pool.userPoolId,
-          Username: ascii,
-          TemporaryPassword: temporary,
-          MessageAction: 'SUPPRESS',
-          UserAttributes: [
-            { Name: 'email', Value: ascii },
-            { Name: 'nickname', Value: 'invited' },
-          ],
-        }),
-      )
-    } finally {
-      admin.destroy()
-    }
+    await cognito.invite(ascii, temporary)
     const challenged = await signIn(unicode, temporary)
     expect(challenged.body.challengeName).toBe('NEW_PASSWORD_REQUIRED')
     const answered = remember(

@@ -2,7 +2,6 @@
 // the verifying proxy) a request AWS would refuse, and expects AWS's answer. The rules and their
 // sources are in dev/local-cognito/strict.cjs.
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { AdminCreateUserCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { AMZ_JSON_11, referenceSecretHash } from '../support/cognito-wire.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
@@ -69,25 +68,7 @@ async function confirmedUser() {
 async function invitedUser() {
   const email = uniqueEmail('invited')
   const temporary = 'TempLocalTest0000!'
-  const admin = new CognitoIdentityProviderClient({
-    region: 'local',
-    endpoint: cognito.emulator.endpoint,
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-  })
-  const created = await admin.send(
-    new AdminCreateUserCommand({
-      UserPoolId: cognito.pool.userPoolId,
-      Username: email,
-      TemporaryPassword: temporary,
-      MessageAction: 'SUPPRESS',
-      UserAttributes: [
-        { Name: 'email', Value: email },
-        { Name: 'nickname', Value: 'i' },
-      ],
-    }),
-  )
-  admin.destroy()
-  const username = created.User!.Username!
+  const username = await cognito.invite(email, temporary)
   const challenge = async () => {
     const answer = await signIn(email, temporary)
     expect(answer.body.ChallengeName).toBe('NEW_PASSWORD_REQUIRED')

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
+  AdminCreateUserCommand,
   CognitoIdentityProviderClient,
   ConfirmSignUpCommand,
   CreateUserPoolClientCommand,
@@ -27,6 +28,11 @@ export interface TestCognito {
   codeFor(email: string, nth?: number): Promise<string>
   /** Confirm a sign-up with the emailed code, as a client would (ConfirmSignUp with SECRET_HASH). */
   confirm(email: string): Promise<void>
+  /**
+   * An operator-created ("invited") user with a temporary password and no invitation email: its first
+   * sign-in is the NEW_PASSWORD_REQUIRED challenge. Resolves to the actual username (a UUID).
+   */
+  invite(email: string, temporaryPassword: string): Promise<string>
   /** The user's attributes as Cognito stores them (GetUser with the access token). */
   userAttributes(accessToken: string): Promise<Record<string, string>>
   /** Environment for a service wired to the proxy. */
@@ -96,6 +102,21 @@ async function start(): Promise<TestCognito> {
       await admin.send(
         new ConfirmSignUpCommand({ ClientId: pool.clientId, Username: email, ConfirmationCode: code, SecretHash }),
       )
+    },
+    async invite(email, temporaryPassword) {
+      const created = await admin.send(
+        new AdminCreateUserCommand({
+          UserPoolId: pool.userPoolId,
+          Username: email,
+          TemporaryPassword: temporaryPassword,
+          MessageAction: 'SUPPRESS',
+          UserAttributes: [
+            { Name: 'email', Value: email },
+            { Name: 'nickname', Value: 'invited' },
+          ],
+        }),
+      )
+      return created.User!.Username!
     },
     async userAttributes(accessToken) {
       const user = await admin.send(new GetUserCommand({ AccessToken: accessToken }))

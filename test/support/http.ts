@@ -72,6 +72,9 @@ export async function request(
   return res
 }
 
+/** The Authorization header of a bearer request. */
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
 export const post = (base: string, path: string, json: unknown, headers?: Record<string, string>) =>
   request(base, 'POST', path, { json, ...(headers ? { headers } : {}) })
 
