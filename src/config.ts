@@ -37,6 +37,8 @@ export interface Config {
   corsOrigins: string[]
   /** Sign-up for an existing email answers like a fresh sign-up (no account enumeration). */
   signupEnumerationSafe: boolean
+  /** How old a sign-in may be (seconds since the token's auth_time) for a sensitive change. */
+  recentSignInSeconds: number
 }
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -146,6 +148,8 @@ export function parseConfig(env: Env): Config {
   const trustProxy = flag('TRUST_PROXY', false)
   const swaggerEnabled = flag('SWAGGER_ENABLED', true)
   const signupEnumerationSafe = flag('SIGNUP_ENUMERATION_SAFE', false)
+  // Ten minutes: long enough to finish a settings page after signing in, short against a stolen session.
+  const recentSignInSeconds = integer('RECENT_SIGN_IN_SECONDS', 600, 30, 86_400)
 
   const rate = (name: string, fallback: string): RateLimit => {
     const match = RATE.exec(read(name) ?? fallback)
@@ -202,6 +206,7 @@ export function parseConfig(env: Env): Config {
     rateLimits,
     corsOrigins,
     signupEnumerationSafe,
+    recentSignInSeconds,
   }
 }
 

@@ -8,6 +8,8 @@ const { createHmac, timingSafeEqual } = require('node:crypto')
 const { Targets } = require('cognito-local/lib/targets/targets')
 const errors = require('cognito-local/lib/errors')
 const { UserPoolServiceImpl, attributeValue } = require('cognito-local/lib/services/userPoolService')
+const jwt = require('jsonwebtoken')
+const signingKey = require('cognito-local/lib/keys/cognitoLocal.private.json')
 const { createSessionStore } = require('./sessions.cjs')
 
 const sessions = createSessionStore()
@@ -90,6 +92,7 @@ const InitiateAuth = (services) => {
     const params = req.AuthParameters ?? {}
     const userPool = await services.cognito.getUserPoolForClientId(ctx, req.ClientId)
     let user = null
+    let refreshedFrom = null
     if (req.AuthFlow === 'USER_PASSWORD_AUTH') {
       // InitiateAuth AuthParameters: USER_PASSWORD_AUTH takes USERNAME, PASSWORD and SECRET_HASH,
       // the hash over USERNAME as sent (the email alias, here).
@@ -104,13 +107,32 @@ const InitiateAuth = (services) => {
       // nobody holds is refused by the flow itself ("Invalid Refresh Token").
       const owner = params.REFRESH_TOKEN ? await userPool.getUserByRefreshToken(ctx, params.REFRESH_TOKEN) : null
       if (owner) await verifySecretHash(services, ctx, req.ClientId, owner.Username, params.SECRET_HASH)
+      refreshedFrom = owner ? params.REFRESH_TOKEN : null
     }
     const out = await inner(ctx, req)
+    if (refreshedFrom && out.AuthenticationResult) keepAuthTime(out.AuthenticationResult, refreshedFrom)
     if (out.Session) {
       const username = out.ChallengeParameters?.USER_ID_FOR_SRP ?? user?.Username
       await issueSession(services, ctx, req.ClientId, out.Session, username)
     }
     return out
+  }
+}
+
+// Developer guide, "Understanding the access token" / "the ID token": `auth_time` is when the user
+// completed authentication. Tokens from REFRESH_TOKEN_AUTH keep it (no one gave credentials again);
+// cognito-local stamps the refresh's own time, which would make a refreshed token look like a fresh
+// sign-in. Its refresh tokens are JWTs issued at the sign-in (`iat`), so that is the time kept.
+function keepAuthTime(result, refreshToken) {
+  const signedInAt = jwt.decode(refreshToken)?.iat
+  if (typeof signedInAt !== 'number') return
+  for (const field of ['AccessToken', 'IdToken']) {
+    const token = jwt.decode(result[field], { complete: true })
+    if (!token) continue
+    result[field] = jwt.sign({ ...token.payload, auth_time: signedInAt }, signingKey.pem, {
+      algorithm: 'RS256',
+      keyid: token.header.kid,
+    })
   }
 }
 

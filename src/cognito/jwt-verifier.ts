@@ -51,8 +51,11 @@ export function createJwtVerifier(config: CognitoConfig): AccessTokenVerifier {
     try {
       const payload = await verifier.verify(token)
       const username = payload.username ?? payload['cognito:username'] ?? payload.sub
-      if (typeof payload.sub !== 'string' || typeof username !== 'string') throw new ProblemError('invalid_token')
-      return { sub: payload.sub, username }
+      const authTime = payload.auth_time
+      if (typeof payload.sub !== 'string' || typeof username !== 'string' || typeof authTime !== 'number') {
+        throw new ProblemError('invalid_token')
+      }
+      return { sub: payload.sub, username, authTime }
     } catch (error) {
       if (error instanceof ProblemError) throw error
       // The keys could not be fetched: our problem, not the caller's token.

@@ -8,6 +8,8 @@ import { lazy } from '../lazy.ts'
 export interface AccessClaims {
   sub: string
   username: string
+  /** When the user last signed in (the token's `auth_time`, epoch seconds); a refresh keeps it. */
+  authTime: number
 }
 
 export type AccessTokenVerifier = (token: string) => Promise<AccessClaims>

@@ -14,6 +14,7 @@ export const PROBLEMS = {
   invalid_token: { status: 401, title: 'Invalid token' },
   user_not_confirmed: { status: 403, title: 'User is not confirmed' },
   password_reset_required: { status: 403, title: 'Password reset required' },
+  reauthentication_required: { status: 403, title: 'Recent sign-in required' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   username_exists: { status: 409, title: 'Account already exists' },
@@ -39,6 +40,9 @@ const DEFAULT_DETAIL: Record<ProblemCode, string> = {
   // Not a 401: the access token was fine, and clients read a 401 from a bearer route as "token dead".
   previous_password_mismatch: 'The previous password is wrong; the password was not changed.',
   not_authorized: 'Incorrect email or password.',
+  // A 403, not a 401: the token is valid; the client must sign in again (not refresh) and retry.
+  reauthentication_required:
+    'This change needs a recent sign-in: sign in again (a refreshed token does not count), then retry.',
   missing_token: 'Send the access token as "Authorization: Bearer <token>".',
   invalid_token: 'The token is malformed, expired, revoked or not for this service.',
   user_not_confirmed: 'The account is not confirmed yet.',

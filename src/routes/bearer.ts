@@ -1,7 +1,8 @@
 // Bearer authentication for a group of routes: the access token is verified locally before the body
 // is validated or Cognito is called, so a missing or forged token is a 401 and costs no round trip.
 import { Elysia } from 'elysia'
-import { bearerToken, type AccessTokenVerifier } from '../cognito/tokens.ts'
+import { bearerToken, type AccessClaims, type AccessTokenVerifier } from '../cognito/tokens.ts'
+import { ProblemError } from '../http/problem.ts'
 
 /** The OpenAPI security requirement of these routes (the scheme is declared in openapi.ts). */
 export const BEARER_SECURITY = [{ bearer: [] }]
@@ -11,4 +12,23 @@ export const bearerAuth = (verify: AccessTokenVerifier) =>
   new Elysia().derive({ as: 'scoped' }, async ({ headers }) => {
     const accessToken = bearerToken(headers.authorization)
     return { accessToken, claims: await verify(accessToken) }
+  })
+
+/**
+ * Sensitive changes (a new sign-in factor, the email, deleting the account) need a recent sign-in, so
+ * that a stolen long-lived session cannot rewrite the account: the access token's `auth_time` (when
+ * the user last gave credentials; refreshing keeps it) must be at most `maxAgeSeconds` old.
+ * @throws ProblemError reauthentication_required (403) otherwise.
+ */
+export function assertRecentSignIn(claims: AccessClaims, maxAgeSeconds: number, nowMs = Date.now()): void {
+  if (nowMs / 1000 - claims.authTime > maxAgeSeconds) throw new ProblemError('reauthentication_required')
+}
+
+/**
+ * The routes after it in a group that already uses bearerAuth answer 403 reauthentication_required
+ * unless the sign-in is recent (assertRecentSignIn). Runs before the handler, after the token check.
+ */
+export const recentSignIn = (maxAgeSeconds: number) =>
+  new Elysia().onBeforeHandle({ as: 'scoped' }, (context) => {
+    assertRecentSignIn((context as unknown as { claims: AccessClaims }).claims, maxAgeSeconds)
   })

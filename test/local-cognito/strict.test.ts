@@ -167,6 +167,26 @@ describe('SECRET_HASH on every operation that takes one', () => {
   })
 })
 
+describe('tokens', () => {
+  const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
+
+  test('a refresh keeps the sign-in’s auth_time: a refreshed token is not a fresh sign-in', async () => {
+    const { sub, tokens } = await confirmedUser()
+    const signedInAt = claimsOf(tokens.AccessToken).auth_time
+    await Bun.sleep(1100)
+    const refreshed = await call('InitiateAuth', {
+      ...client(),
+      AuthFlow: 'REFRESH_TOKEN_AUTH',
+      AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken, SECRET_HASH: hash(sub) },
+    })
+    const { AccessToken, IdToken } = refreshed.body.AuthenticationResult
+    for (const token of [AccessToken, IdToken]) {
+      expect(claimsOf(token).auth_time).toBe(signedInAt)
+      expect(claimsOf(token).iat).toBeGreaterThan(signedInAt)
+    }
+  })
+})
+
 describe('challenge answers', () => {
   test('USERNAME must be the actual username: the email alias (hashed over itself) is refused', async () => {
     const invited = await invitedUser()

@@ -58,6 +58,8 @@ export function createStubGateway(): StubGateway {
   const accessTokens = new Map<string, string>()
   const refreshTokens = new Map<string, string>()
   const sessions = new Map<string, string>()
+  /** Token -> its sign-in time (epoch seconds); a refresh keeps the sign-in's, as Cognito's auth_time does. */
+  const authTimes = new Map<string, number>()
   const failures = new Map<keyof CognitoGateway, ProblemError>()
   const calls: GatewayCall[] = []
   let issued = 0
@@ -68,12 +70,14 @@ export function createStubGateway(): StubGateway {
     if (!account) throw new ProblemError('invalid_token')
     return account
   }
-  const tokensFor = (account: Account): Tokens => {
+  const tokensFor = (account: Account, authTime = Math.floor(Date.now() / 1000)): Tokens => {
     const n = ++issued
     const accessToken = `stub-access.${account.sub}.${n}`
     const refreshToken = `stub-refresh.${account.sub}.${n}`
     accessTokens.set(accessToken, account.sub)
     refreshTokens.set(refreshToken, account.sub)
+    authTimes.set(accessToken, authTime)
+    authTimes.set(refreshToken, authTime)
     return {
       idToken: `stub-id.${account.sub}.${n}`,
       accessToken,
@@ -132,7 +136,7 @@ export function createStubGateway(): StubGateway {
       const account = accountOfSub(refreshTokens.get(refreshToken))
       // Cognito hashes the username the client names: another user's name fails the hash check.
       if (!account || account.sub !== username) throw new ProblemError('invalid_token')
-      const { idToken, accessToken, expiresIn, tokenType } = tokensFor(account)
+      const { idToken, accessToken, expiresIn, tokenType } = tokensFor(account, authTimes.get(refreshToken))
       return { idToken, accessToken, expiresIn, tokenType }
     },
     async confirmSignUp(email, code) {
@@ -195,7 +199,7 @@ export function createStubGateway(): StubGateway {
     async verifyAccessToken(token) {
       const sub = /^stub-access\.([\w-]+)\.\d+$/.exec(token)?.[1]
       if (sub === undefined) throw new ProblemError('invalid_token')
-      return { sub, username: sub }
+      return { sub, username: sub, authTime: authTimes.get(token) ?? 0 }
     },
     calls,
     callsOf: (method) => calls.filter((c) => c.method === method).map((c) => c.args),

@@ -30,6 +30,7 @@ describe('config', () => {
     expect(config.trustProxy).toBe(false)
     expect(config.shutdownTimeoutMs).toBe(10_000)
     expect(config.swaggerEnabled).toBe(true)
+    expect(config.recentSignInSeconds).toBe(600)
     expect(config.corsOrigins).toEqual([])
     expect(config.signupEnumerationSafe).toBe(false)
     expect(config.rateLimits.enabled).toBe(true)
@@ -102,6 +103,7 @@ describe('config', () => {
       RATE_LIMIT_IPV6_PREFIX: '56',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:3000',
       SIGNUP_ENUMERATION_SAFE: 'true',
+      RECENT_SIGN_IN_SECONDS: '300',
     })
     expect(config).toEqual({
       port: 9000,
@@ -138,6 +140,7 @@ describe('config', () => {
       },
       corsOrigins: ['https://app.example.com', 'http://localhost:3000'],
       signupEnumerationSafe: true,
+      recentSignInSeconds: 300,
     })
   })
 

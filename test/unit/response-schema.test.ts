@@ -24,7 +24,12 @@ test('an answer that breaks its own response schema is a 500 internal_error, log
     corsOrigins: [],
     signupEnumerationSafe: false,
   }
-  const app = createApp({ config, gateway, verifyAccessToken: async () => ({ sub: 's', username: 'u' }), logger })
+  const app = createApp({
+    config,
+    gateway,
+    verifyAccessToken: async () => ({ sub: 's', username: 'u', authTime: 0 }),
+    logger,
+  })
   const res = await app.handle(
     new Request('http://localhost/signin', {
       method: 'POST',
