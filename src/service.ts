@@ -3,6 +3,7 @@
 // such as the idle timeout and the body limit are chosen once, here.
 import type { App } from './app.ts'
 import { ConfigError, parseConfig, type Config, type Env } from './config.ts'
+import type { HttpPost } from './cognito/http-post.ts'
 import type { Logger } from './logging.ts'
 
 // Above the ALB's 60 s idle timeout, so the ALB never reuses a connection we are closing (a 502).
@@ -42,6 +43,8 @@ export interface Runtime {
   /** Logged at start-up, e.g. `bun 1.4.5`, `node v20.20.2`. */
   name: string
   serve(app: App, options: ServeOptions): Server | Promise<Server>
+  /** The HTTP client of the Cognito JSON transport, given the connect timeout; fetch when absent. */
+  cognitoPost?(connectTimeoutMs: number): HttpPost
 }
 
 export async function runService(env: Env, runtime: Runtime): Promise<void> {
@@ -72,7 +75,7 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
   // instead of multi-line text on stderr that log shippers split and cannot parse.
   process.removeAllListeners('warning')
   process.on('warning', ({ name, message }) => logger.warn('runtime warning', { name, message }))
-  const gateway = await createGateway(config.cognito)
+  const gateway = await createGateway(config.cognito, runtime.cognitoPost?.(config.cognito.connectTimeoutMs))
   const verifyAccessToken = createAccessTokenVerifier(config.cognito)
   let server: Server | undefined
   const app = createApp({

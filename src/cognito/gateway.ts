@@ -23,6 +23,7 @@ import type {
 } from '../schemas.ts'
 import { clientSession, cognitoSession } from './challenge-session.ts'
 import { revealsAccountState, problemFromCognitoError, type CognitoOperation } from './errors.ts'
+import type { HttpPost } from './http-post.ts'
 import { createJsonTransport } from './json-transport.ts'
 import { createSecretHasher } from './secret-hash.ts'
 import type { CognitoTransport, OperationName } from './transport.ts'
@@ -66,9 +67,9 @@ function lazySdkTransport(config: CognitoConfig): CognitoTransport {
   return { send: async (operation, input, abortSignal) => (await sdk()).send(operation, input, abortSignal) }
 }
 
-/** Production: hot operations on the JSON client, the rest on the SDK. */
-export function createGateway(config: CognitoConfig): Promise<CognitoGateway> {
-  const json = createJsonTransport(config)
+/** Production: hot operations on the JSON client (over `post`, the runtime's fetch by default), the rest on the SDK. */
+export function createGateway(config: CognitoConfig, post?: HttpPost): Promise<CognitoGateway> {
+  const json = createJsonTransport(config, post)
   const sdk = lazySdkTransport(config)
   return createGatewayOverTransport(config, {
     send: (operation, input, abortSignal) =>

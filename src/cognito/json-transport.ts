@@ -11,10 +11,12 @@
 // - errors: an Error named after Cognito's exception type with $fault and $metadata, and transport
 //   failures with Node's error codes (ECONNREFUSED, ECONNRESET…) whatever the runtime calls them;
 // - the per-call AbortSignal (the gateway's deadline).
-// What it cannot: a separate TCP connect timeout (fetch has none); the call deadline bounds it.
+// Over fetch there is no separate TCP connect timeout (the call deadline bounds it); the Node entry's
+// client (node-http-post.ts) has one.
 // Signing: the operations routed here (SignUp, InitiateAuth…) are unauthenticated in Cognito's API.
 import type { CognitoConfig } from '../config.ts'
 import { lazy } from '../lazy.ts'
+import { fetchPost, type HttpPost, type PostAnswer } from './http-post.ts'
 import type { CognitoTransport, OperationName } from './transport.ts'
 
 const MAX_ATTEMPTS = 2
@@ -70,7 +72,8 @@ function exceptionName(raw: string): string {
   return name
 }
 
-function serviceError(response: Response, text: string): CognitoServiceError {
+function serviceError(response: PostAnswer): CognitoServiceError {
+  const { text } = response
   let body: { __type?: unknown; code?: unknown; message?: unknown; Message?: unknown } = {}
   try {
     body = JSON.parse(text) as typeof body
@@ -78,7 +81,7 @@ function serviceError(response: Response, text: string): CognitoServiceError {
     // an error page from something in between: the status decides
   }
   const raw =
-    response.headers.get('x-amzn-errortype') ??
+    response.header('x-amzn-errortype') ??
     (typeof body.code === 'string' ? body.code : undefined) ??
     (typeof body.__type === 'string' ? body.__type : undefined)
   const message = typeof body.message === 'string' ? body.message : typeof body.Message === 'string' ? body.Message : ''
@@ -86,7 +89,7 @@ function serviceError(response: Response, text: string): CognitoServiceError {
     raw ? exceptionName(raw) : 'UnknownError',
     message,
     response.status,
-    response.headers.get('x-amzn-requestid'),
+    response.header('x-amzn-requestid'),
   )
 }
 
@@ -116,7 +119,13 @@ async function loadRetry(): Promise<Retry> {
   }
 }
 
-export function createJsonTransport(config: Pick<CognitoConfig, 'region' | 'endpoint'>): CognitoTransport {
+/**
+ * @param post the HTTP client (http-post.ts): the runtime's fetch unless the entry supplies another.
+ */
+export function createJsonTransport(
+  config: Pick<CognitoConfig, 'region' | 'endpoint'>,
+  post: HttpPost = fetchPost,
+): CognitoTransport {
   const url = config.endpoint ?? `https://cognito-idp.${config.region}.amazonaws.com/`
   let retry: Retry | undefined
   const loadingRetry = lazy(loadRetry)
@@ -131,17 +140,15 @@ export function createJsonTransport(config: Pick<CognitoConfig, 'region' | 'endp
   }
 
   const attempt = async (operation: OperationName, body: string, signal: AbortSignal): Promise<unknown> => {
-    let response: Response
-    let text: string
+    let response: PostAnswer
     try {
-      response = await fetch(url, { method: 'POST', headers: headersFor(operation), body, signal })
-      text = await response.text()
+      response = await post(url, headersFor(operation), body, signal)
     } catch (error) {
       if (signal.aborted) throw error
       throw transportError(error)
     }
-    if (!response.ok) throw serviceError(response, text)
-    return text === '' ? {} : JSON.parse(text)
+    if (response.status < 200 || response.status > 299) throw serviceError(response)
+    return response.text === '' ? {} : JSON.parse(response.text)
   }
 
   return {

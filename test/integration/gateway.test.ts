@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startStubCognito, type StubCognito } from '../support/stub-cognito.ts'
 import { createGatewayOverTransport, type CognitoGateway } from '../../src/cognito/gateway.ts'
 import { createJsonTransport } from '../../src/cognito/json-transport.ts'
+import { createNodeHttpPost } from '../../src/cognito/node-http-post.ts'
 import { createSdkTransport } from '../../src/cognito/sdk-transport.ts'
 import type { CognitoTransport } from '../../src/cognito/transport.ts'
 import type { CognitoConfig } from '../../src/config.ts'
@@ -17,6 +18,8 @@ import { freePort, PASSWORD, uniqueEmail } from '../support/util.ts'
 const TRANSPORTS: Record<string, (config: CognitoConfig) => CognitoTransport> = {
   sdk: createSdkTransport,
   json: createJsonTransport,
+  // The Node entry's client; node:http runs on Bun too, so this file tests it on every target.
+  'json over node:http': (config) => createJsonTransport(config, createNodeHttpPost(config.connectTimeoutMs)),
 }
 
 const configFor = (

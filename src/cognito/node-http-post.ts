@@ -1,0 +1,58 @@
+// HttpPost on node:http / node:https with a keep-alive agent: the Node entry's Cognito client. Unlike
+// fetch it also bounds the TCP connect on its own (`connectTimeoutMs`), as the SDK's handler does.
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import type { HttpPost } from './http-post.ts'
+
+/**
+ * @param connectTimeoutMs how long one connection attempt may take before it fails with ETIMEDOUT.
+ * @returns an HttpPost that keeps connections open between calls (one pool per protocol).
+ */
+export function createNodeHttpPost(connectTimeoutMs: number): HttpPost {
+  const agents = {
+    'http:': new HttpAgent({ keepAlive: true, timeout: 60_000 }),
+    'https:': new HttpsAgent({ keepAlive: true, timeout: 60_000 }),
+  }
+  return (url, headers, body, signal) =>
+    new Promise((resolve, reject) => {
+      const https = url.startsWith('https:')
+      const send = https ? httpsRequest : httpRequest
+      const request = send(
+        url,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+          agent: agents[https ? 'https:' : 'http:'],
+          signal,
+        },
+        (response: IncomingMessage) => {
+          let text = ''
+          response.setEncoding('utf8')
+          response.on('data', (chunk: string) => {
+            text += chunk
+          })
+          response.on('end', () => {
+            const header = (name: string) => {
+              const value = response.headers[name]
+              return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value
+            }
+            resolve({ status: response.statusCode ?? 0, header, text })
+          })
+          response.on('error', reject)
+        },
+      )
+      request.on('error', reject)
+      request.on('socket', (socket) => {
+        if (!socket.connecting) return
+        const timer = setTimeout(() => {
+          const error = Object.assign(new Error(`connect timed out after ${connectTimeoutMs} ms`), {
+            code: 'ETIMEDOUT',
+          })
+          request.destroy(error)
+        }, connectTimeoutMs)
+        socket.once('connect', () => clearTimeout(timer))
+        socket.once('close', () => clearTimeout(timer))
+      })
+      request.end(body)
+    })
+}
