@@ -2,6 +2,8 @@
 // "floor" between them: the ceiling plus what the issues require of every answer (bench/ceiling.ts).
 //   npm run bench            full run: 5 interleaved rounds of 5 s windows (3 s warm-up first)
 //   npm run bench -- --smoke 1 round, 1 s per route: CI runs it so the benchmark cannot rot
+//   npm run bench -- --node  the Node target (dist/node/node.mjs; npm run build:node first) against
+//                            a raw Node ceiling (bench/node-ceiling.mjs), no floor
 // Options: --rounds N, --seconds S; BENCH_PRODUCT="<command>" to measure another build of the
 // product. Prints tables and writes bench/out/bench-<time>.json.
 // Non-2xx answers or socket errors fail the run (exit 1). Speed is reported, never asserted.
@@ -29,6 +31,7 @@ const OUT = resolve(ROOT, 'bench/out')
 const args = process.argv.slice(2)
 const option = (name: string) => numberOption(args, name)
 const smoke = args.includes('--smoke')
+const onNode = args.includes('--node')
 // Many short interleaved windows rather than a few long ones: on a shared machine a burst of
 // someone else's load then hits a window of each target, and the median drops it.
 const rounds = option('--rounds') ?? (smoke ? 1 : 5)
@@ -38,7 +41,7 @@ const CONNECTIONS = 64
 const COLD_STARTS = smoke ? 3 : 10
 
 type TargetName = 'ceiling' | 'floor' | 'product'
-const TARGETS: readonly TargetName[] = ['ceiling', 'floor', 'product']
+const TARGETS: readonly TargetName[] = onNode ? ['ceiling', 'product'] : ['ceiling', 'floor', 'product']
 type RouteName = '/health' | '/signup' | '/signin'
 
 interface Route {
@@ -133,12 +136,19 @@ const productCommand = process.env.BENCH_PRODUCT
   : existsSync(PRODUCT_BINARY)
     ? [PRODUCT_BINARY]
     : [process.execPath, resolve(ROOT, 'src/main.ts')]
-const COMMANDS: Record<TargetName, string[]> = {
-  ceiling: [process.execPath, resolve(ROOT, 'bench/ceiling.ts')],
-  // The ceiling plus only what the issues require of every answer (bench/ceiling.ts, CEILING_FLOOR).
-  floor: [process.execPath, resolve(ROOT, 'bench/ceiling.ts')],
-  product: productCommand,
-}
+const NODE = Bun.which('node') ?? 'node'
+const COMMANDS: Record<TargetName, string[]> = onNode
+  ? {
+      ceiling: [NODE, resolve(ROOT, 'bench/node-ceiling.mjs')],
+      floor: [],
+      product: [NODE, resolve(ROOT, 'dist/node/node.mjs')],
+    }
+  : {
+      ceiling: [process.execPath, resolve(ROOT, 'bench/ceiling.ts')],
+      // The ceiling plus only what the issues require of every answer (bench/ceiling.ts, CEILING_FLOOR).
+      floor: [process.execPath, resolve(ROOT, 'bench/ceiling.ts')],
+      product: productCommand,
+    }
 const targetEnv = (name: TargetName, stubUrl: string, port: number) => ({
   ...productEnv(stubUrl, port),
   ...(name === 'floor' ? { CEILING_FLOOR: '1' } : {}),
@@ -383,24 +393,33 @@ async function main(): Promise<void> {
         }
       }
       const ceiling = per('ceiling')
-      const floor = per('floor')
+      const floor = onNode ? undefined : per('floor')
       const product = per('product')
       const against = (f: RouteFigures) => ({
         ratio: f.reqPerSec / ceiling.reqPerSec,
         p99Ratio: f.p99Ms / ceiling.p99Ms,
         cpuRatio: ceiling.cpuMicrosPerRequest / f.cpuMicrosPerRequest,
       })
-      return { route: route.name, ceiling, floor, product, ...against(product), floorRatios: against(floor) }
+      return {
+        route: route.name,
+        ceiling,
+        ...(floor ? { floor, floorRatios: against(floor) } : {}),
+        product,
+        ...against(product),
+      }
     })
-    failed = summary.some((s) => TARGETS.some((name) => s[name].errors > 0))
+    failed = summary.some((s) => TARGETS.some((name) => (s[name]?.errors ?? 0) > 0))
 
-    const machine = `${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Bun ${Bun.version}${canPin ? ', pinned (server CPU 0, wrk + stub CPU 1)' : ', not pinned'}`
+    const runtime = onNode
+      ? `Node ${Bun.spawnSync([NODE, '--version']).stdout.toString().trim()}`
+      : `Bun ${Bun.version}`
+    const machine = `${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${runtime}${canPin ? ', pinned (server CPU 0, wrk + stub CPU 1)' : ', not pinned'}`
     const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`
     const report = {
       date: started.toISOString(),
       machine,
       command,
-      product: productCommand.map((p) => p.replace(`${ROOT}/`, '')).join(' '),
+      product: COMMANDS.product.map((p) => p.replace(`${ROOT}/`, '')).join(' '),
       loadAverage: { before: loadBefore, after: loadavg()[0]! },
       rounds,
       seconds,
@@ -435,7 +454,11 @@ async function main(): Promise<void> {
 
 type Ratios = { ratio: number; p99Ratio: number; cpuRatio: number }
 type Report = {
-  routes: Array<Record<TargetName, RouteFigures> & Ratios & { route: string; floorRatios: Ratios }>
+  routes: Array<
+    Record<'ceiling' | 'product', RouteFigures> & { floor?: RouteFigures; floorRatios?: Ratios } & Ratios & {
+        route: string
+      }
+  >
   targets: Record<string, { coldStartMs: number; idleRssMb: number; peakRssMb: number }>
 }
 type RouteFigures = {
@@ -456,6 +479,7 @@ function markdownTables(report: Report): string {
   for (const r of report.routes) {
     for (const name of TARGETS) {
       const f = r[name]
+      if (!f) continue
       const x = name === 'product' ? r : name === 'floor' ? r.floorRatios : undefined
       const ratios = x
         ? `| ${name === 'product' ? `**${x.ratio.toFixed(2)}×**` : `${x.ratio.toFixed(2)}×`} | ${x.p99Ratio.toFixed(2)}× | ${x.cpuRatio.toFixed(2)}× |`
@@ -472,9 +496,9 @@ function markdownTables(report: Report): string {
   ]
   for (const [name, t] of Object.entries(report.targets)) {
     const routes = report.routes.filter((r) => r.route !== '/health')
-    const logLines = routes.map((r) => r[name as TargetName].logLinesPerRequest.toFixed(2)).join(' / ')
+    const logLines = routes.map((r) => r[name as TargetName]?.logLinesPerRequest.toFixed(2)).join(' / ')
     const conns = routes.map((r) => {
-      const v = r[name as TargetName].upstreamConnectionsPerCall
+      const v = r[name as TargetName]?.upstreamConnectionsPerCall ?? null
       return v === null ? '–' : `${(v * 100).toFixed(2)}%`
     })
     per.push(

@@ -1,0 +1,107 @@
+// The Node ceiling: the least a Node service under the same requirements does per request, for the
+// benchmark's `--node` run (bench/run.ts). node:http, JSON parse, SECRET_HASH with Web Crypto (the
+// key imported once), one Cognito call over http.request with a keep-alive agent, the answer copied
+// back; no framework, no validation, no log. Plain JavaScript: Node runs it as it is.
+import { Agent, createServer, request } from 'node:http'
+
+const { PORT = '0', COGNITO_ENDPOINT = '', COGNITO_CLIENT_ID = '', COGNITO_CLIENT_SECRET = '' } = process.env
+const encoder = new TextEncoder()
+const key = await crypto.subtle.importKey(
+  'raw',
+  encoder.encode(COGNITO_CLIENT_SECRET),
+  { name: 'HMAC', hash: 'SHA-256' },
+  false,
+  ['sign'],
+)
+/** @param {string} username */
+const secretHash = async (username) =>
+  Buffer.from(await crypto.subtle.sign('HMAC', key, encoder.encode(username + COGNITO_CLIENT_ID))).toString('base64')
+
+const agent = new Agent({ keepAlive: true })
+/**
+ * One Cognito call; resolves with its status and body.
+ * @param {string} operation
+ * @param {unknown} input
+ * @returns {Promise<{ status: number, body: string }>}
+ */
+const call = (operation, input) =>
+  new Promise((resolve, reject) => {
+    const body = JSON.stringify(input)
+    const upstream = request(
+      `${COGNITO_ENDPOINT}/`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`,
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk) => {
+          text += chunk
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 502, body: text }))
+      },
+    )
+    upstream.on('error', reject)
+    upstream.end(body)
+  })
+
+/** @type {Record<string, (fields: Record<string, string>) => Promise<{ status: number, body: string }>>} */
+const ROUTES = {
+  '/signup': async ({ email, password, nickname }) => {
+    const out = await call('SignUp', {
+      ClientId: COGNITO_CLIENT_ID,
+      Username: email,
+      Password: password,
+      SecretHash: await secretHash(email ?? ''),
+      UserAttributes: [
+        { Name: 'email', Value: email },
+        { Name: 'nickname', Value: nickname },
+      ],
+    })
+    return { status: out.status === 200 ? 201 : out.status, body: out.body }
+  },
+  '/signin': async ({ email, password }) =>
+    call('InitiateAuth', {
+      ClientId: COGNITO_CLIENT_ID,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: email, PASSWORD: password, SECRET_HASH: await secretHash(email ?? '') },
+    }),
+}
+
+const server = createServer((req, res) => {
+  if (req.url === '/health') {
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('OK')
+    return
+  }
+  const route = ROUTES[req.url ?? '']
+  if (!route || req.method !== 'POST') {
+    res.writeHead(404).end()
+    return
+  }
+  let text = ''
+  req.setEncoding('utf8')
+  req.on('data', (chunk) => {
+    text += chunk
+  })
+  req.on('end', async () => {
+    try {
+      const answer = await route(JSON.parse(text))
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body)
+    } catch {
+      res.writeHead(502).end()
+    }
+  })
+})
+server.keepAliveTimeout = 65_000
+server.listen(Number(PORT), () => {
+  const address = server.address()
+  process.stdout.write(
+    `${JSON.stringify({ msg: 'listening', port: typeof address === 'object' ? address?.port : PORT })}\n`,
+  )
+})
