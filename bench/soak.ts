@@ -332,7 +332,7 @@ async function main(): Promise<number> {
     const peakMb = Math.max(...phases.map((p) => p.hwmMb))
     // The criterion's peak: the highest RSS after the first phase, against the RSS at its end.
     const peakAfterFirstMb = Math.max(first.rssMb, ...phases.slice(1).map((p) => p.hwmMb))
-    const rss = { idleMb: idleRssMb, after20kMb: first.rssMb, finalMb: last.rssMb, peakMb, peakAfterFirstMb }
+    const rss = { idleMb: idleRssMb, afterFirstPhaseMb: first.rssMb, finalMb: last.rssMb, peakMb, peakAfterFirstMb }
     // Where the peak stopped growing, and how much it grew in the second half of the run: a leak
     // keeps raising it to the end, a heap that has found its working size does not.
     const doneAfter = (index: number) => phases.slice(0, index + 1).reduce((n, p) => n + p.requests, 0)
@@ -340,9 +340,9 @@ async function main(): Promise<number> {
     const peakReachedAfter = doneAfter(peakPhase)
     const halfway = phases.findIndex((_, i) => doneAfter(i) >= requests / 2)
     const growth = {
-      final: rss.finalMb / rss.after20kMb,
-      peak: peakMb / rss.after20kMb,
-      peakAfterFirst: peakAfterFirstMb / rss.after20kMb,
+      final: rss.finalMb / rss.afterFirstPhaseMb,
+      peak: peakMb / rss.afterFirstPhaseMb,
+      peakAfterFirst: peakAfterFirstMb / rss.afterFirstPhaseMb,
       peakInSecondHalf:
         Math.max(...phases.slice(halfway + 1).map((p) => p.hwmMb), 0) /
         Math.max(...phases.slice(1, halfway + 1).map((p) => p.hwmMb), first.rssMb),
@@ -394,7 +394,7 @@ async function main(): Promise<number> {
         .join(', ')}`,
     )
     console.log(
-      `RSS: idle ${rss.idleMb.toFixed(1)} MB, after the first ${first.requests} ${rss.after20kMb.toFixed(1)} MB, final ${rss.finalMb.toFixed(1)} MB (${growth.final.toFixed(3)}×), peak after the first phase ${rss.peakAfterFirstMb.toFixed(1)} MB (${growth.peakAfterFirst.toFixed(3)}×; the second half's over the first's ${growth.peakInSecondHalf.toFixed(3)}×), peak since start ${rss.peakMb.toFixed(1)} MB (${growth.peak.toFixed(3)}×, in phase ${peakPhase + 1} of ${phases.length}, after ${peakReachedAfter} requests)`,
+      `RSS: idle ${rss.idleMb.toFixed(1)} MB, after the first ${first.requests} ${rss.afterFirstPhaseMb.toFixed(1)} MB, final ${rss.finalMb.toFixed(1)} MB (${growth.final.toFixed(3)}×), peak after the first phase ${rss.peakAfterFirstMb.toFixed(1)} MB (${growth.peakAfterFirst.toFixed(3)}×; the second half's over the first's ${growth.peakInSecondHalf.toFixed(3)}×), peak since start ${rss.peakMb.toFixed(1)} MB (${growth.peak.toFixed(3)}×, in phase ${peakPhase + 1} of ${phases.length}, after ${peakReachedAfter} requests)`,
     )
     console.log(
       `trend after the warm-up (${trend.samples} samples): last quarter ${trend.lastQuarterMb.toFixed(1)} MB over the second ${trend.secondQuarterMb.toFixed(1)} MB = ${trend.ratio.toFixed(3)}×, slope ${trend.slopeMbPer100k.toFixed(2)} MB per 100k requests${smoke ? ' (not asserted in --smoke)' : `, limit ${RSS_TREND_LIMIT}×`}`,
