@@ -44,6 +44,26 @@ export interface CognitoGateway {
   getUser(accessToken: string): Promise<Profile>
   globalSignOut(accessToken: string): Promise<void>
   changePassword(accessToken: string, previousPassword: string, proposedPassword: string): Promise<void>
+
+  // --- TOTP and email change (issue 19) ---
+  /** AssociateSoftwareToken: a new TOTP secret (base32) for the user; not in use until verified. */
+  associateSoftwareToken(accessToken: string): Promise<string>
+  /**
+   * VerifySoftwareToken with a code from the app, then SetUserMFAPreference enabling and preferring
+   * TOTP. In that order: Cognito refuses to enable a token that is not verified yet.
+   * @throws ProblemError code_mismatch (wrong code), totp_not_enrolled (no secret associated).
+   */
+  enableSoftwareToken(accessToken: string, code: string, deviceName?: string): Promise<void>
+  /** SetUserMFAPreference with TOTP disabled: sign-in asks for no code again (unless the pool requires MFA). */
+  disableSoftwareToken(accessToken: string): Promise<void>
+  /**
+   * UpdateUserAttributes with the new email. With the pool's AttributesRequireVerificationBeforeUpdate
+   * the current address stays until the code sent to the new one is verified.
+   * @throws ProblemError username_exists when another account has that address.
+   */
+  changeEmail(accessToken: string, email: string): Promise<CodeDeliveryDetails>
+  /** VerifyUserAttribute (email) with the code sent to the new address: the change takes effect. */
+  verifyEmail(accessToken: string, code: string): Promise<void>
 }
 
 // Cognito's default access/ID token validity; cognito-local omits ExpiresIn on some flows.
@@ -265,6 +285,60 @@ export async function createGatewayOverTransport(
         ),
       )
     },
+
+    // --- TOTP and email change (issue 19) ---
+    async associateSoftwareToken(accessToken) {
+      const out = await call('AssociateSoftwareToken', (abortSignal) =>
+        send('AssociateSoftwareToken', { AccessToken: accessToken }, abortSignal),
+      )
+      if (!out.SecretCode)
+        throw new ProblemError('upstream_error', undefined, { cause: new Error('Cognito returned no SecretCode') })
+      return out.SecretCode
+    },
+
+    async enableSoftwareToken(accessToken, code, deviceName) {
+      const verified = await call('VerifySoftwareToken', (abortSignal) =>
+        send(
+          'VerifySoftwareToken',
+          { AccessToken: accessToken, UserCode: code, ...(deviceName ? { FriendlyDeviceName: deviceName } : {}) },
+          abortSignal,
+        ),
+      )
+      // VerifySoftwareToken Status: SUCCESS or ERROR (an ERROR answer is not an exception).
+      if (verified.Status !== 'SUCCESS') throw new ProblemError('code_mismatch')
+      await setSoftwareTokenPreference(accessToken, true)
+    },
+
+    async disableSoftwareToken(accessToken) {
+      await setSoftwareTokenPreference(accessToken, false)
+    },
+
+    async changeEmail(accessToken, email) {
+      const out = await call('UpdateUserAttributes', (abortSignal) =>
+        send(
+          'UpdateUserAttributes',
+          { AccessToken: accessToken, UserAttributes: [{ Name: 'email', Value: email }] },
+          abortSignal,
+        ),
+      )
+      return codeDeliveryOf(out.CodeDeliveryDetailsList?.[0]) ?? maskedEmailDelivery(email)
+    },
+
+    async verifyEmail(accessToken, code) {
+      await call('VerifyUserAttribute', (abortSignal) =>
+        send('VerifyUserAttribute', { AccessToken: accessToken, AttributeName: 'email', Code: code }, abortSignal),
+      )
+    },
+  }
+
+  async function setSoftwareTokenPreference(accessToken: string, enabled: boolean): Promise<void> {
+    await call('SetUserMFAPreference', (abortSignal) =>
+      send(
+        'SetUserMFAPreference',
+        { AccessToken: accessToken, SoftwareTokenMfaSettings: { Enabled: enabled, PreferredMfa: enabled } },
+        abortSignal,
+      ),
+    )
   }
 }
 

@@ -13,5 +13,19 @@ export const ROUTES = [
   'POST /password/change',
   'POST /password/forgot',
   'POST /password/reset',
+  'POST /me/mfa/totp',
+  'POST /me/mfa/totp/verify',
+  'DELETE /me/mfa/totp',
+  'POST /me/email',
+  'POST /me/email/verify',
 ]
-export const BEARER_ROUTES = ['POST /signout', 'GET /me', 'POST /password/change']
+export const BEARER_ROUTES = [
+  'POST /signout',
+  'GET /me',
+  'POST /password/change',
+  'POST /me/mfa/totp',
+  'POST /me/mfa/totp/verify',
+  'DELETE /me/mfa/totp',
+  'POST /me/email',
+  'POST /me/email/verify',
+]
