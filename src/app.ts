@@ -21,6 +21,7 @@ import { authRoutes } from './routes/auth.ts'
 import { healthRoutes } from './routes/health.ts'
 import { mfaRoutes } from './routes/mfa.ts'
 import { emailChangeRoutes } from './routes/email-change.ts'
+import { mfaSetupRoutes } from './routes/mfa-setup.ts'
 
 export interface AppDeps {
   config: Pick<
@@ -90,6 +91,7 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
     .use(accountRoutes(gateway, verifyAccessToken))
     .use(mfaRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
     .use(emailChangeRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
+    .use(mfaSetupRoutes(gateway))
 
   if (config.swaggerEnabled) routes.use(docsRoutes(routes))
   for (const route of routes.routes) {

@@ -259,6 +259,17 @@ export const TotpVerifyBody = t.Object({
     }),
   ),
 })
+export const MfaSetupBody = t.Object({ email: Email, session: ChallengeBody.properties.session })
+export const MfaSetupVerifyBody = t.Object({
+  email: Email,
+  session: ChallengeBody.properties.session,
+  code: TotpCode,
+  deviceName: TotpVerifyBody.properties.deviceName,
+})
+export const MfaSetupResponse = t.Object({
+  ...TotpEnrolmentResponse.properties,
+  session: t.String({ description: 'Send it back with a code from the app to POST /signin/mfa-setup/verify.' }),
+})
 export const EmailChangeBody = t.Object({ email: Email })
 export const EmailVerifyBody = t.Object({ code: Code })
 export const EmailChangeResponse = t.Object({

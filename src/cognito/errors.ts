@@ -21,6 +21,9 @@ export type CognitoOperation =
   | 'SetUserMFAPreference'
   | 'UpdateUserAttributes'
   | 'VerifyUserAttribute'
+  /** AssociateSoftwareToken / VerifySoftwareToken with an MFA_SETUP session: failures are about the session. */
+  | 'AssociateSoftwareTokenInSetup'
+  | 'VerifySoftwareTokenInSetup'
 
 const BY_NAME: Readonly<Record<string, ProblemCode>> = {
   UsernameExistsException: 'username_exists',
@@ -79,6 +82,7 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
   SetUserMFAPreference: { ...TOKEN_FAILURE, InvalidParameterException: 'totp_not_enrolled' },
   UpdateUserAttributes: TOKEN_FAILURE,
   VerifyUserAttribute: TOKEN_FAILURE,
+  VerifySoftwareTokenInSetup: { EnableSoftwareTokenMFAException: 'code_mismatch' },
 }
 
 // Operations whose SECRET_HASH is computed over a username the client supplied.

@@ -64,6 +64,18 @@ export interface CognitoGateway {
   changeEmail(accessToken: string, email: string): Promise<CodeDeliveryDetails>
   /** VerifyUserAttribute (email) with the code sent to the new address: the change takes effect. */
   verifyEmail(accessToken: string, code: string): Promise<void>
+  /**
+   * MFA_SETUP (the pool requires MFA, the user has none): AssociateSoftwareToken with the challenge's
+   * session. `session` is the client's value (challenge-session.ts); so is the one returned.
+   * @throws ProblemError not_authorized when the session is expired, used or not an MFA_SETUP one.
+   */
+  associateSoftwareTokenInSetup(session: string, email: string): Promise<{ secretCode: string; session: string }>
+  /**
+   * MFA_SETUP's end: VerifySoftwareToken with the session and a code from the app, then
+   * RespondToAuthChallenge MFA_SETUP with the session that answers. Tokens, or a further challenge.
+   * @throws ProblemError code_mismatch (wrong code), not_authorized (session expired, used or not MFA_SETUP).
+   */
+  completeMfaSetup(input: { email: string; session: string; code: string; deviceName?: string }): Promise<SignInResult>
 }
 
 // Cognito's default access/ID token validity; cognito-local omits ExpiresIn on some flows.
@@ -144,7 +156,7 @@ export async function createGatewayOverTransport(
     })
   }
 
-  return {
+  const gateway: CognitoGateway = {
     async signUp({ email, password, nickname }) {
       const hash = await secretHash(email)
       const out = await call('SignUp', (abortSignal) =>
@@ -330,7 +342,39 @@ export async function createGatewayOverTransport(
         send('VerifyUserAttribute', { AccessToken: accessToken, AttributeName: 'email', Code: code }, abortSignal),
       )
     },
+
+    async associateSoftwareTokenInSetup(clientValue, email) {
+      const { username, session } = cognitoSession(clientValue, email)
+      const out = await call('AssociateSoftwareTokenInSetup', (abortSignal) =>
+        send('AssociateSoftwareToken', { Session: session }, abortSignal),
+      )
+      if (!out.SecretCode || !out.Session)
+        throw new ProblemError('upstream_error', undefined, {
+          cause: new Error('Cognito returned no SecretCode or Session'),
+        })
+      return { secretCode: out.SecretCode, session: clientSession(username, out.Session) }
+    },
+
+    async completeMfaSetup({ email, session: clientValue, code, deviceName }) {
+      const { username, session } = cognitoSession(clientValue, email)
+      const verified = await call('VerifySoftwareTokenInSetup', (abortSignal) =>
+        send(
+          'VerifySoftwareToken',
+          { Session: session, UserCode: code, ...(deviceName ? { FriendlyDeviceName: deviceName } : {}) },
+          abortSignal,
+        ),
+      )
+      if (verified.Status !== 'SUCCESS' || !verified.Session) throw new ProblemError('code_mismatch')
+      // RespondToAuthChallenge MFA_SETUP takes USERNAME (added by respondToChallenge) and the session.
+      return gateway.respondToChallenge({
+        email,
+        challengeName: 'MFA_SETUP',
+        session: clientSession(username, verified.Session),
+        responses: {},
+      })
+    },
   }
+  return gateway
 
   async function setSoftwareTokenPreference(accessToken: string, enabled: boolean): Promise<void> {
     await call('SetUserMFAPreference', (abortSignal) =>

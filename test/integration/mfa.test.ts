@@ -3,7 +3,7 @@
 // Node and the binary (SERVICE_TARGET).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
-import { totpCode } from '../support/emulator-calls.ts'
+import { createPoolWithMfa, totpCode } from '../support/emulator-calls.ts'
 import { bearer, expectNoSecrets, expectProblem, post, request } from '../support/http.ts'
 import { startService, type RunningService } from '../support/service.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
@@ -113,8 +113,61 @@ describe('TOTP: enrol, verify, sign in with a code, turn off', () => {
     expectProblem(await request(service.url, 'DELETE', '/me/mfa/totp'), 401, 'missing_token')
     expect(cognito.proxy.calls.length).toBe(before)
   })
+})
 
-  test('no secret, token or password in any log line', () => {
-    expectNoSecrets(service.lines, seen)
+describe('MFA_SETUP: a pool that requires MFA, a user who has none', () => {
+  test('sign-in asks to set up an app; set up through the session, verify a code, get tokens; next time a code', async () => {
+    const pool = await createPoolWithMfa(cognito, 'ON', true)
+    seen.push(pool.clientSecret)
+    const strict = await startService(
+      cognito.serviceEnv({
+        COGNITO_USER_POOL_ID: pool.userPoolId,
+        COGNITO_CLIENT_ID: pool.clientId,
+        COGNITO_CLIENT_SECRET: pool.clientSecret,
+        COGNITO_ISSUER: `${cognito.emulator.endpoint}/${pool.userPoolId}`,
+      }),
+    )
+    try {
+      const email = uniqueEmail('setup')
+      expect((await post(strict.url, '/signup', { email, password: PASSWORD, nickname: 'Setup' })).status).toBe(201)
+      const code = await cognito.codeFor(email)
+      expect((await post(strict.url, '/signup/confirm', { email, code })).status).toBe(200)
+
+      const challenge = await post(strict.url, '/signin', { email, password: PASSWORD })
+      expect(challenge.status).toBe(200)
+      expect(challenge.body.challengeName).toBe('MFA_SETUP')
+      expect(JSON.parse(challenge.body.challengeParameters.MFAS_CAN_SETUP)).toEqual(['SOFTWARE_TOKEN_MFA'])
+
+      const setup = await post(strict.url, '/signin/mfa-setup', { email, session: challenge.body.session })
+      expect(setup.status).toBe(200)
+      seen.push(setup.body.secretCode)
+      expect(new URL(setup.body.otpauthUri).searchParams.get('secret')).toBe(setup.body.secretCode)
+      // The challenge's session did its one step.
+      expectProblem(
+        await post(strict.url, '/signin/mfa-setup', { email, session: challenge.body.session }),
+        401,
+        'not_authorized',
+      )
+      const verify = (totp: string) =>
+        post(strict.url, '/signin/mfa-setup/verify', { email, session: setup.body.session, code: totp })
+      expectProblem(await verify(wrongCodeFor(setup.body.secretCode)), 400, 'code_mismatch')
+      const tokens = await verify(totpCode(setup.body.secretCode))
+      expect(tokens.status).toBe(200)
+      expect(tokens.body.accessToken).toBeString()
+      seen.push(tokens.body.accessToken, tokens.body.refreshToken)
+      expect((await request(strict.url, 'GET', '/me', { headers: bearer(tokens.body.accessToken) })).body.email).toBe(
+        email,
+      )
+
+      const next = await post(strict.url, '/signin', { email, password: PASSWORD })
+      expect(next.body.challengeName).toBe('SOFTWARE_TOKEN_MFA')
+      expectNoSecrets(strict.lines, seen)
+    } finally {
+      await strict.stop()
+    }
   })
+})
+
+test('no secret, token or password in any log line', () => {
+  expectNoSecrets(service.lines, seen)
 })

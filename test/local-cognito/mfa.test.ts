@@ -2,14 +2,8 @@
 // through the verifying proxy) and expects Cognito's answer. The rules and their sources are in
 // dev/local-cognito/mfa.cjs; codes come from otplib, as an authenticator app computes them.
 import { beforeAll, describe, expect, test } from 'bun:test'
-import {
-  CognitoIdentityProviderClient,
-  CreateUserPoolClientCommand,
-  CreateUserPoolCommand,
-  SetUserPoolMfaConfigCommand,
-} from '@aws-sdk/client-cognito-identity-provider'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
-import { emulatorClient, expectRefused, totpCode } from '../support/emulator-calls.ts'
+import { createPoolWithMfa, emulatorClient, expectRefused, totpCode } from '../support/emulator-calls.ts'
 
 let cognito: TestCognito
 let local: ReturnType<typeof emulatorClient>
@@ -19,46 +13,8 @@ beforeAll(async () => {
   local = emulatorClient(cognito)
 })
 
-/** A pool like the local one but with this MFA configuration, and an app client with a secret. */
-async function poolWithMfa(mfa: 'ON' | 'OFF', totp: boolean) {
-  const admin = new CognitoIdentityProviderClient({
-    region: 'local',
-    endpoint: cognito.emulator.endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  })
-  try {
-    const pool = await admin.send(
-      new CreateUserPoolCommand({
-        PoolName: `mfa-${mfa}-${totp}-${Date.now()}`,
-        UsernameAttributes: ['email'],
-        AutoVerifiedAttributes: ['email'],
-        Schema: [{ Name: 'nickname', AttributeDataType: 'String', Mutable: true, Required: true }],
-      }),
-    )
-    const UserPoolId = pool.UserPool!.Id!
-    await admin.send(
-      new SetUserPoolMfaConfigCommand({
-        UserPoolId,
-        MfaConfiguration: mfa,
-        SoftwareTokenMfaConfiguration: { Enabled: totp },
-      }),
-    )
-    const client = await admin.send(
-      new CreateUserPoolClientCommand({
-        UserPoolId,
-        ClientName: 'mfa',
-        GenerateSecret: true,
-        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH'],
-      }),
-    )
-    return emulatorClient(cognito, {
-      clientId: client.UserPoolClient!.ClientId!,
-      clientSecret: client.UserPoolClient!.ClientSecret!,
-    })
-  } finally {
-    admin.destroy()
-  }
-}
+const poolWithMfa = async (mfa: 'ON' | 'OFF', totp: boolean) =>
+  emulatorClient(cognito, await createPoolWithMfa(cognito, mfa, totp))
 
 describe('enrolling with an access token', () => {
   test('SetUserMFAPreference before VerifySoftwareToken is refused; sign-in still needs no code', async () => {

@@ -171,3 +171,67 @@ describe('DELETE /me/mfa/totp', () => {
     expect(res.headers.get('allow')).toBe('POST, DELETE')
   })
 })
+
+describe('MFA_SETUP: POST /signin/mfa-setup, then POST /signin/mfa-setup/verify', () => {
+  async function setupChallenge() {
+    const app = inProcessApp()
+    app.stub.addAccount(EMAIL, PASSWORD, { mfaRequired: true })
+    const challenge = await app.call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })
+    expect(challenge.body.challengeName).toBe('MFA_SETUP')
+    return { ...app, session: challenge.body.session as string }
+  }
+
+  test('the secret, its otpauth URI and a new session; then a code from the app signs in', async () => {
+    const { call, stub, session } = await setupChallenge()
+    const setup = await call('POST', '/signin/mfa-setup', { json: { email: EMAIL, session } })
+    expect(setup.status).toBe(200)
+    expect(setup.body).toEqual({
+      secretCode: expect.stringMatching(/^STUBSECRET\d+$/),
+      otpauthUri: `otpauth://totp/user-service:kim.music%40example.com?secret=${setup.body.secretCode}&issuer=user-service`,
+      session: expect.not.stringMatching(session),
+    })
+    expect(stub.callsOf('associateSoftwareTokenInSetup')).toEqual([[session, EMAIL]])
+    const verify = (code: string) =>
+      call('POST', '/signin/mfa-setup/verify', { json: { email: EMAIL, session: setup.body.session, code } })
+    expectProblem(await verify('000000'), 400, 'code_mismatch')
+    const tokens = await verify(STUB_TOTP_CODE)
+    expect(tokens.status).toBe(200)
+    expect(tokens.body).toMatchObject({ tokenType: 'Bearer', token: tokens.body.idToken })
+    const next = await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })
+    expect(next.body.challengeName).toBe('SOFTWARE_TOKEN_MFA')
+  })
+
+  test('a used or unknown session: 401 not_authorized', async () => {
+    const { call, session } = await setupChallenge()
+    await call('POST', '/signin/mfa-setup', { json: { email: EMAIL, session } })
+    expectProblem(await call('POST', '/signin/mfa-setup', { json: { email: EMAIL, session } }), 401, 'not_authorized')
+    expectProblem(
+      await call('POST', '/signin/mfa-setup/verify', { json: { email: EMAIL, session, code: STUB_TOTP_CODE } }),
+      401,
+      'not_authorized',
+    )
+  })
+
+  for (const [name, body, fields] of [
+    ['no session', { email: EMAIL, code: STUB_TOTP_CODE }, ['/session']],
+    ['a 7-digit code', { email: EMAIL, session: 'u1.abc.def', code: '1234567' }, ['/code']],
+    ['a session with a space', { email: EMAIL, session: 'u1 abc', code: STUB_TOTP_CODE }, ['/session']],
+  ] as const) {
+    test(`verify with ${name}: 400 validation_failed, no gateway call`, async () => {
+      const { call, stub } = inProcessApp()
+      const res = await call('POST', '/signin/mfa-setup/verify', { json: body })
+      expectProblem(res, 400, 'validation_failed')
+      expect(res.body.fields).toEqual([...fields])
+      expect(stub.calls).toEqual([])
+    })
+  }
+
+  test('rate limited per account like /signin: 429 with Retry-After', async () => {
+    const { call } = inProcessApp({ RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_SIGNIN_PER_ACCOUNT: '1/1h' })
+    const body = { json: { email: EMAIL, session: 'u1.abc.def-session-value', code: STUB_TOTP_CODE } }
+    await call('POST', '/signin/mfa-setup/verify', body)
+    const again = await call('POST', '/signin/mfa-setup/verify', body)
+    expectProblem(again, 429, 'too_many_requests')
+    expect(again.headers.get('retry-after')).toMatch(/^\d+$/)
+  })
+})

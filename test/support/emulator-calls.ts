@@ -1,6 +1,12 @@
 // Cognito JSON 1.1 calls straight to the local Cognito (not through the verifying proxy), for the
 // tests that show what the emulator itself accepts and refuses (test/local-cognito/*).
 import { expect } from 'bun:test'
+import {
+  CognitoIdentityProviderClient,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  SetUserPoolMfaConfigCommand,
+} from '@aws-sdk/client-cognito-identity-provider'
 import { generateSync } from 'otplib'
 import { AMZ_JSON_11, referenceSecretHash } from './cognito-wire.ts'
 import type { TestCognito } from './cognito.ts'
@@ -74,4 +80,48 @@ export function emulatorClient(
     return { ...user, accessToken: signedIn.body.AuthenticationResult.AccessToken as string }
   }
   return { call, hash, signIn, confirmedUser, signedInUser, clientId: app.clientId }
+}
+
+/**
+ * A new pool of the emulator like the local one (email sign-in, nickname) but with this MFA
+ * configuration, and an app client with a secret; registered with the verifying proxy.
+ */
+export async function createPoolWithMfa(cognito: TestCognito, mfa: 'ON' | 'OFF' | 'OPTIONAL', totp: boolean) {
+  const admin = new CognitoIdentityProviderClient({
+    region: 'local',
+    endpoint: cognito.emulator.endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  })
+  try {
+    const pool = await admin.send(
+      new CreateUserPoolCommand({
+        PoolName: `mfa-${mfa}-${totp}-${Date.now()}`,
+        UsernameAttributes: ['email'],
+        AutoVerifiedAttributes: ['email'],
+        Schema: [{ Name: 'nickname', AttributeDataType: 'String', Mutable: true, Required: true }],
+      }),
+    )
+    const userPoolId = pool.UserPool!.Id!
+    await admin.send(
+      new SetUserPoolMfaConfigCommand({
+        UserPoolId: userPoolId,
+        MfaConfiguration: mfa,
+        SoftwareTokenMfaConfiguration: { Enabled: totp },
+      }),
+    )
+    const client = await admin.send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: userPoolId,
+        ClientName: 'mfa',
+        GenerateSecret: true,
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      }),
+    )
+    const clientId = client.UserPoolClient!.ClientId!
+    const clientSecret = client.UserPoolClient!.ClientSecret!
+    cognito.proxy.addClient(clientId, clientSecret)
+    return { userPoolId, clientId, clientSecret }
+  } finally {
+    admin.destroy()
+  }
 }

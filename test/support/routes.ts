@@ -18,6 +18,8 @@ export const ROUTES = [
   'DELETE /me/mfa/totp',
   'POST /me/email',
   'POST /me/email/verify',
+  'POST /signin/mfa-setup',
+  'POST /signin/mfa-setup/verify',
 ]
 export const BEARER_ROUTES = [
   'POST /signout',

@@ -40,6 +40,8 @@ interface Account {
   totp?: { secret: string; verified: boolean; enabled: boolean }
   /** Email change (issue 19): the address waiting for its code; `email` stays until then. */
   pendingEmail?: string
+  /** The pool requires MFA (issue 19): sign-in answers MFA_SETUP until TOTP is on. */
+  mfaRequired?: boolean
 }
 
 export interface StubGateway {
@@ -51,7 +53,11 @@ export interface StubGateway {
   /** The calls of one method: what the route passed on. */
   callsOf(method: keyof CognitoGateway): unknown[][]
   /** Adds an account (confirmed unless told) and returns its sub. */
-  addAccount(email: string, password: string, options?: { confirmed?: boolean; newPasswordRequired?: boolean }): string
+  addAccount(
+    email: string,
+    password: string,
+    options?: { confirmed?: boolean; newPasswordRequired?: boolean; mfaRequired?: boolean },
+  ): string
   /** The next call of `method` fails with this problem, as the real gateway fails (e.g. Cognito down: upstream_unavailable). */
   failNext(method: keyof CognitoGateway, code: ProblemCode, options?: { headers?: Record<string, string> }): void
   /** Tokens for an account, as /signin would answer them. */
@@ -118,6 +124,17 @@ export function createStubGateway(): StubGateway {
             challengeName: 'NEW_PASSWORD_REQUIRED',
             session,
             challengeParameters: { USER_ID_FOR_SRP: account.sub },
+          },
+        }
+      }
+      if (account.mfaRequired && !account.totp?.enabled) {
+        const session = `stub-setup.${++issued}`
+        sessions.set(session, email)
+        return {
+          challenge: {
+            challengeName: 'MFA_SETUP',
+            session,
+            challengeParameters: { MFAS_CAN_SETUP: '["SOFTWARE_TOKEN_MFA"]', USER_ID_FOR_SRP: account.sub },
           },
         }
       }
@@ -211,6 +228,26 @@ export function createStubGateway(): StubGateway {
       account.pendingEmail = email
       return maskedEmailDelivery(email)
     },
+    async associateSoftwareTokenInSetup(session, email) {
+      const account = accounts.get(email)
+      if (!account || sessions.get(session) !== email || !session.startsWith('stub-setup.'))
+        throw new ProblemError('not_authorized')
+      sessions.delete(session)
+      const next = `stub-setup-associated.${++issued}`
+      sessions.set(next, email)
+      const secret = `STUBSECRET${issued}`
+      account.totp = { secret, verified: false, enabled: false }
+      return { secretCode: secret, session: next }
+    },
+    async completeMfaSetup({ email, session, code }) {
+      const account = accounts.get(email)
+      if (!account?.totp || sessions.get(session) !== email || !session.startsWith('stub-setup-associated.'))
+        throw new ProblemError('not_authorized')
+      if (code !== STUB_TOTP_CODE) throw new ProblemError('code_mismatch')
+      sessions.delete(session)
+      account.totp = { ...account.totp, verified: true, enabled: true }
+      return { tokens: tokensFor(account) }
+    },
     async verifyEmail(accessToken, code) {
       const account = accountOfToken(accessToken)
       if (!account.pendingEmail || code !== STUB_CODE) throw new ProblemError('code_mismatch')
@@ -251,9 +288,9 @@ export function createStubGateway(): StubGateway {
     },
     calls,
     callsOf: (method) => calls.filter((c) => c.method === method).map((c) => c.args),
-    addAccount(email, password, { confirmed = true, newPasswordRequired = false } = {}) {
+    addAccount(email, password, { confirmed = true, newPasswordRequired = false, mfaRequired = false } = {}) {
       const sub = crypto.randomUUID()
-      accounts.set(email, { sub, email, password, nickname: 'Stub', confirmed, newPasswordRequired })
+      accounts.set(email, { sub, email, password, nickname: 'Stub', confirmed, newPasswordRequired, mfaRequired })
       return sub
     },
     failNext(method, code, options = {}) {
