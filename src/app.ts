@@ -19,9 +19,15 @@ import { accountRoutes } from './routes/account.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { authRoutes } from './routes/auth.ts'
 import { healthRoutes } from './routes/health.ts'
+import { mfaRoutes } from './routes/mfa.ts'
+import { emailChangeRoutes } from './routes/email-change.ts'
+import { mfaSetupRoutes } from './routes/mfa-setup.ts'
 
 export interface AppDeps {
-  config: Pick<Config, 'trustProxy' | 'swaggerEnabled' | 'rateLimits' | 'corsOrigins' | 'signupEnumerationSafe'>
+  config: Pick<
+    Config,
+    'trustProxy' | 'swaggerEnabled' | 'rateLimits' | 'corsOrigins' | 'signupEnumerationSafe' | 'recentSignInSeconds'
+  >
   gateway: CognitoGateway
   verifyAccessToken: AccessTokenVerifier
   logger: Logger
@@ -83,6 +89,9 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
     .use(healthRoutes())
     .use(authRoutes(gateway, verifyAccessToken, { enumerationSafe: config.signupEnumerationSafe }))
     .use(accountRoutes(gateway, verifyAccessToken))
+    .use(mfaRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
+    .use(emailChangeRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
+    .use(mfaSetupRoutes(gateway))
 
   if (config.swaggerEnabled) routes.use(docsRoutes(routes))
   for (const route of routes.routes) {

@@ -1,5 +1,6 @@
 // Idempotent set-up of the local user pool and app client, shaped like the production pool:
-// email as the sign-in name in any case (case-insensitive usernames), a required mutable nickname, email auto-verified, an app client with a
+// email as the sign-in name in any case (case-insensitive usernames), a required mutable nickname, email auto-verified
+// and kept until a new one is verified, optional TOTP MFA, an app client with a
 // secret allowing USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH. Found by name on later runs, so users
 // persist across restarts.
 import {
@@ -9,6 +10,8 @@ import {
   DescribeUserPoolClientCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
+  SetUserPoolMfaConfigCommand,
+  UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
 
 export interface LocalPool {
@@ -19,6 +22,23 @@ export interface LocalPool {
 
 export const POOL_NAME = 'user-service-local'
 export const CLIENT_NAME = 'user-service'
+
+/** The settings UpdateUserPool can change, as deploy/cdk's pool has them. */
+const POOL_SETTINGS = {
+  AutoVerifiedAttributes: ['email' as const],
+  // Keep the current email until the new one is verified: a typo in a new address must not lock the
+  // user out (deploy/cdk's pool: keepOriginal.email).
+  UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email' as const] },
+  Policies: {
+    PasswordPolicy: {
+      MinimumLength: 8,
+      RequireLowercase: true,
+      RequireUppercase: true,
+      RequireNumbers: true,
+      RequireSymbols: true,
+    },
+  },
+}
 
 export async function provision(endpoint: string): Promise<LocalPool> {
   // Admin operations are SigV4-signed; the emulator accepts any credentials.
@@ -37,21 +57,23 @@ export async function provision(endpoint: string): Promise<LocalPool> {
           UsernameAttributes: ['email'],
           // deploy/cdk's pool: signInCaseSensitive: false.
           UsernameConfiguration: { CaseSensitive: false },
-          AutoVerifiedAttributes: ['email'],
           Schema: [{ Name: 'nickname', AttributeDataType: 'String', Mutable: true, Required: true }],
-          Policies: {
-            PasswordPolicy: {
-              MinimumLength: 8,
-              RequireLowercase: true,
-              RequireUppercase: true,
-              RequireNumbers: true,
-              RequireSymbols: true,
-            },
-          },
+          ...POOL_SETTINGS,
         }),
       )
       userPoolId = created.UserPool!.Id!
+    } else {
+      // A pool from an earlier run gets the settings added since (UpdateUserPool sets them all at once).
+      await admin.send(new UpdateUserPoolCommand({ UserPoolId: userPoolId, ...POOL_SETTINGS }))
     }
+    // deploy/cdk's pool: MFA optional, with authenticator apps (TOTP) as the second factor.
+    await admin.send(
+      new SetUserPoolMfaConfigCommand({
+        UserPoolId: userPoolId,
+        MfaConfiguration: 'OPTIONAL',
+        SoftwareTokenMfaConfiguration: { Enabled: true },
+      }),
+    )
 
     const clients = await admin.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }))
     let clientId = clients.UserPoolClients?.find((c) => c.ClientName === CLIENT_NAME)?.ClientId

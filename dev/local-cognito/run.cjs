@@ -7,6 +7,8 @@
 'use strict'
 require('./compat.cjs')
 require('./strict.cjs')
+require('./mfa.cjs')
+require('./email-change.cjs')
 const pino = require('pino')
 const { createDefaultServer } = require('cognito-local/lib/server')
 const { ConsoleMessageSender } = require('cognito-local/lib/services/messageDelivery/consoleMessageSender')

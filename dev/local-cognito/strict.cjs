@@ -190,3 +190,4 @@ Object.assign(Targets, {
   InitiateAuth,
   RespondToAuthChallenge,
 })
+module.exports = { sessions }

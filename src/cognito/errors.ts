@@ -15,6 +15,15 @@ export type CognitoOperation =
   | 'GetUser'
   | 'GlobalSignOut'
   | 'ChangePassword'
+  // TOTP and email change (issue 19)
+  | 'AssociateSoftwareToken'
+  | 'VerifySoftwareToken'
+  | 'SetUserMFAPreference'
+  | 'UpdateUserAttributes'
+  | 'VerifyUserAttribute'
+  /** AssociateSoftwareToken / VerifySoftwareToken with an MFA_SETUP session: failures are about the session. */
+  | 'AssociateSoftwareTokenInSetup'
+  | 'VerifySoftwareTokenInSetup'
 
 const BY_NAME: Readonly<Record<string, ProblemCode>> = {
   UsernameExistsException: 'username_exists',
@@ -60,6 +69,20 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
   ChangePassword: { UserNotFoundException: 'invalid_token', NotAuthorizedException: 'previous_password_mismatch' },
   ConfirmSignUp: CODE_FAILURE,
   ConfirmForgotPassword: CODE_FAILURE,
+  // TOTP and email change (issue 19). VerifySoftwareToken errors: a wrong code is
+  // EnableSoftwareTokenMFAException ("Code mismatch and fail enable Software Token MFA") or
+  // CodeMismatchException; InvalidParameterException there, and on SetUserMFAPreference, means no
+  // token was associated (or verified) first.
+  AssociateSoftwareToken: TOKEN_FAILURE,
+  VerifySoftwareToken: {
+    ...TOKEN_FAILURE,
+    EnableSoftwareTokenMFAException: 'code_mismatch',
+    InvalidParameterException: 'totp_not_enrolled',
+  },
+  SetUserMFAPreference: { ...TOKEN_FAILURE, InvalidParameterException: 'totp_not_enrolled' },
+  UpdateUserAttributes: TOKEN_FAILURE,
+  VerifyUserAttribute: TOKEN_FAILURE,
+  VerifySoftwareTokenInSetup: { EnableSoftwareTokenMFAException: 'code_mismatch' },
 }
 
 // Operations whose SECRET_HASH is computed over a username the client supplied.

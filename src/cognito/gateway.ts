@@ -45,6 +45,38 @@ export interface CognitoGateway {
   getUser(accessToken: string): Promise<Profile>
   globalSignOut(accessToken: string): Promise<void>
   changePassword(accessToken: string, previousPassword: string, proposedPassword: string): Promise<void>
+
+  // --- TOTP and email change (issue 19) ---
+  /** AssociateSoftwareToken: a new TOTP secret (base32) for the user; not in use until verified. */
+  associateSoftwareToken(accessToken: string): Promise<string>
+  /**
+   * VerifySoftwareToken with a code from the app, then SetUserMFAPreference enabling and preferring
+   * TOTP. In that order: Cognito refuses to enable a token that is not verified yet.
+   * @throws ProblemError code_mismatch (wrong code), totp_not_enrolled (no secret associated).
+   */
+  enableSoftwareToken(accessToken: string, code: string, deviceName?: string): Promise<void>
+  /** SetUserMFAPreference with TOTP disabled: sign-in asks for no code again (unless the pool requires MFA). */
+  disableSoftwareToken(accessToken: string): Promise<void>
+  /**
+   * UpdateUserAttributes with the new email. With the pool's AttributesRequireVerificationBeforeUpdate
+   * the current address stays until the code sent to the new one is verified.
+   * @throws ProblemError username_exists when another account has that address.
+   */
+  changeEmail(accessToken: string, email: string): Promise<CodeDeliveryDetails>
+  /** VerifyUserAttribute (email) with the code sent to the new address: the change takes effect. */
+  verifyEmail(accessToken: string, code: string): Promise<void>
+  /**
+   * MFA_SETUP (the pool requires MFA, the user has none): AssociateSoftwareToken with the challenge's
+   * session. `session` is the client's value (challenge-session.ts); so is the one returned.
+   * @throws ProblemError not_authorized when the session is expired, used or not an MFA_SETUP one.
+   */
+  associateSoftwareTokenInSetup(session: string, email: string): Promise<{ secretCode: string; session: string }>
+  /**
+   * MFA_SETUP's end: VerifySoftwareToken with the session and a code from the app, then
+   * RespondToAuthChallenge MFA_SETUP with the session that answers. Tokens, or a further challenge.
+   * @throws ProblemError code_mismatch (wrong code), not_authorized (session expired, used or not MFA_SETUP).
+   */
+  completeMfaSetup(input: { email: string; session: string; code: string; deviceName?: string }): Promise<SignInResult>
 }
 
 // Cognito's default access/ID token validity; cognito-local omits ExpiresIn on some flows.
@@ -125,7 +157,7 @@ export async function createGatewayOverTransport(
     })
   }
 
-  return {
+  const gateway: CognitoGateway = {
     async signUp({ email, password, nickname }) {
       const hash = await secretHash(email)
       const out = await call('SignUp', (abortSignal) =>
@@ -266,6 +298,93 @@ export async function createGatewayOverTransport(
         ),
       )
     },
+
+    // --- TOTP and email change (issue 19) ---
+    async associateSoftwareToken(accessToken) {
+      const out = await call('AssociateSoftwareToken', (abortSignal) =>
+        send('AssociateSoftwareToken', { AccessToken: accessToken }, abortSignal),
+      )
+      if (!out.SecretCode)
+        throw new ProblemError('upstream_error', undefined, { cause: new Error('Cognito returned no SecretCode') })
+      return out.SecretCode
+    },
+
+    async enableSoftwareToken(accessToken, code, deviceName) {
+      const verified = await call('VerifySoftwareToken', (abortSignal) =>
+        send(
+          'VerifySoftwareToken',
+          { AccessToken: accessToken, UserCode: code, ...(deviceName ? { FriendlyDeviceName: deviceName } : {}) },
+          abortSignal,
+        ),
+      )
+      // VerifySoftwareToken Status: SUCCESS or ERROR (an ERROR answer is not an exception).
+      if (verified.Status !== 'SUCCESS') throw new ProblemError('code_mismatch')
+      await setSoftwareTokenPreference(accessToken, true)
+    },
+
+    async disableSoftwareToken(accessToken) {
+      await setSoftwareTokenPreference(accessToken, false)
+    },
+
+    async changeEmail(accessToken, email) {
+      await call('UpdateUserAttributes', (abortSignal) =>
+        send(
+          'UpdateUserAttributes',
+          { AccessToken: accessToken, UserAttributes: [{ Name: 'email', Value: email }] },
+          abortSignal,
+        ),
+      )
+      // Masked from the request, as Cognito masks it: the same shape as every other delivery we answer.
+      return maskedEmailDelivery(email)
+    },
+
+    async verifyEmail(accessToken, code) {
+      await call('VerifyUserAttribute', (abortSignal) =>
+        send('VerifyUserAttribute', { AccessToken: accessToken, AttributeName: 'email', Code: code }, abortSignal),
+      )
+    },
+
+    async associateSoftwareTokenInSetup(clientValue, email) {
+      const { username, session } = cognitoSession(clientValue, email)
+      const out = await call('AssociateSoftwareTokenInSetup', (abortSignal) =>
+        send('AssociateSoftwareToken', { Session: session }, abortSignal),
+      )
+      if (!out.SecretCode || !out.Session)
+        throw new ProblemError('upstream_error', undefined, {
+          cause: new Error('Cognito returned no SecretCode or Session'),
+        })
+      return { secretCode: out.SecretCode, session: clientSession(username, out.Session) }
+    },
+
+    async completeMfaSetup({ email, session: clientValue, code, deviceName }) {
+      const { username, session } = cognitoSession(clientValue, email)
+      const verified = await call('VerifySoftwareTokenInSetup', (abortSignal) =>
+        send(
+          'VerifySoftwareToken',
+          { Session: session, UserCode: code, ...(deviceName ? { FriendlyDeviceName: deviceName } : {}) },
+          abortSignal,
+        ),
+      )
+      if (verified.Status !== 'SUCCESS' || !verified.Session) throw new ProblemError('code_mismatch')
+      // RespondToAuthChallenge MFA_SETUP takes USERNAME (added by respondToChallenge) and the session.
+      return gateway.respondToChallenge({
+        email,
+        challengeName: 'MFA_SETUP',
+        session: clientSession(username, verified.Session),
+        responses: {},
+      })
+    },
+  }
+  return gateway
+
+  async function setSoftwareTokenPreference(accessToken: string, enabled: boolean): Promise<void> {
+    await call('SetUserMFAPreference', (abortSignal) =>
+      send(
+        'SetUserMFAPreference',
+        { AccessToken: accessToken, SoftwareTokenMfaSettings: { Enabled: enabled, PreferredMfa: enabled } },
+        abortSignal,
+      ),
+    )
   }
 }
 

@@ -12,6 +12,11 @@ import {
   ResendConfirmationCodeCommand,
   RespondToAuthChallengeCommand,
   SignUpCommand,
+  AssociateSoftwareTokenCommand,
+  VerifySoftwareTokenCommand,
+  SetUserMFAPreferenceCommand,
+  UpdateUserAttributesCommand,
+  VerifyUserAttributeCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
 import type { CognitoConfig } from '../config.ts'
 import type { CognitoTransport, OperationName } from './transport.ts'
@@ -27,6 +32,12 @@ const COMMANDS = {
   GetUser: GetUserCommand,
   GlobalSignOut: GlobalSignOutCommand,
   ChangePassword: ChangePasswordCommand,
+  // TOTP and email change (issue 19)
+  AssociateSoftwareToken: AssociateSoftwareTokenCommand,
+  VerifySoftwareToken: VerifySoftwareTokenCommand,
+  SetUserMFAPreference: SetUserMFAPreferenceCommand,
+  UpdateUserAttributes: UpdateUserAttributesCommand,
+  VerifyUserAttribute: VerifyUserAttributeCommand,
 } as const satisfies Record<OperationName, unknown>
 
 export function createSdkTransport(config: CognitoConfig): CognitoTransport {

@@ -23,6 +23,16 @@ import type {
   RespondToAuthChallengeResponse,
   SignUpRequest,
   SignUpResponse,
+  AssociateSoftwareTokenRequest,
+  AssociateSoftwareTokenResponse,
+  VerifySoftwareTokenRequest,
+  VerifySoftwareTokenResponse,
+  SetUserMFAPreferenceRequest,
+  SetUserMFAPreferenceResponse,
+  UpdateUserAttributesRequest,
+  UpdateUserAttributesResponse,
+  VerifyUserAttributeRequest,
+  VerifyUserAttributeResponse,
 } from '@aws-sdk/client-cognito-identity-provider'
 
 /** Cognito API operation -> [request, response]. */
@@ -37,6 +47,12 @@ export interface CognitoOperations {
   GetUser: [GetUserRequest, GetUserResponse]
   GlobalSignOut: [GlobalSignOutRequest, GlobalSignOutResponse]
   ChangePassword: [ChangePasswordRequest, ChangePasswordResponse]
+  // TOTP and email change (issue 19)
+  AssociateSoftwareToken: [AssociateSoftwareTokenRequest, AssociateSoftwareTokenResponse]
+  VerifySoftwareToken: [VerifySoftwareTokenRequest, VerifySoftwareTokenResponse]
+  SetUserMFAPreference: [SetUserMFAPreferenceRequest, SetUserMFAPreferenceResponse]
+  UpdateUserAttributes: [UpdateUserAttributesRequest, UpdateUserAttributesResponse]
+  VerifyUserAttribute: [VerifyUserAttributeRequest, VerifyUserAttributeResponse]
 }
 
 export type OperationName = keyof CognitoOperations

@@ -30,6 +30,11 @@ export const RATE_LIMITED_ROUTES: Readonly<Record<string, RateGroup>> = {
   '/password/forgot': 'email',
   '/signup/confirm': 'verify',
   '/password/reset': 'verify',
+  // TOTP and email change (issue 19): codes are guessable, so their routes are limited too.
+  '/signin/mfa-setup': 'signin',
+  '/signin/mfa-setup/verify': 'signin',
+  '/me/mfa/totp/verify': 'verify',
+  '/me/email/verify': 'verify',
 }
 
 // Enough for every client of a busy task; past it the least recently seen keys go first, so a flood

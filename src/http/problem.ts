@@ -25,6 +25,7 @@ export const PROBLEMS = {
   upstream_error: { status: 502, title: 'Identity provider error' },
   upstream_unavailable: { status: 503, title: 'Identity provider unavailable' },
   upstream_timeout: { status: 504, title: 'Identity provider timed out' },
+  totp_not_enrolled: { status: 409, title: 'Authenticator app not set up' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ProblemCode = keyof typeof PROBLEMS
@@ -57,6 +58,7 @@ const DEFAULT_DETAIL: Record<ProblemCode, string> = {
   upstream_error: 'The identity provider returned an error.',
   upstream_unavailable: 'The identity provider cannot be reached.',
   upstream_timeout: 'The identity provider did not answer in time.',
+  totp_not_enrolled: 'Set up the authenticator app first (POST /me/mfa/totp), then verify a code from it.',
 }
 
 // RFC 9110 §15.5.2: every 401 carries a challenge. RFC 6750 §3: a bearer route's challenge names the scheme

@@ -25,9 +25,9 @@ import { bearerAuth, BEARER_SECURITY } from './bearer.ts'
 export const SIGNED_UP = 'User signed up successfully!'
 
 // `token` is the seed's field (the ID token); the rest is what a real client needs.
-const signInAnswer = (result: SignInResult) =>
+export const signInAnswer = (result: SignInResult) =>
   'tokens' in result ? { token: result.tokens.idToken, ...result.tokens } : result.challenge
-const TokensOrChallenge = t.Union([TokenResponse, ChallengeResponse], {
+export const TokensOrChallenge = t.Union([TokenResponse, ChallengeResponse], {
   description: 'Tokens, or the next challenge Cognito asks for (e.g. NEW_PASSWORD_REQUIRED).',
 })
 

@@ -28,6 +28,7 @@ const DOCUMENTATION = {
   tags: [
     { name: 'Sign-up and sign-in', description: 'Creating accounts and sessions.' },
     { name: 'Account', description: 'Confirmation, password recovery and change, the signed-in user.' },
+    { name: 'Two-step sign-in', description: 'Authenticator apps (TOTP): setting one up and turning it off.' },
     { name: 'Operations', description: 'For the load balancer.' },
   ],
 }
@@ -52,6 +53,11 @@ const SUCCESS_DESCRIPTIONS: Record<string, string> = {
     'If the account exists, a password-reset code is on its way (the answer is the same either way).',
   'POST /password/reset 200': 'The password is changed; sign in with the new one.',
   'GET /me 200': 'The signed-in user, from Cognito.',
+  // TOTP and email change (issue 19)
+  'POST /me/mfa/totp 201': 'A new authenticator secret; verify a code from the app to turn it on.',
+  'POST /signin/mfa-setup 200': 'A new authenticator secret and the session to verify a code with.',
+  'POST /signin/mfa-setup/verify 200': 'Tokens (the app is now on), or the next challenge.',
+  'POST /me/email 202': 'A code is on its way to the new address; the current one stays until it is verified.',
 }
 
 // Shapes shared across operations, under components.schemas, so a generated client has one type each.

@@ -13,5 +13,21 @@ export const ROUTES = [
   'POST /password/change',
   'POST /password/forgot',
   'POST /password/reset',
+  'POST /me/mfa/totp',
+  'POST /me/mfa/totp/verify',
+  'DELETE /me/mfa/totp',
+  'POST /me/email',
+  'POST /me/email/verify',
+  'POST /signin/mfa-setup',
+  'POST /signin/mfa-setup/verify',
 ]
-export const BEARER_ROUTES = ['POST /signout', 'GET /me', 'POST /password/change']
+export const BEARER_ROUTES = [
+  'POST /signout',
+  'GET /me',
+  'POST /password/change',
+  'POST /me/mfa/totp',
+  'POST /me/mfa/totp/verify',
+  'DELETE /me/mfa/totp',
+  'POST /me/email',
+  'POST /me/email/verify',
+]

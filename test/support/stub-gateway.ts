@@ -19,6 +19,8 @@ import type { Profile, Tokens } from '../../src/schemas.ts'
 
 /** The confirmation and password-reset code the stub "emails" to every account. */
 export const STUB_CODE = '123456'
+/** The one TOTP code the stub's authenticator "shows" (a stub: no clock). */
+export const STUB_TOTP_CODE = '654321'
 
 /** One gateway call as a route made it: the method and its arguments, in order. */
 export interface GatewayCall {
@@ -34,6 +36,12 @@ interface Account {
   confirmed: boolean
   /** Sign-in answers NEW_PASSWORD_REQUIRED until the challenge is answered (an admin-created user). */
   newPasswordRequired: boolean
+  /** TOTP (issue 19): the secret associated, whether a code verified it, whether it is on. */
+  totp?: { secret: string; verified: boolean; enabled: boolean }
+  /** Email change (issue 19): the address waiting for its code; `email` stays until then. */
+  pendingEmail?: string
+  /** The pool requires MFA (issue 19): sign-in answers MFA_SETUP until TOTP is on. */
+  mfaRequired?: boolean
 }
 
 export interface StubGateway {
@@ -45,7 +53,11 @@ export interface StubGateway {
   /** The calls of one method: what the route passed on. */
   callsOf(method: keyof CognitoGateway): unknown[][]
   /** Adds an account (confirmed unless told) and returns its sub. */
-  addAccount(email: string, password: string, options?: { confirmed?: boolean; newPasswordRequired?: boolean }): string
+  addAccount(
+    email: string,
+    password: string,
+    options?: { confirmed?: boolean; newPasswordRequired?: boolean; mfaRequired?: boolean },
+  ): string
   /** The next call of `method` fails with this problem, as the real gateway fails (e.g. Cognito down: upstream_unavailable). */
   failNext(method: keyof CognitoGateway, code: ProblemCode, options?: { headers?: Record<string, string> }): void
   /** Tokens for an account, as /signin would answer them. */
@@ -115,21 +127,42 @@ export function createStubGateway(): StubGateway {
           },
         }
       }
+      if (account.mfaRequired && !account.totp?.enabled) {
+        const session = `stub-setup.${++issued}`
+        sessions.set(session, email)
+        return {
+          challenge: {
+            challengeName: 'MFA_SETUP',
+            session,
+            challengeParameters: { MFAS_CAN_SETUP: '["SOFTWARE_TOKEN_MFA"]', USER_ID_FOR_SRP: account.sub },
+          },
+        }
+      }
+      if (account.totp?.enabled) {
+        const session = `stub-session.${++issued}`
+        sessions.set(session, email)
+        return {
+          challenge: {
+            challengeName: 'SOFTWARE_TOKEN_MFA',
+            session,
+            challengeParameters: { USER_ID_FOR_SRP: account.sub },
+          },
+        }
+      }
       return { tokens: tokensFor(account) }
     },
     async respondToChallenge({ email, challengeName, session, responses }) {
       const account = accounts.get(email)
-      if (
-        !account ||
-        sessions.get(session) !== email ||
-        challengeName !== 'NEW_PASSWORD_REQUIRED' ||
-        !responses.NEW_PASSWORD
-      ) {
+      if (!account || sessions.get(session) !== email) throw new ProblemError('not_authorized')
+      if (challengeName === 'SOFTWARE_TOKEN_MFA' && account.totp?.enabled) {
+        if (responses.SOFTWARE_TOKEN_MFA_CODE !== STUB_TOTP_CODE) throw new ProblemError('code_mismatch')
+      } else if (challengeName === 'NEW_PASSWORD_REQUIRED' && responses.NEW_PASSWORD) {
+        account.password = responses.NEW_PASSWORD
+        account.newPasswordRequired = false
+      } else {
         throw new ProblemError('not_authorized')
       }
       sessions.delete(session)
-      account.password = responses.NEW_PASSWORD
-      account.newPasswordRequired = false
       return { tokens: tokensFor(account) }
     },
     async refresh(refreshToken, username) {
@@ -171,6 +204,58 @@ export function createStubGateway(): StubGateway {
       if (account.password !== previousPassword) throw new ProblemError('previous_password_mismatch')
       account.password = proposedPassword
     },
+
+    // --- TOTP and email change (issue 19) ---
+    async associateSoftwareToken(accessToken) {
+      const account = accountOfToken(accessToken)
+      const secret = `STUBSECRET${++issued}`
+      account.totp = { secret, verified: false, enabled: account.totp?.enabled ?? false }
+      return secret
+    },
+    async enableSoftwareToken(accessToken, code) {
+      const account = accountOfToken(accessToken)
+      if (!account.totp) throw new ProblemError('totp_not_enrolled')
+      if (code !== STUB_TOTP_CODE) throw new ProblemError('code_mismatch')
+      account.totp = { ...account.totp, verified: true, enabled: true }
+    },
+    async disableSoftwareToken(accessToken) {
+      const account = accountOfToken(accessToken)
+      if (account.totp) account.totp.enabled = false
+    },
+    async changeEmail(accessToken, email) {
+      const account = accountOfToken(accessToken)
+      if (accounts.has(email) && accounts.get(email) !== account) throw new ProblemError('username_exists')
+      account.pendingEmail = email
+      return maskedEmailDelivery(email)
+    },
+    async associateSoftwareTokenInSetup(session, email) {
+      const account = accounts.get(email)
+      if (!account || sessions.get(session) !== email || !session.startsWith('stub-setup.'))
+        throw new ProblemError('not_authorized')
+      sessions.delete(session)
+      const next = `stub-setup-associated.${++issued}`
+      sessions.set(next, email)
+      const secret = `STUBSECRET${issued}`
+      account.totp = { secret, verified: false, enabled: false }
+      return { secretCode: secret, session: next }
+    },
+    async completeMfaSetup({ email, session, code }) {
+      const account = accounts.get(email)
+      if (!account?.totp || sessions.get(session) !== email || !session.startsWith('stub-setup-associated.'))
+        throw new ProblemError('not_authorized')
+      if (code !== STUB_TOTP_CODE) throw new ProblemError('code_mismatch')
+      sessions.delete(session)
+      account.totp = { ...account.totp, verified: true, enabled: true }
+      return { tokens: tokensFor(account) }
+    },
+    async verifyEmail(accessToken, code) {
+      const account = accountOfToken(accessToken)
+      if (!account.pendingEmail || code !== STUB_CODE) throw new ProblemError('code_mismatch')
+      accounts.delete(account.email)
+      account.email = account.pendingEmail
+      account.pendingEmail = undefined
+      accounts.set(account.email, account)
+    },
   }
 
   // Every method records its call, then fails if told to, then does its work.
@@ -203,9 +288,9 @@ export function createStubGateway(): StubGateway {
     },
     calls,
     callsOf: (method) => calls.filter((c) => c.method === method).map((c) => c.args),
-    addAccount(email, password, { confirmed = true, newPasswordRequired = false } = {}) {
+    addAccount(email, password, { confirmed = true, newPasswordRequired = false, mfaRequired = false } = {}) {
       const sub = crypto.randomUUID()
-      accounts.set(email, { sub, email, password, nickname: 'Stub', confirmed, newPasswordRequired })
+      accounts.set(email, { sub, email, password, nickname: 'Stub', confirmed, newPasswordRequired, mfaRequired })
       return sub
     },
     failNext(method, code, options = {}) {

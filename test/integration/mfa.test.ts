@@ -1,0 +1,173 @@
+// Authenticator apps end to end: the service over a socket against the local Cognito (strict, with
+// dev/local-cognito/mfa.cjs), codes from otplib as an authenticator app computes them. Runs on Bun,
+// Node and the binary (SERVICE_TARGET).
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { testCognito, type TestCognito } from '../support/cognito.ts'
+import { createPoolWithMfa, totpCode } from '../support/emulator-calls.ts'
+import { bearer, expectNoSecrets, expectProblem, post, request } from '../support/http.ts'
+import { startService, type RunningService } from '../support/service.ts'
+import { PASSWORD, uniqueEmail } from '../support/util.ts'
+
+let cognito: TestCognito
+let service: RunningService
+const seen: string[] = [PASSWORD]
+
+beforeAll(async () => {
+  cognito = await testCognito()
+  seen.push(cognito.pool.clientSecret)
+  service = await startService(cognito.serviceEnv())
+})
+afterAll(() => service?.stop())
+
+const signIn = (email: string) => post(service.url, '/signin', { email, password: PASSWORD })
+const wrongCodeFor = (secret: string) => (totpCode(secret) === '000000' ? '111111' : '000000')
+
+async function signedInUser() {
+  const email = uniqueEmail('totp')
+  expect((await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'Totp' })).status).toBe(201)
+  await cognito.confirm(email)
+  const res = await signIn(email)
+  expect(res.status).toBe(200)
+  seen.push(res.body.accessToken, res.body.refreshToken)
+  return { email, auth: bearer(res.body.accessToken) }
+}
+
+describe('TOTP: enrol, verify, sign in with a code, turn off', () => {
+  test('the whole path, with every wrong turn on the way', async () => {
+    const { email, auth } = await signedInUser()
+
+    // Verifying before enrolling: nothing to verify.
+    expectProblem(await post(service.url, '/me/mfa/totp/verify', { code: '123456' }, auth), 409, 'totp_not_enrolled')
+
+    const enrolled = await request(service.url, 'POST', '/me/mfa/totp', { headers: auth })
+    expect(enrolled.status).toBe(201)
+    const { secretCode, otpauthUri } = enrolled.body
+    seen.push(secretCode)
+    expect(secretCode).toMatch(/^[A-Z2-7]{16,}$/)
+    const uri = new URL(otpauthUri)
+    expect({ protocol: uri.protocol, type: uri.host, label: decodeURIComponent(uri.pathname) }).toEqual({
+      protocol: 'otpauth:',
+      type: 'totp',
+      label: `/user-service:${email}`,
+    })
+    expect(Object.fromEntries(uri.searchParams)).toEqual({ secret: secretCode, issuer: 'user-service' })
+
+    // A wrong code turns nothing on.
+    expectProblem(
+      await post(service.url, '/me/mfa/totp/verify', { code: wrongCodeFor(secretCode) }, auth),
+      400,
+      'code_mismatch',
+    )
+    expect((await signIn(email)).body.accessToken).toBeString()
+
+    const verified = await post(
+      service.url,
+      '/me/mfa/totp/verify',
+      { code: totpCode(secretCode), deviceName: 'Phone' },
+      auth,
+    )
+    expect(verified.status).toBe(204)
+
+    const challenge = await signIn(email)
+    expect(challenge.status).toBe(200)
+    expect(challenge.body).toMatchObject({
+      challengeName: 'SOFTWARE_TOKEN_MFA',
+      challengeParameters: { FRIENDLY_DEVICE_NAME: 'Phone' },
+    })
+    expect(challenge.body.accessToken).toBeUndefined()
+    const answer = (session: string, code: string) =>
+      post(service.url, '/signin/challenge', {
+        email,
+        challengeName: 'SOFTWARE_TOKEN_MFA',
+        session,
+        responses: { SOFTWARE_TOKEN_MFA_CODE: code },
+      })
+    expectProblem(await answer(challenge.body.session, wrongCodeFor(secretCode)), 400, 'code_mismatch')
+    const second = await signIn(email)
+    const tokens = await answer(second.body.session, totpCode(secretCode))
+    expect(tokens.status).toBe(200)
+    expect(tokens.body.accessToken).toBeString()
+    seen.push(tokens.body.accessToken, tokens.body.refreshToken)
+
+    const off = await request(service.url, 'DELETE', '/me/mfa/totp', { headers: bearer(tokens.body.accessToken) })
+    expect(off.status).toBe(204)
+    expect((await signIn(email)).body.accessToken).toBeString()
+  })
+
+  test('enrolling again replaces the secret: a code from the first no longer verifies', async () => {
+    const { auth } = await signedInUser()
+    const first = (await request(service.url, 'POST', '/me/mfa/totp', { headers: auth })).body.secretCode
+    const second = (await request(service.url, 'POST', '/me/mfa/totp', { headers: auth })).body.secretCode
+    seen.push(first, second)
+    expect(second).not.toBe(first)
+    const stale = totpCode(first)
+    if (stale !== totpCode(second))
+      expectProblem(await post(service.url, '/me/mfa/totp/verify', { code: stale }, auth), 400, 'code_mismatch')
+    expect((await post(service.url, '/me/mfa/totp/verify', { code: totpCode(second) }, auth)).status).toBe(204)
+  })
+
+  test('no token: 401 on all three routes, no Cognito call', async () => {
+    const before = cognito.proxy.calls.length
+    expectProblem(await request(service.url, 'POST', '/me/mfa/totp'), 401, 'missing_token')
+    expectProblem(await post(service.url, '/me/mfa/totp/verify', { code: '123456' }), 401, 'missing_token')
+    expectProblem(await request(service.url, 'DELETE', '/me/mfa/totp'), 401, 'missing_token')
+    expect(cognito.proxy.calls.length).toBe(before)
+  })
+})
+
+describe('MFA_SETUP: a pool that requires MFA, a user who has none', () => {
+  test('sign-in asks to set up an app; set up through the session, verify a code, get tokens; next time a code', async () => {
+    const pool = await createPoolWithMfa(cognito, 'ON', true)
+    seen.push(pool.clientSecret)
+    const strict = await startService(
+      cognito.serviceEnv({
+        COGNITO_USER_POOL_ID: pool.userPoolId,
+        COGNITO_CLIENT_ID: pool.clientId,
+        COGNITO_CLIENT_SECRET: pool.clientSecret,
+        COGNITO_ISSUER: `${cognito.emulator.endpoint}/${pool.userPoolId}`,
+      }),
+    )
+    try {
+      const email = uniqueEmail('setup')
+      expect((await post(strict.url, '/signup', { email, password: PASSWORD, nickname: 'Setup' })).status).toBe(201)
+      const code = await cognito.codeFor(email)
+      expect((await post(strict.url, '/signup/confirm', { email, code })).status).toBe(200)
+
+      const challenge = await post(strict.url, '/signin', { email, password: PASSWORD })
+      expect(challenge.status).toBe(200)
+      expect(challenge.body.challengeName).toBe('MFA_SETUP')
+      expect(JSON.parse(challenge.body.challengeParameters.MFAS_CAN_SETUP)).toEqual(['SOFTWARE_TOKEN_MFA'])
+
+      const setup = await post(strict.url, '/signin/mfa-setup', { email, session: challenge.body.session })
+      expect(setup.status).toBe(200)
+      seen.push(setup.body.secretCode)
+      expect(new URL(setup.body.otpauthUri).searchParams.get('secret')).toBe(setup.body.secretCode)
+      // The challenge's session did its one step.
+      expectProblem(
+        await post(strict.url, '/signin/mfa-setup', { email, session: challenge.body.session }),
+        401,
+        'not_authorized',
+      )
+      const verify = (totp: string) =>
+        post(strict.url, '/signin/mfa-setup/verify', { email, session: setup.body.session, code: totp })
+      expectProblem(await verify(wrongCodeFor(setup.body.secretCode)), 400, 'code_mismatch')
+      const tokens = await verify(totpCode(setup.body.secretCode))
+      expect(tokens.status).toBe(200)
+      expect(tokens.body.accessToken).toBeString()
+      seen.push(tokens.body.accessToken, tokens.body.refreshToken)
+      expect((await request(strict.url, 'GET', '/me', { headers: bearer(tokens.body.accessToken) })).body.email).toBe(
+        email,
+      )
+
+      const next = await post(strict.url, '/signin', { email, password: PASSWORD })
+      expect(next.body.challengeName).toBe('SOFTWARE_TOKEN_MFA')
+      expectNoSecrets(strict.lines, seen)
+    } finally {
+      await strict.stop()
+    }
+  })
+})
+
+test('no secret, token or password in any log line', () => {
+  expectNoSecrets(service.lines, seen)
+})

@@ -1,0 +1,237 @@
+// Authenticator apps (src/routes/mfa.ts): POST /me/mfa/totp, POST /me/mfa/totp/verify,
+// DELETE /me/mfa/totp and the SOFTWARE_TOKEN_MFA answer on /signin/challenge, in process around the
+// stub gateway (test/support/stub-gateway.ts; its authenticator "shows" STUB_TOTP_CODE). Against
+// cognito-local with real TOTP codes: test/integration/mfa.test.ts.
+import { afterEach, describe, expect, setSystemTime, test } from 'bun:test'
+import { otpauthUri } from '../../src/routes/mfa.ts'
+import { bearer, expectApiHeaders, expectProblem } from '../support/http.ts'
+import { inProcessApp } from '../support/in-process-app.ts'
+import { STUB_TOTP_CODE } from '../support/stub-gateway.ts'
+import { PASSWORD } from '../support/util.ts'
+
+const EMAIL = 'kim.music@example.com'
+
+afterEach(() => setSystemTime())
+
+async function signedIn(env: Record<string, string> = {}) {
+  const app = inProcessApp(env)
+  app.stub.addAccount(EMAIL, PASSWORD)
+  const tokens = await app.stub.signIn(EMAIL, PASSWORD)
+  return { ...app, auth: bearer(tokens.accessToken), accessToken: tokens.accessToken }
+}
+
+describe('otpauthUri', () => {
+  test('issuer-prefixed label and issuer parameter, both percent-encoded', () => {
+    expect(otpauthUri('JBSWY3DPEHPK3PXP', 'kim+a@example.com', 'My App')).toBe(
+      'otpauth://totp/My%20App:kim%2Ba%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=My+App',
+    )
+  })
+})
+
+describe('POST /me/mfa/totp', () => {
+  test('201 with the secret and an otpauth URI naming the issuer and the email; nothing changes at sign-in yet', async () => {
+    const { call, stub, auth, accessToken } = await signedIn()
+    const res = await call('POST', '/me/mfa/totp', { headers: auth })
+    expect(res.status).toBe(201)
+    expectApiHeaders(res)
+    expect(res.body.secretCode).toMatch(/^STUBSECRET\d+$/)
+    expect(res.body.otpauthUri).toBe(
+      `otpauth://totp/user-service:kim.music%40example.com?secret=${res.body.secretCode}&issuer=user-service`,
+    )
+    expect(stub.callsOf('associateSoftwareToken')).toEqual([[accessToken]])
+    const again = await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })
+    expect(again.body.accessToken).toBeString()
+  })
+
+  test('a sign-in older than RECENT_SIGN_IN_SECONDS: 403 reauthentication_required, no gateway call', async () => {
+    const { call, stub, auth } = await signedIn({ RECENT_SIGN_IN_SECONDS: '60' })
+    setSystemTime(new Date(Date.now() + 61_000))
+    expectProblem(await call('POST', '/me/mfa/totp', { headers: auth }), 403, 'reauthentication_required')
+    expect(stub.callsOf('associateSoftwareToken')).toEqual([])
+  })
+
+  test('no token: 401 missing_token; a forged one: 401 invalid_token', async () => {
+    const { call, stub } = inProcessApp()
+    expectProblem(await call('POST', '/me/mfa/totp'), 401, 'missing_token')
+    expectProblem(await call('POST', '/me/mfa/totp', { headers: bearer('forged') }), 401, 'invalid_token')
+    expect(stub.calls).toEqual([])
+  })
+
+  test('Cognito down: 503 upstream_unavailable', async () => {
+    const { call, stub, auth } = await signedIn()
+    stub.failNext('associateSoftwareToken', 'upstream_unavailable')
+    expectProblem(await call('POST', '/me/mfa/totp', { headers: auth }), 503, 'upstream_unavailable')
+  })
+})
+
+describe('POST /me/mfa/totp/verify, then sign-in asks for the code', () => {
+  test('204; the gateway got the code and device name; sign-in answers SOFTWARE_TOKEN_MFA, answered on /signin/challenge', async () => {
+    const { call, stub, auth, accessToken } = await signedIn()
+    await call('POST', '/me/mfa/totp', { headers: auth })
+    const verified = await call('POST', '/me/mfa/totp/verify', {
+      headers: auth,
+      json: { code: STUB_TOTP_CODE, deviceName: 'My phone' },
+    })
+    expect(verified.status).toBe(204)
+    expect(stub.callsOf('enableSoftwareToken')).toEqual([[accessToken, STUB_TOTP_CODE, 'My phone']])
+
+    const challenge = await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })
+    expect(challenge.status).toBe(200)
+    expect(challenge.body.challengeName).toBe('SOFTWARE_TOKEN_MFA')
+    expect(challenge.body.accessToken).toBeUndefined()
+    const answer = (code: string) =>
+      call('POST', '/signin/challenge', {
+        json: {
+          email: EMAIL,
+          challengeName: 'SOFTWARE_TOKEN_MFA',
+          session: challenge.body.session,
+          responses: { SOFTWARE_TOKEN_MFA_CODE: code },
+        },
+      })
+    expectProblem(await answer('000000'), 400, 'code_mismatch')
+    const tokens = await answer(STUB_TOTP_CODE)
+    expect(tokens.status).toBe(200)
+    expect(tokens.body.accessToken).toBeString()
+  })
+
+  test('a wrong code: 400 code_mismatch, and sign-in still needs no code', async () => {
+    const { call, auth } = await signedIn()
+    await call('POST', '/me/mfa/totp', { headers: auth })
+    expectProblem(
+      await call('POST', '/me/mfa/totp/verify', { headers: auth, json: { code: '000000' } }),
+      400,
+      'code_mismatch',
+    )
+    const again = await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })
+    expect(again.body.accessToken).toBeString()
+  })
+
+  test('before POST /me/mfa/totp: 409 totp_not_enrolled', async () => {
+    const { call, auth } = await signedIn()
+    expectProblem(
+      await call('POST', '/me/mfa/totp/verify', { headers: auth, json: { code: STUB_TOTP_CODE } }),
+      409,
+      'totp_not_enrolled',
+    )
+  })
+
+  test('verifying needs no recent sign-in (the secret was only handed out to a recent one)', async () => {
+    const { call, auth } = await signedIn({ RECENT_SIGN_IN_SECONDS: '60' })
+    await call('POST', '/me/mfa/totp', { headers: auth })
+    setSystemTime(new Date(Date.now() + 61_000))
+    expect((await call('POST', '/me/mfa/totp/verify', { headers: auth, json: { code: STUB_TOTP_CODE } })).status).toBe(
+      204,
+    )
+  })
+
+  for (const [name, body, field] of [
+    ['a 5-digit code', { code: '12345' }, '/code'],
+    ['letters', { code: 'abcdef' }, '/code'],
+    ['no code', {}, '/code'],
+    ['a device name with a newline', { code: STUB_TOTP_CODE, deviceName: 'a\nb' }, '/deviceName'],
+  ] as const) {
+    test(`${name}: 400 validation_failed naming ${field}, no gateway call`, async () => {
+      const { call, stub, auth } = await signedIn()
+      const res = await call('POST', '/me/mfa/totp/verify', { headers: auth, json: body })
+      expectProblem(res, 400, 'validation_failed')
+      expect(res.body.fields).toEqual([field])
+      expect(stub.callsOf('enableSoftwareToken')).toEqual([])
+    })
+  }
+})
+
+describe('DELETE /me/mfa/totp', () => {
+  test('204, and sign-in asks for no code again', async () => {
+    const { call, stub, auth, accessToken } = await signedIn()
+    await call('POST', '/me/mfa/totp', { headers: auth })
+    await call('POST', '/me/mfa/totp/verify', { headers: auth, json: { code: STUB_TOTP_CODE } })
+    const res = await call('DELETE', '/me/mfa/totp', { headers: auth })
+    expect(res.status).toBe(204)
+    expect(stub.callsOf('disableSoftwareToken')).toEqual([[accessToken]])
+    const again = await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })
+    expect(again.body.accessToken).toBeString()
+  })
+
+  test('an old sign-in: 403 reauthentication_required, TOTP stays on', async () => {
+    const { call, stub, auth } = await signedIn({ RECENT_SIGN_IN_SECONDS: '60' })
+    await call('POST', '/me/mfa/totp', { headers: auth })
+    await call('POST', '/me/mfa/totp/verify', { headers: auth, json: { code: STUB_TOTP_CODE } })
+    setSystemTime(new Date(Date.now() + 61_000))
+    expectProblem(await call('DELETE', '/me/mfa/totp', { headers: auth }), 403, 'reauthentication_required')
+    expect(stub.callsOf('disableSoftwareToken')).toEqual([])
+    setSystemTime()
+    const again = await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })
+    expect(again.body.challengeName).toBe('SOFTWARE_TOKEN_MFA')
+  })
+
+  test('GET on the route: 405 with Allow', async () => {
+    const { call } = inProcessApp()
+    const res = await call('GET', '/me/mfa/totp')
+    expectProblem(res, 405, 'method_not_allowed')
+    expect(res.headers.get('allow')).toBe('POST, DELETE')
+  })
+})
+
+describe('MFA_SETUP: POST /signin/mfa-setup, then POST /signin/mfa-setup/verify', () => {
+  async function setupChallenge() {
+    const app = inProcessApp()
+    app.stub.addAccount(EMAIL, PASSWORD, { mfaRequired: true })
+    const challenge = await app.call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })
+    expect(challenge.body.challengeName).toBe('MFA_SETUP')
+    return { ...app, session: challenge.body.session as string }
+  }
+
+  test('the secret, its otpauth URI and a new session; then a code from the app signs in', async () => {
+    const { call, stub, session } = await setupChallenge()
+    const setup = await call('POST', '/signin/mfa-setup', { json: { email: EMAIL, session } })
+    expect(setup.status).toBe(200)
+    expect(setup.body).toEqual({
+      secretCode: expect.stringMatching(/^STUBSECRET\d+$/),
+      otpauthUri: `otpauth://totp/user-service:kim.music%40example.com?secret=${setup.body.secretCode}&issuer=user-service`,
+      session: expect.not.stringMatching(session),
+    })
+    expect(stub.callsOf('associateSoftwareTokenInSetup')).toEqual([[session, EMAIL]])
+    const verify = (code: string) =>
+      call('POST', '/signin/mfa-setup/verify', { json: { email: EMAIL, session: setup.body.session, code } })
+    expectProblem(await verify('000000'), 400, 'code_mismatch')
+    const tokens = await verify(STUB_TOTP_CODE)
+    expect(tokens.status).toBe(200)
+    expect(tokens.body).toMatchObject({ tokenType: 'Bearer', token: tokens.body.idToken })
+    const next = await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })
+    expect(next.body.challengeName).toBe('SOFTWARE_TOKEN_MFA')
+  })
+
+  test('a used or unknown session: 401 not_authorized', async () => {
+    const { call, session } = await setupChallenge()
+    await call('POST', '/signin/mfa-setup', { json: { email: EMAIL, session } })
+    expectProblem(await call('POST', '/signin/mfa-setup', { json: { email: EMAIL, session } }), 401, 'not_authorized')
+    expectProblem(
+      await call('POST', '/signin/mfa-setup/verify', { json: { email: EMAIL, session, code: STUB_TOTP_CODE } }),
+      401,
+      'not_authorized',
+    )
+  })
+
+  for (const [name, body, fields] of [
+    ['no session', { email: EMAIL, code: STUB_TOTP_CODE }, ['/session']],
+    ['a 7-digit code', { email: EMAIL, session: 'u1.abc.def', code: '1234567' }, ['/code']],
+    ['a session with a space', { email: EMAIL, session: 'u1 abc', code: STUB_TOTP_CODE }, ['/session']],
+  ] as const) {
+    test(`verify with ${name}: 400 validation_failed, no gateway call`, async () => {
+      const { call, stub } = inProcessApp()
+      const res = await call('POST', '/signin/mfa-setup/verify', { json: body })
+      expectProblem(res, 400, 'validation_failed')
+      expect(res.body.fields).toEqual([...fields])
+      expect(stub.calls).toEqual([])
+    })
+  }
+
+  test('rate limited per account like /signin: 429 with Retry-After', async () => {
+    const { call } = inProcessApp({ RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_SIGNIN_PER_ACCOUNT: '1/1h' })
+    const body = { json: { email: EMAIL, session: 'u1.abc.def-session-value', code: STUB_TOTP_CODE } }
+    await call('POST', '/signin/mfa-setup/verify', body)
+    const again = await call('POST', '/signin/mfa-setup/verify', body)
+    expectProblem(again, 429, 'too_many_requests')
+    expect(again.headers.get('retry-after')).toMatch(/^\d+$/)
+  })
+})

@@ -1,0 +1,127 @@
+// Cognito JSON 1.1 calls straight to the local Cognito (not through the verifying proxy), for the
+// tests that show what the emulator itself accepts and refuses (test/local-cognito/*).
+import { expect } from 'bun:test'
+import {
+  CognitoIdentityProviderClient,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  SetUserPoolMfaConfigCommand,
+} from '@aws-sdk/client-cognito-identity-provider'
+import { generateSync } from 'otplib'
+import { AMZ_JSON_11, referenceSecretHash } from './cognito-wire.ts'
+import type { TestCognito } from './cognito.ts'
+import { PASSWORD, uniqueEmail } from './util.ts'
+
+export interface CognitoAnswer {
+  status: number
+  type: string | undefined
+  message: string | undefined
+  body: Record<string, any>
+}
+
+/** A 400 with Cognito's exception name (and message, when given). */
+export function expectRefused(answer: CognitoAnswer, type: string, message?: string | RegExp): void {
+  expect({ status: answer.status, type: answer.type }).toEqual({ status: 400, type })
+  if (message !== undefined) expect(answer.message).toMatch(message)
+}
+
+/** The current code of an authenticator app holding `secret` (RFC 6238: SHA-1, 6 digits, 30 s, as Cognito). */
+export const totpCode = (secret: string): string => generateSync({ secret })
+
+/** Calls for one app client of a pool of the emulator (the test pool's own by default). */
+export function emulatorClient(
+  cognito: TestCognito,
+  app = { clientId: cognito.pool.clientId, clientSecret: cognito.pool.clientSecret },
+) {
+  const call = async (operation: string, input: Record<string, unknown>): Promise<CognitoAnswer> => {
+    const res = await fetch(cognito.emulator.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': AMZ_JSON_11, 'x-amz-target': `AWSCognitoIdentityProviderService.${operation}` },
+      body: JSON.stringify(input),
+    })
+    const body = (await res.json()) as Record<string, any>
+    return { status: res.status, type: body.__type ?? body.code, message: body.message, body }
+  }
+  const hash = (username: string) => referenceSecretHash(app.clientSecret, username, app.clientId)
+  const signIn = (email: string, password = PASSWORD) =>
+    call('InitiateAuth', {
+      ClientId: app.clientId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: email, PASSWORD: password, SECRET_HASH: hash(email) },
+    })
+  /** A signed-up, confirmed user (the code read from what the emulator "emailed"). */
+  const confirmedUser = async (tag: string) => {
+    const email = uniqueEmail(tag)
+    const created = await call('SignUp', {
+      ClientId: app.clientId,
+      Username: email,
+      Password: PASSWORD,
+      SecretHash: hash(email),
+      UserAttributes: [
+        { Name: 'email', Value: email },
+        { Name: 'nickname', Value: 'n' },
+      ],
+    })
+    expect(created.status).toBe(200)
+    const confirmed = await call('ConfirmSignUp', {
+      ClientId: app.clientId,
+      Username: email,
+      ConfirmationCode: await cognito.codeFor(email),
+      SecretHash: hash(email),
+    })
+    expect(confirmed.status).toBe(200)
+    return { email, sub: created.body.UserSub as string }
+  }
+  /** A confirmed user, signed in: its access token. */
+  const signedInUser = async (tag: string) => {
+    const user = await confirmedUser(tag)
+    const signedIn = await signIn(user.email)
+    expect(signedIn.status).toBe(200)
+    return { ...user, accessToken: signedIn.body.AuthenticationResult.AccessToken as string }
+  }
+  return { call, hash, signIn, confirmedUser, signedInUser, clientId: app.clientId }
+}
+
+/**
+ * A new pool of the emulator like the local one (email sign-in, nickname) but with this MFA
+ * configuration, and an app client with a secret; registered with the verifying proxy.
+ */
+export async function createPoolWithMfa(cognito: TestCognito, mfa: 'ON' | 'OFF' | 'OPTIONAL', totp: boolean) {
+  const admin = new CognitoIdentityProviderClient({
+    region: 'local',
+    endpoint: cognito.emulator.endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  })
+  try {
+    const pool = await admin.send(
+      new CreateUserPoolCommand({
+        PoolName: `mfa-${mfa}-${totp}-${Date.now()}`,
+        UsernameAttributes: ['email'],
+        AutoVerifiedAttributes: ['email'],
+        Schema: [{ Name: 'nickname', AttributeDataType: 'String', Mutable: true, Required: true }],
+      }),
+    )
+    const userPoolId = pool.UserPool!.Id!
+    await admin.send(
+      new SetUserPoolMfaConfigCommand({
+        UserPoolId: userPoolId,
+        MfaConfiguration: mfa,
+        SoftwareTokenMfaConfiguration: { Enabled: totp },
+      }),
+    )
+    const client = await admin.send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: userPoolId,
+        ClientName: 'mfa',
+        GenerateSecret: true,
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      }),
+    )
+    const clientId = client.UserPoolClient!.ClientId!
+    const clientSecret = client.UserPoolClient!.ClientSecret!
+    cognito.proxy.addClient(clientId, clientSecret)
+    return { userPoolId, clientId, clientSecret }
+  } finally {
+    admin.destroy()
+  }
+}
