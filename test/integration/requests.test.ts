@@ -332,10 +332,13 @@ describe('the OpenAPI document says the same', () => {
       )
       .filter(([, email]) => email !== undefined)
     expect(emails.map(([path]) => path).sort()).toEqual([
+      '/me/email',
       '/password/forgot',
       '/password/reset',
       '/signin',
       '/signin/challenge',
+      '/signin/mfa-setup',
+      '/signin/mfa-setup/verify',
       '/signup',
       '/signup/confirm',
       '/signup/resend',
