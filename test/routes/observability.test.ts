@@ -123,7 +123,7 @@ describe('rate-limit metrics and events', () => {
 
 describe('auth events', () => {
   test('one line per event, with sub, reason and the keyed email hash; never a password, token or email', async () => {
-    const { call, stub, logLines } = inProcessApp({ AUTH_EVENT_EMAIL_KEY: EMAIL_KEY })
+    const { call, logLines } = inProcessApp({ AUTH_EVENT_EMAIL_KEY: EMAIL_KEY })
     const signedUp = await call('POST', '/signup', { json: { email: EMAIL, password: PASSWORD, nickname: 'Ada' } })
     await call('POST', '/signup/confirm', { json: { email: EMAIL, code: '000000' } })
     await call('POST', '/signup/confirm', { json: { email: EMAIL, code: '123456' } })
