@@ -184,10 +184,10 @@ describe('a failing Cognito shows up in its outcome series', () => {
 })
 
 /** The series of `name` that changed between two scrapes, with the change. */
-function seriesDelta(before: Sample[], after: Sample[], name: string) {
+function seriesDelta(before: Sample[], after: Sample[], name: string): Array<Record<string, string | number>> {
   const key = (labels: Record<string, unknown>) => JSON.stringify(Object.entries(labels).sort())
-  const was = new Map(seriesOf(before, name).map(({ value, ...labels }) => [key(labels), value]))
+  const was = new Map(seriesOf(before, name).map(({ value, ...labels }) => [key(labels), Number(value)]))
   return seriesOf(after, name)
-    .map(({ value, ...labels }) => ({ ...labels, value: value - (was.get(key(labels)) ?? 0) }))
+    .map(({ value, ...labels }) => ({ ...labels, value: Number(value) - (was.get(key(labels)) ?? 0) }))
     .filter((s) => s.value !== 0)
 }

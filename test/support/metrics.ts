@@ -27,5 +27,5 @@ export function sampleSum(samples: Sample[], name: string, labels: Record<string
 }
 
 /** The samples of `name`, each as its labels, for asserting a whole series set exactly. */
-export const seriesOf = (samples: Sample[], name: string) =>
+export const seriesOf = (samples: Sample[], name: string): Array<Record<string, string | number>> =>
   samples.filter((s) => s.name === name).map((s) => ({ ...s.labels, value: s.value }))
