@@ -45,6 +45,8 @@ export const productEnv = (stubUrl: string, port: number): Record<string, string
   // entry the ALB appends, which bench/wrk.lua sends. Without it, looking the socket's address up
   // (Bun's server.requestIP) costs ~5 µs per request on /health (docs/performance.md).
   TRUST_PROXY: 'true',
+  // As deployed: metrics on (their own port; 0 picks a free one), so their cost is in every number.
+  METRICS_PORT: '0',
 })
 
 export async function untilHealthy(url: string, proc: Subprocess, deadlineMs = 10_000): Promise<void> {

@@ -12,6 +12,8 @@ import { createRateLimiter, RATE_LIMITED_ROUTES } from './http/limits.ts'
 import { clientIp } from './http/client-address.ts'
 import { requestIdFrom, traceIdFrom } from './http/request-ids.ts'
 import { describeError, type Logger } from './logging.ts'
+import { createAuthEvents } from './observability/auth-events.ts'
+import { type Metrics, UNMATCHED_ROUTE } from './observability/metrics.ts'
 import { registerFormats } from './http/formats.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
 import { SECURITY_HEADERS } from './http/security-headers.ts'
@@ -26,13 +28,21 @@ import { mfaSetupRoutes } from './routes/mfa-setup.ts'
 export interface AppDeps {
   config: Pick<
     Config,
-    'trustProxy' | 'swaggerEnabled' | 'rateLimits' | 'corsOrigins' | 'signupEnumerationSafe' | 'recentSignInSeconds'
+    | 'trustProxy'
+    | 'swaggerEnabled'
+    | 'rateLimits'
+    | 'corsOrigins'
+    | 'signupEnumerationSafe'
+    | 'recentSignInSeconds'
+    | 'eventEmailKey'
   >
   gateway: CognitoGateway
   verifyAccessToken: AccessTokenVerifier
   logger: Logger
   /** The socket's peer address; the runtime entry supplies it (Bun: server.requestIP). */
   socketIp?: (request: Request) => string | undefined
+  /** Where request, Cognito and rate-limit series go; absent: no metrics (METRICS_PORT unset). */
+  metrics?: Metrics
 }
 
 interface RequestMeta {
@@ -40,9 +50,15 @@ interface RequestMeta {
   /** The ALB's X-Amzn-Trace-Id, when it sent one: what joins its access log with ours. */
   traceId: string | undefined
   ip: string | undefined
+  /** The matched route pattern, once Elysia has matched one: the metrics' and events' label. */
+  route?: string
+  /** The problem the request was answered with. */
+  problem?: ProblemError
+  /** The email the body names (only ever hashed into an auth event). */
+  email?: string
 }
 
-export function createApp({ config, gateway, verifyAccessToken, logger, socketIp }: AppDeps) {
+export function createApp({ config, gateway, verifyAccessToken, logger, socketIp, metrics }: AppDeps) {
   registerFormats()
   // Filled once the routes are registered: path -> allowed methods, to tell 405 from 404.
   const methodsByPath = new Map<string, string[]>()
@@ -50,7 +66,8 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
   // route ignores a body, since some clients send `Content-Type: application/json` (and nothing,
   // or anything) with every request, and POST /signout must still answer its bearer check.
   const routesWithBody = new Set<string>()
-  const limit = createRateLimiter(config.rateLimits)
+  const limit = createRateLimiter(config.rateLimits, undefined, metrics?.rateLimited)
+  const events = createAuthEvents(logger, { emailKey: config.eventEmailKey, ...(metrics ? { metrics } : {}) })
   const allowedOrigins = new Set(config.corsOrigins)
   const metaOf = new WeakMap<Request, RequestMeta>()
 
@@ -64,15 +81,25 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
     // same reason.
     // Not undefined for an ignored body: Elysia would then try its own parser on it.
     .onParse(({ request, route }) => (routesWithBody.has(`${request.method} ${route}`) ? readJsonBody(request) : null))
-    .onBeforeHandle(({ path, body, request }) => {
+    .onBeforeHandle(({ path, route, body, request }) => {
+      const meta = metaOf.get(request)
+      const email = (body as { email?: string } | undefined)?.email
+      if (meta) {
+        meta.route = route
+        meta.email = email
+      }
       const group = RATE_LIMITED_ROUTES[path]
-      if (group) limit(group, metaOf.get(request)?.ip, (body as { email?: string } | undefined)?.email)
+      if (group) limit(group, meta?.ip, email)
     })
     // No `set` here: an error hook that takes it made Elysia's composed handler ~8 µs dearer on
     // every request, failed or not.
-    .onError(({ code, error, request, path }) => {
+    .onError(({ code, error, request, path, route }) => {
       const meta = metaOf.get(request)
       const problem = problemFromElysiaError(code, error, path, methodsByPath)
+      if (meta) {
+        meta.route ??= route
+        meta.problem = problem
+      }
       if (problem.status >= 500) {
         const cause = problem.cause ?? error
         logger.error('request failed', {
@@ -104,14 +131,16 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
   // docs/performance.md), and here the log sees the final status without help from the error hook.
   const handle = async (request: Request): Promise<Response> => {
     const startedAt = performance.now()
+    metrics?.requestStarted()
+    const routed = routable(request)
     const meta: RequestMeta = {
       reqId: requestIdFrom(request.headers.get('x-request-id')),
       traceId: traceIdFrom(request.headers.get('x-amzn-trace-id')),
       ip: clientIp(request.headers.get('x-forwarded-for'), () => socketIp?.(request), config.trustProxy),
     }
-    metaOf.set(request, meta)
+    metaOf.set(routed, meta)
     const preflight = allowedOrigins.size > 0 ? corsPreflight(request, allowedOrigins) : undefined
-    let response = preflight ?? (await answer(request, meta))
+    let response = preflight ?? (await answer(routed, meta))
     try {
       decorate(request, response, meta, preflight !== undefined)
     } catch {
@@ -119,21 +148,27 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
       response = new Response(response.body, response)
       decorate(request, response, meta, preflight !== undefined)
     }
+    const durationMs = performance.now() - startedAt
+    const route = meta.route ?? UNMATCHED_ROUTE
     logger.info('request', {
       reqId: meta.reqId,
       traceId: meta.traceId,
       method: request.method,
       path: pathOf(request.url),
+      route,
       status: response.status,
-      durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
+      durationMs: Math.round(durationMs * 100) / 100,
       ip: meta.ip,
     })
+    metrics?.requestFinished(route, request.method, response.status, durationMs / 1000)
+    events.requestFinished({ ...meta, request: routed, route, status: response.status })
     return response
   }
   // Elysia answers every error through onError; anything that still escapes is a 500 all the same.
+  // `request` is the routable one (see `routable`).
   async function answer(request: Request, meta: RequestMeta): Promise<Response> {
     try {
-      return await routes.handle(routable(request))
+      return await routes.handle(request)
     } catch (error) {
       logger.error('request failed', {
         reqId: meta.reqId,

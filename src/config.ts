@@ -39,6 +39,10 @@ export interface Config {
   signupEnumerationSafe: boolean
   /** How old a sign-in may be (seconds since the token's auth_time) for a sensitive change. */
   recentSignInSeconds: number
+  /** Port of the Prometheus `/metrics` endpoint (never the API's port); undefined: no metrics. */
+  metricsPort?: number
+  /** HMAC key for the email hash in auth events; undefined: events carry no email hash. */
+  eventEmailKey?: string
 }
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -151,6 +155,14 @@ export function parseConfig(env: Env): Config {
   // Ten minutes: long enough to finish a settings page after signing in, short against a stolen session.
   const recentSignInSeconds = integer('RECENT_SIGN_IN_SECONDS', 600, 30, 86_400)
 
+  const metricsPort = read('METRICS_PORT') === undefined ? undefined : integer('METRICS_PORT', 0, 0, 65535)
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port)
+    problems.push('METRICS_PORT must differ from PORT: metrics are never served on the API port')
+  // Short keys make the hash guessable from a list of emails; 32 characters is 128+ bits of a random key.
+  const eventEmailKey = read('AUTH_EVENT_EMAIL_KEY')
+  if (eventEmailKey !== undefined && eventEmailKey.length < 32)
+    problems.push('AUTH_EVENT_EMAIL_KEY must be at least 32 characters (a random key)')
+
   const rate = (name: string, fallback: string): RateLimit => {
     const match = RATE.exec(read(name) ?? fallback)
     const limit = Number(match?.[1])
@@ -207,6 +219,8 @@ export function parseConfig(env: Env): Config {
     corsOrigins,
     signupEnumerationSafe,
     recentSignInSeconds,
+    ...(metricsPort === undefined ? {} : { metricsPort }),
+    ...(eventEmailKey === undefined ? {} : { eventEmailKey }),
   }
 }
 

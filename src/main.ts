@@ -10,7 +10,10 @@ import { runService, type ServeOptions, type Server } from './service.ts'
 // SO_REUSEPORT unless told otherwise, which lets a second copy start on a busy port and split the
 // traffic with the first instead of failing. The header limit is not a Bun.serve option:
 // Bun reads it at start from --max-http-header-size (scripts/build.ts bakes it into the binary).
-function serveWithBun(app: App, { port, idleTimeoutSeconds, maxRequestBodyBytes }: ServeOptions): Server {
+function serveWithBun(
+  app: Pick<App, 'handle'>,
+  { port, idleTimeoutSeconds, maxRequestBodyBytes }: ServeOptions,
+): Server {
   const server = Bun.serve({
     port,
     reusePort: false,

@@ -42,7 +42,8 @@ export interface Server {
 export interface Runtime {
   /** Logged at start-up, e.g. `bun 1.4.5`, `node v20.20.2`. */
   name: string
-  serve(app: App, options: ServeOptions): Server | Promise<Server>
+  /** Serves `app.handle` (the API, or the metrics endpoint on its own port). */
+  serve(app: Pick<App, 'handle'>, options: ServeOptions): Server | Promise<Server>
   /** The HTTP client of the Cognito JSON transport, given the connect timeout; fetch when absent. */
   cognitoPost?(connectTimeoutMs: number): HttpPost
 }
@@ -66,17 +67,23 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
       import('./http/body.ts'),
       import('./logging.ts'),
     ])
+  // prom-client only when metrics are on: without METRICS_PORT it is never loaded.
+  const metrics =
+    config.metricsPort === undefined ? undefined : (await import('./observability/metrics.ts')).createMetrics()
 
   const logger = createLogger({
     level: config.logLevel,
-    secrets: config.cognito.clientSecret ? [config.cognito.clientSecret] : [],
+    secrets: [config.cognito.clientSecret, config.eventEmailKey].filter((s): s is string => s !== undefined),
   })
   // Runtime warnings (such as the AWS SDK's notice about Node versions) become JSON log lines too,
   // instead of multi-line text on stderr that log shippers split and cannot parse.
   process.removeAllListeners('warning')
   process.on('warning', ({ name, message }) => logger.warn('runtime warning', { name, message }))
-  const gateway = await createGateway(config.cognito, runtime.cognitoPost?.(config.cognito.connectTimeoutMs))
-  const verifyAccessToken = createAccessTokenVerifier(config.cognito)
+  const gateway = await createGateway(config.cognito, {
+    post: runtime.cognitoPost?.(config.cognito.connectTimeoutMs),
+    metrics,
+  })
+  const verifyAccessToken = createAccessTokenVerifier(config.cognito, metrics)
   let server: Server | undefined
   const app = createApp({
     config,
@@ -84,24 +91,34 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     verifyAccessToken,
     logger,
     socketIp: (request) => server?.requestIp(request),
+    ...(metrics ? { metrics } : {}),
   })
-  try {
-    server = await runtime.serve(app, {
-      port: config.port,
-      idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
-      maxRequestBodyBytes: SERVER_MAX_BODY_BYTES,
-      maxHeaderBytes: MAX_HEADER_BYTES,
-    })
-  } catch (error) {
-    const reason = bindFailure(error, config.port)
-    if (reason === undefined) throw error
-    process.stderr.write(`user-service: ${reason}\n`)
-    process.exit(1)
+  let metricsServer: Server | undefined
+  const serveOn = async (handler: Pick<App, 'handle'>, port: number, what: string) => {
+    try {
+      return await runtime.serve(handler, {
+        port,
+        idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+        maxRequestBodyBytes: SERVER_MAX_BODY_BYTES,
+        maxHeaderBytes: MAX_HEADER_BYTES,
+      })
+    } catch (error) {
+      const reason = bindFailure(error, port, what)
+      if (reason === undefined) throw error
+      process.stderr.write(`user-service: ${reason}\n`)
+      process.exit(1)
+    }
+  }
+  server = await serveOn(app, config.port, 'PORT')
+  if (metrics && config.metricsPort !== undefined) {
+    const { metricsHandler } = await import('./observability/metrics.ts')
+    metricsServer = await serveOn({ handle: metricsHandler(metrics) }, config.metricsPort, 'METRICS_PORT')
   }
   // Signal handlers before the `listening` line: whoever waits for that line may signal at once.
-  stopOnSignals(server, logger, config.shutdownTimeoutMs)
+  stopOnSignals(server, logger, config.shutdownTimeoutMs, metricsServer)
   logger.info('listening', {
     port: server.port,
+    ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
     runtime: runtime.name,
     region: config.cognito.region,
     userPoolId: config.cognito.userPoolId,
@@ -111,22 +128,24 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
 }
 
 /** One line for the ways binding a port fails (Bun and Node both set these codes), else undefined. */
-function bindFailure(error: unknown, port: number): string | undefined {
+function bindFailure(error: unknown, port: number, setting: string): string | undefined {
   const code = (error as { code?: unknown } | null)?.code
   if (code === 'EADDRINUSE')
-    return `port ${port} is already in use (another copy of the service, or another program): set PORT to a free one`
+    return `port ${port} is already in use (another copy of the service, or another program): set ${setting} to a free one`
   if (code === 'EACCES') return `not allowed to listen on port ${port}: use a port above 1023, or grant the capability`
   return undefined
 }
 
 // Bun as PID 1 ignores SIGTERM unless a handler is registered. Stop accepting, let in-flight
 // requests finish (bounded), then exit 0 so ECS sees a clean stop.
-function stopOnSignals(server: Server, logger: Logger, graceMs: number): void {
+// The metrics port closes at once: a scrape in flight is worth nothing to a stopping task.
+function stopOnSignals(server: Server, logger: Logger, graceMs: number, metricsServer?: Server): void {
   let stopping = false
   const shutdown = async (signal: string) => {
     if (stopping) return
     stopping = true
     logger.info('shutting down', { signal, graceMs })
+    void metricsServer?.close()
     const drained = server.drain().then(() => true)
     const timedOut = new Promise<false>((resolve) => setTimeout(resolve, graceMs, false))
     if (!(await Promise.race([drained, timedOut]))) {

@@ -172,6 +172,24 @@ export function problemFromCognitoError(
   return new ProblemError('upstream_error', undefined, cause)
 }
 
+/**
+ * A failed call's outcome label for the metrics: `timeout`, `unavailable`, the Cognito exception's
+ * name when it is one this module knows, else `other_error` (an arbitrary name from a proxy in
+ * between must not become a series).
+ */
+export function cognitoOutcome(problem: ProblemError): string {
+  if (problem.code === 'upstream_timeout') return 'timeout'
+  if (problem.code === 'upstream_unavailable') return 'unavailable'
+  const name = (problem.cause as CognitoLikeError | undefined)?.name
+  return typeof name === 'string' && name in BY_NAME ? name : 'other_error'
+}
+
+/** Attempts beyond the first that a call's answer or error says it took (the SDK's $metadata.attempts). */
+export function retriesOf(answerOrError: unknown): number {
+  const attempts = (answerOrError as { $metadata?: { attempts?: unknown } } | undefined)?.$metadata?.attempts
+  return typeof attempts === 'number' && attempts > 1 ? attempts - 1 : 0
+}
+
 /** True when the failure only tells whether the account exists (never for our own misconfiguration). */
 export function revealsAccountState(error: unknown): boolean {
   const err = (typeof error === 'object' && error !== null ? error : {}) as CognitoLikeError

@@ -22,7 +22,14 @@ import type {
   Tokens,
 } from '../schemas.ts'
 import { clientSession, cognitoSession } from './challenge-session.ts'
-import { revealsAccountState, problemFromCognitoError, type CognitoOperation } from './errors.ts'
+import type { Metrics } from '../observability/metrics.ts'
+import {
+  cognitoOutcome,
+  retriesOf,
+  revealsAccountState,
+  problemFromCognitoError,
+  type CognitoOperation,
+} from './errors.ts'
 import type { HttpPost } from './http-post.ts'
 import { createJsonTransport } from './json-transport.ts'
 import { createSecretHasher } from './secret-hash.ts'
@@ -99,20 +106,31 @@ function lazySdkTransport(config: CognitoConfig): CognitoTransport {
   return { send: async (operation, input, abortSignal) => (await sdk()).send(operation, input, abortSignal) }
 }
 
-/** Production: hot operations on the JSON client (over `post`, the runtime's fetch by default), the rest on the SDK. */
-export function createGateway(config: CognitoConfig, post?: HttpPost): Promise<CognitoGateway> {
+/**
+ * Production: hot operations on the JSON client (over `post`, the runtime's fetch by default), the rest
+ * on the SDK; every call counted in `metrics` when given.
+ */
+export function createGateway(
+  config: CognitoConfig,
+  { post, metrics }: { post?: HttpPost; metrics?: Metrics } = {},
+): Promise<CognitoGateway> {
   const json = createJsonTransport(config, post)
   const sdk = lazySdkTransport(config)
-  return createGatewayOverTransport(config, {
-    send: (operation, input, abortSignal) =>
-      (HOT_OPERATIONS.has(operation) ? json : sdk).send(operation, input, abortSignal),
-  })
+  return createGatewayOverTransport(
+    config,
+    {
+      send: (operation, input, abortSignal) =>
+        (HOT_OPERATIONS.has(operation) ? json : sdk).send(operation, input, abortSignal),
+    },
+    metrics,
+  )
 }
 
 /** The gateway over one transport (the tests run it over each). */
 export async function createGatewayOverTransport(
   config: CognitoConfig,
   transport: CognitoTransport,
+  metrics?: Metrics,
 ): Promise<CognitoGateway> {
   const { clientId } = config
   const hasher = await createSecretHasher(clientId, config.clientSecret)
@@ -121,10 +139,16 @@ export async function createGatewayOverTransport(
 
   const call = async <T>(operation: CognitoOperation, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> => {
     const deadline = AbortSignal.timeout(config.timeoutMs)
+    const startedAt = performance.now()
+    const seconds = () => (performance.now() - startedAt) / 1000
     try {
-      return await send(deadline)
+      const out = await send(deadline)
+      metrics?.cognitoCall(operation, 'ok', seconds(), retriesOf(out))
+      return out
     } catch (error) {
-      throw problemFromCognitoError(error, operation, deadline.aborted)
+      const problem = problemFromCognitoError(error, operation, deadline.aborted)
+      metrics?.cognitoCall(operation, cognitoOutcome(problem), seconds(), retriesOf(error))
+      throw problem
     }
   }
 
@@ -435,13 +459,27 @@ function tokensOf(result: AuthenticationResultType): Tokens {
  * verification: the token came straight from Cognito on this call, and only the name is taken.
  */
 function cognitoUsername(idToken: string): string {
-  const payload = idToken.split('.')[1]
-  try {
-    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) as Record<string, unknown>
-    const name = claims['cognito:username'] ?? claims.sub
-    if (typeof name === 'string' && name) return name
-  } catch {
-    // fall through: a malformed token from upstream is an upstream error
-  }
+  const claims = unverifiedClaims(idToken)
+  const name = claims?.['cognito:username'] ?? claims?.sub
+  if (typeof name === 'string' && name) return name
+  // a malformed token from upstream is an upstream error
   throw new ProblemError('upstream_error', undefined, { cause: new Error('ID token without cognito:username') })
+}
+
+/**
+ * The `sub` of an ID token Cognito just answered with (read without verification, as cognitoUsername
+ * is), for the auth event; undefined if it has none.
+ */
+export function subOfIdToken(idToken: string): string | undefined {
+  const sub = unverifiedClaims(idToken)?.sub
+  return typeof sub === 'string' && sub !== '' ? sub : undefined
+}
+
+function unverifiedClaims(jwt: string): Record<string, unknown> | undefined {
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'))
+    return typeof claims === 'object' && claims !== null ? (claims as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
 }

@@ -10,7 +10,9 @@
 //   ~100 ms of start-up;
 // - errors: an Error named after Cognito's exception type with $fault and $metadata, and transport
 //   failures with Node's error codes (ECONNREFUSED, ECONNRESET…) whatever the runtime calls them;
-// - the per-call AbortSignal (the gateway's deadline).
+// - the per-call AbortSignal (the gateway's deadline);
+// - `$metadata.attempts` on the answer and on the error, as the SDK's retry middleware sets it (the
+//   gateway counts retries from it).
 // Over fetch there is no separate TCP connect timeout (the call deadline bounds it); the Node entry's
 // client (node-http-post.ts) has one.
 // Signing: the operations routed here (SignUp, InitiateAuth…) are unauthenticated in Cognito's API.
@@ -119,6 +121,13 @@ async function loadRetry(): Promise<Retry> {
   }
 }
 
+/** The error, its $metadata (if any) carrying how many attempts were made. */
+function withAttempts(error: Error, attempts: number): Error {
+  const metadata = (error as { $metadata?: object }).$metadata
+  Object.assign(error, { $metadata: { ...metadata, attempts } })
+  return error
+}
+
 /**
  * @param post the HTTP client (http-post.ts): the runtime's fetch unless the entry supplies another.
  */
@@ -155,9 +164,10 @@ export function createJsonTransport(
     async send(operation, input, abortSignal) {
       const body = JSON.stringify(input)
       let token: Awaited<ReturnType<Retry['strategy']['acquireInitialRetryToken']>> | undefined
-      for (;;) {
+      for (let attempts = 1; ; attempts++) {
         try {
-          const output = await attempt(operation, body, abortSignal)
+          const output = (await attempt(operation, body, abortSignal)) as { $metadata?: { attempts: number } }
+          output.$metadata = { attempts }
           // Refills the quota a retry drew on (a no-op while it is full).
           if (retry) retry.strategy.recordSuccess(token ?? (await retry.strategy.acquireInitialRetryToken(operation)))
           return output as never
@@ -170,7 +180,7 @@ export function createJsonTransport(
               errorType: retry.errorType(error as SdkError),
             })
           } catch {
-            throw error
+            throw withAttempts(error, attempts)
           }
         }
       }

@@ -4,6 +4,7 @@
 import type { CognitoConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
 import { lazy } from '../lazy.ts'
+import type { Metrics } from '../observability/metrics.ts'
 
 export interface AccessClaims {
   sub: string
@@ -21,8 +22,21 @@ export function bearerToken(authorization: string | undefined): string {
   return match[1]!
 }
 
-/** Verifies with aws-jwt-verify (jwt-verifier.ts), imported when the first bearer request arrives. */
-export function createAccessTokenVerifier(config: CognitoConfig): AccessTokenVerifier {
+/**
+ * Verifies with aws-jwt-verify (jwt-verifier.ts), imported when the first bearer request arrives;
+ * each outcome counted in `metrics` (valid, invalid, unavailable: the keys could not be fetched).
+ */
+export function createAccessTokenVerifier(config: CognitoConfig, metrics?: Metrics): AccessTokenVerifier {
   const verifier = lazy(() => import('./jwt-verifier.ts').then(({ createJwtVerifier }) => createJwtVerifier(config)))
-  return async (token) => (await verifier())(token)
+  return async (token) => {
+    try {
+      const claims = await (await verifier())(token)
+      metrics?.tokenVerified('valid')
+      return claims
+    } catch (error) {
+      const unavailable = error instanceof ProblemError && error.code === 'upstream_unavailable'
+      metrics?.tokenVerified(unavailable ? 'unavailable' : 'invalid')
+      throw error
+    }
+  }
 }

@@ -95,11 +95,32 @@ export class TokenBuckets {
   }
 }
 
+/** A rate-limit key: the client's IP (network) or the account the body names. */
+export type RateLimitKeyKind = 'ip' | 'account'
+
+/** Why a request was refused by a rate limit: the `cause` of its 429 (for the auth event and metrics). */
+export class RateLimitExceeded extends Error {
+  override readonly name = 'RateLimitExceeded'
+  constructor(
+    readonly group: RateGroup,
+    readonly keyKind: RateLimitKeyKind,
+  ) {
+    super(`rate limit ${group} per ${keyKind}`)
+  }
+}
+
 /** `ip` is the client's address (clientAddress form); `email` the account the request names. */
 export type RateLimiter = (group: RateGroup, ip: string | undefined, email: string | undefined) => void
 
-/** Throws a 429 too_many_requests (with Retry-After) when the IP or the account is over its limit. */
-export function createRateLimiter(config: RateLimitConfig, now: () => number = Date.now): RateLimiter {
+/**
+ * Throws a 429 too_many_requests (with Retry-After, its cause a RateLimitExceeded) when the IP or the
+ * account is over its limit; `onRejected` hears of every refusal (the metrics).
+ */
+export function createRateLimiter(
+  config: RateLimitConfig,
+  now: () => number = Date.now,
+  onRejected?: (group: RateGroup, keyKind: RateLimitKeyKind) => void,
+): RateLimiter {
   if (!config.enabled) return () => {}
   const make = (limits: Record<RateGroup, RateLimit>) =>
     Object.fromEntries(
@@ -108,16 +129,18 @@ export function createRateLimiter(config: RateLimitConfig, now: () => number = D
   const perIp = make(config.perIp)
   const perAccount = make(config.perAccount)
   return (group, ip, email) => {
-    const checks: Array<[TokenBuckets, string | undefined]> = [
-      [perIp[group], ip === undefined ? undefined : rateLimitKey(ip, config.ipv6PrefixBits)],
-      [perAccount[group], email?.toLowerCase()],
+    const checks: Array<[TokenBuckets, string | undefined, RateLimitKeyKind]> = [
+      [perIp[group], ip === undefined ? undefined : rateLimitKey(ip, config.ipv6PrefixBits), 'ip'],
+      [perAccount[group], email?.toLowerCase(), 'account'],
     ]
-    for (const [buckets, key] of checks) {
+    for (const [buckets, key, keyKind] of checks) {
       if (key === undefined) continue
       const taken = buckets.take(key)
       if (!taken.ok) {
+        onRejected?.(group, keyKind)
         throw new ProblemError('too_many_requests', 'Too many attempts; retry after the time in Retry-After.', {
           headers: { 'retry-after': String(taken.retryAfterSeconds) },
+          cause: new RateLimitExceeded(group, keyKind),
         })
       }
     }

@@ -1,10 +1,11 @@
 // Signing up, in and out: the seed's two routes (same paths, same success message) and the rest of
 // a session's life.
 import { Elysia, t } from 'elysia'
-import { maskedEmailDelivery, type CognitoGateway, type SignInResult } from '../cognito/gateway.ts'
+import { maskedEmailDelivery, subOfIdToken, type CognitoGateway, type SignInResult } from '../cognito/gateway.ts'
 import type { AccessTokenVerifier } from '../cognito/tokens.ts'
 import { noContent } from '../http/no-content.ts'
 import { ProblemError } from '../http/problem.ts'
+import { noteAuthEvent } from '../observability/auth-events.ts'
 import {
   BEARER_PROBLEMS,
   ChallengeBody,
@@ -24,12 +25,32 @@ import { bearerAuth, BEARER_SECURITY } from './bearer.ts'
 
 export const SIGNED_UP = 'User signed up successfully!'
 
-// `token` is the seed's field (the ID token); the rest is what a real client needs.
-export const signInAnswer = (result: SignInResult) =>
-  'tokens' in result ? { token: result.tokens.idToken, ...result.tokens } : result.challenge
+// `token` is the seed's field (the ID token); the rest is what a real client needs. The auth event
+// learns whose tokens they are, or which challenge came instead.
+export const signInAnswer = (result: SignInResult, request: Request) => {
+  if ('tokens' in result) {
+    noteTokensOwner(request, result.tokens.idToken)
+    return { token: result.tokens.idToken, ...result.tokens }
+  }
+  noteAuthEvent(request, { challenge: result.challenge.challengeName })
+  return result.challenge
+}
+
+/** The auth event of this request names the user the ID token belongs to. */
+function noteTokensOwner(request: Request, idToken: string): void {
+  const sub = subOfIdToken(idToken)
+  if (sub) noteAuthEvent(request, { sub })
+}
 export const TokensOrChallenge = t.Union([TokenResponse, ChallengeResponse], {
   description: 'Tokens, or the next challenge Cognito asks for (e.g. NEW_PASSWORD_REQUIRED).',
 })
+
+/** Signs up; the auth event names the new user. */
+async function signUpNoted(gateway: CognitoGateway, input: SignUpInput, request: Request): Promise<SignUpResult> {
+  const result = await gateway.signUp(input)
+  if (result.userSub) noteAuthEvent(request, { sub: result.userSub })
+  return result
+}
 
 /**
  * SIGNUP_ENUMERATION_SAFE (OWASP ASVS 6.3.8): an existing email answers exactly like a fresh
@@ -37,12 +58,14 @@ export const TokensOrChallenge = t.Union([TokenResponse, ChallengeResponse], {
  */
 const enumerationSafeSignUp =
   (gateway: CognitoGateway) =>
-  async (input: SignUpInput): Promise<SignUpResult> => {
+  async (input: SignUpInput, request: Request): Promise<SignUpResult> => {
     const codeDelivery = maskedEmailDelivery(input.email)
     try {
-      return { ...(await gateway.signUp(input)), codeDelivery }
+      return { ...(await signUpNoted(gateway, input, request)), codeDelivery }
     } catch (error) {
       if (!(error instanceof ProblemError) || error.code !== 'username_exists') throw error
+      // The client must not learn it; the operator's event says what happened.
+      noteAuthEvent(request, { reason: error.code })
       return { userSub: crypto.randomUUID(), userConfirmed: false, codeDelivery }
     }
   }
@@ -65,13 +88,15 @@ const enumerationSafeSignIn =
   }
 
 export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier, { enumerationSafe = false } = {}) => {
-  const signUp = enumerationSafe ? enumerationSafeSignUp(gateway) : (input: SignUpInput) => gateway.signUp(input)
+  const signUp = enumerationSafe
+    ? enumerationSafeSignUp(gateway)
+    : (input: SignUpInput, request: Request) => signUpNoted(gateway, input, request)
   const signIn = enumerationSafe ? enumerationSafeSignIn(gateway) : (input: SignInInput) => gateway.signIn(input)
   return new Elysia({ tags: ['Sign-up and sign-in'] })
     .post(
       '/signup',
-      async ({ body, set }) => {
-        const result = await signUp(body)
+      async ({ body, set, request }) => {
+        const result = await signUp(body, request)
         set.status = 201
         return { message: SIGNED_UP, ...result }
       },
@@ -94,7 +119,7 @@ export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier,
         },
       },
     )
-    .post('/signin', async ({ body }) => signInAnswer(await signIn(body)), {
+    .post('/signin', async ({ body, request }) => signInAnswer(await signIn(body), request), {
       body: SignInBody,
       response: {
         200: TokensOrChallenge,
@@ -114,35 +139,47 @@ export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier,
             : '; an account not yet confirmed gets 403 user_not_confirmed.'),
       },
     })
-    .post('/signin/challenge', async ({ body }) => signInAnswer(await gateway.respondToChallenge(body)), {
-      body: ChallengeBody,
-      response: {
-        200: TokensOrChallenge,
-        ...problemResponses([
-          'not_authorized',
-          'code_mismatch',
-          'code_expired',
-          'invalid_password',
-          'invalid_parameter',
-        ]),
+    .post(
+      '/signin/challenge',
+      async ({ body, request }) => signInAnswer(await gateway.respondToChallenge(body), request),
+      {
+        body: ChallengeBody,
+        response: {
+          200: TokensOrChallenge,
+          ...problemResponses([
+            'not_authorized',
+            'code_mismatch',
+            'code_expired',
+            'invalid_password',
+            'invalid_parameter',
+          ]),
+        },
+        detail: {
+          summary: 'Answer a sign-in challenge',
+          description:
+            'Cognito RespondToAuthChallenge. Send `session` exactly as the previous answer gave it: it names the user the ' +
+            'challenge belongs to, and the service adds USERNAME and SECRET_HASH for that user itself.',
+        },
       },
-      detail: {
-        summary: 'Answer a sign-in challenge',
-        description:
-          'Cognito RespondToAuthChallenge. Send `session` exactly as the previous answer gave it: it names the user the ' +
-          'challenge belongs to, and the service adds USERNAME and SECRET_HASH for that user itself.',
+    )
+    .post(
+      '/token/refresh',
+      async ({ body, request }) => {
+        const tokens = await gateway.refresh(body.refreshToken, body.username)
+        noteTokensOwner(request, tokens.idToken)
+        return tokens
       },
-    })
-    .post('/token/refresh', ({ body }) => gateway.refresh(body.refreshToken, body.username), {
-      body: RefreshBody,
-      response: { 200: RefreshResponse, ...problemResponses(['invalid_token']) },
-      detail: {
-        summary: 'Get new ID and access tokens',
-        description:
-          'Cognito REFRESH_TOKEN_AUTH. `username` is the Cognito username /signin returned, not the email: Cognito ' +
-          'checks the SECRET_HASH against it.',
+      {
+        body: RefreshBody,
+        response: { 200: RefreshResponse, ...problemResponses(['invalid_token']) },
+        detail: {
+          summary: 'Get new ID and access tokens',
+          description:
+            'Cognito REFRESH_TOKEN_AUTH. `username` is the Cognito username /signin returned, not the email: Cognito ' +
+            'checks the SECRET_HASH against it.',
+        },
       },
-    })
+    )
     .guard({}, (app) =>
       app.use(bearerAuth(verify)).post(
         '/signout',

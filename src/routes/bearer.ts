@@ -3,15 +3,18 @@
 import { Elysia } from 'elysia'
 import { bearerToken, type AccessClaims, type AccessTokenVerifier } from '../cognito/tokens.ts'
 import { ProblemError } from '../http/problem.ts'
+import { noteAuthEvent } from '../observability/auth-events.ts'
 
 /** The OpenAPI security requirement of these routes (the scheme is declared in openapi.ts). */
 export const BEARER_SECURITY = [{ bearer: [] }]
 
 // Unnamed on purpose: Elysia skips a named plugin it has seen before, and every group needs it.
 export const bearerAuth = (verify: AccessTokenVerifier) =>
-  new Elysia().derive({ as: 'scoped' }, async ({ headers }) => {
+  new Elysia().derive({ as: 'scoped' }, async ({ headers, request }) => {
     const accessToken = bearerToken(headers.authorization)
-    return { accessToken, claims: await verify(accessToken) }
+    const claims = await verify(accessToken)
+    noteAuthEvent(request, { sub: claims.sub })
+    return { accessToken, claims }
   })
 
 /**

@@ -27,13 +27,17 @@ export const mfaSetupRoutes = (gateway: CognitoGateway) =>
         },
       },
     )
-    .post('/signin/mfa-setup/verify', async ({ body }) => signInAnswer(await gateway.completeMfaSetup(body)), {
-      body: MfaSetupVerifyBody,
-      response: { 200: TokensOrChallenge, ...problemResponses(['not_authorized', 'code_mismatch']) },
-      detail: {
-        summary: 'Finish the authenticator set-up and sign in',
-        description:
-          'With the `session` from POST /signin/mfa-setup and a current code from the app: turns the app on and ' +
-          'answers the tokens. Later sign-ins answer SOFTWARE_TOKEN_MFA (POST /signin/challenge).',
+    .post(
+      '/signin/mfa-setup/verify',
+      async ({ body, request }) => signInAnswer(await gateway.completeMfaSetup(body), request),
+      {
+        body: MfaSetupVerifyBody,
+        response: { 200: TokensOrChallenge, ...problemResponses(['not_authorized', 'code_mismatch']) },
+        detail: {
+          summary: 'Finish the authenticator set-up and sign in',
+          description:
+            'With the `session` from POST /signin/mfa-setup and a current code from the app: turns the app on and ' +
+            'answers the tokens. Later sign-ins answer SOFTWARE_TOKEN_MFA (POST /signin/challenge).',
+        },
       },
-    })
+    )

@@ -5,6 +5,7 @@
 import { createApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/logging.ts'
+import type { Metrics } from '../../src/observability/metrics.ts'
 import { readResponse, requestInit, type JsonResponse, type RequestOptions } from './http.ts'
 import { createStubGateway, type StubGateway } from './stub-gateway.ts'
 
@@ -24,13 +25,22 @@ export interface InProcessApp {
   call(method: string, path: string, init?: RequestOptions): Promise<JsonResponse>
 }
 
-/** `env` overrides the base configuration the way the service's environment would (e.g. SIGNUP_ENUMERATION_SAFE). */
-export function inProcessApp(env: Record<string, string> = {}): InProcessApp {
+/**
+ * `env` overrides the base configuration the way the service's environment would (e.g.
+ * SIGNUP_ENUMERATION_SAFE); `metrics`, when given, receives the app's series.
+ */
+export function inProcessApp(env: Record<string, string> = {}, { metrics }: { metrics?: Metrics } = {}): InProcessApp {
   const config = parseConfig({ ...BASE_ENV, ...env })
   const stub = createStubGateway()
   const logLines: string[] = []
   const logger = createLogger({ level: 'debug', write: (line) => void logLines.push(line) })
-  const app = createApp({ config, gateway: stub.gateway, verifyAccessToken: stub.verifyAccessToken, logger })
+  const app = createApp({
+    config,
+    gateway: stub.gateway,
+    verifyAccessToken: stub.verifyAccessToken,
+    logger,
+    ...(metrics ? { metrics } : {}),
+  })
   return {
     stub,
     logLines,

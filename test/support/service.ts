@@ -21,8 +21,8 @@ export interface RunningService {
 
 const ROOT = resolve(import.meta.dir, '../..')
 const running = new Set<RunningService>()
-/** Every line any service printed during this run, and every client secret it was given: for the
- * whole-run log audit. */
+/** Every line any service printed during this run, and every client secret (and email-hash key) it
+ * was given: for the whole-run log audit. */
 export const allServiceLines: string[] = []
 export const clientSecretsUsed = new Set<string>()
 
@@ -81,6 +81,7 @@ export interface SpawnOptions {
 
 export function spawnService(env: Record<string, string>, { command }: SpawnOptions = {}) {
   if (env.COGNITO_CLIENT_SECRET) clientSecretsUsed.add(env.COGNITO_CLIENT_SECRET)
+  if (env.AUTH_EVENT_EMAIL_KEY) clientSecretsUsed.add(env.AUTH_EVENT_EMAIL_KEY)
   const proc = Bun.spawn(command ?? serviceCommand(), {
     cwd: ROOT,
     env: command ? env : { PATH: process.env.PATH ?? '', ...env },

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
 import { Cluster } from './cluster.ts'
 import { LoadBalancer } from './load-balancer.ts'
+import { Monitoring } from './monitoring.ts'
 import { CONTAINER_PORT, Service } from './service.ts'
 import type { Settings } from './settings.ts'
 import { UserPool } from './user-pool.ts'
@@ -74,6 +75,12 @@ export class UserServiceStack extends Stack {
       clientSecret: userPool.clientSecret,
       targetGroup: loadBalancer.targetGroup,
       loadBalancerSecurityGroup: loadBalancer.alb.connections.securityGroups[0]!,
+    })
+
+    new Monitoring(this, 'Monitoring', {
+      logGroup: service.logGroup,
+      loadBalancer: loadBalancer.alb,
+      targetGroup: loadBalancer.targetGroup,
     })
 
     new WebAcl(this, 'WebAcl', {

@@ -1,0 +1,124 @@
+// Auth events: one JSON line per security-relevant event, in the service's log stream (msg "auth
+// event"). Which request is which event is ONE table, AUTH_EVENT_ROUTES: a new route becomes an
+// event with one row. A route that knows more (the user's sub, a challenge, an event of its own)
+// notes it on the request with noteAuthEvent; anything outside a request uses AuthEvents.emit.
+// Never a password, code or token; the user by Cognito `sub`, an email only as a keyed hash.
+import { createHmac } from 'node:crypto'
+import { RateLimitExceeded } from '../http/limits.ts'
+import type { ProblemError } from '../http/problem.ts'
+import type { Logger } from '../logging.ts'
+import type { Metrics } from './metrics.ts'
+
+/**
+ * "METHOD /route-pattern" -> the event a request to it is. Its outcome comes from the answer:
+ * succeeded (2xx), failed (4xx, with the problem code as `reason`), error (5xx: the service or
+ * Cognito failed, not the caller). A request refused by the rate limits is `rate_limited` instead.
+ */
+export const AUTH_EVENT_ROUTES: Readonly<Record<string, string>> = {
+  'POST /signup': 'sign_up',
+  'POST /signup/confirm': 'sign_up_confirmed',
+  'POST /signup/resend': 'confirmation_code_sent',
+  'POST /signin': 'sign_in',
+  'POST /signin/challenge': 'challenge_answered',
+  'POST /token/refresh': 'token_refreshed',
+  'POST /signout': 'signed_out',
+  'POST /password/change': 'password_changed',
+  'POST /password/forgot': 'password_reset_requested',
+  'POST /password/reset': 'password_reset',
+  'POST /signin/mfa-setup': 'mfa_setup_started',
+  'POST /signin/mfa-setup/verify': 'mfa_setup_completed',
+  'POST /me/mfa/totp': 'factor_enrolment_started',
+  'POST /me/mfa/totp/verify': 'factor_added',
+  'DELETE /me/mfa/totp': 'factor_removed',
+  'POST /me/email': 'email_change_requested',
+  'POST /me/email/verify': 'email_changed',
+}
+
+/** The event of a request refused by the service's own rate limits (http/limits.ts). */
+export const RATE_LIMITED_EVENT = 'rate_limited'
+
+export type AuthOutcome = 'succeeded' | 'challenged' | 'failed' | 'error'
+
+/** What a route may add to its request's event. */
+export interface AuthEventNote {
+  /** The Cognito `sub` of the user the request acted for. */
+  sub?: string
+  /** The challenge Cognito answered with (the outcome becomes `challenged`). */
+  challenge?: string
+  /** An event name of the route's own, where the table's row does not fit (one route, several events). */
+  event?: string
+  /**
+   * The event failed though the client got a success: a problem code the answer hides on purpose
+   * (an existing email under SIGNUP_ENUMERATION_SAFE). The outcome becomes `failed`.
+   */
+  reason?: string
+}
+
+const notes = new WeakMap<Request, AuthEventNote>()
+
+/** Adds to the event of the request being handled (merged with earlier notes). */
+export function noteAuthEvent(request: Request, note: AuthEventNote): void {
+  notes.set(request, { ...notes.get(request), ...note })
+}
+
+/** The request's side of an event: what app.ts knows of every request. */
+export interface RequestFacts {
+  request: Request
+  /** The matched route pattern. */
+  route: string
+  status: number
+  problem?: ProblemError | undefined
+  /** The email the body named (hashed before it is written, never written as is). */
+  email?: string | undefined
+  reqId: string
+  traceId: string | undefined
+  ip: string | undefined
+}
+
+export interface AuthEvents {
+  /** Writes the event of a finished request, if its route is in AUTH_EVENT_ROUTES (or noted one). */
+  requestFinished(facts: RequestFacts): void
+  /** Writes an event no request carries (fields: no secrets; `sub` and `emailHash` as here). */
+  emit(event: string, outcome: AuthOutcome, fields?: Record<string, unknown>): void
+  /** The keyed hash an event carries for this email, or undefined without a key. */
+  emailHash(email: string): string | undefined
+}
+
+/**
+ * `emailKey` (AUTH_EVENT_EMAIL_KEY): HMAC-SHA256 key for the email hash (RFC 2104); without it the
+ * events carry no email field at all, so a person's events are found by `sub` only.
+ */
+export function createAuthEvents(logger: Logger, { emailKey, metrics }: { emailKey?: string; metrics?: Metrics }) {
+  // Lower-cased first: Cognito's email alias is case-insensitive, and so is the rate limit's key.
+  const emailHash = (email: string) =>
+    emailKey === undefined
+      ? undefined
+      : createHmac('sha256', emailKey).update(email.toLowerCase()).digest('hex').slice(0, 32)
+
+  const emit = (event: string, outcome: AuthOutcome, fields: Record<string, unknown> = {}) => {
+    metrics?.authEvent(event, outcome)
+    logger.info('auth event', { event, outcome, ...fields })
+  }
+
+  const requestFinished = ({ request, route, status, problem, email, reqId, traceId, ip }: RequestFacts) => {
+    const note = notes.get(request)
+    const limited = problem?.cause instanceof RateLimitExceeded ? problem.cause : undefined
+    const event = limited ? RATE_LIMITED_EVENT : (note?.event ?? AUTH_EVENT_ROUTES[`${request.method} ${route}`])
+    if (event === undefined) return
+    const outcome: AuthOutcome =
+      status >= 500 ? 'error' : status >= 400 || note?.reason ? 'failed' : note?.challenge ? 'challenged' : 'succeeded'
+    const hash = email === undefined ? undefined : emailHash(email)
+    emit(event, outcome, {
+      route: `${request.method} ${route}`,
+      ...(problem && status >= 400 ? { reason: problem.code } : note?.reason ? { reason: note.reason } : {}),
+      ...(limited ? { group: limited.group, keyKind: limited.keyKind } : {}),
+      ...(note?.challenge ? { challenge: note.challenge } : {}),
+      ...(note?.sub ? { sub: note.sub } : {}),
+      ...(hash ? { emailHash: hash } : {}),
+      reqId,
+      ...(traceId ? { traceId } : {}),
+      ...(ip ? { ip } : {}),
+    })
+  }
+  return { requestFinished, emit, emailHash } satisfies AuthEvents
+}

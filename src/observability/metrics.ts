@@ -1,0 +1,147 @@
+// The service's Prometheus metrics (prom-client), served on their own port (metrics-server.ts).
+// Every label value comes from a closed set (route patterns, HTTP methods, Cognito operations and
+// exception names, rate-limit groups, event names), never from the request: no email, id, IP or raw
+// path can become a series, however many distinct ones arrive.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import type { RateLimitKeyKind } from '../http/limits.ts'
+
+/** The route label of a request that matched no route (a 404, or a method the path does not take). */
+export const UNMATCHED_ROUTE = 'unmatched'
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
+
+// Seconds. An auth API answers from memory in well under a millisecond (/health), from Cognito in
+// tens to hundreds of milliseconds (sign-in), and at worst at the Cognito deadline (8 s by default).
+const REQUEST_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+// Cognito calls: tens of milliseconds in region, up to the deadline when it is slow.
+const COGNITO_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8]
+
+/** How a Cognito call ended: `ok`, the Cognito exception's name, `timeout` or `unavailable`. */
+export type CognitoOutcome = string
+/** How an access-token check ended (missing tokens never reach the verifier). */
+export type TokenOutcome = 'valid' | 'invalid' | 'unavailable'
+
+export interface Metrics {
+  /** The registry `/metrics` renders (Prometheus text format 0.0.4). */
+  readonly registry: Registry
+  requestStarted(): void
+  /** `route` is the matched pattern (`/me`) or UNMATCHED_ROUTE; `seconds` the time to the answer. */
+  requestFinished(route: string, method: string, status: number, seconds: number): void
+  /** `retries` is attempts minus one, when the transport says how many it made. */
+  cognitoCall(operation: string, outcome: CognitoOutcome, seconds: number, retries: number): void
+  rateLimited(group: string, keyKind: RateLimitKeyKind): void
+  tokenVerified(outcome: TokenOutcome): void
+  /** One auth event line was written (auth-events.ts). */
+  authEvent(event: string, outcome: string): void
+}
+
+/**
+ * A fresh registry with the service's series and prom-client's process metrics (CPU, memory, open
+ * file descriptors, event-loop lag, active handles: what the runtime gives; Bun gives them as Node does).
+ */
+export function createMetrics(): Metrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  const registers = [registry]
+  const requests = new Counter({
+    name: 'user_service_http_requests_total',
+    help: 'HTTP requests answered, by route pattern, method and status class (2xx, 4xx, 5xx).',
+    labelNames: ['route', 'method', 'status_class'] as const,
+    registers,
+  })
+  const duration = new Histogram({
+    name: 'user_service_http_request_duration_seconds',
+    help: 'Time from receiving a request to its answer, by route pattern and method.',
+    labelNames: ['route', 'method'] as const,
+    buckets: REQUEST_BUCKETS,
+    registers,
+  })
+  const inFlight = new Gauge({
+    name: 'user_service_http_requests_in_flight',
+    help: 'Requests received and not yet answered.',
+    registers,
+  })
+  const cognitoCalls = new Counter({
+    name: 'user_service_cognito_calls_total',
+    help: 'Cognito API calls, by operation and outcome (ok, the exception name, timeout, unavailable).',
+    labelNames: ['operation', 'outcome'] as const,
+    registers,
+  })
+  const cognitoDuration = new Histogram({
+    name: 'user_service_cognito_call_duration_seconds',
+    help: 'Time of one Cognito call, retries included, by operation and whether it succeeded (ok, error).',
+    labelNames: ['operation', 'result'] as const,
+    buckets: COGNITO_BUCKETS,
+    registers,
+  })
+  const cognitoRetries = new Counter({
+    name: 'user_service_cognito_retries_total',
+    help: 'Attempts beyond the first that Cognito calls needed (throttling and transient failures).',
+    labelNames: ['operation'] as const,
+    registers,
+  })
+  const rateLimited = new Counter({
+    name: 'user_service_rate_limit_rejections_total',
+    help: 'Requests refused with 429 by the per-task rate limits, by group and key kind (ip, account).',
+    labelNames: ['group', 'key_kind'] as const,
+    registers,
+  })
+  const tokens = new Counter({
+    name: 'user_service_token_verifications_total',
+    help: 'Access-token verifications, by outcome (valid, invalid, unavailable: the signing keys could not be fetched).',
+    labelNames: ['outcome'] as const,
+    registers,
+  })
+  const authEvents = new Counter({
+    name: 'user_service_auth_events_total',
+    help: 'Auth events logged, by event and outcome (succeeded, challenged, failed, error).',
+    labelNames: ['event', 'outcome'] as const,
+    registers,
+  })
+
+  // Label children cached by their values: prom-client hashes the label object on every inc(),
+  // which is most of its cost. The keys come from closed sets, so the cache is bounded too.
+  const children = new Map<string, { count: Counter; seconds: Histogram }>()
+  const requestSeries = (route: string, method: string, statusClass: string) => {
+    const key = `${route} ${method} ${statusClass}`
+    let child = children.get(key)
+    if (child === undefined) {
+      child = {
+        count: requests.labels(route, method, statusClass) as unknown as Counter,
+        seconds: duration.labels(route, method) as unknown as Histogram,
+      }
+      children.set(key, child)
+    }
+    return child
+  }
+
+  return {
+    registry,
+    requestStarted: () => inFlight.inc(),
+    requestFinished(route, method, status, seconds) {
+      inFlight.dec()
+      const series = requestSeries(route, METHODS.has(method) ? method : 'other', `${Math.floor(status / 100)}xx`)
+      series.count.inc()
+      series.seconds.observe(seconds)
+    },
+    cognitoCall(operation, outcome, seconds, retries) {
+      cognitoCalls.inc({ operation, outcome })
+      cognitoDuration.observe({ operation, result: outcome === 'ok' ? 'ok' : 'error' }, seconds)
+      if (retries > 0) cognitoRetries.inc({ operation }, retries)
+    },
+    rateLimited: (group, keyKind) => rateLimited.inc({ group, key_kind: keyKind }),
+    tokenVerified: (outcome) => tokens.inc({ outcome }),
+    authEvent: (event, outcome) => authEvents.inc({ event, outcome }),
+  }
+}
+
+/** The `/metrics` endpoint of the metrics port: GET /metrics, anything else 404. */
+export function metricsHandler(metrics: Metrics): (request: Request) => Promise<Response> {
+  return async (request) => {
+    if (request.method !== 'GET' || new URL(request.url).pathname !== '/metrics')
+      return new Response('not found\n', { status: 404 })
+    return new Response(await metrics.registry.metrics(), {
+      headers: { 'content-type': metrics.registry.contentType },
+    })
+  }
+}
