@@ -190,3 +190,6 @@ Object.assign(Targets, {
   InitiateAuth,
   RespondToAuthChallenge,
 })
+
+// For passwordless.cjs, whose flows follow the same rules.
+module.exports = { verifySecretHash, userByActualUsername }
