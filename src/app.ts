@@ -8,7 +8,7 @@ import type { AccessTokenVerifier } from './cognito/tokens.ts'
 import type { Config } from './config.ts'
 import { readJsonBody } from './http/body.ts'
 import { corsPreflight, corsHeaders } from './http/cors.ts'
-import { createRateLimiter, RATE_LIMITED_ROUTES } from './http/limits.ts'
+import { createRateLimiter, rateGroupsOf } from './http/limits.ts'
 import { clientIp } from './http/client-address.ts'
 import { requestIdFrom, traceIdFrom } from './http/request-ids.ts'
 import { describeError, type Logger } from './logging.ts'
@@ -19,9 +19,13 @@ import { accountRoutes } from './routes/account.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { authRoutes } from './routes/auth.ts'
 import { healthRoutes } from './routes/health.ts'
+import { passwordlessRoutes } from './routes/passwordless.ts'
 
 export interface AppDeps {
-  config: Pick<Config, 'trustProxy' | 'swaggerEnabled' | 'rateLimits' | 'corsOrigins' | 'signupEnumerationSafe'>
+  config: Pick<
+    Config,
+    'trustProxy' | 'swaggerEnabled' | 'rateLimits' | 'corsOrigins' | 'signupEnumerationSafe' | 'recentSignInSeconds'
+  >
   gateway: CognitoGateway
   verifyAccessToken: AccessTokenVerifier
   logger: Logger
@@ -59,8 +63,8 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
     // Not undefined for an ignored body: Elysia would then try its own parser on it.
     .onParse(({ request, route }) => (routesWithBody.has(`${request.method} ${route}`) ? readJsonBody(request) : null))
     .onBeforeHandle(({ path, body, request }) => {
-      const group = RATE_LIMITED_ROUTES[path]
-      if (group) limit(group, metaOf.get(request)?.ip, (body as { email?: string } | undefined)?.email)
+      for (const group of rateGroupsOf(path, body))
+        limit(group, metaOf.get(request)?.ip, (body as { email?: string } | undefined)?.email)
     })
     // No `set` here: an error hook that takes it made Elysia's composed handler ~8 µs dearer on
     // every request, failed or not.
@@ -83,6 +87,7 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
     .use(healthRoutes())
     .use(authRoutes(gateway, verifyAccessToken, { enumerationSafe: config.signupEnumerationSafe }))
     .use(accountRoutes(gateway, verifyAccessToken))
+    .use(passwordlessRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
 
   if (config.swaggerEnabled) routes.use(docsRoutes(routes))
   for (const route of routes.routes) {

@@ -12,6 +12,11 @@ import {
   ResendConfirmationCodeCommand,
   RespondToAuthChallengeCommand,
   SignUpCommand,
+  StartWebAuthnRegistrationCommand,
+  CompleteWebAuthnRegistrationCommand,
+  ListWebAuthnCredentialsCommand,
+  DeleteWebAuthnCredentialCommand,
+  GetUserAuthFactorsCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
 import type { CognitoConfig } from '../config.ts'
 import type { CognitoTransport, OperationName } from './transport.ts'
@@ -27,6 +32,11 @@ const COMMANDS = {
   GetUser: GetUserCommand,
   GlobalSignOut: GlobalSignOutCommand,
   ChangePassword: ChangePasswordCommand,
+  StartWebAuthnRegistration: StartWebAuthnRegistrationCommand,
+  CompleteWebAuthnRegistration: CompleteWebAuthnRegistrationCommand,
+  ListWebAuthnCredentials: ListWebAuthnCredentialsCommand,
+  DeleteWebAuthnCredential: DeleteWebAuthnCredentialCommand,
+  GetUserAuthFactors: GetUserAuthFactorsCommand,
 } as const satisfies Record<OperationName, unknown>
 
 export function createSdkTransport(config: CognitoConfig): CognitoTransport {

@@ -23,6 +23,16 @@ import type {
   RespondToAuthChallengeResponse,
   SignUpRequest,
   SignUpResponse,
+  StartWebAuthnRegistrationRequest,
+  StartWebAuthnRegistrationResponse,
+  CompleteWebAuthnRegistrationRequest,
+  CompleteWebAuthnRegistrationResponse,
+  ListWebAuthnCredentialsRequest,
+  ListWebAuthnCredentialsResponse,
+  DeleteWebAuthnCredentialRequest,
+  DeleteWebAuthnCredentialResponse,
+  GetUserAuthFactorsRequest,
+  GetUserAuthFactorsResponse,
 } from '@aws-sdk/client-cognito-identity-provider'
 
 /** Cognito API operation -> [request, response]. */
@@ -37,6 +47,12 @@ export interface CognitoOperations {
   GetUser: [GetUserRequest, GetUserResponse]
   GlobalSignOut: [GlobalSignOutRequest, GlobalSignOutResponse]
   ChangePassword: [ChangePasswordRequest, ChangePasswordResponse]
+  // Passwordless sign-in and passkeys
+  StartWebAuthnRegistration: [StartWebAuthnRegistrationRequest, StartWebAuthnRegistrationResponse]
+  CompleteWebAuthnRegistration: [CompleteWebAuthnRegistrationRequest, CompleteWebAuthnRegistrationResponse]
+  ListWebAuthnCredentials: [ListWebAuthnCredentialsRequest, ListWebAuthnCredentialsResponse]
+  DeleteWebAuthnCredential: [DeleteWebAuthnCredentialRequest, DeleteWebAuthnCredentialResponse]
+  GetUserAuthFactors: [GetUserAuthFactorsRequest, GetUserAuthFactorsResponse]
 }
 
 export type OperationName = keyof CognitoOperations

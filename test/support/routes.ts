@@ -13,5 +13,20 @@ export const ROUTES = [
   'POST /password/change',
   'POST /password/forgot',
   'POST /password/reset',
+  'POST /signin/passwordless',
+  'GET /me/passkeys',
+  'GET /me/auth-factors',
+  'DELETE /me/passkeys/{credentialId}',
+  'POST /me/passkeys/options',
+  'POST /me/passkeys',
 ]
-export const BEARER_ROUTES = ['POST /signout', 'GET /me', 'POST /password/change']
+export const BEARER_ROUTES = [
+  'POST /signout',
+  'GET /me',
+  'POST /password/change',
+  'GET /me/passkeys',
+  'GET /me/auth-factors',
+  'DELETE /me/passkeys/{credentialId}',
+  'POST /me/passkeys/options',
+  'POST /me/passkeys',
+]
