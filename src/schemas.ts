@@ -239,34 +239,45 @@ export const PasswordlessBody = t.Object({
       description:
         '`email_otp`: email a one-time code (challenge EMAIL_OTP). `passkey`: challenge WEB_AUTHN when the account has ' +
         'a passkey. Omitted: the challenge SELECT_CHALLENGE and the methods available.',
+      examples: ['email_otp'],
     }),
   ),
 })
 
-export const PasswordlessChallengeResponse = t.Object({
-  challengeName: t.String({ examples: ['EMAIL_OTP'] }),
-  session: t.String({ description: 'Opaque; send it back unchanged to POST /signin/challenge.' }),
-  challengeParameters: t.Record(t.String(), t.String(), {
+export const PasswordlessChallengeResponse = t.Object(
+  {
+    challengeName: t.String({ examples: ['EMAIL_OTP'] }),
+    session: t.String({ description: 'Opaque; send it back unchanged to POST /signin/challenge.' }),
+    challengeParameters: t.Record(t.String(), t.String(), {
+      description:
+        'EMAIL_OTP: CODE_DELIVERY_DESTINATION (masked). WEB_AUTHN: CREDENTIAL_REQUEST_OPTIONS, a JSON string to parse ' +
+        'and hand to navigator.credentials.get (PublicKeyCredentialRequestOptionsJSON).',
+    }),
+    availableChallenges: t.Optional(
+      t.Array(t.String(), {
+        description: 'SELECT_CHALLENGE: what to answer with {"ANSWER": …} (PASSWORD, EMAIL_OTP, WEB_AUTHN).',
+      }),
+    ),
+  },
+  {
     description:
-      'EMAIL_OTP: CODE_DELIVERY_DESTINATION (masked). WEB_AUTHN: CREDENTIAL_REQUEST_OPTIONS, a JSON string to parse ' +
-      'and hand to navigator.credentials.get (PublicKeyCredentialRequestOptionsJSON).',
-  }),
-  availableChallenges: t.Optional(
-    t.Array(t.String(), {
-      description: 'SELECT_CHALLENGE: what to answer with {"ANSWER": …} (PASSWORD, EMAIL_OTP, WEB_AUTHN).',
-    }),
-  ),
-})
+      'The challenge to answer with POST /signin/challenge. The same for an email without an account, whose answers never succeed.',
+  },
+)
 
-export const PasskeyCreationOptionsResponse = t.Object({
-  options: t.Record(t.String(), t.Unknown(), {
-    description: 'PublicKeyCredentialCreationOptionsJSON: hand it to navigator.credentials.create.',
-  }),
-})
+export const PasskeyCreationOptionsResponse = t.Object(
+  {
+    options: t.Record(t.String(), t.Unknown(), {
+      description: 'PublicKeyCredentialCreationOptionsJSON: hand it to navigator.credentials.create.',
+    }),
+  },
+  { description: 'Options for the browser to create a passkey; then POST /me/passkeys with its answer.' },
+)
 
 export const RegisterPasskeyBody = t.Object({
   credential: t.Record(t.String(), t.Unknown(), {
     description: 'The RegistrationResponseJSON navigator.credentials.create gave (credential.toJSON()).',
+    examples: [{ id: 'q1w2e3', rawId: 'q1w2e3', type: 'public-key', response: {}, clientExtensionResults: {} }],
   }),
 })
 
@@ -279,18 +290,21 @@ export const Passkey = t.Object({
   createdAt: t.String({ format: 'date-time' }),
 })
 
-export const PasskeyListResponse = t.Object({ passkeys: t.Array(Passkey) })
+export const PasskeyListResponse = t.Object({ passkeys: t.Array(Passkey) }, { description: 'The user’s passkeys.' })
 
 export const PasskeyIdParams = t.Object({
   credentialId: t.String({ minLength: 1, maxLength: 1024, pattern: '^[A-Za-z0-9_-]+$' }),
 })
 
-export const AuthFactorsResponse = t.Object({
-  factors: t.Array(t.String(), {
-    description: 'The ways this account can sign in: PASSWORD, EMAIL_OTP, WEB_AUTHN.',
-    examples: [['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN']],
-  }),
-})
+export const AuthFactorsResponse = t.Object(
+  {
+    factors: t.Array(t.String(), {
+      description: 'The ways this account can sign in: PASSWORD, EMAIL_OTP, WEB_AUTHN.',
+      examples: [['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN']],
+    }),
+  },
+  { description: 'The ways this account can sign in.' },
+)
 
 export type SignUpInput = Static<typeof SignUpBody>
 export type SignInInput = Static<typeof SignInBody>

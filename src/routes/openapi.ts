@@ -28,6 +28,7 @@ const DOCUMENTATION = {
   tags: [
     { name: 'Sign-up and sign-in', description: 'Creating accounts and sessions.' },
     { name: 'Account', description: 'Confirmation, password recovery and change, the signed-in user.' },
+    { name: 'Passwordless sign-in and passkeys', description: 'Emailed one-time codes, passkeys.' },
     { name: 'Operations', description: 'For the load balancer.' },
   ],
 }

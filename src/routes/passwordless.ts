@@ -42,11 +42,19 @@ export const passwordlessRoutes = (gateway: CognitoGateway, verify: AccessTokenV
         .use(bearerAuth(verify))
         .get('/me/passkeys', async ({ accessToken }) => ({ passkeys: await gateway.listPasskeys(accessToken) }), {
           response: { 200: PasskeyListResponse, ...problemResponses(BEARER_PROBLEMS, { body: false }) },
-          detail: { summary: 'The user’s passkeys', security: BEARER_SECURITY },
+          detail: {
+            summary: 'The user’s passkeys',
+            description: 'Cognito ListWebAuthnCredentials: the passkeys that can sign this account in.',
+            security: BEARER_SECURITY,
+          },
         })
         .get('/me/auth-factors', async ({ accessToken }) => ({ factors: await gateway.authFactors(accessToken) }), {
           response: { 200: AuthFactorsResponse, ...problemResponses(BEARER_PROBLEMS, { body: false }) },
-          detail: { summary: 'How the user can sign in', security: BEARER_SECURITY },
+          detail: {
+            summary: 'How the user can sign in',
+            description: 'Cognito GetUserAuthFactors: PASSWORD, EMAIL_OTP (a verified email), WEB_AUTHN (a passkey).',
+            security: BEARER_SECURITY,
+          },
         })
         .delete(
           '/me/passkeys/:credentialId',
@@ -60,7 +68,11 @@ export const passwordlessRoutes = (gateway: CognitoGateway, verify: AccessTokenV
               204: t.Void({ description: 'Removed.' }),
               ...problemResponses([...BEARER_PROBLEMS, 'passkey_not_found'], { body: false }),
             },
-            detail: { summary: 'Remove a passkey', security: BEARER_SECURITY },
+            detail: {
+              summary: 'Remove a passkey',
+              description: 'Cognito DeleteWebAuthnCredential. The passkey stops signing in at once.',
+              security: BEARER_SECURITY,
+            },
           },
         )
         .use(recentSignIn(recentSignInSeconds))

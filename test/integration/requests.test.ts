@@ -336,6 +336,7 @@ describe('the OpenAPI document says the same', () => {
       '/password/reset',
       '/signin',
       '/signin/challenge',
+      '/signin/passwordless',
       '/signup',
       '/signup/confirm',
       '/signup/resend',
