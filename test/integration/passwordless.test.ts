@@ -80,6 +80,22 @@ describe('POST /signin/passwordless with an emailed code', () => {
     expectProblem(answer, 400, 'code_mismatch')
   })
 
+  test('too many tries: after 3 wrong codes the right one is 401 not_authorized (start again)', async () => {
+    const email = await confirmedUser()
+    const started = await post(service.url, '/signin/passwordless', { email, method: 'email_otp' })
+    const code = await cognito.codeFor(email, 2)
+    const answer = (EMAIL_OTP_CODE: string) =>
+      post(service.url, '/signin/challenge', {
+        email,
+        challengeName: 'EMAIL_OTP',
+        session: started.body.session,
+        responses: { EMAIL_OTP_CODE },
+      })
+    for (let i = 0; i < 3; i++)
+      expectProblem(await answer(code === '000000' ? '111111' : '000000'), 400, 'code_mismatch')
+    expectProblem(await answer(code), 401, 'not_authorized')
+  })
+
   test('no method: SELECT_CHALLENGE with the available methods', async () => {
     const started = await post(service.url, '/signin/passwordless', { email: await confirmedUser() })
     expect(started.body.challengeName).toBe('SELECT_CHALLENGE')
@@ -124,6 +140,67 @@ describe('passkeys under /me', () => {
       404,
       'passkey_not_found',
     )
+  })
+
+  /** A user with a passkey on `on`, and a function that starts a passkey sign-in for them. */
+  async function userWithPasskey(on: SoftwareAuthenticator) {
+    const email = await confirmedUser()
+    const auth = bearer((await post(service.url, '/signin', { email, password: PASSWORD })).body.accessToken)
+    const options = (await post(service.url, '/me/passkeys/options', {}, auth)).body.options
+    const added = await post(service.url, '/me/passkeys', { credential: await on.create(ORIGIN, options) }, auth)
+    expect(added.status).toBe(201)
+    return { email, auth, credentialId: added.body.passkeys[0].credentialId as string }
+  }
+  const startPasskeySignIn = async (email: string) => {
+    const started = await post(service.url, '/signin/passwordless', { email, method: 'passkey' })
+    expect(started.body.challengeName).toBe('WEB_AUTHN')
+    return {
+      session: started.body.session as string,
+      options: JSON.parse(started.body.challengeParameters.CREDENTIAL_REQUEST_OPTIONS),
+    }
+  }
+  const answerPasskey = (email: string, session: string, assertion: unknown) =>
+    post(service.url, '/signin/challenge', {
+      email,
+      challengeName: 'WEB_AUTHN',
+      session,
+      responses: { CREDENTIAL: JSON.stringify(assertion) },
+    })
+
+  test('a replayed assertion is 401 not_authorized, on its own session and on a new one', async () => {
+    const { email } = await userWithPasskey(authenticator)
+    const first = await startPasskeySignIn(email)
+    const assertion = await authenticator.get(ORIGIN, first.options)
+    expect((await answerPasskey(email, first.session, assertion)).status).toBe(200)
+    expectProblem(await answerPasskey(email, first.session, assertion), 401, 'not_authorized')
+    const second = await startPasskeySignIn(email)
+    expectProblem(await answerPasskey(email, second.session, assertion), 401, 'not_authorized')
+  })
+
+  test('another user’s passkey is 401 not_authorized', async () => {
+    const owner = await userWithPasskey(authenticator)
+    const victim = await userWithPasskey(authenticator)
+    const forOwner = await startPasskeySignIn(owner.email)
+    const forVictim = await startPasskeySignIn(victim.email)
+    const assertion = await authenticator.get(ORIGIN, {
+      ...forVictim.options,
+      allowCredentials: forOwner.options.allowCredentials,
+    })
+    expectProblem(await answerPasskey(victim.email, forVictim.session, assertion), 401, 'not_authorized')
+  })
+
+  test('a deleted passkey: a sign-in already started is 401, a new one no longer offers WEB_AUTHN', async () => {
+    const { email, auth, credentialId } = await userWithPasskey(authenticator)
+    const started = await startPasskeySignIn(email)
+    expect((await request(service.url, 'DELETE', `/me/passkeys/${credentialId}`, { headers: auth })).status).toBe(204)
+    expectProblem(
+      await answerPasskey(email, started.session, await authenticator.get(ORIGIN, started.options)),
+      401,
+      'not_authorized',
+    )
+    const again = await post(service.url, '/signin/passwordless', { email, method: 'passkey' })
+    expect(again.body.challengeName).toBe('SELECT_CHALLENGE')
+    expect(again.body.availableChallenges).not.toContain('WEB_AUTHN')
   })
 
   test('a registration from another origin is 400 passkey_rejected', async () => {
