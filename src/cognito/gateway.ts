@@ -291,18 +291,17 @@ export async function createGatewayOverTransport(
 
     // --- Passwordless sign-in and passkeys ---
     async startPasswordless({ email, method }) {
-      const hash = await secretHash(email)
       const preferred = method ? PREFERRED_CHALLENGE[method] : undefined
-      let out: InitiateAuthResponse
-      try {
-        out = await call('UserAuth', (abortSignal) =>
+      const initiate = async (username: string) => {
+        const hash = await secretHash(username)
+        return call('UserAuth', (abortSignal) =>
           send(
             'InitiateAuth',
             {
               ClientId: clientId,
               AuthFlow: 'USER_AUTH',
               AuthParameters: {
-                USERNAME: email,
+                USERNAME: username,
                 ...(preferred ? { PREFERRED_CHALLENGE: preferred } : {}),
                 ...(hash ? { SECRET_HASH: hash } : {}),
               },
@@ -310,14 +309,15 @@ export async function createGatewayOverTransport(
             abortSignal,
           ),
         )
+      }
+      let out: InitiateAuthResponse
+      try {
+        out = await initiate(email)
       } catch (error) {
-        // Cognito tells an unconfirmed account apart; answer as for an unknown one (a session that fails).
+        // Cognito tells an unconfirmed account apart (UserNotConfirmedException): answer what it answers
+        // for an address nobody has (a session that never signs in), with the destination masked from the request.
         if (!(error instanceof ProblemError) || error.code !== 'user_not_confirmed') throw error
-        out = {
-          ChallengeName: preferred ?? 'SELECT_CHALLENGE',
-          Session: crypto.randomUUID(),
-          ChallengeParameters: { USERNAME: crypto.randomUUID() },
-        }
+        out = await initiate(`${crypto.randomUUID()}@${email.slice(email.lastIndexOf('@') + 1)}`)
       }
       const result = authResult(out, email)
       if (!('challenge' in result))

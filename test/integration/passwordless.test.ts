@@ -80,6 +80,24 @@ describe('POST /signin/passwordless with an emailed code', () => {
     expectProblem(answer, 400, 'code_mismatch')
   })
 
+  test('an account not yet confirmed answers like an unknown email, and its code never works', async () => {
+    const email = uniqueEmail('unconfirmed')
+    expect((await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'n' })).status).toBe(201)
+    const known = await post(service.url, '/signin/passwordless', { email: await confirmedUser(), method: 'email_otp' })
+    const unconfirmed = await post(service.url, '/signin/passwordless', { email, method: 'email_otp' })
+    expect(unconfirmed.status).toBe(known.status)
+    expect(Object.keys(unconfirmed.body).sort()).toEqual(Object.keys(known.body).sort())
+    expect(unconfirmed.body.challengeParameters.CODE_DELIVERY_DESTINATION).toBe(`${email[0]}***@e***`)
+    expect(unconfirmed.body.session.length).toBe(known.body.session.length)
+    const answer = await post(service.url, '/signin/challenge', {
+      email,
+      challengeName: 'EMAIL_OTP',
+      session: unconfirmed.body.session,
+      responses: { EMAIL_OTP_CODE: await cognito.codeFor(email) },
+    })
+    expectProblem(answer, 400, 'code_mismatch')
+  })
+
   test('too many tries: after 3 wrong codes the right one is 401 not_authorized (start again)', async () => {
     const email = await confirmedUser()
     const started = await post(service.url, '/signin/passwordless', { email, method: 'email_otp' })
