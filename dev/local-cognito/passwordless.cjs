@@ -25,8 +25,8 @@ const invalidSession = () => new errors.NotAuthorizedError('Invalid session for 
 const MAX_WRONG_ANSWERS = 3
 // CreateUserPool `Policies.SignInPolicy.AllowedFirstAuthFactors`: "PASSWORD" when not set.
 const DEFAULT_FIRST_FACTORS = ['PASSWORD']
-// How long a StartWebAuthnRegistration challenge waits for CompleteWebAuthnRegistration (the
-// creation options' timeout, which Cognito sets to 5 minutes... of its own choosing: ours is the same).
+// How long a StartWebAuthnRegistration challenge waits for CompleteWebAuthnRegistration: the creation
+// options' `timeout`. Cognito does not document its value; 5 minutes here.
 const REGISTRATION_TIMEOUT_MS = 5 * 60_000
 
 /**
