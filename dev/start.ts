@@ -1,8 +1,9 @@
 // `npm start` (`npm run start:node`, with --node): with no COGNITO_* configured, run the service
 // against an embedded cognito-local (started, provisioned and stopped with it); with COGNITO_* set,
 // just run the service. On Bun it runs in this process; on Node, as a child (node-child.ts).
-import { processEnv } from '../src/config.ts'
+import { DEFAULT_PORT, processEnv } from '../src/config.ts'
 import { main as runOnBun } from '../src/main.ts'
+import { startExamplePage } from './example/server.ts'
 import { EmulatorPortBusyError, startEmulator } from './local-cognito/emulator.ts'
 import { runOnNode } from './node-child.ts'
 import { provision } from './local-cognito/provision.ts'
@@ -32,6 +33,16 @@ if (usesRealCognito) {
   say(`running on ${emulator.endpoint}, data in ${dataDir}/ (delete it to start over)`)
   say(`user pool ${pool.userPoolId}, app client ${pool.clientId}`)
   say('confirmation codes are printed here as "confirmation code for <email>: <code>"')
+  // The passwordless example page, on localhost (the local pool's passkey relying party).
+  try {
+    const example = startExamplePage({
+      port: Number(env.EXAMPLE_PAGE_PORT ?? 8081),
+      apiUrl: `http://127.0.0.1:${env.PORT ?? DEFAULT_PORT}`,
+    })
+    say(`example page (email codes, passkeys): ${example.url}`)
+  } catch (error) {
+    say(`example page not started: ${(error as Error).message} (set EXAMPLE_PAGE_PORT to a free port)`)
+  }
   await main({
     ...env,
     COGNITO_USER_POOL_ID: pool.userPoolId,

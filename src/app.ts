@@ -8,7 +8,7 @@ import type { AccessTokenVerifier } from './cognito/tokens.ts'
 import type { Config } from './config.ts'
 import { readJsonBody } from './http/body.ts'
 import { corsPreflight, corsHeaders } from './http/cors.ts'
-import { createRateLimiter, RATE_LIMITED_ROUTES } from './http/limits.ts'
+import { createRateLimiter, rateGroupsOf } from './http/limits.ts'
 import { clientIp } from './http/client-address.ts'
 import { requestIdFrom, traceIdFrom } from './http/request-ids.ts'
 import { describeError, type Logger } from './logging.ts'
@@ -24,6 +24,7 @@ import { healthRoutes } from './routes/health.ts'
 import { mfaRoutes } from './routes/mfa.ts'
 import { emailChangeRoutes } from './routes/email-change.ts'
 import { mfaSetupRoutes } from './routes/mfa-setup.ts'
+import { passwordlessRoutes } from './routes/passwordless.ts'
 
 export interface AppDeps {
   config: Pick<
@@ -88,8 +89,7 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
         meta.route = route
         meta.email = email
       }
-      const group = RATE_LIMITED_ROUTES[path]
-      if (group) limit(group, meta?.ip, email)
+      for (const group of rateGroupsOf(path, body)) limit(group, meta?.ip, email)
     })
     // No `set` here: an error hook that takes it made Elysia's composed handler ~8 µs dearer on
     // every request, failed or not.
@@ -119,6 +119,7 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
     .use(mfaRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
     .use(emailChangeRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
     .use(mfaSetupRoutes(gateway))
+    .use(passwordlessRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
 
   if (config.swaggerEnabled) routes.use(docsRoutes(routes))
   for (const route of routes.routes) {

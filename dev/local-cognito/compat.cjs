@@ -132,3 +132,6 @@ Object.assign(Targets, {
   GetUser: requireLiveToken(Targets.GetUser),
   ChangePassword: passwordAsNotAuthorized(requireLiveToken(Targets.ChangePassword)),
 })
+
+// For passwordless.cjs: its token operations refuse revoked tokens the same way.
+module.exports = { tokenUser }

@@ -12,6 +12,9 @@ import {
   ListUserPoolsCommand,
   SetUserPoolMfaConfigCommand,
   UpdateUserPoolCommand,
+  UpdateUserPoolClientCommand,
+  type AuthFactorType,
+  type ExplicitAuthFlowsType,
 } from '@aws-sdk/client-cognito-identity-provider'
 
 export interface LocalPool {
@@ -22,6 +25,11 @@ export interface LocalPool {
 
 export const POOL_NAME = 'user-service-local'
 export const CLIENT_NAME = 'user-service'
+/** Passkeys belong to this domain; pages on http://localhost:<any port> may use them (dev/passkeys). */
+export const LOCAL_RELYING_PARTY_ID = 'localhost'
+// deploy/cdk's pool and client: choice-based sign-in with these first factors, user existence hidden.
+const FIRST_FACTORS: AuthFactorType[] = ['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN']
+const AUTH_FLOWS: ExplicitAuthFlowsType[] = ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_AUTH']
 
 /** The settings UpdateUserPool can change, as deploy/cdk's pool has them. */
 const POOL_SETTINGS = {
@@ -37,6 +45,7 @@ const POOL_SETTINGS = {
       RequireNumbers: true,
       RequireSymbols: true,
     },
+    SignInPolicy: { AllowedFirstAuthFactors: FIRST_FACTORS },
   },
 }
 
@@ -83,13 +92,31 @@ export async function provision(endpoint: string): Promise<LocalPool> {
           UserPoolId: userPoolId,
           ClientName: CLIENT_NAME,
           GenerateSecret: true,
-          ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+          ExplicitAuthFlows: AUTH_FLOWS,
+          PreventUserExistenceErrors: 'ENABLED',
         }),
       )
       clientId = created.UserPoolClient!.ClientId!
     }
     const described = await admin.send(
       new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }),
+    )
+    // Pools and clients made before passwordless sign-in existed get it on the next start.
+    if (!described.UserPoolClient?.ExplicitAuthFlows?.includes('ALLOW_USER_AUTH')) {
+      await admin.send(
+        new UpdateUserPoolClientCommand({
+          UserPoolId: userPoolId,
+          ClientId: clientId,
+          ExplicitAuthFlows: AUTH_FLOWS,
+          PreventUserExistenceErrors: 'ENABLED',
+        }),
+      )
+    }
+    await admin.send(
+      new SetUserPoolMfaConfigCommand({
+        UserPoolId: userPoolId,
+        WebAuthnConfiguration: { RelyingPartyId: LOCAL_RELYING_PARTY_ID, UserVerification: 'preferred' },
+      }),
     )
     const clientSecret = described.UserPoolClient?.ClientSecret
     if (!clientSecret) throw new Error(`local app client ${clientId} has no secret`)

@@ -1,6 +1,7 @@
 // Runs cognito-local (on Node) like its own bin does, with these changes:
 // - compat.cjs closes the gaps to Cognito this service depends on;
 // - strict.cjs refuses what Cognito refuses (SECRET_HASH, challenge sessions, aliases, case, states);
+// - passwordless.cjs adds choice-based sign-in (USER_AUTH: email codes, passkeys) and the WebAuthn operations;
 // - a synchronous JSON logger instead of its coloured pretty printer, and its "email" (the console
 //   message sender, where real Cognito would send mail) writes one JSON line per code instead of a
 //   box drawn for people. emulator.ts follows these lines to learn the codes.
@@ -9,6 +10,7 @@ require('./compat.cjs')
 require('./strict.cjs')
 require('./mfa.cjs')
 require('./email-change.cjs')
+require('./passwordless.cjs')
 const pino = require('pino')
 const { createDefaultServer } = require('cognito-local/lib/server')
 const { ConsoleMessageSender } = require('cognito-local/lib/services/messageDelivery/consoleMessageSender')

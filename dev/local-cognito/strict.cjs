@@ -190,4 +190,6 @@ Object.assign(Targets, {
   InitiateAuth,
   RespondToAuthChallenge,
 })
-module.exports = { sessions }
+
+// For mfa.cjs and passwordless.cjs, whose flows follow the same rules.
+module.exports = { sessions, verifySecretHash, userByActualUsername }

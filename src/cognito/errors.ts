@@ -24,6 +24,13 @@ export type CognitoOperation =
   /** AssociateSoftwareToken / VerifySoftwareToken with an MFA_SETUP session: failures are about the session. */
   | 'AssociateSoftwareTokenInSetup'
   | 'VerifySoftwareTokenInSetup'
+  // Passwordless sign-in and passkeys
+  | 'UserAuth'
+  | 'StartWebAuthnRegistration'
+  | 'CompleteWebAuthnRegistration'
+  | 'ListWebAuthnCredentials'
+  | 'DeleteWebAuthnCredential'
+  | 'GetUserAuthFactors'
 
 const BY_NAME: Readonly<Record<string, ProblemCode>> = {
   UsernameExistsException: 'username_exists',
@@ -46,6 +53,14 @@ const BY_NAME: Readonly<Record<string, ProblemCode>> = {
   UnexpectedLambdaException: 'upstream_error',
   UserLambdaValidationException: 'upstream_error',
   InternalErrorException: 'upstream_error',
+  // Passkeys: the client's response is refused, or the pool is not set up for them (our fault).
+  WebAuthnOriginNotAllowedException: 'passkey_rejected',
+  WebAuthnRelyingPartyMismatchException: 'passkey_rejected',
+  WebAuthnChallengeNotFoundException: 'passkey_rejected',
+  WebAuthnClientMismatchException: 'passkey_rejected',
+  WebAuthnCredentialNotSupportedException: 'passkey_rejected',
+  WebAuthnNotEnabledException: 'internal_error',
+  WebAuthnConfigurationMissingException: 'internal_error',
 }
 
 const TOKEN_FAILURE: Readonly<Record<string, ProblemCode>> = {
@@ -83,6 +98,8 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
   UpdateUserAttributes: TOKEN_FAILURE,
   VerifyUserAttribute: TOKEN_FAILURE,
   VerifySoftwareTokenInSetup: { EnableSoftwareTokenMFAException: 'code_mismatch' },
+  // A credential id the user does not have.
+  DeleteWebAuthnCredential: { ...TOKEN_FAILURE, ResourceNotFoundException: 'passkey_not_found' },
 }
 
 // Operations whose SECRET_HASH is computed over a username the client supplied.

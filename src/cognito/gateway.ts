@@ -6,6 +6,7 @@ import type {
   ChallengeNameType,
   CodeDeliveryDetailsType,
   InitiateAuthResponse,
+  WebAuthnCredentialDescription,
 } from '@aws-sdk/client-cognito-identity-provider'
 import type { CognitoConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
@@ -14,6 +15,9 @@ import type {
   Challenge,
   ChallengeInput,
   CodeDeliveryDetails,
+  PasskeyDescription,
+  PasswordlessChallenge,
+  PasswordlessInput,
   Profile,
   RefreshedTokens,
   SignInInput,
@@ -84,7 +88,25 @@ export interface CognitoGateway {
    * @throws ProblemError code_mismatch (wrong code), not_authorized (session expired, used or not MFA_SETUP).
    */
   completeMfaSetup(input: { email: string; session: string; code: string; deviceName?: string }): Promise<SignInResult>
+  // Passwordless sign-in and passkeys (Cognito choice-based sign-in, USER_AUTH)
+  /**
+   * InitiateAuth USER_AUTH for `email`, PREFERRED_CHALLENGE from `method` (email_otp: EMAIL_OTP,
+   * passkey: WEB_AUTHN, none: SELECT_CHALLENGE). Answers the same shape whether or not the account
+   * exists (the app client hides user existence; an unconfirmed account gets a session that fails).
+   */
+  startPasswordless(input: PasswordlessInput): Promise<PasswordlessChallenge>
+  /** StartWebAuthnRegistration: PublicKeyCredentialCreationOptionsJSON for navigator.credentials.create. */
+  startPasskeyRegistration(accessToken: string): Promise<Record<string, unknown>>
+  /** CompleteWebAuthnRegistration with the RegistrationResponseJSON. Throws passkey_rejected. */
+  completePasskeyRegistration(accessToken: string, credential: Record<string, unknown>): Promise<void>
+  listPasskeys(accessToken: string): Promise<PasskeyDescription[]>
+  /** DeleteWebAuthnCredential. Throws passkey_not_found for an id the user does not have. */
+  deletePasskey(accessToken: string, credentialId: string): Promise<void>
+  /** GetUserAuthFactors' ConfiguredUserAuthFactors. */
+  authFactors(accessToken: string): Promise<string[]>
 }
+
+const PREFERRED_CHALLENGE = { email_otp: 'EMAIL_OTP', passkey: 'WEB_AUTHN' } as const
 
 // Cognito's default access/ID token validity; cognito-local omits ExpiresIn on some flows.
 const DEFAULT_EXPIRES_IN = 3600
@@ -398,6 +420,86 @@ export async function createGatewayOverTransport(
         responses: {},
       })
     },
+    // --- Passwordless sign-in and passkeys ---
+    async startPasswordless({ email, method }) {
+      const preferred = method ? PREFERRED_CHALLENGE[method] : undefined
+      const initiate = async (username: string) => {
+        const hash = await secretHash(username)
+        return call('UserAuth', (abortSignal) =>
+          send(
+            'InitiateAuth',
+            {
+              ClientId: clientId,
+              AuthFlow: 'USER_AUTH',
+              AuthParameters: {
+                USERNAME: username,
+                ...(preferred ? { PREFERRED_CHALLENGE: preferred } : {}),
+                ...(hash ? { SECRET_HASH: hash } : {}),
+              },
+            },
+            abortSignal,
+          ),
+        )
+      }
+      let out: InitiateAuthResponse
+      try {
+        out = await initiate(email)
+      } catch (error) {
+        // Cognito tells an unconfirmed account apart (UserNotConfirmedException): answer what it answers
+        // for an address nobody has (a session that never signs in), with the destination masked from the request.
+        if (!(error instanceof ProblemError) || error.code !== 'user_not_confirmed') throw error
+        out = await initiate(`${crypto.randomUUID()}@${email.slice(email.lastIndexOf('@') + 1)}`)
+      }
+      const result = authResult(out, email)
+      if (!('challenge' in result))
+        throw new ProblemError('upstream_error', undefined, { cause: new Error('tokens without a challenge') })
+      const { USERNAME: _named, ...parameters } = result.challenge.challengeParameters
+      // Computed from the request, so that it is the same for every account state.
+      if (out.ChallengeName === 'EMAIL_OTP')
+        parameters.CODE_DELIVERY_DESTINATION = maskedEmailDelivery(email).destination!
+      return {
+        ...result.challenge,
+        challengeParameters: parameters,
+        ...(out.AvailableChallenges ? { availableChallenges: out.AvailableChallenges } : {}),
+      }
+    },
+
+    async startPasskeyRegistration(accessToken) {
+      const out = await call('StartWebAuthnRegistration', (abortSignal) =>
+        send('StartWebAuthnRegistration', { AccessToken: accessToken }, abortSignal),
+      )
+      return (out.CredentialCreationOptions ?? {}) as Record<string, unknown>
+    },
+
+    async completePasskeyRegistration(accessToken, credential) {
+      await call('CompleteWebAuthnRegistration', (abortSignal) =>
+        send(
+          'CompleteWebAuthnRegistration',
+          { AccessToken: accessToken, Credential: credential as never },
+          abortSignal,
+        ),
+      )
+    },
+
+    async listPasskeys(accessToken) {
+      const out = await call('ListWebAuthnCredentials', (abortSignal) =>
+        send('ListWebAuthnCredentials', { AccessToken: accessToken }, abortSignal),
+      )
+      return (out.Credentials ?? []).map(passkeyOf)
+    },
+
+    async deletePasskey(accessToken, credentialId) {
+      await call('DeleteWebAuthnCredential', (abortSignal) =>
+        send('DeleteWebAuthnCredential', { AccessToken: accessToken, CredentialId: credentialId }, abortSignal),
+      )
+    },
+
+    async authFactors(accessToken) {
+      const out = await call('GetUserAuthFactors', (abortSignal) =>
+        send('GetUserAuthFactors', { AccessToken: accessToken }, abortSignal),
+      )
+      return out.ConfiguredUserAuthFactors ?? []
+    },
   }
   return gateway
 
@@ -409,6 +511,18 @@ export async function createGatewayOverTransport(
         abortSignal,
       ),
     )
+  }
+}
+
+/** A passkey as the API shows it (ListWebAuthnCredentials' WebAuthnCredentialDescription). */
+function passkeyOf(c: WebAuthnCredentialDescription): PasskeyDescription {
+  return {
+    credentialId: c.CredentialId ?? '',
+    name: c.FriendlyCredentialName ?? '',
+    relyingPartyId: c.RelyingPartyId ?? '',
+    ...(c.AuthenticatorAttachment ? { authenticatorAttachment: c.AuthenticatorAttachment } : {}),
+    transports: c.AuthenticatorTransports ?? [],
+    createdAt: (c.CreatedAt ? new Date(c.CreatedAt) : new Date(0)).toISOString(),
   }
 }
 

@@ -17,6 +17,11 @@ import {
   SetUserMFAPreferenceCommand,
   UpdateUserAttributesCommand,
   VerifyUserAttributeCommand,
+  StartWebAuthnRegistrationCommand,
+  CompleteWebAuthnRegistrationCommand,
+  ListWebAuthnCredentialsCommand,
+  DeleteWebAuthnCredentialCommand,
+  GetUserAuthFactorsCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
 import type { CognitoConfig } from '../config.ts'
 import type { CognitoTransport, OperationName } from './transport.ts'
@@ -38,6 +43,11 @@ const COMMANDS = {
   SetUserMFAPreference: SetUserMFAPreferenceCommand,
   UpdateUserAttributes: UpdateUserAttributesCommand,
   VerifyUserAttribute: VerifyUserAttributeCommand,
+  StartWebAuthnRegistration: StartWebAuthnRegistrationCommand,
+  CompleteWebAuthnRegistration: CompleteWebAuthnRegistrationCommand,
+  ListWebAuthnCredentials: ListWebAuthnCredentialsCommand,
+  DeleteWebAuthnCredential: DeleteWebAuthnCredentialCommand,
+  GetUserAuthFactors: GetUserAuthFactorsCommand,
 } as const satisfies Record<OperationName, unknown>
 
 export function createSdkTransport(config: CognitoConfig): CognitoTransport {

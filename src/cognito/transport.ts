@@ -33,6 +33,16 @@ import type {
   UpdateUserAttributesResponse,
   VerifyUserAttributeRequest,
   VerifyUserAttributeResponse,
+  StartWebAuthnRegistrationRequest,
+  StartWebAuthnRegistrationResponse,
+  CompleteWebAuthnRegistrationRequest,
+  CompleteWebAuthnRegistrationResponse,
+  ListWebAuthnCredentialsRequest,
+  ListWebAuthnCredentialsResponse,
+  DeleteWebAuthnCredentialRequest,
+  DeleteWebAuthnCredentialResponse,
+  GetUserAuthFactorsRequest,
+  GetUserAuthFactorsResponse,
 } from '@aws-sdk/client-cognito-identity-provider'
 
 /** Cognito API operation -> [request, response]. */
@@ -53,6 +63,12 @@ export interface CognitoOperations {
   SetUserMFAPreference: [SetUserMFAPreferenceRequest, SetUserMFAPreferenceResponse]
   UpdateUserAttributes: [UpdateUserAttributesRequest, UpdateUserAttributesResponse]
   VerifyUserAttribute: [VerifyUserAttributeRequest, VerifyUserAttributeResponse]
+  // Passwordless sign-in and passkeys
+  StartWebAuthnRegistration: [StartWebAuthnRegistrationRequest, StartWebAuthnRegistrationResponse]
+  CompleteWebAuthnRegistration: [CompleteWebAuthnRegistrationRequest, CompleteWebAuthnRegistrationResponse]
+  ListWebAuthnCredentials: [ListWebAuthnCredentialsRequest, ListWebAuthnCredentialsResponse]
+  DeleteWebAuthnCredential: [DeleteWebAuthnCredentialRequest, DeleteWebAuthnCredentialResponse]
+  GetUserAuthFactors: [GetUserAuthFactorsRequest, GetUserAuthFactorsResponse]
 }
 
 export type OperationName = keyof CognitoOperations

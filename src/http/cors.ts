@@ -2,7 +2,8 @@
 // app calls none of this). Tokens travel in the Authorization header, never in cookies, so
 // credentials mode is never allowed.
 
-const ALLOWED_METHODS = 'GET, POST'
+// DELETE: removing a passkey (DELETE /me/passkeys/{credentialId}).
+const ALLOWED_METHODS = 'GET, POST, DELETE'
 const ALLOWED_HEADERS = 'authorization, content-type, x-request-id'
 // What a browser client needs to read: the request id to quote, when to retry, why a token failed.
 const EXPOSED_HEADERS = 'x-request-id, x-amzn-trace-id, retry-after, www-authenticate'

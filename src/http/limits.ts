@@ -35,6 +35,19 @@ export const RATE_LIMITED_ROUTES: Readonly<Record<string, RateGroup>> = {
   '/signin/mfa-setup/verify': 'signin',
   '/me/mfa/totp/verify': 'verify',
   '/me/email/verify': 'verify',
+  // Each start of an email-code sign-in may send an email.
+  '/signin/passwordless': 'email',
+}
+
+/**
+ * The groups a request counts against: its route's (RATE_LIMITED_ROUTES) and, for an answer to an
+ * emailed one-time code on /signin/challenge, the code-guessing budget as well.
+ */
+export function rateGroupsOf(path: string, body: unknown): RateGroup[] {
+  const group = RATE_LIMITED_ROUTES[path]
+  if (!group) return []
+  const challenge = (body as { challengeName?: unknown } | undefined)?.challengeName
+  return path === '/signin/challenge' && challenge === 'EMAIL_OTP' ? [group, 'verify'] : [group]
 }
 
 // Enough for every client of a busy task; past it the least recently seen keys go first, so a flood

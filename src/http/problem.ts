@@ -15,6 +15,8 @@ export const PROBLEMS = {
   user_not_confirmed: { status: 403, title: 'User is not confirmed' },
   password_reset_required: { status: 403, title: 'Password reset required' },
   reauthentication_required: { status: 403, title: 'Recent sign-in required' },
+  passkey_rejected: { status: 400, title: 'Passkey rejected' },
+  passkey_not_found: { status: 404, title: 'Passkey not found' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   username_exists: { status: 409, title: 'Account already exists' },
@@ -44,6 +46,9 @@ const DEFAULT_DETAIL: Record<ProblemCode, string> = {
   // A 403, not a 401: the token is valid; the client must sign in again (not refresh) and retry.
   reauthentication_required:
     'This change needs a recent sign-in: sign in again (a refreshed token does not count), then retry.',
+  passkey_rejected:
+    'The passkey response was refused (wrong origin or relying party, or no registration in progress): start again.',
+  passkey_not_found: 'This account has no passkey with that id.',
   missing_token: 'Send the access token as "Authorization: Bearer <token>".',
   invalid_token: 'The token is malformed, expired, revoked or not for this service.',
   user_not_confirmed: 'The account is not confirmed yet.',

@@ -29,6 +29,7 @@ const DOCUMENTATION = {
     { name: 'Sign-up and sign-in', description: 'Creating accounts and sessions.' },
     { name: 'Account', description: 'Confirmation, password recovery and change, the signed-in user.' },
     { name: 'Two-step sign-in', description: 'Authenticator apps (TOTP): setting one up and turning it off.' },
+    { name: 'Passwordless sign-in and passkeys', description: 'Emailed one-time codes, passkeys.' },
     { name: 'Operations', description: 'For the load balancer.' },
   ],
 }

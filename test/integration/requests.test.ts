@@ -339,6 +339,7 @@ describe('the OpenAPI document says the same', () => {
       '/signin/challenge',
       '/signin/mfa-setup',
       '/signin/mfa-setup/verify',
+      '/signin/passwordless',
       '/signup',
       '/signup/confirm',
       '/signup/resend',

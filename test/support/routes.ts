@@ -20,6 +20,12 @@ export const ROUTES = [
   'POST /me/email/verify',
   'POST /signin/mfa-setup',
   'POST /signin/mfa-setup/verify',
+  'POST /signin/passwordless',
+  'GET /me/passkeys',
+  'GET /me/auth-factors',
+  'DELETE /me/passkeys/{credentialId}',
+  'POST /me/passkeys/options',
+  'POST /me/passkeys',
 ]
 export const BEARER_ROUTES = [
   'POST /signout',
@@ -30,4 +36,9 @@ export const BEARER_ROUTES = [
   'DELETE /me/mfa/totp',
   'POST /me/email',
   'POST /me/email/verify',
+  'GET /me/passkeys',
+  'GET /me/auth-factors',
+  'DELETE /me/passkeys/{credentialId}',
+  'POST /me/passkeys/options',
+  'POST /me/passkeys',
 ]

@@ -256,6 +256,40 @@ export function createStubGateway(): StubGateway {
       account.pendingEmail = undefined
       accounts.set(account.email, account)
     },
+    // Passwordless sign-in and passkeys: the same answer for every email, no passkeys (the
+    // passkey ceremony itself is tested against the local Cognito, test/integration/passwordless.test.ts).
+    async startPasswordless({ email, method }) {
+      const challengeParameters: Record<string, string> = {}
+      if (method === 'email_otp')
+        challengeParameters.CODE_DELIVERY_DESTINATION = maskedEmailDelivery(email).destination!
+      const challengeName = method === 'email_otp' ? 'EMAIL_OTP' : 'SELECT_CHALLENGE'
+      return {
+        challengeName,
+        session: `stub-session-${crypto.randomUUID()}`,
+        challengeParameters,
+        ...(challengeName === 'SELECT_CHALLENGE' ? { availableChallenges: ['PASSWORD', 'EMAIL_OTP'] } : {}),
+      }
+    },
+    async startPasskeyRegistration(accessToken) {
+      accountOfToken(accessToken)
+      return { challenge: 'stub' }
+    },
+    async completePasskeyRegistration(accessToken) {
+      accountOfToken(accessToken)
+      throw new ProblemError('passkey_rejected')
+    },
+    async listPasskeys(accessToken) {
+      accountOfToken(accessToken)
+      return []
+    },
+    async deletePasskey(accessToken) {
+      accountOfToken(accessToken)
+      throw new ProblemError('passkey_not_found')
+    },
+    async authFactors(accessToken) {
+      accountOfToken(accessToken)
+      return ['PASSWORD', 'EMAIL_OTP']
+    },
   }
 
   // Every method records its call, then fails if told to, then does its work.

@@ -1,6 +1,9 @@
 // The Cognito user pool the service fronts, shaped like the local one (dev/local-cognito/provision.ts):
 // email as the sign-in name, a required mutable nickname, email auto-verified. Its app client has a
 // secret (every call carries SECRET_HASH), which is copied into Secrets Manager for the task.
+// Choice-based sign-in (the Essentials plan, ALLOW_USER_AUTH): passwords, emailed one-time codes
+// (sent through the operator's SES identity: Cognito's own mail service cannot send them) and passkeys
+// for the web app's domain.
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib'
 import * as cognito from 'aws-cdk-lib/aws-cognito'
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
@@ -9,6 +12,12 @@ import { Construct } from 'constructs'
 
 export interface UserPoolProps {
   deletionProtection: boolean
+  /** The domain passkeys belong to (the web app's, e.g. example.com); they work on it and its subdomains. */
+  passkeyRelyingPartyId: string
+  /** The verified SES identity (an address) the one-time codes and every other Cognito email come from. */
+  sesFromEmail: string
+  /** The region of that SES identity. */
+  sesRegion: string
 }
 
 export class UserPool extends Construct {
@@ -41,6 +50,13 @@ export class UserPool extends Construct {
         requireSymbols: true,
       },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      // Developer guide, "Authentication flows: choice-based authentication": email codes and passkeys
+      // as first factors need the Essentials plan (or Plus) and SES (EmailSendingAccount DEVELOPER).
+      featurePlan: cognito.FeaturePlan.ESSENTIALS,
+      signInPolicy: { allowedFirstAuthFactors: { password: true, emailOtp: true, passkey: true } },
+      passkeyRelyingPartyId: props.passkeyRelyingPartyId,
+      passkeyUserVerification: cognito.PasskeyUserVerification.PREFERRED,
+      email: cognito.UserPoolEmail.withSES({ fromEmail: props.sesFromEmail, sesRegion: props.sesRegion }),
       deletionProtection: props.deletionProtection,
       // Users are the one thing a redeploy cannot recreate: keep the pool when the stack goes,
       // unless deletion protection was turned off on purpose.
@@ -49,8 +65,9 @@ export class UserPool extends Construct {
 
     this.client = this.pool.addClient('Client', {
       generateSecret: true,
-      // USER_PASSWORD_AUTH only; CDK adds ALLOW_REFRESH_TOKEN_AUTH, which Cognito always requires.
-      authFlows: { userPassword: true },
+      // USER_PASSWORD_AUTH (POST /signin) and USER_AUTH (POST /signin/passwordless); CDK adds
+      // ALLOW_REFRESH_TOKEN_AUTH, which Cognito always requires.
+      authFlows: { userPassword: true, user: true },
       // Unknown user and wrong password look alike (the service relies on it against enumeration).
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,

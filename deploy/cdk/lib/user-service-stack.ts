@@ -38,7 +38,23 @@ export class UserServiceStack extends Stack {
 
     const vpc = settings.vpcId ? ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: settings.vpcId }) : this.newVpc(settings)
 
-    const userPool = new UserPool(this, 'UserPool', { deletionProtection: settings.userPoolDeletionProtection })
+    // Parameters, not context: they name the operator's own domain and mail identity, set once.
+    const passkeyRelyingPartyId = new CfnParameter(this, 'PasskeyRelyingPartyId', {
+      type: 'String',
+      description: 'The domain passkeys belong to: the web app’s domain (e.g. example.com), without scheme or port.',
+      allowedPattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$',
+    })
+    const sesFromEmail = new CfnParameter(this, 'SesFromEmail', {
+      type: 'String',
+      description: 'A verified Amazon SES identity (address) in this region: Cognito sends the sign-in codes from it.',
+      allowedPattern: '^[^@\\s]+@[^@\\s]+$',
+    })
+    const userPool = new UserPool(this, 'UserPool', {
+      deletionProtection: settings.userPoolDeletionProtection,
+      passkeyRelyingPartyId: passkeyRelyingPartyId.valueAsString,
+      sesFromEmail: sesFromEmail.valueAsString,
+      sesRegion: settings.region,
+    })
 
     const repository = new ecr.Repository(this, 'Repository', {
       imageScanOnPush: true,

@@ -35,12 +35,34 @@ describe('Cognito user pool', () => {
     template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' })
   })
 
-  test('app client: generated secret, USER_PASSWORD_AUTH + REFRESH_TOKEN_AUTH only, no user-existence errors', () => {
+  test('app client: generated secret, USER_PASSWORD_AUTH + USER_AUTH + REFRESH_TOKEN_AUTH only, no user-existence errors', () => {
     const client = only('AWS::Cognito::UserPoolClient').properties
     expect(client.GenerateSecret).toBe(true)
-    expect([...client.ExplicitAuthFlows].sort()).toEqual(['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH'])
+    expect([...client.ExplicitAuthFlows].sort()).toEqual([
+      'ALLOW_REFRESH_TOKEN_AUTH',
+      'ALLOW_USER_AUTH',
+      'ALLOW_USER_PASSWORD_AUTH',
+    ])
     expect(client.PreventUserExistenceErrors).toBe('ENABLED')
     expect(client.AllowedOAuthFlowsUserPoolClient).toBe(false)
+  })
+
+  test('passwordless: Essentials plan, password + email code + passkey first factors, RP id and SES sender from parameters', () => {
+    const pool = only('AWS::Cognito::UserPool').properties
+    expect(pool.UserPoolTier).toBe('ESSENTIALS')
+    expect([...pool.Policies.SignInPolicy.AllowedFirstAuthFactors].sort()).toEqual([
+      'EMAIL_OTP',
+      'PASSWORD',
+      'WEB_AUTHN',
+    ])
+    expect(pool.WebAuthnRelyingPartyID).toEqual({ Ref: 'PasskeyRelyingPartyId' })
+    expect(pool.WebAuthnUserVerification).toBe('preferred')
+    expect(pool.EmailConfiguration.EmailSendingAccount).toBe('DEVELOPER')
+    expect(pool.EmailConfiguration.From).toEqual({ Ref: 'SesFromEmail' })
+    expect(JSON.stringify(pool.EmailConfiguration.SourceArn)).toContain('SesFromEmail')
+    const parameters = template.toJSON().Parameters
+    expect(parameters.PasskeyRelyingPartyId.Default).toBeUndefined()
+    expect(parameters.SesFromEmail.Default).toBeUndefined()
   })
 
   test('the client secret goes to Secrets Manager, read without logging the response', () => {

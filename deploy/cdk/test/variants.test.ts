@@ -84,7 +84,12 @@ describe('architecture', () => {
 describe('userPoolDeletionProtection', () => {
   test('false: deletion protection off and the pool goes with the stack', () => {
     const stack = variantStack()
-    new UserPool(stack, 'UserPool', { deletionProtection: false })
+    new UserPool(stack, 'UserPool', {
+      deletionProtection: false,
+      passkeyRelyingPartyId: 'example.com',
+      sesFromEmail: 'no-reply@example.com',
+      sesRegion: 'eu-west-1',
+    })
     const template = Template.fromStack(stack)
     template.hasResourceProperties('AWS::Cognito::UserPool', { DeletionProtection: 'INACTIVE' })
     template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Delete' })

@@ -1,0 +1,118 @@
+// Signing in without a password (an emailed one-time code or a passkey), through Cognito's
+// choice-based sign-in (InitiateAuth USER_AUTH), and the signed-in user's passkeys.
+import { Elysia, t } from 'elysia'
+import type { CognitoGateway } from '../cognito/gateway.ts'
+import type { AccessTokenVerifier } from '../cognito/tokens.ts'
+import { noContent } from '../http/no-content.ts'
+import {
+  AuthFactorsResponse,
+  BEARER_PROBLEMS,
+  PasskeyCreationOptionsResponse,
+  PasskeyIdParams,
+  PasskeyListResponse,
+  PasswordlessBody,
+  PasswordlessChallengeResponse,
+  problemResponses,
+  RegisterPasskeyBody,
+} from '../schemas.ts'
+import { bearerAuth, BEARER_SECURITY, recentSignIn } from './bearer.ts'
+
+/**
+ * @param recentSignInSeconds how recent the sign-in must be to add a passkey (RECENT_SIGN_IN_SECONDS):
+ *   a new sign-in factor is a sensitive change, so a stolen access token alone cannot add one.
+ */
+export const passwordlessRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier, recentSignInSeconds: number) =>
+  new Elysia({ tags: ['Passwordless sign-in and passkeys'] })
+    .post('/signin/passwordless', ({ body }) => gateway.startPasswordless(body), {
+      body: PasswordlessBody,
+      response: { 200: PasswordlessChallengeResponse, ...problemResponses([]) },
+      detail: {
+        summary: 'Start a sign-in without a password',
+        description:
+          'Cognito USER_AUTH. `method: "email_otp"` emails a one-time code: answer POST /signin/challenge with ' +
+          '{"challengeName": "EMAIL_OTP", "responses": {"EMAIL_OTP_CODE": "…"}}. `method: "passkey"` answers ' +
+          'WEB_AUTHN: pass CREDENTIAL_REQUEST_OPTIONS to navigator.credentials.get and answer with ' +
+          '{"CREDENTIAL": JSON.stringify(credential)}. Without a method: SELECT_CHALLENGE, answered with ' +
+          '{"ANSWER": one of availableChallenges}. An email without an account gets the same answer (and no email); ' +
+          'its code never works.',
+      },
+    })
+    .guard({}, (app) =>
+      app
+        .use(bearerAuth(verify))
+        .get('/me/passkeys', async ({ accessToken }) => ({ passkeys: await gateway.listPasskeys(accessToken) }), {
+          response: { 200: PasskeyListResponse, ...problemResponses(BEARER_PROBLEMS, { body: false }) },
+          detail: {
+            summary: 'The user’s passkeys',
+            description: 'Cognito ListWebAuthnCredentials: the passkeys that can sign this account in.',
+            security: BEARER_SECURITY,
+          },
+        })
+        .get('/me/auth-factors', async ({ accessToken }) => ({ factors: await gateway.authFactors(accessToken) }), {
+          response: { 200: AuthFactorsResponse, ...problemResponses(BEARER_PROBLEMS, { body: false }) },
+          detail: {
+            summary: 'How the user can sign in',
+            description: 'Cognito GetUserAuthFactors: PASSWORD, EMAIL_OTP (a verified email), WEB_AUTHN (a passkey).',
+            security: BEARER_SECURITY,
+          },
+        })
+        .delete(
+          '/me/passkeys/:credentialId',
+          async ({ accessToken, params }) => {
+            await gateway.deletePasskey(accessToken, params.credentialId)
+            return noContent()
+          },
+          {
+            params: PasskeyIdParams,
+            response: {
+              204: t.Void({ description: 'Removed.' }),
+              ...problemResponses([...BEARER_PROBLEMS, 'passkey_not_found'], { body: false }),
+            },
+            detail: {
+              summary: 'Remove a passkey',
+              description: 'Cognito DeleteWebAuthnCredential. The passkey stops signing in at once.',
+              security: BEARER_SECURITY,
+            },
+          },
+        )
+        .use(recentSignIn(recentSignInSeconds))
+        .post(
+          '/me/passkeys/options',
+          async ({ accessToken }) => ({ options: await gateway.startPasskeyRegistration(accessToken) }),
+          {
+            response: {
+              200: PasskeyCreationOptionsResponse,
+              ...problemResponses([...BEARER_PROBLEMS, 'reauthentication_required'], { body: false }),
+            },
+            detail: {
+              summary: 'Start adding a passkey',
+              description:
+                'Cognito StartWebAuthnRegistration. Needs a recent sign-in (RECENT_SIGN_IN_SECONDS, 10 minutes by ' +
+                'default): a new way to sign in must not be addable with a stolen token alone.',
+              security: BEARER_SECURITY,
+            },
+          },
+        )
+        .post(
+          '/me/passkeys',
+          async ({ accessToken, body, set }) => {
+            await gateway.completePasskeyRegistration(accessToken, body.credential)
+            set.status = 201
+            return { passkeys: await gateway.listPasskeys(accessToken) }
+          },
+          {
+            body: RegisterPasskeyBody,
+            response: {
+              201: PasskeyListResponse,
+              ...problemResponses([...BEARER_PROBLEMS, 'reauthentication_required', 'passkey_rejected']),
+            },
+            detail: {
+              summary: 'Add a passkey',
+              description:
+                'Cognito CompleteWebAuthnRegistration with what navigator.credentials.create returned for the options ' +
+                'of POST /me/passkeys/options. Answers the user’s passkeys.',
+              security: BEARER_SECURITY,
+            },
+          },
+        ),
+    )

@@ -1,0 +1,234 @@
+// Passwordless sign-in and passkeys end to end: the service over a socket, against the local Cognito
+// (dev/local-cognito/passwordless.cjs), with a software authenticator for the passkey ceremonies.
+// Runs on Bun, Node and the binary (SERVICE_TARGET).
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { testCognito, type TestCognito } from '../support/cognito.ts'
+import { bearer, expectProblem, post, request } from '../support/http.ts'
+import { startService, type RunningService } from '../support/service.ts'
+import { startSoftwareAuthenticator, type SoftwareAuthenticator } from '../support/software-authenticator.ts'
+import { PASSWORD, uniqueEmail } from '../support/util.ts'
+
+let cognito: TestCognito
+let service: RunningService
+let authenticator: SoftwareAuthenticator
+const ORIGIN = 'http://localhost:8080'
+
+beforeAll(async () => {
+  cognito = await testCognito()
+  service = await startService(cognito.serviceEnv())
+  authenticator = startSoftwareAuthenticator()
+})
+afterAll(async () => {
+  authenticator.stop()
+  await service.stop()
+})
+
+async function confirmedUser() {
+  const email = uniqueEmail('pwl')
+  expect((await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'n' })).status).toBe(201)
+  await cognito.confirm(email)
+  return email
+}
+
+describe('POST /signin/passwordless with an emailed code', () => {
+  test('email_otp: the code from the email answers /signin/challenge with the same tokens as /signin', async () => {
+    const email = await confirmedUser()
+    const started = await post(service.url, '/signin/passwordless', { email, method: 'email_otp' })
+    expect(started.status).toBe(200)
+    expect(started.body.challengeName).toBe('EMAIL_OTP')
+    expect(started.body.challengeParameters).toEqual({
+      CODE_DELIVERY_DELIVERY_MEDIUM: 'EMAIL',
+      CODE_DELIVERY_DESTINATION: `${email[0]}***@e***`,
+    })
+    const code = await cognito.codeFor(email, 2)
+    const answer = { email, challengeName: 'EMAIL_OTP', session: started.body.session }
+    const wrong = await post(service.url, '/signin/challenge', {
+      ...answer,
+      responses: { EMAIL_OTP_CODE: code === '000000' ? '111111' : '000000' },
+    })
+    expectProblem(wrong, 400, 'code_mismatch')
+    const signedIn = await post(service.url, '/signin/challenge', { ...answer, responses: { EMAIL_OTP_CODE: code } })
+    expect(signedIn.status).toBe(200)
+    expect(Object.keys(signedIn.body).sort()).toEqual([
+      'accessToken',
+      'expiresIn',
+      'idToken',
+      'refreshToken',
+      'token',
+      'tokenType',
+      'username',
+    ])
+    const reused = await post(service.url, '/signin/challenge', { ...answer, responses: { EMAIL_OTP_CODE: code } })
+    expectProblem(reused, 401, 'not_authorized')
+  })
+
+  test('an unknown email answers exactly like a known one; its session fails at the answer', async () => {
+    const known = await post(service.url, '/signin/passwordless', { email: await confirmedUser(), method: 'email_otp' })
+    const email = uniqueEmail('nobody')
+    const unknown = await post(service.url, '/signin/passwordless', { email, method: 'email_otp' })
+    expect(unknown.status).toBe(known.status)
+    expect(Object.keys(unknown.body).sort()).toEqual(Object.keys(known.body).sort())
+    expect(Object.keys(unknown.body.challengeParameters).sort()).toEqual(
+      Object.keys(known.body.challengeParameters).sort(),
+    )
+    const answer = await post(service.url, '/signin/challenge', {
+      email,
+      challengeName: 'EMAIL_OTP',
+      session: unknown.body.session,
+      responses: { EMAIL_OTP_CODE: '123456' },
+    })
+    expectProblem(answer, 400, 'code_mismatch')
+  })
+
+  test('an account not yet confirmed answers like an unknown email, and its code never works', async () => {
+    const email = uniqueEmail('unconfirmed')
+    expect((await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'n' })).status).toBe(201)
+    const known = await post(service.url, '/signin/passwordless', { email: await confirmedUser(), method: 'email_otp' })
+    const unconfirmed = await post(service.url, '/signin/passwordless', { email, method: 'email_otp' })
+    expect(unconfirmed.status).toBe(known.status)
+    expect(Object.keys(unconfirmed.body).sort()).toEqual(Object.keys(known.body).sort())
+    expect(unconfirmed.body.challengeParameters.CODE_DELIVERY_DESTINATION).toBe(`${email[0]}***@e***`)
+    expect(unconfirmed.body.session.length).toBe(known.body.session.length)
+    const answer = await post(service.url, '/signin/challenge', {
+      email,
+      challengeName: 'EMAIL_OTP',
+      session: unconfirmed.body.session,
+      responses: { EMAIL_OTP_CODE: await cognito.codeFor(email) },
+    })
+    expectProblem(answer, 400, 'code_mismatch')
+  })
+
+  test('too many tries: after 3 wrong codes the right one is 401 not_authorized (start again)', async () => {
+    const email = await confirmedUser()
+    const started = await post(service.url, '/signin/passwordless', { email, method: 'email_otp' })
+    const code = await cognito.codeFor(email, 2)
+    const answer = (EMAIL_OTP_CODE: string) =>
+      post(service.url, '/signin/challenge', {
+        email,
+        challengeName: 'EMAIL_OTP',
+        session: started.body.session,
+        responses: { EMAIL_OTP_CODE },
+      })
+    for (let i = 0; i < 3; i++)
+      expectProblem(await answer(code === '000000' ? '111111' : '000000'), 400, 'code_mismatch')
+    expectProblem(await answer(code), 401, 'not_authorized')
+  })
+
+  test('no method: SELECT_CHALLENGE with the available methods', async () => {
+    const started = await post(service.url, '/signin/passwordless', { email: await confirmedUser() })
+    expect(started.body.challengeName).toBe('SELECT_CHALLENGE')
+    expect(started.body.availableChallenges).toEqual(['PASSWORD', 'EMAIL_OTP'])
+  })
+})
+
+describe('passkeys under /me', () => {
+  test('add a passkey (recent sign-in), list it, see the factor, sign in with it, remove it', async () => {
+    const email = await confirmedUser()
+    const tokens = (await post(service.url, '/signin', { email, password: PASSWORD })).body
+    const auth = bearer(tokens.accessToken)
+    const options = await post(service.url, '/me/passkeys/options', {}, auth)
+    expect(options.status).toBe(200)
+    const credential = await authenticator.create(ORIGIN, options.body.options)
+    const added = await post(service.url, '/me/passkeys', { credential }, auth)
+    expect(added.status).toBe(201)
+    expect(added.body.passkeys).toHaveLength(1)
+    expect((await request(service.url, 'GET', '/me/auth-factors', { headers: auth })).body.factors).toContain(
+      'WEB_AUTHN',
+    )
+
+    const started = await post(service.url, '/signin/passwordless', { email, method: 'passkey' })
+    expect(started.body.challengeName).toBe('WEB_AUTHN')
+    const assertion = await authenticator.get(
+      ORIGIN,
+      JSON.parse(started.body.challengeParameters.CREDENTIAL_REQUEST_OPTIONS),
+    )
+    const signedIn = await post(service.url, '/signin/challenge', {
+      email,
+      challengeName: 'WEB_AUTHN',
+      session: started.body.session,
+      responses: { CREDENTIAL: JSON.stringify(assertion) },
+    })
+    expect(signedIn.status).toBe(200)
+    expect(signedIn.body.accessToken).toBeString()
+
+    const id = added.body.passkeys[0].credentialId
+    expect((await request(service.url, 'DELETE', `/me/passkeys/${id}`, { headers: auth })).status).toBe(204)
+    expectProblem(
+      await request(service.url, 'DELETE', `/me/passkeys/${id}`, { headers: auth }),
+      404,
+      'passkey_not_found',
+    )
+  })
+
+  /** A user with a passkey on `on`, and a function that starts a passkey sign-in for them. */
+  async function userWithPasskey(on: SoftwareAuthenticator) {
+    const email = await confirmedUser()
+    const auth = bearer((await post(service.url, '/signin', { email, password: PASSWORD })).body.accessToken)
+    const options = (await post(service.url, '/me/passkeys/options', {}, auth)).body.options
+    const added = await post(service.url, '/me/passkeys', { credential: await on.create(ORIGIN, options) }, auth)
+    expect(added.status).toBe(201)
+    return { email, auth, credentialId: added.body.passkeys[0].credentialId as string }
+  }
+  const startPasskeySignIn = async (email: string) => {
+    const started = await post(service.url, '/signin/passwordless', { email, method: 'passkey' })
+    expect(started.body.challengeName).toBe('WEB_AUTHN')
+    return {
+      session: started.body.session as string,
+      options: JSON.parse(started.body.challengeParameters.CREDENTIAL_REQUEST_OPTIONS),
+    }
+  }
+  const answerPasskey = (email: string, session: string, assertion: unknown) =>
+    post(service.url, '/signin/challenge', {
+      email,
+      challengeName: 'WEB_AUTHN',
+      session,
+      responses: { CREDENTIAL: JSON.stringify(assertion) },
+    })
+
+  test('a replayed assertion is 401 not_authorized, on its own session and on a new one', async () => {
+    const { email } = await userWithPasskey(authenticator)
+    const first = await startPasskeySignIn(email)
+    const assertion = await authenticator.get(ORIGIN, first.options)
+    expect((await answerPasskey(email, first.session, assertion)).status).toBe(200)
+    expectProblem(await answerPasskey(email, first.session, assertion), 401, 'not_authorized')
+    const second = await startPasskeySignIn(email)
+    expectProblem(await answerPasskey(email, second.session, assertion), 401, 'not_authorized')
+  })
+
+  test('another user’s passkey is 401 not_authorized', async () => {
+    const owner = await userWithPasskey(authenticator)
+    const victim = await userWithPasskey(authenticator)
+    const forOwner = await startPasskeySignIn(owner.email)
+    const forVictim = await startPasskeySignIn(victim.email)
+    const assertion = await authenticator.get(ORIGIN, {
+      ...forVictim.options,
+      allowCredentials: forOwner.options.allowCredentials,
+    })
+    expectProblem(await answerPasskey(victim.email, forVictim.session, assertion), 401, 'not_authorized')
+  })
+
+  test('a deleted passkey: a sign-in already started is 401, a new one no longer offers WEB_AUTHN', async () => {
+    const { email, auth, credentialId } = await userWithPasskey(authenticator)
+    const started = await startPasskeySignIn(email)
+    expect((await request(service.url, 'DELETE', `/me/passkeys/${credentialId}`, { headers: auth })).status).toBe(204)
+    expectProblem(
+      await answerPasskey(email, started.session, await authenticator.get(ORIGIN, started.options)),
+      401,
+      'not_authorized',
+    )
+    const again = await post(service.url, '/signin/passwordless', { email, method: 'passkey' })
+    expect(again.body.challengeName).toBe('SELECT_CHALLENGE')
+    expect(again.body.availableChallenges).not.toContain('WEB_AUTHN')
+  })
+
+  test('a registration from another origin is 400 passkey_rejected', async () => {
+    const email = await confirmedUser()
+    const auth = bearer((await post(service.url, '/signin', { email, password: PASSWORD })).body.accessToken)
+    const options = (await post(service.url, '/me/passkeys/options', {}, auth)).body.options
+    const credential = await authenticator.create('https://evil.example', {
+      ...options,
+      rp: { id: 'evil.example', name: 'x' },
+    })
+    expectProblem(await post(service.url, '/me/passkeys', { credential }, auth), 400, 'passkey_rejected')
+  })
+})

@@ -1,0 +1,114 @@
+// Passwordless sign-in and passkeys (src/routes/passwordless.ts), in process around the stub gateway:
+// validation, what the routes hand the gateway, the recent sign-in rule, the rate limits. The Cognito
+// side (codes, sessions, passkey ceremonies) is tested against the local Cognito in
+// test/integration/passwordless.test.ts and test/local-cognito/passwordless.test.ts.
+import { afterEach, describe, expect, setSystemTime, test } from 'bun:test'
+import { bearer, expectProblem } from '../support/http.ts'
+import { inProcessApp } from '../support/in-process-app.ts'
+import { PASSWORD } from '../support/util.ts'
+
+const EMAIL = 'kim.music@example.com'
+
+afterEach(() => setSystemTime())
+
+describe('POST /signin/passwordless', () => {
+  test('email_otp: 200 EMAIL_OTP with the masked destination; the gateway got the email and method', async () => {
+    const { call, stub } = inProcessApp()
+    const res = await call('POST', '/signin/passwordless', { json: { email: EMAIL, method: 'email_otp' } })
+    expect(res.status).toBe(200)
+    expect(res.body.challengeName).toBe('EMAIL_OTP')
+    expect(res.body.challengeParameters).toEqual({ CODE_DELIVERY_DESTINATION: 'k***@e***' })
+    expect(stub.callsOf('startPasswordless')).toEqual([[{ email: EMAIL, method: 'email_otp' }]])
+  })
+
+  test('no method: the gateway gets none (no default is filled in)', async () => {
+    const { call, stub } = inProcessApp()
+    const res = await call('POST', '/signin/passwordless', { json: { email: EMAIL } })
+    expect(res.body.availableChallenges).toEqual(['PASSWORD', 'EMAIL_OTP'])
+    expect(stub.callsOf('startPasswordless')).toEqual([[{ email: EMAIL }]])
+  })
+
+  test('an unknown method or a missing email: 400 validation_failed naming the field, no gateway call', async () => {
+    const { call, stub } = inProcessApp()
+    const method = await call('POST', '/signin/passwordless', { json: { email: EMAIL, method: 'sms' } })
+    expectProblem(method, 400, 'validation_failed')
+    expect(method.body.fields).toEqual(['/method'])
+    const email = await call('POST', '/signin/passwordless', { json: { method: 'email_otp' } })
+    expectProblem(email, 400, 'validation_failed')
+    expect(email.body.fields).toEqual(['/email'])
+    expect(stub.calls).toEqual([])
+  })
+
+  test('rate limited per account as an email send: 429 with Retry-After', async () => {
+    const { call } = inProcessApp({ RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_EMAIL_PER_ACCOUNT: '1/1h' })
+    expect((await call('POST', '/signin/passwordless', { json: { email: EMAIL } })).status).toBe(200)
+    const limited = await call('POST', '/signin/passwordless', { json: { email: EMAIL.toUpperCase() } })
+    expectProblem(limited, 429, 'too_many_requests')
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
+  })
+
+  test('answering an emailed code counts against the code-guessing budget; other challenges do not', async () => {
+    const { call } = inProcessApp({ RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_VERIFY_PER_ACCOUNT: '1/1h' })
+    const answer = (challengeName: string) =>
+      call('POST', '/signin/challenge', {
+        json: { email: EMAIL, challengeName, session: 'u1.eA.session', responses: { EMAIL_OTP_CODE: '123456' } },
+      })
+    expect((await answer('NEW_PASSWORD_REQUIRED')).status).not.toBe(429)
+    expect((await answer('NEW_PASSWORD_REQUIRED')).status).not.toBe(429)
+    expect((await answer('EMAIL_OTP')).status).not.toBe(429)
+    expectProblem(await answer('EMAIL_OTP'), 429, 'too_many_requests')
+  })
+})
+
+describe('passkeys under /me', () => {
+  test('without a token: 401 missing_token on every passkey route', async () => {
+    const { call, stub } = inProcessApp()
+    for (const [method, path] of [
+      ['GET', '/me/passkeys'],
+      ['GET', '/me/auth-factors'],
+      ['DELETE', '/me/passkeys/abc'],
+      ['POST', '/me/passkeys/options'],
+    ] as const) {
+      expectProblem(await call(method, path), 401, 'missing_token')
+    }
+    expect(stub.calls).toEqual([])
+  })
+
+  test('listing and factors need no recent sign-in; adding a passkey does (403 reauthentication_required)', async () => {
+    const { call, stub } = inProcessApp({ RECENT_SIGN_IN_SECONDS: '600' })
+    stub.addAccount(EMAIL, PASSWORD)
+    const { accessToken } = await stub.signIn(EMAIL, PASSWORD)
+    const headers = bearer(accessToken)
+    expect((await call('POST', '/me/passkeys/options', { headers })).status).toBe(200)
+    setSystemTime(new Date(Date.now() + 601_000))
+    expect((await call('GET', '/me/passkeys', { headers })).body).toEqual({ passkeys: [] })
+    expect((await call('GET', '/me/auth-factors', { headers })).body).toEqual({ factors: ['PASSWORD', 'EMAIL_OTP'] })
+    expectProblem(await call('POST', '/me/passkeys/options', { headers }), 403, 'reauthentication_required')
+    expectProblem(
+      await call('POST', '/me/passkeys', { headers, json: { credential: { id: 'x' } } }),
+      403,
+      'reauthentication_required',
+    )
+    expect(stub.callsOf('completePasskeyRegistration')).toEqual([])
+  })
+
+  test('a credential id with characters outside base64url: 400 validation_failed, no gateway call', async () => {
+    const { call, stub } = inProcessApp()
+    stub.addAccount(EMAIL, PASSWORD)
+    const headers = bearer((await stub.signIn(EMAIL, PASSWORD)).accessToken)
+    expectProblem(await call('DELETE', '/me/passkeys/a.b', { headers }), 400, 'validation_failed')
+    expect(stub.callsOf('deletePasskey')).toEqual([])
+  })
+
+  test('a rejected registration: 400 passkey_rejected; an unknown passkey: 404 passkey_not_found', async () => {
+    const { call, stub } = inProcessApp()
+    stub.addAccount(EMAIL, PASSWORD)
+    const headers = bearer((await stub.signIn(EMAIL, PASSWORD)).accessToken)
+    expectProblem(
+      await call('POST', '/me/passkeys', { headers, json: { credential: { id: 'x' } } }),
+      400,
+      'passkey_rejected',
+    )
+    expectProblem(await call('DELETE', '/me/passkeys/abc', { headers }), 404, 'passkey_not_found')
+  })
+})
