@@ -32,6 +32,10 @@ export const AUTH_EVENT_ROUTES: Readonly<Record<string, string>> = {
   'DELETE /me/mfa/totp': 'factor_removed',
   'POST /me/email': 'email_change_requested',
   'POST /me/email/verify': 'email_changed',
+  'POST /signin/passwordless': 'passwordless_sign_in_started',
+  'POST /me/passkeys/options': 'factor_enrolment_started',
+  'POST /me/passkeys': 'factor_added',
+  'DELETE /me/passkeys/:credentialId': 'factor_removed',
 }
 
 /** The event of a request refused by the service's own rate limits (http/limits.ts). */
