@@ -1,0 +1,46 @@
+// Extra app clients of the shared local pool, shaped for the token tests: one that rotates refresh
+// tokens (GetTokensFromRefreshToken, a grace period of choice) and one with token revocation off.
+// Each is registered with the verifying proxy, so calls through it are checked like the main client's.
+import { CognitoIdentityProviderClient, CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider'
+import type { TestCognito } from './cognito.ts'
+
+export interface AppClient {
+  clientId: string
+  clientSecret: string
+}
+
+/**
+ * A new app client with a secret, USER_PASSWORD_AUTH and refresh; `rotation` sets RefreshTokenRotation
+ * (RetryGracePeriodSeconds: `graceSeconds`), `revocation: false` turns EnableTokenRevocation off.
+ */
+export async function createAppClient(
+  cognito: TestCognito,
+  {
+    rotation = false,
+    graceSeconds = 0,
+    revocation = true,
+  }: { rotation?: boolean; graceSeconds?: number; revocation?: boolean },
+): Promise<AppClient> {
+  const admin = new CognitoIdentityProviderClient({
+    region: 'local',
+    endpoint: cognito.emulator.endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  })
+  try {
+    const created = await admin.send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: cognito.pool.userPoolId,
+        ClientName: `tokens-${rotation ? 'rotating' : 'plain'}-${graceSeconds}-${revocation}`,
+        GenerateSecret: true,
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        EnableTokenRevocation: revocation,
+        ...(rotation ? { RefreshTokenRotation: { Feature: 'ENABLED', RetryGracePeriodSeconds: graceSeconds } } : {}),
+      }),
+    )
+    const client = { clientId: created.UserPoolClient!.ClientId!, clientSecret: created.UserPoolClient!.ClientSecret! }
+    cognito.proxy.addClient(client.clientId, client.clientSecret)
+    return client
+  } finally {
+    admin.destroy()
+  }
+}
