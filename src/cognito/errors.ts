@@ -15,6 +15,9 @@ export type CognitoOperation =
   | 'GetUser'
   | 'GlobalSignOut'
   | 'ChangePassword'
+  | 'GetTokensFromRefreshToken'
+  | 'RevokeToken'
+  | 'DeleteUser'
 
 const BY_NAME: Readonly<Record<string, ProblemCode>> = {
   UsernameExistsException: 'username_exists',
@@ -60,6 +63,17 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
   ChangePassword: { UserNotFoundException: 'invalid_token', NotAuthorizedException: 'previous_password_mismatch' },
   ConfirmSignUp: CODE_FAILURE,
   ConfirmForgotPassword: CODE_FAILURE,
+  // GetTokensFromRefreshToken errors: RefreshTokenReuseException, "the refresh token has already been
+  // rotated out" (past the app client's RetryGracePeriodSeconds): the holder must sign in again.
+  GetTokensFromRefreshToken: { ...TOKEN_FAILURE, RefreshTokenReuseException: 'invalid_token' },
+  // RevokeToken errors: UnauthorizedException for a token it will not revoke; UnsupportedOperationException
+  // when the app client has token revocation off (our pool's configuration).
+  RevokeToken: {
+    ...TOKEN_FAILURE,
+    UnauthorizedException: 'invalid_token',
+    UnsupportedOperationException: 'internal_error',
+  },
+  DeleteUser: TOKEN_FAILURE,
 }
 
 // Operations whose SECRET_HASH is computed over a username the client supplied.
@@ -67,6 +81,8 @@ const CLIENT_NAMED_USER: Partial<Record<CognitoOperation, ProblemCode>> = {
   RefreshTokenAuth: 'invalid_token',
   RespondToAuthChallenge: 'not_authorized',
 }
+
+const RAW_SECRET_OPERATIONS: ReadonlySet<CognitoOperation> = new Set(['GetTokensFromRefreshToken', 'RevokeToken'])
 
 // Failures that only say whether (or in which state) an account exists. Routes that must not
 // reveal that (forgot password, resend code) answer as if they had succeeded.
@@ -132,6 +148,14 @@ export function problemFromCognitoError(
   // is the client's mistake, not our secret.
   if (isSecretHashFailure(err))
     return new ProblemError(CLIENT_NAMED_USER[operation] ?? 'internal_error', undefined, cause)
+  // GetTokensFromRefreshToken and RevokeToken take the raw ClientSecret: a refusal of it is our
+  // configuration, not the caller's token.
+  if (
+    RAW_SECRET_OPERATIONS.has(operation) &&
+    name === 'NotAuthorizedException' &&
+    /client secret/i.test(String(err.message))
+  )
+    return new ProblemError('internal_error', undefined, cause)
   // A revoked or expired access token ("Access Token has been revoked") on any bearer operation.
   if (name === 'NotAuthorizedException' && typeof err.message === 'string' && /access token/i.test(err.message)) {
     return new ProblemError('invalid_token', undefined, cause)

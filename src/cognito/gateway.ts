@@ -23,6 +23,7 @@ import type {
 } from '../schemas.ts'
 import { clientSession, cognitoSession } from './challenge-session.ts'
 import { revealsAccountState, problemFromCognitoError, type CognitoOperation } from './errors.ts'
+import { createCoalescer } from './coalesce.ts'
 import { createJsonTransport } from './json-transport.ts'
 import { createSecretHasher } from './secret-hash.ts'
 import type { CognitoTransport, OperationName } from './transport.ts'
@@ -33,8 +34,14 @@ export interface CognitoGateway {
   signUp(input: SignUpInput): Promise<SignUpResult>
   signIn(input: SignInInput): Promise<SignInResult>
   respondToChallenge(input: ChallengeInput): Promise<SignInResult>
-  /** `username` is the Cognito username: the refresh call's SECRET_HASH is computed over it. */
-  refresh(refreshToken: string, username: string): Promise<RefreshedTokens>
+  /**
+   * New tokens for a refresh token. Without rotation (REFRESH_TOKEN_AUTH) `username` is the Cognito
+   * username the SECRET_HASH is computed over, required when the client has a secret (else a 400
+   * validation_failed naming /username). With rotation (GetTokensFromRefreshToken) it is not needed
+   * and the answer carries the new refresh token. Concurrent calls for the same token share one
+   * Cognito call and its answer. A token rotated away or revoked: 401 invalid_token.
+   */
+  refresh(refreshToken: string, username?: string): Promise<RefreshedTokens>
   confirmSignUp(email: string, code: string): Promise<void>
   /** Answers the same whether or not the account exists. */
   resendConfirmationCode(email: string): Promise<CodeDeliveryDetails>
@@ -44,6 +51,11 @@ export interface CognitoGateway {
   getUser(accessToken: string): Promise<Profile>
   globalSignOut(accessToken: string): Promise<void>
   changePassword(accessToken: string, previousPassword: string, proposedPassword: string): Promise<void>
+  // Tokens: signing out one device, deleting the account.
+  /** RevokeToken: the refresh token and the access tokens minted from it stop working in Cognito. */
+  revokeToken(refreshToken: string): Promise<void>
+  /** DeleteUser: the account of the access token's user is gone. */
+  deleteUser(accessToken: string): Promise<void>
 }
 
 // Cognito's default access/ID token validity; cognito-local omits ExpiresIn on some flows.
@@ -58,6 +70,7 @@ const HOT_OPERATIONS: ReadonlySet<OperationName> = new Set([
   'InitiateAuth',
   'ForgotPassword',
   'ResendConfirmationCode',
+  'GetTokensFromRefreshToken',
 ])
 
 /** The SDK, imported on first use: /health and the hot routes never load it. */
@@ -85,6 +98,7 @@ export async function createGatewayOverTransport(
   const hasher = await createSecretHasher(clientId, config.clientSecret)
   const secretHash = async (username: string) => (hasher ? await hasher(username) : undefined)
   const { send } = transport
+  const refreshes = createCoalescer<RefreshedTokens>()
 
   const call = async <T>(operation: CognitoOperation, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> => {
     const deadline = AbortSignal.timeout(config.timeoutMs)
@@ -122,6 +136,41 @@ export async function createGatewayOverTransport(
     throw new ProblemError('upstream_error', undefined, {
       cause: new Error('Cognito returned neither tokens nor a challenge'),
     })
+  }
+
+  /** GetTokensFromRefreshToken: the raw client secret, no username, no SECRET_HASH (API reference). */
+  const rotate = async (refreshToken: string) => {
+    const out = await call('GetTokensFromRefreshToken', (abortSignal) =>
+      send(
+        'GetTokensFromRefreshToken',
+        {
+          RefreshToken: refreshToken,
+          ClientId: clientId,
+          ...(config.clientSecret === undefined ? {} : { ClientSecret: config.clientSecret }),
+        },
+        abortSignal,
+      ),
+    )
+    return refreshedTokensOf(out.AuthenticationResult)
+  }
+
+  /** InitiateAuth REFRESH_TOKEN_AUTH, with the SECRET_HASH over the token owner's username. */
+  const refreshWithoutRotation = async (refreshToken: string, username: string | undefined) => {
+    if (username === undefined && hasher)
+      throw new ProblemError('validation_failed', 'Invalid or missing: username.', { fields: ['/username'] })
+    const hash = username === undefined ? undefined : await secretHash(username)
+    const out = await call('RefreshTokenAuth', (abortSignal) =>
+      send(
+        'InitiateAuth',
+        {
+          ClientId: clientId,
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: refreshToken, ...(hash ? { SECRET_HASH: hash } : {}) },
+        },
+        abortSignal,
+      ),
+    )
+    return refreshedTokensOf(out.AuthenticationResult)
   }
 
   return {
@@ -186,20 +235,11 @@ export async function createGatewayOverTransport(
       return authResult(out, username)
     },
 
-    async refresh(refreshToken, username) {
-      const hash = await secretHash(username)
-      const out = await call('RefreshTokenAuth', (abortSignal) =>
-        send(
-          'InitiateAuth',
-          {
-            ClientId: clientId,
-            AuthFlow: 'REFRESH_TOKEN_AUTH',
-            AuthParameters: { REFRESH_TOKEN: refreshToken, ...(hash ? { SECRET_HASH: hash } : {}) },
-          },
-          abortSignal,
-        ),
+    refresh(refreshToken, username) {
+      // The key holds the token: it is in memory for the call anyway, and leaves when it settles.
+      return refreshes(`${username ?? ''}\n${refreshToken}`, () =>
+        config.refreshTokenRotation ? rotate(refreshToken) : refreshWithoutRotation(refreshToken, username),
       )
-      return refreshedTokensOf(out.AuthenticationResult)
     },
 
     async confirmSignUp(email, code) {
@@ -264,6 +304,25 @@ export async function createGatewayOverTransport(
           abortSignal,
         ),
       )
+    },
+
+    // Tokens: signing out one device, deleting the account.
+    async revokeToken(refreshToken) {
+      await call('RevokeToken', (abortSignal) =>
+        send(
+          'RevokeToken',
+          {
+            Token: refreshToken,
+            ClientId: clientId,
+            ...(config.clientSecret === undefined ? {} : { ClientSecret: config.clientSecret }),
+          },
+          abortSignal,
+        ),
+      )
+    },
+
+    async deleteUser(accessToken) {
+      await call('DeleteUser', (abortSignal) => send('DeleteUser', { AccessToken: accessToken }, abortSignal))
     },
   }
 }

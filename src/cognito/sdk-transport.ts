@@ -5,12 +5,15 @@ import {
   CognitoIdentityProviderClient,
   ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
+  DeleteUserCommand,
   ForgotPasswordCommand,
+  GetTokensFromRefreshTokenCommand,
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
   ResendConfirmationCodeCommand,
   RespondToAuthChallengeCommand,
+  RevokeTokenCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
 import type { CognitoConfig } from '../config.ts'
@@ -27,6 +30,9 @@ const COMMANDS = {
   GetUser: GetUserCommand,
   GlobalSignOut: GlobalSignOutCommand,
   ChangePassword: ChangePasswordCommand,
+  GetTokensFromRefreshToken: GetTokensFromRefreshTokenCommand,
+  RevokeToken: RevokeTokenCommand,
+  DeleteUser: DeleteUserCommand,
 } as const satisfies Record<OperationName, unknown>
 
 export function createSdkTransport(config: CognitoConfig): CognitoTransport {

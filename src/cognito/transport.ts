@@ -9,9 +9,12 @@ import type {
   ConfirmForgotPasswordResponse,
   ConfirmSignUpRequest,
   ConfirmSignUpResponse,
+  DeleteUserRequest,
   ForgotPasswordRequest,
   ForgotPasswordResponse,
   GetUserRequest,
+  GetTokensFromRefreshTokenRequest,
+  GetTokensFromRefreshTokenResponse,
   GetUserResponse,
   GlobalSignOutRequest,
   GlobalSignOutResponse,
@@ -21,6 +24,8 @@ import type {
   ResendConfirmationCodeResponse,
   RespondToAuthChallengeRequest,
   RespondToAuthChallengeResponse,
+  RevokeTokenRequest,
+  RevokeTokenResponse,
   SignUpRequest,
   SignUpResponse,
 } from '@aws-sdk/client-cognito-identity-provider'
@@ -37,6 +42,11 @@ export interface CognitoOperations {
   GetUser: [GetUserRequest, GetUserResponse]
   GlobalSignOut: [GlobalSignOutRequest, GlobalSignOutResponse]
   ChangePassword: [ChangePasswordRequest, ChangePasswordResponse]
+  // Tokens: rotating refresh, signing out one device, deleting the account.
+  GetTokensFromRefreshToken: [GetTokensFromRefreshTokenRequest, GetTokensFromRefreshTokenResponse]
+  RevokeToken: [RevokeTokenRequest, RevokeTokenResponse]
+  // DeleteUser answers an empty body (the SDK declares no response type for it).
+  DeleteUser: [DeleteUserRequest, Record<string, never>]
 }
 
 export type OperationName = keyof CognitoOperations

@@ -34,6 +34,7 @@ const configFor = (
   jwksUri: `${endpoint}/local_gateway/.well-known/jwks.json`,
   timeoutMs,
   connectTimeoutMs: 1000,
+  refreshTokenRotation: false,
 })
 
 /** The ProblemError a gateway call failed with. */
