@@ -4,6 +4,7 @@
 // import or build time.
 import { Elysia, ValidationError } from 'elysia'
 import type { CognitoGateway } from './cognito/gateway.ts'
+import { createRevocationList, withRevocations, type RevocationList } from './cognito/revocations.ts'
 import type { AccessTokenVerifier } from './cognito/tokens.ts'
 import type { Config } from './config.ts'
 import { readJsonBody } from './http/body.ts'
@@ -19,14 +20,20 @@ import { accountRoutes } from './routes/account.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { authRoutes } from './routes/auth.ts'
 import { healthRoutes } from './routes/health.ts'
+import { tokenRoutes } from './routes/tokens.ts'
 
 export interface AppDeps {
-  config: Pick<Config, 'trustProxy' | 'swaggerEnabled' | 'rateLimits' | 'corsOrigins' | 'signupEnumerationSafe'>
+  config: Pick<
+    Config,
+    'trustProxy' | 'swaggerEnabled' | 'rateLimits' | 'corsOrigins' | 'signupEnumerationSafe' | 'recentSignInSeconds'
+  >
   gateway: CognitoGateway
   verifyAccessToken: AccessTokenVerifier
   logger: Logger
   /** The socket's peer address; the runtime entry supplies it (Bun: server.requestIP). */
   socketIp?: (request: Request) => string | undefined
+  /** Access tokens revoked through this app (sign-outs, deletions); a fresh list unless given. */
+  revocations?: RevocationList
 }
 
 interface RequestMeta {
@@ -36,8 +43,17 @@ interface RequestMeta {
   ip: string | undefined
 }
 
-export function createApp({ config, gateway, verifyAccessToken, logger, socketIp }: AppDeps) {
+export function createApp({
+  config,
+  gateway,
+  verifyAccessToken: verifySignature,
+  logger,
+  socketIp,
+  revocations = createRevocationList(),
+}: AppDeps) {
   registerFormats()
+  // Every bearer route sees a token revoked here as invalid at once, not only when it expires.
+  const verifyAccessToken = withRevocations(verifySignature, revocations)
   // Filled once the routes are registered: path -> allowed methods, to tell 405 from 404.
   const methodsByPath = new Map<string, string[]>()
   // Filled with the routes that declare a body ("POST /signin"). Only theirs is read: any other
@@ -81,8 +97,9 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
       return problemResponse(problem)
     })
     .use(healthRoutes())
-    .use(authRoutes(gateway, verifyAccessToken, { enumerationSafe: config.signupEnumerationSafe }))
+    .use(authRoutes(gateway, verifyAccessToken, { enumerationSafe: config.signupEnumerationSafe, revocations }))
     .use(accountRoutes(gateway, verifyAccessToken))
+    .use(tokenRoutes(gateway, verifyAccessToken, { revocations, recentSignInSeconds: config.recentSignInSeconds }))
 
   if (config.swaggerEnabled) routes.use(docsRoutes(routes))
   for (const route of routes.routes) {

@@ -9,9 +9,11 @@ export const ROUTES = [
   'POST /signin/challenge',
   'POST /token/refresh',
   'POST /signout',
+  'POST /signout/device',
   'GET /me',
+  'DELETE /me',
   'POST /password/change',
   'POST /password/forgot',
   'POST /password/reset',
 ]
-export const BEARER_ROUTES = ['POST /signout', 'GET /me', 'POST /password/change']
+export const BEARER_ROUTES = ['POST /signout', 'POST /signout/device', 'GET /me', 'DELETE /me', 'POST /password/change']

@@ -23,6 +23,7 @@ test('an answer that breaks its own response schema is a 500 internal_error, log
     rateLimits: { enabled: false } as never,
     corsOrigins: [],
     signupEnumerationSafe: false,
+    recentSignInSeconds: 600,
   }
   const app = createApp({
     config,
