@@ -22,7 +22,7 @@ export interface RevocationList {
   revokeUserTokens(sub: string, notBefore: number, forgetAt: number): void
   /** True when the token was revoked by one of the above. */
   isRevoked(claims: RevocableClaims): boolean
-  /** Entries held (token ids and users), for tests and metrics. */
+  /** Live entries (token ids and users; expired ones are dropped first), for tests and metrics. */
   size(): number
 }
 
@@ -98,7 +98,10 @@ export function createRevocationList({
       const user = live(`u:${sub}`)
       return user !== undefined && (issuedAt ?? 0) < user.notBefore
     },
-    size: () => entries.size,
+    size() {
+      forgetExpired()
+      return entries.size
+    },
   }
 }
 
