@@ -1,7 +1,7 @@
 // The Cognito user pool the service fronts, shaped like the local one (dev/local-cognito/provision.ts):
 // email as the sign-in name, a required mutable nickname, email auto-verified. Its app client has a
 // secret (every call carries SECRET_HASH), which is copied into Secrets Manager for the task.
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib'
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib'
 import * as cognito from 'aws-cdk-lib/aws-cognito'
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
 import { AwsCustomResource } from 'aws-cdk-lib/custom-resources'
@@ -9,6 +9,9 @@ import { Construct } from 'constructs'
 
 export interface UserPoolProps {
   deletionProtection: boolean
+  /** Refresh-token rotation on the app client, with this grace period (0-60 s) for the rotated-out token. */
+  refreshTokenRotation: boolean
+  refreshTokenGraceSeconds: number
 }
 
 export class UserPool extends Construct {
@@ -44,11 +47,19 @@ export class UserPool extends Construct {
 
     this.client = this.pool.addClient('Client', {
       generateSecret: true,
-      // USER_PASSWORD_AUTH only; CDK adds ALLOW_REFRESH_TOKEN_AUTH, which Cognito always requires.
+      // USER_PASSWORD_AUTH only; CDK adds ALLOW_REFRESH_TOKEN_AUTH unless the client rotates refresh
+      // tokens (then refreshing is GetTokensFromRefreshToken, which REFRESH_TOKEN_AUTH cannot do).
       authFlows: { userPassword: true },
       // Unknown user and wrong password look alike (the service relies on it against enumeration).
       preventUserExistenceErrors: true,
+      // RevokeToken (POST /signout/device) needs it; it also puts origin_jti in the tokens, which the
+      // service's revocation list keys on.
       enableTokenRevocation: true,
+      // Rotation: GetTokensFromRefreshToken hands out a new refresh token on every refresh and the old
+      // one dies after the grace period (a stolen refresh token is only good until its next use).
+      ...(props.refreshTokenRotation
+        ? { refreshTokenRotationGracePeriod: Duration.seconds(props.refreshTokenGraceSeconds) }
+        : {}),
       // The service does not use the hosted UI or OAuth flows.
       disableOAuth: true,
     })

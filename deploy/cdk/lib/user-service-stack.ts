@@ -37,7 +37,11 @@ export class UserServiceStack extends Stack {
 
     const vpc = settings.vpcId ? ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: settings.vpcId }) : this.newVpc(settings)
 
-    const userPool = new UserPool(this, 'UserPool', { deletionProtection: settings.userPoolDeletionProtection })
+    const userPool = new UserPool(this, 'UserPool', {
+      deletionProtection: settings.userPoolDeletionProtection,
+      refreshTokenRotation: settings.refreshTokenRotation,
+      refreshTokenGraceSeconds: settings.refreshTokenGraceSeconds,
+    })
 
     const repository = new ecr.Repository(this, 'Repository', {
       imageScanOnPush: true,

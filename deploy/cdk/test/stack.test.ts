@@ -35,12 +35,19 @@ describe('Cognito user pool', () => {
     template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' })
   })
 
-  test('app client: generated secret, USER_PASSWORD_AUTH + REFRESH_TOKEN_AUTH only, no user-existence errors', () => {
+  test('app client: generated secret, USER_PASSWORD_AUTH only (a rotating client refreshes with GetTokensFromRefreshToken, not REFRESH_TOKEN_AUTH), no user-existence errors', () => {
     const client = only('AWS::Cognito::UserPoolClient').properties
     expect(client.GenerateSecret).toBe(true)
-    expect([...client.ExplicitAuthFlows].sort()).toEqual(['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH'])
+    expect(client.ExplicitAuthFlows).toEqual(['ALLOW_USER_PASSWORD_AUTH'])
     expect(client.PreventUserExistenceErrors).toBe('ENABLED')
     expect(client.AllowedOAuthFlowsUserPoolClient).toBe(false)
+  })
+
+  test('app client: token revocation on, refresh tokens rotate with a 10 s grace period; the task knows it rotates', () => {
+    const client = only('AWS::Cognito::UserPoolClient').properties
+    expect(client.EnableTokenRevocation).toBe(true)
+    expect(client.RefreshTokenRotation).toEqual({ Feature: 'ENABLED', RetryGracePeriodSeconds: 10 })
+    expect(environment.COGNITO_REFRESH_TOKEN_ROTATION).toBe('true')
   })
 
   test('the client secret goes to Secrets Manager, read without logging the response', () => {
