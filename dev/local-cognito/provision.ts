@@ -1,6 +1,6 @@
 // Idempotent set-up of the local user pool and app client, shaped like the production pool:
 // email as the sign-in name in any case (case-insensitive usernames), a required mutable nickname, email auto-verified, an app client with a
-// secret allowing USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH. Found by name on later runs, so users
+// secret allowing USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH, session tracking on. Found by name on later runs, so users
 // persist across restarts.
 import {
   CognitoIdentityProviderClient,
@@ -9,6 +9,7 @@ import {
   DescribeUserPoolClientCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
+  SetUserPoolSessionConfigurationCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
 
 export interface LocalPool {
@@ -52,6 +53,14 @@ export async function provision(endpoint: string): Promise<LocalPool> {
       )
       userPoolId = created.UserPool!.Id!
     }
+    // GET /sessions and DELETE /sessions/{id} need the pool to track sessions (deploy/cdk's pool does too).
+    await admin.send(
+      new SetUserPoolSessionConfigurationCommand({
+        UserPoolId: userPoolId,
+        UserSessionTracking: 'ENABLED',
+        TokenSession: { MaxPerUser: 20 },
+      }),
+    )
 
     const clients = await admin.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }))
     let clientId = clients.UserPoolClients?.find((c) => c.ClientName === CLIENT_NAME)?.ClientId

@@ -51,11 +51,14 @@ function markOrigin(result, refreshToken, claims = {}) {
   return result
 }
 
-// Every sign-in's tokens name the refresh token issued with them.
+// Every sign-in's tokens name the refresh token issued with them. The refresh token itself names its
+// app client and its session (`sid`, its own jti at sign-in, kept across rotation: see Sessions).
 const generate = JwtTokenGenerator.prototype.generate
 JwtTokenGenerator.prototype.generate = async function (...args) {
   const tokens = await generate.apply(this, args)
-  return markOrigin({ ...tokens }, tokens.RefreshToken)
+  const jti = jwt.decode(tokens.RefreshToken)?.jti
+  const RefreshToken = resigned(tokens.RefreshToken, { client_id: args[3]?.ClientId, sid: jti })
+  return markOrigin({ ...tokens, RefreshToken }, RefreshToken)
 }
 
 const rotationOf = (client) => client?.RefreshTokenRotation?.Feature === 'ENABLED'
@@ -159,9 +162,13 @@ const GetTokensFromRefreshToken = (services) => async (ctx, req) => {
     const result = markOrigin({ AccessToken: tokens.AccessToken, IdToken: tokens.IdToken }, req.RefreshToken, kept)
     return { AuthenticationResult: { ...result, TokenType: 'Bearer' } }
   }
-  // The new refresh token keeps the sign-in time as its iat, so the next refresh keeps auth_time too.
-  const refreshToken =
-    typeof signedInAt === 'number' ? resigned(tokens.RefreshToken, { iat: signedInAt }) : tokens.RefreshToken
+  // The new refresh token keeps the sign-in time as its iat, so the next refresh keeps auth_time too,
+  // and stays the same session (the presented token's sid).
+  const session = jwt.decode(req.RefreshToken)?.sid
+  const refreshToken = resigned(tokens.RefreshToken, {
+    ...(typeof signedInAt === 'number' ? { iat: signedInAt } : {}),
+    ...(session ? { sid: session } : {}),
+  })
   const result = markOrigin({ AccessToken: tokens.AccessToken, IdToken: tokens.IdToken }, refreshToken, kept)
   const fresh = await userPool.getUserByUsername(ctx, user.Username)
   const stillLive = (fresh.RefreshTokens ?? []).includes(req.RefreshToken)
@@ -230,6 +237,88 @@ const DeleteUser = (services) => {
   }
 }
 
+// --- Sessions ----------------------------------------------------------------------------------
+// Developer guide, "Managing user sessions": session tracking is opt-in per user pool
+// (SetUserPoolSessionConfiguration {UserSessionTracking: ENABLED | DISABLED, TokenSession: {MaxPerUser
+// 1-100}}, default DISABLED and 20; GetUserPoolSessionConfiguration). A token session tracks one refresh
+// token's life (rotation included) for one app client. ListUserSessions lists the caller's active
+// sessions with IsCurrentSession for the caller's own; RevokeUserSession revokes every refresh and
+// access token of a session, and "You can't revoke the session that the calling access token belongs
+// to". Not emulated: SSO sessions, MaxPerUser eviction, the feature-plan check
+// (FeatureUnavailableInTierException), RevokeAssociatedSessions. Which exception Cognito answers with
+// tracking off or for one's own session is not documented: OperationNotEnabledException ("not available
+// ... for the current user pool configuration", its SDK description) and InvalidParameterException here.
+const DEFAULT_SESSION_CONFIGURATION = { UserSessionTracking: 'DISABLED', TokenSession: { MaxPerUser: 20 } }
+
+const SetUserPoolSessionConfiguration =
+  ({ cognito }) =>
+  async (ctx, req) => {
+    const userPool = await cognito.getUserPool(ctx, req.UserPoolId)
+    const max = req.TokenSession?.MaxPerUser
+    if (
+      !['ENABLED', 'DISABLED'].includes(req.UserSessionTracking) ||
+      !(Number.isInteger(max) && max >= 1 && max <= 100)
+    ) {
+      throw new errors.InvalidParameterError('UserSessionTracking must be ENABLED or DISABLED and MaxPerUser 1 to 100')
+    }
+    const SessionConfiguration = { UserSessionTracking: req.UserSessionTracking, TokenSession: { MaxPerUser: max } }
+    await userPool.updateOptions(ctx, { ...userPool.options, SessionConfiguration })
+    return { UserPoolId: req.UserPoolId, ...SessionConfiguration }
+  }
+
+const GetUserPoolSessionConfiguration =
+  ({ cognito }) =>
+  async (ctx, req) => {
+    const userPool = await cognito.getUserPool(ctx, req.UserPoolId)
+    return { UserPoolId: req.UserPoolId, ...(userPool.options.SessionConfiguration ?? DEFAULT_SESSION_CONFIGURATION) }
+  }
+
+/** The caller's user, pool and claims, for a live access token of a pool that tracks sessions. */
+async function sessionCaller(services, ctx, accessToken) {
+  await GetUser(services)(ctx, { AccessToken: accessToken })
+  const claims = jwt.decode(accessToken)
+  const userPool = await services.cognito.getUserPoolForClientId(ctx, claims.client_id)
+  if (userPool.options.SessionConfiguration?.UserSessionTracking !== 'ENABLED') {
+    throw new errors.CognitoError('OperationNotEnabledException', 'Session tracking is not enabled for this user pool')
+  }
+  return { userPool, claims, user: await userPool.getUserByUsername(ctx, claims.sub) }
+}
+
+/** The user's token sessions: one per live refresh token. */
+const sessionsOf = (user) =>
+  (user.RefreshTokens ?? []).flatMap((token) => {
+    const claims = jwt.decode(token)
+    return claims?.sid ? [{ token, claims }] : []
+  })
+
+const ListUserSessions = (services) => async (ctx, req) => {
+  const { user, claims } = await sessionCaller(services, ctx, req.AccessToken)
+  return {
+    Sessions: sessionsOf(user).map((session) => ({
+      SessionId: session.claims.sid,
+      SessionType: 'TOKEN',
+      ClientId: session.claims.client_id,
+      CreateDate: session.claims.iat,
+      IsCurrentSession: session.claims.jti === claims.origin_jti,
+    })),
+  }
+}
+
+const RevokeUserSession = (services) => async (ctx, req) => {
+  const { userPool, user, claims } = await sessionCaller(services, ctx, req.AccessToken)
+  const session = sessionsOf(user).find((s) => s.claims.sid === req.SessionId)
+  if (!session) throw new errors.ResourceNotFoundError('Session not found')
+  if (session.claims.jti === claims.origin_jti) {
+    throw new errors.InvalidParameterError("You can't revoke the session that the calling access token belongs to")
+  }
+  await userPool.saveUser(ctx, {
+    ...user,
+    RefreshTokens: (user.RefreshTokens ?? []).filter((t) => t !== session.token),
+    RevokedOriginJtis: [...(user.RevokedOriginJtis ?? []).slice(-(REVOKED_KEPT - 1)), session.claims.jti],
+  })
+  return {}
+}
+
 Object.assign(Targets, {
   CreateUserPoolClient: keepClientSettings('CreateUserPoolClient'),
   UpdateUserPoolClient: keepClientSettings('UpdateUserPoolClient'),
@@ -240,4 +329,8 @@ Object.assign(Targets, {
   ChangePassword: refuseRevokedOrigin(Targets.ChangePassword),
   GlobalSignOut: refuseRevokedOrigin(Targets.GlobalSignOut),
   DeleteUser,
+  SetUserPoolSessionConfiguration,
+  GetUserPoolSessionConfiguration,
+  ListUserSessions,
+  RevokeUserSession,
 })

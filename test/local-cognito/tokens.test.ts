@@ -1,7 +1,7 @@
 // The local Cognito rotates and revokes refresh tokens as Cognito does (dev/local-cognito/tokens.cjs,
 // which cites the rules): each test calls the emulator directly, not through the verifying proxy.
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { createAppClient, type AppClient } from '../support/app-clients.ts'
+import { createAppClient, setSessionTracking, type AppClient } from '../support/app-clients.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { AMZ_JSON_11, referenceSecretHash } from '../support/cognito-wire.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
@@ -229,5 +229,66 @@ describe('RevokeToken', () => {
     )
     expect((await call('DeleteUser', { AccessToken: other.AccessToken })).status).toBe(200)
     expectRefused(await getUser(other.AccessToken), 'NotAuthorizedException')
+  })
+})
+
+describe('sessions (ListUserSessions, RevokeUserSession)', () => {
+  const list = (accessToken: string) => call('ListUserSessions', { AccessToken: accessToken })
+  const revokeSession = (accessToken: string, sessionId: string) =>
+    call('RevokeUserSession', { AccessToken: accessToken, SessionId: sessionId })
+
+  test('with session tracking off: OperationNotEnabledException', async () => {
+    const tokens = await signedIn(plain)
+    await setSessionTracking(cognito, false)
+    try {
+      expectRefused(await list(tokens.AccessToken), 'OperationNotEnabledException')
+    } finally {
+      await setSessionTracking(cognito, true)
+    }
+    expect((await list(tokens.AccessToken)).status).toBe(200)
+  })
+
+  test('one session per sign-in, the caller’s marked current; a rotated refresh token stays the same session', async () => {
+    await setSessionTracking(cognito, true)
+    const first = await signedIn(rotating)
+    const second = await signInAgain(rotating, first.email)
+    const rotated = (await getTokens(rotating, second.RefreshToken)).body.AuthenticationResult
+    const answer = await list(rotated.AccessToken)
+    expect(answer.status).toBe(200)
+    const sessions = answer.body.Sessions as Array<Record<string, unknown>>
+    expect(sessions).toHaveLength(2)
+    expect(sessions.map((s) => s.SessionId)).toEqual([
+      claimsOf(first.RefreshToken).jti,
+      claimsOf(second.RefreshToken).jti,
+    ])
+    expect(sessions.map((s) => s.IsCurrentSession)).toEqual([false, true])
+    expect(sessions.every((s) => s.ClientId === rotating.clientId && s.SessionType === 'TOKEN')).toBe(true)
+  })
+
+  test('revoking another session kills its refresh and access tokens; one’s own and an unknown one are refused', async () => {
+    await setSessionTracking(cognito, true)
+    const mine = await signedIn(plain)
+    const other = await signInAgain(plain, mine.email)
+    const otherId = claimsOf(other.RefreshToken).jti
+    expectRefused(await revokeSession(mine.AccessToken, claimsOf(mine.RefreshToken).jti), 'InvalidParameterException')
+    expectRefused(await revokeSession(mine.AccessToken, 'no-such-session'), 'ResourceNotFoundException')
+    expect((await revokeSession(mine.AccessToken, otherId)).status).toBe(200)
+    expectRefused(await getUser(other.AccessToken), 'NotAuthorizedException', 'Access Token has been revoked')
+    expectRefused(await getTokens(plain, other.RefreshToken), 'NotAuthorizedException')
+    expect((await getUser(mine.AccessToken)).status).toBe(200)
+    expect(((await list(mine.AccessToken)).body.Sessions as unknown[]).length).toBe(1)
+  })
+
+  test('a revoked access token cannot list; MaxPerUser out of range is InvalidParameterException', async () => {
+    await setSessionTracking(cognito, true)
+    const tokens = await signedIn(plain)
+    await revoke(plain, tokens.RefreshToken)
+    expectRefused(await list(tokens.AccessToken), 'NotAuthorizedException')
+    const answer = await call('SetUserPoolSessionConfiguration', {
+      UserPoolId: cognito.pool.userPoolId,
+      UserSessionTracking: 'ENABLED',
+      TokenSession: { MaxPerUser: 101 },
+    })
+    expectRefused(answer, 'InvalidParameterException')
   })
 })
