@@ -32,6 +32,8 @@ export interface Settings {
   refreshTokenRotation: boolean
   /** RefreshTokenRotation RetryGracePeriodSeconds (0-60): how long a rotated-out refresh token still works. */
   refreshTokenGraceSeconds: number
+  /** The pool tracks sessions (GET /sessions, DELETE /sessions/{id}); needs the Essentials feature plan or above. */
+  sessionTracking: boolean
   logRetentionDays: number
   logLevel: string
   swaggerEnabled: boolean
@@ -128,6 +130,7 @@ export function readSettings(context: Context): Settings {
     // Cognito's range (RefreshTokenRotationType). Within a task the service coalesces concurrent
     // refreshes itself; the grace period covers two tasks refreshing one token, and client retries.
     refreshTokenGraceSeconds: integer('refreshTokenGraceSeconds', 10, 0, 60),
+    sessionTracking: flag('sessionTracking', true),
     logRetentionDays,
     logLevel,
     swaggerEnabled: flag('swaggerEnabled', false),

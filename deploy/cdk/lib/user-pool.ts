@@ -1,7 +1,7 @@
 // The Cognito user pool the service fronts, shaped like the local one (dev/local-cognito/provision.ts):
 // email as the sign-in name, a required mutable nickname, email auto-verified. Its app client has a
 // secret (every call carries SECRET_HASH), which is copied into Secrets Manager for the task.
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib'
+import { CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib'
 import * as cognito from 'aws-cdk-lib/aws-cognito'
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
 import { AwsCustomResource } from 'aws-cdk-lib/custom-resources'
@@ -12,6 +12,8 @@ export interface UserPoolProps {
   /** Refresh-token rotation on the app client, with this grace period (0-60 s) for the rotated-out token. */
   refreshTokenRotation: boolean
   refreshTokenGraceSeconds: number
+  /** Session tracking (ListUserSessions, RevokeUserSession), at most 20 token sessions per user. */
+  sessionTracking: boolean
 }
 
 export class UserPool extends Construct {
@@ -39,6 +41,9 @@ export class UserPool extends Construct {
         requireSymbols: true,
       },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      // Session tracking needs Essentials or Plus (SetUserPoolSessionConfiguration); Essentials is what a
+      // new pool gets anyway, said here so that the dependency is visible.
+      featurePlan: cognito.FeaturePlan.ESSENTIALS,
       deletionProtection: props.deletionProtection,
       // Users are the one thing a redeploy cannot recreate: keep the pool when the stack goes,
       // unless deletion protection was turned off on purpose.
@@ -63,6 +68,25 @@ export class UserPool extends Construct {
       // The service does not use the hosted UI or OAuth flows.
       disableOAuth: true,
     })
+
+    if (props.sessionTracking) {
+      // CloudFormation's AWS::Cognito::UserPoolSessionConfigurationAttachment (SetUserPoolSessionConfiguration);
+      // this aws-cdk-lib has no L1 class for it yet. MaxPerUser 20 is Cognito's default: the 21st sign-in
+      // ends the least recently used session.
+      const sessions = new CfnResource(this, 'SessionConfiguration', {
+        type: 'AWS::Cognito::UserPoolSessionConfigurationAttachment',
+        properties: {
+          UserPoolId: this.pool.userPoolId,
+          UserSessionTracking: 'ENABLED',
+          TokenSession: { MaxPerUser: 20 },
+        },
+      })
+      Validations.of(sessions).acknowledge({
+        id: 'CloudFormation-Validate::F3006',
+        reason:
+          'The resource type is newer than the CloudFormation schemas bundled with this aws-cdk-lib (2.276); aws-cdk-lib 2.278 has it as CfnUserPoolSessionConfigurationAttachment with these properties.',
+      })
+    }
 
     this.clientSecret = new secretsmanager.Secret(this, 'ClientSecret', {
       description: 'user-service: the Cognito app client secret (COGNITO_CLIENT_SECRET)',

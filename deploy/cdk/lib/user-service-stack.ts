@@ -41,6 +41,7 @@ export class UserServiceStack extends Stack {
       deletionProtection: settings.userPoolDeletionProtection,
       refreshTokenRotation: settings.refreshTokenRotation,
       refreshTokenGraceSeconds: settings.refreshTokenGraceSeconds,
+      sessionTracking: settings.sessionTracking,
     })
 
     const repository = new ecr.Repository(this, 'Repository', {

@@ -15,6 +15,7 @@ describe('deployment settings', () => {
       userPoolDeletionProtection: true,
       refreshTokenRotation: true,
       refreshTokenGraceSeconds: 10,
+      sessionTracking: true,
       shutdownTimeoutMs: 10_000,
     })
     expect(from(cdkJson.context)).not.toHaveProperty('certificateArn')

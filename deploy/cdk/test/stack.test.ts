@@ -50,6 +50,17 @@ describe('Cognito user pool', () => {
     expect(environment.COGNITO_REFRESH_TOKEN_ROTATION).toBe('true')
   })
 
+  test('session tracking on for the pool (Essentials plan), at most 20 token sessions per user', () => {
+    const pool = only('AWS::Cognito::UserPool')
+    expect(pool.properties.UserPoolTier).toBe('ESSENTIALS')
+    const attachment = only('AWS::Cognito::UserPoolSessionConfigurationAttachment').properties
+    expect(attachment).toEqual({
+      UserPoolId: { Ref: pool.id },
+      UserSessionTracking: 'ENABLED',
+      TokenSession: { MaxPerUser: 20 },
+    })
+  })
+
   test('the client secret goes to Secrets Manager, read without logging the response', () => {
     const secret = only('AWS::SecretsManager::Secret')
     const reader = only('Custom::DescribeCognitoUserPoolClient')

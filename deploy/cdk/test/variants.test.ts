@@ -89,6 +89,7 @@ describe('userPoolDeletionProtection', () => {
       deletionProtection: false,
       refreshTokenRotation: true,
       refreshTokenGraceSeconds: 10,
+      sessionTracking: true,
     })
     const template = Template.fromStack(stack)
     template.hasResourceProperties('AWS::Cognito::UserPool', { DeletionProtection: 'INACTIVE' })
@@ -97,12 +98,16 @@ describe('userPoolDeletionProtection', () => {
 })
 
 describe('refreshTokenRotation', () => {
-  test('false: the app client does not rotate (token revocation stays on), and the task is told so', () => {
-    const { stack } = buildApp({ context: { ...cdkJson.context, refreshTokenRotation: 'false' } })
+  test('false (and sessionTracking false): the app client does not rotate (token revocation stays on), the task is told so, no session configuration', () => {
+    const { stack } = buildApp({
+      context: { ...cdkJson.context, refreshTokenRotation: 'false', sessionTracking: 'false' },
+    })
     const template = Template.fromStack(stack)
     const client = Object.values(template.findResources('AWS::Cognito::UserPoolClient'))[0]!
     expect(client.Properties.RefreshTokenRotation).toBeUndefined()
     expect(client.Properties.EnableTokenRevocation).toBe(true)
+    // sessionTracking: false leaves the pool's default (tracking off).
+    expect(template.findResources('AWS::Cognito::UserPoolSessionConfigurationAttachment')).toEqual({})
     const task = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0]!
     expect(task.Properties.ContainerDefinitions[0].Environment).toContainEqual({
       Name: 'COGNITO_REFRESH_TOKEN_ROTATION',
