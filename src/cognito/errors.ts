@@ -18,6 +18,8 @@ export type CognitoOperation =
   | 'GetTokensFromRefreshToken'
   | 'RevokeToken'
   | 'DeleteUser'
+  | 'ListUserSessions'
+  | 'RevokeUserSession'
 
 const BY_NAME: Readonly<Record<string, ProblemCode>> = {
   UsernameExistsException: 'username_exists',
@@ -74,6 +76,16 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
     UnsupportedOperationException: 'internal_error',
   },
   DeleteUser: TOKEN_FAILURE,
+  // The pool's session tracking is off (OperationNotEnabledException, "not available ... for the
+  // current user pool configuration"): the deployment's configuration, not the caller.
+  ListUserSessions: { ...TOKEN_FAILURE, OperationNotEnabledException: 'internal_error' },
+  // RevokeUserSession: ResourceNotFoundException for a SessionId the user does not have. (Its refusal of
+  // the caller's own session keeps BY_NAME's meaning, whatever exception Cognito uses: undocumented.)
+  RevokeUserSession: {
+    ...TOKEN_FAILURE,
+    OperationNotEnabledException: 'internal_error',
+    ResourceNotFoundException: 'session_not_found',
+  },
 }
 
 // Operations whose SECRET_HASH is computed over a username the client supplied.

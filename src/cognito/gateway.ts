@@ -6,6 +6,7 @@ import type {
   ChallengeNameType,
   CodeDeliveryDetailsType,
   InitiateAuthResponse,
+  SessionDescriptionType,
 } from '@aws-sdk/client-cognito-identity-provider'
 import type { CognitoConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
@@ -20,6 +21,7 @@ import type {
   SignUpInput,
   SignUpResult,
   Tokens,
+  UserSession,
 } from '../schemas.ts'
 import { clientSession, cognitoSession } from './challenge-session.ts'
 import { revealsAccountState, problemFromCognitoError, type CognitoOperation } from './errors.ts'
@@ -56,6 +58,10 @@ export interface CognitoGateway {
   revokeToken(refreshToken: string): Promise<void>
   /** DeleteUser: the account of the access token's user is gone. */
   deleteUser(accessToken: string): Promise<void>
+  /** ListUserSessions, every page: the user's active sessions (the pool must track sessions). */
+  listSessions(accessToken: string): Promise<UserSession[]>
+  /** RevokeUserSession: that session's refresh and access tokens stop working. Unknown id: 404 session_not_found. */
+  revokeSession(accessToken: string, sessionId: string): Promise<void>
 }
 
 // Cognito's default access/ID token validity; cognito-local omits ExpiresIn on some flows.
@@ -324,7 +330,61 @@ export async function createGatewayOverTransport(
     async deleteUser(accessToken) {
       await call('DeleteUser', (abortSignal) => send('DeleteUser', { AccessToken: accessToken }, abortSignal))
     },
+
+    async listSessions(accessToken) {
+      const sessions: UserSession[] = []
+      let nextToken: string | undefined
+      // A user has at most 100 token sessions (MaxPerUser) plus SSO ones; the bound only stops a loop.
+      for (let page = 0; page < MAX_SESSION_PAGES; page++) {
+        const out = await call('ListUserSessions', (abortSignal) =>
+          send(
+            'ListUserSessions',
+            { AccessToken: accessToken, ...(nextToken ? { NextToken: nextToken } : {}) },
+            abortSignal,
+          ),
+        )
+        sessions.push(...(out.Sessions ?? []).flatMap(sessionOf))
+        nextToken = out.NextToken
+        if (!nextToken) break
+      }
+      return sessions
+    },
+
+    async revokeSession(accessToken, sessionId) {
+      await call('RevokeUserSession', (abortSignal) =>
+        send('RevokeUserSession', { AccessToken: accessToken, SessionId: sessionId }, abortSignal),
+      )
+    },
   }
+}
+
+const MAX_SESSION_PAGES = 10
+
+/** A timestamp as the SDK gives it (a Date) or the JSON wire does (epoch seconds), as ISO 8601. */
+const isoTime = (value: Date | number | undefined): string | undefined =>
+  value === undefined ? undefined : (value instanceof Date ? value : new Date(value * 1000)).toISOString()
+
+/** One session of ListUserSessions, in this API's words; one without an id is skipped. */
+function sessionOf(session: SessionDescriptionType): UserSession[] {
+  if (!session.SessionId) return []
+  const createdAt = isoTime(session.CreateDate)
+  const lastActiveAt = isoTime(session.LastActiveDate)
+  const { City, Country } = session.LastLocation ?? {}
+  return [
+    {
+      sessionId: session.SessionId,
+      type: session.SessionType ?? 'TOKEN',
+      current: session.IsCurrentSession === true,
+      ...(session.ClientId ? { clientId: session.ClientId } : {}),
+      ...(createdAt ? { createdAt } : {}),
+      ...(lastActiveAt ? { lastActiveAt } : {}),
+      ...(session.DeviceType ? { deviceType: session.DeviceType } : {}),
+      ...(session.LastIPAddress ? { lastIpAddress: session.LastIPAddress } : {}),
+      ...(City || Country
+        ? { lastLocation: { ...(City ? { city: City } : {}), ...(Country ? { country: Country } : {}) } }
+        : {}),
+    },
+  ]
 }
 
 function codeDeliveryOf(details: CodeDeliveryDetailsType | undefined): CodeDeliveryDetails | undefined {

@@ -11,9 +11,11 @@ import {
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
+  ListUserSessionsCommand,
   ResendConfirmationCodeCommand,
   RespondToAuthChallengeCommand,
   RevokeTokenCommand,
+  RevokeUserSessionCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
 import type { CognitoConfig } from '../config.ts'
@@ -33,6 +35,8 @@ const COMMANDS = {
   GetTokensFromRefreshToken: GetTokensFromRefreshTokenCommand,
   RevokeToken: RevokeTokenCommand,
   DeleteUser: DeleteUserCommand,
+  ListUserSessions: ListUserSessionsCommand,
+  RevokeUserSession: RevokeUserSessionCommand,
 } as const satisfies Record<OperationName, unknown>
 
 export function createSdkTransport(config: CognitoConfig): CognitoTransport {

@@ -20,12 +20,16 @@ import type {
   GlobalSignOutResponse,
   InitiateAuthRequest,
   InitiateAuthResponse,
+  ListUserSessionsRequest,
+  ListUserSessionsResponse,
   ResendConfirmationCodeRequest,
   ResendConfirmationCodeResponse,
   RespondToAuthChallengeRequest,
   RespondToAuthChallengeResponse,
   RevokeTokenRequest,
   RevokeTokenResponse,
+  RevokeUserSessionRequest,
+  RevokeUserSessionResponse,
   SignUpRequest,
   SignUpResponse,
 } from '@aws-sdk/client-cognito-identity-provider'
@@ -47,6 +51,8 @@ export interface CognitoOperations {
   RevokeToken: [RevokeTokenRequest, RevokeTokenResponse]
   // DeleteUser answers an empty body (the SDK declares no response type for it).
   DeleteUser: [DeleteUserRequest, Record<string, never>]
+  ListUserSessions: [ListUserSessionsRequest, ListUserSessionsResponse]
+  RevokeUserSession: [RevokeUserSessionRequest, RevokeUserSessionResponse]
 }
 
 export type OperationName = keyof CognitoOperations

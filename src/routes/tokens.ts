@@ -1,13 +1,14 @@
-// Ending sessions: signing out this device only (RevokeToken) and deleting the account (DeleteUser).
-// Both also put the caller's tokens on this task's revocation list, so they stop passing the local
-// token check at once instead of when they expire.
+// Ending sessions: signing out this device only (RevokeToken), listing the user's sessions and
+// revoking one (ListUserSessions, RevokeUserSession: the pool must track sessions), and deleting the
+// account (DeleteUser). Signing out and deleting also put the caller's tokens on this task's
+// revocation list, so they stop passing the local token check at once instead of when they expire.
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
 import { revokeDeletedUser, revokeDeviceSession, type RevocationList } from '../cognito/revocations.ts'
 import type { AccessTokenVerifier } from '../cognito/tokens.ts'
 import { noContent } from '../http/no-content.ts'
 import { ProblemError } from '../http/problem.ts'
-import { BEARER_PROBLEMS, problemResponses, SignOutDeviceBody } from '../schemas.ts'
+import { BEARER_PROBLEMS, problemResponses, SessionIdParams, SessionsResponse, SignOutDeviceBody } from '../schemas.ts'
 import { bearerAuth, BEARER_SECURITY, recentSignIn } from './bearer.ts'
 
 export interface TokenRoutesOptions {
@@ -55,6 +56,40 @@ export const tokenRoutes = (
               'Send this device’s access token (Authorization) and refresh token (body). Cognito RevokeToken: the refresh ' +
               'token and every access token minted from it stop working; the user’s other devices stay signed in. A ' +
               'refresh token that no longer works also answers 204. POST /signout signs out everywhere.',
+            security: BEARER_SECURITY,
+          },
+        },
+      )
+      .get('/sessions', async ({ accessToken }) => ({ sessions: await gateway.listSessions(accessToken) }), {
+        response: { 200: SessionsResponse, ...problemResponses(BEARER_PROBLEMS, { body: false }) },
+        detail: {
+          summary: 'List my sessions',
+          description:
+            'Cognito ListUserSessions: the user’s active sessions on every app of the user pool; `current` marks the one ' +
+            'this access token belongs to. New sessions can take a few seconds to show.',
+          security: BEARER_SECURITY,
+        },
+      })
+      .delete(
+        '/sessions/:sessionId',
+        async ({ accessToken, params }) => {
+          await gateway.revokeSession(accessToken, params.sessionId)
+          return noContent()
+        },
+        {
+          params: SessionIdParams,
+          response: {
+            204: t.Void({ description: 'That session is signed out: its refresh and access tokens stop working.' }),
+            ...problemResponses([...BEARER_PROBLEMS, 'session_not_found', 'invalid_parameter', 'validation_failed'], {
+              body: false,
+            }),
+          },
+          detail: {
+            summary: 'Sign out one of my sessions',
+            description:
+              'Cognito RevokeUserSession: the session’s refresh token and its access tokens stop working (on this ' +
+              'service’s routes at once, since they all ask Cognito). The current session cannot be revoked here ' +
+              '(use POST /signout/device); an unknown id is 404 session_not_found.',
             security: BEARER_SECURITY,
           },
         },

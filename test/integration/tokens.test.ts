@@ -250,6 +250,56 @@ describe('DELETE /me', () => {
   })
 })
 
+describe('GET /sessions and DELETE /sessions/{sessionId} (the local pool tracks sessions)', () => {
+  test('lists one session per sign-in with the caller’s current; revoking another one signs that device out', async () => {
+    const email = await account('sessions')
+    const device = await signIn(plain, email)
+    const other = await signIn(plain, email)
+    const listed = await request(plain.url, 'GET', '/sessions', { headers: bearer(device.accessToken) })
+    expect(listed.status).toBe(200)
+    const sessions = listed.body.sessions as Array<Record<string, unknown>>
+    expect(sessions).toHaveLength(2)
+    expect(sessions.map((s) => s.current)).toEqual([true, false])
+    for (const session of sessions) {
+      expect(session).toMatchObject({ type: 'TOKEN', clientId: cognito.pool.clientId })
+      expect(new Date(String(session.createdAt)).getTime()).toBeGreaterThan(Date.now() - 60_000)
+    }
+    const otherId = String(sessions[1]!.sessionId)
+    const out = await request(plain.url, 'DELETE', `/sessions/${encodeURIComponent(otherId)}`, {
+      headers: bearer(device.accessToken),
+    })
+    expect(out.status).toBe(204)
+    expectProblem(await me(plain, other.accessToken), 401, 'invalid_token')
+    expectProblem(
+      await refresh(plain, { refreshToken: other.refreshToken, username: other.username }),
+      401,
+      'invalid_token',
+    )
+    expect((await me(plain, device.accessToken)).status).toBe(200)
+    const after = await request(plain.url, 'GET', '/sessions', { headers: bearer(device.accessToken) })
+    expect(after.body.sessions).toHaveLength(1)
+  })
+
+  test('an unknown session id: 404 session_not_found; the caller’s own: 400 invalid_parameter; no token: 401', async () => {
+    const tokens = await signIn(plain, await account('sessbad'))
+    expectProblem(
+      await request(plain.url, 'DELETE', '/sessions/no-such-session', { headers: bearer(tokens.accessToken) }),
+      404,
+      'session_not_found',
+    )
+    const own = (await request(plain.url, 'GET', '/sessions', { headers: bearer(tokens.accessToken) })).body.sessions[0]
+      .sessionId as string
+    expectProblem(
+      await request(plain.url, 'DELETE', `/sessions/${encodeURIComponent(own)}`, {
+        headers: bearer(tokens.accessToken),
+      }),
+      400,
+      'invalid_parameter',
+    )
+    expectProblem(await request(plain.url, 'GET', '/sessions'), 401, 'missing_token')
+  })
+})
+
 test('no token, password or client secret in any log line', () => {
   expectNoSecrets([...rotating.lines, ...plain.lines], seen)
 })

@@ -151,3 +151,59 @@ describe('POST /signout (everywhere) and the revocation list', () => {
     expect(app.stub.calls.length).toBe(before)
   })
 })
+
+describe('GET /sessions and DELETE /sessions/{sessionId}', () => {
+  test('the user’s sessions, the caller’s marked current; revoking another one kills its tokens, the caller’s stay', async () => {
+    const { call, stub, device, other } = await twoDevices()
+    const listed = await call('GET', '/sessions', { headers: bearer(device.accessToken) })
+    expect(listed.status).toBe(200)
+    expectApiHeaders(listed)
+    const sessions = listed.body.sessions as Array<{ sessionId: string; current: boolean; type: string }>
+    expect(sessions.map((s) => [s.type, s.current])).toEqual([
+      ['TOKEN', true],
+      ['TOKEN', false],
+    ])
+    const otherId = sessions.find((s) => !s.current)!.sessionId
+    const res = await call('DELETE', `/sessions/${otherId}`, { headers: bearer(device.accessToken) })
+    expect({ status: res.status, text: res.text }).toEqual({ status: 204, text: '' })
+    expect(stub.callsOf('revokeSession')).toEqual([[device.accessToken, otherId]])
+    expectProblem(await call('GET', '/me', { headers: bearer(other.accessToken) }), 401, 'invalid_token')
+    expect((await call('GET', '/me', { headers: bearer(device.accessToken) })).status).toBe(200)
+  })
+
+  test('an unknown session: 404 session_not_found; the caller’s own: 400 invalid_parameter', async () => {
+    const { call, device } = await twoDevices()
+    expectProblem(
+      await call('DELETE', '/sessions/stub-session.999', { headers: bearer(device.accessToken) }),
+      404,
+      'session_not_found',
+    )
+    const own = (await call('GET', '/sessions', { headers: bearer(device.accessToken) })).body.sessions.find(
+      (s: { current: boolean }) => s.current,
+    ).sessionId
+    expectProblem(
+      await call('DELETE', `/sessions/${own}`, { headers: bearer(device.accessToken) }),
+      400,
+      'invalid_parameter',
+    )
+  })
+
+  test('session tracking off (the gateway’s internal_error): 500, no detail leaked', async () => {
+    const { call, stub, device } = await twoDevices()
+    stub.failNext('listSessions', 'internal_error')
+    expectProblem(await call('GET', '/sessions', { headers: bearer(device.accessToken) }), 500, 'internal_error')
+  })
+
+  test('no token: 401; a session id with a space or a control character: 400 naming /sessionId; no gateway call', async () => {
+    const { call, stub, device } = await twoDevices()
+    stub.calls.length = 0
+    expectProblem(await call('GET', '/sessions'), 401, 'missing_token')
+    expectProblem(await call('DELETE', '/sessions/abc'), 401, 'missing_token')
+    for (const id of ['a%20b', 'a%0Ab', 'x'.repeat(257)]) {
+      const res = await call('DELETE', `/sessions/${id}`, { headers: bearer(device.accessToken) })
+      expectProblem(res, 400, 'validation_failed')
+      expect(res.body.fields).toEqual(['/sessionId'])
+    }
+    expect(stub.calls).toEqual([])
+  })
+})

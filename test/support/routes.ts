@@ -12,8 +12,18 @@ export const ROUTES = [
   'POST /signout/device',
   'GET /me',
   'DELETE /me',
+  'GET /sessions',
+  'DELETE /sessions/{sessionId}',
   'POST /password/change',
   'POST /password/forgot',
   'POST /password/reset',
 ]
-export const BEARER_ROUTES = ['POST /signout', 'POST /signout/device', 'GET /me', 'DELETE /me', 'POST /password/change']
+export const BEARER_ROUTES = [
+  'POST /signout',
+  'POST /signout/device',
+  'GET /me',
+  'DELETE /me',
+  'GET /sessions',
+  'DELETE /sessions/{sessionId}',
+  'POST /password/change',
+]

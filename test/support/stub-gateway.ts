@@ -93,6 +93,7 @@ export function createStubGateway(): StubGateway {
       username: account.sub,
     }
   }
+  const sessionIdOf = (refreshToken: string) => `stub-session.${refreshToken.slice(refreshToken.lastIndexOf('.') + 1)}`
   const checkCode = (email: string, code: string) => {
     const account = accounts.get(email)
     if (!account || code !== STUB_CODE) throw new ProblemError('code_mismatch')
@@ -197,6 +198,21 @@ export function createStubGateway(): StubGateway {
     async revokeToken(refreshToken) {
       if (!refreshTokens.delete(refreshToken)) throw new ProblemError('invalid_token')
       for (const [token, origin] of origins) if (origin === refreshToken) accessTokens.delete(token)
+    },
+    // Sessions: one per live refresh token ("stub-session.<n>" for "stub-refresh.<sub>.<n>").
+    async listSessions(accessToken) {
+      const { sub } = accountOfToken(accessToken)
+      const current = origins.get(accessToken)
+      return [...refreshTokens]
+        .filter(([, owner]) => owner === sub)
+        .map(([token]) => ({ sessionId: sessionIdOf(token), type: 'TOKEN', current: token === current }))
+    },
+    async revokeSession(accessToken, sessionId) {
+      const { sub } = accountOfToken(accessToken)
+      const token = [...refreshTokens].find(([t, owner]) => owner === sub && sessionIdOf(t) === sessionId)?.[0]
+      if (!token) throw new ProblemError('session_not_found')
+      if (token === origins.get(accessToken)) throw new ProblemError('invalid_parameter')
+      await gateway.revokeToken(token)
     },
     async deleteUser(accessToken) {
       const account = accountOfToken(accessToken)

@@ -102,6 +102,16 @@ const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]
   ],
   ['DeleteUser', named('NotAuthorizedException', 'Access Token has been revoked'), 401, 'invalid_token', undefined],
   ['DeleteUser', named('UserNotFoundException'), 401, 'invalid_token', undefined],
+  ['ListUserSessions', named('OperationNotEnabledException'), 500, 'internal_error', undefined],
+  [
+    'ListUserSessions',
+    named('NotAuthorizedException', 'Access Token has been revoked'),
+    401,
+    'invalid_token',
+    undefined,
+  ],
+  ['RevokeUserSession', named('ResourceNotFoundException', 'Session not found'), 404, 'session_not_found', undefined],
+  ['RevokeUserSession', named('InvalidParameterException'), 400, 'invalid_parameter', undefined],
 ]
 
 describe('Cognito error -> problem', () => {
