@@ -28,6 +28,7 @@ const DOCUMENTATION = {
   tags: [
     { name: 'Sign-up and sign-in', description: 'Creating accounts and sessions.' },
     { name: 'Account', description: 'Confirmation, password recovery and change, the signed-in user.' },
+    { name: 'Sessions', description: 'Signing out one device or one session, deleting the account.' },
     { name: 'Operations', description: 'For the load balancer.' },
   ],
 }
@@ -45,13 +46,15 @@ type Schema = Record<string, unknown>
 const SUCCESS_DESCRIPTIONS: Record<string, string> = {
   'POST /signup 201':
     'The account exists. Unless `userConfirmed`, Cognito has emailed a code: confirm it with /signup/confirm.',
-  'POST /token/refresh 200': 'New ID and access tokens for the refresh token.',
+  'POST /token/refresh 200':
+    'New ID and access tokens for the refresh token, and a new refresh token when the service rotates them.',
   'POST /signup/confirm 200': 'The account is confirmed; it can sign in.',
   'POST /signup/resend 200': 'A new confirmation code is on its way.',
   'POST /password/forgot 202':
     'If the account exists, a password-reset code is on its way (the answer is the same either way).',
   'POST /password/reset 200': 'The password is changed; sign in with the new one.',
   'GET /me 200': 'The signed-in user, from Cognito.',
+  'GET /sessions 200': 'The user’s active sessions, from Cognito.',
 }
 
 // Shapes shared across operations, under components.schemas, so a generated client has one type each.
