@@ -1,4 +1,4 @@
-// The ceiling: what the three routes cost with no framework, no SDK, no validation and no logging.
+// The ceiling: what the routes cost with no framework, no SDK, no validation and no logging.
 // A raw Bun.serve, SECRET_HASH with Web Crypto and the key imported once, one hand-built fetch() to
 // the stub per call, its answer copied back. The product is measured against this. The HMAC is Web
 // Crypto's, as the product's must be (one standard API on every runtime): the least any service
@@ -95,6 +95,19 @@ const server = Bun.serve({
             PASSWORD: password,
             SECRET_HASH: await secretHash(email!),
           },
+        })
+        return copy(request, startedAt, upstream, 200)
+      },
+    },
+    // GetTokensFromRefreshToken, as the product does with rotation on: the raw secret, no hash.
+    '/token/refresh': {
+      async POST(request) {
+        const startedAt = floor ? performance.now() : 0
+        const { refreshToken } = (await request.json()) as Record<string, string>
+        const upstream = await call('GetTokensFromRefreshToken', {
+          RefreshToken: refreshToken,
+          ClientId: COGNITO_CLIENT_ID,
+          ClientSecret: COGNITO_CLIENT_SECRET,
         })
         return copy(request, startedAt, upstream, 200)
       },

@@ -72,6 +72,13 @@ const ROUTES = {
       AuthFlow: 'USER_PASSWORD_AUTH',
       AuthParameters: { USERNAME: email, PASSWORD: password, SECRET_HASH: await secretHash(email ?? '') },
     }),
+  // GetTokensFromRefreshToken, as the product does with rotation on: the raw secret, no hash.
+  '/token/refresh': async ({ refreshToken }) =>
+    call('GetTokensFromRefreshToken', {
+      RefreshToken: refreshToken,
+      ClientId: COGNITO_CLIENT_ID,
+      ClientSecret: COGNITO_CLIENT_SECRET,
+    }),
 }
 
 const server = createServer((req, res) => {

@@ -24,7 +24,7 @@ import {
   ROOT,
   untilHealthy,
 } from './harness.ts'
-import { BENCH_USER } from '../test/support/stub-cognito.ts'
+import { BENCH_USER, stubRefreshToken } from '../test/support/stub-cognito.ts'
 import { freePort } from '../test/support/util.ts'
 
 const OUT = resolve(ROOT, 'bench/out')
@@ -42,7 +42,7 @@ const COLD_STARTS = smoke ? 3 : 10
 
 type TargetName = 'ceiling' | 'floor' | 'product'
 const TARGETS: readonly TargetName[] = onNode ? ['ceiling', 'product'] : ['ceiling', 'floor', 'product']
-type RouteName = '/health' | '/signup' | '/signin'
+type RouteName = '/health' | '/signup' | '/signin' | '/token/refresh'
 
 interface Route {
   name: RouteName
@@ -65,6 +65,17 @@ const ROUTES: Route[] = [
     callsCognito: true,
   },
   { name: '/signin', method: 'POST', body: JSON.stringify(BENCH_USER), status: 200, callsCognito: true },
+  // With rotation on (GetTokensFromRefreshToken, as deployed). Every request names its own refresh
+  // token ({n}), so the product's coalescing of concurrent refreshes of one token never merges two
+  // benchmark requests into one Cognito call: both targets pay one call per request.
+  {
+    name: '/token/refresh',
+    method: 'POST',
+    body: JSON.stringify({ refreshToken: stubRefreshToken(BENCH_USER.email, '{n}') }),
+    uniqueEmail: true,
+    status: 200,
+    callsCognito: true,
+  },
 ]
 
 // ---------------------------------------------------------------------------------------------
@@ -151,6 +162,7 @@ const COMMANDS: Record<TargetName, string[]> = onNode
     }
 const targetEnv = (name: TargetName, stubUrl: string, port: number) => ({
   ...productEnv(stubUrl, port),
+  COGNITO_REFRESH_TOKEN_ROTATION: 'true',
   ...(name === 'floor' ? { CEILING_FLOOR: '1' } : {}),
 })
 
@@ -205,7 +217,9 @@ const uniqueEmail = (label: string) => `${label}-${process.pid}-${Date.now()}-${
 async function preflight(target: Running, stub: Stub): Promise<void> {
   const problems: string[] = []
   for (const route of ROUTES) {
-    const body = route.body?.replace('{email}', uniqueEmail(`preflight-${target.name}`))
+    const body = route.body
+      ?.replace('{email}', uniqueEmail(`preflight-${target.name}`))
+      .replace('{n}', `preflight-${target.name}`)
     const res = await fetch(`${target.url}${route.name}`, {
       method: route.method,
       ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}),

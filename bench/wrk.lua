@@ -1,6 +1,6 @@
 -- One script for every route: the runner passes method, path and body through the environment.
--- BENCH_UNIQUE_EMAIL=<prefix> makes every request's email unique (sign-ups must not collide):
--- the body's "{email}" is replaced with <prefix>-<n>@bench.example.
+-- BENCH_UNIQUE_EMAIL=<prefix> makes every request's body unique (sign-ups must not collide): the
+-- body's "{email}" is replaced with <prefix>-<n>@bench.example, and "{n}" with <prefix>-<n>.
 local body = os.getenv("BENCH_BODY") or ""
 local prefix = os.getenv("BENCH_UNIQUE_EMAIL") or ""
 local counter = 0
@@ -14,11 +14,12 @@ if body ~= "" then
   wrk.headers["content-type"] = "application/json"
 end
 
--- Without a request() function wrk sends one prebuilt request (cheapest); only sign-ups need one.
+-- Without a request() function wrk sends one prebuilt request (cheapest); only unique bodies need one.
 if prefix ~= "" then
   request = function()
     counter = counter + 1
     local b = string.gsub(body, "{email}", prefix .. "-" .. counter .. "@bench.example", 1)
+    b = string.gsub(b, "{n}", prefix .. "-" .. counter, 1)
     return wrk.format(nil, nil, nil, b)
   end
 end

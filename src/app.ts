@@ -4,6 +4,7 @@
 // import or build time.
 import { Elysia, ValidationError } from 'elysia'
 import type { CognitoGateway } from './cognito/gateway.ts'
+import { createRevocationList, withRevocations, type RevocationList } from './cognito/revocations.ts'
 import type { AccessTokenVerifier } from './cognito/tokens.ts'
 import type { Config } from './config.ts'
 import { readJsonBody } from './http/body.ts'
@@ -25,6 +26,7 @@ import { mfaRoutes } from './routes/mfa.ts'
 import { emailChangeRoutes } from './routes/email-change.ts'
 import { mfaSetupRoutes } from './routes/mfa-setup.ts'
 import { passwordlessRoutes } from './routes/passwordless.ts'
+import { tokenRoutes } from './routes/tokens.ts'
 
 export interface AppDeps {
   config: Pick<
@@ -44,6 +46,8 @@ export interface AppDeps {
   socketIp?: (request: Request) => string | undefined
   /** Where request, Cognito and rate-limit series go; absent: no metrics (METRICS_PORT unset). */
   metrics?: Metrics
+  /** Access tokens revoked through this app (sign-outs, deletions); a fresh list unless given. */
+  revocations?: RevocationList
 }
 
 interface RequestMeta {
@@ -59,8 +63,18 @@ interface RequestMeta {
   email?: string
 }
 
-export function createApp({ config, gateway, verifyAccessToken, logger, socketIp, metrics }: AppDeps) {
+export function createApp({
+  config,
+  gateway,
+  verifyAccessToken: verifySignature,
+  logger,
+  socketIp,
+  metrics,
+  revocations = createRevocationList(),
+}: AppDeps) {
   registerFormats()
+  // Every bearer route sees a token revoked here as invalid at once, not only when it expires.
+  const verifyAccessToken = withRevocations(verifySignature, revocations)
   // Filled once the routes are registered: path -> allowed methods, to tell 405 from 404.
   const methodsByPath = new Map<string, string[]>()
   // Filled with the routes that declare a body ("POST /signin"). Only theirs is read: any other
@@ -114,12 +128,13 @@ export function createApp({ config, gateway, verifyAccessToken, logger, socketIp
       return problemResponse(problem)
     })
     .use(healthRoutes())
-    .use(authRoutes(gateway, verifyAccessToken, { enumerationSafe: config.signupEnumerationSafe }))
+    .use(authRoutes(gateway, verifyAccessToken, { enumerationSafe: config.signupEnumerationSafe, revocations }))
     .use(accountRoutes(gateway, verifyAccessToken))
     .use(mfaRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
     .use(emailChangeRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
     .use(mfaSetupRoutes(gateway))
     .use(passwordlessRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
+    .use(tokenRoutes(gateway, verifyAccessToken, { revocations, recentSignInSeconds: config.recentSignInSeconds }))
 
   if (config.swaggerEnabled) routes.use(docsRoutes(routes))
   for (const route of routes.routes) {

@@ -20,6 +20,12 @@ export interface CognitoConfig {
   timeoutMs: number
   /** TCP connect timeout for one attempt. */
   connectTimeoutMs: number
+  /**
+   * The app client rotates refresh tokens (RefreshTokenRotation Feature ENABLED): refreshing goes
+   * through GetTokensFromRefreshToken, which answers a new refresh token (Cognito API reference,
+   * RefreshTokenRotationType).
+   */
+  refreshTokenRotation: boolean
 }
 
 export interface Config {
@@ -154,6 +160,7 @@ export function parseConfig(env: Env): Config {
   const signupEnumerationSafe = flag('SIGNUP_ENUMERATION_SAFE', false)
   // Ten minutes: long enough to finish a settings page after signing in, short against a stolen session.
   const recentSignInSeconds = integer('RECENT_SIGN_IN_SECONDS', 600, 30, 86_400)
+  const refreshTokenRotation = flag('COGNITO_REFRESH_TOKEN_ROTATION', false)
 
   const metricsPort = read('METRICS_PORT') === undefined ? undefined : integer('METRICS_PORT', 0, 0, 65535)
   if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port)
@@ -210,6 +217,7 @@ export function parseConfig(env: Env): Config {
       jwksUri,
       timeoutMs,
       connectTimeoutMs,
+      refreshTokenRotation,
     },
     logLevel,
     trustProxy,

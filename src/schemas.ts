@@ -87,21 +87,27 @@ export const EmailBody = t.Object({ email: Email })
 export const ConfirmSignUpBody = t.Object({ email: Email, code: Code })
 export const ResetPasswordBody = t.Object({ email: Email, code: Code, password: Password })
 export const ChangePasswordBody = t.Object({ previousPassword: Password, proposedPassword: Password })
+// A refresh token as Cognito issues it (a JWE of five base64url parts).
+const RefreshToken = t.String({
+  minLength: 1,
+  maxLength: 8192,
+  pattern: '^[\\w.~+/=-]+$',
+  description: 'From /signin (or the last /token/refresh, when the app client rotates refresh tokens).',
+  examples: ['eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.example'],
+})
 export const RefreshBody = t.Object({
-  refreshToken: t.String({
-    minLength: 1,
-    maxLength: 8192,
-    pattern: '^[\\w.~+/=-]+$',
-    description: 'From /signin.',
-    examples: ['eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.example'],
-  }),
-  username: t.String({
-    minLength: 1,
-    maxLength: 128,
-    pattern: '^[^\\s\\u0000-\\u001F\\u007F-\\u009F]+$',
-    description: 'The `username` /signin returned (the Cognito username, not the email).',
-    examples: ['0b5c9d3e-7a41-4f1e-9a3b-2c6f8e1d4a70'],
-  }),
+  refreshToken: RefreshToken,
+  username: t.Optional(
+    t.String({
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[^\\s\\u0000-\\u001F\\u007F-\\u009F]+$',
+      description:
+        'The `username` /signin returned (the Cognito username, not the email). Required unless the service ' +
+        'rotates refresh tokens; accepted and ignored when it does.',
+      examples: ['0b5c9d3e-7a41-4f1e-9a3b-2c6f8e1d4a70'],
+    }),
+  ),
 })
 export const ChallengeBody = t.Object({
   email: Email,
@@ -151,7 +157,12 @@ export const TokenResponse = t.Object({
 export const RefreshResponse = t.Object({
   idToken: t.String(),
   accessToken: t.String(),
-  refreshToken: t.Optional(t.String({ description: 'Only when the app client rotates refresh tokens.' })),
+  refreshToken: t.Optional(
+    t.String({
+      description:
+        'Only when the service rotates refresh tokens: the new refresh token. Keep it and drop the one sent, which stops working (after a grace period of up to a minute).',
+    }),
+  ),
   expiresIn: Type.Integer({ description: 'Seconds until the access and ID tokens expire.' }),
   tokenType: t.Literal('Bearer'),
 })
@@ -355,6 +366,34 @@ export const AuthFactorsResponse = t.Object(
   { description: 'The ways this account can sign in.' },
 )
 
+// Tokens: signing out one device.
+export const SignOutDeviceBody = t.Object({ refreshToken: RefreshToken })
+
+// Sessions (Cognito ListUserSessions / RevokeUserSession).
+export const SessionIdParams = t.Object({
+  sessionId: t.String({
+    minLength: 1,
+    maxLength: 256,
+    pattern: '^[\\w:.=+/-]+$',
+    description: 'A `sessionId` from GET /sessions.',
+  }),
+})
+export const SessionResponse = t.Object({
+  sessionId: t.String(),
+  type: t.String({
+    description: 'TOKEN: an app’s sign-in (a refresh token); SSO: a managed-login browser session.',
+    examples: ['TOKEN'],
+  }),
+  current: Type.Boolean({ description: 'The session of the access token that asked.' }),
+  clientId: t.Optional(t.String({ description: 'The app client the session belongs to.' })),
+  createdAt: t.Optional(t.String({ description: 'ISO 8601.' })),
+  lastActiveAt: t.Optional(t.String({ description: 'ISO 8601.' })),
+  deviceType: t.Optional(t.String()),
+  lastIpAddress: t.Optional(t.String()),
+  lastLocation: t.Optional(t.Object({ city: t.Optional(t.String()), country: t.Optional(t.String()) })),
+})
+export const SessionsResponse = t.Object({ sessions: t.Array(SessionResponse) })
+
 export type SignUpInput = Static<typeof SignUpBody>
 export type SignInInput = Static<typeof SignInBody>
 export type ChallengeInput = Static<typeof ChallengeBody>
@@ -367,3 +406,5 @@ export type Profile = Static<typeof ProfileResponse>
 export type PasswordlessInput = Static<typeof PasswordlessBody>
 export type PasswordlessChallenge = Static<typeof PasswordlessChallengeResponse>
 export type PasskeyDescription = Static<typeof Passkey>
+
+export type UserSession = Static<typeof SessionResponse>

@@ -1,6 +1,6 @@
 // Idempotent set-up of the local user pool and app client, shaped like the production pool:
 // email as the sign-in name in any case (case-insensitive usernames), a required mutable nickname, email auto-verified
-// and kept until a new one is verified, optional TOTP MFA, an app client with a
+// and kept until a new one is verified, optional TOTP MFA, session tracking on, an app client with a
 // secret allowing USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH. Found by name on later runs, so users
 // persist across restarts.
 import {
@@ -15,6 +15,7 @@ import {
   UpdateUserPoolClientCommand,
   type AuthFactorType,
   type ExplicitAuthFlowsType,
+  SetUserPoolSessionConfigurationCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
 
 export interface LocalPool {
@@ -81,6 +82,14 @@ export async function provision(endpoint: string): Promise<LocalPool> {
         UserPoolId: userPoolId,
         MfaConfiguration: 'OPTIONAL',
         SoftwareTokenMfaConfiguration: { Enabled: true },
+      }),
+    )
+    // GET /sessions and DELETE /sessions/{id} need the pool to track sessions (deploy/cdk's pool does too).
+    await admin.send(
+      new SetUserPoolSessionConfigurationCommand({
+        UserPoolId: userPoolId,
+        UserSessionTracking: 'ENABLED',
+        TokenSession: { MaxPerUser: 20 },
       }),
     )
 

@@ -2,6 +2,7 @@
 // - compat.cjs closes the gaps to Cognito this service depends on;
 // - strict.cjs refuses what Cognito refuses (SECRET_HASH, challenge sessions, aliases, case, states);
 // - passwordless.cjs adds choice-based sign-in (USER_AUTH: email codes, passkeys) and the WebAuthn operations;
+// - tokens.cjs adds refresh-token rotation (GetTokensFromRefreshToken) and revocation by origin_jti;
 // - a synchronous JSON logger instead of its coloured pretty printer, and its "email" (the console
 //   message sender, where real Cognito would send mail) writes one JSON line per code instead of a
 //   box drawn for people. emulator.ts follows these lines to learn the codes.
@@ -11,6 +12,7 @@ require('./strict.cjs')
 require('./mfa.cjs')
 require('./email-change.cjs')
 require('./passwordless.cjs')
+require('./tokens.cjs')
 const pino = require('pino')
 const { createDefaultServer } = require('cognito-local/lib/server')
 const { ConsoleMessageSender } = require('cognito-local/lib/services/messageDelivery/consoleMessageSender')

@@ -31,6 +31,11 @@ export type CognitoOperation =
   | 'ListWebAuthnCredentials'
   | 'DeleteWebAuthnCredential'
   | 'GetUserAuthFactors'
+  | 'GetTokensFromRefreshToken'
+  | 'RevokeToken'
+  | 'DeleteUser'
+  | 'ListUserSessions'
+  | 'RevokeUserSession'
 
 const BY_NAME: Readonly<Record<string, ProblemCode>> = {
   UsernameExistsException: 'username_exists',
@@ -100,6 +105,27 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
   VerifySoftwareTokenInSetup: { EnableSoftwareTokenMFAException: 'code_mismatch' },
   // A credential id the user does not have.
   DeleteWebAuthnCredential: { ...TOKEN_FAILURE, ResourceNotFoundException: 'passkey_not_found' },
+  // GetTokensFromRefreshToken errors: RefreshTokenReuseException, "the refresh token has already been
+  // rotated out" (past the app client's RetryGracePeriodSeconds): the holder must sign in again.
+  GetTokensFromRefreshToken: { ...TOKEN_FAILURE, RefreshTokenReuseException: 'invalid_token' },
+  // RevokeToken errors: UnauthorizedException for a token it will not revoke; UnsupportedOperationException
+  // when the app client has token revocation off (our pool's configuration).
+  RevokeToken: {
+    ...TOKEN_FAILURE,
+    UnauthorizedException: 'invalid_token',
+    UnsupportedOperationException: 'internal_error',
+  },
+  DeleteUser: TOKEN_FAILURE,
+  // The pool's session tracking is off (OperationNotEnabledException, "not available ... for the
+  // current user pool configuration"): the deployment's configuration, not the caller.
+  ListUserSessions: { ...TOKEN_FAILURE, OperationNotEnabledException: 'internal_error' },
+  // RevokeUserSession: ResourceNotFoundException for a SessionId the user does not have. (Its refusal of
+  // the caller's own session keeps BY_NAME's meaning, whatever exception Cognito uses: undocumented.)
+  RevokeUserSession: {
+    ...TOKEN_FAILURE,
+    OperationNotEnabledException: 'internal_error',
+    ResourceNotFoundException: 'session_not_found',
+  },
 }
 
 // Operations whose SECRET_HASH is computed over a username the client supplied.
@@ -107,6 +133,8 @@ const CLIENT_NAMED_USER: Partial<Record<CognitoOperation, ProblemCode>> = {
   RefreshTokenAuth: 'invalid_token',
   RespondToAuthChallenge: 'not_authorized',
 }
+
+const RAW_SECRET_OPERATIONS: ReadonlySet<CognitoOperation> = new Set(['GetTokensFromRefreshToken', 'RevokeToken'])
 
 // Failures that only say whether (or in which state) an account exists. Routes that must not
 // reveal that (forgot password, resend code) answer as if they had succeeded.
@@ -172,6 +200,14 @@ export function problemFromCognitoError(
   // is the client's mistake, not our secret.
   if (isSecretHashFailure(err))
     return new ProblemError(CLIENT_NAMED_USER[operation] ?? 'internal_error', undefined, cause)
+  // GetTokensFromRefreshToken and RevokeToken take the raw ClientSecret: a refusal of it is our
+  // configuration, not the caller's token.
+  if (
+    RAW_SECRET_OPERATIONS.has(operation) &&
+    name === 'NotAuthorizedException' &&
+    /client secret/i.test(String(err.message))
+  )
+    return new ProblemError('internal_error', undefined, cause)
   // A revoked or expired access token ("Access Token has been revoked") on any bearer operation.
   if (name === 'NotAuthorizedException' && typeof err.message === 'string' && /access token/i.test(err.message)) {
     return new ProblemError('invalid_token', undefined, cause)

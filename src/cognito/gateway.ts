@@ -7,6 +7,7 @@ import type {
   CodeDeliveryDetailsType,
   InitiateAuthResponse,
   WebAuthnCredentialDescription,
+  SessionDescriptionType,
 } from '@aws-sdk/client-cognito-identity-provider'
 import type { CognitoConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
@@ -24,6 +25,7 @@ import type {
   SignUpInput,
   SignUpResult,
   Tokens,
+  UserSession,
 } from '../schemas.ts'
 import { clientSession, cognitoSession } from './challenge-session.ts'
 import type { Metrics } from '../observability/metrics.ts'
@@ -35,6 +37,7 @@ import {
   type CognitoOperation,
 } from './errors.ts'
 import type { HttpPost } from './http-post.ts'
+import { createCoalescer } from './coalesce.ts'
 import { createJsonTransport } from './json-transport.ts'
 import { createSecretHasher } from './secret-hash.ts'
 import type { CognitoTransport, OperationName } from './transport.ts'
@@ -45,8 +48,14 @@ export interface CognitoGateway {
   signUp(input: SignUpInput): Promise<SignUpResult>
   signIn(input: SignInInput): Promise<SignInResult>
   respondToChallenge(input: ChallengeInput): Promise<SignInResult>
-  /** `username` is the Cognito username: the refresh call's SECRET_HASH is computed over it. */
-  refresh(refreshToken: string, username: string): Promise<RefreshedTokens>
+  /**
+   * New tokens for a refresh token. Without rotation (REFRESH_TOKEN_AUTH) `username` is the Cognito
+   * username the SECRET_HASH is computed over, required when the client has a secret (else a 400
+   * validation_failed naming /username). With rotation (GetTokensFromRefreshToken) it is not needed
+   * and the answer carries the new refresh token. Concurrent calls for the same token share one
+   * Cognito call and its answer. A token rotated away or revoked: 401 invalid_token.
+   */
+  refresh(refreshToken: string, username?: string): Promise<RefreshedTokens>
   confirmSignUp(email: string, code: string): Promise<void>
   /** Answers the same whether or not the account exists. */
   resendConfirmationCode(email: string): Promise<CodeDeliveryDetails>
@@ -104,6 +113,15 @@ export interface CognitoGateway {
   deletePasskey(accessToken: string, credentialId: string): Promise<void>
   /** GetUserAuthFactors' ConfiguredUserAuthFactors. */
   authFactors(accessToken: string): Promise<string[]>
+  // Tokens: signing out one device, deleting the account.
+  /** RevokeToken: the refresh token and the access tokens minted from it stop working in Cognito. */
+  revokeToken(refreshToken: string): Promise<void>
+  /** DeleteUser: the account of the access token's user is gone. */
+  deleteUser(accessToken: string): Promise<void>
+  /** ListUserSessions, every page: the user's active sessions (the pool must track sessions). */
+  listSessions(accessToken: string): Promise<UserSession[]>
+  /** RevokeUserSession: that session's refresh and access tokens stop working. Unknown id: 404 session_not_found. */
+  revokeSession(accessToken: string, sessionId: string): Promise<void>
 }
 
 const PREFERRED_CHALLENGE = { email_otp: 'EMAIL_OTP', passkey: 'WEB_AUTHN' } as const
@@ -120,6 +138,7 @@ const HOT_OPERATIONS: ReadonlySet<OperationName> = new Set([
   'InitiateAuth',
   'ForgotPassword',
   'ResendConfirmationCode',
+  'GetTokensFromRefreshToken',
 ])
 
 /** The SDK, imported on first use: /health and the hot routes never load it. */
@@ -158,6 +177,7 @@ export async function createGatewayOverTransport(
   const hasher = await createSecretHasher(clientId, config.clientSecret)
   const secretHash = async (username: string) => (hasher ? await hasher(username) : undefined)
   const { send } = transport
+  const refreshes = createCoalescer<RefreshedTokens>()
 
   const call = async <T>(operation: CognitoOperation, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> => {
     const deadline = AbortSignal.timeout(config.timeoutMs)
@@ -201,6 +221,41 @@ export async function createGatewayOverTransport(
     throw new ProblemError('upstream_error', undefined, {
       cause: new Error('Cognito returned neither tokens nor a challenge'),
     })
+  }
+
+  /** GetTokensFromRefreshToken: the raw client secret, no username, no SECRET_HASH (API reference). */
+  const rotate = async (refreshToken: string) => {
+    const out = await call('GetTokensFromRefreshToken', (abortSignal) =>
+      send(
+        'GetTokensFromRefreshToken',
+        {
+          RefreshToken: refreshToken,
+          ClientId: clientId,
+          ...(config.clientSecret === undefined ? {} : { ClientSecret: config.clientSecret }),
+        },
+        abortSignal,
+      ),
+    )
+    return refreshedTokensOf(out.AuthenticationResult)
+  }
+
+  /** InitiateAuth REFRESH_TOKEN_AUTH, with the SECRET_HASH over the token owner's username. */
+  const refreshWithoutRotation = async (refreshToken: string, username: string | undefined) => {
+    if (username === undefined && hasher)
+      throw new ProblemError('validation_failed', 'Invalid or missing: username.', { fields: ['/username'] })
+    const hash = username === undefined ? undefined : await secretHash(username)
+    const out = await call('RefreshTokenAuth', (abortSignal) =>
+      send(
+        'InitiateAuth',
+        {
+          ClientId: clientId,
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: refreshToken, ...(hash ? { SECRET_HASH: hash } : {}) },
+        },
+        abortSignal,
+      ),
+    )
+    return refreshedTokensOf(out.AuthenticationResult)
   }
 
   const gateway: CognitoGateway = {
@@ -265,20 +320,11 @@ export async function createGatewayOverTransport(
       return authResult(out, username)
     },
 
-    async refresh(refreshToken, username) {
-      const hash = await secretHash(username)
-      const out = await call('RefreshTokenAuth', (abortSignal) =>
-        send(
-          'InitiateAuth',
-          {
-            ClientId: clientId,
-            AuthFlow: 'REFRESH_TOKEN_AUTH',
-            AuthParameters: { REFRESH_TOKEN: refreshToken, ...(hash ? { SECRET_HASH: hash } : {}) },
-          },
-          abortSignal,
-        ),
+    refresh(refreshToken, username) {
+      // The key holds the token: it is in memory for the call anyway, and leaves when it settles.
+      return refreshes(`${username ?? ''}\n${refreshToken}`, () =>
+        config.refreshTokenRotation ? rotate(refreshToken) : refreshWithoutRotation(refreshToken, username),
       )
-      return refreshedTokensOf(out.AuthenticationResult)
     },
 
     async confirmSignUp(email, code) {
@@ -500,6 +546,49 @@ export async function createGatewayOverTransport(
       )
       return out.ConfiguredUserAuthFactors ?? []
     },
+    // Tokens: signing out one device, deleting the account.
+    async revokeToken(refreshToken) {
+      await call('RevokeToken', (abortSignal) =>
+        send(
+          'RevokeToken',
+          {
+            Token: refreshToken,
+            ClientId: clientId,
+            ...(config.clientSecret === undefined ? {} : { ClientSecret: config.clientSecret }),
+          },
+          abortSignal,
+        ),
+      )
+    },
+
+    async deleteUser(accessToken) {
+      await call('DeleteUser', (abortSignal) => send('DeleteUser', { AccessToken: accessToken }, abortSignal))
+    },
+
+    async listSessions(accessToken) {
+      const sessions: UserSession[] = []
+      let nextToken: string | undefined
+      // A user has at most 100 token sessions (MaxPerUser) plus SSO ones; the bound only stops a loop.
+      for (let page = 0; page < MAX_SESSION_PAGES; page++) {
+        const out = await call('ListUserSessions', (abortSignal) =>
+          send(
+            'ListUserSessions',
+            { AccessToken: accessToken, ...(nextToken ? { NextToken: nextToken } : {}) },
+            abortSignal,
+          ),
+        )
+        sessions.push(...(out.Sessions ?? []).flatMap(sessionOf))
+        nextToken = out.NextToken
+        if (!nextToken) break
+      }
+      return sessions
+    },
+
+    async revokeSession(accessToken, sessionId) {
+      await call('RevokeUserSession', (abortSignal) =>
+        send('RevokeUserSession', { AccessToken: accessToken, SessionId: sessionId }, abortSignal),
+      )
+    },
   }
   return gateway
 
@@ -524,6 +613,35 @@ function passkeyOf(c: WebAuthnCredentialDescription): PasskeyDescription {
     transports: c.AuthenticatorTransports ?? [],
     createdAt: (c.CreatedAt ? new Date(c.CreatedAt) : new Date(0)).toISOString(),
   }
+}
+
+const MAX_SESSION_PAGES = 10
+
+/** A timestamp as the SDK gives it (a Date) or the JSON wire does (epoch seconds), as ISO 8601. */
+const isoTime = (value: Date | number | undefined): string | undefined =>
+  value === undefined ? undefined : (value instanceof Date ? value : new Date(value * 1000)).toISOString()
+
+/** One session of ListUserSessions, in this API's words; one without an id is skipped. */
+function sessionOf(session: SessionDescriptionType): UserSession[] {
+  if (!session.SessionId) return []
+  const createdAt = isoTime(session.CreateDate)
+  const lastActiveAt = isoTime(session.LastActiveDate)
+  const { City, Country } = session.LastLocation ?? {}
+  return [
+    {
+      sessionId: session.SessionId,
+      type: session.SessionType ?? 'TOKEN',
+      current: session.IsCurrentSession === true,
+      ...(session.ClientId ? { clientId: session.ClientId } : {}),
+      ...(createdAt ? { createdAt } : {}),
+      ...(lastActiveAt ? { lastActiveAt } : {}),
+      ...(session.DeviceType ? { deviceType: session.DeviceType } : {}),
+      ...(session.LastIPAddress ? { lastIpAddress: session.LastIPAddress } : {}),
+      ...(City || Country
+        ? { lastLocation: { ...(City ? { city: City } : {}), ...(Country ? { country: Country } : {}) } }
+        : {}),
+    },
+  ]
 }
 
 function codeDeliveryOf(details: CodeDeliveryDetailsType | undefined): CodeDeliveryDetails | undefined {

@@ -51,11 +51,25 @@ export function createJwtVerifier(config: CognitoConfig): AccessTokenVerifier {
     try {
       const payload = await verifier.verify(token)
       const username = payload.username ?? payload['cognito:username'] ?? payload.sub
-      const authTime = payload.auth_time
-      if (typeof payload.sub !== 'string' || typeof username !== 'string' || typeof authTime !== 'number') {
+      const { auth_time: authTime, iat, exp, jti, origin_jti: originJti } = payload
+      if (
+        typeof payload.sub !== 'string' ||
+        typeof username !== 'string' ||
+        typeof authTime !== 'number' ||
+        typeof iat !== 'number' ||
+        typeof exp !== 'number'
+      ) {
         throw new ProblemError('invalid_token')
       }
-      return { sub: payload.sub, username, authTime }
+      return {
+        sub: payload.sub,
+        username,
+        authTime,
+        issuedAt: iat,
+        expiresAt: exp,
+        ...(typeof jti === 'string' ? { jti } : {}),
+        ...(typeof originJti === 'string' ? { originJti } : {}),
+      }
     } catch (error) {
       if (error instanceof ProblemError) throw error
       // The keys could not be fetched: our problem, not the caller's token.

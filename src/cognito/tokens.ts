@@ -1,6 +1,7 @@
 // Access-token verification before any bearer route calls Cognito: signature against the pool's
 // JWKS, token_use = access, client_id, exp and issuer. A forged or expired token is refused here
-// without a round trip. (Revocation is only known to Cognito: routes still ask it.)
+// without a round trip. Revocation is known to Cognito, and to this task for the tokens revoked
+// through it (revocations.ts).
 import type { CognitoConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
 import { lazy } from '../lazy.ts'
@@ -11,6 +12,14 @@ export interface AccessClaims {
   username: string
   /** When the user last signed in (the token's `auth_time`, epoch seconds); a refresh keeps it. */
   authTime: number
+  /** The token's own id (`jti`). */
+  jti?: string
+  /** The `jti` of the refresh token it was minted from (`origin_jti`; Cognito sets it when the app client has token revocation on). */
+  originJti?: string
+  /** `iat`, epoch seconds (the real verifier always sets it). */
+  issuedAt?: number
+  /** `exp`, epoch seconds (the real verifier always sets it). */
+  expiresAt?: number
 }
 
 export type AccessTokenVerifier = (token: string) => Promise<AccessClaims>

@@ -9,18 +9,27 @@ import type {
   ConfirmForgotPasswordResponse,
   ConfirmSignUpRequest,
   ConfirmSignUpResponse,
+  DeleteUserRequest,
   ForgotPasswordRequest,
   ForgotPasswordResponse,
   GetUserRequest,
+  GetTokensFromRefreshTokenRequest,
+  GetTokensFromRefreshTokenResponse,
   GetUserResponse,
   GlobalSignOutRequest,
   GlobalSignOutResponse,
   InitiateAuthRequest,
   InitiateAuthResponse,
+  ListUserSessionsRequest,
+  ListUserSessionsResponse,
   ResendConfirmationCodeRequest,
   ResendConfirmationCodeResponse,
   RespondToAuthChallengeRequest,
   RespondToAuthChallengeResponse,
+  RevokeTokenRequest,
+  RevokeTokenResponse,
+  RevokeUserSessionRequest,
+  RevokeUserSessionResponse,
   SignUpRequest,
   SignUpResponse,
   AssociateSoftwareTokenRequest,
@@ -69,6 +78,13 @@ export interface CognitoOperations {
   ListWebAuthnCredentials: [ListWebAuthnCredentialsRequest, ListWebAuthnCredentialsResponse]
   DeleteWebAuthnCredential: [DeleteWebAuthnCredentialRequest, DeleteWebAuthnCredentialResponse]
   GetUserAuthFactors: [GetUserAuthFactorsRequest, GetUserAuthFactorsResponse]
+  // Tokens: rotating refresh, signing out one device, deleting the account.
+  GetTokensFromRefreshToken: [GetTokensFromRefreshTokenRequest, GetTokensFromRefreshTokenResponse]
+  RevokeToken: [RevokeTokenRequest, RevokeTokenResponse]
+  // DeleteUser answers an empty body (the SDK declares no response type for it).
+  DeleteUser: [DeleteUserRequest, Record<string, never>]
+  ListUserSessions: [ListUserSessionsRequest, ListUserSessionsResponse]
+  RevokeUserSession: [RevokeUserSessionRequest, RevokeUserSessionResponse]
 }
 
 export type OperationName = keyof CognitoOperations

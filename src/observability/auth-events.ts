@@ -36,6 +36,9 @@ export const AUTH_EVENT_ROUTES: Readonly<Record<string, string>> = {
   'POST /me/passkeys/options': 'factor_enrolment_started',
   'POST /me/passkeys': 'factor_added',
   'DELETE /me/passkeys/:credentialId': 'factor_removed',
+  'POST /signout/device': 'signed_out_device',
+  'DELETE /sessions/:sessionId': 'session_revoked',
+  'DELETE /me': 'account_deleted',
 }
 
 /** The event of a request refused by the service's own rate limits (http/limits.ts). */

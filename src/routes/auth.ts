@@ -2,6 +2,7 @@
 // a session's life.
 import { Elysia, t } from 'elysia'
 import { maskedEmailDelivery, subOfIdToken, type CognitoGateway, type SignInResult } from '../cognito/gateway.ts'
+import { createRevocationList, revokeUserSignOut, type RevocationList } from '../cognito/revocations.ts'
 import type { AccessTokenVerifier } from '../cognito/tokens.ts'
 import { noContent } from '../http/no-content.ts'
 import { ProblemError } from '../http/problem.ts'
@@ -87,7 +88,17 @@ const enumerationSafeSignIn =
     }
   }
 
-export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier, { enumerationSafe = false } = {}) => {
+export interface AuthRoutesOptions {
+  enumerationSafe?: boolean
+  /** Where /signout puts the user's tokens, so they fail the local check at once. */
+  revocations?: RevocationList
+}
+
+export const authRoutes = (
+  gateway: CognitoGateway,
+  verify: AccessTokenVerifier,
+  { enumerationSafe = false, revocations = createRevocationList() }: AuthRoutesOptions = {},
+) => {
   const signUp = enumerationSafe
     ? enumerationSafeSignUp(gateway)
     : (input: SignUpInput, request: Request) => signUpNoted(gateway, input, request)
@@ -175,16 +186,20 @@ export const authRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier,
         detail: {
           summary: 'Get new ID and access tokens',
           description:
-            'Cognito REFRESH_TOKEN_AUTH. `username` is the Cognito username /signin returned, not the email: Cognito ' +
-            'checks the SECRET_HASH against it.',
+            'When the service rotates refresh tokens (Cognito GetTokensFromRefreshToken), the answer carries a new ' +
+            '`refreshToken`: keep it; the one sent stops working after a grace period of up to a minute, and sending it ' +
+            'again later is 401 invalid_token. `username` is then not needed. Otherwise (Cognito REFRESH_TOKEN_AUTH) ' +
+            '`username` is required: the Cognito username /signin returned, not the email. Several refreshes of the same ' +
+            'token at the same moment (two tabs, a retry) get the same answer.',
         },
       },
     )
     .guard({}, (app) =>
       app.use(bearerAuth(verify)).post(
         '/signout',
-        async ({ accessToken }) => {
+        async ({ accessToken, claims }) => {
           await gateway.globalSignOut(accessToken)
+          revokeUserSignOut(revocations, claims)
           return noContent()
         },
         {

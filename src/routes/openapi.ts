@@ -30,6 +30,7 @@ const DOCUMENTATION = {
     { name: 'Account', description: 'Confirmation, password recovery and change, the signed-in user.' },
     { name: 'Two-step sign-in', description: 'Authenticator apps (TOTP): setting one up and turning it off.' },
     { name: 'Passwordless sign-in and passkeys', description: 'Emailed one-time codes, passkeys.' },
+    { name: 'Sessions', description: 'Signing out one device or one session, deleting the account.' },
     { name: 'Operations', description: 'For the load balancer.' },
   ],
 }
@@ -47,7 +48,8 @@ type Schema = Record<string, unknown>
 const SUCCESS_DESCRIPTIONS: Record<string, string> = {
   'POST /signup 201':
     'The account exists. Unless `userConfirmed`, Cognito has emailed a code: confirm it with /signup/confirm.',
-  'POST /token/refresh 200': 'New ID and access tokens for the refresh token.',
+  'POST /token/refresh 200':
+    'New ID and access tokens for the refresh token, and a new refresh token when the service rotates them.',
   'POST /signup/confirm 200': 'The account is confirmed; it can sign in.',
   'POST /signup/resend 200': 'A new confirmation code is on its way.',
   'POST /password/forgot 202':
@@ -59,6 +61,7 @@ const SUCCESS_DESCRIPTIONS: Record<string, string> = {
   'POST /signin/mfa-setup 200': 'A new authenticator secret and the session to verify a code with.',
   'POST /signin/mfa-setup/verify 200': 'Tokens (the app is now on), or the next challenge.',
   'POST /me/email 202': 'A code is on its way to the new address; the current one stays until it is verified.',
+  'GET /sessions 200': 'The user’s active sessions, from Cognito.',
 }
 
 // Shapes shared across operations, under components.schemas, so a generated client has one type each.

@@ -5,6 +5,7 @@
 //   5xx, answer late. Refused and reset connections come from a closed port and a raw TCP server.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startStubCognito, type StubCognito } from '../support/stub-cognito.ts'
+import { createAppClient } from '../support/app-clients.ts'
 import { createGatewayOverTransport, type CognitoGateway } from '../../src/cognito/gateway.ts'
 import { createJsonTransport } from '../../src/cognito/json-transport.ts'
 import { createNodeHttpPost } from '../../src/cognito/node-http-post.ts'
@@ -37,6 +38,7 @@ const configFor = (
   jwksUri: `${endpoint}/local_gateway/.well-known/jwks.json`,
   timeoutMs,
   connectTimeoutMs: 1000,
+  refreshTokenRotation: false,
 })
 
 /** The ProblemError a gateway call failed with. */
@@ -95,6 +97,38 @@ for (const [name, transport] of Object.entries(TRANSPORTS)) {
 
       await gateway.globalSignOut(tokens.accessToken)
       expect((await problemOf(gateway.getUser(tokens.accessToken))).code).toBe('invalid_token')
+    })
+
+    test('rotating client: GetTokensFromRefreshToken rotates, reuse is invalid_token, a wrong secret is ours (500); RevokeToken and DeleteUser', async () => {
+      const client = await createAppClient(cognito, { rotation: true })
+      const config = {
+        ...configFor(cognito.proxy.url, client.clientId, client.clientSecret),
+        refreshTokenRotation: true,
+      }
+      const gateway = await createGatewayOverTransport(config, transport(config))
+      const email = uniqueEmail(`gw-rot-${name}`)
+      await (await viaCognitoLocal()).signUp({ email, password: PASSWORD, nickname: 'Gate' })
+      await cognito.confirm(email)
+      const signedIn = await gateway.signIn({ email, password: PASSWORD })
+      if (!('tokens' in signedIn)) throw new Error('expected tokens')
+      const first = await gateway.refresh(signedIn.tokens.refreshToken!)
+      expect(first.refreshToken).toBeString()
+      expect((await problemOf(gateway.refresh(signedIn.tokens.refreshToken!))).code).toBe('invalid_token')
+
+      const wrongSecret = { ...config, clientSecret: `${client.clientSecret}x` }
+      const misconfigured = await createGatewayOverTransport(wrongSecret, transport(wrongSecret))
+      const problem = await problemOf(misconfigured.refresh(first.refreshToken!))
+      expect([problem.code, problem.status]).toEqual(['internal_error', 500])
+
+      await gateway.revokeToken(first.refreshToken!)
+      expect((await problemOf(gateway.getUser(first.accessToken))).code).toBe('invalid_token')
+      expect((await problemOf(gateway.refresh(first.refreshToken!))).code).toBe('invalid_token')
+
+      const again = await gateway.signIn({ email, password: PASSWORD })
+      if (!('tokens' in again)) throw new Error('expected tokens')
+      await gateway.deleteUser(again.tokens.accessToken)
+      expect((await problemOf(gateway.getUser(again.tokens.accessToken))).code).toBe('invalid_token')
+      expect((await problemOf(gateway.deleteUser(again.tokens.accessToken))).code).toBe('invalid_token')
     })
 
     test('Cognito exceptions keep their mapping: existing account 409, wrong password 401, wrong code 400', async () => {

@@ -143,10 +143,10 @@ describe('GET /me', () => {
     expect(stub.calls).toEqual([])
   })
 
-  test('POST /me is 405 with Allow: GET', async () => {
+  test('POST /me is 405 with Allow: GET, DELETE', async () => {
     const res = await inProcessApp().call('POST', '/me')
     expectProblem(res, 405, 'method_not_allowed')
-    expect(res.headers.get('allow')).toBe('GET')
+    expect(res.headers.get('allow')).toBe('GET, DELETE')
   })
 })
 

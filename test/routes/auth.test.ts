@@ -268,9 +268,21 @@ describe('POST /token/refresh', () => {
     expectProblem(res, 401, 'invalid_token', [refreshToken!])
   })
 
-  test('no username: 400 validation_failed naming /username, and no gateway call', async () => {
+  test('no username: the gateway gets none (with rotation it needs none; without, the gateway refuses it: integration)', async () => {
     const { call, stub } = inProcessApp()
-    const res = await call('POST', '/token/refresh', { json: { refreshToken: 'abc.def' } })
+    stub.addAccount(EMAIL, PASSWORD)
+    const { refreshToken } = await stub.signIn(EMAIL, PASSWORD)
+    const res = await call('POST', '/token/refresh', { json: { refreshToken } })
+    expect(res.status).toBe(200)
+    expect(stub.callsOf('refresh')).toEqual([[refreshToken, undefined]])
+    // The stub rotates when no username is given: the answer's refresh token is a new one.
+    expect(res.body.refreshToken).toMatch(/^stub-refresh\./)
+    expect(res.body.refreshToken).not.toBe(refreshToken)
+  })
+
+  test('a username with a space is still validated: 400 naming /username, no gateway call', async () => {
+    const { call, stub } = inProcessApp()
+    const res = await call('POST', '/token/refresh', { json: { refreshToken: 'abc.def', username: 'a b' } })
     expectProblem(res, 400, 'validation_failed')
     expect(res.body.fields).toEqual(['/username'])
     expect(stub.calls).toEqual([])

@@ -9,7 +9,11 @@ export const ROUTES = [
   'POST /signin/challenge',
   'POST /token/refresh',
   'POST /signout',
+  'POST /signout/device',
   'GET /me',
+  'DELETE /me',
+  'GET /sessions',
+  'DELETE /sessions/{sessionId}',
   'POST /password/change',
   'POST /password/forgot',
   'POST /password/reset',
@@ -29,7 +33,11 @@ export const ROUTES = [
 ]
 export const BEARER_ROUTES = [
   'POST /signout',
+  'POST /signout/device',
   'GET /me',
+  'DELETE /me',
+  'GET /sessions',
+  'DELETE /sessions/{sessionId}',
   'POST /password/change',
   'POST /me/mfa/totp',
   'POST /me/mfa/totp/verify',

@@ -39,6 +39,13 @@ export interface StubCognito {
 }
 
 export const BENCH_USER = { email: 'bench-signin@example.com', password: 'Bench-Passw0rd!' }
+
+/**
+ * A refresh token this stub takes for `email`: "stub-refresh.<email, base64url>[.<anything>]". The
+ * tail lets a client make every token distinct (the benchmark does, so no two requests coalesce).
+ */
+export const stubRefreshToken = (email: string, tail?: string) =>
+  `stub-refresh.${Buffer.from(email).toString('base64url')}${tail === undefined ? '' : `.${tail}`}`
 const STUB_CONFIRMATION_CODE = '123456'
 
 const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.'
@@ -95,7 +102,7 @@ export function startStubCognito(options: StubOptions): StubCognito {
         aud: clientId,
       }),
       AccessToken: jwtShaped({ ...common, username: user.sub, token_use: 'access' }),
-      RefreshToken: `stub-refresh.${Buffer.from(email).toString('base64url')}`,
+      RefreshToken: stubRefreshToken(email),
       ExpiresIn: 3600,
       TokenType: 'Bearer',
     }
@@ -202,6 +209,19 @@ export function startStubCognito(options: StubOptions): StubCognito {
     RespondToAuthChallenge() {
       return fail('NotAuthorizedException', 'Invalid session for the user.')
     },
+    // With the raw client secret (no SECRET_HASH) and a new refresh token each time. The stub keeps no
+    // state: the rotated-out token keeps working here (reuse detection is tested against the local
+    // Cognito, dev/local-cognito/tokens.cjs); it models the call's cost, not the rotation rule.
+    GetTokensFromRefreshToken(body) {
+      if (clientSecret !== undefined && body.ClientSecret !== clientSecret)
+        return fail('NotAuthorizedException', `Invalid client secret for client ${clientId}`)
+      const email = Buffer.from(String(body.RefreshToken ?? '').split('.')[1] ?? '', 'base64url').toString()
+      const user = users.get(email)
+      if (!user) return fail('NotAuthorizedException', 'Invalid Refresh Token')
+      const { IdToken, AccessToken, ExpiresIn, TokenType } = tokens(email, user)
+      const RefreshToken = stubRefreshToken(email, crypto.randomUUID())
+      return ok({ AuthenticationResult: { IdToken, AccessToken, RefreshToken, ExpiresIn, TokenType } })
+    },
   }
 
   // Which username an operation's SECRET_HASH covers (REFRESH_TOKEN_AUTH checks its own).
@@ -210,7 +230,8 @@ export function startStubCognito(options: StubOptions): StubCognito {
       operation === 'InitiateAuth' ||
       operation === 'GetUser' ||
       operation === 'GlobalSignOut' ||
-      operation === 'ChangePassword'
+      operation === 'ChangePassword' ||
+      operation === 'GetTokensFromRefreshToken'
     )
       return undefined
     if (operation === 'RespondToAuthChallenge')

@@ -72,6 +72,10 @@ export function createStubGateway(): StubGateway {
   const sessions = new Map<string, string>()
   /** Token -> its sign-in time (epoch seconds); a refresh keeps the sign-in's, as Cognito's auth_time does. */
   const authTimes = new Map<string, number>()
+  /** Access token -> the refresh token it was minted with (its origin, as Cognito's origin_jti says). */
+  const origins = new Map<string, string>()
+  /** Access token -> when it was issued (epoch seconds). */
+  const issuedAts = new Map<string, number>()
   const failures = new Map<keyof CognitoGateway, ProblemError>()
   const calls: GatewayCall[] = []
   let issued = 0
@@ -82,12 +86,14 @@ export function createStubGateway(): StubGateway {
     if (!account) throw new ProblemError('invalid_token')
     return account
   }
-  const tokensFor = (account: Account, authTime = Math.floor(Date.now() / 1000)): Tokens => {
+  const tokensFor = (account: Account, authTime = Math.floor(Date.now() / 1000), origin?: string): Tokens => {
     const n = ++issued
     const accessToken = `stub-access.${account.sub}.${n}`
     const refreshToken = `stub-refresh.${account.sub}.${n}`
     accessTokens.set(accessToken, account.sub)
     refreshTokens.set(refreshToken, account.sub)
+    origins.set(accessToken, origin ?? refreshToken)
+    issuedAts.set(accessToken, Math.floor(Date.now() / 1000))
     authTimes.set(accessToken, authTime)
     authTimes.set(refreshToken, authTime)
     return {
@@ -99,6 +105,7 @@ export function createStubGateway(): StubGateway {
       username: account.sub,
     }
   }
+  const sessionIdOf = (refreshToken: string) => `stub-session.${refreshToken.slice(refreshToken.lastIndexOf('.') + 1)}`
   const checkCode = (email: string, code: string) => {
     const account = accounts.get(email)
     if (!account || code !== STUB_CODE) throw new ProblemError('code_mismatch')
@@ -168,8 +175,24 @@ export function createStubGateway(): StubGateway {
     async refresh(refreshToken, username) {
       const account = accountOfSub(refreshTokens.get(refreshToken))
       // Cognito hashes the username the client names: another user's name fails the hash check.
-      if (!account || account.sub !== username) throw new ProblemError('invalid_token')
-      const { idToken, accessToken, expiresIn, tokenType } = tokensFor(account, authTimes.get(refreshToken))
+      // Without a username the stub rotates, as GetTokensFromRefreshToken does (no grace period).
+      if (!account || (username !== undefined && account.sub !== username)) throw new ProblemError('invalid_token')
+      if (username === undefined) {
+        refreshTokens.delete(refreshToken)
+        const {
+          idToken,
+          accessToken,
+          refreshToken: rotated,
+          expiresIn,
+          tokenType,
+        } = tokensFor(account, authTimes.get(refreshToken))
+        return { idToken, accessToken, refreshToken: rotated, expiresIn, tokenType }
+      }
+      const { idToken, accessToken, expiresIn, tokenType } = tokensFor(
+        account,
+        authTimes.get(refreshToken),
+        refreshToken,
+      )
       return { idToken, accessToken, expiresIn, tokenType }
     },
     async confirmSignUp(email, code) {
@@ -290,6 +313,32 @@ export function createStubGateway(): StubGateway {
       accountOfToken(accessToken)
       return ['PASSWORD', 'EMAIL_OTP']
     },
+    // Tokens: signing out one device, deleting the account.
+    async revokeToken(refreshToken) {
+      if (!refreshTokens.delete(refreshToken)) throw new ProblemError('invalid_token')
+      for (const [token, origin] of origins) if (origin === refreshToken) accessTokens.delete(token)
+    },
+    // Sessions: one per live refresh token ("stub-session.<n>" for "stub-refresh.<sub>.<n>").
+    async listSessions(accessToken) {
+      const { sub } = accountOfToken(accessToken)
+      const current = origins.get(accessToken)
+      return [...refreshTokens]
+        .filter(([, owner]) => owner === sub)
+        .map(([token]) => ({ sessionId: sessionIdOf(token), type: 'TOKEN', current: token === current }))
+    },
+    async revokeSession(accessToken, sessionId) {
+      const { sub } = accountOfToken(accessToken)
+      const token = [...refreshTokens].find(([t, owner]) => owner === sub && sessionIdOf(t) === sessionId)?.[0]
+      if (!token) throw new ProblemError('session_not_found')
+      if (token === origins.get(accessToken)) throw new ProblemError('invalid_parameter')
+      await gateway.revokeToken(token)
+    },
+    async deleteUser(accessToken) {
+      const account = accountOfToken(accessToken)
+      accounts.delete(account.email)
+      for (const tokens of [accessTokens, refreshTokens])
+        for (const [token, owner] of tokens) if (owner === account.sub) tokens.delete(token)
+    },
   }
 
   // Every method records its call, then fails if told to, then does its work.
@@ -318,7 +367,17 @@ export function createStubGateway(): StubGateway {
     async verifyAccessToken(token) {
       const sub = /^stub-access\.([\w-]+)\.\d+$/.exec(token)?.[1]
       if (sub === undefined) throw new ProblemError('invalid_token')
-      return { sub, username: sub, authTime: authTimes.get(token) ?? 0 }
+      const issuedAt = issuedAts.get(token) ?? 0
+      const originJti = origins.get(token)
+      return {
+        sub,
+        username: sub,
+        authTime: authTimes.get(token) ?? 0,
+        jti: token,
+        ...(originJti === undefined ? {} : { originJti }),
+        issuedAt,
+        expiresAt: issuedAt + 3600,
+      }
     },
     calls,
     callsOf: (method) => calls.filter((c) => c.method === method).map((c) => c.args),

@@ -26,6 +26,7 @@ describe('config', () => {
     )
     expect(config.cognito.timeoutMs).toBe(8000)
     expect(config.cognito.connectTimeoutMs).toBe(3000)
+    expect(config.cognito.refreshTokenRotation).toBe(false)
     expect(config.logLevel).toBe('info')
     expect(config.trustProxy).toBe(false)
     expect(config.shutdownTimeoutMs).toBe(10_000)
@@ -104,6 +105,7 @@ describe('config', () => {
       CORS_ORIGINS: 'https://app.example.com, http://localhost:3000',
       SIGNUP_ENUMERATION_SAFE: 'true',
       RECENT_SIGN_IN_SECONDS: '300',
+      COGNITO_REFRESH_TOKEN_ROTATION: 'true',
     })
     expect(config).toEqual({
       port: 9000,
@@ -117,6 +119,7 @@ describe('config', () => {
         jwksUri: 'http://127.0.0.1:9229/ap-northeast-2_AbC123xyz/.well-known/jwks.json',
         timeoutMs: 2000,
         connectTimeoutMs: 500,
+        refreshTokenRotation: true,
       },
       logLevel: 'debug',
       trustProxy: true,

@@ -75,6 +75,43 @@ const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]
   ['SignUp', named('TimeoutError', 'socket hang up', { code: 'ECONNRESET' }), 503, 'upstream_unavailable', undefined],
   ['SignUp', named('TimeoutError', 'Request timed out'), 504, 'upstream_timeout', undefined],
   ['SignUp', named('AbortError', 'aborted'), 504, 'upstream_timeout', undefined],
+  // Tokens: rotating refresh, signing out one device, deleting the account.
+  ['GetTokensFromRefreshToken', named('RefreshTokenReuseException'), 401, 'invalid_token', undefined],
+  [
+    'GetTokensFromRefreshToken',
+    named('NotAuthorizedException', 'Invalid Refresh Token'),
+    401,
+    'invalid_token',
+    undefined,
+  ],
+  [
+    'GetTokensFromRefreshToken',
+    named('NotAuthorizedException', 'Invalid client secret for client abc'),
+    500,
+    'internal_error',
+    undefined,
+  ],
+  ['RevokeToken', named('UnauthorizedException'), 401, 'invalid_token', undefined],
+  ['RevokeToken', named('UnsupportedOperationException'), 500, 'internal_error', undefined],
+  [
+    'RevokeToken',
+    named('NotAuthorizedException', 'Client abc is configured with a client secret but none was received'),
+    500,
+    'internal_error',
+    undefined,
+  ],
+  ['DeleteUser', named('NotAuthorizedException', 'Access Token has been revoked'), 401, 'invalid_token', undefined],
+  ['DeleteUser', named('UserNotFoundException'), 401, 'invalid_token', undefined],
+  ['ListUserSessions', named('OperationNotEnabledException'), 500, 'internal_error', undefined],
+  [
+    'ListUserSessions',
+    named('NotAuthorizedException', 'Access Token has been revoked'),
+    401,
+    'invalid_token',
+    undefined,
+  ],
+  ['RevokeUserSession', named('ResourceNotFoundException', 'Session not found'), 404, 'session_not_found', undefined],
+  ['RevokeUserSession', named('InvalidParameterException'), 400, 'invalid_parameter', undefined],
 ]
 
 describe('Cognito error -> problem', () => {

@@ -77,6 +77,8 @@ export class Service extends Construct {
         TRUST_PROXY: 'true',
         SHUTDOWN_TIMEOUT_MS: String(settings.shutdownTimeoutMs),
         SWAGGER_ENABLED: String(settings.swaggerEnabled),
+        // Must match the app client (user-pool.ts): a rotating client refuses REFRESH_TOKEN_AUTH.
+        COGNITO_REFRESH_TOKEN_ROTATION: String(settings.refreshTokenRotation),
       },
       secrets: { COGNITO_CLIENT_SECRET: ecs.Secret.fromSecretsManager(props.clientSecret) },
       healthCheck: {

@@ -25,6 +25,15 @@ export interface Settings {
   vpcId?: string
   natGateways: number
   userPoolDeletionProtection: boolean
+  /**
+   * The app client rotates refresh tokens (GetTokensFromRefreshToken; the task gets
+   * COGNITO_REFRESH_TOKEN_ROTATION to match). Token revocation stays on either way.
+   */
+  refreshTokenRotation: boolean
+  /** RefreshTokenRotation RetryGracePeriodSeconds (0-60): how long a rotated-out refresh token still works. */
+  refreshTokenGraceSeconds: number
+  /** The pool tracks sessions (GET /sessions, DELETE /sessions/{id}); needs the Essentials feature plan or above. */
+  sessionTracking: boolean
   logRetentionDays: number
   logLevel: string
   swaggerEnabled: boolean
@@ -117,6 +126,11 @@ export function readSettings(context: Context): Settings {
     taskMemoryMiB: integer('taskMemoryMiB', 256, 128, 30720),
     natGateways: integer('natGateways', 1, 0, 3),
     userPoolDeletionProtection: flag('userPoolDeletionProtection', true),
+    refreshTokenRotation: flag('refreshTokenRotation', true),
+    // Cognito's range (RefreshTokenRotationType). Within a task the service coalesces concurrent
+    // refreshes itself; the grace period covers two tasks refreshing one token, and client retries.
+    refreshTokenGraceSeconds: integer('refreshTokenGraceSeconds', 10, 0, 60),
+    sessionTracking: flag('sessionTracking', true),
     logRetentionDays,
     logLevel,
     swaggerEnabled: flag('swaggerEnabled', false),

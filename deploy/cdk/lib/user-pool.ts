@@ -4,7 +4,7 @@
 // Choice-based sign-in (the Essentials plan, ALLOW_USER_AUTH): passwords, emailed one-time codes
 // (sent through the operator's SES identity: Cognito's own mail service cannot send them) and passkeys
 // for the web app's domain.
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib'
+import { CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib'
 import * as cognito from 'aws-cdk-lib/aws-cognito'
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
 import { AwsCustomResource } from 'aws-cdk-lib/custom-resources'
@@ -18,6 +18,11 @@ export interface UserPoolProps {
   sesFromEmail: string
   /** The region of that SES identity. */
   sesRegion: string
+  /** Refresh-token rotation on the app client, with this grace period (0-60 s) for the rotated-out token. */
+  refreshTokenRotation: boolean
+  refreshTokenGraceSeconds: number
+  /** Session tracking (ListUserSessions, RevokeUserSession), at most 20 token sessions per user. */
+  sessionTracking: boolean
 }
 
 export class UserPool extends Construct {
@@ -51,7 +56,8 @@ export class UserPool extends Construct {
       },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       // Developer guide, "Authentication flows: choice-based authentication": email codes and passkeys
-      // as first factors need the Essentials plan (or Plus) and SES (EmailSendingAccount DEVELOPER).
+      // as first factors need the Essentials plan (or Plus) and SES (EmailSendingAccount DEVELOPER);
+      // session tracking (SetUserPoolSessionConfiguration) needs Essentials or Plus too.
       featurePlan: cognito.FeaturePlan.ESSENTIALS,
       signInPolicy: { allowedFirstAuthFactors: { password: true, emailOtp: true, passkey: true } },
       passkeyRelyingPartyId: props.passkeyRelyingPartyId,
@@ -66,14 +72,41 @@ export class UserPool extends Construct {
     this.client = this.pool.addClient('Client', {
       generateSecret: true,
       // USER_PASSWORD_AUTH (POST /signin) and USER_AUTH (POST /signin/passwordless); CDK adds
-      // ALLOW_REFRESH_TOKEN_AUTH, which Cognito always requires.
+      // ALLOW_REFRESH_TOKEN_AUTH unless the client rotates refresh tokens (then refreshing is
+      // GetTokensFromRefreshToken, which REFRESH_TOKEN_AUTH cannot do).
       authFlows: { userPassword: true, user: true },
       // Unknown user and wrong password look alike (the service relies on it against enumeration).
       preventUserExistenceErrors: true,
+      // RevokeToken (POST /signout/device) needs it; it also puts origin_jti in the tokens, which the
+      // service's revocation list keys on.
       enableTokenRevocation: true,
+      // Rotation: GetTokensFromRefreshToken hands out a new refresh token on every refresh and the old
+      // one dies after the grace period (a stolen refresh token is only good until its next use).
+      ...(props.refreshTokenRotation
+        ? { refreshTokenRotationGracePeriod: Duration.seconds(props.refreshTokenGraceSeconds) }
+        : {}),
       // The service does not use the hosted UI or OAuth flows.
       disableOAuth: true,
     })
+
+    if (props.sessionTracking) {
+      // CloudFormation's AWS::Cognito::UserPoolSessionConfigurationAttachment (SetUserPoolSessionConfiguration);
+      // this aws-cdk-lib has no L1 class for it yet. MaxPerUser 20 is Cognito's default: the 21st sign-in
+      // ends the least recently used session.
+      const sessions = new CfnResource(this, 'SessionConfiguration', {
+        type: 'AWS::Cognito::UserPoolSessionConfigurationAttachment',
+        properties: {
+          UserPoolId: this.pool.userPoolId,
+          UserSessionTracking: 'ENABLED',
+          TokenSession: { MaxPerUser: 20 },
+        },
+      })
+      Validations.of(sessions).acknowledge({
+        id: 'CloudFormation-Validate::F3006',
+        reason:
+          'The resource type is newer than the CloudFormation schemas bundled with this aws-cdk-lib (2.276); aws-cdk-lib 2.278 has it as CfnUserPoolSessionConfigurationAttachment with these properties.',
+      })
+    }
 
     this.clientSecret = new secretsmanager.Secret(this, 'ClientSecret', {
       description: 'user-service: the Cognito app client secret (COGNITO_CLIENT_SECRET)',

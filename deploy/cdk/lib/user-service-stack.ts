@@ -54,6 +54,9 @@ export class UserServiceStack extends Stack {
       passkeyRelyingPartyId: passkeyRelyingPartyId.valueAsString,
       sesFromEmail: sesFromEmail.valueAsString,
       sesRegion: settings.region,
+      refreshTokenRotation: settings.refreshTokenRotation,
+      refreshTokenGraceSeconds: settings.refreshTokenGraceSeconds,
+      sessionTracking: settings.sessionTracking,
     })
 
     const repository = new ecr.Repository(this, 'Repository', {

@@ -13,6 +13,9 @@ describe('deployment settings', () => {
       minTasks: 2,
       maxTasks: 10,
       userPoolDeletionProtection: true,
+      refreshTokenRotation: true,
+      refreshTokenGraceSeconds: 10,
+      sessionTracking: true,
       shutdownTimeoutMs: 10_000,
     })
     expect(from(cdkJson.context)).not.toHaveProperty('certificateArn')
@@ -45,6 +48,7 @@ describe('deployment settings', () => {
       certificateArn: 'my-cert',
       vpcId: 'default',
       userPoolDeletionProtection: 'yes',
+      refreshTokenGraceSeconds: 61,
     }
     let error: unknown
     try {
@@ -59,6 +63,7 @@ describe('deployment settings', () => {
       'logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653',
       'region must look like ap-northeast-2',
       'userPoolDeletionProtection must be true or false',
+      'refreshTokenGraceSeconds must be an integer from 0 to 60',
       'certificateArn must look like arn:aws:acm:<region>:<account>:certificate/<id>',
       'vpcId must look like vpc-0123456789abcdef0',
     ])

@@ -35,14 +35,10 @@ describe('Cognito user pool', () => {
     template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' })
   })
 
-  test('app client: generated secret, USER_PASSWORD_AUTH + USER_AUTH + REFRESH_TOKEN_AUTH only, no user-existence errors', () => {
+  test('app client: generated secret, USER_PASSWORD_AUTH + USER_AUTH only (a rotating client refreshes with GetTokensFromRefreshToken, not REFRESH_TOKEN_AUTH), no user-existence errors', () => {
     const client = only('AWS::Cognito::UserPoolClient').properties
     expect(client.GenerateSecret).toBe(true)
-    expect([...client.ExplicitAuthFlows].sort()).toEqual([
-      'ALLOW_REFRESH_TOKEN_AUTH',
-      'ALLOW_USER_AUTH',
-      'ALLOW_USER_PASSWORD_AUTH',
-    ])
+    expect([...client.ExplicitAuthFlows].sort()).toEqual(['ALLOW_USER_AUTH', 'ALLOW_USER_PASSWORD_AUTH'])
     expect(client.PreventUserExistenceErrors).toBe('ENABLED')
     expect(client.AllowedOAuthFlowsUserPoolClient).toBe(false)
   })
@@ -63,6 +59,24 @@ describe('Cognito user pool', () => {
     const parameters = template.toJSON().Parameters
     expect(parameters.PasskeyRelyingPartyId.Default).toBeUndefined()
     expect(parameters.SesFromEmail.Default).toBeUndefined()
+  })
+
+  test('app client: token revocation on, refresh tokens rotate with a 10 s grace period; the task knows it rotates', () => {
+    const client = only('AWS::Cognito::UserPoolClient').properties
+    expect(client.EnableTokenRevocation).toBe(true)
+    expect(client.RefreshTokenRotation).toEqual({ Feature: 'ENABLED', RetryGracePeriodSeconds: 10 })
+    expect(environment.COGNITO_REFRESH_TOKEN_ROTATION).toBe('true')
+  })
+
+  test('session tracking on for the pool (Essentials plan), at most 20 token sessions per user', () => {
+    const pool = only('AWS::Cognito::UserPool')
+    expect(pool.properties.UserPoolTier).toBe('ESSENTIALS')
+    const attachment = only('AWS::Cognito::UserPoolSessionConfigurationAttachment').properties
+    expect(attachment).toEqual({
+      UserPoolId: { Ref: pool.id },
+      UserSessionTracking: 'ENABLED',
+      TokenSession: { MaxPerUser: 20 },
+    })
   })
 
   test('the client secret goes to Secrets Manager, read without logging the response', () => {

@@ -4,6 +4,7 @@ import { describe, expect, test } from 'bun:test'
 import { App, Stack } from 'aws-cdk-lib'
 import { Match, Template } from 'aws-cdk-lib/assertions'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
+import { buildApp } from '../lib/app.ts'
 import { Cluster } from '../lib/cluster.ts'
 import { LoadBalancer } from '../lib/load-balancer.ts'
 import { readSettings } from '../lib/settings.ts'
@@ -89,10 +90,32 @@ describe('userPoolDeletionProtection', () => {
       passkeyRelyingPartyId: 'example.com',
       sesFromEmail: 'no-reply@example.com',
       sesRegion: 'eu-west-1',
+      refreshTokenRotation: true,
+      refreshTokenGraceSeconds: 10,
+      sessionTracking: true,
     })
     const template = Template.fromStack(stack)
     template.hasResourceProperties('AWS::Cognito::UserPool', { DeletionProtection: 'INACTIVE' })
     template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Delete' })
+  })
+})
+
+describe('refreshTokenRotation', () => {
+  test('false (and sessionTracking false): the app client does not rotate (token revocation stays on), the task is told so, no session configuration', () => {
+    const { stack } = buildApp({
+      context: { ...cdkJson.context, refreshTokenRotation: 'false', sessionTracking: 'false' },
+    })
+    const template = Template.fromStack(stack)
+    const client = Object.values(template.findResources('AWS::Cognito::UserPoolClient'))[0]!
+    expect(client.Properties.RefreshTokenRotation).toBeUndefined()
+    expect(client.Properties.EnableTokenRevocation).toBe(true)
+    // sessionTracking: false leaves the pool's default (tracking off).
+    expect(template.findResources('AWS::Cognito::UserPoolSessionConfigurationAttachment')).toEqual({})
+    const task = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0]!
+    expect(task.Properties.ContainerDefinitions[0].Environment).toContainEqual({
+      Name: 'COGNITO_REFRESH_TOKEN_ROTATION',
+      Value: 'false',
+    })
   })
 })
 
