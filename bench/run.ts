@@ -522,8 +522,8 @@ function markdownTables(report: Report): string {
   per.push(
     '',
     'Ratios are target / ceiling for req/s and p99, ceiling / target for CPU per request (1.00× = as cheap as the ceiling).',
-    'The floor is the ceiling plus what the issues require of every answer: Web Crypto SECRET_HASH, the security headers and request id, one access-log line.',
-    'Log lines and upstream connections per call: /signup / /signin.',
+    'The floor is the ceiling plus what every answer must carry: the security headers and request id, one access-log line.',
+    'Log lines and upstream connections per call: the routes that call Cognito, in the order of the table above.',
   )
   return [...rows, ...per].join('\n')
 }
