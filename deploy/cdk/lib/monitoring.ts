@@ -4,6 +4,10 @@
 // (METRICS_PORT) is for a scraper inside the VPC; these need nothing but the awslogs driver.
 import { Duration } from 'aws-cdk-lib'
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch'
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions'
+import * as iam from 'aws-cdk-lib/aws-iam'
+import * as kms from 'aws-cdk-lib/aws-kms'
+import * as sns from 'aws-cdk-lib/aws-sns'
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import { Construct } from 'constructs'
@@ -49,6 +53,8 @@ export interface MonitoringProps {
 export class Monitoring extends Construct {
   readonly dashboard: cloudwatch.Dashboard
   readonly alarms: cloudwatch.Alarm[]
+  /** Where every alarm goes, in alarm and back to OK: subscribe email, chat or paging to it. */
+  readonly alarmTopic: sns.Topic
 
   constructor(scope: Construct, id: string, { logGroup, loadBalancer, targetGroup }: MonitoringProps) {
     super(scope, id)
@@ -106,6 +112,26 @@ export class Monitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     ]
+
+    // Encrypted with a key of our own: CloudWatch cannot publish to a topic under the AWS-managed SNS
+    // key (its policy cannot be changed to let the alarms' service principal use it).
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      enableKeyRotation: true,
+      description: 'Encrypts the user-service alarm topic',
+    })
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    )
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true })
+    const notify = new cloudwatchActions.SnsAction(this.alarmTopic)
+    for (const alarm of this.alarms) {
+      alarm.addAlarmAction(notify)
+      alarm.addOkAction(notify)
+    }
 
     const width = 8
     const height = 6

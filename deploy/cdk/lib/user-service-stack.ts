@@ -96,10 +96,14 @@ export class UserServiceStack extends Stack {
       loadBalancerSecurityGroup: loadBalancer.alb.connections.securityGroups[0]!,
     })
 
-    new Monitoring(this, 'Monitoring', {
+    const monitoring = new Monitoring(this, 'Monitoring', {
       logGroup: service.logGroup,
       loadBalancer: loadBalancer.alb,
       targetGroup: loadBalancer.targetGroup,
+    })
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: monitoring.alarmTopic.topicArn,
+      description: 'Subscribe to this topic (email, chat, paging) to be told when an alarm fires and clears.',
     })
 
     new WebAcl(this, 'WebAcl', {

@@ -94,6 +94,23 @@ describe('alarms', () => {
     })
     for (const alarm of alarms) expect(alarm.TreatMissingData).toBe('notBreaching')
   })
+
+  test('each alarm notifies the alarm topic when it fires and when it clears; the topic is encrypted, TLS only', () => {
+    const topic = only('AWS::SNS::Topic')
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toEqual([{ Ref: topic.id }])
+      expect(alarm.OKActions).toEqual([{ Ref: topic.id }])
+    }
+    const key = only('AWS::KMS::Key')
+    expect(topic.properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [key.id, 'Arn'] })
+    expect(key.properties.EnableKeyRotation).toBe(true)
+    expect(JSON.stringify(key.properties.KeyPolicy)).toContain('cloudwatch.amazonaws.com')
+    const policy = only('AWS::SNS::TopicPolicy').properties.PolicyDocument.Statement
+    expect(policy).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    )
+    expect(template.toJSON().Outputs.AlarmTopicArn.Value).toEqual({ Ref: topic.id })
+  })
 })
 
 describe('dashboard', () => {

@@ -284,8 +284,9 @@ describe('ECS service', () => {
     expect(metrics.sort()).toEqual(['ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization'])
   })
 
-  test('outputs for the deploy guide: URL, repository, pool, client, cluster, service', () => {
+  test('outputs for the deploy guide: URL, repository, pool, client, cluster, service, alarm topic', () => {
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([
+      'AlarmTopicArn',
       'ClusterName',
       'RepositoryUri',
       'ServiceName',
