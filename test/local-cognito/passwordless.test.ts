@@ -2,7 +2,8 @@
 // emulator directly what a client would, and expects Cognito's answer, refusals included.
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
-import { AMZ_JSON_11, referenceSecretHash } from '../support/cognito-wire.ts'
+import { callEmulator, expectRefused } from '../support/emulator-calls.ts'
+import { referenceSecretHash } from '../support/cognito-wire.ts'
 import { startSoftwareAuthenticator, type SoftwareAuthenticator } from '../support/software-authenticator.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
 import {
@@ -16,27 +17,10 @@ import {
 let cognito: TestCognito
 const ORIGIN = 'http://localhost:8080'
 
-interface Answer {
-  status: number
-  type: string | undefined
-  body: Record<string, any>
-}
-
-async function call(operation: string, input: Record<string, unknown>): Promise<Answer> {
-  const res = await fetch(cognito.emulator.endpoint, {
-    method: 'POST',
-    headers: { 'content-type': AMZ_JSON_11, 'x-amz-target': `AWSCognitoIdentityProviderService.${operation}` },
-    body: JSON.stringify(input),
-  })
-  const body = (await res.json()) as Record<string, any>
-  return { status: res.status, type: body.__type ?? body.code, body }
-}
+const call = (operation: string, input: Record<string, unknown>) =>
+  callEmulator(cognito.emulator.endpoint, operation, input)
 
 const hash = (username: string) => referenceSecretHash(cognito.pool.clientSecret, username, cognito.pool.clientId)
-const expectRefused = (answer: Answer, type: string) => {
-  expect(answer.status).toBe(400)
-  expect(answer.type).toBe(type)
-}
 
 const userAuth = (email: string, preferred?: string) =>
   call('InitiateAuth', {

@@ -3,36 +3,18 @@
 // sources are in dev/local-cognito/strict.cjs.
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
-import { AMZ_JSON_11, referenceSecretHash } from '../support/cognito-wire.ts'
+import { callEmulator, expectRefused } from '../support/emulator-calls.ts'
+import { referenceSecretHash } from '../support/cognito-wire.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
 
 let cognito: TestCognito
 
-interface CognitoAnswer {
-  status: number
-  type: string | undefined
-  message: string | undefined
-  body: Record<string, any>
-}
-
 /** One Cognito JSON 1.1 call, straight to the emulator. */
-async function call(operation: string, input: Record<string, unknown>): Promise<CognitoAnswer> {
-  const res = await fetch(cognito.emulator.endpoint, {
-    method: 'POST',
-    headers: { 'content-type': AMZ_JSON_11, 'x-amz-target': `AWSCognitoIdentityProviderService.${operation}` },
-    body: JSON.stringify(input),
-  })
-  const body = (await res.json()) as Record<string, any>
-  return { status: res.status, type: body.__type ?? body.code, message: body.message, body }
-}
+const call = (operation: string, input: Record<string, unknown>) =>
+  callEmulator(cognito.emulator.endpoint, operation, input)
 
 const hash = (username: string) => referenceSecretHash(cognito.pool.clientSecret, username, cognito.pool.clientId)
 const client = () => ({ ClientId: cognito.pool.clientId })
-const expectRefused = (answer: CognitoAnswer, type: string, message?: string | RegExp) => {
-  expect(answer.status).toBe(400)
-  expect(answer.type).toBe(type)
-  if (message !== undefined) expect(answer.message).toMatch(message)
-}
 const badHash = () => `Unable to verify secret hash for client ${cognito.pool.clientId}`
 
 /** `secretHash: null` sends none. */

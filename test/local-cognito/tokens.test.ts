@@ -3,7 +3,8 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { createAppClient, setSessionTracking, type AppClient } from '../support/app-clients.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
-import { AMZ_JSON_11, referenceSecretHash } from '../support/cognito-wire.ts'
+import { callEmulator, expectRefused } from '../support/emulator-calls.ts'
+import { referenceSecretHash } from '../support/cognito-wire.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
 
 let cognito: TestCognito
@@ -12,27 +13,9 @@ let rotatingWithGrace: AppClient
 let plain: AppClient
 let noRevocation: AppClient
 
-interface CognitoAnswer {
-  status: number
-  type: string | undefined
-  message: string | undefined
-  body: Record<string, any>
-}
+const call = (operation: string, input: Record<string, unknown>) =>
+  callEmulator(cognito.emulator.endpoint, operation, input)
 
-async function call(operation: string, input: Record<string, unknown>): Promise<CognitoAnswer> {
-  const res = await fetch(cognito.emulator.endpoint, {
-    method: 'POST',
-    headers: { 'content-type': AMZ_JSON_11, 'x-amz-target': `AWSCognitoIdentityProviderService.${operation}` },
-    body: JSON.stringify(input),
-  })
-  const body = (await res.json()) as Record<string, any>
-  return { status: res.status, type: body.__type ?? body.code, message: body.message, body }
-}
-
-const expectRefused = (answer: CognitoAnswer, type: string, message?: string | RegExp) => {
-  expect({ status: answer.status, type: answer.type }).toEqual({ status: 400, type })
-  if (message !== undefined) expect(answer.message).toMatch(message)
-}
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
 
 /** A confirmed user signed in through `client`: the AuthenticationResult. */

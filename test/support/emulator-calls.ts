@@ -19,6 +19,21 @@ export interface CognitoAnswer {
   body: Record<string, any>
 }
 
+/** One Cognito JSON 1.1 call to the emulator at `endpoint`: its status, exception name and message, body. */
+export async function callEmulator(
+  endpoint: string,
+  operation: string,
+  input: Record<string, unknown>,
+): Promise<CognitoAnswer> {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': AMZ_JSON_11, 'x-amz-target': `AWSCognitoIdentityProviderService.${operation}` },
+    body: JSON.stringify(input),
+  })
+  const body = (await res.json()) as Record<string, any>
+  return { status: res.status, type: body.__type ?? body.code, message: body.message, body }
+}
+
 /** A 400 with Cognito's exception name (and message, when given). */
 export function expectRefused(answer: CognitoAnswer, type: string, message?: string | RegExp): void {
   expect({ status: answer.status, type: answer.type }).toEqual({ status: 400, type })
@@ -33,15 +48,8 @@ export function emulatorClient(
   cognito: TestCognito,
   app = { clientId: cognito.pool.clientId, clientSecret: cognito.pool.clientSecret },
 ) {
-  const call = async (operation: string, input: Record<string, unknown>): Promise<CognitoAnswer> => {
-    const res = await fetch(cognito.emulator.endpoint, {
-      method: 'POST',
-      headers: { 'content-type': AMZ_JSON_11, 'x-amz-target': `AWSCognitoIdentityProviderService.${operation}` },
-      body: JSON.stringify(input),
-    })
-    const body = (await res.json()) as Record<string, any>
-    return { status: res.status, type: body.__type ?? body.code, message: body.message, body }
-  }
+  const call = (operation: string, input: Record<string, unknown>) =>
+    callEmulator(cognito.emulator.endpoint, operation, input)
   const hash = (username: string) => referenceSecretHash(app.clientSecret, username, app.clientId)
   const signIn = (email: string, password = PASSWORD) =>
     call('InitiateAuth', {
