@@ -257,6 +257,10 @@ export const TotpEnrolmentResponse = t.Object({
       'otpauth://totp/… URI (issuer and account email in it) for the authenticator app, usually as a QR code.',
     examples: ['otpauth://totp/user-service:kim%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=user-service'],
   }),
+  qrCodeSvg: t.String({
+    description: 'The otpauth URI as a QR code, an SVG document to show for the app to scan.',
+    examples: ['<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 33 33">…</svg>'],
+  }),
 })
 export const TotpVerifyBody = t.Object({
   code: TotpCode,

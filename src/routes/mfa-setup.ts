@@ -6,7 +6,7 @@ import { Elysia } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
 import { MfaSetupBody, MfaSetupResponse, MfaSetupVerifyBody, problemResponses } from '../schemas.ts'
 import { signInAnswer, TokensOrChallenge } from './auth.ts'
-import { otpauthUri } from './mfa.ts'
+import { totpEnrolment } from './mfa.ts'
 
 export const mfaSetupRoutes = (gateway: CognitoGateway) =>
   new Elysia({ tags: ['Two-step sign-in'] })
@@ -14,7 +14,7 @@ export const mfaSetupRoutes = (gateway: CognitoGateway) =>
       '/signin/mfa-setup',
       async ({ body }) => {
         const { secretCode, session } = await gateway.associateSoftwareTokenInSetup(body.session, body.email)
-        return { secretCode, otpauthUri: otpauthUri(secretCode, body.email), session }
+        return { ...(await totpEnrolment(secretCode, body.email)), session }
       },
       {
         body: MfaSetupBody,

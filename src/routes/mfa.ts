@@ -1,5 +1,6 @@
 // Authenticator apps (TOTP) for the signed-in user: enrol, verify (which turns it on), turn off.
 // Sign-in then answers SOFTWARE_TOKEN_MFA through POST /signin/challenge.
+import QRCode from 'qrcode'
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
 import type { AccessTokenVerifier } from '../cognito/tokens.ts'
@@ -20,6 +21,15 @@ export const TOTP_ISSUER = 'user-service'
 export function otpauthUri(secret: string, account: string, issuer = TOTP_ISSUER): string {
   const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(account)}`
   return `otpauth://totp/${label}?${new URLSearchParams({ secret, issuer })}`
+}
+
+/**
+ * What a client shows to set up an authenticator app: the secret (to type in), its otpauth:// URI, and
+ * that URI as a QR code in SVG (the `qrcode` library; error correction M, its default).
+ */
+export async function totpEnrolment(secretCode: string, account: string) {
+  const uri = otpauthUri(secretCode, account)
+  return { secretCode, otpauthUri: uri, qrCodeSvg: await QRCode.toString(uri, { type: 'svg', margin: 1 }) }
 }
 
 const RECENT = 'Needs a recent sign-in (403 reauthentication_required otherwise).'
@@ -58,7 +68,7 @@ export const mfaRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier, 
             gateway.getUser(accessToken),
           ])
           set.status = 201
-          return { secretCode, otpauthUri: otpauthUri(secretCode, profile.email) }
+          return totpEnrolment(secretCode, profile.email)
         },
         {
           response: {

@@ -44,6 +44,7 @@ describe('TOTP: enrol, verify, sign in with a code, turn off', () => {
     const { secretCode, otpauthUri } = enrolled.body
     seen.push(secretCode)
     expect(secretCode).toMatch(/^[A-Z2-7]{16,}$/)
+    expect(enrolled.body.qrCodeSvg).toStartWith('<svg xmlns="http://www.w3.org/2000/svg"')
     const uri = new URL(otpauthUri)
     expect({ protocol: uri.protocol, type: uri.host, label: decodeURIComponent(uri.pathname) }).toEqual({
       protocol: 'otpauth:',

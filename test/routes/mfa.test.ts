@@ -2,6 +2,7 @@
 // DELETE /me/mfa/totp and the SOFTWARE_TOKEN_MFA answer on /signin/challenge, in process around the
 // stub gateway (test/support/stub-gateway.ts; its authenticator "shows" STUB_TOTP_CODE). Against
 // cognito-local with real TOTP codes: test/integration/mfa.test.ts.
+import QRCode from 'qrcode'
 import { afterEach, describe, expect, setSystemTime, test } from 'bun:test'
 import { otpauthUri } from '../../src/routes/mfa.ts'
 import { bearer, expectApiHeaders, expectProblem } from '../support/http.ts'
@@ -38,6 +39,9 @@ describe('POST /me/mfa/totp', () => {
     expect(res.body.otpauthUri).toBe(
       `otpauth://totp/user-service:kim.music%40example.com?secret=${res.body.secretCode}&issuer=user-service`,
     )
+    // The QR code is of exactly that URI (as the qrcode library draws it), an SVG document.
+    expect(res.body.qrCodeSvg).toStartWith('<svg xmlns="http://www.w3.org/2000/svg"')
+    expect(res.body.qrCodeSvg).toBe(await QRCode.toString(res.body.otpauthUri, { type: 'svg', margin: 1 }))
     expect(stub.callsOf('associateSoftwareToken')).toEqual([[accessToken]])
     const again = await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })
     expect(again.body.accessToken).toBeString()
@@ -188,6 +192,7 @@ describe('MFA_SETUP: POST /signin/mfa-setup, then POST /signin/mfa-setup/verify'
     expect(setup.body).toEqual({
       secretCode: expect.stringMatching(/^STUBSECRET\d+$/),
       otpauthUri: `otpauth://totp/user-service:kim.music%40example.com?secret=${setup.body.secretCode}&issuer=user-service`,
+      qrCodeSvg: await QRCode.toString(setup.body.otpauthUri, { type: 'svg', margin: 1 }),
       session: expect.not.stringMatching(session),
     })
     expect(stub.callsOf('associateSoftwareTokenInSetup')).toEqual([[session, EMAIL]])
