@@ -2,7 +2,7 @@
 // emulator directly what a client would, and expects Cognito's answer, refusals included.
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
-import { callEmulator, expectRefused } from '../support/emulator-calls.ts'
+import { callEmulator, emulatorClient, expectRefused } from '../support/emulator-calls.ts'
 import { referenceSecretHash } from '../support/cognito-wire.ts'
 import { startSoftwareAuthenticator, type SoftwareAuthenticator } from '../support/software-authenticator.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
@@ -43,20 +43,8 @@ const respond = (challengeName: string, session: string, username: string, respo
 
 /** A confirmed user; its sign-up code was the first code emailed to it. */
 async function confirmedUser() {
-  const email = uniqueEmail('pwl')
-  const created = await call('SignUp', {
-    ClientId: cognito.pool.clientId,
-    Username: email,
-    Password: PASSWORD,
-    SecretHash: hash(email),
-    UserAttributes: [
-      { Name: 'email', Value: email },
-      { Name: 'nickname', Value: 'n' },
-    ],
-  })
-  expect(created.status).toBe(200)
-  await cognito.confirm(email)
-  return { email, username: created.body.UserSub as string }
+  const { email, sub } = await emulatorClient(cognito).confirmedUser('pwl')
+  return { email, username: sub }
 }
 
 /** An EMAIL_OTP challenge for `email`, and the code emailed with it (the nth code to that address). */

@@ -2,8 +2,8 @@
 // process around the stub gateway (test/support/stub-gateway.ts), which keeps the current address
 // until the code is verified, as the pool is set to. Against cognito-local: test/integration/email-change.test.ts.
 import { afterEach, describe, expect, setSystemTime, test } from 'bun:test'
-import { bearer, expectApiHeaders, expectProblem } from '../support/http.ts'
-import { inProcessApp } from '../support/in-process-app.ts'
+import { expectApiHeaders, expectProblem } from '../support/http.ts'
+import { inProcessApp, signedInApp } from '../support/in-process-app.ts'
 import { STUB_CODE } from '../support/stub-gateway.ts'
 import { PASSWORD } from '../support/util.ts'
 
@@ -12,12 +12,7 @@ const NEW_EMAIL = 'kim.new@example.org'
 
 afterEach(() => setSystemTime())
 
-async function signedIn(env: Record<string, string> = {}) {
-  const app = inProcessApp(env)
-  app.stub.addAccount(EMAIL, PASSWORD)
-  const tokens = await app.stub.signIn(EMAIL, PASSWORD)
-  return { ...app, auth: bearer(tokens.accessToken), accessToken: tokens.accessToken }
-}
+const signedIn = (env: Record<string, string> = {}) => signedInApp(EMAIL, PASSWORD, env)
 const signIn = (app: { call: ReturnType<typeof inProcessApp>['call'] }, email: string) =>
   app.call('POST', '/signin', { json: { email, password: PASSWORD } })
 

@@ -6,7 +6,7 @@ import QRCode from 'qrcode'
 import { afterEach, describe, expect, setSystemTime, test } from 'bun:test'
 import { otpauthUri } from '../../src/routes/mfa.ts'
 import { bearer, expectApiHeaders, expectProblem } from '../support/http.ts'
-import { inProcessApp } from '../support/in-process-app.ts'
+import { inProcessApp, signedInApp } from '../support/in-process-app.ts'
 import { STUB_TOTP_CODE } from '../support/stub-gateway.ts'
 import { PASSWORD } from '../support/util.ts'
 
@@ -14,12 +14,7 @@ const EMAIL = 'kim.music@example.com'
 
 afterEach(() => setSystemTime())
 
-async function signedIn(env: Record<string, string> = {}) {
-  const app = inProcessApp(env)
-  app.stub.addAccount(EMAIL, PASSWORD)
-  const tokens = await app.stub.signIn(EMAIL, PASSWORD)
-  return { ...app, auth: bearer(tokens.accessToken), accessToken: tokens.accessToken }
-}
+const signedIn = (env: Record<string, string> = {}) => signedInApp(EMAIL, PASSWORD, env)
 
 describe('otpauthUri', () => {
   test('issuer-prefixed label and issuer parameter, both percent-encoded', () => {

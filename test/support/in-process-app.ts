@@ -6,7 +6,7 @@ import { createApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/logging.ts'
 import type { Metrics } from '../../src/observability/metrics.ts'
-import { readResponse, requestInit, type JsonResponse, type RequestOptions } from './http.ts'
+import { bearer, readResponse, requestInit, type JsonResponse, type RequestOptions } from './http.ts'
 import { createStubGateway, type StubGateway } from './stub-gateway.ts'
 
 /** A configuration for the stub: pool, client and issuer are never called. Rate limits off unless a test turns them on. */
@@ -47,4 +47,15 @@ export function inProcessApp(env: Record<string, string> = {}, { metrics }: { me
     call: async (method, path, init = {}) =>
       readResponse(await app.handle(new Request(`http://routes.test${path}`, requestInit(method, init)))),
   }
+}
+
+/**
+ * An in-process app with one account (`email`, `password`) signed in: its access token and the
+ * Authorization header that carries it.
+ */
+export async function signedInApp(email: string, password: string, env: Record<string, string> = {}) {
+  const app = inProcessApp(env)
+  app.stub.addAccount(email, password)
+  const tokens = await app.stub.signIn(email, password)
+  return { ...app, auth: bearer(tokens.accessToken), accessToken: tokens.accessToken }
 }
