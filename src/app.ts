@@ -96,14 +96,15 @@ export function createApp({
     // same reason.
     // Not undefined for an ignored body: Elysia would then try its own parser on it.
     .onParse(({ request, route }) => (routesWithBody.has(`${request.method} ${route}`) ? readJsonBody(request) : null))
-    .onBeforeHandle(({ path, route, body, request }) => {
+    .onBeforeHandle(({ route, body, request }) => {
       const meta = metaOf.get(request)
       const email = (body as { email?: string } | undefined)?.email
       if (meta) {
         meta.route = route
         meta.email = email
       }
-      for (const group of rateGroupsOf(path, body)) limit(group, meta?.ip, email)
+      // By the matched route, not the raw path: Elysia also answers `/signin/` as `/signin`.
+      for (const group of rateGroupsOf(route, body)) limit(group, meta?.ip, email)
     })
     // No `set` here: an error hook that takes it made Elysia's composed handler ~8 µs dearer on
     // every request, failed or not.

@@ -113,6 +113,8 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
   RevokeToken: {
     ...TOKEN_FAILURE,
     UnauthorizedException: 'invalid_token',
+    // Not a refresh token (an access token sent by mistake): the client's error, not Cognito's.
+    UnsupportedTokenTypeException: 'invalid_token',
     UnsupportedOperationException: 'internal_error',
   },
   DeleteUser: TOKEN_FAILURE,
@@ -137,12 +139,16 @@ const CLIENT_NAMED_USER: Partial<Record<CognitoOperation, ProblemCode>> = {
 const RAW_SECRET_OPERATIONS: ReadonlySet<CognitoOperation> = new Set(['GetTokensFromRefreshToken', 'RevokeToken'])
 
 // Failures that only say whether (or in which state) an account exists. Routes that must not
-// reveal that (forgot password, resend code) answer as if they had succeeded.
+// reveal that (forgot password, resend code, a passwordless start) answer as if they had succeeded.
+// Cognito's per-user limit on sending codes (LimitExceededException) and a failed delivery
+// (CodeDeliveryFailureException) happen only for an account that exists, so they are among them.
 const ACCOUNT_STATE = new Set([
   'UserNotFoundException',
   'UserNotConfirmedException',
   'InvalidParameterException',
   'NotAuthorizedException',
+  'LimitExceededException',
+  'CodeDeliveryFailureException',
 ])
 
 // Seconds a client should wait: throttling clears fast, per-account limits (code sends, failed

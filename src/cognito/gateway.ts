@@ -491,9 +491,10 @@ export async function createGatewayOverTransport(
       try {
         out = await initiate(email)
       } catch (error) {
-        // Cognito tells an unconfirmed account apart (UserNotConfirmedException): answer what it answers
-        // for an address nobody has (a session that never signs in), with the destination masked from the request.
-        if (!(error instanceof ProblemError) || error.code !== 'user_not_confirmed') throw error
+        // Cognito tells an unconfirmed account apart (UserNotConfirmedException), and only an existing
+        // account can hit its per-user code limit or a failed delivery: answer what it answers for an
+        // address nobody has (a session that never signs in), with the destination masked from the request.
+        if (!(error instanceof ProblemError) || !revealsAccountState(error.cause)) throw error
         out = await initiate(`${crypto.randomUUID()}@${email.slice(email.lastIndexOf('@') + 1)}`)
       }
       const result = authResult(out, email)

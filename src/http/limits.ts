@@ -35,6 +35,8 @@ export const RATE_LIMITED_ROUTES: Readonly<Record<string, RateGroup>> = {
   '/signin/mfa-setup/verify': 'signin',
   '/me/mfa/totp/verify': 'verify',
   '/me/email/verify': 'verify',
+  // Each request emails a code to the address given: the email budget, per IP and per address.
+  '/me/email': 'email',
   // Each start of an email-code sign-in may send an email.
   '/signin/passwordless': 'email',
 }

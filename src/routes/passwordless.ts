@@ -18,8 +18,8 @@ import {
 import { bearerAuth, BEARER_SECURITY, recentSignIn } from './bearer.ts'
 
 /**
- * @param recentSignInSeconds how recent the sign-in must be to add a passkey (RECENT_SIGN_IN_SECONDS):
- *   a new sign-in factor is a sensitive change, so a stolen access token alone cannot add one.
+ * @param recentSignInSeconds how recent the sign-in must be to add or remove a passkey
+ *   (RECENT_SIGN_IN_SECONDS): sign-in factors are sensitive, so a stolen access token alone cannot change them.
  */
 export const passwordlessRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier, recentSignInSeconds: number) =>
   new Elysia({ tags: ['Passwordless sign-in and passkeys'] })
@@ -56,6 +56,7 @@ export const passwordlessRoutes = (gateway: CognitoGateway, verify: AccessTokenV
             security: BEARER_SECURITY,
           },
         })
+        .use(recentSignIn(recentSignInSeconds))
         .delete(
           '/me/passkeys/:credentialId',
           async ({ accessToken, params }) => {
@@ -66,16 +67,19 @@ export const passwordlessRoutes = (gateway: CognitoGateway, verify: AccessTokenV
             params: PasskeyIdParams,
             response: {
               204: t.Void({ description: 'Removed.' }),
-              ...problemResponses([...BEARER_PROBLEMS, 'passkey_not_found'], { body: false }),
+              ...problemResponses([...BEARER_PROBLEMS, 'reauthentication_required', 'passkey_not_found'], {
+                body: false,
+              }),
             },
             detail: {
               summary: 'Remove a passkey',
-              description: 'Cognito DeleteWebAuthnCredential. The passkey stops signing in at once.',
+              description:
+                'Cognito DeleteWebAuthnCredential. The passkey stops signing in at once. Needs a recent sign-in: a ' +
+                'stolen token must not remove the way its owner signs in.',
               security: BEARER_SECURITY,
             },
           },
         )
-        .use(recentSignIn(recentSignInSeconds))
         .post(
           '/me/passkeys/options',
           async ({ accessToken }) => ({ options: await gateway.startPasskeyRegistration(accessToken) }),

@@ -116,6 +116,17 @@ describe('POST /signup', () => {
     expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(stub.callsOf('signUp')).toHaveLength(1)
   })
+
+  test('a trailing slash is the same route for the limits too: /signin/ counts against /signin’s budget', async () => {
+    const { call, stub } = inProcessApp({ RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_SIGNIN_PER_ACCOUNT: '2/1h' })
+    stub.addAccount(EMAIL, PASSWORD)
+    const signIn = (path: string) => call('POST', path, { json: { email: EMAIL, password: PASSWORD } })
+    expect((await signIn('/signin')).status).toBe(200)
+    expect((await signIn('/signin/')).status).toBe(200)
+    expectProblem(await signIn('/signin/'), 429, 'too_many_requests')
+    expectProblem(await signIn('/signin'), 429, 'too_many_requests')
+    expect(stub.callsOf('signIn')).toHaveLength(2)
+  })
 })
 
 describe('POST /signin', () => {

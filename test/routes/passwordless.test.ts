@@ -74,7 +74,7 @@ describe('passkeys under /me', () => {
     expect(stub.calls).toEqual([])
   })
 
-  test('listing and factors need no recent sign-in; adding a passkey does (403 reauthentication_required)', async () => {
+  test('listing and factors need no recent sign-in; adding or removing a passkey does (403 reauthentication_required)', async () => {
     const { call, stub } = inProcessApp({ RECENT_SIGN_IN_SECONDS: '600' })
     stub.addAccount(EMAIL, PASSWORD)
     const { accessToken } = await stub.signIn(EMAIL, PASSWORD)
@@ -90,6 +90,8 @@ describe('passkeys under /me', () => {
       'reauthentication_required',
     )
     expect(stub.callsOf('completePasskeyRegistration')).toEqual([])
+    expectProblem(await call('DELETE', '/me/passkeys/abc', { headers }), 403, 'reauthentication_required')
+    expect(stub.callsOf('deletePasskey')).toEqual([])
   })
 
   test('a credential id with characters outside base64url: 400 validation_failed, no gateway call', async () => {

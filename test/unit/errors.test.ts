@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { problemFromCognitoError, type CognitoOperation } from '../../src/cognito/errors.ts'
+import { problemFromCognitoError, revealsAccountState, type CognitoOperation } from '../../src/cognito/errors.ts'
 import { PROBLEMS, ProblemError, type ProblemCode } from '../../src/http/problem.ts'
 
 const named = (name: string, message = 'upstream says something', extra: Record<string, unknown> = {}) =>
@@ -92,6 +92,7 @@ const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]
     undefined,
   ],
   ['RevokeToken', named('UnauthorizedException'), 401, 'invalid_token', undefined],
+  ['RevokeToken', named('UnsupportedTokenTypeException'), 401, 'invalid_token', undefined],
   ['RevokeToken', named('UnsupportedOperationException'), 500, 'internal_error', undefined],
   [
     'RevokeToken',
@@ -151,5 +152,23 @@ describe('Cognito error -> problem', () => {
   test('non-Error throwables map to 502, not a crash', () => {
     expect(problemFromCognitoError('boom', 'SignUp', false).code).toBe('upstream_error')
     expect(problemFromCognitoError(null, 'SignUp', false).code).toBe('upstream_error')
+  })
+})
+
+describe('revealsAccountState: what the enumeration-safe routes swallow', () => {
+  test('account state and the per-user code limits count; throttling, our secret and outages do not', () => {
+    for (const name of [
+      'UserNotFoundException',
+      'UserNotConfirmedException',
+      'LimitExceededException',
+      'CodeDeliveryFailureException',
+    ])
+      expect(revealsAccountState(named(name))).toBe(true)
+    for (const error of [
+      named('TooManyRequestsException'),
+      named('NotAuthorizedException', 'Unable to verify secret hash for client abc'),
+      named('InternalErrorException'),
+    ])
+      expect(revealsAccountState(error)).toBe(false)
   })
 })
