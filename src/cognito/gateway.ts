@@ -27,7 +27,7 @@ import type {
   Tokens,
   UserSession,
 } from '../schemas.ts'
-import { clientSession, cognitoSession } from './challenge-session.ts'
+import { createChallengeSessions } from './challenge-session.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import {
   cognitoOutcome,
@@ -175,6 +175,7 @@ export async function createGatewayOverTransport(
 ): Promise<CognitoGateway> {
   const { clientId } = config
   const hasher = await createSecretHasher(clientId, config.clientSecret)
+  const sessions = await createChallengeSessions(config.clientSecret)
   const secretHash = async (username: string) => (hasher ? await hasher(username) : undefined)
   const { send } = transport
   const refreshes = createCoalescer<RefreshedTokens>()
@@ -204,7 +205,7 @@ export async function createGatewayOverTransport(
     )
 
   /** Tokens, or the next challenge with the session the client returns (it carries the username). */
-  const authResult = (out: InitiateAuthResponse, username: string): SignInResult => {
+  const authResult = async (out: InitiateAuthResponse, username: string): Promise<SignInResult> => {
     if (out.AuthenticationResult) return { tokens: tokensOf(out.AuthenticationResult) }
     if (out.ChallengeName && out.Session) {
       const parameters = out.ChallengeParameters ?? {}
@@ -213,7 +214,7 @@ export async function createGatewayOverTransport(
       return {
         challenge: {
           challengeName: out.ChallengeName,
-          session: clientSession(actualUsername, out.Session),
+          session: await sessions.seal(actualUsername, out.Session),
           challengeParameters: parameters,
         },
       }
@@ -298,11 +299,11 @@ export async function createGatewayOverTransport(
           abortSignal,
         ),
       )
-      return authResult(out, email)
+      return await authResult(out, email)
     },
 
     async respondToChallenge({ email, challengeName, session: clientValue, responses }) {
-      const { username, session } = cognitoSession(clientValue, email)
+      const { username, session } = await sessions.open(clientValue, email)
       const hash = await secretHash(username)
       const out = await call('RespondToAuthChallenge', (abortSignal) =>
         send(
@@ -317,7 +318,7 @@ export async function createGatewayOverTransport(
           abortSignal,
         ),
       )
-      return authResult(out, username)
+      return await authResult(out, username)
     },
 
     refresh(refreshToken, username) {
@@ -437,7 +438,7 @@ export async function createGatewayOverTransport(
     },
 
     async associateSoftwareTokenInSetup(clientValue, email) {
-      const { username, session } = cognitoSession(clientValue, email)
+      const { username, session } = await sessions.open(clientValue, email)
       const out = await call('AssociateSoftwareTokenInSetup', (abortSignal) =>
         send('AssociateSoftwareToken', { Session: session }, abortSignal),
       )
@@ -445,11 +446,11 @@ export async function createGatewayOverTransport(
         throw new ProblemError('upstream_error', undefined, {
           cause: new Error('Cognito returned no SecretCode or Session'),
         })
-      return { secretCode: out.SecretCode, session: clientSession(username, out.Session) }
+      return { secretCode: out.SecretCode, session: await sessions.seal(username, out.Session) }
     },
 
     async completeMfaSetup({ email, session: clientValue, code, deviceName }) {
-      const { username, session } = cognitoSession(clientValue, email)
+      const { username, session } = await sessions.open(clientValue, email)
       const verified = await call('VerifySoftwareTokenInSetup', (abortSignal) =>
         send(
           'VerifySoftwareToken',
@@ -462,7 +463,7 @@ export async function createGatewayOverTransport(
       return gateway.respondToChallenge({
         email,
         challengeName: 'MFA_SETUP',
-        session: clientSession(username, verified.Session),
+        session: await sessions.seal(username, verified.Session),
         responses: {},
       })
     },
@@ -497,7 +498,7 @@ export async function createGatewayOverTransport(
         if (!(error instanceof ProblemError) || !revealsAccountState(error.cause)) throw error
         out = await initiate(`${crypto.randomUUID()}@${email.slice(email.lastIndexOf('@') + 1)}`)
       }
-      const result = authResult(out, email)
+      const result = await authResult(out, email)
       if (!('challenge' in result))
         throw new ProblemError('upstream_error', undefined, { cause: new Error('tokens without a challenge') })
       const { USERNAME: _named, ...parameters } = result.challenge.challengeParameters

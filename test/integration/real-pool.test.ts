@@ -56,6 +56,10 @@ describe('challenge answers name the actual username', () => {
   test('the documented body {email, challengeName, session, responses} signs an invited user in', async () => {
     const invited = await invitedUser()
     expect(invited.username).not.toBe(invited.email)
+    // The session carries the username sealed: not readable, in clear or in base64url.
+    expect(invited.session).toStartWith('u2.')
+    expect(invited.session).not.toContain(invited.username)
+    expect(invited.session).not.toContain(Buffer.from(invited.username).toString('base64url'))
     const res = await answer(invited.email, invited.session)
     expect(res.status).toBe(200)
     expect(res.body).toMatchObject({ tokenType: 'Bearer', username: invited.username })
