@@ -3,25 +3,12 @@
 // playwright-core: sign up, confirm, sign in with an emailed code, add a passkey, sign out, sign in
 // with the passkey, against the service and the local Cognito. A screenshot goes to test-artifacts/.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { mkdirSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
+import { launchChromium, saveScreenshot } from '../support/browser.ts'
 import { startExamplePage, type ExamplePage } from '../../dev/example/server.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
-import { requireExecutable } from '../support/requirements.ts'
 import { startService, type RunningService } from '../support/service.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
-
-const ARTIFACTS = resolve(import.meta.dir, '../../test-artifacts')
-const CHROMIUM = '/usr/bin/chromium'
-// As in swagger-ui.test.ts: no background connections to Google on a closed network.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-]
 
 let cognito: TestCognito
 let service: RunningService
@@ -29,11 +16,10 @@ let example: ExamplePage
 let browser: Browser
 
 beforeAll(async () => {
-  requireExecutable(CHROMIUM, 'chromium', 'the passwordless example page in a real browser')
   cognito = await testCognito()
   service = await startService(cognito.serviceEnv())
   example = startExamplePage({ port: 0, apiUrl: service.url })
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
+  browser = await launchChromium('the passwordless example page in a real browser')
 }, 120_000)
 afterAll(async () => {
   await browser?.close()
@@ -97,7 +83,6 @@ test('sign up, email code, add a passkey, sign out, sign in with the passkey', a
   await says('#status', 'Signed in with the passkey')
   await says('#who', `Signed in as ${email}.`)
 
-  mkdirSync(ARTIFACTS, { recursive: true })
-  await page.screenshot({ path: resolve(ARTIFACTS, 'passwordless-example.png'), fullPage: true })
+  await saveScreenshot(page, 'passwordless-example')
   expect(problems).toEqual([])
 })

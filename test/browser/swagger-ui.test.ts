@@ -2,36 +2,21 @@
 // binary (the UI's files are embedded in it): the page lists every route, never reaches beyond the
 // service's origin, and "Try it out" signs a user up for real through cognito-local.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { mkdirSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
+import { launchChromium, saveScreenshot } from '../support/browser.ts'
 import { ensureBinary } from '../support/binary.ts'
 import { testCognito } from '../support/cognito.ts'
-import { requireExecutable } from '../support/requirements.ts'
 import { ROUTES } from '../support/routes.ts'
 import { startService, type RunningService } from '../support/service.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
-
-const ARTIFACTS = resolve(import.meta.dir, '../../test-artifacts')
-const CHROMIUM = '/usr/bin/chromium'
-// Without the background-networking flags Chromium dials Google at start; this machine's closed
-// network refuses those connections, and they are not the page's requests anyway.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-]
 
 let service: RunningService
 let browser: Browser
 
 beforeAll(async () => {
-  requireExecutable(CHROMIUM, 'chromium', 'Swagger UI in a real browser')
   const cognito = await testCognito()
   service = await startService(cognito.serviceEnv(), { command: [await ensureBinary()] })
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
+  browser = await launchChromium('Swagger UI in a real browser')
   // A clean checkout compiles the binary first.
 }, 240_000)
 afterAll(async () => {
@@ -77,8 +62,7 @@ test('every route listed, every request same-origin, Try it out on /signup answe
     'User signed up successfully!',
   )
 
-  mkdirSync(ARTIFACTS, { recursive: true })
-  await page.screenshot({ path: resolve(ARTIFACTS, 'swagger-ui.png'), fullPage: true })
+  await saveScreenshot(page, 'swagger-ui')
 
   const origin = new URL(service.url).origin
   expect(requested.filter((url) => new URL(url).origin !== origin)).toEqual([])
