@@ -46,11 +46,14 @@ const FLAGS = [
   `--compile-exec-argv=--max-http-header-size=${MAX_HEADER_BYTES}`,
 ]
 
-/** Compiles the service for one architecture; returns the executable's absolute path. */
-export async function build(arch: Arch, outfile: string = TARGETS[arch].outfile): Promise<string> {
+/**
+ * Compiles the service (or another entry, e.g. the benchmark's ceiling, with the same flags) for one
+ * architecture; returns the executable's absolute path.
+ */
+export async function build(arch: Arch, outfile: string = TARGETS[arch].outfile, entry = ENTRY): Promise<string> {
   const out = resolve(ROOT, outfile)
   const proc = Bun.spawn(
-    [process.execPath, 'build', ...FLAGS, `--target=${TARGETS[arch].bunTarget}`, `--outfile=${out}`, ENTRY],
+    [process.execPath, 'build', ...FLAGS, `--target=${TARGETS[arch].bunTarget}`, `--outfile=${out}`, entry],
     {
       cwd: ROOT,
       stdin: 'ignore',
