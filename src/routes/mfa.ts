@@ -1,6 +1,6 @@
 // Authenticator apps (TOTP) for the signed-in user: enrol, verify (which turns it on), turn off.
 // Sign-in then answers SOFTWARE_TOKEN_MFA through POST /signin/challenge.
-import QRCode from 'qrcode'
+import { lazy } from '../lazy.ts'
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
 import type { AccessTokenVerifier } from '../cognito/tokens.ts'
@@ -23,12 +23,16 @@ export function otpauthUri(secret: string, account: string, issuer = TOTP_ISSUER
   return `otpauth://totp/${label}?${new URLSearchParams({ secret, issuer })}`
 }
 
+// Only enrolments draw QR codes: the library is loaded then, not at every start.
+const qrCodeLibrary = lazy(() => import('qrcode').then((m) => m.default))
+
 /**
  * What a client shows to set up an authenticator app: the secret (to type in), its otpauth:// URI, and
  * that URI as a QR code in SVG (the `qrcode` library; error correction M, its default).
  */
 export async function totpEnrolment(secretCode: string, account: string) {
   const uri = otpauthUri(secretCode, account)
+  const QRCode = await qrCodeLibrary()
   return { secretCode, otpauthUri: uri, qrCodeSvg: await QRCode.toString(uri, { type: 'svg', margin: 1 }) }
 }
 
