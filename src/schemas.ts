@@ -241,7 +241,7 @@ export function problemResponses<C extends ProblemCode, Body extends boolean = t
   >
 }
 
-// --- TOTP and email change (issue 19) ---------------------------------------------------------
+// --- TOTP and email change ---------------------------------------------------------
 
 // A TOTP code from an authenticator app (RFC 6238): Cognito's are 6 digits.
 const TotpCode = t.String({

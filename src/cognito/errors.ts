@@ -15,7 +15,7 @@ export type CognitoOperation =
   | 'GetUser'
   | 'GlobalSignOut'
   | 'ChangePassword'
-  // TOTP and email change (issue 19)
+  // TOTP and email change
   | 'AssociateSoftwareToken'
   | 'VerifySoftwareToken'
   | 'SetUserMFAPreference'
@@ -89,7 +89,7 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
   ChangePassword: { UserNotFoundException: 'invalid_token', NotAuthorizedException: 'previous_password_mismatch' },
   ConfirmSignUp: CODE_FAILURE,
   ConfirmForgotPassword: CODE_FAILURE,
-  // TOTP and email change (issue 19). VerifySoftwareToken errors: a wrong code is
+  // TOTP and email change. VerifySoftwareToken errors: a wrong code is
   // EnableSoftwareTokenMFAException ("Code mismatch and fail enable Software Token MFA") or
   // CodeMismatchException; InvalidParameterException there, and on SetUserMFAPreference, means no
   // token was associated (or verified) first.

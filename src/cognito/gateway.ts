@@ -66,7 +66,7 @@ export interface CognitoGateway {
   globalSignOut(accessToken: string): Promise<void>
   changePassword(accessToken: string, previousPassword: string, proposedPassword: string): Promise<void>
 
-  // --- TOTP and email change (issue 19) ---
+  // --- TOTP and email change ---
   /** AssociateSoftwareToken: a new TOTP secret (base32) for the user; not in use until verified. */
   associateSoftwareToken(accessToken: string): Promise<string>
   /**
@@ -392,7 +392,7 @@ export async function createGatewayOverTransport(
       )
     },
 
-    // --- TOTP and email change (issue 19) ---
+    // --- TOTP and email change ---
     async associateSoftwareToken(accessToken) {
       const out = await call('AssociateSoftwareToken', (abortSignal) =>
         send('AssociateSoftwareToken', { AccessToken: accessToken }, abortSignal),

@@ -42,7 +42,7 @@ const COMMANDS = {
   GetUser: GetUserCommand,
   GlobalSignOut: GlobalSignOutCommand,
   ChangePassword: ChangePasswordCommand,
-  // TOTP and email change (issue 19)
+  // TOTP and email change
   AssociateSoftwareToken: AssociateSoftwareTokenCommand,
   VerifySoftwareToken: VerifySoftwareTokenCommand,
   SetUserMFAPreference: SetUserMFAPreferenceCommand,

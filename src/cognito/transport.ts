@@ -66,7 +66,7 @@ export interface CognitoOperations {
   GetUser: [GetUserRequest, GetUserResponse]
   GlobalSignOut: [GlobalSignOutRequest, GlobalSignOutResponse]
   ChangePassword: [ChangePasswordRequest, ChangePasswordResponse]
-  // TOTP and email change (issue 19)
+  // TOTP and email change
   AssociateSoftwareToken: [AssociateSoftwareTokenRequest, AssociateSoftwareTokenResponse]
   VerifySoftwareToken: [VerifySoftwareTokenRequest, VerifySoftwareTokenResponse]
   SetUserMFAPreference: [SetUserMFAPreferenceRequest, SetUserMFAPreferenceResponse]

@@ -30,7 +30,7 @@ export const RATE_LIMITED_ROUTES: Readonly<Record<string, RateGroup>> = {
   '/password/forgot': 'email',
   '/signup/confirm': 'verify',
   '/password/reset': 'verify',
-  // TOTP and email change (issue 19): codes are guessable, so their routes are limited too.
+  // TOTP and email change: codes are guessable, so their routes are limited too.
   '/signin/mfa-setup': 'signin',
   '/signin/mfa-setup/verify': 'signin',
   '/me/mfa/totp/verify': 'verify',

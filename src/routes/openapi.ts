@@ -56,7 +56,7 @@ const SUCCESS_DESCRIPTIONS: Record<string, string> = {
     'If the account exists, a password-reset code is on its way (the answer is the same either way).',
   'POST /password/reset 200': 'The password is changed; sign in with the new one.',
   'GET /me 200': 'The signed-in user, from Cognito.',
-  // TOTP and email change (issue 19)
+  // TOTP and email change
   'POST /me/mfa/totp 201': 'A new authenticator secret; verify a code from the app to turn it on.',
   'POST /signin/mfa-setup 200': 'A new authenticator secret and the session to verify a code with.',
   'POST /signin/mfa-setup/verify 200': 'Tokens (the app is now on), or the next challenge.',

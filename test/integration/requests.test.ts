@@ -1,4 +1,4 @@
-// Requests real clients and browsers send (issue 15): addresses as browsers submit them, body-less
+// Requests real clients and browsers send: addresses as browsers submit them, body-less
 // routes with a JSON content type, what each 401 says, and passwords passed on byte for byte. Over a
 // real socket, against cognito-local behind the SECRET_HASH-verifying proxy.
 import { codesOf } from '../support/openapi.ts'

@@ -36,11 +36,11 @@ interface Account {
   confirmed: boolean
   /** Sign-in answers NEW_PASSWORD_REQUIRED until the challenge is answered (an admin-created user). */
   newPasswordRequired: boolean
-  /** TOTP (issue 19): the secret associated, whether a code verified it, whether it is on. */
+  /** TOTP: the secret associated, whether a code verified it, whether it is on. */
   totp?: { secret: string; verified: boolean; enabled: boolean }
-  /** Email change (issue 19): the address waiting for its code; `email` stays until then. */
+  /** Email change: the address waiting for its code; `email` stays until then. */
   pendingEmail?: string
-  /** The pool requires MFA (issue 19): sign-in answers MFA_SETUP until TOTP is on. */
+  /** The pool requires MFA: sign-in answers MFA_SETUP until TOTP is on. */
   mfaRequired?: boolean
 }
 
@@ -228,7 +228,7 @@ export function createStubGateway(): StubGateway {
       account.password = proposedPassword
     },
 
-    // --- TOTP and email change (issue 19) ---
+    // --- TOTP and email change ---
     async associateSoftwareToken(accessToken) {
       const account = accountOfToken(accessToken)
       const secret = `STUBSECRET${++issued}`
