@@ -21,7 +21,7 @@ if (usesRealCognito) {
     dataDir,
     port: Number(env.LOCAL_COGNITO_PORT ?? 9229),
     env,
-    onCode: ({ destination, code }) => say(`confirmation code for ${destination}: ${code}`),
+    onCode: ({ destination, code }) => say(`code for ${destination}: ${code}`),
   }).catch((error: unknown) => {
     if (!(error instanceof EmulatorPortBusyError)) throw error
     say(error.message)
@@ -32,7 +32,9 @@ if (usesRealCognito) {
   const pool = await provision(emulator.endpoint)
   say(`running on ${emulator.endpoint}, data in ${dataDir}/ (delete it to start over)`)
   say(`user pool ${pool.userPoolId}, app client ${pool.clientId}`)
-  say('confirmation codes are printed here as "confirmation code for <email>: <code>"')
+  say(
+    'the codes Cognito would email (confirmation, password reset, sign-in) are printed here as "code for <email>: <code>"',
+  )
   // The passwordless example page, on localhost (the local pool's passkey relying party).
   try {
     const example = startExamplePage({
