@@ -1,35 +1,26 @@
 // The seed's three routes over a real socket, against a real cognito-local behind the
 // SECRET_HASH-verifying proxy.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { testCognito, type TestCognito } from '../support/cognito.ts'
+import { describe, expect, test } from 'bun:test'
 import { expectNoSecrets, expectProblem, post, request } from '../support/http.ts'
 import { requireExecutable } from '../support/requirements.ts'
-import { expectedRuntime, serviceTarget, startService, type RunningService } from '../support/service.ts'
+import { expectedRuntime, serviceForFile, serviceTarget, startService } from '../support/service.ts'
 import { PASSWORD, uniqueEmail, waitFor } from '../support/util.ts'
 
-let cognito: TestCognito
-let service: RunningService
+const file = serviceForFile()
 /** Every credential this file handles; none may show up in a log line. */
-const seen: string[] = [PASSWORD]
-
-beforeAll(async () => {
-  cognito = await testCognito()
-  seen.push(cognito.pool.clientSecret)
-  service = await startService(cognito.serviceEnv())
-})
-afterAll(() => service?.stop())
+const { seen } = file
 
 const signUp = (email: string, password = PASSWORD, nickname = 'KIMMUSIC') =>
-  post(service.url, '/signup', { email, password, nickname })
+  post(file.service.url, '/signup', { email, password, nickname })
 
 describe('GET /health', () => {
   test('200 text/plain OK, without calling Cognito', async () => {
-    const before = cognito.proxy.calls.length
-    const res = await request(service.url, 'GET', '/health')
+    const before = file.cognito.proxy.calls.length
+    const res = await request(file.service.url, 'GET', '/health')
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toStartWith('text/plain')
     expect(res.text).toBe('OK')
-    expect(cognito.proxy.calls.length).toBe(before)
+    expect(file.cognito.proxy.calls.length).toBe(before)
   })
 })
 
@@ -46,7 +37,7 @@ describe('POST /signup', () => {
         '\n%{http_code}',
         '-X',
         'POST',
-        `http://localhost:${service.port}/signup`,
+        `http://localhost:${file.service.port}/signup`,
         '-H',
         'Content-Type: application/json',
         '-d',
@@ -74,8 +65,8 @@ describe('POST /signup', () => {
     expect(res.status).toBe(201)
     expect(res.headers.get('content-type')).toStartWith('application/json')
     expect(res.body).toMatchObject({ message: 'User signed up successfully!', userConfirmed: false })
-    const call = cognito.proxy.calls.findLast((c) => c.operation === 'SignUp')!
-    expect(call).toMatchObject({ clientId: cognito.pool.clientId, hashSent: true, hashValid: true })
+    const call = file.cognito.proxy.calls.findLast((c) => c.operation === 'SignUp')!
+    expect(call).toMatchObject({ clientId: file.cognito.pool.clientId, hashSent: true, hashValid: true })
   })
 
   test('a duplicate sign-up is 409 username_exists', async () => {
@@ -87,10 +78,10 @@ describe('POST /signup', () => {
   test('the nickname is stored on the user', async () => {
     const email = uniqueEmail('nick')
     await signUp(email, PASSWORD, '닉네임 ✓')
-    await cognito.confirm(email)
-    const res = await post(service.url, '/signin', { email, password: PASSWORD })
+    await file.cognito.confirm(email)
+    const res = await post(file.service.url, '/signin', { email, password: PASSWORD })
     seen.push(res.body.idToken, res.body.accessToken, res.body.refreshToken)
-    const attributes = await cognito.userAttributes(res.body.accessToken)
+    const attributes = await file.cognito.userAttributes(res.body.accessToken)
     expect(attributes).toMatchObject({ email, nickname: '닉네임 ✓' })
   })
 })
@@ -99,7 +90,7 @@ describe('POST /signin', () => {
   test('before confirmation: 403 user_not_confirmed', async () => {
     const email = uniqueEmail('unconfirmed')
     await signUp(email)
-    expectProblem(await post(service.url, '/signin', { email, password: PASSWORD }), 403, 'user_not_confirmed', [
+    expectProblem(await post(file.service.url, '/signin', { email, password: PASSWORD }), 403, 'user_not_confirmed', [
       PASSWORD,
     ])
   })
@@ -107,8 +98,8 @@ describe('POST /signin', () => {
   test("after confirmation: the tokens, the seed's `token` field and the Cognito username", async () => {
     const email = uniqueEmail('signin')
     const { body: created } = await signUp(email)
-    await cognito.confirm(email)
-    const res = await post(service.url, '/signin', { email, password: PASSWORD })
+    await file.cognito.confirm(email)
+    const res = await post(file.service.url, '/signin', { email, password: PASSWORD })
     expect(res.status).toBe(200)
     expect(res.headers.get('cache-control')).toBe('no-store')
     const body = res.body
@@ -119,16 +110,16 @@ describe('POST /signin', () => {
     expect(typeof body.refreshToken).toBe('string')
     const claims = JSON.parse(Buffer.from(body.idToken.split('.')[1], 'base64url').toString())
     expect(claims.email).toBe(email)
-    const call = cognito.proxy.calls.findLast((c) => c.operation === 'InitiateAuth')!
+    const call = file.cognito.proxy.calls.findLast((c) => c.operation === 'InitiateAuth')!
     expect(call).toMatchObject({ hashSent: true, hashValid: true })
   })
 
   test('wrong password and unknown user get byte-identical 401 bodies', async () => {
     const email = uniqueEmail('enum')
     await signUp(email)
-    await cognito.confirm(email)
-    const wrong = await post(service.url, '/signin', { email, password: 'WrongPassword1!' })
-    const unknown = await post(service.url, '/signin', { email: uniqueEmail('nobody'), password: PASSWORD })
+    await file.cognito.confirm(email)
+    const wrong = await post(file.service.url, '/signin', { email, password: 'WrongPassword1!' })
+    const unknown = await post(file.service.url, '/signin', { email: uniqueEmail('nobody'), password: PASSWORD })
     expectProblem(wrong, 401, 'not_authorized', ['WrongPassword1!'])
     expectProblem(unknown, 401, 'not_authorized', [PASSWORD])
     expect(wrong.text).toBe(unknown.text)
@@ -140,11 +131,11 @@ describe('SECRET_HASH against the verifying proxy', () => {
   test('a wrong client secret is a 500 internal_error with a generic detail, cause logged server-side', async () => {
     const wrongSecret = 'not-the-real-secret-0123456789'
     seen.push(wrongSecret)
-    const bad = await startService(cognito.serviceEnv({ COGNITO_CLIENT_SECRET: wrongSecret }))
+    const bad = await startService(file.cognito.serviceEnv({ COGNITO_CLIENT_SECRET: wrongSecret }))
     try {
       const res = await post(bad.url, '/signup', { email: uniqueEmail('badsecret'), password: PASSWORD, nickname: 'n' })
       expectProblem(res, 500, 'internal_error', [wrongSecret, PASSWORD, 'secret hash'])
-      expect(cognito.proxy.calls.findLast((c) => c.operation === 'SignUp')).toMatchObject({
+      expect(file.cognito.proxy.calls.findLast((c) => c.operation === 'SignUp')).toMatchObject({
         hashSent: true,
         hashValid: false,
       })
@@ -160,13 +151,13 @@ describe('SECRET_HASH against the verifying proxy', () => {
 
   test('a public client (no secret configured) sends no SECRET_HASH at all', async () => {
     const pub = await startService(
-      cognito.serviceEnv({ COGNITO_CLIENT_ID: cognito.publicClientId, COGNITO_CLIENT_SECRET: undefined }),
+      file.cognito.serviceEnv({ COGNITO_CLIENT_ID: file.cognito.publicClientId, COGNITO_CLIENT_SECRET: undefined }),
     )
     try {
       const email = uniqueEmail('public')
       expect((await post(pub.url, '/signup', { email, password: PASSWORD, nickname: 'n' })).status).toBe(201)
-      expect(cognito.proxy.calls.findLast((c) => c.operation === 'SignUp')).toMatchObject({
-        clientId: cognito.publicClientId,
+      expect(file.cognito.proxy.calls.findLast((c) => c.operation === 'SignUp')).toMatchObject({
+        clientId: file.cognito.publicClientId,
         hashSent: false,
       })
     } finally {
@@ -177,17 +168,19 @@ describe('SECRET_HASH against the verifying proxy', () => {
 
 describe('operations', () => {
   test(`runs on the runtime SERVICE_TARGET names (${serviceTarget()})`, () => {
-    const listening = service.logs().find((l) => l.msg === 'listening')
+    const listening = file.service.logs().find((l) => l.msg === 'listening')
     expect(String(listening?.runtime)).toStartWith(expectedRuntime())
   })
 
   test('X-Request-Id is echoed when well-formed, generated otherwise, and logged', async () => {
-    const given = await request(service.url, 'GET', '/health', { headers: { 'x-request-id': 'trace-abc.123' } })
+    const given = await request(file.service.url, 'GET', '/health', { headers: { 'x-request-id': 'trace-abc.123' } })
     expect(given.headers.get('x-request-id')).toBe('trace-abc.123')
-    const generated = await request(service.url, 'GET', '/health', { headers: { 'x-request-id': 'bad id\twith tab' } })
+    const generated = await request(file.service.url, 'GET', '/health', {
+      headers: { 'x-request-id': 'bad id\twith tab' },
+    })
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
     await Bun.sleep(50)
-    const entry = service.logs().find((l) => l.reqId === 'trace-abc.123')
+    const entry = file.service.logs().find((l) => l.reqId === 'trace-abc.123')
     expect(entry).toMatchObject({ level: 'info', msg: 'request', method: 'GET', path: '/health', status: 200 })
     expect(typeof entry!.durationMs).toBe('number')
     expect(typeof entry!.ip).toBe('string')
@@ -195,24 +188,27 @@ describe('operations', () => {
   })
 
   test('a failed request keeps the base headers, and its access-log line has the problem status', async () => {
-    const res = await request(service.url, 'POST', '/signin', {
+    const res = await request(file.service.url, 'POST', '/signin', {
       headers: { 'x-request-id': 'failed-req.1', 'content-type': 'application/json' },
       body: '{}',
     })
     expect(res.status).toBe(400)
     expect(res.headers.get('x-request-id')).toBe('failed-req.1')
     expect(res.headers.get('cache-control')).toBe('no-store')
-    const entry = await waitFor(() => service.logs().find((l) => l.reqId === 'failed-req.1'), 'the access-log line')
+    const entry = await waitFor(
+      () => file.service.logs().find((l) => l.reqId === 'failed-req.1'),
+      'the access-log line',
+    )
     expect(entry).toMatchObject({ msg: 'request', path: '/signin', status: 400 })
   })
 
   test('one JSON log line per request, and none holds a password, token or the client secret', async () => {
-    const before = service.logs().filter((l) => l.msg === 'request').length
-    await request(service.url, 'GET', '/health')
-    await post(service.url, '/signin', { email: uniqueEmail('x'), password: PASSWORD })
+    const before = file.service.logs().filter((l) => l.msg === 'request').length
+    await request(file.service.url, 'GET', '/health')
+    await post(file.service.url, '/signin', { email: uniqueEmail('x'), password: PASSWORD })
     await Bun.sleep(50)
-    expect(service.logs().filter((l) => l.msg === 'request').length).toBe(before + 2)
-    expect(service.lines.every((line) => JSON.parse(line))).toBe(true)
-    expectNoSecrets(service.lines, seen)
+    expect(file.service.logs().filter((l) => l.msg === 'request').length).toBe(before + 2)
+    expect(file.service.lines.every((line) => JSON.parse(line))).toBe(true)
+    expectNoSecrets(file.service.lines, seen)
   })
 })

@@ -1,29 +1,20 @@
 // Changing the email end to end: the service over a socket against the local Cognito, whose pool
 // keeps the current address until the new one is verified (dev/local-cognito/email-change.cjs).
 // Codes are read from what the emulator "emails". Runs on Bun, Node and the binary (SERVICE_TARGET).
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { testCognito, type TestCognito } from '../support/cognito.ts'
+import { describe, expect, test } from 'bun:test'
 import { bearer, expectNoSecrets, expectProblem, post, request } from '../support/http.ts'
-import { startService, type RunningService } from '../support/service.ts'
+import { serviceForFile } from '../support/service.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
 
-let cognito: TestCognito
-let service: RunningService
-const seen: string[] = [PASSWORD]
+const file = serviceForFile()
+const { seen } = file
 
-beforeAll(async () => {
-  cognito = await testCognito()
-  seen.push(cognito.pool.clientSecret)
-  service = await startService(cognito.serviceEnv())
-})
-afterAll(() => service?.stop())
-
-const signIn = (email: string) => post(service.url, '/signin', { email, password: PASSWORD })
+const signIn = (email: string) => post(file.service.url, '/signin', { email, password: PASSWORD })
 
 async function signedInUser(tag: string) {
   const email = uniqueEmail(tag)
-  expect((await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'Mail' })).status).toBe(201)
-  await cognito.confirm(email)
+  expect((await post(file.service.url, '/signup', { email, password: PASSWORD, nickname: 'Mail' })).status).toBe(201)
+  await file.cognito.confirm(email)
   const res = await signIn(email)
   expect(res.status).toBe(200)
   seen.push(res.body.accessToken, res.body.refreshToken)
@@ -34,33 +25,33 @@ describe('POST /me/email and POST /me/email/verify', () => {
   test('the old address keeps working until the code sent to the new one is verified', async () => {
     const { email, auth } = await signedInUser('mail')
     const next = uniqueEmail('mailnew')
-    const changed = await post(service.url, '/me/email', { email: next }, auth)
+    const changed = await post(file.service.url, '/me/email', { email: next }, auth)
     expect(changed.status).toBe(202)
     expect(changed.body.codeDelivery).toEqual({
       destination: 'm***@e***',
       deliveryMedium: 'EMAIL',
       attributeName: 'email',
     })
-    const code = await cognito.codeFor(next)
+    const code = await file.cognito.codeFor(next)
 
     // Pending: the old address signs in and gets the reset code; the new one is nobody's yet.
     expect((await signIn(email)).status).toBe(200)
     expectProblem(await signIn(next), 401, 'not_authorized')
-    expect((await post(service.url, '/password/forgot', { email })).status).toBe(202)
-    expect(await cognito.codeFor(email, 2)).toMatch(/^\d+$/)
-    expect((await request(service.url, 'GET', '/me', { headers: auth })).body.email).toBe(email)
+    expect((await post(file.service.url, '/password/forgot', { email })).status).toBe(202)
+    expect(await file.cognito.codeFor(email, 2)).toMatch(/^\d+$/)
+    expect((await request(file.service.url, 'GET', '/me', { headers: auth })).body.email).toBe(email)
 
     expectProblem(
-      await post(service.url, '/me/email/verify', { code: code === '000000' ? '111111' : '000000' }, auth),
+      await post(file.service.url, '/me/email/verify', { code: code === '000000' ? '111111' : '000000' }, auth),
       400,
       'code_mismatch',
     )
-    const verified = await post(service.url, '/me/email/verify', { code }, auth)
+    const verified = await post(file.service.url, '/me/email/verify', { code }, auth)
     expect(verified.status).toBe(204)
 
     expect((await signIn(next)).status).toBe(200)
     expectProblem(await signIn(email), 401, 'not_authorized')
-    const profile = await request(service.url, 'GET', '/me', { headers: auth })
+    const profile = await request(file.service.url, 'GET', '/me', { headers: auth })
     expect({ email: profile.body.email, emailVerified: profile.body.emailVerified }).toEqual({
       email: next,
       emailVerified: true,
@@ -70,24 +61,24 @@ describe('POST /me/email and POST /me/email/verify', () => {
   test('an address another account has: 409 username_exists, and nothing changes', async () => {
     const { email, auth } = await signedInUser('mailtaker')
     const other = await signedInUser('mailtaken')
-    expectProblem(await post(service.url, '/me/email', { email: other.email }, auth), 409, 'username_exists')
+    expectProblem(await post(file.service.url, '/me/email', { email: other.email }, auth), 409, 'username_exists')
     expect((await signIn(email)).status).toBe(200)
   })
 
   test('a code with nothing pending: 400 code_mismatch', async () => {
     const { auth } = await signedInUser('mailnone')
-    expectProblem(await post(service.url, '/me/email/verify', { code: '123456' }, auth), 400, 'code_mismatch')
+    expectProblem(await post(file.service.url, '/me/email/verify', { code: '123456' }, auth), 400, 'code_mismatch')
   })
 
   test('bad input: 400 validation_failed, no Cognito call', async () => {
     const { auth } = await signedInUser('mailbad')
-    const before = cognito.proxy.calls.length
-    expectProblem(await post(service.url, '/me/email', { email: 'not-an-email' }, auth), 400, 'validation_failed')
-    expectProblem(await post(service.url, '/me/email/verify', { code: '' }, auth), 400, 'validation_failed')
-    expect(cognito.proxy.calls.length).toBe(before)
+    const before = file.cognito.proxy.calls.length
+    expectProblem(await post(file.service.url, '/me/email', { email: 'not-an-email' }, auth), 400, 'validation_failed')
+    expectProblem(await post(file.service.url, '/me/email/verify', { code: '' }, auth), 400, 'validation_failed')
+    expect(file.cognito.proxy.calls.length).toBe(before)
   })
 
   test('no secret, token or password in any log line', () => {
-    expectNoSecrets(service.lines, seen)
+    expectNoSecrets(file.service.lines, seen)
   })
 })

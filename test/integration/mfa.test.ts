@@ -1,31 +1,22 @@
 // Authenticator apps end to end: the service over a socket against the local Cognito (strict, with
 // dev/local-cognito/mfa.cjs), codes from otplib as an authenticator app computes them. Runs on Bun,
 // Node and the binary (SERVICE_TARGET).
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { testCognito, type TestCognito } from '../support/cognito.ts'
+import { describe, expect, test } from 'bun:test'
 import { createPoolWithMfa, totpCode } from '../support/emulator-calls.ts'
 import { bearer, expectNoSecrets, expectProblem, post, request } from '../support/http.ts'
-import { startService, type RunningService } from '../support/service.ts'
+import { serviceForFile, startService } from '../support/service.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
 
-let cognito: TestCognito
-let service: RunningService
-const seen: string[] = [PASSWORD]
+const file = serviceForFile()
+const { seen } = file
 
-beforeAll(async () => {
-  cognito = await testCognito()
-  seen.push(cognito.pool.clientSecret)
-  service = await startService(cognito.serviceEnv())
-})
-afterAll(() => service?.stop())
-
-const signIn = (email: string) => post(service.url, '/signin', { email, password: PASSWORD })
+const signIn = (email: string) => post(file.service.url, '/signin', { email, password: PASSWORD })
 const wrongCodeFor = (secret: string) => (totpCode(secret) === '000000' ? '111111' : '000000')
 
 async function signedInUser() {
   const email = uniqueEmail('totp')
-  expect((await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'Totp' })).status).toBe(201)
-  await cognito.confirm(email)
+  expect((await post(file.service.url, '/signup', { email, password: PASSWORD, nickname: 'Totp' })).status).toBe(201)
+  await file.cognito.confirm(email)
   const res = await signIn(email)
   expect(res.status).toBe(200)
   seen.push(res.body.accessToken, res.body.refreshToken)
@@ -37,9 +28,13 @@ describe('TOTP: enrol, verify, sign in with a code, turn off', () => {
     const { email, auth } = await signedInUser()
 
     // Verifying before enrolling: nothing to verify.
-    expectProblem(await post(service.url, '/me/mfa/totp/verify', { code: '123456' }, auth), 409, 'totp_not_enrolled')
+    expectProblem(
+      await post(file.service.url, '/me/mfa/totp/verify', { code: '123456' }, auth),
+      409,
+      'totp_not_enrolled',
+    )
 
-    const enrolled = await request(service.url, 'POST', '/me/mfa/totp', { headers: auth })
+    const enrolled = await request(file.service.url, 'POST', '/me/mfa/totp', { headers: auth })
     expect(enrolled.status).toBe(201)
     const { secretCode, otpauthUri } = enrolled.body
     seen.push(secretCode)
@@ -55,14 +50,14 @@ describe('TOTP: enrol, verify, sign in with a code, turn off', () => {
 
     // A wrong code turns nothing on.
     expectProblem(
-      await post(service.url, '/me/mfa/totp/verify', { code: wrongCodeFor(secretCode) }, auth),
+      await post(file.service.url, '/me/mfa/totp/verify', { code: wrongCodeFor(secretCode) }, auth),
       400,
       'code_mismatch',
     )
     expect((await signIn(email)).body.accessToken).toBeString()
 
     const verified = await post(
-      service.url,
+      file.service.url,
       '/me/mfa/totp/verify',
       { code: totpCode(secretCode), deviceName: 'Phone' },
       auth,
@@ -77,7 +72,7 @@ describe('TOTP: enrol, verify, sign in with a code, turn off', () => {
     })
     expect(challenge.body.accessToken).toBeUndefined()
     const answer = (session: string, code: string) =>
-      post(service.url, '/signin/challenge', {
+      post(file.service.url, '/signin/challenge', {
         email,
         challengeName: 'SOFTWARE_TOKEN_MFA',
         session,
@@ -90,48 +85,48 @@ describe('TOTP: enrol, verify, sign in with a code, turn off', () => {
     expect(tokens.body.accessToken).toBeString()
     seen.push(tokens.body.accessToken, tokens.body.refreshToken)
 
-    const off = await request(service.url, 'DELETE', '/me/mfa/totp', { headers: bearer(tokens.body.accessToken) })
+    const off = await request(file.service.url, 'DELETE', '/me/mfa/totp', { headers: bearer(tokens.body.accessToken) })
     expect(off.status).toBe(204)
     expect((await signIn(email)).body.accessToken).toBeString()
   })
 
   test('enrolling again replaces the secret: a code from the first no longer verifies', async () => {
     const { auth } = await signedInUser()
-    const first = (await request(service.url, 'POST', '/me/mfa/totp', { headers: auth })).body.secretCode
-    const second = (await request(service.url, 'POST', '/me/mfa/totp', { headers: auth })).body.secretCode
+    const first = (await request(file.service.url, 'POST', '/me/mfa/totp', { headers: auth })).body.secretCode
+    const second = (await request(file.service.url, 'POST', '/me/mfa/totp', { headers: auth })).body.secretCode
     seen.push(first, second)
     expect(second).not.toBe(first)
     const stale = totpCode(first)
     if (stale !== totpCode(second))
-      expectProblem(await post(service.url, '/me/mfa/totp/verify', { code: stale }, auth), 400, 'code_mismatch')
-    expect((await post(service.url, '/me/mfa/totp/verify', { code: totpCode(second) }, auth)).status).toBe(204)
+      expectProblem(await post(file.service.url, '/me/mfa/totp/verify', { code: stale }, auth), 400, 'code_mismatch')
+    expect((await post(file.service.url, '/me/mfa/totp/verify', { code: totpCode(second) }, auth)).status).toBe(204)
   })
 
   test('no token: 401 on all three routes, no Cognito call', async () => {
-    const before = cognito.proxy.calls.length
-    expectProblem(await request(service.url, 'POST', '/me/mfa/totp'), 401, 'missing_token')
-    expectProblem(await post(service.url, '/me/mfa/totp/verify', { code: '123456' }), 401, 'missing_token')
-    expectProblem(await request(service.url, 'DELETE', '/me/mfa/totp'), 401, 'missing_token')
-    expect(cognito.proxy.calls.length).toBe(before)
+    const before = file.cognito.proxy.calls.length
+    expectProblem(await request(file.service.url, 'POST', '/me/mfa/totp'), 401, 'missing_token')
+    expectProblem(await post(file.service.url, '/me/mfa/totp/verify', { code: '123456' }), 401, 'missing_token')
+    expectProblem(await request(file.service.url, 'DELETE', '/me/mfa/totp'), 401, 'missing_token')
+    expect(file.cognito.proxy.calls.length).toBe(before)
   })
 })
 
 describe('MFA_SETUP: a pool that requires MFA, a user who has none', () => {
   test('sign-in asks to set up an app; set up through the session, verify a code, get tokens; next time a code', async () => {
-    const pool = await createPoolWithMfa(cognito, 'ON', true)
+    const pool = await createPoolWithMfa(file.cognito, 'ON', true)
     seen.push(pool.clientSecret)
     const strict = await startService(
-      cognito.serviceEnv({
+      file.cognito.serviceEnv({
         COGNITO_USER_POOL_ID: pool.userPoolId,
         COGNITO_CLIENT_ID: pool.clientId,
         COGNITO_CLIENT_SECRET: pool.clientSecret,
-        COGNITO_ISSUER: `${cognito.emulator.endpoint}/${pool.userPoolId}`,
+        COGNITO_ISSUER: `${file.cognito.emulator.endpoint}/${pool.userPoolId}`,
       }),
     )
     try {
       const email = uniqueEmail('setup')
       expect((await post(strict.url, '/signup', { email, password: PASSWORD, nickname: 'Setup' })).status).toBe(201)
-      const code = await cognito.codeFor(email)
+      const code = await file.cognito.codeFor(email)
       expect((await post(strict.url, '/signup/confirm', { email, code })).status).toBe(200)
 
       const challenge = await post(strict.url, '/signin', { email, password: PASSWORD })
@@ -170,5 +165,5 @@ describe('MFA_SETUP: a pool that requires MFA, a user who has none', () => {
 })
 
 test('no secret, token or password in any log line', () => {
-  expectNoSecrets(service.lines, seen)
+  expectNoSecrets(file.service.lines, seen)
 })

@@ -5,7 +5,9 @@ import { resolve } from 'node:path'
 import type { Subprocess } from 'bun'
 import { processEnv } from '../../src/config.ts'
 import { MAX_HEADER_BYTES } from '../../src/service.ts'
-import { waitFor } from './util.ts'
+import { afterAll, beforeAll } from 'bun:test'
+import { testCognito, type TestCognito } from './cognito.ts'
+import { PASSWORD, waitFor } from './util.ts'
 
 export interface RunningService {
   url: string
@@ -158,4 +160,26 @@ export async function startService(env: Record<string, string>, options: SpawnOp
 
 export async function stopAllServices(): Promise<void> {
   await Promise.all([...running].map((s) => s.stop('SIGKILL')))
+}
+
+export interface FileService {
+  cognito: TestCognito
+  service: RunningService
+  /** Every credential the file handles (the test password and client secret to start with). */
+  seen: string[]
+}
+
+/**
+ * For a whole test file: the shared test Cognito and one service wired to it (`env` added to its
+ * environment), started before the file's tests and stopped after them. Read the fields inside tests.
+ */
+export function serviceForFile(env: Record<string, string | undefined> = {}): FileService {
+  const file = { seen: [PASSWORD] } as unknown as FileService
+  beforeAll(async () => {
+    file.cognito = await testCognito()
+    file.seen.push(file.cognito.pool.clientSecret)
+    file.service = await startService(file.cognito.serviceEnv(env))
+  })
+  afterAll(() => file.service?.stop())
+  return file
 }
