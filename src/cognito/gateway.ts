@@ -42,7 +42,11 @@ import { createJsonTransport } from './json-transport.ts'
 import { createSecretHasher } from './secret-hash.ts'
 import type { CognitoTransport, OperationName } from './transport.ts'
 
-export type SignInResult = { tokens: Tokens } | { challenge: Challenge }
+/**
+ * A sign-in step's outcome: the tokens, with the `sub` their ID token names (for the auth event;
+ * read once, with the username), or the next challenge.
+ */
+export type SignInResult = { tokens: Tokens; sub?: string | undefined } | { challenge: Challenge }
 
 export interface CognitoGateway {
   signUp(input: SignUpInput): Promise<SignUpResult>
@@ -206,7 +210,7 @@ export async function createGatewayOverTransport(
 
   /** Tokens, or the next challenge with the session the client returns (it carries the username). */
   const authResult = async (out: InitiateAuthResponse, username: string): Promise<SignInResult> => {
-    if (out.AuthenticationResult) return { tokens: tokensOf(out.AuthenticationResult) }
+    if (out.AuthenticationResult) return signedIn(out.AuthenticationResult)
     if (out.ChallengeName && out.Session) {
       const parameters = out.ChallengeParameters ?? {}
       // Cognito names the actual user in USER_ID_FOR_SRP (or USERNAME) whenever the request used an alias.
@@ -682,30 +686,30 @@ function refreshedTokensOf(result: AuthenticationResultType | undefined): Refres
   }
 }
 
-/** The tokens of a sign-in answer, with the Cognito username read from the ID token. */
-function tokensOf(result: AuthenticationResultType): Tokens {
+/**
+ * The tokens of a sign-in answer, with the Cognito username read from the ID token: its
+ * `cognito:username` (a UUID when email is the sign-in alias), and its `sub`. Read without
+ * verification: the token came straight from Cognito on this call, and only these are taken. One
+ * decode for both: the ID token is the largest field of the answer.
+ */
+function signedIn(result: AuthenticationResultType): SignInResult {
   const tokens = refreshedTokensOf(result)
-  return { ...tokens, username: cognitoUsername(tokens.idToken) }
-}
-
-/**
- * The ID token's `cognito:username` (a UUID when email is the sign-in alias). Read without
- * verification: the token came straight from Cognito on this call, and only the name is taken.
- */
-function cognitoUsername(idToken: string): string {
-  const claims = unverifiedClaims(idToken)
+  const claims = unverifiedClaims(tokens.idToken)
   const name = claims?.['cognito:username'] ?? claims?.sub
-  if (typeof name === 'string' && name) return name
   // a malformed token from upstream is an upstream error
-  throw new ProblemError('upstream_error', undefined, { cause: new Error('ID token without cognito:username') })
+  if (typeof name !== 'string' || name === '')
+    throw new ProblemError('upstream_error', undefined, { cause: new Error('ID token without cognito:username') })
+  return { tokens: { ...tokens, username: name }, sub: subOf(claims) }
 }
 
 /**
- * The `sub` of an ID token Cognito just answered with (read without verification, as cognitoUsername
- * is), for the auth event; undefined if it has none.
+ * The `sub` of an ID token Cognito just answered with (read without verification, as `signedIn`
+ * does), for the auth event; undefined if it has none.
  */
-export function subOfIdToken(idToken: string): string | undefined {
-  const sub = unverifiedClaims(idToken)?.sub
+export const subOfIdToken = (idToken: string): string | undefined => subOf(unverifiedClaims(idToken))
+
+function subOf(claims: Record<string, unknown> | undefined): string | undefined {
+  const sub = claims?.sub
   return typeof sub === 'string' && sub !== '' ? sub : undefined
 }
 

@@ -30,7 +30,7 @@ export const SIGNED_UP = 'User signed up successfully!'
 // learns whose tokens they are, or which challenge came instead.
 export const signInAnswer = (result: SignInResult, request: Request) => {
   if ('tokens' in result) {
-    noteTokensOwner(request, result.tokens.idToken)
+    if (result.sub) noteAuthEvent(request, { sub: result.sub })
     return { token: result.tokens.idToken, ...result.tokens }
   }
   noteAuthEvent(request, { challenge: result.challenge.challengeName })

@@ -156,7 +156,7 @@ export function createStubGateway(): StubGateway {
           },
         }
       }
-      return { tokens: tokensFor(account) }
+      return { tokens: tokensFor(account), sub: account.sub }
     },
     async respondToChallenge({ email, challengeName, session, responses }) {
       const account = accounts.get(email)
@@ -170,7 +170,7 @@ export function createStubGateway(): StubGateway {
         throw new ProblemError('not_authorized')
       }
       sessions.delete(session)
-      return { tokens: tokensFor(account) }
+      return { tokens: tokensFor(account), sub: account.sub }
     },
     async refresh(refreshToken, username) {
       const account = accountOfSub(refreshTokens.get(refreshToken))
@@ -269,7 +269,7 @@ export function createStubGateway(): StubGateway {
       if (code !== STUB_TOTP_CODE) throw new ProblemError('code_mismatch')
       sessions.delete(session)
       account.totp = { ...account.totp, verified: true, enabled: true }
-      return { tokens: tokensFor(account) }
+      return { tokens: tokensFor(account), sub: account.sub }
     },
     async verifyEmail(accessToken, code) {
       const account = accountOfToken(accessToken)
