@@ -178,7 +178,7 @@ export function createApp({
       ip: meta.ip,
     })
     metrics?.requestFinished(route, request.method, response.status, durationMs / 1000)
-    events.requestFinished({ ...meta, request: routed, route, status: response.status })
+    events.requestFinished(routed, route, response.status, meta)
     return response
   }
   // Elysia answers every error through onError; anything that still escapes is a 500 all the same.

@@ -70,10 +70,6 @@ export function noteAuthEvent(request: Request, note: AuthEventNote): void {
 
 /** The request's side of an event: what app.ts knows of every request. */
 export interface RequestFacts {
-  request: Request
-  /** The matched route pattern. */
-  route: string
-  status: number
   problem?: ProblemError | undefined
   /** The email the body named (hashed before it is written, never written as is). */
   email?: string | undefined
@@ -83,8 +79,11 @@ export interface RequestFacts {
 }
 
 export interface AuthEvents {
-  /** Writes the event of a finished request, if its route is in AUTH_EVENT_ROUTES (or noted one). */
-  requestFinished(facts: RequestFacts): void
+  /**
+   * Writes the event of a finished request, if its route (the matched pattern) is in
+   * AUTH_EVENT_ROUTES or a route noted one.
+   */
+  requestFinished(request: Request, route: string, status: number, facts: RequestFacts): void
   /** Writes an event no request carries (fields: no secrets; `sub` and `emailHash` as here). */
   emit(event: string, outcome: AuthOutcome, fields?: Record<string, unknown>): void
   /** The keyed hash an event carries for this email, or undefined without a key. */
@@ -107,25 +106,37 @@ export function createAuthEvents(logger: Logger, { emailKey, metrics }: { emailK
     logger.info('auth event', { event, outcome, ...fields })
   }
 
-  const requestFinished = ({ request, route, status, problem, email, reqId, traceId, ip }: RequestFacts) => {
+  // Written for every request to an auth route, so built field by field rather than from spreads
+  // of optional parts (each one an object allocated and copied), in the same order.
+  const requestFinished = (
+    request: Request,
+    route: string,
+    status: number,
+    { problem, email, reqId, traceId, ip }: RequestFacts,
+  ) => {
     const note = notes.get(request)
     const limited = problem?.cause instanceof RateLimitExceeded ? problem.cause : undefined
-    const event = limited ? RATE_LIMITED_EVENT : (note?.event ?? AUTH_EVENT_ROUTES[`${request.method} ${route}`])
+    const routeKey = `${request.method} ${route}`
+    const event = limited ? RATE_LIMITED_EVENT : (note?.event ?? AUTH_EVENT_ROUTES[routeKey])
     if (event === undefined) return
     const outcome: AuthOutcome =
       status >= 500 ? 'error' : status >= 400 || note?.reason ? 'failed' : note?.challenge ? 'challenged' : 'succeeded'
+    const fields: Record<string, unknown> = { event, outcome, route: routeKey }
+    if (problem && status >= 400) fields.reason = problem.code
+    else if (note?.reason) fields.reason = note.reason
+    if (limited) {
+      fields.group = limited.group
+      fields.keyKind = limited.keyKind
+    }
+    if (note?.challenge) fields.challenge = note.challenge
+    if (note?.sub) fields.sub = note.sub
     const hash = email === undefined ? undefined : emailHash(email)
-    emit(event, outcome, {
-      route: `${request.method} ${route}`,
-      ...(problem && status >= 400 ? { reason: problem.code } : note?.reason ? { reason: note.reason } : {}),
-      ...(limited ? { group: limited.group, keyKind: limited.keyKind } : {}),
-      ...(note?.challenge ? { challenge: note.challenge } : {}),
-      ...(note?.sub ? { sub: note.sub } : {}),
-      ...(hash ? { emailHash: hash } : {}),
-      reqId,
-      ...(traceId ? { traceId } : {}),
-      ...(ip ? { ip } : {}),
-    })
+    if (hash) fields.emailHash = hash
+    fields.reqId = reqId
+    if (traceId) fields.traceId = traceId
+    if (ip) fields.ip = ip
+    metrics?.authEvent(event, outcome)
+    logger.info('auth event', fields)
   }
   return { requestFinished, emit, emailHash } satisfies AuthEvents
 }
