@@ -2,7 +2,15 @@
 // Every label value comes from a closed set (route patterns, HTTP methods, Cognito operations and
 // exception names, rate-limit groups, event names), never from the request: no email, id, IP or raw
 // path can become a series, however many distinct ones arrive.
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import {
+  Counter,
+  type CounterConfiguration,
+  collectDefaultMetrics,
+  Gauge,
+  Histogram,
+  type LabelValues,
+  Registry,
+} from 'prom-client'
 import type { RateLimitKeyKind } from '../http/limits.ts'
 
 /** The route label of a request that matched no route (a 404, or a method the path does not take). */
@@ -43,7 +51,7 @@ export function createMetrics(): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   const registers = [registry]
-  const requests = new Counter({
+  const requests = countedOnCollect({
     name: 'user_service_http_requests_total',
     help: 'HTTP requests answered, by route pattern, method and status class (2xx, 4xx, 5xx).',
     labelNames: ['route', 'method', 'status_class'] as const,
@@ -56,12 +64,16 @@ export function createMetrics(): Metrics {
     buckets: REQUEST_BUCKETS,
     registers,
   })
-  const inFlight = new Gauge({
+  let inFlightNow = 0
+  new Gauge({
     name: 'user_service_http_requests_in_flight',
     help: 'Requests received and not yet answered.',
     registers,
+    collect() {
+      this.set(inFlightNow)
+    },
   })
-  const cognitoCalls = new Counter({
+  const cognitoCalls = countedOnCollect({
     name: 'user_service_cognito_calls_total',
     help: 'Cognito API calls, by operation and outcome (ok, the exception name, timeout, unavailable).',
     labelNames: ['operation', 'outcome'] as const,
@@ -92,49 +104,86 @@ export function createMetrics(): Metrics {
     labelNames: ['outcome'] as const,
     registers,
   })
-  const authEvents = new Counter({
+  const authEvents = countedOnCollect({
     name: 'user_service_auth_events_total',
     help: 'Auth events logged, by event and outcome (succeeded, challenged, failed, error).',
     labelNames: ['event', 'outcome'] as const,
     registers,
   })
 
-  // Label children cached by their values: prom-client hashes the label object on every inc(),
-  // which is most of its cost. The keys come from closed sets, so the cache is bounded too.
-  const children = new Map<string, { count: Counter; seconds: Histogram }>()
-  const requestSeries = (route: string, method: string, statusClass: string) => {
-    const key = `${route} ${method} ${statusClass}`
-    let child = children.get(key)
+  // Histogram children cached by their label values: the keys come from closed sets, so the cache
+  // is bounded too.
+  const durations = new Map<string, Histogram>()
+  const requestDuration = (route: string, method: string) => {
+    const key = `${route} ${method}`
+    let child = durations.get(key)
     if (child === undefined) {
-      child = {
-        count: requests.labels(route, method, statusClass) as unknown as Counter,
-        seconds: duration.labels(route, method) as unknown as Histogram,
-      }
-      children.set(key, child)
+      child = duration.labels(route, method) as unknown as Histogram
+      durations.set(key, child)
+    }
+    return child
+  }
+  const cognitoDurations = new Map<string, Histogram>()
+  const cognitoCallDuration = (operation: string, result: 'ok' | 'error') => {
+    const key = `${operation} ${result}`
+    let child = cognitoDurations.get(key)
+    if (child === undefined) {
+      child = cognitoDuration.labels(operation, result) as unknown as Histogram
+      cognitoDurations.set(key, child)
     }
     return child
   }
 
   return {
     registry,
-    requestStarted: () => inFlight.inc(),
+    requestStarted: () => {
+      inFlightNow++
+    },
     requestFinished(route, method, status, seconds) {
-      inFlight.dec()
-      const series = requestSeries(route, METHODS.has(method) ? method : 'other', `${Math.floor(status / 100)}xx`)
-      series.count.inc()
-      series.seconds.observe(seconds)
+      inFlightNow--
+      const m = METHODS.has(method) ? method : 'other'
+      const statusClass = Math.floor(status / 100)
+      requests.add(`${route} ${m} ${statusClass}`, () => ({ route, method: m, status_class: `${statusClass}xx` }))
+      requestDuration(route, m).observe(seconds)
     },
     cognitoCall(operation, outcome, seconds, retries) {
-      cognitoCalls.inc({ operation, outcome })
-      cognitoDuration.observe({ operation, result: outcome === 'ok' ? 'ok' : 'error' }, seconds)
+      cognitoCalls.add(`${operation} ${outcome}`, () => ({ operation, outcome }))
+      cognitoCallDuration(operation, outcome === 'ok' ? 'ok' : 'error').observe(seconds)
       if (retries > 0) cognitoRetries.inc({ operation }, retries)
     },
     rateLimited: (group, keyKind) => rateLimited.inc({ group, key_kind: keyKind }),
     tokenVerified: (outcome) => tokens.inc({ outcome }),
-    authEvent: (event, outcome) => authEvents.inc({ event, outcome }),
+    authEvent: (event, outcome) => authEvents.add(`${event} ${outcome}`, () => ({ event, outcome })),
   }
 }
 
+/**
+ * A counter bumped per request in a plain number per label set and handed to prom-client when it
+ * collects (a scrape calls the counter's `collect`): prom-client validates and
+ * hashes the label object on every `inc()`, a share of a cheap request's CPU (docs/performance.md).
+ * `add(key, labels)`: `key` names the label set (from closed sets, so the map stays bounded);
+ * `labels` builds its label values, called once per new key.
+ */
+function countedOnCollect<L extends string>(configuration: CounterConfiguration<L>) {
+  const counts = new Map<string, { labels: LabelValues<L>; pending: number }>()
+  const counter: Counter<L> = new Counter({
+    ...configuration,
+    collect() {
+      for (const count of counts.values()) {
+        if (count.pending === 0) continue
+        counter.inc(count.labels, count.pending)
+        count.pending = 0
+      }
+    },
+  })
+  return {
+    add(key: string, labels: () => LabelValues<L>): void {
+      const count = counts.get(key)
+      if (count === undefined) counts.set(key, { labels: labels(), pending: 1 })
+      else count.pending++
+    },
+  }
+}
 /** The `/metrics` endpoint of the metrics port: GET /metrics, anything else 404. */
 export function metricsHandler(metrics: Metrics): (request: Request) => Promise<Response> {
   return async (request) => {
