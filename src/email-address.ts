@@ -37,6 +37,17 @@ export const MAX_ADDRESS = 254
  * must be valid Punycode.
  */
 export function parseEmailAddress(value: string): EmailAddress {
+  // Validation classifies each body's email twice in a row (the format check, then the Email
+  // schema's decoding): the second time is the same answer.
+  if (value === lastValue) return lastAddress
+  lastAddress = classify(value)
+  lastValue = value
+  return lastAddress
+}
+let lastValue: string | undefined
+let lastAddress: EmailAddress
+
+function classify(value: string): EmailAddress {
   const at = value.lastIndexOf('@')
   if (at <= 0) return MALFORMED
   const local = value.slice(0, at)
