@@ -38,6 +38,7 @@ import {
 } from './errors.ts'
 import type { HttpPost } from './http-post.ts'
 import { createCoalescer } from './coalesce.ts'
+import { startDeadline } from './deadline.ts'
 import { createJsonTransport } from './json-transport.ts'
 import { createSecretHasher } from './secret-hash.ts'
 import type { CognitoTransport, OperationName } from './transport.ts'
@@ -185,17 +186,19 @@ export async function createGatewayOverTransport(
   const refreshes = createCoalescer<RefreshedTokens>()
 
   const call = async <T>(operation: CognitoOperation, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> => {
-    const deadline = AbortSignal.timeout(config.timeoutMs)
+    const deadline = startDeadline(config.timeoutMs)
     const startedAt = performance.now()
     const seconds = () => (performance.now() - startedAt) / 1000
     try {
-      const out = await send(deadline)
+      const out = await send(deadline.signal)
       metrics?.cognitoCall(operation, 'ok', seconds(), retriesOf(out))
       return out
     } catch (error) {
-      const problem = problemFromCognitoError(error, operation, deadline.aborted)
+      const problem = problemFromCognitoError(error, operation, deadline.signal.aborted)
       metrics?.cognitoCall(operation, cognitoOutcome(problem), seconds(), retriesOf(error))
       throw problem
+    } finally {
+      deadline.clear()
     }
   }
 
