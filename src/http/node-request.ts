@@ -253,11 +253,25 @@ for (const name of Object.getOwnPropertyNames(NativeRequest.prototype)) {
 }
 
 // The URL as Node's Request would hold it (WHATWG URL serialization). A target made only of
-// characters that serialize as themselves, with no dot segment, under a plain lowercase host, is
-// already that string, so it skips the parse (the same test as @hono/node-server's buildUrl).
-const PLAIN_TARGET = /^\/[!#$&-;=?-[\]_a-z~]*$/
+// characters that serialize as themselves, with no dot segment, under a host that serializes as
+// itself, is already that string, so it skips the parse (after @hono/node-server's buildUrl, with
+// what the URL parser rewrites left to it: numbers it reads as IPv4, punycode it checks, and ' which
+// it escapes in a query).
+const PLAIN_TARGET = /^\/[!#$&(-;=?-[\]_a-z~]*$/
 const DOT_SEGMENT = /\/\.\.?(?:[/?#]|$)/
-const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/
+const PLAIN_NAME = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/
+const NUMERIC_LABEL = /(?:^|\.)(?:\d+|0x[0-9a-f]*)$/
+const DOTTED_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
+// A port the URL keeps as written: no leading zero, not the default 80, at most 65535.
+const PLAIN_PORT = /^(?:[1-9]\d{2,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/
+
+function isPlainHost(host: string): boolean {
+  const colon = host.lastIndexOf(':')
+  const name = colon === -1 ? host : host.slice(0, colon)
+  if (colon !== -1 && !PLAIN_PORT.test(host.slice(colon + 1))) return false
+  if (DOTTED_IPV4.test(name)) return true
+  return PLAIN_NAME.test(name) && !NUMERIC_LABEL.test(name) && !name.includes('xn--')
+}
 
 /**
  * The request URL: origin-form targets appended to `http://<Host>` as they are (not resolved, so a
@@ -269,7 +283,7 @@ export function requestUrlOf(req: IncomingMessage): string {
   if (!target.startsWith('/')) return new URL(target).href
   const host = req.headers.host ?? 'localhost'
   const url = `http://${host}${target}`
-  return PLAIN_HOST.test(host) && PLAIN_TARGET.test(target) && !DOT_SEGMENT.test(target) ? url : new URL(url).href
+  return isPlainHost(host) && PLAIN_TARGET.test(target) && !DOT_SEGMENT.test(target) ? url : new URL(url).href
 }
 
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])

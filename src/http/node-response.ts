@@ -12,16 +12,15 @@ const PlatformResponse = globalThis.Response
 type Source = string | Uint8Array
 type BodyInit = ConstructorParameters<typeof Response>[0]
 /** Response's members as accessors and methods (the platform types declare them as properties, which a subclass cannot override). */
-interface ResponseMembers {
-  readonly status: number
-  readonly headers: Headers
+type Overridden = 'body' | 'bodyUsed' | 'text' | 'json' | 'arrayBuffer' | 'bytes' | 'blob' | 'formData' | 'clone'
+interface ResponseMembers extends Omit<Response, Overridden> {
   readonly body: ReadableStream<Uint8Array> | null
   readonly bodyUsed: boolean
   text(): Promise<string>
   json(): Promise<unknown>
   arrayBuffer(): Promise<ArrayBuffer>
   bytes(): Promise<Uint8Array>
-  blob(): Promise<Blob>
+  blob(): ReturnType<Response['blob']>
   formData(): ReturnType<Response['formData']>
   clone(): Response
 }
@@ -36,12 +35,17 @@ const unusable = () => Promise.reject(new TypeError('Body is unusable: Body has 
 const bytesOf = (source: Source): Uint8Array => (typeof source === 'string' ? Buffer.from(source) : source)
 
 function streamOf(source: Source): ReadableStream<Uint8Array> {
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(bytesOf(source))
-      controller.close()
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      // The first read: from here on it is a stream being read, not a source to take.
+      pull(controller) {
+        sourceOfStream.delete(stream)
+        controller.enqueue(bytesOf(source))
+        controller.close()
+      },
     },
-  })
+    { highWaterMark: 0 },
+  )
   sourceOfStream.set(stream, source)
   return stream
 }
@@ -110,11 +114,11 @@ export class LeanResponse extends NativeResponse {
   override bytes(): Promise<Uint8Array> {
     return this.#source === undefined ? super.bytes() : this.arrayBuffer().then((buffer) => new Uint8Array(buffer))
   }
-  override blob(): Promise<Blob> {
+  override blob(): ReturnType<Response['blob']> {
     if (this.#source === undefined) return super.blob()
     const source = this.#take()
     if (source === undefined) return unusable()
-    return Promise.resolve(new Blob([source], { type: this.headers.get('content-type') ?? '' }))
+    return new PlatformResponse(source, { headers: this.headers }).blob()
   }
   override formData(): ReturnType<Response['formData']> {
     if (this.#source === undefined) return super.formData()
