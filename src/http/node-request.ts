@@ -118,6 +118,8 @@ class IncomingHeaders extends NativeHeaders {
 
 interface LeanFields {
   method: string
+  /** The socket's peer address, kept here rather than in a WeakMap (one ephemeron per request for the GC). */
+  peer: string | undefined
   url: string
   raw: string[]
   bytes: Buffer | null
@@ -297,6 +299,11 @@ export function leanRequestOf(req: IncomingMessage, bytes: Buffer | null): Reque
   // Fetch forbids these methods in a Request (https://fetch.spec.whatwg.org/#forbidden-method).
   if (FORBIDDEN_METHODS.has(method)) throw new TypeError(`'${method}' HTTP method is unsupported.`)
   const request = Object.create(leanPrototype) as LeanRequest
-  request[FIELDS] = { method, url: requestUrlOf(req), raw: req.rawHeaders, bytes }
+  request[FIELDS] = { method, peer: req.socket?.remoteAddress, url: requestUrlOf(req), raw: req.rawHeaders, bytes }
   return request
+}
+
+/** The peer address of the socket a lean Request came over; undefined for any other Request. */
+export function peerAddressOf(request: Request): string | undefined {
+  return (request as Partial<LeanRequest>)[FIELDS]?.peer
 }

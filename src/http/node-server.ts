@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ServeOptions, Server } from '../service.ts'
-import { leanRequestOf } from './node-request.ts'
+import { leanRequestOf, peerAddressOf } from './node-request.ts'
 import { installLeanResponse, writeResponse } from './node-response.ts'
 
 export type Handler = (request: Request) => Promise<Response>
@@ -16,7 +16,6 @@ export function serveWithNode(
   handle: Handler,
   { port, idleTimeoutSeconds, maxRequestBodyBytes, maxHeaderBytes }: ServeOptions,
 ): Promise<Server> {
-  const peers = new WeakMap<Request, string>()
   let stopping = false
   installLeanResponse()
 
@@ -31,7 +30,6 @@ export function serveWithNode(
     } catch {
       return refuse(res, 400)
     }
-    if (req.socket.remoteAddress) peers.set(request, req.socket.remoteAddress)
     const response = await handle(request)
     // While draining, every answer closes its connection, so the drain ends with the last request.
     await writeResponse(response, res, stopping)
@@ -57,7 +55,7 @@ export function serveWithNode(
       server.off('error', reject)
       resolve({
         port: (server.address() as AddressInfo).port,
-        requestIp: (request) => peers.get(request),
+        requestIp: peerAddressOf,
         drain() {
           stopping = true
           // Stops accepting and closes idle kept-alive connections; busy ones close after their answer.

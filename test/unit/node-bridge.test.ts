@@ -8,14 +8,14 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import fc from 'fast-check'
-import { leanRequestOf, requestUrlOf } from '../../src/http/node-request.ts'
+import { leanRequestOf, peerAddressOf, requestUrlOf } from '../../src/http/node-request.ts'
 import { LeanResponse, writeResponse } from '../../src/http/node-response.ts'
 
 /** Just what the bridge reads of a node:http request. */
 const incoming = (method: string, url: string, rawHeaders: string[]) => {
   const headers: Record<string, string> = {}
   for (let i = 0; i < rawHeaders.length; i += 2) headers[rawHeaders[i]!.toLowerCase()] ??= rawHeaders[i + 1]!
-  return { method, url, rawHeaders, headers } as unknown as IncomingMessage
+  return { method, url, rawHeaders, headers, socket: { remoteAddress: '198.51.100.4' } } as unknown as IncomingMessage
 }
 
 describe('lean Request', () => {
@@ -28,6 +28,11 @@ describe('lean Request', () => {
     expect(request.method).toBe('POST')
     expect(request.url).toBe('http://api.example.com/signin?x=1')
     expect(request.headers).toBeInstanceOf(Headers)
+  })
+
+  test('carries the peer address of its socket (the rate limiter’s client when no proxy is trusted)', () => {
+    expect(peerAddressOf(leanRequestOf(incoming('GET', '/', raw), null))).toBe('198.51.100.4')
+    expect(peerAddressOf(new Request('http://localhost/'))).toBeUndefined()
   })
 
   test('headers answer get/has as Fetch does: case-insensitive, repeats joined, values trimmed', () => {
