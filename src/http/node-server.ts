@@ -12,6 +12,11 @@ import { installLeanResponse, writeResponse } from './node-response.ts'
 
 export type Handler = (request: Request) => Promise<Response>
 
+/**
+ * Serves `handle` on `port` with node:http; resolves with the Server once listening, rejects with
+ * the listen error (EADDRINUSE ...). Installs LeanResponse as the process's global Response, which
+ * the bridge writes without a web stream.
+ */
 export function serveWithNode(
   handle: Handler,
   { port, idleTimeoutSeconds, maxRequestBodyBytes, maxHeaderBytes }: ServeOptions,
