@@ -1,19 +1,28 @@
 // A web-standard handler, (Request) => Promise<Response>, served by node:http with what Bun.serve
 // gives the Bun entry: an idle timeout, a server-level body limit, the peer address of a request,
 // and a stop that lets in-flight requests finish. The app itself runs unchanged: the same Elysia
-// handler, given a web-standard Request and answering a web-standard Response, as on Bun.
+// handler, given a web-standard Request and answering a web-standard Response, as on Bun. Both are
+// leaner than Node's own (node-request.ts, node-response.ts): those cost several times the app's
+// own work per request (docs/performance.md).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ServeOptions, Server } from '../service.ts'
+import { leanRequestOf, peerAddressOf } from './node-request.ts'
+import { installLeanResponse, writeResponse } from './node-response.ts'
 
 export type Handler = (request: Request) => Promise<Response>
 
+/**
+ * Serves `handle` on `port` with node:http; resolves with the Server once listening, rejects with
+ * the listen error (EADDRINUSE ...). Installs LeanResponse as the process's global Response, which
+ * the bridge writes without a web stream.
+ */
 export function serveWithNode(
   handle: Handler,
   { port, idleTimeoutSeconds, maxRequestBodyBytes, maxHeaderBytes }: ServeOptions,
 ): Promise<Server> {
-  const peers = new WeakMap<Request, string>()
   let stopping = false
+  installLeanResponse()
 
   const tooLarge = (req: IncomingMessage) => Number(req.headers['content-length'] ?? 0) > maxRequestBodyBytes
   const answer = async (req: IncomingMessage, res: ServerResponse) => {
@@ -22,11 +31,10 @@ export function serveWithNode(
     if (body === undefined) return refuse(res, 413)
     let request: Request
     try {
-      request = toRequest(req, body)
+      request = leanRequestOf(req, body)
     } catch {
       return refuse(res, 400)
     }
-    if (req.socket.remoteAddress) peers.set(request, req.socket.remoteAddress)
     const response = await handle(request)
     // While draining, every answer closes its connection, so the drain ends with the last request.
     await writeResponse(response, res, stopping)
@@ -52,7 +60,7 @@ export function serveWithNode(
       server.off('error', reject)
       resolve({
         port: (server.address() as AddressInfo).port,
-        requestIp: (request) => peers.get(request),
+        requestIp: peerAddressOf,
         drain() {
           stopping = true
           // Stops accepting and closes idle kept-alive connections; busy ones close after their answer.
@@ -71,15 +79,6 @@ export function serveWithNode(
 /** A bare status with no body, as Bun.serve answers what never reaches the app. */
 function refuse(res: ServerResponse, status: number): void {
   res.writeHead(status, { connection: 'close', 'content-length': 0 }).end()
-}
-
-function toRequest(req: IncomingMessage, body: Buffer | null): Request {
-  const headers = new Headers()
-  const raw = req.rawHeaders
-  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!)
-  // The origin-form target is appended as is (not resolved), so a path like //x stays a path.
-  const url = req.url?.startsWith('/') ? `http://${req.headers.host ?? 'localhost'}${req.url}` : (req.url ?? '/')
-  return new Request(url, { method: req.method, headers, body })
 }
 
 /**
@@ -102,21 +101,4 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null | 
     req.once('end', () => resolve(length === 0 ? null : Buffer.concat(chunks, length)))
     req.once('error', reject)
   })
-}
-
-const NO_BODY = new Set([204, 304])
-
-// Answers are read whole and sent with a Content-Length, as Bun sends them: this service's bodies
-// are small and complete (JSON, the Swagger UI assets); it never streams.
-async function writeResponse(response: Response, res: ServerResponse, closeConnection: boolean): Promise<void> {
-  const body = response.body === null ? undefined : Buffer.from(await response.arrayBuffer())
-  const headers: string[] = closeConnection ? ['connection', 'close'] : []
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') headers.push(name, value)
-  })
-  for (const cookie of response.headers.getSetCookie()) headers.push('set-cookie', cookie)
-  // A 204 or 304 must carry no Content-Length (RFC 9110); node:http sends neither length nor body for them.
-  if (!response.headers.has('content-length') && !NO_BODY.has(response.status))
-    headers.push('content-length', String(body?.length ?? 0))
-  res.writeHead(response.status, headers).end(body)
 }

@@ -1,0 +1,309 @@
+// A web-standard Request over a node:http request whose body is already read, built for what the app
+// asks of every request (method, URL, a few headers, the body once) without what Node's own Request
+// costs up front: an AbortSignal made transferable, a WebIDL conversion of every header, a web
+// stream for the body (~8.5 µs and ~10 KB per request, docs/performance.md).
+//
+// The technique is @hono/node-server's lightweight Request (getRequestListener): an object whose
+// prototype chain reaches Request.prototype, so `instanceof Request` holds, and which builds a real
+// Request only when something asks for what it does not keep. Its own listener does not fit Elysia:
+// Elysia tests `request.body` before parsing, which there builds the real Request on every POST.
+import type { IncomingMessage } from 'node:http'
+
+const NativeRequest = globalThis.Request
+/** Headers' methods as methods (the platform types declare them as properties, which a subclass cannot override). */
+interface HeadersMethods {
+  get(name: string): string | null
+  has(name: string): boolean
+  append(name: string, value: string): void
+  set(name: string, value: string): void
+  delete(name: string): void
+  getSetCookie(): string[]
+  keys(): IterableIterator<string>
+  values(): IterableIterator<string>
+  entries(): IterableIterator<[string, string]>
+  forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void
+  [Symbol.iterator](): IterableIterator<[string, string]>
+}
+const NativeHeaders = globalThis.Headers as unknown as new () => HeadersMethods
+
+// RFC 9110 §5.6.2: a header name is a token.
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const isHttpWhitespace = (code: number) => code === 9 || code === 10 || code === 13 || code === 32
+
+/** Fetch's header value normalization: leading and trailing HTTP whitespace removed. */
+function normalizedValue(value: string): string {
+  let start = 0
+  let end = value.length
+  while (start < end && isHttpWhitespace(value.charCodeAt(start))) start++
+  while (end > start && isHttpWhitespace(value.charCodeAt(end - 1))) end--
+  return start === 0 && end === value.length ? value : value.slice(start, end)
+}
+
+/**
+ * A real Headers (its methods, iteration and brand all Node's) that answers get/has straight from
+ * node:http's raw header list, and copies that list into itself only when anything else is asked.
+ * Repeated headers are joined as Fetch joins them: ", ", or "; " for Cookie.
+ */
+class IncomingHeaders extends NativeHeaders {
+  #raw: string[] | undefined
+
+  constructor(raw: string[]) {
+    super()
+    this.#raw = raw
+  }
+
+  #lookup(name: string): string | null | undefined {
+    const raw = this.#raw
+    if (raw === undefined || !HEADER_NAME.test(name)) return undefined
+    const lower = name.toLowerCase()
+    let value: string | null = null
+    for (let i = 0; i < raw.length; i += 2) {
+      const rawName = raw[i]!
+      if (rawName.length !== lower.length || rawName.toLowerCase() !== lower) continue
+      const rawValue = normalizedValue(raw[i + 1]!)
+      value = value === null ? rawValue : value + (lower === 'cookie' ? '; ' : ', ') + rawValue
+    }
+    return value
+  }
+
+  #materialized(): this {
+    const raw = this.#raw
+    if (raw !== undefined) {
+      this.#raw = undefined
+      for (let i = 0; i < raw.length; i += 2) super.append(raw[i]!, raw[i + 1]!)
+    }
+    return this
+  }
+
+  override get(name: string): string | null {
+    const value = this.#lookup(name)
+    return value !== undefined ? value : this.#materialized() && super.get(name)
+  }
+  override has(name: string): boolean {
+    const value = this.#lookup(name)
+    return value !== undefined ? value !== null : this.#materialized() && super.has(name)
+  }
+  override append(name: string, value: string): void {
+    this.#materialized()
+    super.append(name, value)
+  }
+  override set(name: string, value: string): void {
+    this.#materialized()
+    super.set(name, value)
+  }
+  override delete(name: string): void {
+    this.#materialized()
+    super.delete(name)
+  }
+  override getSetCookie(): string[] {
+    return this.#materialized() && super.getSetCookie()
+  }
+  override keys(): IterableIterator<string> {
+    return this.#materialized() && super.keys()
+  }
+  override values(): IterableIterator<string> {
+    return this.#materialized() && super.values()
+  }
+  override entries(): IterableIterator<[string, string]> {
+    return this.#materialized() && super.entries()
+  }
+  override forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
+    this.#materialized()
+    super.forEach(callback, thisArg)
+  }
+  override [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries()
+  }
+}
+
+interface LeanFields {
+  method: string
+  /** The socket's peer address, kept here rather than in a WeakMap (one ephemeron per request for the GC). */
+  peer: string | undefined
+  url: string
+  raw: string[]
+  bytes: Buffer | null
+  headers?: IncomingHeaders
+  stream?: ReadableStream<Uint8Array> | null
+  used?: boolean
+  signal?: AbortSignal
+  native?: Request
+}
+const FIELDS = Symbol('lean request fields')
+type LeanRequest = Request & { [FIELDS]: LeanFields }
+
+const fieldsOf = (request: Request): LeanFields => (request as LeanRequest)[FIELDS]
+const unusable = () => Promise.reject(new TypeError('Body is unusable: Body has already been read'))
+
+/** The bytes, once; a second read (or a read after the stream was taken) rejects, as Fetch's does. */
+function takeBytes(fields: LeanFields): Promise<Buffer> | undefined {
+  if (fields.used || fields.stream?.locked) return undefined
+  fields.used = true
+  return Promise.resolve(fields.bytes ?? Buffer.alloc(0))
+}
+
+/** The real Request for what the lean one does not keep (cache, mode, clone, formData ...). */
+function nativeOf(request: Request): Request {
+  const fields = fieldsOf(request)
+  fields.native ??= new NativeRequest(fields.url, {
+    method: fields.method,
+    headers: request.headers,
+    body: fields.bytes,
+    signal: request.signal,
+  })
+  return fields.native
+}
+
+const leanPrototype: object = Object.create(NativeRequest.prototype, {
+  method: {
+    get: function (this: Request) {
+      return fieldsOf(this).method
+    },
+  },
+  url: {
+    get: function (this: Request) {
+      return fieldsOf(this).url
+    },
+  },
+  headers: {
+    get: function (this: Request) {
+      const fields = fieldsOf(this)
+      fields.headers ??= new IncomingHeaders(fields.raw)
+      return fields.headers
+    },
+  },
+  // Never aborted, as the Request the bridge built before was not: the body is read before the app runs.
+  signal: {
+    get: function (this: Request) {
+      const fields = fieldsOf(this)
+      fields.signal ??= new AbortController().signal
+      return fields.signal
+    },
+  },
+  body: {
+    get: function (this: Request) {
+      const fields = fieldsOf(this)
+      if (fields.stream === undefined) {
+        const bytes = fields.bytes
+        fields.stream =
+          bytes === null
+            ? null
+            : new ReadableStream<Uint8Array>({
+                start(controller) {
+                  controller.enqueue(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length))
+                  controller.close()
+                },
+              })
+      }
+      return fields.stream
+    },
+  },
+  bodyUsed: {
+    get: function (this: Request) {
+      const fields = fieldsOf(this)
+      return fields.used === true || fields.stream?.locked === true
+    },
+  },
+  duplex: { get: () => 'half' },
+  arrayBuffer: {
+    value: function (this: Request) {
+      const bytes = takeBytes(fieldsOf(this))
+      return bytes ? bytes.then((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.length)) : unusable()
+    },
+  },
+  bytes: {
+    value: function (this: Request) {
+      const bytes = takeBytes(fieldsOf(this))
+      return bytes ? bytes.then((b) => new Uint8Array(b)) : unusable()
+    },
+  },
+  text: {
+    value: function (this: Request) {
+      const bytes = takeBytes(fieldsOf(this))
+      return bytes ? bytes.then((b) => b.toString('utf8')) : unusable()
+    },
+  },
+  json: {
+    value: function (this: Request) {
+      return (this.text() as Promise<string>).then(JSON.parse)
+    },
+  },
+})
+// Everything else the real Request has (cache, mode, clone, blob, formData ...) comes from a real one.
+for (const name of Object.getOwnPropertyNames(NativeRequest.prototype)) {
+  if (name === 'constructor' || Object.hasOwn(leanPrototype, name)) continue
+  const descriptor = Object.getOwnPropertyDescriptor(NativeRequest.prototype, name)!
+  Object.defineProperty(
+    leanPrototype,
+    name,
+    descriptor.get
+      ? {
+          get: function (this: Request) {
+            return Reflect.get(nativeOf(this), name)
+          },
+        }
+      : {
+          value: function (this: Request, ...args: unknown[]) {
+            return Reflect.apply(
+              Reflect.get(nativeOf(this), name) as (...args: unknown[]) => unknown,
+              nativeOf(this),
+              args,
+            )
+          },
+        },
+  )
+}
+
+// The URL as Node's Request would hold it (WHATWG URL serialization). A target made only of
+// characters that serialize as themselves, with no dot segment, under a host that serializes as
+// itself, is already that string, so it skips the parse (after @hono/node-server's buildUrl, with
+// what the URL parser rewrites left to it: numbers it reads as IPv4, punycode it checks, and ' which
+// it escapes in a query).
+const PLAIN_TARGET = /^\/[!#$&(-;=?-[\]_a-z~]*$/
+const DOT_SEGMENT = /\/\.\.?(?:[/?#]|$)/
+const PLAIN_NAME = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/
+const NUMERIC_LABEL = /(?:^|\.)(?:\d+|0x[0-9a-f]*)$/
+const DOTTED_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
+// A port the URL keeps as written: no leading zero, not the default 80, at most 65535.
+const PLAIN_PORT = /^(?:[1-9]\d{2,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/
+
+function isPlainHost(host: string): boolean {
+  const colon = host.lastIndexOf(':')
+  const name = colon === -1 ? host : host.slice(0, colon)
+  if (colon !== -1 && !PLAIN_PORT.test(host.slice(colon + 1))) return false
+  if (DOTTED_IPV4.test(name)) return true
+  return PLAIN_NAME.test(name) && !NUMERIC_LABEL.test(name) && !name.includes('xn--')
+}
+
+/**
+ * The request URL: origin-form targets appended to `http://<Host>` as they are (not resolved, so a
+ * path like //x stays a path), others parsed as absolute URLs. Throws a TypeError for a target or
+ * Host that makes no URL (the bridge answers it 400).
+ */
+export function requestUrlOf(req: IncomingMessage): string {
+  const target = req.url ?? '/'
+  if (!target.startsWith('/')) return new URL(target).href
+  const host = req.headers.host ?? 'localhost'
+  const url = `http://${host}${target}`
+  return isPlainHost(host) && PLAIN_TARGET.test(target) && !DOT_SEGMENT.test(target) ? url : new URL(url).href
+}
+
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
+
+/**
+ * A Request for `req`, whose body (null for none) the bridge has already read whole. Throws a
+ * TypeError when the target or Host makes no URL, or for a method Fetch forbids.
+ */
+export function leanRequestOf(req: IncomingMessage, bytes: Buffer | null): Request {
+  const method = req.method ?? 'GET'
+  // Fetch forbids these methods in a Request (https://fetch.spec.whatwg.org/#forbidden-method).
+  if (FORBIDDEN_METHODS.has(method)) throw new TypeError(`'${method}' HTTP method is unsupported.`)
+  const request = Object.create(leanPrototype) as LeanRequest
+  request[FIELDS] = { method, peer: req.socket?.remoteAddress, url: requestUrlOf(req), raw: req.rawHeaders, bytes }
+  return request
+}
+
+/** The peer address of the socket a lean Request came over; undefined for any other Request. */
+export function peerAddressOf(request: Request): string | undefined {
+  return (request as Partial<LeanRequest>)[FIELDS]?.peer
+}

@@ -1,0 +1,223 @@
+// The Node bridge's lean Request and Response (src/http/node-request.ts, node-response.ts). These run
+// under Bun, whose Request/Response/Headers the classes extend here; the integration suite runs the
+// whole bridge on Node (SERVICE_TARGET=node).
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import fc from 'fast-check'
+import { leanRequestOf, peerAddressOf, requestUrlOf } from '../../src/http/node-request.ts'
+import { LeanResponse, writeResponse } from '../../src/http/node-response.ts'
+
+/** Just what the bridge reads of a node:http request. */
+const incoming = (method: string, url: string, rawHeaders: string[]) => {
+  const headers: Record<string, string> = {}
+  for (let i = 0; i < rawHeaders.length; i += 2) headers[rawHeaders[i]!.toLowerCase()] ??= rawHeaders[i + 1]!
+  return { method, url, rawHeaders, headers, socket: { remoteAddress: '198.51.100.4' } } as unknown as IncomingMessage
+}
+
+describe('lean Request', () => {
+  const raw = ['Host', 'api.example.com', 'X-Forwarded-For', '203.0.113.7', 'x-forwarded-for', ' 10.0.0.1 ']
+  raw.push('Cookie', 'a=1', 'cookie', 'b=2', 'Content-Type', 'application/json')
+
+  test('is a Request, with the method, URL and headers of the node:http request', () => {
+    const request = leanRequestOf(incoming('POST', '/signin?x=1', raw), Buffer.from('{}'))
+    expect(request).toBeInstanceOf(Request)
+    expect(request.method).toBe('POST')
+    expect(request.url).toBe('http://api.example.com/signin?x=1')
+    expect(request.headers).toBeInstanceOf(Headers)
+  })
+
+  test('carries the peer address of its socket (the rate limiter’s client when no proxy is trusted)', () => {
+    expect(peerAddressOf(leanRequestOf(incoming('GET', '/', raw), null))).toBe('198.51.100.4')
+    expect(peerAddressOf(new Request('http://localhost/'))).toBeUndefined()
+  })
+
+  test('headers answer get/has as Fetch does: case-insensitive, repeats joined, values trimmed', () => {
+    const headers = leanRequestOf(incoming('GET', '/', raw), null).headers
+    expect(headers.get('x-forwarded-for')).toBe('203.0.113.7, 10.0.0.1')
+    expect(headers.get('COOKIE')).toBe('a=1; b=2')
+    expect(headers.has('content-type')).toBe(true)
+    expect(headers.get('x-request-id')).toBeNull()
+    expect(headers.has('x-request-id')).toBe(false)
+    // The same answers as a Headers built from the same list.
+    const native = new Headers()
+    for (let i = 0; i < raw.length; i += 2) native.append(raw[i]!, raw[i + 1]!)
+    expect([...headers]).toEqual([...native])
+    expect(() => headers.get('bad name')).toThrow(TypeError)
+  })
+
+  test('headers can be changed, and keep what they had', () => {
+    const headers = leanRequestOf(incoming('GET', '/', raw), null).headers
+    headers.set('x-request-id', 'r1')
+    headers.delete('cookie')
+    expect(headers.get('x-request-id')).toBe('r1')
+    expect(headers.get('cookie')).toBeNull()
+    expect(headers.get('host')).toBe('api.example.com')
+  })
+
+  test('the body reads once, as text, JSON, bytes or a stream', async () => {
+    const body = '{"email":"a@b.co"}'
+    const request = () => leanRequestOf(incoming('POST', '/signup', raw), Buffer.from(body))
+    expect(await request().text()).toBe(body)
+    expect(await request().json()).toEqual({ email: 'a@b.co' })
+    expect(new TextDecoder().decode(await request().arrayBuffer())).toBe(body)
+    expect(await new Response(request().body).text()).toBe(body)
+    const once = request()
+    expect(once.bodyUsed).toBe(false)
+    await once.text()
+    expect(once.bodyUsed).toBe(true)
+    expect(once.text()).rejects.toThrow(TypeError)
+    const streamed = request()
+    await new Response(streamed.body).text()
+    expect(streamed.arrayBuffer()).rejects.toThrow(TypeError)
+  })
+
+  test('no body is a null body', () => {
+    const request = leanRequestOf(incoming('GET', '/health', raw), null)
+    expect(request.body).toBeNull()
+    expect(request.bodyUsed).toBe(false)
+  })
+
+  // Bun's Request copies another Request from its own internals, so this one runs on Node, where the
+  // app copies a request to route it under a longer Host (src/app.ts `routable`).
+  test('on Node, a real Request copies it, and what it does not keep comes from one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'node-bridge-'))
+    const script = join(dir, 'copy.ts')
+    writeFileSync(
+      script,
+      `import { leanRequestOf } from ${JSON.stringify(resolve(import.meta.dir, '../../src/http/node-request.ts'))}
+const raw = ${JSON.stringify(raw)}
+const lean = leanRequestOf({ method: 'POST', url: '/signin', rawHeaders: raw, headers: { host: 'api.example.com' } }, Buffer.from('{}'))
+const copy = new Request('http://localhost/signin', lean)
+console.log(JSON.stringify([copy.method, copy.headers.get('content-type'), await copy.text(), lean.redirect, await lean.clone().text()]))`,
+    )
+    try {
+      const built = await Bun.build({ entrypoints: [script], target: 'node', outdir: dir })
+      expect(built.success).toBe(true)
+      const run = Bun.spawnSync(['node', built.outputs[0]!.path])
+      expect(run.stderr.toString()).toBe('')
+      expect(JSON.parse(run.stdout.toString())).toEqual(['POST', 'application/json', '{}', 'follow', '{}'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('methods Fetch forbids, and targets that make no URL, throw (the bridge answers 400)', () => {
+    for (const method of ['TRACE', 'TRACK', 'CONNECT'])
+      expect(() => leanRequestOf(incoming(method, '/', raw), null)).toThrow(TypeError)
+    expect(() => leanRequestOf(incoming('GET', '*', raw), null)).toThrow(TypeError)
+    expect(() => leanRequestOf(incoming('GET', '/', ['Host', 'a b']), null)).toThrow(TypeError)
+  })
+
+  test('the URL is what URL parsing makes of Host and target, with or without the shortcut', () => {
+    const url = (host: string | undefined, target: string) =>
+      requestUrlOf({ url: target, headers: host === undefined ? {} : { host } } as IncomingMessage)
+    expect(url(undefined, '/health')).toBe('http://localhost/health')
+    expect(url('api', '//x')).toBe('http://api//x')
+    expect(url('api:80', '/a/../health')).toBe('http://api/health')
+    expect(url('API.example', '/x')).toBe('http://api.example/x')
+    expect(url('h', 'http://other.example/p')).toBe('http://other.example/p')
+    const hostChar = fc.constantFrom(...'abcXYZ019.-_:'.split(''))
+    const targetChar = fc.constantFrom(...'aZ09/.?#=&%-_~!$\'()*+,;:@[]{}|\\^`"<> é'.split(''))
+    fc.assert(
+      fc.property(
+        fc.string({ unit: hostChar, minLength: 1, maxLength: 12 }),
+        fc.string({ unit: targetChar, maxLength: 24 }),
+        (host, path) => {
+          let expected: string
+          try {
+            expected = new URL(`http://${host}/${path}`).href
+          } catch {
+            expect(() => url(host, `/${path}`)).toThrow()
+            return
+          }
+          expect(url(host, `/${path}`)).toBe(expected)
+        },
+      ),
+      { numRuns: 2000 },
+    )
+  })
+})
+
+describe('LeanResponse', () => {
+  test('is a Response with the status, headers and body given; a string body defaults to text/plain', async () => {
+    const response = new LeanResponse('OK', { status: 201, headers: { 'x-a': '1' } })
+    expect(response).toBeInstanceOf(Response)
+    expect(response.status).toBe(201)
+    expect(response.headers.get('x-a')).toBe('1')
+    expect(response.headers.get('content-type')).toBe('text/plain;charset=UTF-8')
+    expect(LeanResponse.sourceOf(response)).toBe('OK')
+    expect(await response.text()).toBe('OK')
+    expect(response.bodyUsed).toBe(true)
+    expect(response.text()).rejects.toThrow(TypeError)
+    const typed = new LeanResponse('{}', { headers: { 'content-type': 'application/json' } })
+    expect(typed.headers.get('content-type')).toBe('application/json')
+  })
+
+  test('a copy made from its body stream keeps the body without reading the stream', async () => {
+    const first = new LeanResponse('{"a":1}', { status: 400 })
+    const copy = new LeanResponse(first.body, { status: 400, headers: { 'x-b': '2' } })
+    expect(LeanResponse.sourceOf(copy)).toBe('{"a":1}')
+    expect(await copy.json()).toEqual({ a: 1 })
+    // A stream someone has started reading is a stream like any other: a Response refuses it.
+    const read = new LeanResponse('xyz')
+    const reader = read.body!.getReader()
+    await reader.read()
+    reader.releaseLock()
+    expect(() => new LeanResponse(read.body)).toThrow(TypeError)
+  })
+
+  test('other bodies are the platform’s; a body on a null-body status throws as the platform does', async () => {
+    const params = new LeanResponse(new URLSearchParams({ a: '1' }))
+    expect(LeanResponse.sourceOf(params)).toBeUndefined()
+    expect(await params.text()).toBe('a=1')
+    expect(new LeanResponse(null, { status: 204 }).body).toBeNull()
+    expect(() => new LeanResponse('x', { status: 204 })).toThrow(TypeError)
+    const bytes = new LeanResponse(new Uint8Array([104, 105]))
+    expect(await bytes.clone().text()).toBe('hi')
+    expect(await bytes.blob().then((blob) => blob.text())).toBe('hi')
+  })
+})
+
+describe('writeResponse', () => {
+  let server: Server
+  let next: () => Response
+  let base: string
+  beforeAll(async () => {
+    server = createServer((_req, res) => void writeResponse(next(), res, false))
+    await new Promise<void>((resolve) => server.listen(0, resolve))
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(() => server.close())
+  const answer = async (response: Response) => {
+    next = () => response
+    return fetch(base)
+  }
+
+  test('a lean body goes out whole, with its Content-Length in bytes', async () => {
+    const res = await answer(new LeanResponse('héllo', { headers: { 'content-type': 'text/plain' } }))
+    expect(res.headers.get('content-length')).toBe('6')
+    expect(await res.text()).toBe('héllo')
+  })
+
+  test('a platform Response goes out whole too', async () => {
+    const res = await answer(Response.json({ a: 1 }, { status: 409 }))
+    expect(res.status).toBe(409)
+    expect(res.headers.get('content-length')).toBe('7')
+    expect(await res.json()).toEqual({ a: 1 })
+  })
+
+  test('each cookie is its own Set-Cookie; 204 and 304 carry no Content-Length', async () => {
+    const headers = new Headers()
+    headers.append('set-cookie', 'a=1; Path=/')
+    headers.append('set-cookie', 'b=2; Path=/')
+    const res = await answer(new LeanResponse(null, { status: 204, headers }))
+    expect(res.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/'])
+    expect(res.headers.get('content-length')).toBeNull()
+    const ok = await answer(new LeanResponse(null, { status: 200 }))
+    expect(ok.headers.get('content-length')).toBe('0')
+  })
+})
