@@ -15,6 +15,7 @@ export function createNodeHttpPost(connectTimeoutMs: number): HttpPost {
   }
   return (url, headers, body, signal) =>
     new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason)
       const https = url.startsWith('https:')
       const send = https ? httpsRequest : httpRequest
       const request = send(
@@ -23,7 +24,6 @@ export function createNodeHttpPost(connectTimeoutMs: number): HttpPost {
           method: 'POST',
           headers: { ...headers, 'content-length': Buffer.byteLength(body) },
           agent: agents[https ? 'https:' : 'http:'],
-          signal,
         },
         (response: IncomingMessage) => {
           let text = ''
@@ -41,6 +41,11 @@ export function createNodeHttpPost(connectTimeoutMs: number): HttpPost {
           response.on('error', reject)
         },
       )
+      // One listener, removed when the call settles, rather than node:http's `signal` option, which
+      // wires several listeners per request (docs/performance.md, "On Node").
+      const abort = () => request.destroy(signal.reason)
+      signal.addEventListener('abort', abort, { once: true })
+      request.once('close', () => signal.removeEventListener('abort', abort))
       request.on('error', reject)
       request.on('socket', (socket) => {
         if (!socket.connecting) return
