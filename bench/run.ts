@@ -15,7 +15,6 @@ import {
   canPin,
   coldStartOnceMs,
   CLIENT_ID,
-  CLIENT_SECRET,
   numberOption,
   onLoadCpu,
   onServerCpu,
