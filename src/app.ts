@@ -86,61 +86,85 @@ export function createApp({
   const allowedOrigins = new Set(config.corsOrigins)
   const metaOf = new WeakMap<Request, RequestMeta>()
 
-  const routes = new Elysia()
-    // Every context starts with these (Elysia copies them in its compiled context literal): cheaper
-    // than assigning them per request in a hook.
-    .headers(SECURITY_HEADERS)
-    // Hooks destructure what they use: Elysia reads a hook's parameters to decide what to prepare
-    // per request, and a hook that takes the whole context makes it parse query, headers and
-    // cookies for every request. Per-request data lives in a WeakMap (set by `handle`) for the
-    // same reason.
-    // Not undefined for an ignored body: Elysia would then try its own parser on it.
-    .onParse(({ request, route }) => (routesWithBody.has(`${request.method} ${route}`) ? readJsonBody(request) : null))
-    .onBeforeHandle(({ route, body, request }) => {
-      const meta = metaOf.get(request)
-      const email = (body as { email?: string } | undefined)?.email
-      if (meta) {
-        meta.route = route
-        meta.email = email
-      }
-      // By the matched route, not the raw path: Elysia also answers `/signin/` as `/signin`.
-      for (const group of rateGroupsOf(route, body)) limit(group, meta?.ip, email)
-    })
-    // No `set` here: an error hook that takes it made Elysia's composed handler ~8 µs dearer on
-    // every request, failed or not.
-    .onError(({ code, error, request, path, route }) => {
-      const meta = metaOf.get(request)
-      const problem = problemFromElysiaError(code, error, path, methodsByPath)
-      if (meta) {
-        meta.route ??= route
-        meta.problem = problem
-      }
-      if (problem.status >= 500) {
-        const cause = problem.cause ?? error
-        logger.error('request failed', {
-          reqId: meta?.reqId,
-          traceId: meta?.traceId,
-          method: request.method,
-          path,
-          code: problem.code,
-          ...describeError(cause),
-        })
-      }
-      return problemResponse(problem)
-    })
-    .use(healthRoutes())
-    .use(authRoutes(gateway, verifyAccessToken, { enumerationSafe: config.signupEnumerationSafe, revocations }))
-    .use(accountRoutes(gateway, verifyAccessToken))
-    .use(mfaRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
-    .use(emailChangeRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
-    .use(mfaSetupRoutes(gateway))
-    .use(passwordlessRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
-    .use(tokenRoutes(gateway, verifyAccessToken, { revocations, recentSignInSeconds: config.recentSignInSeconds }))
-
-  if (config.swaggerEnabled) routes.use(docsRoutes(routes))
-  for (const route of routes.routes) {
-    methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method])
-    if (route.hooks.body) routesWithBody.add(`${route.method} ${route.path}`)
+  // The hooks around every route, on a fresh instance: the whole API and the /health-only app
+  // below each get their own.
+  const withHooks = () =>
+    new Elysia()
+      // Every context starts with these (Elysia copies them in its compiled context literal): cheaper
+      // than assigning them per request in a hook.
+      .headers(SECURITY_HEADERS)
+      // Hooks destructure what they use: Elysia reads a hook's parameters to decide what to prepare
+      // per request, and a hook that takes the whole context makes it parse query, headers and
+      // cookies for every request. Per-request data lives in a WeakMap (set by `handle`) for the
+      // same reason.
+      // Not undefined for an ignored body: Elysia would then try its own parser on it.
+      .onParse(({ request, route }) =>
+        routesWithBody.has(`${request.method} ${route}`) ? readJsonBody(request) : null,
+      )
+      .onBeforeHandle(({ route, body, request }) => {
+        const meta = metaOf.get(request)
+        const email = (body as { email?: string } | undefined)?.email
+        if (meta) {
+          meta.route = route
+          meta.email = email
+        }
+        // By the matched route, not the raw path: Elysia also answers `/signin/` as `/signin`.
+        for (const group of rateGroupsOf(route, body)) limit(group, meta?.ip, email)
+      })
+      // No `set` here: an error hook that takes it made Elysia's composed handler ~8 µs dearer on
+      // every request, failed or not.
+      .onError(({ code, error, request, path, route }) => {
+        const meta = metaOf.get(request)
+        const problem = problemFromElysiaError(code, error, path, methodsByPath)
+        if (meta) {
+          meta.route ??= route
+          meta.problem = problem
+        }
+        if (problem.status >= 500) {
+          const cause = problem.cause ?? error
+          logger.error('request failed', {
+            reqId: meta?.reqId,
+            traceId: meta?.traceId,
+            method: request.method,
+            path,
+            code: problem.code,
+            ...describeError(cause),
+          })
+        }
+        return problemResponse(problem)
+      })
+  const buildRoutes = () => {
+    const routes = withHooks()
+      .use(healthRoutes())
+      .use(authRoutes(gateway, verifyAccessToken, { enumerationSafe: config.signupEnumerationSafe, revocations }))
+      .use(accountRoutes(gateway, verifyAccessToken))
+      .use(mfaRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
+      .use(emailChangeRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
+      .use(mfaSetupRoutes(gateway))
+      .use(passwordlessRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
+      .use(tokenRoutes(gateway, verifyAccessToken, { revocations, recentSignInSeconds: config.recentSignInSeconds }))
+    if (config.swaggerEnabled) routes.use(docsRoutes(routes))
+    for (const route of routes.routes) {
+      methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method])
+      if (route.hooks.body) routesWithBody.add(`${route.method} ${route.path}`)
+    }
+    return routes
+  }
+  // Built on first use: registering every route group is most of a cold start (docs/performance.md).
+  // Until then a GET /health (the first request a new task gets: the load balancer's health check)
+  // goes to an app of the health route alone, and once it has been answered the whole API is built
+  // in the next turn of the event loop, before the first client request arrives. Any other request
+  // that comes first builds it at once.
+  let routes: ReturnType<typeof buildRoutes> | undefined
+  let healthOnly: Pick<Elysia, 'handle'> | undefined
+  const allRoutes = () => (routes ??= buildRoutes())
+  const routesFor = (request: Request) => {
+    if (routes !== undefined || request.method !== 'GET' || pathOf(request.url) !== '/health') return allRoutes()
+    if (healthOnly === undefined) {
+      healthOnly = withHooks().use(healthRoutes())
+      setTimeout(allRoutes, 0)
+    }
+    return healthOnly
   }
 
   // Around Elysia rather than in its onRequest/onAfterResponse hooks: the same work there cost
@@ -185,7 +209,7 @@ export function createApp({
   // `request` is the routable one (see `routable`).
   async function answer(request: Request, meta: RequestMeta): Promise<Response> {
     try {
-      return await routes.handle(request)
+      return await routesFor(request).handle(request)
     } catch (error) {
       logger.error('request failed', {
         reqId: meta.reqId,
@@ -208,7 +232,13 @@ export function createApp({
     for (const [name, value] of Object.entries(corsHeaders(request, allowedOrigins))) headers.set(name, value)
     if (preflight) for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.set(name, value)
   }
-  return { routes, handle }
+  return {
+    /** The whole API as one Elysia app (built now if no request has built it yet). */
+    get routes() {
+      return allRoutes()
+    },
+    handle,
+  }
 }
 
 export type App = ReturnType<typeof createApp>
