@@ -18,15 +18,9 @@ import { type Metrics, UNMATCHED_ROUTE } from './observability/metrics.ts'
 import { registerFormats } from './http/formats.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
 import { SECURITY_HEADERS } from './http/security-headers.ts'
-import { accountRoutes } from './routes/account.ts'
-import { docsRoutes } from './routes/docs.ts'
-import { authRoutes } from './routes/auth.ts'
+import { lazy } from './lazy.ts'
+import type * as RouteGroups from './routes/groups.ts'
 import { healthRoutes } from './routes/health.ts'
-import { mfaRoutes } from './routes/mfa.ts'
-import { emailChangeRoutes } from './routes/email-change.ts'
-import { mfaSetupRoutes } from './routes/mfa-setup.ts'
-import { passwordlessRoutes } from './routes/passwordless.ts'
-import { tokenRoutes } from './routes/tokens.ts'
 
 export interface AppDeps {
   config: Pick<
@@ -134,7 +128,16 @@ export function createApp({
         }
         return problemResponse(problem)
       })
-  const buildRoutes = () => {
+  const buildRoutes = ({
+    accountRoutes,
+    authRoutes,
+    docsRoutes,
+    emailChangeRoutes,
+    mfaRoutes,
+    mfaSetupRoutes,
+    passwordlessRoutes,
+    tokenRoutes,
+  }: typeof RouteGroups) => {
     const routes = withHooks()
       .use(healthRoutes())
       .use(authRoutes(gateway, verifyAccessToken, { enumerationSafe: config.signupEnumerationSafe, revocations }))
@@ -151,19 +154,25 @@ export function createApp({
     }
     return routes
   }
-  // Built on first use: registering every route group is most of a cold start (docs/performance.md).
-  // Until then a GET /health (the first request a new task gets: the load balancer's health check)
-  // goes to an app of the health route alone, and once it has been answered the whole API is built
-  // in the next turn of the event loop, before the first client request arrives. Any other request
-  // that comes first builds it at once.
+  // Built on first use: importing and registering every route group is most of a cold start
+  // (docs/performance.md). Until then a GET /health (the first request a new task gets: the load
+  // balancer's health check) goes to an app of the health route alone, and once it has been answered
+  // the whole API is built in the next turn of the event loop, before the first client request
+  // arrives. Any other request that comes first builds it at once.
   let routes: ReturnType<typeof buildRoutes> | undefined
   let healthOnly: Pick<Elysia, 'handle'> | undefined
-  const allRoutes = () => (routes ??= buildRoutes())
-  const routesFor = (request: Request) => {
-    if (routes !== undefined || request.method !== 'GET' || pathOf(request.url) !== '/health') return allRoutes()
+  const allRoutes = lazy(async () => (routes = buildRoutes(await import('./routes/groups.ts'))))
+  const routesBeforeBuilt = async (request: Request): Promise<Pick<Elysia, 'handle'>> => {
+    if (request.method !== 'GET' || pathOf(request.url) !== '/health') return allRoutes()
     if (healthOnly === undefined) {
       healthOnly = withHooks(false).use(healthRoutes())
-      setTimeout(allRoutes, 0)
+      setTimeout(
+        () =>
+          void allRoutes().catch((error: unknown) =>
+            logger.error('building the routes failed; the next request tries again', describeError(error)),
+          ),
+        0,
+      )
     }
     return healthOnly
   }
@@ -210,7 +219,7 @@ export function createApp({
   // `request` is the routable one (see `routable`).
   async function answer(request: Request, meta: RequestMeta): Promise<Response> {
     try {
-      return await routesFor(request).handle(request)
+      return await (routes ?? (await routesBeforeBuilt(request))).handle(request)
     } catch (error) {
       logger.error('request failed', {
         reqId: meta.reqId,
@@ -234,7 +243,7 @@ export function createApp({
     if (preflight) for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.set(name, value)
   }
   return {
-    /** The whole API as one Elysia app (built now if no request has built it yet). */
+    /** The whole API as one Elysia app, once built (now, if no request has built it yet). */
     get routes() {
       return allRoutes()
     },
@@ -244,7 +253,7 @@ export function createApp({
 
 export type App = ReturnType<typeof createApp>
 /** The routes' type, for Eden Treaty clients. */
-export type Routes = App['routes']
+export type Routes = Awaited<App['routes']>
 
 const problemResponse = (problem: ProblemError) =>
   new Response(JSON.stringify(problem.problemDetails()), {
