@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { resolve } from 'node:path'
 import type { Subprocess } from 'bun'
+import { freePort } from '../test/support/util.ts'
 
 export const ROOT = resolve(import.meta.dir, '..')
 export const CLIENT_ID = 'benchclient'
@@ -68,4 +69,46 @@ export function procStatus(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon' | '
   const text = readFileSync(`/proc/${pid}/status`, 'utf8')
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)
   return match ? Number(match[1]) / 1024 : NaN
+}
+
+/** The stub Cognito (test/support/stub-cognito.ts) on CPU 1: its URL and a token it issued. */
+export interface Stub {
+  url: string
+  idToken: string
+  proc: Subprocess
+}
+
+export async function startStub(): Promise<Stub> {
+  const proc = Bun.spawn(onLoadCpu([process.execPath, resolve(ROOT, 'test/support/stub-cognito.ts')]), {
+    env: { ...process.env, STUB_CLIENT_ID: CLIENT_ID, STUB_CLIENT_SECRET: CLIENT_SECRET },
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
+  const reader = proc.stdout.getReader()
+  let text = ''
+  while (!text.includes('\n')) {
+    const { value, done } = await reader.read()
+    if (done) throw new Error('stub exited before it listened')
+    text += new TextDecoder().decode(value)
+  }
+  reader.releaseLock()
+  const { url, idToken } = JSON.parse(text.slice(0, text.indexOf('\n'))) as { url: string; idToken: string }
+  return { url, idToken, proc }
+}
+
+/** One cold start of `command` (on the server CPU): spawn to the first 200 on /health, in ms. */
+export async function coldStartOnceMs(
+  command: string[],
+  env: (port: number) => Record<string, string>,
+): Promise<number> {
+  const port = await freePort()
+  const started = performance.now()
+  const proc = Bun.spawn(onServerCpu(command), { cwd: ROOT, env: env(port), stdout: 'ignore', stderr: 'inherit' })
+  try {
+    await untilHealthy(`http://127.0.0.1:${port}`, proc)
+    return performance.now() - started
+  } finally {
+    proc.kill('SIGKILL')
+    await proc.exited
+  }
 }

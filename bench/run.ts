@@ -13,8 +13,8 @@ import { resolve } from 'node:path'
 import type { Subprocess } from 'bun'
 import {
   canPin,
+  coldStartOnceMs,
   CLIENT_ID,
-  CLIENT_SECRET,
   numberOption,
   onLoadCpu,
   onServerCpu,
@@ -22,6 +22,8 @@ import {
   procStatus,
   productEnv,
   ROOT,
+  startStub,
+  type Stub,
   untilHealthy,
 } from './harness.ts'
 import { BENCH_USER, stubRefreshToken } from '../test/support/stub-cognito.ts'
@@ -114,30 +116,6 @@ const median = (values: number[]) => {
 // ---------------------------------------------------------------------------------------------
 // The stub and the two targets.
 
-interface Stub {
-  url: string
-  idToken: string
-  proc: Subprocess
-}
-
-async function startStub(): Promise<Stub> {
-  const proc = Bun.spawn(onLoadCpu([process.execPath, resolve(ROOT, 'test/support/stub-cognito.ts')]), {
-    env: { ...process.env, STUB_CLIENT_ID: CLIENT_ID, STUB_CLIENT_SECRET: CLIENT_SECRET },
-    stdout: 'pipe',
-    stderr: 'inherit',
-  })
-  const reader = proc.stdout.getReader()
-  let text = ''
-  while (!text.includes('\n')) {
-    const { value, done } = await reader.read()
-    if (done) throw new Error('stub exited before it listened')
-    text += new TextDecoder().decode(value)
-  }
-  reader.releaseLock()
-  const { url, idToken } = JSON.parse(text.slice(0, text.indexOf('\n'))) as { url: string; idToken: string }
-  return { url, idToken, proc }
-}
-
 async function stubStats(stub: Stub): Promise<{ calls: number; connections: number }> {
   return (await fetch(`${stub.url}/__stats`)).json() as Promise<{ calls: number; connections: number }>
 }
@@ -196,24 +174,15 @@ async function startTarget(name: TargetName, stub: Stub): Promise<Running> {
   return { name, url, proc, logFile }
 }
 
-/** Spawn to the first 200 on /health, median of COLD_STARTS runs. */
-async function coldStartMs(name: TargetName, stub: Stub): Promise<number> {
-  const samples: number[] = []
+/** Spawn to the first 200 on /health per target, median of COLD_STARTS runs, the targets interleaved. */
+async function coldStartsMs(stub: Stub): Promise<Record<TargetName, number>> {
+  const samples = Object.fromEntries(TARGETS.map((name) => [name, [] as number[]]))
   for (let i = 0; i < COLD_STARTS; i++) {
-    const port = await freePort()
-    const started = performance.now()
-    const proc = Bun.spawn(onServerCpu(COMMANDS[name]), {
-      cwd: ROOT,
-      env: targetEnv(name, stub.url, port),
-      stdout: 'ignore',
-      stderr: 'inherit',
-    })
-    await untilHealthy(`http://127.0.0.1:${port}`, proc)
-    samples.push(performance.now() - started)
-    proc.kill('SIGKILL')
-    await proc.exited
+    for (const name of TARGETS) {
+      samples[name]!.push(await coldStartOnceMs(COMMANDS[name], (port) => targetEnv(name, stub.url, port)))
+    }
   }
-  return median(samples)
+  return Object.fromEntries(TARGETS.map((name) => [name, median(samples[name]!)])) as Record<TargetName, number>
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -371,9 +340,8 @@ async function main(): Promise<void> {
   let failed = false
   try {
     await stubRefusesBadHash(stub)
-    const coldStart = {} as Record<TargetName, number>
+    const coldStart = await coldStartsMs(stub)
     const idleRss = {} as Record<TargetName, number>
-    for (const name of TARGETS) coldStart[name] = await coldStartMs(name, stub)
     for (const name of TARGETS) {
       const target = await startTarget(name, stub)
       targets.push(target)

@@ -18,15 +18,9 @@ import { type Metrics, UNMATCHED_ROUTE } from './observability/metrics.ts'
 import { registerFormats } from './http/formats.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
 import { SECURITY_HEADERS } from './http/security-headers.ts'
-import { accountRoutes } from './routes/account.ts'
-import { docsRoutes } from './routes/docs.ts'
-import { authRoutes } from './routes/auth.ts'
+import { lazy } from './lazy.ts'
+import type * as RouteGroups from './routes/groups.ts'
 import { healthRoutes } from './routes/health.ts'
-import { mfaRoutes } from './routes/mfa.ts'
-import { emailChangeRoutes } from './routes/email-change.ts'
-import { mfaSetupRoutes } from './routes/mfa-setup.ts'
-import { passwordlessRoutes } from './routes/passwordless.ts'
-import { tokenRoutes } from './routes/tokens.ts'
 
 export interface AppDeps {
   config: Pick<
@@ -86,61 +80,101 @@ export function createApp({
   const allowedOrigins = new Set(config.corsOrigins)
   const metaOf = new WeakMap<Request, RequestMeta>()
 
-  const routes = new Elysia()
-    // Every context starts with these (Elysia copies them in its compiled context literal): cheaper
-    // than assigning them per request in a hook.
-    .headers(SECURITY_HEADERS)
-    // Hooks destructure what they use: Elysia reads a hook's parameters to decide what to prepare
-    // per request, and a hook that takes the whole context makes it parse query, headers and
-    // cookies for every request. Per-request data lives in a WeakMap (set by `handle`) for the
-    // same reason.
-    // Not undefined for an ignored body: Elysia would then try its own parser on it.
-    .onParse(({ request, route }) => (routesWithBody.has(`${request.method} ${route}`) ? readJsonBody(request) : null))
-    .onBeforeHandle(({ route, body, request }) => {
-      const meta = metaOf.get(request)
-      const email = (body as { email?: string } | undefined)?.email
-      if (meta) {
-        meta.route = route
-        meta.email = email
-      }
-      // By the matched route, not the raw path: Elysia also answers `/signin/` as `/signin`.
-      for (const group of rateGroupsOf(route, body)) limit(group, meta?.ip, email)
-    })
-    // No `set` here: an error hook that takes it made Elysia's composed handler ~8 µs dearer on
-    // every request, failed or not.
-    .onError(({ code, error, request, path, route }) => {
-      const meta = metaOf.get(request)
-      const problem = problemFromElysiaError(code, error, path, methodsByPath)
-      if (meta) {
-        meta.route ??= route
-        meta.problem = problem
-      }
-      if (problem.status >= 500) {
-        const cause = problem.cause ?? error
-        logger.error('request failed', {
-          reqId: meta?.reqId,
-          traceId: meta?.traceId,
-          method: request.method,
-          path,
-          code: problem.code,
-          ...describeError(cause),
-        })
-      }
-      return problemResponse(problem)
-    })
-    .use(healthRoutes())
-    .use(authRoutes(gateway, verifyAccessToken, { enumerationSafe: config.signupEnumerationSafe, revocations }))
-    .use(accountRoutes(gateway, verifyAccessToken))
-    .use(mfaRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
-    .use(emailChangeRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
-    .use(mfaSetupRoutes(gateway))
-    .use(passwordlessRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
-    .use(tokenRoutes(gateway, verifyAccessToken, { revocations, recentSignInSeconds: config.recentSignInSeconds }))
-
-  if (config.swaggerEnabled) routes.use(docsRoutes(routes))
-  for (const route of routes.routes) {
-    methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method])
-    if (route.hooks.body) routesWithBody.add(`${route.method} ${route.path}`)
+  // The hooks around every route, on a fresh instance: the whole API and the /health-only app
+  // below each get their own. `aot: false` (Elysia's dynamic handler, no generated code) is for the
+  // /health-only app: it serves a task's first health checks, and composing it was half their time.
+  const withHooks = (aot = true) =>
+    new Elysia({ aot })
+      // Every context starts with these (Elysia copies them in its compiled context literal): cheaper
+      // than assigning them per request in a hook.
+      .headers(SECURITY_HEADERS)
+      // Hooks destructure what they use: Elysia reads a hook's parameters to decide what to prepare
+      // per request, and a hook that takes the whole context makes it parse query, headers and
+      // cookies for every request. Per-request data lives in a WeakMap (set by `handle`) for the
+      // same reason.
+      // Not undefined for an ignored body: Elysia would then try its own parser on it.
+      .onParse(({ request, route }) =>
+        routesWithBody.has(`${request.method} ${route}`) ? readJsonBody(request) : null,
+      )
+      .onBeforeHandle(({ route, body, request }) => {
+        const meta = metaOf.get(request)
+        const email = (body as { email?: string } | undefined)?.email
+        if (meta) {
+          meta.route = route
+          meta.email = email
+        }
+        // By the matched route, not the raw path: Elysia also answers `/signin/` as `/signin`.
+        for (const group of rateGroupsOf(route, body)) limit(group, meta?.ip, email)
+      })
+      // No `set` here: an error hook that takes it made Elysia's composed handler ~8 µs dearer on
+      // every request, failed or not.
+      .onError(({ code, error, request, path, route }) => {
+        const meta = metaOf.get(request)
+        const problem = problemFromElysiaError(code, error, path, methodsByPath)
+        if (meta) {
+          meta.route ??= route
+          meta.problem = problem
+        }
+        if (problem.status >= 500) {
+          const cause = problem.cause ?? error
+          logger.error('request failed', {
+            reqId: meta?.reqId,
+            traceId: meta?.traceId,
+            method: request.method,
+            path,
+            code: problem.code,
+            ...describeError(cause),
+          })
+        }
+        return problemResponse(problem)
+      })
+  const buildRoutes = ({
+    accountRoutes,
+    authRoutes,
+    docsRoutes,
+    emailChangeRoutes,
+    mfaRoutes,
+    mfaSetupRoutes,
+    passwordlessRoutes,
+    tokenRoutes,
+  }: typeof RouteGroups) => {
+    const routes = withHooks()
+      .use(healthRoutes())
+      .use(authRoutes(gateway, verifyAccessToken, { enumerationSafe: config.signupEnumerationSafe, revocations }))
+      .use(accountRoutes(gateway, verifyAccessToken))
+      .use(mfaRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
+      .use(emailChangeRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
+      .use(mfaSetupRoutes(gateway))
+      .use(passwordlessRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
+      .use(tokenRoutes(gateway, verifyAccessToken, { revocations, recentSignInSeconds: config.recentSignInSeconds }))
+    if (config.swaggerEnabled) routes.use(docsRoutes(routes))
+    for (const route of routes.routes) {
+      methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method])
+      if (route.hooks.body) routesWithBody.add(`${route.method} ${route.path}`)
+    }
+    return routes
+  }
+  // Built on first use: importing and registering every route group is most of a cold start
+  // (docs/performance.md). Until then a GET /health (the first request a new task gets: the load
+  // balancer's health check) goes to an app of the health route alone, and once it has been answered
+  // the whole API is built in the next turn of the event loop, before the first client request
+  // arrives. Any other request that comes first builds it at once.
+  let routes: ReturnType<typeof buildRoutes> | undefined
+  let healthOnly: Pick<Elysia, 'handle'> | undefined
+  const allRoutes = lazy(async () => (routes = buildRoutes(await import('./routes/groups.ts'))))
+  const routesBeforeBuilt = async (request: Request): Promise<Pick<Elysia, 'handle'>> => {
+    if (request.method !== 'GET' || pathOf(request.url) !== '/health') return allRoutes()
+    if (healthOnly === undefined) {
+      healthOnly = withHooks(false).use(healthRoutes())
+      setTimeout(
+        () =>
+          void allRoutes().catch((error: unknown) =>
+            logger.error('building the routes failed; the next request tries again', describeError(error)),
+          ),
+        0,
+      )
+    }
+    return healthOnly
   }
 
   // Around Elysia rather than in its onRequest/onAfterResponse hooks: the same work there cost
@@ -185,7 +219,7 @@ export function createApp({
   // `request` is the routable one (see `routable`).
   async function answer(request: Request, meta: RequestMeta): Promise<Response> {
     try {
-      return await routes.handle(request)
+      return await (routes ?? (await routesBeforeBuilt(request))).handle(request)
     } catch (error) {
       logger.error('request failed', {
         reqId: meta.reqId,
@@ -208,12 +242,18 @@ export function createApp({
     for (const [name, value] of Object.entries(corsHeaders(request, allowedOrigins))) headers.set(name, value)
     if (preflight) for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.set(name, value)
   }
-  return { routes, handle }
+  return {
+    /** The whole API as one Elysia app, once built (now, if no request has built it yet). */
+    get routes() {
+      return allRoutes()
+    },
+    handle,
+  }
 }
 
 export type App = ReturnType<typeof createApp>
 /** The routes' type, for Eden Treaty clients. */
-export type Routes = App['routes']
+export type Routes = Awaited<App['routes']>
 
 const problemResponse = (problem: ProblemError) =>
   new Response(JSON.stringify(problem.problemDetails()), {

@@ -2,15 +2,15 @@
 // Every label value comes from a closed set (route patterns, HTTP methods, Cognito operations and
 // exception names, rate-limit groups, event names), never from the request: no email, id, IP or raw
 // path can become a series, however many distinct ones arrive.
-import {
-  Counter,
-  type CounterConfiguration,
-  collectDefaultMetrics,
-  Gauge,
-  Histogram,
-  type LabelValues,
-  Registry,
-} from 'prom-client'
+// Module by module rather than from prom-client's index, which also loads its cluster aggregator
+// (node:cluster), its Pushgateway client (node:http, node:https, node:zlib) and Summary: ~4 ms of every
+// cold start of the binary for parts never used here (docs/performance.md).
+import Counter from 'prom-client/lib/counter'
+import collectDefaultMetrics from 'prom-client/lib/defaultMetrics'
+import Gauge from 'prom-client/lib/gauge'
+import Histogram from 'prom-client/lib/histogram'
+import Registry from 'prom-client/lib/registry'
+import type { CounterConfiguration, LabelValues } from 'prom-client'
 import type { RateLimitKeyKind } from '../http/limits.ts'
 
 /** The route label of a request that matched no route (a 404, or a method the path does not take). */

@@ -44,4 +44,23 @@ describe('GET /health', () => {
     expect((await call('GET', '/health?probe=alb')).status).toBe(200)
     expect(JSON.parse(logLines.at(-1)!).path).toBe('/health')
   })
+
+  // A new app answers its first GET /health before registering the other routes (src/app.ts): that
+  // answer and its log line must be the ones the whole API gives.
+  test('the first /health, answered before the rest of the API is built, is the same as a later one', async () => {
+    const { call, logLines } = inProcessApp()
+    const first = await call('GET', '/health', { headers: { 'x-request-id': 'first' } })
+    const firstLine = JSON.parse(logLines.at(-1)!)
+    expect((await call('POST', '/signin', { json: {} })).status).toBe(400)
+    const later = await call('GET', '/health', { headers: { 'x-request-id': 'first' } })
+    const laterLine = JSON.parse(logLines.at(-1)!)
+    expect({ status: first.status, text: first.text, headers: [...first.headers] }).toEqual({
+      status: later.status,
+      text: later.text,
+      headers: [...later.headers],
+    })
+    const { time: _t1, durationMs: _d1, ...firstFields } = firstLine
+    const { time: _t2, durationMs: _d2, ...laterFields } = laterLine
+    expect(firstFields).toEqual(laterFields)
+  })
 })
