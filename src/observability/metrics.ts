@@ -13,9 +13,6 @@ import Registry from 'prom-client/lib/registry'
 import type { CounterConfiguration, LabelValues } from 'prom-client'
 import type { RateLimitKeyKind } from '../http/limits.ts'
 
-/** The route label of a request that matched no route (a 404, or a method the path does not take). */
-export const UNMATCHED_ROUTE = 'unmatched'
-
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
 
 // Seconds. An auth API answers from memory in well under a millisecond (/health), from Cognito in
@@ -33,7 +30,7 @@ export interface Metrics {
   /** The registry `/metrics` renders (Prometheus text format 0.0.4). */
   readonly registry: Registry
   requestStarted(): void
-  /** `route` is the matched pattern (`/me`) or UNMATCHED_ROUTE; `seconds` the time to the answer. */
+  /** `route` is the matched pattern (`/me`) or UNMATCHED_ROUTE (route-label.ts); `seconds` the time to the answer. */
   requestFinished(route: string, method: string, status: number, seconds: number): void
   /** `retries` is attempts minus one, when the transport says how many it made. */
   cognitoCall(operation: string, outcome: CognitoOutcome, seconds: number, retries: number): void
