@@ -1,10 +1,10 @@
 // Cold starts only, in seconds rather than a full `npm run bench`: the compiled product against the
 // compiled ceiling (bench/ceiling.ts, the same flags), spawn to the first 200 on /health, the targets
-// interleaved run by run, medians. Run it under the shared lock:
-//   flock /tmp/bench.lock bun bench/cold-start.ts                 dist/user-service vs bench/out/ceiling
-//   flock /tmp/bench.lock bun bench/cold-start.ts --runs 20 --build   rebuild both first
-//   flock /tmp/bench.lock bun bench/cold-start.ts --also /tmp/before  another executable in the same run
-//   flock /tmp/bench.lock bun bench/cold-start.ts --signin      also spawn to the first answer of a POST /signin
+// interleaved run by run, medians. Nothing else should be measuring on the machine meanwhile.
+//   bun bench/cold-start.ts                      dist/user-service vs bench/out/ceiling
+//   bun bench/cold-start.ts --runs 20 --build    rebuild both first
+//   bun bench/cold-start.ts --also /tmp/before   another executable in the same run
+//   bun bench/cold-start.ts --signin             also spawn to the first answer of a POST /signin
 // (an empty body: a 400 from validation, no Cognito call), which the product answers only once its
 // whole API is built, where the first /health needs only the health route (src/app.ts).
 // The environment is the benchmark's (bench/harness.ts productEnv: metrics on, behind a proxy).
