@@ -380,6 +380,8 @@ async function main(): Promise<void> {
           errors: ws.reduce((n, w) => n + w.errors, 0),
           logLinesPerRequest: median(ws.map((w) => w.logLinesPerRequest)),
           upstreamConnectionsPerCall: calls > 0 ? ws.reduce((n, w) => n + w.upstreamConnections, 0) / calls : null,
+          // Each round's own figures: how much a target moves between rounds is part of the result.
+          rounds: ws.map(({ reqPerSec, p99Ms, cpuMicrosPerRequest }) => ({ reqPerSec, p99Ms, cpuMicrosPerRequest })),
         }
       }
       const ceiling = per('ceiling')
@@ -459,6 +461,7 @@ type RouteFigures = {
   errors: number
   logLinesPerRequest: number
   upstreamConnectionsPerCall: number | null
+  rounds: { reqPerSec: number; p99Ms: number; cpuMicrosPerRequest: number }[]
 }
 
 function markdownTables(report: Report): string {
