@@ -1,5 +1,5 @@
-// createApp(deps): the whole HTTP surface. `routes` is the Elysia app (its type drives Eden
-// clients); `handle` is what every server calls, a web-standard (Request) => Promise<Response> that
+// createApp(deps): the whole HTTP surface. `routes` resolves to the Elysia app (its type drives Eden
+// clients), built on first use; `handle` is what every server calls, a web-standard (Request) => Promise<Response> that
 // gives each request its id, CORS and its access-log line around the routes. No I/O happens here at
 // import or build time.
 import { Elysia, ValidationError } from 'elysia'
