@@ -75,21 +75,58 @@ describe('lean Request', () => {
     expect(headers.get('host')).toBe('api.example.com')
   })
 
-  test('the body reads once, as text, JSON, bytes or a stream', async () => {
+  test('the body reads once, as text, JSON or bytes', async () => {
     const body = '{"email":"a@b.co"}'
     const request = () => leanRequestOf(incoming('POST', '/signup', raw), Buffer.from(body))
     expect(await request().text()).toBe(body)
     expect(await request().json()).toEqual({ email: 'a@b.co' })
     expect(new TextDecoder().decode(await request().arrayBuffer())).toBe(body)
-    expect(await new Response(request().body).text()).toBe(body)
     const once = request()
     expect(once.bodyUsed).toBe(false)
+    expect(once.body).toBeTruthy()
     await once.text()
     expect(once.bodyUsed).toBe(true)
     expect(once.text()).rejects.toThrow(TypeError)
-    const streamed = request()
-    await new Response(streamed.body).text()
-    expect(streamed.arrayBuffer()).rejects.toThrow(TypeError)
+  })
+
+  // The stream `body` hands out is made when first used, behind a Proxy that Node's own consumers
+  // see through (Bun's native ones do not: the lean Request is the Node bridge's alone).
+  test('on Node, the body is a stream each of Node’s consumers reads, once', async () => {
+    const output = await outputOnNode(
+      `import { Readable } from 'node:stream'
+import { leanRequestOf } from ${JSON.stringify(resolve(import.meta.dir, '../../src/http/node-request.ts'))}
+const request = () => leanRequestOf({ method: 'POST', url: '/signup', rawHeaders: [], headers: {} }, Buffer.from('{"a":1}'))
+const decoded = (chunks) => Buffer.concat(chunks).toString()
+const reads = {
+  response: (body) => new Response(body).text(),
+  request: (body) => new Request('http://localhost/', { method: 'POST', body, duplex: 'half' }).text(),
+  reader: async (body) => decoded([(await body.getReader().read()).value]),
+  iterator: async (body) => { const chunks = []; for await (const chunk of body) chunks.push(chunk); return decoded(chunks) },
+  nodeStream: async (body) => { const chunks = []; for await (const chunk of Readable.fromWeb(body)) chunks.push(chunk); return decoded(chunks) },
+  teed: (body) => new Response(body.tee()[1]).text(),
+  piped: (body) => new Response(body.pipeThrough(new TransformStream())).text(),
+}
+const results = {}
+for (const [name, read] of Object.entries(reads)) {
+  const lean = request()
+  const body = lean.body
+  const before = [body instanceof ReadableStream, Object.getPrototypeOf(body) === ReadableStream.prototype, lean.bodyUsed, body.locked]
+  const text = await read(body)
+  const again = await lean.text().then(() => 'read again', (error) => error.constructor.name)
+  results[name] = [...before, text, lean.bodyUsed, again, lean.body === body]
+}
+console.log(JSON.stringify(results))`,
+    )
+    const expected = [true, true, false, false, '{"a":1}', true, 'TypeError', true]
+    expect(output).toEqual({
+      response: expected,
+      request: expected,
+      reader: expected,
+      iterator: expected,
+      nodeStream: expected,
+      teed: expected,
+      piped: expected,
+    })
   })
 
   test('no body is a null body', () => {
