@@ -8,113 +8,9 @@
 // Request only when something asks for what it does not keep. Its own listener does not fit Elysia:
 // Elysia tests `request.body` before parsing, which there builds the real Request on every POST.
 import type { IncomingMessage } from 'node:http'
+import { IncomingHeaders } from './node-headers.ts'
 
 const NativeRequest = globalThis.Request
-/** Headers' methods as methods (the platform types declare them as properties, which a subclass cannot override). */
-interface HeadersMethods {
-  get(name: string): string | null
-  has(name: string): boolean
-  append(name: string, value: string): void
-  set(name: string, value: string): void
-  delete(name: string): void
-  getSetCookie(): string[]
-  keys(): IterableIterator<string>
-  values(): IterableIterator<string>
-  entries(): IterableIterator<[string, string]>
-  forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void
-  [Symbol.iterator](): IterableIterator<[string, string]>
-}
-const NativeHeaders = globalThis.Headers as unknown as new () => HeadersMethods
-
-// RFC 9110 §5.6.2: a header name is a token.
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-const isHttpWhitespace = (code: number) => code === 9 || code === 10 || code === 13 || code === 32
-
-/** Fetch's header value normalization: leading and trailing HTTP whitespace removed. */
-function normalizedValue(value: string): string {
-  let start = 0
-  let end = value.length
-  while (start < end && isHttpWhitespace(value.charCodeAt(start))) start++
-  while (end > start && isHttpWhitespace(value.charCodeAt(end - 1))) end--
-  return start === 0 && end === value.length ? value : value.slice(start, end)
-}
-
-/**
- * A real Headers (its methods, iteration and brand all Node's) that answers get/has straight from
- * node:http's raw header list, and copies that list into itself only when anything else is asked.
- * Repeated headers are joined as Fetch joins them: ", ", or "; " for Cookie.
- */
-class IncomingHeaders extends NativeHeaders {
-  #raw: string[] | undefined
-
-  constructor(raw: string[]) {
-    super()
-    this.#raw = raw
-  }
-
-  #lookup(name: string): string | null | undefined {
-    const raw = this.#raw
-    if (raw === undefined || !HEADER_NAME.test(name)) return undefined
-    const lower = name.toLowerCase()
-    let value: string | null = null
-    for (let i = 0; i < raw.length; i += 2) {
-      const rawName = raw[i]!
-      if (rawName.length !== lower.length || rawName.toLowerCase() !== lower) continue
-      const rawValue = normalizedValue(raw[i + 1]!)
-      value = value === null ? rawValue : value + (lower === 'cookie' ? '; ' : ', ') + rawValue
-    }
-    return value
-  }
-
-  #materialized(): this {
-    const raw = this.#raw
-    if (raw !== undefined) {
-      this.#raw = undefined
-      for (let i = 0; i < raw.length; i += 2) super.append(raw[i]!, raw[i + 1]!)
-    }
-    return this
-  }
-
-  override get(name: string): string | null {
-    const value = this.#lookup(name)
-    return value !== undefined ? value : this.#materialized() && super.get(name)
-  }
-  override has(name: string): boolean {
-    const value = this.#lookup(name)
-    return value !== undefined ? value !== null : this.#materialized() && super.has(name)
-  }
-  override append(name: string, value: string): void {
-    this.#materialized()
-    super.append(name, value)
-  }
-  override set(name: string, value: string): void {
-    this.#materialized()
-    super.set(name, value)
-  }
-  override delete(name: string): void {
-    this.#materialized()
-    super.delete(name)
-  }
-  override getSetCookie(): string[] {
-    return this.#materialized() && super.getSetCookie()
-  }
-  override keys(): IterableIterator<string> {
-    return this.#materialized() && super.keys()
-  }
-  override values(): IterableIterator<string> {
-    return this.#materialized() && super.values()
-  }
-  override entries(): IterableIterator<[string, string]> {
-    return this.#materialized() && super.entries()
-  }
-  override forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
-    this.#materialized()
-    super.forEach(callback, thisArg)
-  }
-  override [Symbol.iterator](): IterableIterator<[string, string]> {
-    return this.entries()
-  }
-}
 
 interface LeanFields {
   method: string
@@ -124,7 +20,9 @@ interface LeanFields {
   raw: string[]
   bytes: Buffer | null
   headers?: IncomingHeaders
-  stream?: ReadableStream<Uint8Array> | null
+  /** What `body` hands out: the stream below, made when first used. */
+  body?: ReadableStream<Uint8Array>
+  stream?: ReadableStream<Uint8Array>
   used?: boolean
   signal?: AbortSignal
   native?: Request
@@ -140,6 +38,43 @@ function takeBytes(fields: LeanFields): Promise<Buffer> | undefined {
   if (fields.used || fields.stream?.locked) return undefined
   fields.used = true
   return Promise.resolve(fields.bytes ?? Buffer.alloc(0))
+}
+
+/** The body as a web stream of one chunk, made once; its first read uses the body up. */
+function streamOf(fields: LeanFields): ReadableStream<Uint8Array> {
+  if (fields.stream === undefined) {
+    const bytes = fields.bytes ?? Buffer.alloc(0)
+    fields.stream = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          fields.used = true
+          controller.enqueue(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length))
+          controller.close()
+        },
+      },
+      { highWaterMark: 0 },
+    )
+  }
+  return fields.stream
+}
+
+// Elysia tests `request.body` for truth before it parses a body, which it then reads with json() or
+// text(): a web stream made for that test alone costs ~7 µs per request on Node. So `body` is a
+// Proxy that makes the stream when anything is asked of it, and forwards everything to it. A Proxy
+// rather than a stand-in object, because Node's own consumers (new Response(body), node:stream)
+// read the stream's internal slots, which the Proxy also forwards.
+interface StreamTarget {
+  fields: LeanFields
+}
+const lazyStream: ProxyHandler<StreamTarget> = {
+  get: (target, key) => Reflect.get(streamOf(target.fields), key),
+  set: (target, key, value) => Reflect.set(streamOf(target.fields), key, value),
+  has: (target, key) => Reflect.has(streamOf(target.fields), key),
+  ownKeys: (target) => Reflect.ownKeys(streamOf(target.fields)),
+  getOwnPropertyDescriptor: (target, key) => Reflect.getOwnPropertyDescriptor(streamOf(target.fields), key),
+  defineProperty: (target, key, descriptor) => Reflect.defineProperty(streamOf(target.fields), key, descriptor),
+  deleteProperty: (target, key) => Reflect.deleteProperty(streamOf(target.fields), key),
+  getPrototypeOf: () => ReadableStream.prototype,
 }
 
 /** The real Request for what the lean one does not keep (cache, mode, clone, formData ...). */
@@ -183,19 +118,9 @@ const leanPrototype: object = Object.create(NativeRequest.prototype, {
   body: {
     get: function (this: Request) {
       const fields = fieldsOf(this)
-      if (fields.stream === undefined) {
-        const bytes = fields.bytes
-        fields.stream =
-          bytes === null
-            ? null
-            : new ReadableStream<Uint8Array>({
-                start(controller) {
-                  controller.enqueue(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length))
-                  controller.close()
-                },
-              })
-      }
-      return fields.stream
+      if (fields.bytes === null) return null
+      fields.body ??= new Proxy<StreamTarget>({ fields }, lazyStream) as unknown as ReadableStream<Uint8Array>
+      return fields.body
     },
   },
   bodyUsed: {

@@ -7,6 +7,7 @@
 // The technique, a global Response whose plain bodies skip the stream and which node:http writes
 // directly, is @hono/node-server's (getRequestListener with overrideGlobalObjects).
 import type { ServerResponse } from 'node:http'
+import { OutgoingHeaders } from './node-headers.ts'
 
 const PlatformResponse = globalThis.Response
 type Source = string | Uint8Array
@@ -32,6 +33,13 @@ const sourceOfStream = new WeakMap<ReadableStream, Source>()
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304])
 const unusable = () => Promise.reject(new TypeError('Body is unusable: Body has already been read'))
 
+/** A headers record as the app builds them (a plain object), not a Headers or a list of pairs. */
+const isPlainRecord = (headers: unknown): headers is Record<string, unknown> => {
+  if (typeof headers !== 'object' || headers === null) return false
+  const prototype = Object.getPrototypeOf(headers)
+  return prototype === Object.prototype || prototype === null
+}
+
 const bytesOf = (source: Source): Uint8Array => (typeof source === 'string' ? Buffer.from(source) : source)
 
 function streamOf(source: Source): ReadableStream<Uint8Array> {
@@ -52,10 +60,13 @@ function streamOf(source: Source): ReadableStream<Uint8Array> {
 
 /**
  * Node's Response, but a string or Uint8Array body (or a stream another LeanResponse made from
- * one) is kept as given rather than put into a web stream. Other bodies are Node's as usual.
+ * one) is kept as given rather than put into a web stream, and with such a body a plain headers
+ * record (what Elysia passes) is kept as an OutgoingHeaders rather than converted into Node's.
+ * Other bodies and headers are Node's as usual.
  */
 export class LeanResponse extends NativeResponse {
   #source: Source | undefined
+  #headers: OutgoingHeaders | undefined
   #stream: ReadableStream<Uint8Array> | undefined
   #used = false
 
@@ -66,8 +77,13 @@ export class LeanResponse extends NativeResponse {
         : body instanceof ReadableStream && !body.locked
           ? sourceOfStream.get(body)
           : undefined
-    super(source === undefined ? body : null, init)
+    const headers = source !== undefined && isPlainRecord(init?.headers) ? OutgoingHeaders.of(init.headers) : undefined
+    super(
+      source === undefined ? body : null,
+      headers === undefined ? init : { status: init?.status, statusText: init?.statusText },
+    )
     if (source === undefined) return
+    this.#headers = headers
     // As Fetch's constructor does with a body (https://fetch.spec.whatwg.org/#initialize-a-response).
     if (NULL_BODY_STATUS.has(this.status))
       throw new TypeError(`Response constructor: Invalid response status code ${this.status}`)
@@ -81,6 +97,9 @@ export class LeanResponse extends NativeResponse {
     return response instanceof LeanResponse ? response.#source : undefined
   }
 
+  override get headers(): Headers {
+    return (this.#headers as Headers | undefined) ?? super.headers
+  }
   override get body(): ReadableStream<Uint8Array> | null {
     if (this.#source === undefined) return super.body
     this.#stream ??= streamOf(this.#source)
@@ -147,24 +166,39 @@ const NO_BODY = new Set([204, 304])
 /**
  * Writes `response` to `res` whole, with a Content-Length, as Bun sends this service's answers: its
  * bodies are small and complete (JSON, the Swagger UI assets); it never streams. Set-Cookie stays
- * one field per cookie. `closeConnection` adds `Connection: close`.
+ * one field per cookie. `closeConnection` adds `Connection: close`. A string body goes to node:http
+ * as it is (node:http encodes it, in the same write as the head).
  */
 export async function writeResponse(response: Response, res: ServerResponse, closeConnection: boolean): Promise<void> {
   const source = LeanResponse.sourceOf(response)
   const body =
     source !== undefined ? source : response.body === null ? undefined : Buffer.from(await response.arrayBuffer())
-  const headers: string[] = closeConnection ? ['connection', 'close'] : []
-  let cookies = false
-  response.headers.forEach((value, name) => {
-    if (name === 'set-cookie') cookies = true
-    else headers.push(name, value)
-  })
-  if (cookies) for (const cookie of response.headers.getSetCookie()) headers.push('set-cookie', cookie)
+  const kept = OutgoingHeaders.fieldsOf(response.headers)
+  const fields = kept === undefined ? platformFieldsOf(response.headers) : [...kept]
+  if (closeConnection) fields.push('connection', 'close')
   // A 204 or 304 must carry no Content-Length (RFC 9110); node:http sends neither length nor body for them.
-  if (!response.headers.has('content-length') && !NO_BODY.has(response.status))
-    headers.push(
+  if (!NO_BODY.has(response.status) && !hasField(fields, 'content-length'))
+    fields.push(
       'content-length',
       String(body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength),
     )
-  res.writeHead(response.status, headers).end(body)
+  res.writeHead(response.status, fields).end(body)
+}
+
+/** The platform's Headers as a flat [name, value, ...] list, one Set-Cookie field per cookie. */
+function platformFieldsOf(headers: Headers): string[] {
+  const fields: string[] = []
+  let cookies = false
+  headers.forEach((value, name) => {
+    if (name === 'set-cookie') cookies = true
+    else fields.push(name, value)
+  })
+  if (cookies) for (const cookie of headers.getSetCookie()) fields.push('set-cookie', cookie)
+  return fields
+}
+
+/** Whether a flat [lowercase name, value, ...] list has a field named `name` (lowercase). */
+function hasField(fields: readonly string[], name: string): boolean {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return true
+  return false
 }
