@@ -120,12 +120,16 @@ async function stubStats(stub: Stub): Promise<{ calls: number; connections: numb
   return (await fetch(`${stub.url}/__stats`)).json() as Promise<{ calls: number; connections: number }>
 }
 
-// BENCH_PRODUCT="<command>" measures another build (e.g. an older commit's checkout) instead.
+const NODE = Bun.which('node') ?? 'node'
+// BENCH_PRODUCT="<command>" measures another build (e.g. an older commit's checkout, or the Node
+// build with other flags) instead, with or without --node.
 const productCommand = process.env.BENCH_PRODUCT
   ? process.env.BENCH_PRODUCT.split(' ')
-  : existsSync(PRODUCT_BINARY)
-    ? [PRODUCT_BINARY]
-    : [process.execPath, resolve(ROOT, 'src/main.ts')]
+  : onNode
+    ? [NODE, resolve(ROOT, 'dist/node/node.mjs')]
+    : existsSync(PRODUCT_BINARY)
+      ? [PRODUCT_BINARY]
+      : [process.execPath, resolve(ROOT, 'src/main.ts')]
 // Compared like with like: when the product is the compiled binary, the ceiling (and the floor) are
 // compiled from bench/ceiling.ts with the same flags (scripts/build.ts), so its cold start counts
 // the same executable loading as the product's.
@@ -133,12 +137,11 @@ const ceilingCommand =
   !onNode && productCommand[0] === PRODUCT_BINARY
     ? [await build(process.arch === 'arm64' ? 'arm64' : 'amd64', 'bench/out/ceiling', 'bench/ceiling.ts')]
     : [process.execPath, resolve(ROOT, 'bench/ceiling.ts')]
-const NODE = Bun.which('node') ?? 'node'
 const COMMANDS: Record<TargetName, string[]> = onNode
   ? {
       ceiling: [NODE, resolve(ROOT, 'bench/node-ceiling.mjs')],
       floor: [],
-      product: [NODE, resolve(ROOT, 'dist/node/node.mjs')],
+      product: productCommand,
     }
   : {
       ceiling: ceilingCommand,
