@@ -43,6 +43,8 @@ export interface AppDeps {
   metrics?: Metrics
   /** Access tokens revoked through this app (sign-outs, deletions); a fresh list unless given. */
   revocations?: RevocationList
+  /** Loads every route group but /health (src/routes/groups.ts, the default); tests make it fail. */
+  loadRouteGroups?: () => Promise<typeof RouteGroups>
 }
 
 interface RequestMeta {
@@ -66,6 +68,7 @@ export function createApp({
   socketIp,
   metrics,
   revocations = createRevocationList(),
+  loadRouteGroups = () => import('./routes/groups.ts'),
 }: AppDeps) {
   registerFormats()
   // Every bearer route sees a token revoked here as invalid at once, not only when it expires.
@@ -159,12 +162,24 @@ export function createApp({
   // (docs/performance.md). Until then a GET /health (the first request a new task gets: the load
   // balancer's health check) goes to an app of the health route alone, and once it has been answered
   // the whole API is built in the next turn of the event loop, before the first client request
-  // arrives. Any other request that comes first builds it at once.
+  // arrives. Any other request that comes first builds it at once. Once a build has failed, /health
+  // waits for the API like every other request (a 500 while it cannot be built): a task that cannot
+  // serve the API must fail its health checks, so that the load balancer stops sending it traffic and
+  // ECS replaces it.
   let routes: ReturnType<typeof buildRoutes> | undefined
   let healthOnly: Pick<Elysia, 'handle'> | undefined
-  const allRoutes = lazy(async () => (routes = buildRoutes(await import('./routes/groups.ts'))))
+  let buildFailed = false
+  const allRoutes = lazy(async () => {
+    try {
+      routes = buildRoutes(await loadRouteGroups())
+      return routes
+    } catch (error) {
+      buildFailed = true
+      throw error
+    }
+  })
   const routesBeforeBuilt = async (request: Request): Promise<Pick<Elysia, 'handle'>> => {
-    if (request.method !== 'GET' || pathOf(request.url) !== '/health') return allRoutes()
+    if (buildFailed || request.method !== 'GET' || pathOf(request.url) !== '/health') return allRoutes()
     if (healthOnly === undefined) {
       healthOnly = withHooks(false).use(healthRoutes())
       setTimeout(

@@ -63,4 +63,17 @@ describe('GET /health', () => {
     const { time: _t2, durationMs: _d2, ...laterFields } = laterLine
     expect(firstFields).toEqual(laterFields)
   })
+
+  // A task that cannot build its API must not look healthy: the load balancer would keep sending
+  // it clients that all get a 500.
+  test('once building the API has failed, /health fails too, and the failure is logged', async () => {
+    const { call, logLines } = inProcessApp({}, { loadRouteGroups: () => Promise.reject(new Error('broken build')) })
+    expect((await call('GET', '/health')).status).toBe(200)
+    await Bun.sleep(5)
+    expect(
+      logLines.some((line) => JSON.parse(line).msg === 'building the routes failed; the next request tries again'),
+    ).toBe(true)
+    expectProblem(await call('GET', '/health'), 500, 'internal_error')
+    expectProblem(await call('POST', '/signin', { json: {} }), 500, 'internal_error')
+  })
 })

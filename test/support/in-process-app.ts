@@ -2,10 +2,9 @@
 // gateway and verifier (stub-gateway.ts), configured through the real parseConfig from an
 // environment, its log lines kept in memory. Requests go straight to `handle`, as every server
 // calls it.
-import { createApp } from '../../src/app.ts'
+import { type AppDeps, createApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/logging.ts'
-import type { Metrics } from '../../src/observability/metrics.ts'
 import { bearer, readResponse, requestInit, type JsonResponse, type RequestOptions } from './http.ts'
 import { createStubGateway, type StubGateway } from './stub-gateway.ts'
 
@@ -27,9 +26,13 @@ export interface InProcessApp {
 
 /**
  * `env` overrides the base configuration the way the service's environment would (e.g.
- * SIGNUP_ENUMERATION_SAFE); `metrics`, when given, receives the app's series.
+ * SIGNUP_ENUMERATION_SAFE); `metrics`, when given, receives the app's series; `loadRouteGroups`
+ * replaces where the route groups come from (to make building the API fail).
  */
-export function inProcessApp(env: Record<string, string> = {}, { metrics }: { metrics?: Metrics } = {}): InProcessApp {
+export function inProcessApp(
+  env: Record<string, string> = {},
+  { metrics, loadRouteGroups }: Pick<AppDeps, 'metrics' | 'loadRouteGroups'> = {},
+): InProcessApp {
   const config = parseConfig({ ...BASE_ENV, ...env })
   const stub = createStubGateway()
   const logLines: string[] = []
@@ -40,6 +43,7 @@ export function inProcessApp(env: Record<string, string> = {}, { metrics }: { me
     verifyAccessToken: stub.verifyAccessToken,
     logger,
     ...(metrics ? { metrics } : {}),
+    ...(loadRouteGroups ? { loadRouteGroups } : {}),
   })
   return {
     stub,
