@@ -99,6 +99,19 @@ const server = Bun.serve({
         return copy(request, startedAt, upstream, 200)
       },
     },
+    // Passwordless start: USER_AUTH with EMAIL_OTP preferred, the challenge copied back.
+    '/signin/passwordless': {
+      async POST(request) {
+        const startedAt = floor ? performance.now() : 0
+        const { email } = (await request.json()) as Record<string, string>
+        const upstream = await call('InitiateAuth', {
+          ClientId: COGNITO_CLIENT_ID,
+          AuthFlow: 'USER_AUTH',
+          AuthParameters: { USERNAME: email, PREFERRED_CHALLENGE: 'EMAIL_OTP', SECRET_HASH: await secretHash(email!) },
+        })
+        return copy(request, startedAt, upstream, 200)
+      },
+    },
     // GetTokensFromRefreshToken, as the product does with rotation on: the raw secret, no hash.
     '/token/refresh': {
       async POST(request) {

@@ -72,6 +72,13 @@ const ROUTES = {
       AuthFlow: 'USER_PASSWORD_AUTH',
       AuthParameters: { USERNAME: email, PASSWORD: password, SECRET_HASH: await secretHash(email ?? '') },
     }),
+  // Passwordless start: USER_AUTH with EMAIL_OTP preferred.
+  '/signin/passwordless': async ({ email }) =>
+    call('InitiateAuth', {
+      ClientId: COGNITO_CLIENT_ID,
+      AuthFlow: 'USER_AUTH',
+      AuthParameters: { USERNAME: email, PREFERRED_CHALLENGE: 'EMAIL_OTP', SECRET_HASH: await secretHash(email ?? '') },
+    }),
   // GetTokensFromRefreshToken, as the product does with rotation on: the raw secret, no hash.
   '/token/refresh': async ({ refreshToken }) =>
     call('GetTokensFromRefreshToken', {

@@ -45,7 +45,7 @@ const COLD_STARTS = smoke ? 3 : 10
 
 type TargetName = 'ceiling' | 'floor' | 'product'
 const TARGETS: readonly TargetName[] = onNode ? ['ceiling', 'product'] : ['ceiling', 'floor', 'product']
-type RouteName = '/health' | '/signup' | '/signin' | '/token/refresh'
+type RouteName = '/health' | '/signup' | '/signin' | '/signin/passwordless' | '/token/refresh'
 
 interface Route {
   name: RouteName
@@ -68,6 +68,15 @@ const ROUTES: Route[] = [
     callsCognito: true,
   },
   { name: '/signin', method: 'POST', body: JSON.stringify(BENCH_USER), status: 200, callsCognito: true },
+  // The start of a passwordless sign-in (USER_AUTH, an EMAIL_OTP challenge): the product seals
+  // Cognito's session with the username (src/cognito/challenge-session.ts), the ceiling copies it.
+  {
+    name: '/signin/passwordless',
+    method: 'POST',
+    body: JSON.stringify({ email: BENCH_USER.email, method: 'email_otp' }),
+    status: 200,
+    callsCognito: true,
+  },
   // With rotation on (GetTokensFromRefreshToken, as deployed). Every request names its own refresh
   // token ({n}), so the product's coalescing of concurrent refreshes of one token never merges two
   // benchmark requests into one Cognito call: both targets pay one call per request.

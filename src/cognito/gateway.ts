@@ -134,13 +134,15 @@ const PREFERRED_CHALLENGE = { email_otp: 'EMAIL_OTP', passkey: 'WEB_AUTHN' } as 
 // Cognito's default access/ID token validity; cognito-local omits ExpiresIn on some flows.
 const DEFAULT_EXPIRES_IN = 3600
 
-// Sent with the thin JSON 1.1 client: the operations behind /signup, /signin and /token/refresh,
-// which the benchmark shows are where the traffic is, and the two unauthenticated email routes
-// anyone can call: under the soak's mixed traffic, loading the SDK for them alone cost ~25 MB of
-// RSS and half the throughput. Everything else goes through the SDK.
+// Sent with the thin JSON 1.1 client: the operations behind /signup, every sign-in (/signin, its
+// challenges, passwordless) and /token/refresh, which the benchmark shows are where the traffic is,
+// and the two unauthenticated email routes anyone can call: under the soak's mixed traffic, loading
+// the SDK for them alone cost ~25 MB of RSS and half the throughput. All are unauthenticated in
+// Cognito's API (no SigV4). Everything else goes through the SDK.
 const HOT_OPERATIONS: ReadonlySet<OperationName> = new Set([
   'SignUp',
   'InitiateAuth',
+  'RespondToAuthChallenge',
   'ForgotPassword',
   'ResendConfirmationCode',
   'GetTokensFromRefreshToken',

@@ -63,6 +63,9 @@ function jwtShaped(claims: Record<string, unknown>): string {
   return `${b64url({ kid: 'stub', alg: 'RS256' })}.${b64url(claims)}.${Buffer.from('stub-signature').toString('base64url')}`
 }
 
+// Cognito's challenge sessions are opaque strings of about 900 characters.
+const STUB_SESSION = `AYABe${'s'.repeat(900)}`
+
 const ok = (body: unknown) => new Response(JSON.stringify(body), { headers: JSON_11 })
 
 export function startStubCognito(options: StubOptions): StubCognito {
@@ -150,6 +153,21 @@ export function startStubCognito(options: StubOptions): StubCognito {
         if (!hashOk(user.sub, params.SECRET_HASH)) return badHash()
         const { IdToken, AccessToken, ExpiresIn, TokenType } = tokens(email, user)
         return ok({ AuthenticationResult: { IdToken, AccessToken, ExpiresIn, TokenType }, ChallengeParameters: {} })
+      }
+      // Choice-based sign-in, as the benchmark's passwordless start asks for it: an EMAIL_OTP challenge
+      // (no email is sent) with a session of Cognito's size, for a confirmed account.
+      if (body.AuthFlow === 'USER_AUTH') {
+        if (!hashOk(params.USERNAME, params.SECRET_HASH)) return badHash()
+        const user = users.get(params.USERNAME ?? '')
+        if (!user?.confirmed) return fail('UserNotFoundException', 'User does not exist.')
+        if (params.PREFERRED_CHALLENGE !== 'EMAIL_OTP')
+          return fail('InvalidParameterException', 'Unsupported challenge')
+        return ok({
+          ChallengeName: 'EMAIL_OTP',
+          Session: STUB_SESSION,
+          ChallengeParameters: { CODE_DELIVERY_DELIVERY_MEDIUM: 'EMAIL', CODE_DELIVERY_DESTINATION: 'b***@e***' },
+          AvailableChallenges: ['EMAIL_OTP', 'PASSWORD'],
+        })
       }
       if (body.AuthFlow !== 'USER_PASSWORD_AUTH') return fail('InvalidParameterException', 'Unsupported AuthFlow')
       if (!hashOk(params.USERNAME, params.SECRET_HASH)) return badHash()
