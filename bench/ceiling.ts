@@ -112,6 +112,25 @@ const server = Bun.serve({
         return copy(request, startedAt, upstream, 200)
       },
     },
+    // A challenge answer: Cognito's session as the client got it, the username beside it.
+    '/signin/challenge': {
+      async POST(request) {
+        const startedAt = floor ? performance.now() : 0
+        const { email, challengeName, session, responses } = (await request.json()) as {
+          email: string
+          challengeName: string
+          session: string
+          responses: Record<string, string>
+        }
+        const upstream = await call('RespondToAuthChallenge', {
+          ClientId: COGNITO_CLIENT_ID,
+          ChallengeName: challengeName,
+          Session: session,
+          ChallengeResponses: { ...responses, USERNAME: email, SECRET_HASH: await secretHash(email) },
+        })
+        return copy(request, startedAt, upstream, 200)
+      },
+    },
     // GetTokensFromRefreshToken, as the product does with rotation on: the raw secret, no hash.
     '/token/refresh': {
       async POST(request) {

@@ -79,6 +79,14 @@ const ROUTES = {
       AuthFlow: 'USER_AUTH',
       AuthParameters: { USERNAME: email, PREFERRED_CHALLENGE: 'EMAIL_OTP', SECRET_HASH: await secretHash(email ?? '') },
     }),
+  // A challenge answer: Cognito's session as the client got it, the username beside it.
+  '/signin/challenge': async ({ email, challengeName, session, responses }) =>
+    call('RespondToAuthChallenge', {
+      ClientId: COGNITO_CLIENT_ID,
+      ChallengeName: challengeName,
+      Session: session,
+      ChallengeResponses: { ...responses, USERNAME: email, SECRET_HASH: await secretHash(email ?? '') },
+    }),
   // GetTokensFromRefreshToken, as the product does with rotation on: the raw secret, no hash.
   '/token/refresh': async ({ refreshToken }) =>
     call('GetTokensFromRefreshToken', {

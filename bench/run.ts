@@ -26,7 +26,7 @@ import {
   type Stub,
   untilHealthy,
 } from './harness.ts'
-import { BENCH_USER, stubRefreshToken } from '../test/support/stub-cognito.ts'
+import { BENCH_USER, STUB_CONFIRMATION_CODE, stubRefreshToken } from '../test/support/stub-cognito.ts'
 import { freePort } from '../test/support/util.ts'
 import { build } from '../scripts/build.ts'
 
@@ -45,7 +45,7 @@ const COLD_STARTS = smoke ? 3 : 10
 
 type TargetName = 'ceiling' | 'floor' | 'product'
 const TARGETS: readonly TargetName[] = onNode ? ['ceiling', 'product'] : ['ceiling', 'floor', 'product']
-type RouteName = '/health' | '/signup' | '/signin' | '/signin/passwordless' | '/token/refresh'
+type RouteName = '/health' | '/signup' | '/signin' | '/signin/passwordless' | '/signin/challenge' | '/token/refresh'
 
 interface Route {
   name: RouteName
@@ -55,6 +55,8 @@ interface Route {
   /** Exact status the preflight expects. */
   status: number
   callsCognito: boolean
+  /** A body that depends on the target (a session it handed out), made once in its preflight. */
+  bodyFor?: (target: Running) => Promise<string>
 }
 
 const ROUTES: Route[] = [
@@ -76,6 +78,29 @@ const ROUTES: Route[] = [
     body: JSON.stringify({ email: BENCH_USER.email, method: 'email_otp' }),
     status: 200,
     callsCognito: true,
+  },
+  // The answer to that EMAIL_OTP challenge, with the session the target handed out: the product's is
+  // sealed with the username (it unseals it and adds USERNAME and SECRET_HASH), the ceiling's is
+  // Cognito's own. The stub takes the same session again for every request.
+  {
+    name: '/signin/challenge',
+    method: 'POST',
+    status: 200,
+    callsCognito: true,
+    bodyFor: async (target) => {
+      const started = await fetch(`${target.url}/signin/passwordless`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: BENCH_USER.email, method: 'email_otp' }),
+      })
+      const answer = (await started.json()) as { session?: string; Session?: string }
+      return JSON.stringify({
+        email: BENCH_USER.email,
+        challengeName: 'EMAIL_OTP',
+        session: answer.session ?? answer.Session,
+        responses: { EMAIL_OTP_CODE: STUB_CONFIRMATION_CODE },
+      })
+    },
   },
   // With rotation on (GetTokensFromRefreshToken, as deployed). Every request names its own refresh
   // token ({n}), so the product's coalescing of concurrent refreshes of one token never merges two
@@ -203,10 +228,15 @@ async function coldStartsMs(stub: Stub): Promise<Record<TargetName, number>> {
 let emailRun = 0
 const uniqueEmail = (label: string) => `${label}-${process.pid}-${Date.now()}-${emailRun++}@bench.example`
 
+// Bodies made per target (Route.bodyFor), by "target route".
+const targetBodies = new Map<string, string>()
+const bodyOf = (target: Running, route: Route) => targetBodies.get(`${target.name} ${route.name}`) ?? route.body
+
 async function preflight(target: Running, stub: Stub): Promise<void> {
   const problems: string[] = []
   for (const route of ROUTES) {
-    const body = route.body
+    if (route.bodyFor) targetBodies.set(`${target.name} ${route.name}`, await route.bodyFor(target))
+    const body = bodyOf(target, route)
       ?.replace('{email}', uniqueEmail(`preflight-${target.name}`))
       .replace('{n}', `preflight-${target.name}`)
     const res = await fetch(`${target.url}${route.name}`, {
@@ -216,8 +246,8 @@ async function preflight(target: Running, stub: Stub): Promise<void> {
     const text = await res.text()
     if (res.status !== route.status)
       problems.push(`${route.name}: status ${res.status}, expected ${route.status}: ${text.slice(0, 200)}`)
-    if (route.name === '/signin' && !text.includes(stub.idToken))
-      problems.push('/signin: answer does not carry the token the stub issued')
+    if ((route.name === '/signin' || route.name === '/signin/challenge') && !text.includes(stub.idToken))
+      problems.push(`${route.name}: answer does not carry the token the stub issued`)
   }
   if (problems.length > 0) throw new Error(`preflight of ${target.name} failed:\n  ${problems.join('\n  ')}`)
 }
@@ -270,7 +300,7 @@ async function wrk(target: Running, route: Route, windowSeconds: number, label: 
     env: {
       ...process.env,
       BENCH_METHOD: route.method,
-      BENCH_BODY: route.body ?? '',
+      BENCH_BODY: bodyOf(target, route) ?? '',
       BENCH_UNIQUE_EMAIL: route.uniqueEmail ? `${label}-${process.pid}-${Date.now()}` : '',
     },
     stdout: 'pipe',

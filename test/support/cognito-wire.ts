@@ -15,7 +15,9 @@ export type CognitoRequestBody = Record<string, unknown> & {
   AccessToken?: string
   AuthFlow?: string
   AuthParameters?: Record<string, string>
+  ChallengeName?: string
   ChallengeResponses?: Record<string, string>
+  Session?: string
   ConfirmationCode?: string
 }
 

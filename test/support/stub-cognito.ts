@@ -46,7 +46,8 @@ export const BENCH_USER = { email: 'bench-signin@example.com', password: 'Bench-
  */
 export const stubRefreshToken = (email: string, tail?: string) =>
   `stub-refresh.${Buffer.from(email).toString('base64url')}${tail === undefined ? '' : `.${tail}`}`
-const STUB_CONFIRMATION_CODE = '123456'
+/** The code the stub accepts wherever Cognito would email one (confirmation, reset, EMAIL_OTP). */
+export const STUB_CONFIRMATION_CODE = '123456'
 
 const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.'
 const JSON_11 = { 'content-type': AMZ_JSON_11 }
@@ -178,6 +179,17 @@ export function startStubCognito(options: StubOptions): StubCognito {
       if (!user.confirmed) return fail('UserNotConfirmedException', 'User is not confirmed.')
       return new Response(signInAnswer(email, user), { headers: JSON_11 })
     },
+    // The benchmark's answer to the EMAIL_OTP challenge of a passwordless start (the SECRET_HASH over
+    // ChallengeResponses.USERNAME is checked for every operation, below). Unlike Cognito's, the
+    // stub's one session may be answered again and again.
+    RespondToAuthChallenge(body) {
+      const email = body.ChallengeResponses?.USERNAME ?? ''
+      const user = users.get(email)
+      if (body.Session !== STUB_SESSION || !user) return fail('NotAuthorizedException', 'Invalid session for the user.')
+      if (body.ChallengeName !== 'EMAIL_OTP' || body.ChallengeResponses?.EMAIL_OTP_CODE !== STUB_CONFIRMATION_CODE)
+        return fail('CodeMismatchException', 'Invalid code received for user')
+      return new Response(signInAnswer(email, user), { headers: JSON_11 })
+    },
     ConfirmSignUp(body) {
       const user = users.get(body.Username ?? '')
       if (!user || body.ConfirmationCode !== STUB_CONFIRMATION_CODE)
@@ -223,9 +235,6 @@ export function startStubCognito(options: StubOptions): StubCognito {
         return fail('NotAuthorizedException', 'Incorrect username or password.')
       found.user.password = String(body.ProposedPassword)
       return ok({})
-    },
-    RespondToAuthChallenge() {
-      return fail('NotAuthorizedException', 'Invalid session for the user.')
     },
     // With the raw client secret (no SECRET_HASH) and a new refresh token each time. The stub keeps no
     // state: the rotated-out token keeps working here (reuse detection is tested against the local
