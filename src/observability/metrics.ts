@@ -108,29 +108,8 @@ export function createMetrics(): Metrics {
     registers,
   })
 
-  // Histogram children cached by their label values: the keys come from closed sets, so the cache
-  // is bounded too.
-  const durations = new Map<string, Histogram>()
-  const requestDuration = (route: string, method: string) => {
-    const key = `${route} ${method}`
-    let child = durations.get(key)
-    if (child === undefined) {
-      child = duration.labels(route, method) as unknown as Histogram
-      durations.set(key, child)
-    }
-    return child
-  }
-  const cognitoDurations = new Map<string, Histogram>()
-  const cognitoCallDuration = (operation: string, result: 'ok' | 'error') => {
-    const key = `${operation} ${result}`
-    let child = cognitoDurations.get(key)
-    if (child === undefined) {
-      child = cognitoDuration.labels(operation, result) as unknown as Histogram
-      cognitoDurations.set(key, child)
-    }
-    return child
-  }
-
+  // The histograms observe per request with their label values: a cached `labels()` child was no
+  // cheaper, since prom-client hashes the labels on every observation either way.
   return {
     registry,
     requestStarted: () => {
@@ -141,11 +120,11 @@ export function createMetrics(): Metrics {
       const m = METHODS.has(method) ? method : 'other'
       const statusClass = Math.floor(status / 100)
       requests.add(`${route} ${m} ${statusClass}`, () => ({ route, method: m, status_class: `${statusClass}xx` }))
-      requestDuration(route, m).observe(seconds)
+      duration.observe({ route, method: m }, seconds)
     },
     cognitoCall(operation, outcome, seconds, retries) {
       cognitoCalls.add(`${operation} ${outcome}`, () => ({ operation, outcome }))
-      cognitoCallDuration(operation, outcome === 'ok' ? 'ok' : 'error').observe(seconds)
+      cognitoDuration.observe({ operation, result: outcome === 'ok' ? 'ok' : 'error' }, seconds)
       if (retries > 0) cognitoRetries.inc({ operation }, retries)
     },
     rateLimited: (group, keyKind) => rateLimited.inc({ group, key_kind: keyKind }),
