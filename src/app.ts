@@ -1,7 +1,7 @@
 // createApp(deps): the whole HTTP surface. `routes` resolves to the Elysia app (its type drives Eden
-// clients), built on first use; `handle` is what every server calls, a web-standard (Request) => Promise<Response> that
-// gives each request its id, CORS and its access-log line around the routes. No I/O happens here at
-// import or build time.
+// clients), built on first use; `handle` is what every server calls, a web-standard
+// (Request) => Promise<Response> that gives each request its id, CORS and its access-log line around
+// the routes. No I/O happens here at import or build time.
 import { Elysia, ValidationError } from 'elysia'
 import type { CognitoGateway } from './cognito/gateway.ts'
 import { createRevocationList, withRevocations, type RevocationList } from './cognito/revocations.ts'
