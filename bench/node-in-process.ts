@@ -7,8 +7,8 @@
 import type { IncomingMessage } from 'node:http'
 import { createApp } from '../src/app.ts'
 import { parseConfig } from '../src/config.ts'
-import { leanRequestOf } from '../src/http/node-request.ts'
-import { installLeanResponse, LeanResponse } from '../src/http/node-response.ts'
+import { leanRequestOf } from '../src/runtime/node/node-request.ts'
+import { installLeanResponse, LeanResponse } from '../src/runtime/node/node-response.ts'
 import { createLogger } from '../src/logging.ts'
 import { createStubGateway } from '../test/support/stub-gateway.ts'
 

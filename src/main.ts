@@ -2,7 +2,8 @@
 import type { App } from './app.ts'
 import { processEnv, type Env } from './config.ts'
 import { runHealthcheck } from './healthcheck.ts'
-import { runService, type ServeOptions, type Server } from './service.ts'
+import type { ServeOptions, Server } from './runtime/server.ts'
+import { runService } from './service.ts'
 
 // Bun.serve with the app's handler rather than Elysia's listen(): listen() compiles the app twice,
 // reloads the server and runs a garbage collection just after start (cold start), leaves Bun's

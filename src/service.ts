@@ -5,6 +5,7 @@ import type { App } from './app.ts'
 import { ConfigError, parseConfig, type Config, type Env } from './config.ts'
 import type { HttpPost } from './cognito/http-post.ts'
 import type { Logger } from './logging.ts'
+import type { ServeOptions, Server } from './runtime/server.ts'
 
 // Above the ALB's 60 s idle timeout, so the ALB never reuses a connection we are closing (a 502).
 export const IDLE_TIMEOUT_SECONDS = 65
@@ -17,27 +18,6 @@ export const IDLE_TIMEOUT_SECONDS = 65
  * compiled binary. Over it, the runtime answers a bare 431 itself: the app never sees the request.
  */
 export const MAX_HEADER_BYTES = 80 * 1024
-
-export interface ServeOptions {
-  port: number
-  /** How long a connection may sit idle (kept-alive or mid-request) before the server closes it. */
-  idleTimeoutSeconds: number
-  /** Bodies over this are refused by the server itself, before the app reads a byte. */
-  maxRequestBodyBytes: number
-  /** Request headers over this (bytes, in all) are refused by the server itself (see MAX_HEADER_BYTES). */
-  maxHeaderBytes: number
-}
-
-export interface Server {
-  /** The port actually bound (PORT=0 picks a free one). */
-  port: number
-  /** The socket peer address of a request this server is handling. */
-  requestIp(request: Request): string | undefined
-  /** Stops accepting connections; resolves once in-flight requests have been answered. */
-  drain(): Promise<void>
-  /** Closes every remaining connection now. */
-  close(): Promise<void>
-}
 
 export interface Runtime {
   /** Logged at start-up, e.g. `bun 1.4.5`, `node v20.20.2`. */

@@ -14,7 +14,7 @@
 // - `$metadata.attempts` on the answer and on the error, as the SDK's retry middleware sets it (the
 //   gateway counts retries from it).
 // Over fetch there is no separate TCP connect timeout (the call deadline bounds it); the Node entry's
-// client (node-http-post.ts) has one.
+// client (runtime/node/node-http-post.ts) has one.
 // Signing: the operations routed here (SignUp, InitiateAuth…) are unauthenticated in Cognito's API.
 import type { CognitoConfig } from '../config.ts'
 import { lazy } from '../lazy.ts'

@@ -1,6 +1,6 @@
-// The Node bridge's lean Request and Response (src/http/node-request.ts, node-response.ts). These run
-// under Bun, whose Request/Response/Headers the classes extend here; the integration suite runs the
-// whole bridge on Node (SERVICE_TARGET=node).
+// The Node bridge's lean Request and Response (src/runtime/node/node-request.ts, node-response.ts).
+// These run under Bun, whose Request/Response/Headers the classes extend here; the integration suite
+// runs the whole bridge on Node (SERVICE_TARGET=node).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import fc from 'fast-check'
-import { OutgoingHeaders } from '../../src/http/node-headers.ts'
-import { leanRequestOf, peerAddressOf, requestUrlOf } from '../../src/http/node-request.ts'
-import { LeanResponse, writeResponse } from '../../src/http/node-response.ts'
+import { OutgoingHeaders } from '../../src/runtime/node/node-headers.ts'
+import { leanRequestOf, peerAddressOf, requestUrlOf } from '../../src/runtime/node/node-request.ts'
+import { LeanResponse, writeResponse } from '../../src/runtime/node/node-response.ts'
 
 /** Just what the bridge reads of a node:http request. */
 const incoming = (method: string, url: string, rawHeaders: string[]) => {
@@ -94,7 +94,7 @@ describe('lean Request', () => {
   test('on Node, the body is a stream each of Node’s consumers reads, once', async () => {
     const output = await outputOnNode(
       `import { Readable } from 'node:stream'
-import { leanRequestOf } from ${JSON.stringify(resolve(import.meta.dir, '../../src/http/node-request.ts'))}
+import { leanRequestOf } from ${JSON.stringify(resolve(import.meta.dir, '../../src/runtime/node/node-request.ts'))}
 const request = () => leanRequestOf({ method: 'POST', url: '/signup', rawHeaders: [], headers: {} }, Buffer.from('{"a":1}'))
 const decoded = (chunks) => Buffer.concat(chunks).toString()
 const reads = {
@@ -139,7 +139,7 @@ console.log(JSON.stringify(results))`,
   // app copies a request to route it under a longer Host (src/app.ts `routable`).
   test('on Node, a real Request copies it, and what it does not keep comes from one', async () => {
     const output = await outputOnNode(
-      `import { leanRequestOf } from ${JSON.stringify(resolve(import.meta.dir, '../../src/http/node-request.ts'))}
+      `import { leanRequestOf } from ${JSON.stringify(resolve(import.meta.dir, '../../src/runtime/node/node-request.ts'))}
 const raw = ${JSON.stringify(raw)}
 const lean = leanRequestOf({ method: 'POST', url: '/signin', rawHeaders: raw, headers: { host: 'api.example.com' } }, Buffer.from('{}'))
 const copy = new Request('http://localhost/signin', lean)
@@ -291,7 +291,7 @@ describe('an answer’s headers from a plain record', () => {
   // it cannot change (new Response(response.body, response)): on Node, as the bridge runs them.
   test('on Node, copies of them have every field', async () => {
     const output = await outputOnNode(
-      `import { LeanResponse } from ${JSON.stringify(resolve(import.meta.dir, '../../src/http/node-response.ts'))}
+      `import { LeanResponse } from ${JSON.stringify(resolve(import.meta.dir, '../../src/runtime/node/node-response.ts'))}
 const lean = new LeanResponse('{}', { status: 400, headers: { 'content-type': 'application/json', 'x-a': '1' } })
 lean.headers.set('x-request-id', 'r1')
 const merged = new Response(lean.body, { headers: new Headers(lean.headers), status: 400 })

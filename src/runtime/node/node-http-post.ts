@@ -2,7 +2,7 @@
 // fetch it also bounds the TCP connect on its own (`connectTimeoutMs`), as the SDK's handler does.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
-import type { HttpPost } from './http-post.ts'
+import type { HttpPost } from '../../cognito/http-post.ts'
 
 /**
  * @param connectTimeoutMs how long one connection attempt may take before it fails with ETIMEDOUT.

@@ -6,7 +6,7 @@
 // own work per request (docs/performance.md).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { ServeOptions, Server } from '../service.ts'
+import type { ServeOptions, Server } from '../server.ts'
 import { leanRequestOf, peerAddressOf } from './node-request.ts'
 import { installLeanResponse, writeResponse } from './node-response.ts'
 
