@@ -4,8 +4,8 @@
 // the routes. No I/O happens here at import or build time.
 import { Elysia, ValidationError } from 'elysia'
 import type { CognitoGateway } from './cognito/gateway.ts'
-import { createRevocationList, withRevocations, type RevocationList } from './cognito/revocations.ts'
-import type { AccessTokenVerifier } from './cognito/tokens.ts'
+import { createRevocationList, withRevocations, type RevocationList } from './tokens/revocations.ts'
+import type { AccessTokenVerifier } from './tokens/claims.ts'
 import type { Config } from './config.ts'
 import { readJsonBody } from './http/body.ts'
 import { corsPreflight, corsHeaders } from './http/cors.ts'

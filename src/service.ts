@@ -43,7 +43,7 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     await Promise.all([
       import('./app.ts'),
       import('./cognito/gateway.ts'),
-      import('./cognito/tokens.ts'),
+      import('./tokens/access-token-verifier.ts'),
       import('./http/body.ts'),
       import('./logging.ts'),
     ])

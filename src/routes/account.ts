@@ -1,7 +1,7 @@
 // The account's life after sign-up: confirming it, recovering and changing its password, reading it.
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
-import type { AccessTokenVerifier } from '../cognito/tokens.ts'
+import type { AccessTokenVerifier } from '../tokens/claims.ts'
 import { noContent } from '../http/no-content.ts'
 import {
   BEARER_PROBLEMS,

@@ -2,8 +2,8 @@
 // a session's life.
 import { Elysia, t } from 'elysia'
 import { maskedEmailDelivery, subOfIdToken, type CognitoGateway, type SignInResult } from '../cognito/gateway.ts'
-import { createRevocationList, revokeUserSignOut, type RevocationList } from '../cognito/revocations.ts'
-import type { AccessTokenVerifier } from '../cognito/tokens.ts'
+import { createRevocationList, revokeUserSignOut, type RevocationList } from '../tokens/revocations.ts'
+import type { AccessTokenVerifier } from '../tokens/claims.ts'
 import { noContent } from '../http/no-content.ts'
 import { ProblemError } from '../http/problem.ts'
 import { noteAuthEvent } from '../observability/auth-events.ts'

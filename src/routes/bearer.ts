@@ -1,7 +1,8 @@
 // Bearer authentication for a group of routes: the access token is verified locally before the body
 // is validated or Cognito is called, so a missing or forged token is a 401 and costs no round trip.
 import { Elysia } from 'elysia'
-import { bearerToken, type AccessClaims, type AccessTokenVerifier } from '../cognito/tokens.ts'
+import { bearerToken } from '../tokens/access-token-verifier.ts'
+import type { AccessClaims, AccessTokenVerifier } from '../tokens/claims.ts'
 import { ProblemError } from '../http/problem.ts'
 import { noteAuthEvent } from '../observability/auth-events.ts'
 

@@ -4,7 +4,7 @@
 // still signs in and still receives password-reset codes.
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
-import type { AccessTokenVerifier } from '../cognito/tokens.ts'
+import type { AccessTokenVerifier } from '../tokens/claims.ts'
 import { noContent } from '../http/no-content.ts'
 import { BEARER_PROBLEMS, EmailChangeBody, EmailChangeResponse, EmailVerifyBody, problemResponses } from '../schemas.ts'
 import { bearerAuth, BEARER_SECURITY, recentSignIn } from './bearer.ts'

@@ -3,7 +3,7 @@
 import { lazy } from '../lazy.ts'
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
-import type { AccessTokenVerifier } from '../cognito/tokens.ts'
+import type { AccessTokenVerifier } from '../tokens/claims.ts'
 import { noContent } from '../http/no-content.ts'
 import { BEARER_PROBLEMS, problemResponses, TotpEnrolmentResponse, TotpVerifyBody } from '../schemas.ts'
 import { bearerAuth, BEARER_SECURITY, recentSignIn } from './bearer.ts'

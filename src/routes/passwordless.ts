@@ -2,7 +2,7 @@
 // choice-based sign-in (InitiateAuth USER_AUTH), and the signed-in user's passkeys.
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
-import type { AccessTokenVerifier } from '../cognito/tokens.ts'
+import type { AccessTokenVerifier } from '../tokens/claims.ts'
 import { noContent } from '../http/no-content.ts'
 import {
   AuthFactorsResponse,

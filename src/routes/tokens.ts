@@ -4,8 +4,8 @@
 // revocation list, so they stop passing the local token check at once instead of when they expire.
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
-import { revokeDeletedUser, revokeDeviceSession, type RevocationList } from '../cognito/revocations.ts'
-import type { AccessTokenVerifier } from '../cognito/tokens.ts'
+import { revokeDeletedUser, revokeDeviceSession, type RevocationList } from '../tokens/revocations.ts'
+import type { AccessTokenVerifier } from '../tokens/claims.ts'
 import { noContent } from '../http/no-content.ts'
 import { ProblemError } from '../http/problem.ts'
 import { BEARER_PROBLEMS, problemResponses, SessionIdParams, SessionsResponse, SignOutDeviceBody } from '../schemas.ts'

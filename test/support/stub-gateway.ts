@@ -13,7 +13,7 @@
 // on /signup/confirm a code_mismatch; /signup/resend and /password/forgot answer the same whether or
 // not the account exists).
 import { maskedEmailDelivery, type CognitoGateway, type SignInResult } from '../../src/cognito/gateway.ts'
-import type { AccessTokenVerifier } from '../../src/cognito/tokens.ts'
+import type { AccessTokenVerifier } from '../../src/tokens/claims.ts'
 import { ProblemError, type ProblemCode } from '../../src/http/problem.ts'
 import type { Profile, Tokens } from '../../src/schemas.ts'
 

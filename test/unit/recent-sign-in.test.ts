@@ -1,7 +1,7 @@
 // The rule for sensitive changes: a valid token is not enough, the sign-in behind it must be recent.
 import { describe, expect, test } from 'bun:test'
 import { Elysia } from 'elysia'
-import type { AccessTokenVerifier } from '../../src/cognito/tokens.ts'
+import type { AccessTokenVerifier } from '../../src/tokens/claims.ts'
 import { ProblemError } from '../../src/http/problem.ts'
 import { assertRecentSignIn, bearerAuth, recentSignIn } from '../../src/routes/bearer.ts'
 

@@ -1,4 +1,4 @@
-// The revocation list (src/cognito/revocations.ts) and the refresh coalescer (src/cognito/coalesce.ts):
+// The revocation list (src/tokens/revocations.ts) and the refresh coalescer (src/cognito/coalesce.ts):
 // pure in-memory parts, with time moved by hand.
 import { describe, expect, test } from 'bun:test'
 import { createCoalescer } from '../../src/cognito/coalesce.ts'
@@ -7,8 +7,8 @@ import {
   revokeDeletedUser,
   revokeDeviceSession,
   revokeUserSignOut,
-} from '../../src/cognito/revocations.ts'
-import type { AccessClaims } from '../../src/cognito/tokens.ts'
+} from '../../src/tokens/revocations.ts'
+import type { AccessClaims } from '../../src/tokens/claims.ts'
 
 const T0 = 1_800_000_000 // epoch seconds
 const clock = (seconds = T0) => {

@@ -1,4 +1,4 @@
-// Access-token verification with aws-jwt-verify, loaded on the first bearer request (tokens.ts):
+// Access-token verification with aws-jwt-verify, loaded on the first bearer request (access-token-verifier.ts):
 // the library brings node:http and node:https with it, ~10 ms of every start for a route that is not
 // on the load balancer's or the sign-in path. Config already refused any pool id it would refuse.
 import { JwtVerifier } from 'aws-jwt-verify'
@@ -8,7 +8,7 @@ import type { Fetcher } from 'aws-jwt-verify/https'
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk'
 import type { CognitoConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
-import type { AccessTokenVerifier } from './tokens.ts'
+import type { AccessTokenVerifier } from './claims.ts'
 
 /**
  * The library's own fetcher speaks https only (on Node), and the local emulator serves http. This

@@ -6,23 +6,7 @@ import type { CognitoConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
 import { lazy } from '../lazy.ts'
 import type { Metrics } from '../observability/metrics.ts'
-
-export interface AccessClaims {
-  sub: string
-  username: string
-  /** When the user last signed in (the token's `auth_time`, epoch seconds); a refresh keeps it. */
-  authTime: number
-  /** The token's own id (`jti`). */
-  jti?: string
-  /** The `jti` of the refresh token it was minted from (`origin_jti`; Cognito sets it when the app client has token revocation on). */
-  originJti?: string
-  /** `iat`, epoch seconds (the real verifier always sets it). */
-  issuedAt?: number
-  /** `exp`, epoch seconds (the real verifier always sets it). */
-  expiresAt?: number
-}
-
-export type AccessTokenVerifier = (token: string) => Promise<AccessClaims>
+import type { AccessTokenVerifier } from './claims.ts'
 
 /** The bearer token of an Authorization header, or a 401 missing_token. */
 export function bearerToken(authorization: string | undefined): string {

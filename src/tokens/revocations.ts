@@ -4,7 +4,7 @@
 // tokens will still be valid if they are verified using any JWT library"). This list closes that
 // gap for the routes of this task. It lives in memory: another task does not see it.
 import { ProblemError } from '../http/problem.ts'
-import type { AccessClaims, AccessTokenVerifier } from './tokens.ts'
+import type { AccessClaims, AccessTokenVerifier } from './claims.ts'
 
 /** What a revocation check needs of an access token (its verified claims). */
 export type RevocableClaims = Pick<AccessClaims, 'sub' | 'jti' | 'originJti' | 'issuedAt'>
