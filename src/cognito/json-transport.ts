@@ -19,7 +19,8 @@
 import type { CognitoConfig } from '../config.ts'
 import { lazy } from '../lazy.ts'
 import { fetchPost, type HttpPost, type PostAnswer } from './http-post.ts'
-import type { CognitoTransport, OperationName } from './transport.ts'
+import type { OperationName } from './operations.ts'
+import type { CognitoTransport } from './transport.ts'
 
 const MAX_ATTEMPTS = 2
 const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.'

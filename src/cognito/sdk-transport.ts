@@ -29,7 +29,8 @@ import {
   GetUserAuthFactorsCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
 import type { CognitoConfig } from '../config.ts'
-import type { CognitoTransport, OperationName } from './transport.ts'
+import type { OperationName } from './operations.ts'
+import type { CognitoTransport } from './transport.ts'
 
 const COMMANDS = {
   SignUp: SignUpCommand,
