@@ -1,4 +1,4 @@
-// The AWS SDK v3 as a CognitoTransport. Loaded on first use only (see gateway.ts): the SDK is the
+// The AWS SDK v3 as a CognitoTransport. Loaded on first use only (see gateway-core.ts): the SDK is the
 // largest part of the service's start-up and memory, and the hot routes do not need it.
 import {
   ChangePasswordCommand,
