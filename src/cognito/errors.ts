@@ -1,41 +1,7 @@
 // Cognito failure -> Problem, in one table. Mapped by the exception's name (and, for transport
 // failures, its code), never by echoing Cognito's message to the client.
 import { ProblemError, type ProblemCode } from '../http/problem.ts'
-
-export type CognitoOperation =
-  | 'SignUp'
-  | 'InitiateAuth'
-  /** InitiateAuth with REFRESH_TOKEN_AUTH: its failures are about the token, not a password. */
-  | 'RefreshTokenAuth'
-  | 'RespondToAuthChallenge'
-  | 'ConfirmSignUp'
-  | 'ResendConfirmationCode'
-  | 'ForgotPassword'
-  | 'ConfirmForgotPassword'
-  | 'GetUser'
-  | 'GlobalSignOut'
-  | 'ChangePassword'
-  // TOTP and email change
-  | 'AssociateSoftwareToken'
-  | 'VerifySoftwareToken'
-  | 'SetUserMFAPreference'
-  | 'UpdateUserAttributes'
-  | 'VerifyUserAttribute'
-  /** AssociateSoftwareToken / VerifySoftwareToken with an MFA_SETUP session: failures are about the session. */
-  | 'AssociateSoftwareTokenInSetup'
-  | 'VerifySoftwareTokenInSetup'
-  // Passwordless sign-in and passkeys
-  | 'UserAuth'
-  | 'StartWebAuthnRegistration'
-  | 'CompleteWebAuthnRegistration'
-  | 'ListWebAuthnCredentials'
-  | 'DeleteWebAuthnCredential'
-  | 'GetUserAuthFactors'
-  | 'GetTokensFromRefreshToken'
-  | 'RevokeToken'
-  | 'DeleteUser'
-  | 'ListUserSessions'
-  | 'RevokeUserSession'
+import type { CognitoOperation } from './operations.ts'
 
 const BY_NAME: Readonly<Record<string, ProblemCode>> = {
   UsernameExistsException: 'username_exists',
@@ -72,7 +38,7 @@ const TOKEN_FAILURE: Readonly<Record<string, ProblemCode>> = {
   NotAuthorizedException: 'invalid_token',
   UserNotFoundException: 'invalid_token',
 }
-// An unknown account must look exactly like a wrong code, or the route enumerates accounts.
+// An unknown account must look exactly like a wrong code (enumeration.ts).
 const CODE_FAILURE: Readonly<Record<string, ProblemCode>> = {
   UserNotFoundException: 'code_mismatch',
   NotAuthorizedException: 'code_mismatch',
@@ -138,19 +104,6 @@ const CLIENT_NAMED_USER: Partial<Record<CognitoOperation, ProblemCode>> = {
 
 const RAW_SECRET_OPERATIONS: ReadonlySet<CognitoOperation> = new Set(['GetTokensFromRefreshToken', 'RevokeToken'])
 
-// Failures that only say whether (or in which state) an account exists. Routes that must not
-// reveal that (forgot password, resend code, a passwordless start) answer as if they had succeeded.
-// Cognito's per-user limit on sending codes (LimitExceededException) and a failed delivery
-// (CodeDeliveryFailureException) happen only for an account that exists, so they are among them.
-const ACCOUNT_STATE = new Set([
-  'UserNotFoundException',
-  'UserNotConfirmedException',
-  'InvalidParameterException',
-  'NotAuthorizedException',
-  'LimitExceededException',
-  'CodeDeliveryFailureException',
-])
-
 // Seconds a client should wait: throttling clears fast, per-account limits (code sends, failed
 // attempts) take longer.
 const RETRY_AFTER: Readonly<Record<string, string>> = {
@@ -169,14 +122,15 @@ const CONNECTION_FAILURES = new Set([
   'ConnectionRefused',
 ])
 
-interface CognitoLikeError {
+/** What this module reads of a thrown Cognito (or transport) error. */
+export interface CognitoLikeError {
   name?: unknown
   code?: unknown
   message?: unknown
 }
 
 /** True for the one failure that means our client secret (or client id) is wrong. */
-const isSecretHashFailure = (err: CognitoLikeError) =>
+export const isSecretHashFailure = (err: CognitoLikeError): boolean =>
   err.name === 'NotAuthorizedException' && typeof err.message === 'string' && /secret hash/i.test(err.message)
 
 /**
@@ -247,10 +201,4 @@ export function cognitoOutcome(problem: ProblemError): string {
 export function retriesOf(answerOrError: unknown): number {
   const attempts = (answerOrError as { $metadata?: { attempts?: unknown } } | undefined)?.$metadata?.attempts
   return typeof attempts === 'number' && attempts > 1 ? attempts - 1 : 0
-}
-
-/** True when the failure only tells whether the account exists (never for our own misconfiguration). */
-export function revealsAccountState(error: unknown): boolean {
-  const err = (typeof error === 'object' && error !== null ? error : {}) as CognitoLikeError
-  return typeof err.name === 'string' && ACCOUNT_STATE.has(err.name) && !isSecretHashFailure(err)
 }

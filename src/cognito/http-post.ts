@@ -1,7 +1,7 @@
 // The one network call of the JSON transport: POST a JSON body, read the whole answer. A seam so that
 // each runtime uses its cheapest well-kept client: Bun's fetch on Bun; on Node, node:http with a
 // keep-alive agent (runtime/node/node-http-post.ts), because Node's fetch (undici's WHATWG layer)
-// costs several times the CPU per call (docs/performance.md, "The Node target").
+// costs several times the CPU per call (docs/performance.md, "On Node").
 
 /** What the transport reads of an answer. */
 export interface PostAnswer {

@@ -1,13 +1,13 @@
 // A thin client for Cognito's JSON 1.1 protocol (POST /, X-Amz-Target, JSON in and out), for the
-// hot operations. The SDK spends ~100 µs of CPU per call in its middleware stack (endpoint rules,
-// retry bookkeeping, user agent, serde, auth-scheme resolution) against ~17 µs for the request
-// itself; on the service's hot routes that was most of the CPU (docs/performance.md).
+// hot operations. The SDK spends several times the CPU of the request itself per call in its
+// middleware stack (endpoint rules, retry bookkeeping, user agent, serde, auth-scheme resolution);
+// on the service's hot routes that was most of the CPU (docs/performance.md).
 //
 // What it keeps identical to the SDK client it stands in for:
 // - retries: the SDK's own StandardRetryStrategy and error classification (maxAttempts 2,
 //   throttling and transient failures only, jittered back-off, the retry quota), loaded at the
-//   first failure: until then the quota is full and its bookkeeping a no-op, and the module costs
-//   ~100 ms of start-up;
+//   first failure: until then the quota is full and its bookkeeping a no-op, and loading the module
+//   is a noticeable part of start-up (docs/performance.md);
 // - errors: an Error named after Cognito's exception type with $fault and $metadata, and transport
 //   failures with Node's error codes (ECONNREFUSED, ECONNRESET…) whatever the runtime calls them;
 // - the per-call AbortSignal (the gateway's deadline);
@@ -15,11 +15,12 @@
 //   gateway counts retries from it).
 // Over fetch there is no separate TCP connect timeout (the call deadline bounds it); the Node entry's
 // client (runtime/node/node-http-post.ts) has one.
-// Signing: the operations routed here (SignUp, InitiateAuth…) are unauthenticated in Cognito's API.
+// Signing: the operations routed here (operations.ts) are unauthenticated in Cognito's API.
 import type { CognitoConfig } from '../config.ts'
 import { lazy } from '../lazy.ts'
 import { fetchPost, type HttpPost, type PostAnswer } from './http-post.ts'
-import type { CognitoTransport, OperationName } from './transport.ts'
+import type { OperationName } from './operations.ts'
+import type { CognitoTransport } from './transport.ts'
 
 const MAX_ATTEMPTS = 2
 const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.'

@@ -1,4 +1,4 @@
-// The AWS SDK v3 as a CognitoTransport. Loaded on first use only (see gateway.ts): the SDK is the
+// The AWS SDK v3 as a CognitoTransport. Loaded on first use only (see gateway-core.ts): the SDK is the
 // largest part of the service's start-up and memory, and the hot routes do not need it.
 import {
   ChangePasswordCommand,
@@ -29,7 +29,8 @@ import {
   GetUserAuthFactorsCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
 import type { CognitoConfig } from '../config.ts'
-import type { CognitoTransport, OperationName } from './transport.ts'
+import type { OperationName } from './operations.ts'
+import type { CognitoTransport } from './transport.ts'
 
 const COMMANDS = {
   SignUp: SignUpCommand,

@@ -53,9 +53,14 @@ import type {
   GetUserAuthFactorsRequest,
   GetUserAuthFactorsResponse,
 } from '@aws-sdk/client-cognito-identity-provider'
+import type { OperationName } from './operations.ts'
+
+/** A table with exactly one entry per operation of operations.ts: a missing or extra one fails to compile. */
+type PerOperation<T extends Record<OperationName, [object, object]> & Record<Exclude<keyof T, OperationName>, never>> =
+  T
 
 /** Cognito API operation -> [request, response]. */
-export interface CognitoOperations {
+export type CognitoOperations = PerOperation<{
   SignUp: [SignUpRequest, SignUpResponse]
   InitiateAuth: [InitiateAuthRequest, InitiateAuthResponse]
   RespondToAuthChallenge: [RespondToAuthChallengeRequest, RespondToAuthChallengeResponse]
@@ -85,9 +90,7 @@ export interface CognitoOperations {
   DeleteUser: [DeleteUserRequest, Record<string, never>]
   ListUserSessions: [ListUserSessionsRequest, ListUserSessionsResponse]
   RevokeUserSession: [RevokeUserSessionRequest, RevokeUserSessionResponse]
-}
-
-export type OperationName = keyof CognitoOperations
+}>
 
 export interface CognitoTransport {
   send<K extends OperationName>(

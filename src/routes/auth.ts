@@ -1,11 +1,12 @@
 // Signing up, in and out: the seed's two routes (same paths, same success message) and the rest of
 // a session's life.
 import { Elysia, t } from 'elysia'
-import { maskedEmailDelivery, subOfIdToken, type CognitoGateway, type SignInResult } from '../cognito/gateway.ts'
+import { signInHidingUnconfirmed, signUpHidingExistingAccount } from '../cognito/enumeration.ts'
+import type { CognitoGateway, SignInResult } from '../cognito/gateway.ts'
 import { createRevocationList, revokeUserSignOut, type RevocationList } from '../tokens/revocations.ts'
+import { subOfIdToken } from '../cognito/token-answers.ts'
 import type { AccessTokenVerifier } from '../tokens/claims.ts'
 import { noContent } from '../http/no-content.ts'
-import { ProblemError } from '../http/problem.ts'
 import { noteAuthEvent } from '../observability/auth-events.ts'
 import {
   BEARER_PROBLEMS,
@@ -53,40 +54,17 @@ async function signUpNoted(gateway: CognitoGateway, input: SignUpInput, request:
   return result
 }
 
-/**
- * SIGNUP_ENUMERATION_SAFE (OWASP ASVS 6.3.8): an existing email answers exactly like a fresh
- * sign-up, with a made-up sub and the delivery masked from the request, as for a real one.
- */
-const enumerationSafeSignUp =
-  (gateway: CognitoGateway) =>
-  async (input: SignUpInput, request: Request): Promise<SignUpResult> => {
-    const codeDelivery = maskedEmailDelivery(input.email)
-    try {
-      return { ...(await signUpNoted(gateway, input, request)), codeDelivery }
-    } catch (error) {
-      if (!(error instanceof ProblemError) || error.code !== 'username_exists') throw error
-      // The client must not learn it; the operator's event says what happened.
-      noteAuthEvent(request, { reason: error.code })
-      return { userSub: crypto.randomUUID(), userConfirmed: false, codeDelivery }
-    }
-  }
+/** SIGNUP_ENUMERATION_SAFE (enumeration.ts): the operator's auth event says what the client must not learn. */
+const enumerationSafeSignUp = (gateway: CognitoGateway) => (input: SignUpInput, request: Request) =>
+  signUpHidingExistingAccount(
+    input.email,
+    () => signUpNoted(gateway, input, request),
+    (reason) => noteAuthEvent(request, { reason }),
+  )
 
-/**
- * SIGNUP_ENUMERATION_SAFE: Cognito answers UserNotConfirmedException for an unconfirmed account
- * whatever the password, which tells it apart from an unknown email (NotAuthorized). In this mode
- * that answer becomes the unknown email's 401, byte for byte.
- */
-const enumerationSafeSignIn =
-  (gateway: CognitoGateway) =>
-  async (input: SignInInput): Promise<SignInResult> => {
-    try {
-      return await gateway.signIn(input)
-    } catch (error) {
-      if (error instanceof ProblemError && error.code === 'user_not_confirmed')
-        throw new ProblemError('not_authorized', undefined, { cause: error.cause })
-      throw error
-    }
-  }
+/** SIGNUP_ENUMERATION_SAFE (enumeration.ts): an unconfirmed account answers like an unknown email. */
+const enumerationSafeSignIn = (gateway: CognitoGateway) => (input: SignInInput) =>
+  signInHidingUnconfirmed(() => gateway.signIn(input))
 
 export interface AuthRoutesOptions {
   enumerationSafe?: boolean

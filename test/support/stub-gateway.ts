@@ -12,7 +12,8 @@
 // src/cognito/errors.ts maps Cognito's exception to (an unknown account on /signin is not_authorized,
 // on /signup/confirm a code_mismatch; /signup/resend and /password/forgot answer the same whether or
 // not the account exists).
-import { maskedEmailDelivery, type CognitoGateway, type SignInResult } from '../../src/cognito/gateway.ts'
+import { maskedEmailDelivery } from '../../src/cognito/enumeration.ts'
+import type { CognitoGateway, SignInResult } from '../../src/cognito/gateway.ts'
 import type { AccessTokenVerifier } from '../../src/tokens/claims.ts'
 import { ProblemError, type ProblemCode } from '../../src/http/problem.ts'
 import type { Profile, Tokens } from '../../src/schemas.ts'

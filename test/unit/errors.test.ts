@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'bun:test'
-import { problemFromCognitoError, revealsAccountState, type CognitoOperation } from '../../src/cognito/errors.ts'
+import { revealsAccountState } from '../../src/cognito/enumeration.ts'
+import { problemFromCognitoError } from '../../src/cognito/errors.ts'
+import type { CognitoOperation } from '../../src/cognito/operations.ts'
 import { PROBLEMS, ProblemError, type ProblemCode } from '../../src/http/problem.ts'
 
 const named = (name: string, message = 'upstream says something', extra: Record<string, unknown> = {}) =>

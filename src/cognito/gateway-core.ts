@@ -1,0 +1,116 @@
+// What every gateway feature shares: the one call helper (the transport it goes over, its deadline,
+// its metrics, its failure as a ProblemError whose cause the app logs with the request id), the
+// SECRET_HASH and the challenge-session seal.
+import type { InitiateAuthResponse } from '@aws-sdk/client-cognito-identity-provider'
+import type { CognitoConfig } from '../config.ts'
+import { ProblemError } from '../http/problem.ts'
+import { lazy } from '../lazy.ts'
+import type { Metrics } from '../observability/metrics.ts'
+import { createChallengeSessions, type ChallengeSessions } from './challenge-session.ts'
+import { startDeadline } from './deadline.ts'
+import { cognitoOutcome, problemFromCognitoError, retriesOf } from './errors.ts'
+import type { HttpPost } from './http-post.ts'
+import { createJsonTransport } from './json-transport.ts'
+import { OPERATIONS, type CallLabel, type OperationName } from './operations.ts'
+import { createSecretHasher } from './secret-hash.ts'
+import { signedIn, type SignInResult } from './token-answers.ts'
+import type { CognitoOperations, CognitoTransport } from './transport.ts'
+
+export interface GatewayCore {
+  readonly config: CognitoConfig
+  /**
+   * One Cognito call under the configured deadline, counted in the metrics under `label` (default:
+   * the operation's name), which also picks how its failures map (errors.ts).
+   * @throws ProblemError for every failure.
+   */
+  call<K extends OperationName>(
+    operation: K,
+    input: CognitoOperations[K][0],
+    label?: CallLabel,
+  ): Promise<CognitoOperations[K][1]>
+  /** The SECRET_HASH over `username`; undefined when the app client has no secret. */
+  secretHash(username: string): Promise<string | undefined>
+  /** Whether the app client has a secret (so every username-based call needs a SECRET_HASH). */
+  readonly hasSecret: boolean
+  readonly sessions: ChallengeSessions
+  /**
+   * Tokens, or the next challenge with the session the client returns (it carries the username).
+   * @throws ProblemError upstream_error when Cognito answered neither.
+   */
+  authResult(out: InitiateAuthResponse, username: string): Promise<SignInResult>
+}
+
+/** The SDK, imported on first use: /health and the hot routes never load it. */
+function lazySdkTransport(config: CognitoConfig): CognitoTransport {
+  const sdk = lazy(() => import('./sdk-transport.ts').then((m) => m.createSdkTransport(config)))
+  return { send: async (operation, input, abortSignal) => (await sdk()).send(operation, input, abortSignal) }
+}
+
+/**
+ * Production's transport: each operation on the one operations.ts names, the JSON client over `post`
+ * (the runtime's fetch by default), the SDK for the rest.
+ */
+export function chooseTransport(config: CognitoConfig, post?: HttpPost): CognitoTransport {
+  const json = createJsonTransport(config, post)
+  const sdk = lazySdkTransport(config)
+  return {
+    send: (operation, input, abortSignal) =>
+      (OPERATIONS[operation] === 'json' ? json : sdk).send(operation, input, abortSignal),
+  }
+}
+
+/** The core over one transport; every call counted in `metrics` when given. */
+export async function createGatewayCore(
+  config: CognitoConfig,
+  { send }: CognitoTransport,
+  metrics?: Metrics,
+): Promise<GatewayCore> {
+  const hasher = await createSecretHasher(config.clientId, config.clientSecret)
+  const sessions = await createChallengeSessions(config.clientSecret)
+
+  const call: GatewayCore['call'] = async (operation, input, label) => {
+    const name = label ?? operation
+    const deadline = startDeadline(config.timeoutMs)
+    const startedAt = performance.now()
+    const seconds = () => (performance.now() - startedAt) / 1000
+    try {
+      const out = await send(operation, input, deadline.signal)
+      metrics?.cognitoCall(name, 'ok', seconds(), retriesOf(out))
+      return out
+    } catch (error) {
+      const problem = problemFromCognitoError(error, name, deadline.signal.aborted)
+      metrics?.cognitoCall(name, cognitoOutcome(problem), seconds(), retriesOf(error))
+      throw problem
+    } finally {
+      deadline.clear()
+    }
+  }
+
+  const authResult = async (out: InitiateAuthResponse, username: string): Promise<SignInResult> => {
+    if (out.AuthenticationResult) return signedIn(out.AuthenticationResult)
+    if (out.ChallengeName && out.Session) {
+      const parameters = out.ChallengeParameters ?? {}
+      // Cognito names the actual user in USER_ID_FOR_SRP (or USERNAME) whenever the request used an alias.
+      const actualUsername = parameters.USER_ID_FOR_SRP ?? parameters.USERNAME ?? username
+      return {
+        challenge: {
+          challengeName: out.ChallengeName,
+          session: await sessions.seal(actualUsername, out.Session),
+          challengeParameters: parameters,
+        },
+      }
+    }
+    throw new ProblemError('upstream_error', undefined, {
+      cause: new Error('Cognito returned neither tokens nor a challenge'),
+    })
+  }
+
+  return {
+    config,
+    call,
+    secretHash: async (username) => (hasher ? await hasher(username) : undefined),
+    hasSecret: hasher !== undefined,
+    sessions,
+    authResult,
+  }
+}

@@ -1,0 +1,126 @@
+// Sessions and tokens: refreshing, signing out everywhere or one device, listing and revoking the
+// user's sessions.
+import type { SessionDescriptionType } from '@aws-sdk/client-cognito-identity-provider'
+import { ProblemError } from '../http/problem.ts'
+import type { RefreshedTokens, UserSession } from '../schemas.ts'
+import { createCoalescer } from './coalesce.ts'
+import type { GatewayCore } from './gateway-core.ts'
+import { refreshedTokensOf } from './token-answers.ts'
+
+export interface SessionCalls {
+  /**
+   * New tokens for a refresh token. Without rotation (REFRESH_TOKEN_AUTH) `username` is the Cognito
+   * username the SECRET_HASH is computed over, required when the client has a secret (else a 400
+   * validation_failed naming /username). With rotation (GetTokensFromRefreshToken) it is not needed
+   * and the answer carries the new refresh token. Concurrent calls for the same token share one
+   * Cognito call and its answer. A token rotated away or revoked: 401 invalid_token.
+   */
+  refresh(refreshToken: string, username?: string): Promise<RefreshedTokens>
+  globalSignOut(accessToken: string): Promise<void>
+  /** RevokeToken: the refresh token and the access tokens minted from it stop working in Cognito. */
+  revokeToken(refreshToken: string): Promise<void>
+  /** ListUserSessions, every page: the user's active sessions (the pool must track sessions). */
+  listSessions(accessToken: string): Promise<UserSession[]>
+  /** RevokeUserSession: that session's refresh and access tokens stop working. Unknown id: 404 session_not_found. */
+  revokeSession(accessToken: string, sessionId: string): Promise<void>
+}
+
+const MAX_SESSION_PAGES = 10
+
+export function sessionCalls({ config, call, secretHash, hasSecret }: GatewayCore): SessionCalls {
+  const { clientId } = config
+  const refreshes = createCoalescer<RefreshedTokens>()
+  // GetTokensFromRefreshToken and RevokeToken take the raw client secret (API reference), no SECRET_HASH.
+  const clientSecret = config.clientSecret === undefined ? {} : { ClientSecret: config.clientSecret }
+
+  /** GetTokensFromRefreshToken: no username, no SECRET_HASH. */
+  const rotate = async (refreshToken: string) => {
+    const out = await call('GetTokensFromRefreshToken', {
+      RefreshToken: refreshToken,
+      ClientId: clientId,
+      ...clientSecret,
+    })
+    return refreshedTokensOf(out.AuthenticationResult)
+  }
+
+  /** InitiateAuth REFRESH_TOKEN_AUTH, with the SECRET_HASH over the token owner's username. */
+  const refreshWithoutRotation = async (refreshToken: string, username: string | undefined) => {
+    if (username === undefined && hasSecret)
+      throw new ProblemError('validation_failed', 'Invalid or missing: username.', { fields: ['/username'] })
+    const hash = username === undefined ? undefined : await secretHash(username)
+    const out = await call(
+      'InitiateAuth',
+      {
+        ClientId: clientId,
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        AuthParameters: { REFRESH_TOKEN: refreshToken, ...(hash ? { SECRET_HASH: hash } : {}) },
+      },
+      'RefreshTokenAuth',
+    )
+    return refreshedTokensOf(out.AuthenticationResult)
+  }
+
+  return {
+    refresh(refreshToken, username) {
+      // The key holds the token: it is in memory for the call anyway, and leaves when it settles.
+      return refreshes(`${username ?? ''}\n${refreshToken}`, () =>
+        config.refreshTokenRotation ? rotate(refreshToken) : refreshWithoutRotation(refreshToken, username),
+      )
+    },
+
+    async globalSignOut(accessToken) {
+      await call('GlobalSignOut', { AccessToken: accessToken })
+    },
+
+    async revokeToken(refreshToken) {
+      await call('RevokeToken', { Token: refreshToken, ClientId: clientId, ...clientSecret })
+    },
+
+    async listSessions(accessToken) {
+      const sessions: UserSession[] = []
+      let nextToken: string | undefined
+      // A user has at most 100 token sessions (MaxPerUser) plus SSO ones; the bound only stops a loop.
+      for (let page = 0; page < MAX_SESSION_PAGES; page++) {
+        const out = await call('ListUserSessions', {
+          AccessToken: accessToken,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        })
+        sessions.push(...(out.Sessions ?? []).flatMap(sessionOf))
+        nextToken = out.NextToken
+        if (!nextToken) break
+      }
+      return sessions
+    },
+
+    async revokeSession(accessToken, sessionId) {
+      await call('RevokeUserSession', { AccessToken: accessToken, SessionId: sessionId })
+    },
+  }
+}
+
+/** A timestamp as the SDK gives it (a Date) or the JSON wire does (epoch seconds), as ISO 8601. */
+const isoTime = (value: Date | number | undefined): string | undefined =>
+  value === undefined ? undefined : (value instanceof Date ? value : new Date(value * 1000)).toISOString()
+
+/** One session of ListUserSessions, in this API's words; one without an id is skipped. */
+function sessionOf(session: SessionDescriptionType): UserSession[] {
+  if (!session.SessionId) return []
+  const createdAt = isoTime(session.CreateDate)
+  const lastActiveAt = isoTime(session.LastActiveDate)
+  const { City, Country } = session.LastLocation ?? {}
+  return [
+    {
+      sessionId: session.SessionId,
+      type: session.SessionType ?? 'TOKEN',
+      current: session.IsCurrentSession === true,
+      ...(session.ClientId ? { clientId: session.ClientId } : {}),
+      ...(createdAt ? { createdAt } : {}),
+      ...(lastActiveAt ? { lastActiveAt } : {}),
+      ...(session.DeviceType ? { deviceType: session.DeviceType } : {}),
+      ...(session.LastIPAddress ? { lastIpAddress: session.LastIPAddress } : {}),
+      ...(City || Country
+        ? { lastLocation: { ...(City ? { city: City } : {}), ...(Country ? { country: Country } : {}) } }
+        : {}),
+    },
+  ]
+}
