@@ -3,8 +3,9 @@
 #   docker buildx build --platform linux/amd64,linux/arm64 -t <repo>:<tag> --push .
 
 # The Bun that compiles is the one package-lock.json pins (the `bun` devDependency); the build
-# stage checks that the two agree. (Pin the tag to its digest, oven/bun:1.4.5@sha256:…, in your
-# registry mirror: no Docker registry is reachable from the machines this was written on.)
+# stage checks that the two agree. Both base images are named by tag: pin them to their digests
+# (oven/bun:1.4.5@sha256:…) as your registry or mirror reports them, so that a moved tag cannot
+# change what is built.
 ARG BUN_VERSION=1.4.5
 
 # Build on the build machine's own architecture and cross-compile for the target one: bun fetches

@@ -1,8 +1,9 @@
-// Idempotent set-up of the local user pool and app client, shaped like the production pool:
-// email as the sign-in name in any case (case-insensitive usernames), a required mutable nickname, email auto-verified
-// and kept until a new one is verified, optional TOTP MFA, session tracking on, an app client with a
-// secret allowing USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH. Found by name on later runs, so users
-// persist across restarts.
+// Idempotent set-up of the local user pool and app client, in the shape the production pool has
+// (deploy/cdk/lib/pool-shape.ts, which the CDK stack builds from too): email as the sign-in name in
+// any case, a required mutable nickname, email auto-verified and kept until a new one is verified,
+// optional TOTP MFA, session tracking on, choice-based sign-in, an app client with a secret. The
+// local client does not rotate refresh tokens, so it also allows REFRESH_TOKEN_AUTH. Found by name on
+// later runs, so users persist across restarts.
 import {
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
@@ -13,10 +14,9 @@ import {
   SetUserPoolMfaConfigCommand,
   UpdateUserPoolCommand,
   UpdateUserPoolClientCommand,
-  type AuthFactorType,
-  type ExplicitAuthFlowsType,
   SetUserPoolSessionConfigurationCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
+import { CLIENT_SHAPE, POOL_SHAPE, REFRESH_TOKEN_FLOWS } from '../../deploy/cdk/lib/pool-shape.ts'
 
 export interface LocalPool {
   userPoolId: string
@@ -28,25 +28,17 @@ export const POOL_NAME = 'user-service-local'
 export const CLIENT_NAME = 'user-service'
 /** Passkeys belong to this domain; pages on http://localhost:<any port> may use them (dev/passkeys). */
 export const LOCAL_RELYING_PARTY_ID = 'localhost'
-// deploy/cdk's pool and client: choice-based sign-in with these first factors, user existence hidden.
-const FIRST_FACTORS: AuthFactorType[] = ['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN']
-const AUTH_FLOWS: ExplicitAuthFlowsType[] = ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_AUTH']
+const AUTH_FLOWS = [...CLIENT_SHAPE.ExplicitAuthFlows, ...REFRESH_TOKEN_FLOWS]
 
-/** The settings UpdateUserPool can change, as deploy/cdk's pool has them. */
+/** The settings UpdateUserPool can change. */
 const POOL_SETTINGS = {
-  AutoVerifiedAttributes: ['email' as const],
-  // Keep the current email until the new one is verified: a typo in a new address must not lock the
-  // user out (deploy/cdk's pool: keepOriginal.email).
-  UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email' as const] },
+  AutoVerifiedAttributes: [...POOL_SHAPE.AutoVerifiedAttributes],
+  UserAttributeUpdateSettings: {
+    AttributesRequireVerificationBeforeUpdate: [...POOL_SHAPE.AttributesRequireVerificationBeforeUpdate],
+  },
   Policies: {
-    PasswordPolicy: {
-      MinimumLength: 8,
-      RequireLowercase: true,
-      RequireUppercase: true,
-      RequireNumbers: true,
-      RequireSymbols: true,
-    },
-    SignInPolicy: { AllowedFirstAuthFactors: FIRST_FACTORS },
+    PasswordPolicy: POOL_SHAPE.PasswordPolicy,
+    SignInPolicy: { AllowedFirstAuthFactors: [...POOL_SHAPE.AllowedFirstAuthFactors] },
   },
 }
 
@@ -64,10 +56,14 @@ export async function provision(endpoint: string): Promise<LocalPool> {
       const created = await admin.send(
         new CreateUserPoolCommand({
           PoolName: POOL_NAME,
-          UsernameAttributes: ['email'],
-          // deploy/cdk's pool: signInCaseSensitive: false.
-          UsernameConfiguration: { CaseSensitive: false },
-          Schema: [{ Name: 'nickname', AttributeDataType: 'String', Mutable: true, Required: true }],
+          UsernameAttributes: [...POOL_SHAPE.UsernameAttributes],
+          UsernameConfiguration: { CaseSensitive: POOL_SHAPE.CaseSensitiveUsernames },
+          Schema: POOL_SHAPE.RequiredAttributes.map(({ Name, Mutable }) => ({
+            Name,
+            AttributeDataType: 'String' as const,
+            Mutable,
+            Required: true,
+          })),
           ...POOL_SETTINGS,
         }),
       )
@@ -76,20 +72,20 @@ export async function provision(endpoint: string): Promise<LocalPool> {
       // A pool from an earlier run gets the settings added since (UpdateUserPool sets them all at once).
       await admin.send(new UpdateUserPoolCommand({ UserPoolId: userPoolId, ...POOL_SETTINGS }))
     }
-    // deploy/cdk's pool: MFA optional, with authenticator apps (TOTP) as the second factor.
     await admin.send(
       new SetUserPoolMfaConfigCommand({
         UserPoolId: userPoolId,
-        MfaConfiguration: 'OPTIONAL',
-        SoftwareTokenMfaConfiguration: { Enabled: true },
+        MfaConfiguration: POOL_SHAPE.MfaConfiguration,
+        SoftwareTokenMfaConfiguration: {
+          Enabled: (POOL_SHAPE.EnabledMfas as readonly string[]).includes('SOFTWARE_TOKEN_MFA'),
+        },
       }),
     )
-    // GET /sessions and DELETE /sessions/{id} need the pool to track sessions (deploy/cdk's pool does too).
     await admin.send(
       new SetUserPoolSessionConfigurationCommand({
         UserPoolId: userPoolId,
-        UserSessionTracking: 'ENABLED',
-        TokenSession: { MaxPerUser: 20 },
+        UserSessionTracking: POOL_SHAPE.UserSessionTracking,
+        TokenSession: { MaxPerUser: POOL_SHAPE.TokenSessionMaxPerUser },
       }),
     )
 
@@ -100,9 +96,10 @@ export async function provision(endpoint: string): Promise<LocalPool> {
         new CreateUserPoolClientCommand({
           UserPoolId: userPoolId,
           ClientName: CLIENT_NAME,
-          GenerateSecret: true,
+          GenerateSecret: CLIENT_SHAPE.GenerateSecret,
           ExplicitAuthFlows: AUTH_FLOWS,
-          PreventUserExistenceErrors: 'ENABLED',
+          PreventUserExistenceErrors: CLIENT_SHAPE.PreventUserExistenceErrors,
+          EnableTokenRevocation: CLIENT_SHAPE.EnableTokenRevocation,
         }),
       )
       clientId = created.UserPoolClient!.ClientId!
@@ -117,14 +114,18 @@ export async function provision(endpoint: string): Promise<LocalPool> {
           UserPoolId: userPoolId,
           ClientId: clientId,
           ExplicitAuthFlows: AUTH_FLOWS,
-          PreventUserExistenceErrors: 'ENABLED',
+          PreventUserExistenceErrors: CLIENT_SHAPE.PreventUserExistenceErrors,
+          EnableTokenRevocation: CLIENT_SHAPE.EnableTokenRevocation,
         }),
       )
     }
     await admin.send(
       new SetUserPoolMfaConfigCommand({
         UserPoolId: userPoolId,
-        WebAuthnConfiguration: { RelyingPartyId: LOCAL_RELYING_PARTY_ID, UserVerification: 'preferred' },
+        WebAuthnConfiguration: {
+          RelyingPartyId: LOCAL_RELYING_PARTY_ID,
+          UserVerification: POOL_SHAPE.WebAuthnUserVerification,
+        },
       }),
     )
     const clientSecret = described.UserPoolClient?.ClientSecret

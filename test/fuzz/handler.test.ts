@@ -1,4 +1,5 @@
-// Property-based fuzzing of every route's body and headers with fast-check: thousands of generated
+// Property-based fuzzing of every registered route (the app's own route list; bodies shaped by each
+// route's schema) with fast-check, body and headers: thousands of generated
 // requests through the app's handler (in process, so thousands stay fast), built around the real
 // SDK gateway and the real cognito-local. Whatever comes in: never a 5xx, never a crash, every
 // error a problem with a known code, and never a sent password or token in the answer or a log line.
@@ -10,29 +11,25 @@ import { createAccessTokenVerifier } from '../../src/tokens/access-token-verifie
 import { parseConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/logging.ts'
 import { PROBLEMS, PROBLEM_CONTENT_TYPE } from '../../src/http/problem.ts'
+import { signedInAccount } from '../support/accounts.ts'
 import { testCognito } from '../support/cognito.ts'
-import { PASSWORD, uniqueEmail } from '../support/util.ts'
+import { requestInit } from '../support/http.ts'
+import { exampleOf, type BodySchema } from '../support/route-inputs.ts'
+import { PASSWORD } from '../support/util.ts'
 
 const RUNS = 3000
 
-// Each route with the fields of its body; the bearer ones take a token too.
-const ROUTES: Record<string, string[]> = {
-  '/signup': ['email', 'password', 'nickname'],
-  '/signup/confirm': ['email', 'code'],
-  '/signup/resend': ['email'],
-  '/signin': ['email', 'password'],
-  '/signin/challenge': ['email', 'challengeName', 'session', 'responses'],
-  '/token/refresh': ['refreshToken', 'username'],
-  '/password/forgot': ['email'],
-  '/password/reset': ['email', 'code', 'password'],
-  '/password/change': ['previousPassword', 'proposedPassword'],
-  '/signout': [],
-  '/me': [],
-  '/health': [],
+// The fields whose values are credentials: never to be found in an answer.
+const CREDENTIAL_FIELD = /password|token|session/i
+
+interface FuzzedRoute {
+  method: string
+  path: string
+  body: BodySchema | undefined
 }
-const PASSWORD_FIELDS = new Set(['password', 'previousPassword', 'proposedPassword'])
 
 let app: App
+let routes: FuzzedRoute[]
 let accessToken: string
 let refreshToken: string
 const logLines: string[] = []
@@ -51,27 +48,18 @@ beforeAll(async () => {
     verifyAccessToken: createAccessTokenVerifier(config.cognito),
     logger,
   })
+  // Every route the app registers, each with its body's schema: a new route is fuzzed as it is added.
+  routes = (await app.routes).routes.map(({ method, path, hooks }) => ({
+    method,
+    path,
+    body: hooks.body as BodySchema | undefined,
+  }))
   // A real session, so the bearer routes and refresh are fuzzed past the token check too.
-  const email = uniqueEmail('fuzz')
-  await app.handle(json('/signup', { email, password: PASSWORD, nickname: 'fuzz' }))
-  await cognito.confirm(email)
-  const tokens = (await (await app.handle(json('/signin', { email, password: PASSWORD }))).json()) as Record<
-    string,
-    string
-  >
-  accessToken = tokens.accessToken!
-  refreshToken = tokens.refreshToken!
+  ;({ accessToken, refreshToken } = (await signedInAccount(app, cognito, { tag: 'fuzz' })).tokens)
 })
 afterAll(() => {
   logLines.length = 0
 })
-
-const json = (path: string, body: unknown) =>
-  new Request(`http://localhost${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  })
 
 // Header values must be ByteStrings without CR, LF or NUL, or `new Request` itself refuses them.
 const headerText = fc.string({ unit: 'binary-ascii', maxLength: 300 }).map((s) => s.replace(/[\r\n\0]/g, ''))
@@ -103,17 +91,21 @@ const emailAddress = fc.oneof(
   fc.tuple(localPart, domain).map(([local, at]) => `${local}@${at}`),
   fc.tuple(fc.constantFrom('jö', '김뮤직', 'иван', 'a.ü'), domain).map(([local, at]) => `${local}@${at}`),
 )
-const fieldValue = (field: string) =>
-  fc.oneof(
-    {
-      weight: 4,
-      arbitrary:
-        field === 'email'
-          ? emailAddress
-          : PASSWORD_FIELDS.has(field)
-            ? fc.string({ minLength: 8, maxLength: 64 })
-            : text,
-    },
+/** Likely values for one field of a body: what its schema suggests, then any text, then any JSON type. */
+const fieldValue = (field: string, schema: BodySchema) => {
+  const choices = schema.anyOf?.map((choice) => choice.const).filter((c) => c !== undefined) ?? []
+  const likely =
+    schema.format === 'email'
+      ? emailAddress
+      : CREDENTIAL_FIELD.test(field) && schema.type === 'string'
+        ? fc.string({ minLength: 8, maxLength: 64 })
+        : choices.length > 0
+          ? fc.constantFrom(...choices)
+          : schema.type === 'object'
+            ? fc.oneof(fc.constant(exampleOf(schema)), fc.dictionary(text, text, { maxKeys: 17 }))
+            : fc.oneof(fc.constant(exampleOf(schema)), text)
+  return fc.oneof(
+    { weight: 4, arbitrary: likely as fc.Arbitrary<unknown> },
     { weight: 2, arbitrary: text },
     {
       weight: 1,
@@ -127,72 +119,89 @@ const fieldValue = (field: string) =>
       ),
     },
   )
-const fieldsOf = (path: string) =>
-  fc.record(Object.fromEntries(ROUTES[path]!.map((f) => [f, fieldValue(f)])), { requiredKeys: [] }).chain((body) =>
-    fc.oneof(
-      fc.constant(body as unknown),
-      fc.dictionary(text, fc.jsonValue(), { maxKeys: 3 }).map((extra) => ({ ...extra, ...body })),
-    ),
-  )
+}
+/** Bodies around a schema: any of its fields (each maybe missing), maybe with unknown ones. */
+const fieldsOf = (schema: BodySchema | undefined) =>
+  fc
+    .record(Object.fromEntries(Object.entries(schema?.properties ?? {}).map(([f, s]) => [f, fieldValue(f, s)])), {
+      requiredKeys: [],
+    })
+    .chain((body) =>
+      fc.oneof(
+        fc.constant(body as unknown),
+        fc.dictionary(text, fc.jsonValue(), { maxKeys: 3 }).map((extra) => ({ ...extra, ...body })),
+      ),
+    )
+/** The route's path with each parameter filled in: a plausible id, or any URL segment. */
+const concretePathOf = (path: string) =>
+  fc
+    .array(fc.oneof(fc.stringMatching(/^[\w-]{1,64}$/), fc.webSegment()), {
+      minLength: path.split(':').length - 1,
+      maxLength: path.split(':').length - 1,
+    })
+    .map((values) => values.reduce((filled, value) => filled.replace(/:[^/]+/, value || 'x'), path))
 
-const requestArb = fc.constantFrom(...Object.keys(ROUTES)).chain((path) =>
-  fc.record({
-    path: fc.oneof({ weight: 9, arbitrary: fc.constant(path) }, { weight: 1, arbitrary: fc.webPath() }),
-    method: fc.oneof(
-      { weight: 8, arbitrary: fc.constant(path === '/me' || path === '/health' ? 'GET' : 'POST') },
-      { weight: 2, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD') },
-    ),
-    body: fc.oneof(
-      { weight: 6, arbitrary: fieldsOf(path).map((b) => ({ kind: 'json' as const, value: b })) },
-      { weight: 1, arbitrary: fc.jsonValue().map((b) => ({ kind: 'json' as const, value: b })) },
-      { weight: 1, arbitrary: text.map((raw) => ({ kind: 'raw' as const, value: raw })) },
-      { weight: 1, arbitrary: fc.constant({ kind: 'none' as const, value: undefined }) },
-    ),
-    contentType: fc.oneof(
-      { weight: 6, arbitrary: fc.constant('application/json') },
-      {
-        weight: 2,
-        arbitrary: fc.constantFrom(
-          undefined,
-          'application/json; charset=utf-8',
-          'text/plain',
-          'application/x-www-form-urlencoded',
-          'multipart/form-data; boundary=x',
-          'application/vnd.api+json',
-          'application/json; charset=latin1',
-        ),
-      },
-      { weight: 1, arbitrary: headerText },
-    ),
-    authorization: fc.oneof(
-      fc.constant(undefined),
-      fc.constant('real'),
-      headerText.map((t) => `Bearer ${t}`),
-      headerText,
-      fc.tuple(fc.base64String(), fc.base64String(), fc.base64String()).map((parts) => `Bearer ${parts.join('.')}`),
-    ),
-    requestId: fc.option(headerText),
-    forwardedFor: fc.option(headerText),
-    refresh: fc.boolean(),
-  }),
-)
+const requestArb = () =>
+  fc.constantFrom(...routes).chain((route) =>
+    fc.record({
+      route: fc.constant(`${route.method} ${route.path}`),
+      path: fc.oneof({ weight: 9, arbitrary: concretePathOf(route.path) }, { weight: 1, arbitrary: fc.webPath() }),
+      method: fc.oneof(
+        { weight: 8, arbitrary: fc.constant(route.method) },
+        { weight: 2, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD') },
+      ),
+      body: fc.oneof(
+        { weight: 6, arbitrary: fieldsOf(route.body).map((b) => ({ kind: 'json' as const, value: b })) },
+        { weight: 1, arbitrary: fc.jsonValue().map((b) => ({ kind: 'json' as const, value: b })) },
+        { weight: 1, arbitrary: text.map((raw) => ({ kind: 'raw' as const, value: raw })) },
+        { weight: 1, arbitrary: fc.constant({ kind: 'none' as const, value: undefined }) },
+      ),
+      contentType: fc.oneof(
+        { weight: 6, arbitrary: fc.constant('application/json') },
+        {
+          weight: 2,
+          arbitrary: fc.constantFrom(
+            undefined,
+            'application/json; charset=utf-8',
+            'text/plain',
+            'application/x-www-form-urlencoded',
+            'multipart/form-data; boundary=x',
+            'application/vnd.api+json',
+            'application/json; charset=latin1',
+          ),
+        },
+        { weight: 1, arbitrary: headerText },
+      ),
+      authorization: fc.oneof(
+        fc.constant(undefined),
+        fc.constant('real'),
+        headerText.map((t) => `Bearer ${t}`),
+        headerText,
+        fc.tuple(fc.base64String(), fc.base64String(), fc.base64String()).map((parts) => `Bearer ${parts.join('.')}`),
+      ),
+      requestId: fc.option(headerText),
+      forwardedFor: fc.option(headerText),
+      refresh: fc.boolean(),
+    }),
+  )
 
 /** The credentials a request carries, long and varied enough that finding one in an answer is a leak, not chance. */
 function credentialsIn(body: unknown, bearer: string | undefined): string[] {
   const found = bearer ? [bearer] : []
   if (typeof body === 'object' && body !== null) {
     for (const [key, value] of Object.entries(body)) {
-      if (typeof value === 'string' && (PASSWORD_FIELDS.has(key) || key === 'refreshToken' || key === 'session'))
-        found.push(value)
+      if (typeof value === 'string' && CREDENTIAL_FIELD.test(key)) found.push(value)
     }
   }
   return found.filter((s) => s.length >= 8 && new Set(s).size >= 4)
 }
 
-test(`${RUNS} generated requests over every route: no 5xx, problems only, nothing credential echoed`, async () => {
+test(`${RUNS} generated requests over every registered route: no 5xx, problems only, nothing credential echoed`, async () => {
   const statuses = new Map<number, number>()
+  const fuzzed = new Set<string>()
   await fc.assert(
-    fc.asyncProperty(requestArb, async (r) => {
+    fc.asyncProperty(requestArb(), async (r) => {
+      fuzzed.add(r.route)
       let body = r.body.kind === 'json' ? JSON.stringify(r.body.value) : r.body.value
       let sentBody = r.body.value
       // Half the refreshes carry the real refresh token, so they reach Cognito's token check.
@@ -233,6 +242,7 @@ test(`${RUNS} generated requests over every route: no 5xx, problems only, nothin
     }),
     { numRuns: RUNS },
   )
+  expect(routes.map((r) => `${r.method} ${r.path}`).filter((route) => !fuzzed.has(route))).toEqual([])
   // The generators reach well past validation: successes and Cognito's own refusals are in the mix.
   const reached = [...statuses.keys()]
   expect(reached).toContain(200)
@@ -262,7 +272,9 @@ const acceptedAddress = fc
 
 test('every accepted form of an address reaches Cognito: /signup/resend answers 200 (and a non-ASCII local part 400, with its reason)', async () => {
   const resend = async (email: string) => {
-    const res = await app.handle(json('/signup/resend', { email }))
+    const res = await app.handle(
+      new Request('http://localhost/signup/resend', requestInit('POST', { json: { email } })),
+    )
     return { status: res.status, body: (await res.json()) as { detail?: string; fields?: string[] } }
   }
   await fc.assert(

@@ -2,6 +2,7 @@
 // SECRET_HASH-verifying proxy.
 import { describe, expect, test } from 'bun:test'
 import { expectNoSecrets, expectProblem, post, request } from '../support/http.ts'
+import { confirmedAccount, signedInAccount } from '../support/accounts.ts'
 import { requireExecutable } from '../support/requirements.ts'
 import { expectedRuntime, serviceForFile, serviceTarget, startService } from '../support/service.ts'
 import { PASSWORD, uniqueEmail, waitFor } from '../support/util.ts'
@@ -77,11 +78,8 @@ describe('POST /signup', () => {
 
   test('the nickname is stored on the user', async () => {
     const email = uniqueEmail('nick')
-    await signUp(email, PASSWORD, '닉네임 ✓')
-    await file.cognito.confirm(email)
-    const res = await post(file.service.url, '/signin', { email, password: PASSWORD })
-    seen.push(res.body.idToken, res.body.accessToken, res.body.refreshToken)
-    const attributes = await file.cognito.userAttributes(res.body.accessToken)
+    const { tokens } = await signedInAccount(file.service.url, file.cognito, { email, nickname: '닉네임 ✓', seen })
+    const attributes = await file.cognito.userAttributes(tokens.accessToken)
     expect(attributes).toMatchObject({ email, nickname: '닉네임 ✓' })
   })
 })
@@ -97,15 +95,14 @@ describe('POST /signin', () => {
 
   test("after confirmation: the tokens, the seed's `token` field and the Cognito username", async () => {
     const email = uniqueEmail('signin')
-    const { body: created } = await signUp(email)
-    await file.cognito.confirm(email)
+    const { userSub } = await confirmedAccount(file.service.url, file.cognito, { email })
     const res = await post(file.service.url, '/signin', { email, password: PASSWORD })
     expect(res.status).toBe(200)
     expect(res.headers.get('cache-control')).toBe('no-store')
     const body = res.body
     seen.push(body.idToken, body.accessToken, body.refreshToken)
     expect(body.token).toBe(body.idToken)
-    expect(body).toMatchObject({ tokenType: 'Bearer', expiresIn: 3600, username: created.userSub })
+    expect(body).toMatchObject({ tokenType: 'Bearer', expiresIn: 3600, username: userSub })
     for (const jwt of [body.idToken, body.accessToken]) expect(jwt.split('.')).toHaveLength(3)
     expect(typeof body.refreshToken).toBe('string')
     const claims = JSON.parse(Buffer.from(body.idToken.split('.')[1], 'base64url').toString())
@@ -116,8 +113,7 @@ describe('POST /signin', () => {
 
   test('wrong password and unknown user get byte-identical 401 bodies', async () => {
     const email = uniqueEmail('enum')
-    await signUp(email)
-    await file.cognito.confirm(email)
+    await confirmedAccount(file.service.url, file.cognito, { email })
     const wrong = await post(file.service.url, '/signin', { email, password: 'WrongPassword1!' })
     const unknown = await post(file.service.url, '/signin', { email: uniqueEmail('nobody'), password: PASSWORD })
     expectProblem(wrong, 401, 'not_authorized', ['WrongPassword1!'])

@@ -2,7 +2,8 @@
 // keeps the current address until the new one is verified (dev/local-cognito/email-change.cjs).
 // Codes are read from what the emulator "emails". Runs on Bun, Node and the binary (SERVICE_TARGET).
 import { describe, expect, test } from 'bun:test'
-import { bearer, expectNoSecrets, expectProblem, post, request } from '../support/http.ts'
+import { expectNoSecrets, expectProblem, post, request } from '../support/http.ts'
+import { signedInAccount } from '../support/accounts.ts'
 import { serviceForFile } from '../support/service.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
 
@@ -11,15 +12,7 @@ const { seen } = file
 
 const signIn = (email: string) => post(file.service.url, '/signin', { email, password: PASSWORD })
 
-async function signedInUser(tag: string) {
-  const email = uniqueEmail(tag)
-  expect((await post(file.service.url, '/signup', { email, password: PASSWORD, nickname: 'Mail' })).status).toBe(201)
-  await file.cognito.confirm(email)
-  const res = await signIn(email)
-  expect(res.status).toBe(200)
-  seen.push(res.body.accessToken, res.body.refreshToken)
-  return { email, auth: bearer(res.body.accessToken) }
-}
+const signedInUser = (tag: string) => signedInAccount(file.service.url, file.cognito, { tag, seen })
 
 describe('POST /me/email and POST /me/email/verify', () => {
   test('the old address keeps working until the code sent to the new one is verified', async () => {

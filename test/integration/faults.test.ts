@@ -2,6 +2,7 @@
 // (test/support/fault-proxy.ts) sits in front of the real cognito-local: the emulator itself cannot
 // be made unreachable, slow, throttled or broken on demand.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
+import { confirmedAccount } from '../support/accounts.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy.ts'
 import { expectProblem, post, request } from '../support/http.ts'
@@ -26,8 +27,7 @@ beforeAll(async () => {
       COGNITO_CONNECT_TIMEOUT_MS: '300',
     }),
   )
-  expect((await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'faults' })).status).toBe(201)
-  await cognito.confirm(email)
+  await confirmedAccount(service.url, cognito, { email })
 })
 afterEach(() => faults.set({ mode: 'normal' }))
 afterAll(async () => {

@@ -1,6 +1,7 @@
 // The whole account lifecycle over real sockets, against cognito-local (with its compat layer)
 // behind the SECRET_HASH-verifying proxy. Codes come from what the emulator "emails".
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { signedInAccount } from '../support/accounts.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { bearer, expectNoSecrets, expectProblem, post, request, type JsonResponse } from '../support/http.ts'
 import { startService, type RunningService } from '../support/service.ts'
@@ -28,14 +29,7 @@ const remember = (res: JsonResponse) => {
 }
 
 /** A confirmed account, signed in. */
-async function signedInUser() {
-  const email = uniqueEmail('life')
-  await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'Life' })
-  await cognito.confirm(email)
-  const res = remember(await signIn(email, PASSWORD))
-  expect(res.status).toBe(200)
-  return { email, tokens: res.body }
-}
+const signedInUser = () => signedInAccount(service.url, cognito, { tag: 'life', seen })
 
 test('one user, the whole life', async () => {
   const email = uniqueEmail('whole')
@@ -227,7 +221,7 @@ describe('tokens', () => {
 
   test('bad tokens are refused locally (401 invalid_token) without calling Cognito', async () => {
     const { tokens } = await signedInUser()
-    const [header, payload, signature] = tokens.accessToken.split('.')
+    const [header, payload, signature] = tokens.accessToken.split('.') as [string, string, string]
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString())
     const forge = (changes: Record<string, unknown>) =>
       `${header}.${Buffer.from(JSON.stringify({ ...claims, ...changes })).toString('base64url')}.${signature}`

@@ -2,6 +2,7 @@
 // dev/local-cognito/mfa.cjs), codes from otplib as an authenticator app computes them. Runs on Bun,
 // Node and the binary (SERVICE_TARGET).
 import { describe, expect, test } from 'bun:test'
+import { signedInAccount } from '../support/accounts.ts'
 import { createPoolWithMfa, totpCode } from '../support/emulator-calls.ts'
 import { bearer, expectNoSecrets, expectProblem, post, request } from '../support/http.ts'
 import { serviceForFile, startService } from '../support/service.ts'
@@ -13,15 +14,7 @@ const { seen } = file
 const signIn = (email: string) => post(file.service.url, '/signin', { email, password: PASSWORD })
 const wrongCodeFor = (secret: string) => (totpCode(secret) === '000000' ? '111111' : '000000')
 
-async function signedInUser() {
-  const email = uniqueEmail('totp')
-  expect((await post(file.service.url, '/signup', { email, password: PASSWORD, nickname: 'Totp' })).status).toBe(201)
-  await file.cognito.confirm(email)
-  const res = await signIn(email)
-  expect(res.status).toBe(200)
-  seen.push(res.body.accessToken, res.body.refreshToken)
-  return { email, auth: bearer(res.body.accessToken) }
-}
+const signedInUser = () => signedInAccount(file.service.url, file.cognito, { tag: 'totp', seen })
 
 describe('TOTP: enrol, verify, sign in with a code, turn off', () => {
   test('the whole path, with every wrong turn on the way', async () => {

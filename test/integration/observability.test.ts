@@ -3,6 +3,7 @@
 // unreachable, slow or throttled on demand). A scripted mix of requests, then /metrics on the
 // metrics port, counted exactly; each Cognito fault in its own outcome series; the event lines.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
+import { signedInAccount } from '../support/accounts.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts'
 import { bearer, post, request } from '../support/http.ts'
@@ -67,11 +68,7 @@ describe('a scripted mix of requests', () => {
 
   beforeAll(async () => {
     before = await scrape()
-    expect((await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'observe' })).status).toBe(201)
-    await cognito.confirm(email)
-    const signedIn = await post(service.url, '/signin', { email, password: PASSWORD })
-    expect(signedIn.status).toBe(200)
-    accessToken = signedIn.body.accessToken
+    accessToken = (await signedInAccount(service.url, cognito, { email })).tokens.accessToken
     expect((await post(service.url, '/signin', { email, password: PASSWORD })).status).toBe(200)
     expect((await post(service.url, '/signin', { email, password: 'WrongPassword-1' })).status).toBe(401)
     // The account's fourth sign-in within the hour: over RATE_LIMIT_SIGNIN_PER_ACCOUNT, Cognito never asked.
@@ -165,10 +162,7 @@ describe('a failing Cognito shows up in its outcome series', () => {
   })
 
   test('the SDK path (GetUser) counts its retries too', async () => {
-    const email = uniqueEmail('observe-sdk')
-    await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'sdk' })
-    await cognito.confirm(email)
-    const { accessToken } = (await post(service.url, '/signin', { email, password: PASSWORD })).body
+    const { accessToken } = (await signedInAccount(service.url, cognito, { tag: 'observe-sdk' })).tokens
     const before = await scrape()
     await faults.set({ mode: 'throttle' })
     expect((await request(service.url, 'GET', '/me', { headers: bearer(accessToken) })).status).toBe(429)

@@ -2,6 +2,7 @@
 // (dev/local-cognito/passwordless.cjs), with a software authenticator for the passkey ceremonies.
 // Runs on Bun, Node and the binary (SERVICE_TARGET).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { confirmedAccount } from '../support/accounts.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { bearer, expectProblem, post, request } from '../support/http.ts'
 import { startService, type RunningService } from '../support/service.ts'
@@ -23,12 +24,7 @@ afterAll(async () => {
   await service.stop()
 })
 
-async function confirmedUser() {
-  const email = uniqueEmail('pwl')
-  expect((await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'n' })).status).toBe(201)
-  await cognito.confirm(email)
-  return email
-}
+const confirmedUser = async () => (await confirmedAccount(service.url, cognito, { tag: 'pwl' })).email
 
 describe('POST /signin/passwordless with an emailed code', () => {
   test('email_otp: the code from the email answers /signin/challenge with the same tokens as /signin', async () => {

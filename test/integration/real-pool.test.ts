@@ -1,6 +1,7 @@
 // What a real user pool shaped like ours (email as the sign-in name, case-insensitive, an app client
 // with a secret) requires of the service, against the strict local Cognito and the verifying proxy.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { confirmedAccount, signedInAccount } from '../support/accounts.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { expectNoSecrets, expectProblem, post, type JsonResponse } from '../support/http.ts'
 import { startService, type RunningService } from '../support/service.ts'
@@ -157,9 +158,7 @@ describe('emails in any case reach one account', () => {
 
 describe('answers that are the same locally and on AWS', () => {
   test('confirming a confirmed account answers like an unknown account (no state revealed)', async () => {
-    const email = uniqueEmail('confirmed')
-    await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'c' })
-    await cognito.confirm(email)
+    const { email } = await confirmedAccount(service.url, cognito, { tag: 'confirmed' })
     const again = await post(service.url, '/signup/confirm', { email, code: '123456' })
     const unknown = await post(service.url, '/signup/confirm', { email: uniqueEmail('nobody'), code: '123456' })
     expect(again.status).toBe(400)
@@ -167,14 +166,9 @@ describe('answers that are the same locally and on AWS', () => {
   })
 
   test('/token/refresh with the email, or another user’s id, as username is 401 invalid_token', async () => {
-    const email = uniqueEmail('refresh')
-    await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'r' })
-    await cognito.confirm(email)
-    const { refreshToken, username } = (await signIn(email, PASSWORD)).body
-    const other = uniqueEmail('other')
-    await post(service.url, '/signup', { email: other, password: PASSWORD, nickname: 'o' })
-    await cognito.confirm(other)
-    const otherUsername = (await signIn(other, PASSWORD)).body.username
+    const { email, tokens } = await signedInAccount(service.url, cognito, { tag: 'refresh', seen })
+    const { refreshToken, username } = tokens
+    const otherUsername = (await signedInAccount(service.url, cognito, { tag: 'other', seen })).tokens.username
     for (const wrong of [email, otherUsername]) {
       expectProblem(await post(service.url, '/token/refresh', { refreshToken, username: wrong }), 401, 'invalid_token')
     }

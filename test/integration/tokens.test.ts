@@ -3,11 +3,12 @@
 // whichever target SERVICE_TARGET names. Two services: one for an app client that rotates refresh
 // tokens (no grace period, so reuse shows at once), one for the main client, which does not.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { confirmedAccount } from '../support/accounts.ts'
 import { createAppClient, type AppClient } from '../support/app-clients.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { bearer, expectNoSecrets, expectProblem, post, request, type JsonResponse } from '../support/http.ts'
 import { startService, type RunningService } from '../support/service.ts'
-import { PASSWORD, uniqueEmail } from '../support/util.ts'
+import { PASSWORD } from '../support/util.ts'
 
 let cognito: TestCognito
 let rotatingClient: AppClient
@@ -48,12 +49,7 @@ const signIn = async (service: RunningService, email: string) => {
   return res.body as { accessToken: string; refreshToken: string; username: string }
 }
 /** A confirmed account (signed up through the main client's service). */
-async function account(tag: string) {
-  const email = uniqueEmail(tag)
-  expect((await post(plain.url, '/signup', { email, password: PASSWORD, nickname: 'Tokens' })).status).toBe(201)
-  await cognito.confirm(email)
-  return email
-}
+const account = async (tag: string) => (await confirmedAccount(plain.url, cognito, { tag })).email
 /** How many calls of `operation` reached Cognito while `run` ran. */
 async function cognitoCalls(operation: string, run: () => Promise<unknown>): Promise<number> {
   const before = cognito.proxy.calls.filter((c) => c.operation === operation).length

@@ -3,7 +3,7 @@
 // sources are in dev/local-cognito/strict.cjs.
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
-import { callEmulator, expectRefused } from '../support/emulator-calls.ts'
+import { callEmulator, emulatorClient, expectRefused } from '../support/emulator-calls.ts'
 import { referenceSecretHash } from '../support/cognito-wire.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
 
@@ -36,15 +36,8 @@ const signIn = (username: string, password = PASSWORD, secretHash = hash(usernam
     AuthParameters: { USERNAME: username, PASSWORD: password, SECRET_HASH: secretHash },
   })
 
-async function confirmedUser() {
-  const email = uniqueEmail('strict')
-  const created = await signUp(email)
-  expect(created.status).toBe(200)
-  await cognito.confirm(email)
-  const signedIn = await signIn(email)
-  expect(signedIn.status).toBe(200)
-  return { email, sub: created.body.UserSub as string, tokens: signedIn.body.AuthenticationResult }
-}
+/** A confirmed user, signed in. */
+const confirmedUser = () => emulatorClient(cognito).signedInUser('strict')
 
 /** An operator-created user: their first sign-in is a NEW_PASSWORD_REQUIRED challenge. */
 async function invitedUser() {
@@ -153,8 +146,8 @@ describe('tokens', () => {
   const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
 
   test('a refresh keeps the sign-in’s auth_time: a refreshed token is not a fresh sign-in', async () => {
-    const { sub, tokens } = await confirmedUser()
-    const signedInAt = claimsOf(tokens.AccessToken).auth_time
+    const { sub, tokens, accessToken } = await confirmedUser()
+    const signedInAt = claimsOf(accessToken).auth_time
     await Bun.sleep(1100)
     const refreshed = await call('InitiateAuth', {
       ...client(),

@@ -3,9 +3,9 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { createAppClient, setSessionTracking, type AppClient } from '../support/app-clients.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
-import { callEmulator, expectRefused } from '../support/emulator-calls.ts'
+import { callEmulator, emulatorClient, expectRefused } from '../support/emulator-calls.ts'
 import { referenceSecretHash } from '../support/cognito-wire.ts'
-import { PASSWORD, uniqueEmail } from '../support/util.ts'
+import { PASSWORD } from '../support/util.ts'
 
 let cognito: TestCognito
 let rotating: AppClient
@@ -19,22 +19,9 @@ const call = (operation: string, input: Record<string, unknown>) =>
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
 
 /** A confirmed user signed in through `client`: the AuthenticationResult. */
-async function signedIn(client: AppClient, email = uniqueEmail('tokens')) {
-  const hash = (name: string) => referenceSecretHash(client.clientSecret, name, client.clientId)
-  const mainHash = referenceSecretHash(cognito.pool.clientSecret, email, cognito.pool.clientId)
-  const created = await call('SignUp', {
-    ClientId: cognito.pool.clientId,
-    Username: email,
-    Password: PASSWORD,
-    SecretHash: mainHash,
-    UserAttributes: [
-      { Name: 'email', Value: email },
-      { Name: 'nickname', Value: 'n' },
-    ],
-  })
-  expect(created.status).toBe(200)
-  await cognito.confirm(email)
-  return signInAgain(client, email, hash)
+async function signedIn(client: AppClient) {
+  const { email } = await emulatorClient(cognito).confirmedUser('tokens')
+  return signInAgain(client, email)
 }
 
 async function signInAgain(

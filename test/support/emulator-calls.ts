@@ -80,12 +80,13 @@ export function emulatorClient(
     expect(confirmed.status).toBe(200)
     return { email, sub: created.body.UserSub as string }
   }
-  /** A confirmed user, signed in: its access token. */
+  /** A confirmed user, signed in: its AuthenticationResult (`tokens`) and access token. */
   const signedInUser = async (tag: string) => {
     const user = await confirmedUser(tag)
     const signedIn = await signIn(user.email)
     expect(signedIn.status).toBe(200)
-    return { ...user, accessToken: signedIn.body.AuthenticationResult.AccessToken as string }
+    const tokens = signedIn.body.AuthenticationResult as Record<string, string>
+    return { ...user, tokens, accessToken: tokens.AccessToken! }
   }
   return { call, hash, signIn, confirmedUser, signedInUser, clientId: app.clientId }
 }

@@ -2,7 +2,7 @@
 // gateway and verifier (stub-gateway.ts), configured through the real parseConfig from an
 // environment, its log lines kept in memory. Requests go straight to `handle`, as every server
 // calls it.
-import { type AppDeps, createApp } from '../../src/app.ts'
+import { type App, type AppDeps, createApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/logging.ts'
 import { bearer, readResponse, requestInit, type JsonResponse, type RequestOptions } from './http.ts'
@@ -22,6 +22,8 @@ export interface InProcessApp {
   logLines: string[]
   /** Sends one request through the app's `handle`; `json` becomes an application/json body. */
   call(method: string, path: string, init?: RequestOptions): Promise<JsonResponse>
+  /** The app's Elysia routes, built on first use (createApp's `routes`). */
+  routes: App['routes']
 }
 
 /**
@@ -50,6 +52,9 @@ export function inProcessApp(
     logLines,
     call: async (method, path, init = {}) =>
       readResponse(await app.handle(new Request(`http://routes.test${path}`, requestInit(method, init)))),
+    get routes() {
+      return app.routes
+    },
   }
 }
 

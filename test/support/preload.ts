@@ -15,7 +15,7 @@ afterAll(async () => {
 })
 
 // Auth events name people by sub and keyed email hash only: no field may hold an address, and
-// only the documented fields appear (a new one is a decision, made in DOC-NOTES and here).
+// only the documented fields appear (a new one is a decision: docs/operations.md, "Auth events", and here).
 const AUTH_EVENT_FIELDS = new Set(
   'time level msg event outcome route reason group keyKind challenge sub emailHash reqId traceId ip'.split(' '),
 )

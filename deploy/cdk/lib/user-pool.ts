@@ -1,6 +1,7 @@
-// The Cognito user pool the service fronts, shaped like the local one (dev/local-cognito/provision.ts):
-// email as the sign-in name, a required mutable nickname, email auto-verified. Its app client has a
-// secret (every call carries SECRET_HASH), which is copied into Secrets Manager for the task.
+// The Cognito user pool the service fronts, built from the shape the local pool shares
+// (pool-shape.ts): email as the sign-in name, a required mutable nickname, email auto-verified. Its
+// app client has a secret (every call carries SECRET_HASH), which is copied into Secrets Manager for
+// the task.
 // Choice-based sign-in (the Essentials plan, ALLOW_USER_AUTH): passwords, emailed one-time codes
 // (sent through the operator's SES identity: Cognito's own mail service cannot send them) and passkeys
 // for the web app's domain.
@@ -9,6 +10,9 @@ import * as cognito from 'aws-cdk-lib/aws-cognito'
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
 import { AwsCustomResource } from 'aws-cdk-lib/custom-resources'
 import { Construct } from 'constructs'
+import { CLIENT_SHAPE, POOL_SHAPE } from './pool-shape.ts'
+
+const has = (list: readonly string[], item: string) => list.includes(item)
 
 export interface UserPoolProps {
   deletionProtection: boolean
@@ -36,32 +40,42 @@ export class UserPool extends Construct {
 
     this.pool = new cognito.UserPool(this, 'Pool', {
       selfSignUpEnabled: true,
-      signInAliases: { email: true },
-      signInCaseSensitive: false,
-      autoVerify: { email: true },
-      // UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate: a new email takes effect
-      // only once its code is verified; without it a mistyped address locks the user out at once.
-      keepOriginal: { email: true },
-      // Users may turn on an authenticator app (POST /me/mfa/totp); SMS would need an SNS set-up.
-      mfa: cognito.Mfa.OPTIONAL,
-      mfaSecondFactor: { otp: true, sms: false },
-      standardAttributes: { email: { required: true, mutable: true }, nickname: { required: true, mutable: true } },
-      // The policy the service's own messages and the local pool assume.
+      signInAliases: { email: has(POOL_SHAPE.UsernameAttributes, 'email') },
+      signInCaseSensitive: POOL_SHAPE.CaseSensitiveUsernames,
+      autoVerify: { email: has(POOL_SHAPE.AutoVerifiedAttributes, 'email') },
+      keepOriginal: { email: has(POOL_SHAPE.AttributesRequireVerificationBeforeUpdate, 'email') },
+      mfa: cognito.Mfa[POOL_SHAPE.MfaConfiguration],
+      mfaSecondFactor: {
+        otp: has(POOL_SHAPE.EnabledMfas, 'SOFTWARE_TOKEN_MFA'),
+        sms: has(POOL_SHAPE.EnabledMfas, 'SMS_MFA'),
+      },
+      standardAttributes: {
+        email: { required: true, mutable: true },
+        ...Object.fromEntries(
+          POOL_SHAPE.RequiredAttributes.map(({ Name, Mutable }) => [Name, { required: true, mutable: Mutable }]),
+        ),
+      },
       passwordPolicy: {
-        minLength: 8,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireDigits: true,
-        requireSymbols: true,
+        minLength: POOL_SHAPE.PasswordPolicy.MinimumLength,
+        requireLowercase: POOL_SHAPE.PasswordPolicy.RequireLowercase,
+        requireUppercase: POOL_SHAPE.PasswordPolicy.RequireUppercase,
+        requireDigits: POOL_SHAPE.PasswordPolicy.RequireNumbers,
+        requireSymbols: POOL_SHAPE.PasswordPolicy.RequireSymbols,
       },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       // Developer guide, "Authentication flows: choice-based authentication": email codes and passkeys
       // as first factors need the Essentials plan (or Plus) and SES (EmailSendingAccount DEVELOPER);
       // session tracking (SetUserPoolSessionConfiguration) needs Essentials or Plus too.
       featurePlan: cognito.FeaturePlan.ESSENTIALS,
-      signInPolicy: { allowedFirstAuthFactors: { password: true, emailOtp: true, passkey: true } },
+      signInPolicy: {
+        allowedFirstAuthFactors: {
+          password: has(POOL_SHAPE.AllowedFirstAuthFactors, 'PASSWORD'),
+          emailOtp: has(POOL_SHAPE.AllowedFirstAuthFactors, 'EMAIL_OTP'),
+          passkey: has(POOL_SHAPE.AllowedFirstAuthFactors, 'WEB_AUTHN'),
+        },
+      },
       passkeyRelyingPartyId: props.passkeyRelyingPartyId,
-      passkeyUserVerification: cognito.PasskeyUserVerification.PREFERRED,
+      passkeyUserVerification: POOL_SHAPE.WebAuthnUserVerification as cognito.PasskeyUserVerification,
       email: cognito.UserPoolEmail.withSES({ fromEmail: props.sesFromEmail, sesRegion: props.sesRegion }),
       deletionProtection: props.deletionProtection,
       // Users are the one thing a redeploy cannot recreate: keep the pool when the stack goes,
@@ -70,16 +84,15 @@ export class UserPool extends Construct {
     })
 
     this.client = this.pool.addClient('Client', {
-      generateSecret: true,
-      // USER_PASSWORD_AUTH (POST /signin) and USER_AUTH (POST /signin/passwordless); CDK adds
-      // ALLOW_REFRESH_TOKEN_AUTH unless the client rotates refresh tokens (then refreshing is
+      generateSecret: CLIENT_SHAPE.GenerateSecret,
+      // CDK adds ALLOW_REFRESH_TOKEN_AUTH unless the client rotates refresh tokens (then refreshing is
       // GetTokensFromRefreshToken, which REFRESH_TOKEN_AUTH cannot do).
-      authFlows: { userPassword: true, user: true },
-      // Unknown user and wrong password look alike (the service relies on it against enumeration).
-      preventUserExistenceErrors: true,
-      // RevokeToken (POST /signout/device) needs it; it also puts origin_jti in the tokens, which the
-      // service's revocation list keys on.
-      enableTokenRevocation: true,
+      authFlows: {
+        userPassword: has(CLIENT_SHAPE.ExplicitAuthFlows, 'ALLOW_USER_PASSWORD_AUTH'),
+        user: has(CLIENT_SHAPE.ExplicitAuthFlows, 'ALLOW_USER_AUTH'),
+      },
+      preventUserExistenceErrors: CLIENT_SHAPE.PreventUserExistenceErrors === 'ENABLED',
+      enableTokenRevocation: CLIENT_SHAPE.EnableTokenRevocation,
       // Rotation: GetTokensFromRefreshToken hands out a new refresh token on every refresh and the old
       // one dies after the grace period (a stolen refresh token is only good until its next use).
       ...(props.refreshTokenRotation
@@ -91,14 +104,13 @@ export class UserPool extends Construct {
 
     if (props.sessionTracking) {
       // CloudFormation's AWS::Cognito::UserPoolSessionConfigurationAttachment (SetUserPoolSessionConfiguration);
-      // this aws-cdk-lib has no L1 class for it yet. MaxPerUser 20 is Cognito's default: the 21st sign-in
-      // ends the least recently used session.
+      // this aws-cdk-lib has no L1 class for it yet.
       const sessions = new CfnResource(this, 'SessionConfiguration', {
         type: 'AWS::Cognito::UserPoolSessionConfigurationAttachment',
         properties: {
           UserPoolId: this.pool.userPoolId,
-          UserSessionTracking: 'ENABLED',
-          TokenSession: { MaxPerUser: 20 },
+          UserSessionTracking: POOL_SHAPE.UserSessionTracking,
+          TokenSession: { MaxPerUser: POOL_SHAPE.TokenSessionMaxPerUser },
         },
       })
       Validations.of(sessions).acknowledge({

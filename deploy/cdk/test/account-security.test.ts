@@ -1,5 +1,6 @@
-// The pool settings the account-security routes rely on (issue 19): a changed email takes effect
-// only once verified, and users can turn on an authenticator app.
+// The pool settings the account-security routes rely on, spelled out (stack.test.ts checks the rest of
+// the pool against lib/pool-shape.ts): a changed email takes effect only once verified, and users can
+// turn on an authenticator app.
 import { expect, test } from 'bun:test'
 import { only } from './synth.ts'
 

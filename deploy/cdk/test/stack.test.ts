@@ -1,11 +1,13 @@
-// The synthesized template, property by property (issue 9), plus the links to the service's own
+// The synthesized template, property by property, plus the links to the service's own
 // configuration: the task's environment is parsed by src/config.ts, the ALB idle timeout is checked
-// against the keep-alive in src/main.ts.
+// against the keep-alive in src/service.ts, the pool against the shape the local pool shares
+// (lib/pool-shape.ts).
 import { describe, expect, test } from 'bun:test'
 import { Match } from 'aws-cdk-lib/assertions'
 import { parseConfig } from '../../../src/config.ts'
 import { IDLE_TIMEOUT_SECONDS } from '../../../src/service.ts'
 import { ALB_IDLE_TIMEOUT_SECONDS } from '../lib/load-balancer.ts'
+import { CLIENT_SHAPE, POOL_SHAPE } from '../lib/pool-shape.ts'
 import { only, template } from './synth.ts'
 
 const container = only('AWS::ECS::TaskDefinition').properties.ContainerDefinitions[0]
@@ -15,20 +17,13 @@ const environment: Record<string, unknown> = Object.fromEntries(
 const drainMs = Number(environment.SHUTDOWN_TIMEOUT_MS)
 
 describe('Cognito user pool', () => {
-  test('email sign-in, required mutable nickname, password policy, email auto-verified, deletion protection', () => {
+  test('email sign-in in any case, required mutable nickname, password policy, email auto-verified, deletion protection', () => {
     template.hasResourceProperties('AWS::Cognito::UserPool', {
-      UsernameAttributes: ['email'],
-      AutoVerifiedAttributes: ['email'],
-      Schema: Match.arrayWith([{ Name: 'nickname', Required: true, Mutable: true }]),
-      Policies: {
-        PasswordPolicy: {
-          MinimumLength: 8,
-          RequireLowercase: true,
-          RequireUppercase: true,
-          RequireNumbers: true,
-          RequireSymbols: true,
-        },
-      },
+      UsernameAttributes: POOL_SHAPE.UsernameAttributes,
+      UsernameConfiguration: { CaseSensitive: POOL_SHAPE.CaseSensitiveUsernames },
+      AutoVerifiedAttributes: POOL_SHAPE.AutoVerifiedAttributes,
+      Schema: Match.arrayWith(POOL_SHAPE.RequiredAttributes.map((a) => ({ ...a, Required: true }))),
+      Policies: { PasswordPolicy: POOL_SHAPE.PasswordPolicy },
       DeletionProtection: 'ACTIVE',
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
     })
@@ -37,22 +32,20 @@ describe('Cognito user pool', () => {
 
   test('app client: generated secret, USER_PASSWORD_AUTH + USER_AUTH only (a rotating client refreshes with GetTokensFromRefreshToken, not REFRESH_TOKEN_AUTH), no user-existence errors', () => {
     const client = only('AWS::Cognito::UserPoolClient').properties
-    expect(client.GenerateSecret).toBe(true)
-    expect([...client.ExplicitAuthFlows].sort()).toEqual(['ALLOW_USER_AUTH', 'ALLOW_USER_PASSWORD_AUTH'])
-    expect(client.PreventUserExistenceErrors).toBe('ENABLED')
+    expect(client.GenerateSecret).toBe(CLIENT_SHAPE.GenerateSecret)
+    expect([...client.ExplicitAuthFlows].sort()).toEqual([...CLIENT_SHAPE.ExplicitAuthFlows].sort())
+    expect(client.PreventUserExistenceErrors).toBe(CLIENT_SHAPE.PreventUserExistenceErrors)
     expect(client.AllowedOAuthFlowsUserPoolClient).toBe(false)
   })
 
   test('passwordless: Essentials plan, password + email code + passkey first factors, RP id and SES sender from parameters', () => {
     const pool = only('AWS::Cognito::UserPool').properties
     expect(pool.UserPoolTier).toBe('ESSENTIALS')
-    expect([...pool.Policies.SignInPolicy.AllowedFirstAuthFactors].sort()).toEqual([
-      'EMAIL_OTP',
-      'PASSWORD',
-      'WEB_AUTHN',
-    ])
+    expect([...pool.Policies.SignInPolicy.AllowedFirstAuthFactors].sort()).toEqual(
+      [...POOL_SHAPE.AllowedFirstAuthFactors].sort(),
+    )
     expect(pool.WebAuthnRelyingPartyID).toEqual({ Ref: 'PasskeyRelyingPartyId' })
-    expect(pool.WebAuthnUserVerification).toBe('preferred')
+    expect(pool.WebAuthnUserVerification).toBe(POOL_SHAPE.WebAuthnUserVerification)
     expect(pool.EmailConfiguration.EmailSendingAccount).toBe('DEVELOPER')
     expect(pool.EmailConfiguration.From).toEqual({ Ref: 'SesFromEmail' })
     expect(JSON.stringify(pool.EmailConfiguration.SourceArn)).toContain('SesFromEmail')
@@ -63,7 +56,7 @@ describe('Cognito user pool', () => {
 
   test('app client: token revocation on, refresh tokens rotate with a 10 s grace period; the task knows it rotates', () => {
     const client = only('AWS::Cognito::UserPoolClient').properties
-    expect(client.EnableTokenRevocation).toBe(true)
+    expect(client.EnableTokenRevocation).toBe(CLIENT_SHAPE.EnableTokenRevocation)
     expect(client.RefreshTokenRotation).toEqual({ Feature: 'ENABLED', RetryGracePeriodSeconds: 10 })
     expect(environment.COGNITO_REFRESH_TOKEN_ROTATION).toBe('true')
   })
@@ -74,8 +67,8 @@ describe('Cognito user pool', () => {
     const attachment = only('AWS::Cognito::UserPoolSessionConfigurationAttachment').properties
     expect(attachment).toEqual({
       UserPoolId: { Ref: pool.id },
-      UserSessionTracking: 'ENABLED',
-      TokenSession: { MaxPerUser: 20 },
+      UserSessionTracking: POOL_SHAPE.UserSessionTracking,
+      TokenSession: { MaxPerUser: POOL_SHAPE.TokenSessionMaxPerUser },
     })
   })
 

@@ -1,0 +1,148 @@
+// The routes as the app registers them (Elysia's route list) and, from each route's body schema,
+// the inputs that must be refused: the fuzz and bad-input tests iterate these, so a new route is
+// covered the moment it is registered. Only the route list, `hooks.body` (TypeBox JSON schema) and
+// the app's answers are read, never the schema modules themselves.
+import { inProcessApp } from './in-process-app.ts'
+
+/** A JSON schema as TypeBox writes it, reduced to the keywords read here. */
+export interface BodySchema {
+  type?: string
+  properties?: Record<string, BodySchema>
+  required?: string[]
+  patternProperties?: Record<string, BodySchema>
+  anyOf?: BodySchema[]
+  const?: unknown
+  examples?: unknown[]
+  format?: string
+  pattern?: string
+  minLength?: number
+  maxLength?: number
+}
+
+export interface ApiRoute {
+  method: string
+  /** Elysia's pattern, `:name` for a path parameter. */
+  path: string
+  body: BodySchema | undefined
+  /** Refuses a request without an access token (401 missing_token) before anything else. */
+  bearer: boolean
+}
+
+/** The largest body the service reads (src/http/body.ts): longer values are a 413, not a 400. */
+const BODY_LIMIT = 16 * 1024
+
+/**
+ * Every route of the whole API (documentation routes included when `env` turns them on), each with
+ * its body schema and whether it takes a bearer token: found by asking an in-process app (stub
+ * gateway) for the route without a token.
+ */
+export async function apiRoutes(env: Record<string, string> = {}): Promise<ApiRoute[]> {
+  const app = inProcessApp(env)
+  const registered = (await app.routes).routes
+  return Promise.all(
+    registered.map(async ({ method, path, hooks }) => {
+      const answer = await app.call(method, concretePath(path))
+      const bearer = answer.status === 401 && answer.body?.code === 'missing_token'
+      return { method, path, body: hooks.body as BodySchema | undefined, bearer }
+    }),
+  )
+}
+
+/** `path` with each parameter filled in (`value` by default, which every parameter pattern accepts). */
+export const concretePath = (path: string, value = 'abc123') => path.replace(/:[^/]+/g, encodeURIComponent(value))
+
+/**
+ * A body the schema accepts, made of each field's first OpenAPI example (the first choice of a
+ * union, `fallback` for a string without one).
+ */
+export function exampleOf(schema: BodySchema, fallback = 'example'): unknown {
+  if (schema.examples?.length) return schema.examples[0]
+  if (schema.const !== undefined) return schema.const
+  if (schema.anyOf?.length) return exampleOf(schema.anyOf[0]!, fallback)
+  if (schema.properties)
+    return Object.fromEntries(
+      Object.entries(schema.properties).map(([name, field]) => [name, exampleOf(field, fallback)]),
+    )
+  if (schema.type === 'object') return {}
+  return fallback
+}
+
+export interface BadBody {
+  name: string
+  body: unknown
+  /** The JSON pointers the 400 must name: exactly these, or (with `unknownNamed`) these and maybe the unknown ones. */
+  fields: string[]
+  unknownNamed?: boolean
+}
+
+// Values to try against a field's pattern: the first one the pattern refuses is the field's bad value.
+const PATTERN_BREAKERS = ['two words', 'nul\u0000inside', 'esc\u001b[31mred', 'line\nbreak', ' leading', 'lowercase']
+
+/**
+ * For a body schema, the bodies a validating route must refuse with a 400 naming exactly `fields`:
+ * each required field missing; each field of the wrong type, over its maximum length, under its
+ * minimum, against its pattern, format or choices; only unknown fields. Every other field keeps its
+ * example value, so each body is wrong in one place. `secret` is carried in the values that may be
+ * echoed by mistake.
+ */
+export function badBodies(schema: BodySchema, secret: string): BadBody[] {
+  const valid = exampleOf(schema) as Record<string, unknown>
+  const required = [...(schema.required ?? [])].sort()
+  const cases: BadBody[] = []
+  const with_ = (name: string, field: string, value: unknown) =>
+    cases.push({ name: `${field} ${name}`, body: { ...valid, [field]: value }, fields: [`/${field}`] })
+  for (const field of required) {
+    const { [field]: _left, ...rest } = valid
+    cases.push({ name: `${field} missing`, body: rest, fields: [`/${field}`] })
+  }
+  for (const [field, property] of Object.entries(schema.properties ?? {})) {
+    for (const [name, value] of wrongTypes(property, secret)) with_(name, field, value)
+    for (const [name, value] of badValues(property, secret)) with_(name, field, value)
+  }
+  if (required.length > 0) {
+    cases.push({ name: 'an empty object', body: {}, fields: required.map((f) => `/${f}`) })
+    // Some routes ignore unknown fields, some name them too (a schema with a record in it).
+    cases.push({
+      name: 'only unknown fields',
+      body: { admin: true, note: secret, nested: { password: secret } },
+      fields: required.map((f) => `/${f}`),
+      unknownNamed: true,
+    })
+  }
+  return cases
+}
+
+function wrongTypes(schema: BodySchema, secret: string): Array<[string, unknown]> {
+  // A record (an object of any keys) lets arrays and strings through to the handler, which refuses
+  // them itself: for it only null is a validation failure.
+  if (schema.patternProperties) return [['is null', null]]
+  if (schema.type === 'object')
+    return [
+      ['is a string', secret],
+      ['is an array', [secret]],
+      ['is null', null],
+    ]
+  return [
+    ['is a number', 12345678],
+    ['is null', null],
+    ['is an array', [secret]],
+    ['is an object', { value: secret }],
+  ]
+}
+
+function badValues(schema: BodySchema, secret: string): Array<[string, string]> {
+  const values: Array<[string, string]> = []
+  if (schema.anyOf?.every((choice) => choice.const !== undefined))
+    values.push(['is none of the choices', 'none-of-these'])
+  if (schema.type !== 'string') return values
+  if (schema.maxLength !== undefined && schema.maxLength < BODY_LIMIT - 1024)
+    values.push([`over ${schema.maxLength} characters`, secret.padEnd(schema.maxLength + 1, 'x')])
+  if ((schema.minLength ?? 0) > 0) values.push(['empty', ''])
+  if (schema.format === 'email') values.push(['not an email', 'not-an-email'], ['emoji', '😀😀😀'])
+  if (schema.pattern !== undefined) {
+    const pattern = new RegExp(schema.pattern, 'u')
+    const breaker = PATTERN_BREAKERS.map((b) => `${b}${secret}`).find((b) => !pattern.test(b))
+    if (breaker !== undefined) values.push([`against its pattern (${JSON.stringify(breaker.slice(0, 12))}…)`, breaker])
+  }
+  return values
+}
