@@ -28,6 +28,7 @@ const totpNotActivated = () =>
 const invalidSession = () => new errors.NotAuthorizedError('Invalid session for the user, session is expired.')
 
 const totpActivated = (userPool) => userPool.options.SoftwareTokenMfaConfiguration?.Enabled === true
+/** True when the user has an MFA factor active (SMS or TOTP). */
 const hasMfa = (user) => (user.UserMFASettingList ?? []).length > 0 || (user.MFAOptions ?? []).length > 0
 
 // The MFA_SETUP sessions this file handed out: session -> where the set-up stands. The session
@@ -258,3 +259,6 @@ Object.assign(Targets, {
   GetUser,
   SetUserMFAPreference,
 })
+
+// For passwordless.cjs: a user with MFA active gets no passwordless first factor.
+module.exports = { hasMfa }

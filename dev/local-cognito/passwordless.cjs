@@ -16,6 +16,7 @@ const webauthn = require('@simplewebauthn/server')
 const { createSessionStore } = require('./sessions.cjs')
 const { verifySecretHash, userByActualUsername } = require('./strict.cjs')
 const { tokenUser } = require('./compat.cjs')
+const { hasMfa } = require('./mfa.cjs')
 
 const cognitoError = (type, message) => new errors.CognitoError(type, message)
 const invalidSession = () => new errors.NotAuthorizedError('Invalid session for the user, session is expired.')
@@ -164,14 +165,14 @@ const pendingRegistrations = new Map()
 // WEB_AUTHN are not among such a user's available challenges, and asking for one gets what any
 // unavailable preference gets here (SELECT_CHALLENGE listing PASSWORD). That answer's shape is the
 // emulator's guess (see userAuth); passkey MFA (SetUserMFAPreference WebAuthnMfaSettings) is not emulated.
-const hasActiveMfa = (user) => (user.UserMFASettingList ?? []).length > 0 || (user.MFAOptions ?? []).length > 0
+// Tested in test/local-cognito/mfa.test.ts.
 
 /** What `user` can answer, among the pool's allowed first factors. */
 function availableChallenges(userPool, user) {
   const allowed = allowedFirstFactors(userPool)
   const out = []
   if (allowed.includes('PASSWORD') && user.Password) out.push('PASSWORD')
-  if (hasActiveMfa(user)) return out
+  if (hasMfa(user)) return out
   const email = attributeValue('email', user.Attributes)
   if (allowed.includes('EMAIL_OTP') && email && attributeValue('email_verified', user.Attributes) === 'true') {
     out.push('EMAIL_OTP')
@@ -296,7 +297,7 @@ async function userAuth(services, ctx, req) {
   if (user.UserStatus === 'UNCONFIRMED') throw new errors.UserNotConfirmedException()
   const available = availableChallenges(userPool, user)
   if (preferred === 'PASSWORD' && available.includes('PASSWORD') && params.PASSWORD !== undefined) {
-    if (hasActiveMfa(user)) {
+    if (hasMfa(user)) {
       return passwordThenMfa(services, ctx, req, params.USERNAME, params.PASSWORD, params.SECRET_HASH)
     }
     if (params.PASSWORD !== user.Password) throw new errors.NotAuthorizedError('Incorrect username or password.')
@@ -388,7 +389,7 @@ async function answerSelection(services, ctx, req, issued, userPool, user) {
   }
   challenges.consume(req.Session)
   if (answer === 'PASSWORD') {
-    if (user && hasActiveMfa(user)) {
+    if (user && hasMfa(user)) {
       const { PASSWORD, SECRET_HASH } = req.ChallengeResponses
       return passwordThenMfa(services, ctx, req, issued.username, PASSWORD, SECRET_HASH)
     }
