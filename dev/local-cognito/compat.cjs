@@ -1,8 +1,8 @@
 // Closes the gaps between cognito-local and Cognito that this service depends on, inside the
 // emulator's own process and on its own data store (so `npm start` and the tests see the same):
 // - ResendConfirmationCode and GlobalSignOut, which it lacks;
-// - revocation: after GlobalSignOut the user's access tokens fail GetUser/ChangePassword and its
-//   refresh tokens stop working (cognito-local never revokes anything);
+// - GlobalSignOut records what it revokes (its time, the calling token's jti) and ends the user's
+//   refresh tokens (cognito-local never revokes anything); revocation.cjs refuses the access tokens;
 // - confirming a sign-up verifies the email (the pool auto-verifies it), as in Cognito;
 // - a wrong password is NotAuthorizedException on InitiateAuth and ChangePassword, as in Cognito
 //   (cognito-local says InvalidPasswordException), and a FORCE_CHANGE_PASSWORD user must still
@@ -14,10 +14,9 @@ const { Targets } = require('cognito-local/lib/targets/targets')
 const errors = require('cognito-local/lib/errors')
 const { attributeValue } = require('cognito-local/lib/services/userPoolService')
 
-const revoked = () => new errors.NotAuthorizedError('Access Token has been revoked')
 const wrongPassword = () => new errors.NotAuthorizedError('Incorrect username or password.')
 
-/** The user an access token belongs to, and whether GlobalSignOut has revoked the token. */
+/** The user an access token belongs to (revocation.cjs has refused a revoked one before this runs). */
 async function tokenUser({ cognito }, ctx, accessToken) {
   const claims = jwt.decode(accessToken)
   if (!claims || typeof claims !== 'object' || !claims.client_id || !claims.sub) {
@@ -26,15 +25,11 @@ async function tokenUser({ cognito }, ctx, accessToken) {
   const userPool = await cognito.getUserPoolForClientId(ctx, claims.client_id)
   const user = await userPool.getUserByUsername(ctx, claims.sub)
   if (!user) throw new errors.NotAuthorizedError('Invalid Access Token')
-  const revokedAt = user.TokensRevokedAt ?? 0
-  // iat has second resolution: a token from the second of the sign-out itself is revoked only if it
-  // is the one that signed out.
-  if ((user.RevokedJtis ?? []).includes(claims.jti) || claims.iat < Math.floor(revokedAt / 1000)) throw revoked()
   return { userPool, user }
 }
 
-/** Runs `target` only for a token that has not been revoked. */
-const requireLiveToken = (target) => (services) => {
+/** Runs `target` only for a token of a user that exists (NotAuthorizedException otherwise, not cognito-local's UserNotFoundException). */
+const requireKnownUser = (target) => (services) => {
   const inner = target(services)
   return async (ctx, req) => {
     await tokenUser(services, ctx, req.AccessToken)
@@ -129,9 +124,9 @@ Object.assign(Targets, {
   GlobalSignOut,
   ResendConfirmationCode,
   InitiateAuth,
-  GetUser: requireLiveToken(Targets.GetUser),
-  ChangePassword: passwordAsNotAuthorized(requireLiveToken(Targets.ChangePassword)),
+  GetUser: requireKnownUser(Targets.GetUser),
+  ChangePassword: passwordAsNotAuthorized(requireKnownUser(Targets.ChangePassword)),
 })
 
-// For passwordless.cjs: its token operations refuse revoked tokens the same way.
+// For passwordless.cjs: its access-token operations find their user the same way.
 module.exports = { tokenUser }

@@ -28,6 +28,7 @@ const totpNotActivated = () =>
 const invalidSession = () => new errors.NotAuthorizedError('Invalid session for the user, session is expired.')
 
 const totpActivated = (userPool) => userPool.options.SoftwareTokenMfaConfiguration?.Enabled === true
+/** True when the user has an MFA factor active (SMS or TOTP). */
 const hasMfa = (user) => (user.UserMFASettingList ?? []).length > 0 || (user.MFAOptions ?? []).length > 0
 
 // The MFA_SETUP sessions this file handed out: session -> where the set-up stands. The session
@@ -91,6 +92,15 @@ const InitiateAuth = (services) => {
 // --- AssociateSoftwareToken --------------------------------------------------------------------
 // AssociateSoftwareToken: "takes an access token or a session string, but not both"; with a session
 // (the MFA_SETUP challenge's) it answers a new `Session` to pass on to VerifySoftwareToken.
+//
+// Called with an access token by a user whose TOTP is already active, it replaces the secret, and
+// until VerifySoftwareToken verifies the new one, sign-in asks for no TOTP code at all while GetUser
+// still lists SOFTWARE_TOKEN_MFA. Not in the API reference; observed on AWS and reported publicly
+// (aws-amplify/amplify-js#1226, "Auth.setupTOTP silently disables TOTP if it's currently enabled":
+// "After generating a new secret TOTP is essentially disabled. However, the state reported is exactly
+// the same as when TOTP was enabled. The login behavior will be as if the user never configured
+// TOTP."). Here: the factor is taken off UserMFASettingList and remembered as `SuspendedTotp`, which
+// GetUser still reports and a verification of the new secret (or SetUserMFAPreference) ends.
 const associateSoftwareToken = Targets.AssociateSoftwareToken
 const AssociateSoftwareToken = (services) => {
   const inner = associateSoftwareToken(services)
@@ -98,7 +108,10 @@ const AssociateSoftwareToken = (services) => {
     if (req.AccessToken && req.Session) throw new errors.InvalidParameterError('Only one of AccessToken or Session.')
     if (req.AccessToken) {
       await assertTotpActivated(services, ctx, req.AccessToken)
-      return inner(ctx, req)
+      const before = await tokenOwner(services, ctx, req.AccessToken)
+      const out = await inner(ctx, req)
+      if (before && hasTotp(before.user)) await suspendTotp(before.userPool, ctx, before.user.Username)
+      return out
     }
     const { issued, userPool, user } = await setupOf(services, ctx, req.Session, 'challenged')
     const SecretCode = totp.generateSecret()
@@ -117,11 +130,15 @@ const VerifySoftwareToken = (services) => {
     if (req.AccessToken && req.Session) throw new errors.InvalidParameterError('Only one of AccessToken or Session.')
     if (req.AccessToken) {
       await assertTotpActivated(services, ctx, req.AccessToken)
+      let out
       try {
-        return await inner(ctx, req)
+        out = await inner(ctx, req)
       } catch (error) {
         throw error instanceof errors.CodeMismatchError ? codeMismatch() : error
       }
+      const owner = await tokenOwner(services, ctx, req.AccessToken)
+      if (owner) await endSuspension(owner.userPool, ctx, owner.user.Username, true)
+      return out
     }
     const { issued, userPool, user } = await setupOf(services, ctx, req.Session, 'associated')
     const secret = user.SoftwareTokenMfaConfiguration?.Secret
@@ -134,6 +151,43 @@ const VerifySoftwareToken = (services) => {
     })
     return { Status: 'SUCCESS', Session: nextSession(req.Session, issued, 'verified') }
   }
+}
+
+const hasTotp = (user) => (user.UserMFASettingList ?? []).includes('SOFTWARE_TOKEN_MFA')
+
+/** The pool and user an access token names, or undefined (the operation itself refuses the token). */
+async function tokenOwner({ cognito }, ctx, accessToken) {
+  const claims = jwt.decode(accessToken)
+  if (!claims || typeof claims !== 'object' || !claims.client_id) return undefined
+  const userPool = await cognito.getUserPoolForClientId(ctx, claims.client_id)
+  const user = await userPool.getUserByUsername(ctx, claims.sub)
+  return user ? { userPool, user } : undefined
+}
+
+/** Takes active TOTP off the user until a new secret is verified (see AssociateSoftwareToken). */
+async function suspendTotp(userPool, ctx, username) {
+  const user = await userPool.getUserByUsername(ctx, username)
+  const preferred = user.PreferredMfaSetting === 'SOFTWARE_TOKEN_MFA'
+  await userPool.saveUser(ctx, {
+    ...user,
+    UserMFASettingList: (user.UserMFASettingList ?? []).filter((m) => m !== 'SOFTWARE_TOKEN_MFA'),
+    PreferredMfaSetting: preferred ? undefined : user.PreferredMfaSetting,
+    SuspendedTotp: { preferred },
+  })
+}
+
+/** Puts suspended TOTP back on (`restore`) or forgets it, once something settled the user's factors. */
+async function endSuspension(userPool, ctx, username, restore) {
+  const user = await userPool.getUserByUsername(ctx, username)
+  if (!user?.SuspendedTotp) return
+  const { SuspendedTotp, ...rest } = user
+  const restored = restore
+    ? {
+        UserMFASettingList: [...new Set([...(user.UserMFASettingList ?? []), 'SOFTWARE_TOKEN_MFA'])],
+        PreferredMfaSetting: SuspendedTotp.preferred ? 'SOFTWARE_TOKEN_MFA' : user.PreferredMfaSetting,
+      }
+    : {}
+  await userPool.saveUser(ctx, { ...rest, ...restored })
 }
 
 async function assertTotpActivated({ cognito }, ctx, accessToken) {
@@ -167,9 +221,44 @@ const RespondToAuthChallenge = (services) => {
   }
 }
 
+// --- While TOTP is suspended ---------------------------------------------------------------------
+// GetUser keeps reporting the suspended factor (the report above); SetUserMFAPreference with TOTP
+// settings decides the factor's state itself, so the suspension ends with it.
+const getUser = Targets.GetUser
+const GetUser = (services) => {
+  const inner = getUser(services)
+  return async (ctx, req) => {
+    const out = await inner(ctx, req)
+    const owner = await tokenOwner(services, ctx, req.AccessToken)
+    const suspended = owner?.user.SuspendedTotp
+    if (!suspended) return out
+    return {
+      ...out,
+      UserMFASettingList: [...new Set([...(out.UserMFASettingList ?? []), 'SOFTWARE_TOKEN_MFA'])],
+      ...(suspended.preferred ? { PreferredMfaSetting: 'SOFTWARE_TOKEN_MFA' } : {}),
+    }
+  }
+}
+
+const setUserMfaPreference = Targets.SetUserMFAPreference
+const SetUserMFAPreference = (services) => {
+  const inner = setUserMfaPreference(services)
+  return async (ctx, req) => {
+    const out = await inner(ctx, req)
+    const owner = req.SoftwareTokenMfaSettings && (await tokenOwner(services, ctx, req.AccessToken))
+    if (owner) await endSuspension(owner.userPool, ctx, owner.user.Username, false)
+    return out
+  }
+}
+
 Object.assign(Targets, {
   InitiateAuth,
   AssociateSoftwareToken,
   VerifySoftwareToken,
   RespondToAuthChallenge,
+  GetUser,
+  SetUserMFAPreference,
 })
+
+// For passwordless.cjs: a user with MFA active gets no passwordless first factor.
+module.exports = { hasMfa }

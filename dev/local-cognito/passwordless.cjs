@@ -16,6 +16,7 @@ const webauthn = require('@simplewebauthn/server')
 const { createSessionStore } = require('./sessions.cjs')
 const { verifySecretHash, userByActualUsername } = require('./strict.cjs')
 const { tokenUser } = require('./compat.cjs')
+const { hasMfa } = require('./mfa.cjs')
 
 const cognitoError = (type, message) => new errors.CognitoError(type, message)
 const invalidSession = () => new errors.NotAuthorizedError('Invalid session for the user, session is expired.')
@@ -157,11 +158,21 @@ function assertOrigin(credential, rpId) {
 const challenges = createChallengeStore()
 const pendingRegistrations = new Map()
 
+// A user with an MFA factor active signs in with a password (and then the MFA challenge) only. Developer
+// guide, "Adding MFA to a user pool" (user-pool-settings-mfa.html#user-pool-settings-mfa-prerequisites),
+// as Amplify's documentation quotes it: "Amazon Cognito does not support enabling both MFA and
+// passwordless sign-in (including passkeys, SMS OTP, and email OTP) for the same user." So EMAIL_OTP and
+// WEB_AUTHN are not among such a user's available challenges, and asking for one gets what any
+// unavailable preference gets here (SELECT_CHALLENGE listing PASSWORD). That answer's shape is the
+// emulator's guess (see userAuth); passkey MFA (SetUserMFAPreference WebAuthnMfaSettings) is not emulated.
+// Tested in test/local-cognito/mfa.test.ts.
+
 /** What `user` can answer, among the pool's allowed first factors. */
 function availableChallenges(userPool, user) {
   const allowed = allowedFirstFactors(userPool)
   const out = []
   if (allowed.includes('PASSWORD') && user.Password) out.push('PASSWORD')
+  if (hasMfa(user)) return out
   const email = attributeValue('email', user.Attributes)
   if (allowed.includes('EMAIL_OTP') && email && attributeValue('email_verified', user.Attributes) === 'true') {
     out.push('EMAIL_OTP')
@@ -224,6 +235,20 @@ async function challengeAnswer(services, ctx, req, { userPool, user, username, c
   }
 }
 
+/**
+ * A password sign-in of a user with MFA active: the USER_PASSWORD_AUTH flow (as strict.cjs and mfa.cjs
+ * rule it) answers with the user's MFA challenge (SOFTWARE_TOKEN_MFA for TOTP: InitiateAuth
+ * `ChallengeName`), never with tokens. `secretHash` is over `username`.
+ */
+function passwordThenMfa(services, ctx, req, username, password, secretHash) {
+  return Targets.InitiateAuth(services)(ctx, {
+    ClientId: req.ClientId,
+    AuthFlow: 'USER_PASSWORD_AUTH',
+    AuthParameters: { USERNAME: username, PASSWORD: password, ...(secretHash ? { SECRET_HASH: secretHash } : {}) },
+    ClientMetadata: req.ClientMetadata,
+  })
+}
+
 /** Tokens for `user`, as cognito-local issues them on a password sign-in. */
 async function tokensFor(services, ctx, userPool, user, clientId, clientMetadata) {
   const client = await services.cognito.getAppClient(ctx, clientId)
@@ -272,6 +297,9 @@ async function userAuth(services, ctx, req) {
   if (user.UserStatus === 'UNCONFIRMED') throw new errors.UserNotConfirmedException()
   const available = availableChallenges(userPool, user)
   if (preferred === 'PASSWORD' && available.includes('PASSWORD') && params.PASSWORD !== undefined) {
+    if (hasMfa(user)) {
+      return passwordThenMfa(services, ctx, req, params.USERNAME, params.PASSWORD, params.SECRET_HASH)
+    }
     if (params.PASSWORD !== user.Password) throw new errors.NotAuthorizedError('Incorrect username or password.')
     return tokensFor(services, ctx, userPool, user, req.ClientId, req.ClientMetadata)
   }
@@ -361,6 +389,10 @@ async function answerSelection(services, ctx, req, issued, userPool, user) {
   }
   challenges.consume(req.Session)
   if (answer === 'PASSWORD') {
+    if (user && hasMfa(user)) {
+      const { PASSWORD, SECRET_HASH } = req.ChallengeResponses
+      return passwordThenMfa(services, ctx, req, issued.username, PASSWORD, SECRET_HASH)
+    }
     if (!user || req.ChallengeResponses.PASSWORD !== user.Password) {
       throw new errors.NotAuthorizedError('Incorrect username or password.')
     }
@@ -434,6 +466,13 @@ const StartWebAuthnRegistration = (services) => async (ctx, req) => {
 // CompleteWebAuthnRegistration: the attestation (RegistrationResponseJSON) for the challenge
 // StartWebAuthnRegistration gave (WebAuthnChallengeNotFoundException otherwise), from an allowed
 // origin (WebAuthnOriginNotAllowedException), for the pool's RP id (WebAuthnRelyingPartyMismatchException).
+// A credential id already registered, to this user or another of the pool, is refused: WebAuthn Level 2
+// §7.1 step 22, "Check that the credentialId is not yet registered to any other user", and a relying
+// party SHOULD fail the ceremony for an id it knows. The API reference lists no error for it, so the
+// exception is a guess: InvalidParameterException, the one every operation documents for a request
+// it will not take, rather than WebAuthnCredentialNotSupportedException, whose description ("a
+// passkey credential from an unsupported device or provider") would send a client after the wrong
+// cause.
 const CompleteWebAuthnRegistration = (services) => async (ctx, req) => {
   const { userPool, user } = await tokenUser(services, ctx, req.AccessToken)
   const pending = pendingRegistrations.get(user.Username)
@@ -461,6 +500,9 @@ const CompleteWebAuthnRegistration = (services) => async (ctx, req) => {
   if (!verified.verified) throw new errors.InvalidParameterError('The credential could not be verified.')
   pendingRegistrations.delete(user.Username)
   const info = verified.registrationInfo
+  if (await credentialRegistered(userPool, ctx, info.credential.id)) {
+    throw new errors.InvalidParameterError('This credential is already registered.')
+  }
   const entry = {
     CredentialId: info.credential.id,
     PublicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
@@ -471,9 +513,14 @@ const CompleteWebAuthnRegistration = (services) => async (ctx, req) => {
     FriendlyCredentialName: `Passkey ${info.aaguid}`,
     CreatedAt: Date.now(),
   }
-  const others = credentialsOf(user).filter((c) => c.CredentialId !== entry.CredentialId)
-  await userPool.saveUser(ctx, { ...user, WebAuthnCredentials: [...others, entry] })
+  await userPool.saveUser(ctx, { ...user, WebAuthnCredentials: [...credentialsOf(user), entry] })
   return {}
+}
+
+/** True when some user of the pool has a passkey with this credential id. */
+async function credentialRegistered(userPool, ctx, credentialId) {
+  const users = await userPool.listUsers(ctx)
+  return users.some((u) => credentialsOf(u).some((c) => c.CredentialId === credentialId))
 }
 
 const ListWebAuthnCredentials = (services) => async (ctx, req) => {

@@ -3,6 +3,7 @@
 // - strict.cjs refuses what Cognito refuses (SECRET_HASH, challenge sessions, aliases, case, states);
 // - passwordless.cjs adds choice-based sign-in (USER_AUTH: email codes, passkeys) and the WebAuthn operations;
 // - tokens.cjs adds refresh-token rotation (GetTokensFromRefreshToken) and revocation by origin_jti;
+// - revocation.cjs, loaded last, refuses a revoked access token on every operation that takes one;
 // - a synchronous JSON logger instead of its coloured pretty printer, and its "email" (the console
 //   message sender, where real Cognito would send mail) writes one JSON line per code instead of a
 //   box drawn for people. emulator.ts follows these lines to learn the codes.
@@ -13,6 +14,7 @@ require('./mfa.cjs')
 require('./email-change.cjs')
 require('./passwordless.cjs')
 require('./tokens.cjs')
+require('./revocation.cjs')
 const pino = require('pino')
 const { createDefaultServer } = require('cognito-local/lib/server')
 const { ConsoleMessageSender } = require('cognito-local/lib/services/messageDelivery/consoleMessageSender')

@@ -204,7 +204,7 @@ describe('passkeys: the WebAuthn operations and the WEB_AUTHN challenge', () => 
     const Credential = await authenticator.create(ORIGIN, started.body.CredentialCreationOptions)
     const completed = await call('CompleteWebAuthnRegistration', { AccessToken: accessToken, Credential })
     expect(completed.status).toBe(200)
-    return { ...user, accessToken, credentialId: Credential.id as string }
+    return { ...user, accessToken, credentialId: Credential.id as string, registration: Credential }
   }
   const webAuthnChallenge = async (email: string) => {
     const started = await userAuth(email, 'WEB_AUTHN')
@@ -314,6 +314,33 @@ describe('passkeys: the WebAuthn operations and the WEB_AUTHN challenge', () => 
     )
     // No passkey left: a WEB_AUTHN preference falls back to the choice.
     expect((await userAuth(user.email, 'WEB_AUTHN')).body.ChallengeName).toBe('SELECT_CHALLENGE')
+  })
+
+  test('a credential id already registered, to this user or another, is refused (InvalidParameterException, a guess)', async () => {
+    const owner = await userWithPasskey(authenticator)
+    const listed = async (accessToken: string) =>
+      (await call('ListWebAuthnCredentials', { AccessToken: accessToken })).body.Credentials
+    const before = await listed(owner.accessToken)
+    const other = await confirmedUser()
+    const othersToken = await signedIn(other.email)
+    // Attestation "none" signs nothing: the owner's registration, replayed with the challenge of a new
+    // ceremony, passes every check but the one for a known credential id.
+    for (const accessToken of [owner.accessToken, othersToken]) {
+      const started = await call('StartWebAuthnRegistration', { AccessToken: accessToken })
+      const { response } = owner.registration
+      const clientData = JSON.parse(Buffer.from(response.clientDataJSON, 'base64url').toString())
+      const clientDataJSON = Buffer.from(
+        JSON.stringify({ ...clientData, challenge: started.body.CredentialCreationOptions.challenge }),
+      ).toString('base64url')
+      const Credential = { ...owner.registration, response: { ...response, clientDataJSON } }
+      expectRefused(
+        await call('CompleteWebAuthnRegistration', { AccessToken: accessToken, Credential }),
+        'InvalidParameterException',
+        'This credential is already registered.',
+      )
+    }
+    expect(await listed(owner.accessToken)).toEqual(before)
+    expect(await listed(othersToken)).toEqual([])
   })
 
   test('completing a registration that was never started is WebAuthnChallengeNotFoundException', async () => {

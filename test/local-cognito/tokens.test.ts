@@ -176,11 +176,25 @@ describe('RevokeToken', () => {
     expect((await getTokens(plain, other.RefreshToken)).status).toBe(200)
   })
 
-  test('the client secret is checked: missing and wrong are NotAuthorizedException, and nothing is revoked', async () => {
+  test('a missing or wrong client secret is UnauthorizedException (its own message), and nothing is revoked', async () => {
     const tokens = await signedIn(plain)
-    expectRefused(await revoke(plain, tokens.RefreshToken, null), 'NotAuthorizedException', /client secret/)
-    expectRefused(await revoke(plain, tokens.RefreshToken, 'wrong'), 'NotAuthorizedException', /client secret/)
+    expectRefused(await revoke(plain, tokens.RefreshToken, null), 'UnauthorizedException', 'Invalid client or secret')
+    expectRefused(
+      await revoke(plain, tokens.RefreshToken, 'wrong'),
+      'UnauthorizedException',
+      'Invalid client or secret',
+    )
     expect((await getUser(tokens.AccessToken)).status).toBe(200)
+    expect((await getTokens(plain, tokens.RefreshToken)).status).toBe(200)
+  })
+
+  test('a token it will not revoke (never issued, already revoked) is UnauthorizedException with another message', async () => {
+    const tokens = await signedIn(plain)
+    expectRefused(await revoke(plain, 'never.issued.token'), 'UnauthorizedException', 'Invalid token')
+    expect((await revoke(plain, tokens.RefreshToken)).status).toBe(200)
+    const again = await revoke(plain, tokens.RefreshToken)
+    expectRefused(again, 'UnauthorizedException', 'Invalid token')
+    expect(again.message).not.toMatch(/secret/i)
   })
 
   test('a client with token revocation off: UnsupportedOperationException', async () => {
