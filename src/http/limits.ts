@@ -21,37 +21,6 @@ export interface RateLimitConfig {
   ipv6PrefixBits: number
 }
 
-/** Which routes each group limits; the account is the request body's email. */
-export const RATE_LIMITED_ROUTES: Readonly<Record<string, RateGroup>> = {
-  '/signin': 'signin',
-  '/signin/challenge': 'signin',
-  '/signup': 'signup',
-  '/signup/resend': 'email',
-  '/password/forgot': 'email',
-  '/signup/confirm': 'verify',
-  '/password/reset': 'verify',
-  // TOTP and email change: codes are guessable, so their routes are limited too.
-  '/signin/mfa-setup': 'signin',
-  '/signin/mfa-setup/verify': 'signin',
-  '/me/mfa/totp/verify': 'verify',
-  '/me/email/verify': 'verify',
-  // Each request emails a code to the address given: the email budget, per IP and per address.
-  '/me/email': 'email',
-  // Each start of an email-code sign-in may send an email.
-  '/signin/passwordless': 'email',
-}
-
-/**
- * The groups a request counts against: its route's (RATE_LIMITED_ROUTES) and, for an answer to an
- * emailed one-time code on /signin/challenge, the code-guessing budget as well.
- */
-export function rateGroupsOf(path: string, body: unknown): RateGroup[] {
-  const group = RATE_LIMITED_ROUTES[path]
-  if (!group) return []
-  const challenge = (body as { challengeName?: unknown } | undefined)?.challengeName
-  return path === '/signin/challenge' && challenge === 'EMAIL_OTP' ? [group, 'verify'] : [group]
-}
-
 // Enough for every client of a busy task; past it the least recently seen keys go first, so a flood
 // of distinct keys (spoofed or rotating IPv6 addresses) costs at most this many entries.
 export const MAX_KEYS_PER_BUCKET_SET = 50_000
