@@ -210,7 +210,10 @@ const UPSTREAM_PROBLEMS = [
   'upstream_unavailable',
   'upstream_timeout',
 ] as const
-export const BEARER_PROBLEMS = ['missing_token', 'invalid_token'] as const
+/** What a route that declares `bearer` answers besides its own errors (src/policies/policies.ts). */
+export const BEARER_RESPONSES = { 401: problemBody(['missing_token', 'invalid_token']) }
+/** What a route that declares `recent` answers besides its own and the bearer errors. */
+export const RECENT_RESPONSES = { 403: problemBody(['reauthentication_required']) }
 
 type StatusOf<C extends ProblemCode> = (typeof PROBLEMS)[C]['status']
 type ErrorCodes<C extends ProblemCode, Body extends boolean> =

@@ -1,12 +1,14 @@
-// What a route declares in its own options, as Elysia macros: `bearer` (an access token is required),
-// `recent` (and a recent sign-in behind it), `rateGroup` (the rate limit it counts against),
-// `authEvent` (the auth event a request to it is) and `successDescription` (what its success answer
-// means, for the OpenAPI document). The first two add their hooks to the declaring routes only; the
-// last three add no hook at all: the app reads them once from the built routes (route-index.ts).
+// What a route declares in its own options, as Elysia macros: `bearer` (an access token is required;
+// adds the 401s and the OpenAPI security requirement), `recent` (a bearer route that also needs a
+// recent sign-in; adds the 403), `rateGroup` (the rate limit it counts against), `authEvent` (the auth
+// event a request to it is) and `successDescription` (what its success answer means, for the OpenAPI
+// document). The first two add their hooks to the declaring routes only; the last three add no hook
+// at all: the app reads them once from the built routes (route-index.ts).
 import { Elysia } from 'elysia'
 import { bearerToken, type AccessClaims, type AccessTokenVerifier } from '../cognito/tokens.ts'
 import type { RateGroup } from '../http/limits.ts'
 import { noteAuthEvent } from '../observability/auth-events.ts'
+import { BEARER_RESPONSES, RECENT_RESPONSES } from '../schemas.ts'
 import { assertRecentSignIn } from '../tokens/recent-sign-in.ts'
 
 /** The OpenAPI security requirement of a bearer route (the scheme is declared in openapi.ts). */
@@ -36,6 +38,7 @@ export const policies = ({ verify, recentSignInSeconds }: PolicyDeps) => {
     new Elysia()
       .macro('bearer', {
         detail: { security: BEARER_SECURITY },
+        response: BEARER_RESPONSES,
         async transform({ headers, request }) {
           const accessToken = bearerToken(headers.authorization)
           const claims = await verify(accessToken)
@@ -46,6 +49,7 @@ export const policies = ({ verify, recentSignInSeconds }: PolicyDeps) => {
       })
       .macro('recent', {
         bearer: true,
+        response: RECENT_RESPONSES,
         beforeHandle({ request }) {
           assertRecentSignIn((verified.get(request) as Bearer).claims, recentSignInSeconds)
         },

@@ -5,7 +5,6 @@ import type { CognitoGateway } from '../cognito/gateway.ts'
 import { revokeDeletedUser, type RevocationList } from '../cognito/revocations.ts'
 import { noContent } from '../http/no-content.ts'
 import {
-  BEARER_PROBLEMS,
   ChangePasswordBody,
   CodeDeliveryResponse,
   ConfirmSignUpBody,
@@ -97,7 +96,7 @@ export const accountRoutes = (
     .get('/me', ({ accessToken }) => gateway.getUser(accessToken), {
       bearer: true,
       successDescription: 'The signed-in user, from Cognito.',
-      response: { 200: ProfileResponse, ...problemResponses(BEARER_PROBLEMS, { body: false }) },
+      response: { 200: ProfileResponse, ...problemResponses([], { body: false }) },
       detail: {
         summary: 'The signed-in user',
         description: 'The token is verified locally, then Cognito GetUser (which knows whether it was revoked).',
@@ -115,7 +114,7 @@ export const accountRoutes = (
         body: ChangePasswordBody,
         response: {
           204: t.Void({ description: 'Changed.' }),
-          ...problemResponses([...BEARER_PROBLEMS, 'previous_password_mismatch', 'invalid_password']),
+          ...problemResponses(['previous_password_mismatch', 'invalid_password']),
         },
         detail: {
           summary: 'Change the password',
@@ -137,7 +136,7 @@ export const accountRoutes = (
         authEvent: 'account_deleted',
         response: {
           204: t.Void({ description: 'The account is deleted; every token of the user stops working.' }),
-          ...problemResponses([...BEARER_PROBLEMS, 'reauthentication_required'], { body: false }),
+          ...problemResponses([], { body: false }),
         },
         detail: {
           summary: 'Delete my account',

@@ -8,7 +8,6 @@ import { noContent } from '../http/no-content.ts'
 import { ProblemError } from '../http/problem.ts'
 import { noteAuthEvent } from '../observability/auth-events.ts'
 import {
-  BEARER_PROBLEMS,
   ChallengeBody,
   problemResponses,
   RefreshBody,
@@ -202,7 +201,7 @@ export const authRoutes = (
         authEvent: 'signed_out',
         response: {
           204: t.Void({ description: 'Signed out everywhere.' }),
-          ...problemResponses(BEARER_PROBLEMS, { body: false }),
+          ...problemResponses([], { body: false }),
         },
         detail: {
           summary: 'Sign out everywhere',

@@ -5,7 +5,7 @@
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
 import { noContent } from '../http/no-content.ts'
-import { BEARER_PROBLEMS, EmailChangeBody, EmailChangeResponse, EmailVerifyBody, problemResponses } from '../schemas.ts'
+import { EmailChangeBody, EmailChangeResponse, EmailVerifyBody, problemResponses } from '../schemas.ts'
 import type { Policies } from '../policies/policies.ts'
 
 export const EMAIL_CHANGE_PENDING =
@@ -27,7 +27,7 @@ export const emailChangeRoutes = (gateway: CognitoGateway, policies: Policies) =
         body: EmailVerifyBody,
         response: {
           204: t.Void({ description: 'The new address is now the account email and the sign-in name.' }),
-          ...problemResponses([...BEARER_PROBLEMS, 'code_mismatch', 'code_expired', 'username_exists']),
+          ...problemResponses(['code_mismatch', 'code_expired', 'username_exists']),
         },
         detail: {
           summary: 'Confirm the new email with the code sent to it',
@@ -51,7 +51,7 @@ export const emailChangeRoutes = (gateway: CognitoGateway, policies: Policies) =
         body: EmailChangeBody,
         response: {
           202: EmailChangeResponse,
-          ...problemResponses([...BEARER_PROBLEMS, 'reauthentication_required', 'username_exists']),
+          ...problemResponses(['username_exists']),
         },
         detail: {
           summary: 'Change the email',

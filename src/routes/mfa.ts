@@ -3,7 +3,7 @@
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
 import { noContent } from '../http/no-content.ts'
-import { BEARER_PROBLEMS, problemResponses, TotpEnrolmentResponse, TotpVerifyBody } from '../schemas.ts'
+import { problemResponses, TotpEnrolmentResponse, TotpVerifyBody } from '../schemas.ts'
 import type { Policies } from '../policies/policies.ts'
 import { totpEnrolment } from '../answers/totp.ts'
 
@@ -25,7 +25,7 @@ export const mfaRoutes = (gateway: CognitoGateway, policies: Policies) =>
         body: TotpVerifyBody,
         response: {
           204: t.Void({ description: 'Verified and turned on: sign-in now asks for a code from the app.' }),
-          ...problemResponses([...BEARER_PROBLEMS, 'code_mismatch', 'totp_not_enrolled']),
+          ...problemResponses(['code_mismatch', 'totp_not_enrolled']),
         },
         detail: {
           summary: 'Turn on the authenticator app with a code from it',
@@ -51,7 +51,7 @@ export const mfaRoutes = (gateway: CognitoGateway, policies: Policies) =>
         successDescription: 'A new authenticator secret; verify a code from the app to turn it on.',
         response: {
           201: TotpEnrolmentResponse,
-          ...problemResponses([...BEARER_PROBLEMS, 'reauthentication_required'], { body: false }),
+          ...problemResponses([], { body: false }),
         },
         detail: {
           summary: 'Start setting up an authenticator app',
@@ -72,7 +72,7 @@ export const mfaRoutes = (gateway: CognitoGateway, policies: Policies) =>
         authEvent: 'factor_removed',
         response: {
           204: t.Void({ description: 'Turned off: sign-in asks for no code from the app.' }),
-          ...problemResponses([...BEARER_PROBLEMS, 'reauthentication_required'], { body: false }),
+          ...problemResponses([], { body: false }),
         },
         detail: { summary: 'Turn off the authenticator app', description: RECENT },
       },

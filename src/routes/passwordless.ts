@@ -5,7 +5,6 @@ import type { CognitoGateway } from '../cognito/gateway.ts'
 import { noContent } from '../http/no-content.ts'
 import {
   AuthFactorsResponse,
-  BEARER_PROBLEMS,
   PasskeyCreationOptionsResponse,
   PasskeyIdParams,
   PasskeyListResponse,
@@ -39,7 +38,7 @@ export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies) 
     })
     .get('/me/passkeys', async ({ accessToken }) => ({ passkeys: await gateway.listPasskeys(accessToken) }), {
       bearer: true,
-      response: { 200: PasskeyListResponse, ...problemResponses(BEARER_PROBLEMS, { body: false }) },
+      response: { 200: PasskeyListResponse, ...problemResponses([], { body: false }) },
       detail: {
         summary: 'The user’s passkeys',
         description: 'Cognito ListWebAuthnCredentials: the passkeys that can sign this account in.',
@@ -47,7 +46,7 @@ export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies) 
     })
     .get('/me/auth-factors', async ({ accessToken }) => ({ factors: await gateway.authFactors(accessToken) }), {
       bearer: true,
-      response: { 200: AuthFactorsResponse, ...problemResponses(BEARER_PROBLEMS, { body: false }) },
+      response: { 200: AuthFactorsResponse, ...problemResponses([], { body: false }) },
       detail: {
         summary: 'How the user can sign in',
         description: 'Cognito GetUserAuthFactors: PASSWORD, EMAIL_OTP (a verified email), WEB_AUTHN (a passkey).',
@@ -65,7 +64,7 @@ export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies) 
         params: PasskeyIdParams,
         response: {
           204: t.Void({ description: 'Removed.' }),
-          ...problemResponses([...BEARER_PROBLEMS, 'reauthentication_required', 'passkey_not_found'], {
+          ...problemResponses(['passkey_not_found'], {
             body: false,
           }),
         },
@@ -85,7 +84,7 @@ export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies) 
         authEvent: 'factor_enrolment_started',
         response: {
           200: PasskeyCreationOptionsResponse,
-          ...problemResponses([...BEARER_PROBLEMS, 'reauthentication_required'], { body: false }),
+          ...problemResponses([], { body: false }),
         },
         detail: {
           summary: 'Start adding a passkey',
@@ -108,7 +107,7 @@ export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies) 
         body: RegisterPasskeyBody,
         response: {
           201: PasskeyListResponse,
-          ...problemResponses([...BEARER_PROBLEMS, 'reauthentication_required', 'passkey_rejected']),
+          ...problemResponses(['passkey_rejected']),
         },
         detail: {
           summary: 'Add a passkey',

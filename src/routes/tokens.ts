@@ -7,7 +7,7 @@ import type { CognitoGateway } from '../cognito/gateway.ts'
 import { revokeDeviceSession, type RevocationList } from '../cognito/revocations.ts'
 import { noContent } from '../http/no-content.ts'
 import { ProblemError } from '../http/problem.ts'
-import { BEARER_PROBLEMS, problemResponses, SessionIdParams, SessionsResponse, SignOutDeviceBody } from '../schemas.ts'
+import { problemResponses, SessionIdParams, SessionsResponse, SignOutDeviceBody } from '../schemas.ts'
 import type { Policies } from '../policies/policies.ts'
 
 /**
@@ -39,7 +39,7 @@ export const tokenRoutes = (gateway: CognitoGateway, policies: Policies, revocat
         body: SignOutDeviceBody,
         response: {
           204: t.Void({ description: 'Signed out on this device; other devices stay signed in.' }),
-          ...problemResponses(BEARER_PROBLEMS),
+          ...problemResponses([]),
         },
         detail: {
           summary: 'Sign out this device only',
@@ -53,7 +53,7 @@ export const tokenRoutes = (gateway: CognitoGateway, policies: Policies, revocat
     .get('/sessions', async ({ accessToken }) => ({ sessions: await gateway.listSessions(accessToken) }), {
       bearer: true,
       successDescription: 'The user’s active sessions, from Cognito.',
-      response: { 200: SessionsResponse, ...problemResponses(BEARER_PROBLEMS, { body: false }) },
+      response: { 200: SessionsResponse, ...problemResponses([], { body: false }) },
       detail: {
         summary: 'List my sessions',
         description:
@@ -73,7 +73,7 @@ export const tokenRoutes = (gateway: CognitoGateway, policies: Policies, revocat
         params: SessionIdParams,
         response: {
           204: t.Void({ description: 'That session is signed out: its refresh and access tokens stop working.' }),
-          ...problemResponses([...BEARER_PROBLEMS, 'session_not_found', 'invalid_parameter', 'validation_failed'], {
+          ...problemResponses(['session_not_found', 'invalid_parameter', 'validation_failed'], {
             body: false,
           }),
         },
