@@ -1,25 +1,9 @@
 // Rate limits for the routes an attacker hammers (credential stuffing, code guessing, email
 // bombing): token buckets per client IP and per account. Per task, in memory: the cluster-wide
 // limit is the WAF's rate-based rule at the ALB (docs/security.md).
+import { RATE_GROUPS, type RateGroup, type RateLimit, type RateLimitConfig } from '../config.ts'
 import { rateLimitKey } from './client-address.ts'
 import { ProblemError } from './problem.ts'
-
-/** `limit` requests per `windowSeconds`, refilled continuously (a token bucket of `limit` tokens). */
-export interface RateLimit {
-  limit: number
-  windowSeconds: number
-}
-
-export const RATE_GROUPS = ['signin', 'signup', 'email', 'verify'] as const
-export type RateGroup = (typeof RATE_GROUPS)[number]
-
-export interface RateLimitConfig {
-  enabled: boolean
-  perIp: Record<RateGroup, RateLimit>
-  perAccount: Record<RateGroup, RateLimit>
-  /** IPv6 clients are counted per network of this prefix length (bits, 1-128; 128: per address). */
-  ipv6PrefixBits: number
-}
 
 // Enough for every client of a busy task; past it the least recently seen keys go first, so a flood
 // of distinct keys (spoofed or rotating IPv6 addresses) costs at most this many entries.

@@ -6,7 +6,7 @@
 // at all: the app reads them once from the built routes (route-index.ts).
 import { Elysia } from 'elysia'
 import { bearerToken, type AccessClaims, type AccessTokenVerifier } from '../cognito/tokens.ts'
-import type { RateGroup } from '../http/limits.ts'
+import type { RateGroup } from '../config.ts'
 import { noteAuthEvent } from '../observability/auth-events.ts'
 import { BEARER_RESPONSES, RECENT_RESPONSES } from '../schemas.ts'
 import { assertRecentSignIn } from '../tokens/recent-sign-in.ts'

@@ -1,6 +1,6 @@
 // The declarations of the built routes (policies.ts), read once when the app builds them: per request
 // a lookup by method and matched route pattern, with no string built and nothing allocated.
-import type { RateGroup } from '../http/limits.ts'
+import type { RateGroup } from '../config.ts'
 
 /** What the app and the OpenAPI document read from a route's options. */
 export interface RouteDeclarations {
