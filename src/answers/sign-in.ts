@@ -3,7 +3,7 @@
 import { t } from 'elysia'
 import type { SignInResult } from '../cognito/gateway.ts'
 import { noteAuthEvent } from '../observability/auth-events.ts'
-import { ChallengeResponse, TokenResponse } from '../schemas.ts'
+import { ChallengeResponse, TokenResponse } from '../schemas/sign-in.ts'
 
 /**
  * The client's answer to a sign-in result: the tokens (`token` is the seed's field, the ID token) or

@@ -12,21 +12,19 @@ import type {
 import type { CognitoConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
 import { lazy } from '../lazy.ts'
+import type { Profile } from '../schemas/account.ts'
+import type { PasskeyDescription, PasswordlessChallenge, PasswordlessInput } from '../schemas/passwordless.ts'
+import type { UserSession } from '../schemas/sessions.ts'
+import type { CodeDeliveryDetails } from '../schemas/shared.ts'
 import type {
   Challenge,
   ChallengeInput,
-  CodeDeliveryDetails,
-  PasskeyDescription,
-  PasswordlessChallenge,
-  PasswordlessInput,
-  Profile,
   RefreshedTokens,
   SignInInput,
   SignUpInput,
   SignUpResult,
   Tokens,
-  UserSession,
-} from '../schemas.ts'
+} from '../schemas/sign-in.ts'
 import { createChallengeSessions } from './challenge-session.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import {

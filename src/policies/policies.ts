@@ -8,7 +8,7 @@ import { Elysia } from 'elysia'
 import { bearerToken, type AccessClaims, type AccessTokenVerifier } from '../cognito/tokens.ts'
 import type { RateGroup } from '../config.ts'
 import { noteAuthEvent } from '../observability/auth-events.ts'
-import { BEARER_RESPONSES, RECENT_RESPONSES } from '../schemas.ts'
+import { BEARER_RESPONSES, RECENT_RESPONSES } from '../schemas/problems.ts'
 import { assertRecentSignIn } from '../tokens/recent-sign-in.ts'
 
 /** The OpenAPI security requirement of a bearer route (the scheme is declared in openapi.ts). */

@@ -10,10 +10,10 @@ import {
   ConfirmSignUpBody,
   EmailBody,
   MessageResponse,
-  problemResponses,
   ProfileResponse,
   ResetPasswordBody,
-} from '../schemas.ts'
+} from '../schemas/account.ts'
+import { problemResponses } from '../schemas/problems.ts'
 import type { Policies } from '../policies/policies.ts'
 
 export const CONFIRMED = 'User confirmed successfully!'

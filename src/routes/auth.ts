@@ -7,9 +7,9 @@ import { createRevocationList, revokeUserSignOut, type RevocationList } from '..
 import { noContent } from '../http/no-content.ts'
 import { ProblemError } from '../http/problem.ts'
 import { noteAuthEvent } from '../observability/auth-events.ts'
+import { problemResponses } from '../schemas/problems.ts'
 import {
   ChallengeBody,
-  problemResponses,
   RefreshBody,
   RefreshResponse,
   SignInBody,
@@ -18,7 +18,7 @@ import {
   type SignInInput,
   type SignUpInput,
   type SignUpResult,
-} from '../schemas.ts'
+} from '../schemas/sign-in.ts'
 import type { Policies } from '../policies/policies.ts'
 
 export const SIGNED_UP = 'User signed up successfully!'

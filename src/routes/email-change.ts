@@ -5,7 +5,8 @@
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
 import { noContent } from '../http/no-content.ts'
-import { EmailChangeBody, EmailChangeResponse, EmailVerifyBody, problemResponses } from '../schemas.ts'
+import { EmailChangeBody, EmailChangeResponse, EmailVerifyBody } from '../schemas/account.ts'
+import { problemResponses } from '../schemas/problems.ts'
 import type { Policies } from '../policies/policies.ts'
 
 export const EMAIL_CHANGE_PENDING =

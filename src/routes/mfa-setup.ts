@@ -4,7 +4,8 @@
 // `Session` instead of an access token).
 import { Elysia } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
-import { MfaSetupBody, MfaSetupResponse, MfaSetupVerifyBody, problemResponses } from '../schemas.ts'
+import { MfaSetupBody, MfaSetupResponse, MfaSetupVerifyBody } from '../schemas/mfa.ts'
+import { problemResponses } from '../schemas/problems.ts'
 import { signInAnswer, TokensOrChallenge } from '../answers/sign-in.ts'
 import { totpEnrolment } from '../answers/totp.ts'
 import type { Policies } from '../policies/policies.ts'

@@ -3,7 +3,8 @@
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
 import { noContent } from '../http/no-content.ts'
-import { problemResponses, TotpEnrolmentResponse, TotpVerifyBody } from '../schemas.ts'
+import { TotpEnrolmentResponse, TotpVerifyBody } from '../schemas/mfa.ts'
+import { problemResponses } from '../schemas/problems.ts'
 import type { Policies } from '../policies/policies.ts'
 import { totpEnrolment } from '../answers/totp.ts'
 

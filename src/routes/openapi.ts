@@ -10,7 +10,8 @@ import pkg from '../../package.json' with { type: 'json' }
 import { MAX_BODY_BYTES, SERVER_MAX_BODY_BYTES } from '../http/body.ts'
 import { registerFormats } from '../http/formats.ts'
 import { declarationsOf } from '../policies/route-index.ts'
-import { ChallengeResponse, ProblemBody, TokenResponse } from '../schemas.ts'
+import { ProblemBody } from '../schemas/problems.ts'
+import { ChallengeResponse, TokenResponse } from '../schemas/sign-in.ts'
 
 // Importing @elysiajs/openapi has just replaced TypeBox's string formats with its own (slow) ones:
 // put ours back before the next request is validated.

@@ -10,9 +10,9 @@ import {
   PasskeyListResponse,
   PasswordlessBody,
   PasswordlessChallengeResponse,
-  problemResponses,
   RegisterPasskeyBody,
-} from '../schemas.ts'
+} from '../schemas/passwordless.ts'
+import { problemResponses } from '../schemas/problems.ts'
 import type { Policies } from '../policies/policies.ts'
 
 // Adding or removing a passkey needs a recent sign-in (`recent`): sign-in factors are sensitive, so a

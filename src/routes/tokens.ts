@@ -7,7 +7,8 @@ import type { CognitoGateway } from '../cognito/gateway.ts'
 import { revokeDeviceSession, type RevocationList } from '../cognito/revocations.ts'
 import { noContent } from '../http/no-content.ts'
 import { ProblemError } from '../http/problem.ts'
-import { problemResponses, SessionIdParams, SessionsResponse, SignOutDeviceBody } from '../schemas.ts'
+import { problemResponses } from '../schemas/problems.ts'
+import { SessionIdParams, SessionsResponse, SignOutDeviceBody } from '../schemas/sessions.ts'
 import type { Policies } from '../policies/policies.ts'
 
 /**
