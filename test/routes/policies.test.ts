@@ -5,7 +5,10 @@ import { createApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/logging.ts'
 import { declarationsOf, indexRoutes } from '../../src/policies/route-index.ts'
+import { bearer, expectProblem } from '../support/http.ts'
+import { inProcessApp } from '../support/in-process-app.ts'
 import { createStubGateway } from '../support/stub-gateway.ts'
+import { PASSWORD } from '../support/util.ts'
 
 const RATE_GROUPS = {
   'POST /signin': 'signin',
@@ -48,6 +51,17 @@ const AUTH_EVENTS = {
   'POST /signout/device': 'signed_out_device',
   'DELETE /sessions/:sessionId': 'session_revoked',
   'DELETE /me': 'account_deleted',
+}
+
+// The routes that declare `recent`, each with a body it accepts.
+const RECENT_ROUTES: Record<string, object | undefined> = {
+  'DELETE /me': undefined,
+  'POST /me/mfa/totp': undefined,
+  'DELETE /me/mfa/totp': undefined,
+  'POST /me/email': { email: 'new.policies@example.com' },
+  'POST /me/passkeys/options': undefined,
+  'POST /me/passkeys': { credential: { id: 'q1w2e3' } },
+  'DELETE /me/passkeys/q1w2e3': undefined,
 }
 
 const builtRoutes = async () => {
@@ -93,5 +107,25 @@ describe('route declarations', () => {
     expect(index.rateGroupOf('GET', '/me')).toBeUndefined()
     expect(index.authEventOf('DELETE', '/me')).toBe('account_deleted')
     expect(index.authEventOf('GET', '/me')).toBeUndefined()
+  })
+
+  test('every route that declares `recent` answers 403 to a sign-in older than RECENT_SIGN_IN_SECONDS, before the gateway', async () => {
+    const app = inProcessApp({ RECENT_SIGN_IN_SECONDS: '600' })
+    app.stub.addAccount('ada.policies@example.com', PASSWORD)
+    const realNow = Date.now
+    Date.now = () => realNow() - 601_000
+    let old: Awaited<ReturnType<typeof app.stub.signIn>>
+    try {
+      old = await app.stub.signIn('ada.policies@example.com', PASSWORD)
+    } finally {
+      Date.now = realNow
+    }
+    const before = app.stub.calls.length
+    for (const [route, json] of Object.entries(RECENT_ROUTES)) {
+      const [method, path] = route.split(' ') as [string, string]
+      const res = await app.call(method, path, { headers: bearer(old.accessToken), ...(json ? { json } : {}) })
+      expectProblem(res, 403, 'reauthentication_required')
+    }
+    expect(app.stub.calls.length).toBe(before)
   })
 })
