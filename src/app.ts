@@ -20,7 +20,6 @@ import { registerFormats } from './http/formats.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
 import { SECURITY_HEADERS } from './http/security-headers.ts'
 import { lazy } from './lazy.ts'
-import { policies } from './policies/policies.ts'
 import { guessesEmailCode, indexRoutes, type RouteIndex } from './policies/route-index.ts'
 import type * as RouteGroups from './routes/groups.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -148,6 +147,7 @@ export function createApp({
     mfaSetupRoutes,
     passwordlessRoutes,
     tokenRoutes,
+    policies,
   }: typeof RouteGroups) => {
     const policy = policies({ verify: verifyAccessToken, recentSignInSeconds: config.recentSignInSeconds })
     const routes = withHooks()
