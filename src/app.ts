@@ -9,7 +9,7 @@ import type { AccessTokenVerifier } from './tokens/claims.ts'
 import type { Config } from './config.ts'
 import { readJsonBody } from './http/body.ts'
 import { corsPreflight, corsHeaders } from './http/cors.ts'
-import { createRateLimiter, rateGroupsOf } from './http/limits.ts'
+import { createRateLimiter } from './http/limits.ts'
 import { clientIp } from './http/client-address.ts'
 import { requestIdFrom, traceIdFrom } from './http/request-ids.ts'
 import { describeError, type Logger } from './logging.ts'
@@ -20,6 +20,7 @@ import { registerFormats } from './http/formats.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
 import { SECURITY_HEADERS } from './http/security-headers.ts'
 import { lazy } from './lazy.ts'
+import { guessesEmailCode, indexRoutes, type RouteIndex } from './policies/route-index.ts'
 import type * as RouteGroups from './routes/groups.ts'
 import { healthRoutes } from './routes/health.ts'
 
@@ -79,6 +80,8 @@ export function createApp({
   // route ignores a body, since some clients send `Content-Type: application/json` (and nothing,
   // or anything) with every request, and POST /signout must still answer its bearer check.
   const routesWithBody = new Set<string>()
+  // What the routes declare (rate group, auth event), indexed once they are built.
+  let declared: RouteIndex = indexRoutes([])
   const limit = createRateLimiter(config.rateLimits, undefined, metrics?.rateLimited)
   const events = createAuthEvents(logger, { emailKey: config.eventEmailKey, ...(metrics ? { metrics } : {}) })
   const allowedOrigins = new Set(config.corsOrigins)
@@ -108,7 +111,10 @@ export function createApp({
           meta.email = email
         }
         // By the matched route, not the raw path: Elysia also answers `/signin/` as `/signin`.
-        for (const group of rateGroupsOf(route, body)) limit(group, meta?.ip, email)
+        const group = declared.rateGroupOf(request.method, route)
+        if (group === undefined) return
+        limit(group, meta?.ip, email)
+        if (guessesEmailCode(route, body)) limit('verify', meta?.ip, email)
       })
       // No `set` here: an error hook that takes it made Elysia's composed handler ~8 µs dearer on
       // every request, failed or not.
@@ -141,21 +147,24 @@ export function createApp({
     mfaSetupRoutes,
     passwordlessRoutes,
     tokenRoutes,
+    policies,
   }: typeof RouteGroups) => {
+    const policy = policies({ verify: verifyAccessToken, recentSignInSeconds: config.recentSignInSeconds })
     const routes = withHooks()
       .use(healthRoutes())
-      .use(authRoutes(gateway, verifyAccessToken, { enumerationSafe: config.signupEnumerationSafe, revocations }))
-      .use(accountRoutes(gateway, verifyAccessToken))
-      .use(mfaRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
-      .use(emailChangeRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
-      .use(mfaSetupRoutes(gateway))
-      .use(passwordlessRoutes(gateway, verifyAccessToken, config.recentSignInSeconds))
-      .use(tokenRoutes(gateway, verifyAccessToken, { revocations, recentSignInSeconds: config.recentSignInSeconds }))
+      .use(authRoutes(gateway, policy, { enumerationSafe: config.signupEnumerationSafe, revocations }))
+      .use(accountRoutes(gateway, policy, { revocations, recentSignInSeconds: config.recentSignInSeconds }))
+      .use(mfaRoutes(gateway, policy))
+      .use(emailChangeRoutes(gateway, policy))
+      .use(mfaSetupRoutes(gateway, policy))
+      .use(passwordlessRoutes(gateway, policy))
+      .use(tokenRoutes(gateway, policy, revocations))
     if (config.swaggerEnabled) routes.use(docsRoutes(routes))
     for (const route of routes.routes) {
       methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method])
       if (route.hooks.body) routesWithBody.add(`${route.method} ${route.path}`)
     }
+    declared = indexRoutes(routes.routes)
     return routes
   }
   // Built on first use: importing and registering every route group is most of a cold start
@@ -228,7 +237,7 @@ export function createApp({
       ip: meta.ip,
     })
     metrics?.requestFinished(route, request.method, response.status, durationMs / 1000)
-    events.requestFinished(routed, route, response.status, meta)
+    events.requestFinished(routed, route, declared.authEventOf(request.method, route), response.status, meta)
     return response
   }
   // Elysia answers every error through onError; anything that still escapes is a 500 all the same.

@@ -1,6 +1,27 @@
 // The only module that reads the environment. Everything else receives a typed Config.
-import { DEFAULT_IPV6_PREFIX_BITS } from './http/client-address.ts'
-import { RATE_GROUPS, type RateGroup, type RateLimit, type RateLimitConfig } from './http/limits.ts'
+// It imports nothing of src/: the types and constants its Config is made of (the rate limits' among
+// them) live here, and the modules that use them import them from here.
+
+/** `limit` requests per `windowSeconds`, refilled continuously (a token bucket of `limit` tokens). */
+export interface RateLimit {
+  limit: number
+  windowSeconds: number
+}
+
+/** The rate limits' groups (http/limits.ts); a route names the one it counts against in its options. */
+export const RATE_GROUPS = ['signin', 'signup', 'email', 'verify'] as const
+export type RateGroup = (typeof RATE_GROUPS)[number]
+
+export interface RateLimitConfig {
+  enabled: boolean
+  perIp: Record<RateGroup, RateLimit>
+  perAccount: Record<RateGroup, RateLimit>
+  /** IPv6 clients are counted per network of this prefix length (bits, 1-128; 128: per address). */
+  ipv6PrefixBits: number
+}
+
+/** How many leading bits of an IPv6 address name one client by default: a /64 is what one home or server is given (RFC 6177). */
+export const DEFAULT_IPV6_PREFIX_BITS = 64
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 

@@ -1,5 +1,5 @@
 // Email addresses as this service accepts them, and the one form it hands to Cognito. Pure: no I/O,
-// no HTTP; schemas.ts turns a refusal into the client's 400.
+// no HTTP; src/schemas/shared.ts turns a refusal into the client's 400.
 import { domainToASCII } from 'node:url'
 
 /**

@@ -1,7 +1,9 @@
 // Signing up and the account: confirming it, resetting and changing the password, the profile, the
 // email address, deleting the account.
 import type { CodeDeliveryDetailsType } from '@aws-sdk/client-cognito-identity-provider'
-import type { CodeDeliveryDetails, Profile, SignUpInput, SignUpResult } from '../schemas.ts'
+import type { Profile } from '../schemas/account.ts'
+import type { CodeDeliveryDetails } from '../schemas/shared.ts'
+import type { SignUpInput, SignUpResult } from '../schemas/sign-in.ts'
 import { hidingAccountState, maskedEmailDelivery } from './enumeration.ts'
 import type { GatewayCore } from './gateway-core.ts'
 

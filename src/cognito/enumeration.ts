@@ -20,7 +20,8 @@
  *   CODE_FAILURE).
  */
 import { ProblemError } from '../http/problem.ts'
-import type { CodeDeliveryDetails, SignUpResult } from '../schemas.ts'
+import type { CodeDeliveryDetails } from '../schemas/shared.ts'
+import type { SignUpResult } from '../schemas/sign-in.ts'
 import { isSecretHashFailure, type CognitoLikeError } from './errors.ts'
 
 // Failures that only say whether (or in which state) an account exists. Cognito's per-user limit on

@@ -1,7 +1,7 @@
 // Passkeys (WebAuthn credentials) of a signed-in user: registering one, listing and deleting them,
 // and the user's sign-in factors.
 import type { WebAuthnCredentialDescription } from '@aws-sdk/client-cognito-identity-provider'
-import type { PasskeyDescription } from '../schemas.ts'
+import type { PasskeyDescription } from '../schemas/passwordless.ts'
 import type { GatewayCore } from './gateway-core.ts'
 
 export interface PasskeyCalls {

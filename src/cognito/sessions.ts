@@ -2,7 +2,8 @@
 // user's sessions.
 import type { SessionDescriptionType } from '@aws-sdk/client-cognito-identity-provider'
 import { ProblemError } from '../http/problem.ts'
-import type { RefreshedTokens, UserSession } from '../schemas.ts'
+import type { UserSession } from '../schemas/sessions.ts'
+import type { RefreshedTokens } from '../schemas/sign-in.ts'
 import { createCoalescer } from './coalesce.ts'
 import type { GatewayCore } from './gateway-core.ts'
 import { refreshedTokensOf } from './token-answers.ts'

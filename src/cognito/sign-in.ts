@@ -2,7 +2,8 @@
 // choice-based sign-in, USER_AUTH).
 import type { ChallengeNameType, InitiateAuthResponse } from '@aws-sdk/client-cognito-identity-provider'
 import { ProblemError } from '../http/problem.ts'
-import type { ChallengeInput, PasswordlessChallenge, PasswordlessInput, SignInInput } from '../schemas.ts'
+import type { PasswordlessChallenge, PasswordlessInput } from '../schemas/passwordless.ts'
+import type { ChallengeInput, SignInInput } from '../schemas/sign-in.ts'
 import { asUnknownAddressOnAccountState, maskedEmailDelivery } from './enumeration.ts'
 import type { GatewayCore } from './gateway-core.ts'
 import type { SignInResult } from './token-answers.ts'

@@ -2,7 +2,7 @@
 // the ID token names.
 import type { AuthenticationResultType } from '@aws-sdk/client-cognito-identity-provider'
 import { ProblemError } from '../http/problem.ts'
-import type { Challenge, RefreshedTokens, Tokens } from '../schemas.ts'
+import type { Challenge, RefreshedTokens, Tokens } from '../schemas/sign-in.ts'
 
 /**
  * A sign-in step's outcome: the tokens, with the `sub` their ID token names (for the auth event;

@@ -3,9 +3,6 @@
 // the WHATWG URL parser), not from a hand-made grammar.
 import { isIPv4, isIPv6 } from 'node:net'
 
-/** How many leading bits of an IPv6 address name one client by default: a /64 is what one home or server is given (RFC 6177). */
-export const DEFAULT_IPV6_PREFIX_BITS = 64
-
 const MAPPED_IPV4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i
 
 /**

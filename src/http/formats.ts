@@ -14,7 +14,7 @@ export const isEmail = (value: string): boolean => parseEmailAddress(value).kind
 
 /**
  * Call after every module that registers formats has been imported: createApp does, and so does
- * routes/openapi.ts, which imports @elysiajs/openapi on the first docs visit.
+ * openapi/document.ts, which imports @elysiajs/openapi on the first docs visit.
  */
 export function registerFormats(): void {
   FormatRegistry.Set('email', isEmail)

@@ -1,56 +1,9 @@
 // Rate limits for the routes an attacker hammers (credential stuffing, code guessing, email
 // bombing): token buckets per client IP and per account. Per task, in memory: the cluster-wide
 // limit is the WAF's rate-based rule at the ALB (docs/security.md).
+import { RATE_GROUPS, type RateGroup, type RateLimit, type RateLimitConfig } from '../config.ts'
 import { rateLimitKey } from './client-address.ts'
 import { ProblemError } from './problem.ts'
-
-/** `limit` requests per `windowSeconds`, refilled continuously (a token bucket of `limit` tokens). */
-export interface RateLimit {
-  limit: number
-  windowSeconds: number
-}
-
-export const RATE_GROUPS = ['signin', 'signup', 'email', 'verify'] as const
-export type RateGroup = (typeof RATE_GROUPS)[number]
-
-export interface RateLimitConfig {
-  enabled: boolean
-  perIp: Record<RateGroup, RateLimit>
-  perAccount: Record<RateGroup, RateLimit>
-  /** IPv6 clients are counted per network of this prefix length (bits, 1-128; 128: per address). */
-  ipv6PrefixBits: number
-}
-
-/** Which routes each group limits; the account is the request body's email. */
-export const RATE_LIMITED_ROUTES: Readonly<Record<string, RateGroup>> = {
-  '/signin': 'signin',
-  '/signin/challenge': 'signin',
-  '/signup': 'signup',
-  '/signup/resend': 'email',
-  '/password/forgot': 'email',
-  '/signup/confirm': 'verify',
-  '/password/reset': 'verify',
-  // TOTP and email change: codes are guessable, so their routes are limited too.
-  '/signin/mfa-setup': 'signin',
-  '/signin/mfa-setup/verify': 'signin',
-  '/me/mfa/totp/verify': 'verify',
-  '/me/email/verify': 'verify',
-  // Each request emails a code to the address given: the email budget, per IP and per address.
-  '/me/email': 'email',
-  // Each start of an email-code sign-in may send an email.
-  '/signin/passwordless': 'email',
-}
-
-/**
- * The groups a request counts against: its route's (RATE_LIMITED_ROUTES) and, for an answer to an
- * emailed one-time code on /signin/challenge, the code-guessing budget as well.
- */
-export function rateGroupsOf(path: string, body: unknown): RateGroup[] {
-  const group = RATE_LIMITED_ROUTES[path]
-  if (!group) return []
-  const challenge = (body as { challengeName?: unknown } | undefined)?.challengeName
-  return path === '/signin/challenge' && challenge === 'EMAIL_OTP' ? [group, 'verify'] : [group]
-}
 
 // Enough for every client of a busy task; past it the least recently seen keys go first, so a flood
 // of distinct keys (spoofed or rotating IPv6 addresses) costs at most this many entries.

@@ -1,83 +1,121 @@
 // The error catalogue: every error this service answers is one of these codes, rendered as
 // RFC 9457 application/problem+json. Clients branch on `code`; `detail` is for people.
 
+/** One record per code: its HTTP status, title, default detail (for people) and default headers. */
 export const PROBLEMS = {
-  validation_failed: { status: 400, title: 'Request validation failed' },
-  malformed_json: { status: 400, title: 'Malformed JSON' },
-  invalid_password: { status: 400, title: 'Password does not meet the policy' },
-  invalid_parameter: { status: 400, title: 'Invalid parameter' },
-  code_mismatch: { status: 400, title: 'Wrong confirmation code' },
-  code_expired: { status: 400, title: 'Confirmation code expired' },
-  previous_password_mismatch: { status: 400, title: 'Previous password is wrong' },
-  not_authorized: { status: 401, title: 'Not authorized' },
-  missing_token: { status: 401, title: 'Authentication required' },
-  invalid_token: { status: 401, title: 'Invalid token' },
-  user_not_confirmed: { status: 403, title: 'User is not confirmed' },
-  password_reset_required: { status: 403, title: 'Password reset required' },
-  reauthentication_required: { status: 403, title: 'Recent sign-in required' },
-  passkey_rejected: { status: 400, title: 'Passkey rejected' },
-  passkey_not_found: { status: 404, title: 'Passkey not found' },
-  not_found: { status: 404, title: 'Not found' },
-  session_not_found: { status: 404, title: 'No such session' },
-  method_not_allowed: { status: 405, title: 'Method not allowed' },
-  username_exists: { status: 409, title: 'Account already exists' },
-  payload_too_large: { status: 413, title: 'Payload too large' },
-  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
-  too_many_requests: { status: 429, title: 'Too many requests' },
-  internal_error: { status: 500, title: 'Internal error' },
-  upstream_error: { status: 502, title: 'Identity provider error' },
-  upstream_unavailable: { status: 503, title: 'Identity provider unavailable' },
-  upstream_timeout: { status: 504, title: 'Identity provider timed out' },
-  totp_not_enrolled: { status: 409, title: 'Authenticator app not set up' },
-} as const satisfies Record<string, { status: number; title: string }>
+  validation_failed: {
+    status: 400,
+    title: 'Request validation failed',
+    detail: 'The request body does not match the schema.',
+  },
+  // The seed's message for an unreadable body, kept so its clients see the same words.
+  malformed_json: { status: 400, title: 'Malformed JSON', detail: 'Invalid request payload' },
+  invalid_password: {
+    status: 400,
+    title: 'Password does not meet the policy',
+    detail: 'The password does not meet the password policy.',
+  },
+  invalid_parameter: {
+    status: 400,
+    title: 'Invalid parameter',
+    detail: 'A parameter was rejected by the identity provider.',
+  },
+  code_mismatch: { status: 400, title: 'Wrong confirmation code', detail: 'The confirmation code is wrong.' },
+  code_expired: {
+    status: 400,
+    title: 'Confirmation code expired',
+    detail: 'The confirmation code has expired; request a new one.',
+  },
+  // Not a 401: the access token was fine, and clients read a 401 from a bearer route as "token dead".
+  previous_password_mismatch: {
+    status: 400,
+    title: 'Previous password is wrong',
+    detail: 'The previous password is wrong; the password was not changed.',
+  },
+  // RFC 9110 §15.5.2: every 401 carries a challenge. RFC 6750 §3: a bearer route's challenge names the scheme
+  // it wants and why it refused; a refresh token that no longer works gets the same invalid_token, as
+  // the remedy is the same (sign in again). The sign-in routes take their credentials in the body, so
+  // no registered scheme applies: they name this service's own scheme, "SignIn", which no browser or
+  // HTTP client acts on by itself (a browser answers Basic with a login dialog).
+  not_authorized: {
+    status: 401,
+    title: 'Not authorized',
+    detail: 'Incorrect email or password.',
+    headers: { 'www-authenticate': 'SignIn' },
+  },
+  missing_token: {
+    status: 401,
+    title: 'Authentication required',
+    detail: 'Send the access token as "Authorization: Bearer <token>".',
+    headers: { 'www-authenticate': 'Bearer' },
+  },
+  invalid_token: {
+    status: 401,
+    title: 'Invalid token',
+    detail: 'The token is malformed, expired, revoked or not for this service.',
+    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+  },
+  user_not_confirmed: { status: 403, title: 'User is not confirmed', detail: 'The account is not confirmed yet.' },
+  password_reset_required: {
+    status: 403,
+    title: 'Password reset required',
+    detail: 'The password must be reset before signing in.',
+  },
+  // A 403, not a 401: the token is valid; the client must sign in again (not refresh) and retry.
+  reauthentication_required: {
+    status: 403,
+    title: 'Recent sign-in required',
+    detail: 'This change needs a recent sign-in: sign in again (a refreshed token does not count), then retry.',
+  },
+  passkey_rejected: {
+    status: 400,
+    title: 'Passkey rejected',
+    detail:
+      'The passkey response was refused (wrong origin or relying party, or no registration in progress): start again.',
+  },
+  passkey_not_found: { status: 404, title: 'Passkey not found', detail: 'This account has no passkey with that id.' },
+  not_found: { status: 404, title: 'Not found', detail: 'No such route.' },
+  session_not_found: { status: 404, title: 'No such session', detail: 'The user has no active session with this id.' },
+  method_not_allowed: { status: 405, title: 'Method not allowed', detail: 'This route does not accept that method.' },
+  username_exists: {
+    status: 409,
+    title: 'Account already exists',
+    detail: 'An account with this email already exists.',
+  },
+  payload_too_large: { status: 413, title: 'Payload too large', detail: 'The request body is too large.' },
+  unsupported_media_type: {
+    status: 415,
+    title: 'Unsupported media type',
+    detail: 'The request body must be application/json.',
+  },
+  too_many_requests: { status: 429, title: 'Too many requests', detail: 'Too many requests; retry later.' },
+  internal_error: { status: 500, title: 'Internal error', detail: 'The service failed to handle the request.' },
+  upstream_error: { status: 502, title: 'Identity provider error', detail: 'The identity provider returned an error.' },
+  upstream_unavailable: {
+    status: 503,
+    title: 'Identity provider unavailable',
+    detail: 'The identity provider cannot be reached.',
+  },
+  upstream_timeout: {
+    status: 504,
+    title: 'Identity provider timed out',
+    detail: 'The identity provider did not answer in time.',
+  },
+  totp_not_enrolled: {
+    status: 409,
+    title: 'Authenticator app not set up',
+    detail: 'Set up the authenticator app first (POST /me/mfa/totp), then verify a code from it.',
+  },
+} as const satisfies Record<string, ProblemRecord>
+
+interface ProblemRecord {
+  status: number
+  title: string
+  detail: string
+  headers?: Readonly<Record<string, string>>
+}
 
 export type ProblemCode = keyof typeof PROBLEMS
-
-const DEFAULT_DETAIL: Record<ProblemCode, string> = {
-  validation_failed: 'The request body does not match the schema.',
-  // The seed's message for an unreadable body, kept so its clients see the same words.
-  malformed_json: 'Invalid request payload',
-  invalid_password: 'The password does not meet the password policy.',
-  invalid_parameter: 'A parameter was rejected by the identity provider.',
-  code_mismatch: 'The confirmation code is wrong.',
-  code_expired: 'The confirmation code has expired; request a new one.',
-  // Not a 401: the access token was fine, and clients read a 401 from a bearer route as "token dead".
-  previous_password_mismatch: 'The previous password is wrong; the password was not changed.',
-  not_authorized: 'Incorrect email or password.',
-  // A 403, not a 401: the token is valid; the client must sign in again (not refresh) and retry.
-  reauthentication_required:
-    'This change needs a recent sign-in: sign in again (a refreshed token does not count), then retry.',
-  passkey_rejected:
-    'The passkey response was refused (wrong origin or relying party, or no registration in progress): start again.',
-  passkey_not_found: 'This account has no passkey with that id.',
-  missing_token: 'Send the access token as "Authorization: Bearer <token>".',
-  invalid_token: 'The token is malformed, expired, revoked or not for this service.',
-  user_not_confirmed: 'The account is not confirmed yet.',
-  password_reset_required: 'The password must be reset before signing in.',
-  not_found: 'No such route.',
-  session_not_found: 'The user has no active session with this id.',
-  method_not_allowed: 'This route does not accept that method.',
-  username_exists: 'An account with this email already exists.',
-  payload_too_large: 'The request body is too large.',
-  unsupported_media_type: 'The request body must be application/json.',
-  too_many_requests: 'Too many requests; retry later.',
-  internal_error: 'The service failed to handle the request.',
-  upstream_error: 'The identity provider returned an error.',
-  upstream_unavailable: 'The identity provider cannot be reached.',
-  upstream_timeout: 'The identity provider did not answer in time.',
-  totp_not_enrolled: 'Set up the authenticator app first (POST /me/mfa/totp), then verify a code from it.',
-}
-
-// RFC 9110 §15.5.2: every 401 carries a challenge. RFC 6750 §3: a bearer route's challenge names the scheme
-// it wants and why it refused; a refresh token that no longer works gets the same invalid_token, as
-// the remedy is the same (sign in again). The sign-in routes take their credentials in the body, so
-// no registered scheme applies: they name this service's own scheme, "SignIn", which no browser or
-// HTTP client acts on by itself (a browser answers Basic with a login dialog).
-const DEFAULT_HEADERS: Partial<Record<ProblemCode, Record<string, string>>> = {
-  not_authorized: { 'www-authenticate': 'SignIn' },
-  missing_token: { 'www-authenticate': 'Bearer' },
-  invalid_token: { 'www-authenticate': 'Bearer error="invalid_token"' },
-}
 
 export interface Problem {
   type: string
@@ -95,13 +133,13 @@ export class ProblemError extends Error {
   readonly headers: Record<string, string> | undefined
   constructor(
     readonly code: ProblemCode,
-    readonly detail: string = DEFAULT_DETAIL[code],
+    readonly detail: string = PROBLEMS[code].detail,
     readonly options: { headers?: Record<string, string>; fields?: string[]; cause?: unknown } = {},
   ) {
     super(code, { cause: options.cause })
     this.name = 'ProblemError'
     this.status = PROBLEMS[code].status
-    const defaults = DEFAULT_HEADERS[code]
+    const defaults = (PROBLEMS[code] as ProblemRecord).headers
     this.headers = defaults || options.headers ? { ...defaults, ...options.headers } : undefined
   }
 

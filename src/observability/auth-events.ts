@@ -1,6 +1,8 @@
 // Auth events: one JSON line per security-relevant event, in the service's log stream (msg "auth
-// event"). Which request is which event is ONE table, AUTH_EVENT_ROUTES: a new route becomes an
-// event with one row. A route that knows more (the user's sub, a challenge, an event of its own)
+// event"). A route declares the event a request to it is in its own options (`authEvent`, see
+// src/policies/policies.ts). Its outcome comes from the answer: succeeded (2xx), failed (4xx, with the
+// problem code as `reason`), error (5xx: the service or Cognito failed, not the caller); a request
+// refused by the rate limits is `rate_limited` instead. A route that knows more (the user's sub, a challenge, an event of its own)
 // notes it on the request with noteAuthEvent; anything outside a request uses AuthEvents.emit.
 // Never a password, code or token; the user by Cognito `sub`, an email only as a keyed hash.
 import { createHmac } from 'node:crypto'
@@ -8,38 +10,6 @@ import { RateLimitExceeded } from '../http/limits.ts'
 import type { ProblemError } from '../http/problem.ts'
 import type { Logger } from '../logging.ts'
 import type { Metrics } from './metrics.ts'
-
-/**
- * "METHOD /route-pattern" -> the event a request to it is. Its outcome comes from the answer:
- * succeeded (2xx), failed (4xx, with the problem code as `reason`), error (5xx: the service or
- * Cognito failed, not the caller). A request refused by the rate limits is `rate_limited` instead.
- */
-export const AUTH_EVENT_ROUTES: Readonly<Record<string, string>> = {
-  'POST /signup': 'sign_up',
-  'POST /signup/confirm': 'sign_up_confirmed',
-  'POST /signup/resend': 'confirmation_code_sent',
-  'POST /signin': 'sign_in',
-  'POST /signin/challenge': 'challenge_answered',
-  'POST /token/refresh': 'token_refreshed',
-  'POST /signout': 'signed_out',
-  'POST /password/change': 'password_changed',
-  'POST /password/forgot': 'password_reset_requested',
-  'POST /password/reset': 'password_reset',
-  'POST /signin/mfa-setup': 'mfa_setup_started',
-  'POST /signin/mfa-setup/verify': 'mfa_setup_completed',
-  'POST /me/mfa/totp': 'factor_enrolment_started',
-  'POST /me/mfa/totp/verify': 'factor_added',
-  'DELETE /me/mfa/totp': 'factor_removed',
-  'POST /me/email': 'email_change_requested',
-  'POST /me/email/verify': 'email_changed',
-  'POST /signin/passwordless': 'passwordless_sign_in_started',
-  'POST /me/passkeys/options': 'factor_enrolment_started',
-  'POST /me/passkeys': 'factor_added',
-  'DELETE /me/passkeys/:credentialId': 'factor_removed',
-  'POST /signout/device': 'signed_out_device',
-  'DELETE /sessions/:sessionId': 'session_revoked',
-  'DELETE /me': 'account_deleted',
-}
 
 /** The event of a request refused by the service's own rate limits (http/limits.ts). */
 export const RATE_LIMITED_EVENT = 'rate_limited'
@@ -52,7 +22,7 @@ export interface AuthEventNote {
   sub?: string
   /** The challenge Cognito answered with (the outcome becomes `challenged`). */
   challenge?: string
-  /** An event name of the route's own, where the table's row does not fit (one route, several events). */
+  /** An event name of its own, where the route's declared one does not fit (one route, several events). */
   event?: string
   /**
    * The event failed though the client got a success: a problem code the answer hides on purpose
@@ -80,10 +50,16 @@ export interface RequestFacts {
 
 export interface AuthEvents {
   /**
-   * Writes the event of a finished request, if its route (the matched pattern) is in
-   * AUTH_EVENT_ROUTES or a route noted one.
+   * Writes the event of a finished request, if its route (the matched pattern) declares one
+   * (`declaredEvent`) or the route noted one.
    */
-  requestFinished(request: Request, route: string, status: number, facts: RequestFacts): void
+  requestFinished(
+    request: Request,
+    route: string,
+    declaredEvent: string | undefined,
+    status: number,
+    facts: RequestFacts,
+  ): void
   /** Writes an event no request carries (fields: no secrets; `sub` and `emailHash` as here). */
   emit(event: string, outcome: AuthOutcome, fields?: Record<string, unknown>): void
   /** The keyed hash an event carries for this email, or undefined without a key. */
@@ -111,14 +87,15 @@ export function createAuthEvents(logger: Logger, { emailKey, metrics }: { emailK
   const requestFinished = (
     request: Request,
     route: string,
+    declaredEvent: string | undefined,
     status: number,
     { problem, email, reqId, traceId, ip }: RequestFacts,
   ) => {
     const note = notes.get(request)
     const limited = problem?.cause instanceof RateLimitExceeded ? problem.cause : undefined
-    const routeKey = `${request.method} ${route}`
-    const event = limited ? RATE_LIMITED_EVENT : (note?.event ?? AUTH_EVENT_ROUTES[routeKey])
+    const event = limited ? RATE_LIMITED_EVENT : (note?.event ?? declaredEvent)
     if (event === undefined) return
+    const routeKey = `${request.method} ${route}`
     const outcome: AuthOutcome =
       status >= 500 ? 'error' : status >= 400 || note?.reason ? 'failed' : note?.challenge ? 'challenged' : 'succeeded'
     const fields: Record<string, unknown> = { event, outcome, route: routeKey }

@@ -1,28 +1,37 @@
-// The account's life after sign-up: confirming it, recovering and changing its password, reading it.
+// The account's life after sign-up: confirming it, recovering and changing its password, reading it,
+// deleting it (DeleteUser, which also puts the user's tokens on this task's revocation list).
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
-import type { AccessTokenVerifier } from '../tokens/claims.ts'
+import { revokeDeletedUser, type RevocationList } from '../tokens/revocations.ts'
 import { noContent } from '../http/no-content.ts'
 import {
-  BEARER_PROBLEMS,
   ChangePasswordBody,
   CodeDeliveryResponse,
   ConfirmSignUpBody,
   EmailBody,
   MessageResponse,
-  problemResponses,
   ProfileResponse,
   ResetPasswordBody,
-} from '../schemas.ts'
-import { bearerAuth, BEARER_SECURITY } from './bearer.ts'
+} from '../schemas/account.ts'
+import { problemResponses } from '../schemas/problems.ts'
+import type { Policies } from '../policies/policies.ts'
 
 export const CONFIRMED = 'User confirmed successfully!'
 export const PASSWORD_RESET = 'Password reset successfully!'
 
 const SAME_ANSWER = 'The answer is the same whether or not the account exists, so it cannot be used to find accounts.'
 
-export const accountRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier) =>
+/**
+ * `revocations`: where deleting the account puts the user's access tokens; `recentSignInSeconds`
+ * (RECENT_SIGN_IN_SECONDS) is only named in the deletion's description (the `recent` policy enforces it).
+ */
+export const accountRoutes = (
+  gateway: CognitoGateway,
+  policies: Policies,
+  { revocations, recentSignInSeconds }: { revocations: RevocationList; recentSignInSeconds: number },
+) =>
   new Elysia({ tags: ['Account'] })
+    .use(policies)
     .post(
       '/signup/confirm',
       async ({ body }) => {
@@ -30,6 +39,9 @@ export const accountRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifi
         return { message: CONFIRMED }
       },
       {
+        rateGroup: 'verify',
+        authEvent: 'sign_up_confirmed',
+        successDescription: 'The account is confirmed; it can sign in.',
         body: ConfirmSignUpBody,
         response: { 200: MessageResponse, ...problemResponses(['code_mismatch', 'code_expired']) },
         detail: {
@@ -39,6 +51,9 @@ export const accountRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifi
       },
     )
     .post('/signup/resend', async ({ body }) => ({ codeDelivery: await gateway.resendConfirmationCode(body.email) }), {
+      rateGroup: 'email',
+      authEvent: 'confirmation_code_sent',
+      successDescription: 'A new confirmation code is on its way.',
       body: EmailBody,
       response: { 200: CodeDeliveryResponse, ...problemResponses([]) },
       detail: { summary: 'Send the confirmation code again', description: SAME_ANSWER },
@@ -51,6 +66,10 @@ export const accountRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifi
         return { codeDelivery }
       },
       {
+        rateGroup: 'email',
+        authEvent: 'password_reset_requested',
+        successDescription:
+          'If the account exists, a password-reset code is on its way (the answer is the same either way).',
         body: EmailBody,
         response: { 202: CodeDeliveryResponse, ...problemResponses([]) },
         detail: { summary: 'Email a password-reset code', description: `Then POST /password/reset. ${SAME_ANSWER}` },
@@ -63,6 +82,9 @@ export const accountRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifi
         return { message: PASSWORD_RESET }
       },
       {
+        rateGroup: 'verify',
+        authEvent: 'password_reset',
+        successDescription: 'The password is changed; sign in with the new one.',
         body: ResetPasswordBody,
         response: { 200: MessageResponse, ...problemResponses(['code_mismatch', 'code_expired', 'invalid_password']) },
         detail: {
@@ -71,36 +93,57 @@ export const accountRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifi
         },
       },
     )
-    .guard({}, (app) =>
-      app
-        .use(bearerAuth(verify))
-        .get('/me', ({ accessToken }) => gateway.getUser(accessToken), {
-          response: { 200: ProfileResponse, ...problemResponses(BEARER_PROBLEMS, { body: false }) },
-          detail: {
-            summary: 'The signed-in user',
-            description: 'The token is verified locally, then Cognito GetUser (which knows whether it was revoked).',
-            security: BEARER_SECURITY,
-          },
-        })
-        .post(
-          '/password/change',
-          async ({ accessToken, body }) => {
-            await gateway.changePassword(accessToken, body.previousPassword, body.proposedPassword)
-            return noContent()
-          },
-          {
-            body: ChangePasswordBody,
-            response: {
-              204: t.Void({ description: 'Changed.' }),
-              ...problemResponses([...BEARER_PROBLEMS, 'previous_password_mismatch', 'invalid_password']),
-            },
-            detail: {
-              summary: 'Change the password',
-              description:
-                'A wrong previous password is 400 previous_password_mismatch: the token stays valid. A 401 from this route ' +
-                'always means the access token is missing or no longer works.',
-              security: BEARER_SECURITY,
-            },
-          },
-        ),
+    .get('/me', ({ accessToken }) => gateway.getUser(accessToken), {
+      bearer: true,
+      successDescription: 'The signed-in user, from Cognito.',
+      response: { 200: ProfileResponse, ...problemResponses([], { body: false }) },
+      detail: {
+        summary: 'The signed-in user',
+        description: 'The token is verified locally, then Cognito GetUser (which knows whether it was revoked).',
+      },
+    })
+    .post(
+      '/password/change',
+      async ({ accessToken, body }) => {
+        await gateway.changePassword(accessToken, body.previousPassword, body.proposedPassword)
+        return noContent()
+      },
+      {
+        bearer: true,
+        authEvent: 'password_changed',
+        body: ChangePasswordBody,
+        response: {
+          204: t.Void({ description: 'Changed.' }),
+          ...problemResponses(['previous_password_mismatch', 'invalid_password']),
+        },
+        detail: {
+          summary: 'Change the password',
+          description:
+            'A wrong previous password is 400 previous_password_mismatch: the token stays valid. A 401 from this route ' +
+            'always means the access token is missing or no longer works.',
+        },
+      },
+    )
+    .delete(
+      '/me',
+      async ({ accessToken, claims }) => {
+        await gateway.deleteUser(accessToken)
+        revokeDeletedUser(revocations, claims)
+        return noContent()
+      },
+      {
+        recent: true,
+        authEvent: 'account_deleted',
+        response: {
+          204: t.Void({ description: 'The account is deleted; every token of the user stops working.' }),
+          ...problemResponses([], { body: false }),
+        },
+        detail: {
+          summary: 'Delete my account',
+          description:
+            `Cognito DeleteUser. Needs a sign-in within the last ${Math.round(recentSignInSeconds / 60)} minutes ` +
+            '(a refreshed token keeps its sign-in time): otherwise 403 reauthentication_required; sign in again and ' +
+            'retry. Afterwards every access and refresh token of the user stops working, and the email can sign up again.',
+        },
+      },
     )

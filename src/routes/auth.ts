@@ -1,51 +1,34 @@
 // Signing up, in and out: the seed's two routes (same paths, same success message) and the rest of
 // a session's life.
 import { Elysia, t } from 'elysia'
+import { signInAnswer, TokensOrChallenge } from '../answers/sign-in.ts'
 import { signInHidingUnconfirmed, signUpHidingExistingAccount } from '../cognito/enumeration.ts'
-import type { CognitoGateway, SignInResult } from '../cognito/gateway.ts'
-import { createRevocationList, revokeUserSignOut, type RevocationList } from '../tokens/revocations.ts'
+import type { CognitoGateway } from '../cognito/gateway.ts'
 import { subOfIdToken } from '../cognito/token-answers.ts'
-import type { AccessTokenVerifier } from '../tokens/claims.ts'
+import { createRevocationList, revokeUserSignOut, type RevocationList } from '../tokens/revocations.ts'
 import { noContent } from '../http/no-content.ts'
 import { noteAuthEvent } from '../observability/auth-events.ts'
+import { problemResponses } from '../schemas/problems.ts'
 import {
-  BEARER_PROBLEMS,
   ChallengeBody,
-  ChallengeResponse,
-  problemResponses,
   RefreshBody,
   RefreshResponse,
   SignInBody,
   SignUpBody,
   SignUpResponse,
-  TokenResponse,
   type SignInInput,
   type SignUpInput,
   type SignUpResult,
-} from '../schemas.ts'
-import { bearerAuth, BEARER_SECURITY } from './bearer.ts'
+} from '../schemas/sign-in.ts'
+import type { Policies } from '../policies/policies.ts'
 
 export const SIGNED_UP = 'User signed up successfully!'
-
-// `token` is the seed's field (the ID token); the rest is what a real client needs. The auth event
-// learns whose tokens they are, or which challenge came instead.
-export const signInAnswer = (result: SignInResult, request: Request) => {
-  if ('tokens' in result) {
-    if (result.sub) noteAuthEvent(request, { sub: result.sub })
-    return { token: result.tokens.idToken, ...result.tokens }
-  }
-  noteAuthEvent(request, { challenge: result.challenge.challengeName })
-  return result.challenge
-}
 
 /** The auth event of this request names the user the ID token belongs to. */
 function noteTokensOwner(request: Request, idToken: string): void {
   const sub = subOfIdToken(idToken)
   if (sub) noteAuthEvent(request, { sub })
 }
-export const TokensOrChallenge = t.Union([TokenResponse, ChallengeResponse], {
-  description: 'Tokens, or the next challenge Cognito asks for (e.g. NEW_PASSWORD_REQUIRED).',
-})
 
 /** Signs up; the auth event names the new user. */
 async function signUpNoted(gateway: CognitoGateway, input: SignUpInput, request: Request): Promise<SignUpResult> {
@@ -74,7 +57,7 @@ export interface AuthRoutesOptions {
 
 export const authRoutes = (
   gateway: CognitoGateway,
-  verify: AccessTokenVerifier,
+  policies: Policies,
   { enumerationSafe = false, revocations = createRevocationList() }: AuthRoutesOptions = {},
 ) => {
   const signUp = enumerationSafe
@@ -82,6 +65,7 @@ export const authRoutes = (
     : (input: SignUpInput, request: Request) => signUpNoted(gateway, input, request)
   const signIn = enumerationSafe ? enumerationSafeSignIn(gateway) : (input: SignInInput) => gateway.signIn(input)
   return new Elysia({ tags: ['Sign-up and sign-in'] })
+    .use(policies)
     .post(
       '/signup',
       async ({ body, set, request }) => {
@@ -90,6 +74,10 @@ export const authRoutes = (
         return { message: SIGNED_UP, ...result }
       },
       {
+        rateGroup: 'signup',
+        authEvent: 'sign_up',
+        successDescription:
+          'The account exists. Unless `userConfirmed`, Cognito has emailed a code: confirm it with /signup/confirm.',
         body: SignUpBody,
         response: {
           201: SignUpResponse,
@@ -109,6 +97,8 @@ export const authRoutes = (
       },
     )
     .post('/signin', async ({ body, request }) => signInAnswer(await signIn(body), request), {
+      rateGroup: 'signin',
+      authEvent: 'sign_in',
       body: SignInBody,
       response: {
         200: TokensOrChallenge,
@@ -132,6 +122,8 @@ export const authRoutes = (
       '/signin/challenge',
       async ({ body, request }) => signInAnswer(await gateway.respondToChallenge(body), request),
       {
+        rateGroup: 'signin',
+        authEvent: 'challenge_answered',
         body: ChallengeBody,
         response: {
           200: TokensOrChallenge,
@@ -159,6 +151,9 @@ export const authRoutes = (
         return tokens
       },
       {
+        authEvent: 'token_refreshed',
+        successDescription:
+          'New ID and access tokens for the refresh token, and a new refresh token when the service rotates them.',
         body: RefreshBody,
         response: { 200: RefreshResponse, ...problemResponses(['invalid_token']) },
         detail: {
@@ -172,25 +167,24 @@ export const authRoutes = (
         },
       },
     )
-    .guard({}, (app) =>
-      app.use(bearerAuth(verify)).post(
-        '/signout',
-        async ({ accessToken, claims }) => {
-          await gateway.globalSignOut(accessToken)
-          revokeUserSignOut(revocations, claims)
-          return noContent()
+    .post(
+      '/signout',
+      async ({ accessToken, claims }) => {
+        await gateway.globalSignOut(accessToken)
+        revokeUserSignOut(revocations, claims)
+        return noContent()
+      },
+      {
+        bearer: true,
+        authEvent: 'signed_out',
+        response: {
+          204: t.Void({ description: 'Signed out everywhere.' }),
+          ...problemResponses([], { body: false }),
         },
-        {
-          response: {
-            204: t.Void({ description: 'Signed out everywhere.' }),
-            ...problemResponses(BEARER_PROBLEMS, { body: false }),
-          },
-          detail: {
-            summary: 'Sign out everywhere',
-            description: 'Cognito GlobalSignOut: every access and refresh token of the user stops working.',
-            security: BEARER_SECURITY,
-          },
+        detail: {
+          summary: 'Sign out everywhere',
+          description: 'Cognito GlobalSignOut: every access and refresh token of the user stops working.',
         },
-      ),
+      },
     )
 }

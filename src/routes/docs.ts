@@ -44,7 +44,7 @@ const headersFor = (type: string) => ({
   'cache-control': 'public, max-age=86400',
   'content-security-policy': DOCS_CSP,
 })
-const loadOpenApi = () => import('./openapi.ts')
+const loadOpenApi = () => import('../openapi/document.ts')
 
 /** `app` is the whole application, read when the document is first asked for. */
 export const docsRoutes = (app: AnyElysia) => {

@@ -4,60 +4,62 @@
 // still signs in and still receives password-reset codes.
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
-import type { AccessTokenVerifier } from '../tokens/claims.ts'
 import { noContent } from '../http/no-content.ts'
-import { BEARER_PROBLEMS, EmailChangeBody, EmailChangeResponse, EmailVerifyBody, problemResponses } from '../schemas.ts'
-import { bearerAuth, BEARER_SECURITY, recentSignIn } from './bearer.ts'
+import { EmailChangeBody, EmailChangeResponse, EmailVerifyBody } from '../schemas/account.ts'
+import { problemResponses } from '../schemas/problems.ts'
+import type { Policies } from '../policies/policies.ts'
 
 export const EMAIL_CHANGE_PENDING =
   'Verification code sent to the new address; the current address stays in use until it is verified.'
 
-export const emailChangeRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier, recentSignInSeconds: number) =>
-  new Elysia({ tags: ['Account'] }).guard({}, (app) =>
-    app
-      .use(bearerAuth(verify))
-      .post(
-        '/me/email/verify',
-        async ({ accessToken, body }) => {
-          await gateway.verifyEmail(accessToken, body.code)
-          return noContent()
+export const emailChangeRoutes = (gateway: CognitoGateway, policies: Policies) =>
+  new Elysia({ tags: ['Account'] })
+    .use(policies)
+    .post(
+      '/me/email/verify',
+      async ({ accessToken, body }) => {
+        await gateway.verifyEmail(accessToken, body.code)
+        return noContent()
+      },
+      {
+        bearer: true,
+        rateGroup: 'verify',
+        authEvent: 'email_changed',
+        body: EmailVerifyBody,
+        response: {
+          204: t.Void({ description: 'The new address is now the account email and the sign-in name.' }),
+          ...problemResponses(['code_mismatch', 'code_expired', 'username_exists']),
         },
-        {
-          body: EmailVerifyBody,
-          response: {
-            204: t.Void({ description: 'The new address is now the account email and the sign-in name.' }),
-            ...problemResponses([...BEARER_PROBLEMS, 'code_mismatch', 'code_expired', 'username_exists']),
-          },
-          detail: {
-            summary: 'Confirm the new email with the code sent to it',
-            description:
-              'From then on only the new address signs in. 409 username_exists: another account took the address meanwhile.',
-            security: BEARER_SECURITY,
-          },
+        detail: {
+          summary: 'Confirm the new email with the code sent to it',
+          description:
+            'From then on only the new address signs in. 409 username_exists: another account took the address meanwhile.',
         },
-      )
-      .use(recentSignIn(recentSignInSeconds))
-      .post(
-        '/me/email',
-        async ({ accessToken, body, set }) => {
-          const codeDelivery = await gateway.changeEmail(accessToken, body.email)
-          set.status = 202
-          return { codeDelivery, message: EMAIL_CHANGE_PENDING }
+      },
+    )
+    .post(
+      '/me/email',
+      async ({ accessToken, body, set }) => {
+        const codeDelivery = await gateway.changeEmail(accessToken, body.email)
+        set.status = 202
+        return { codeDelivery, message: EMAIL_CHANGE_PENDING }
+      },
+      {
+        recent: true,
+        rateGroup: 'email',
+        authEvent: 'email_change_requested',
+        successDescription: 'A code is on its way to the new address; the current one stays until it is verified.',
+        body: EmailChangeBody,
+        response: {
+          202: EmailChangeResponse,
+          ...problemResponses(['username_exists']),
         },
-        {
-          body: EmailChangeBody,
-          response: {
-            202: EmailChangeResponse,
-            ...problemResponses([...BEARER_PROBLEMS, 'reauthentication_required', 'username_exists']),
-          },
-          detail: {
-            summary: 'Change the email',
-            description:
-              'Sends a code to the new address; confirm with POST /me/email/verify. Until then the current address still ' +
-              'signs in and receives password-reset codes. 409 username_exists: another account has that address. ' +
-              'Needs a recent sign-in (403 reauthentication_required otherwise).',
-            security: BEARER_SECURITY,
-          },
+        detail: {
+          summary: 'Change the email',
+          description:
+            'Sends a code to the new address; confirm with POST /me/email/verify. Until then the current address still ' +
+            'signs in and receives password-reset codes. 409 username_exists: another account has that address. ' +
+            'Needs a recent sign-in (403 reauthentication_required otherwise).',
         },
-      ),
-  )
+      },
+    )

@@ -4,12 +4,15 @@
 // `Session` instead of an access token).
 import { Elysia } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
-import { MfaSetupBody, MfaSetupResponse, MfaSetupVerifyBody, problemResponses } from '../schemas.ts'
-import { signInAnswer, TokensOrChallenge } from './auth.ts'
-import { totpEnrolment } from './mfa.ts'
+import { MfaSetupBody, MfaSetupResponse, MfaSetupVerifyBody } from '../schemas/mfa.ts'
+import { problemResponses } from '../schemas/problems.ts'
+import { signInAnswer, TokensOrChallenge } from '../answers/sign-in.ts'
+import { totpEnrolment } from '../answers/totp.ts'
+import type { Policies } from '../policies/policies.ts'
 
-export const mfaSetupRoutes = (gateway: CognitoGateway) =>
+export const mfaSetupRoutes = (gateway: CognitoGateway, policies: Policies) =>
   new Elysia({ tags: ['Two-step sign-in'] })
+    .use(policies)
     .post(
       '/signin/mfa-setup',
       async ({ body }) => {
@@ -17,6 +20,9 @@ export const mfaSetupRoutes = (gateway: CognitoGateway) =>
         return { ...(await totpEnrolment(secretCode, body.email)), session }
       },
       {
+        rateGroup: 'signin',
+        authEvent: 'mfa_setup_started',
+        successDescription: 'A new authenticator secret and the session to verify a code with.',
         body: MfaSetupBody,
         response: { 200: MfaSetupResponse, ...problemResponses(['not_authorized']) },
         detail: {
@@ -31,6 +37,9 @@ export const mfaSetupRoutes = (gateway: CognitoGateway) =>
       '/signin/mfa-setup/verify',
       async ({ body, request }) => signInAnswer(await gateway.completeMfaSetup(body), request),
       {
+        rateGroup: 'signin',
+        authEvent: 'mfa_setup_completed',
+        successDescription: 'Tokens (the app is now on), or the next challenge.',
         body: MfaSetupVerifyBody,
         response: { 200: TokensOrChallenge, ...problemResponses(['not_authorized', 'code_mismatch']) },
         detail: {

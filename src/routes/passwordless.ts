@@ -2,28 +2,27 @@
 // choice-based sign-in (InitiateAuth USER_AUTH), and the signed-in user's passkeys.
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
-import type { AccessTokenVerifier } from '../tokens/claims.ts'
 import { noContent } from '../http/no-content.ts'
 import {
   AuthFactorsResponse,
-  BEARER_PROBLEMS,
   PasskeyCreationOptionsResponse,
   PasskeyIdParams,
   PasskeyListResponse,
   PasswordlessBody,
   PasswordlessChallengeResponse,
-  problemResponses,
   RegisterPasskeyBody,
-} from '../schemas.ts'
-import { bearerAuth, BEARER_SECURITY, recentSignIn } from './bearer.ts'
+} from '../schemas/passwordless.ts'
+import { problemResponses } from '../schemas/problems.ts'
+import type { Policies } from '../policies/policies.ts'
 
-/**
- * @param recentSignInSeconds how recent the sign-in must be to add or remove a passkey
- *   (RECENT_SIGN_IN_SECONDS): sign-in factors are sensitive, so a stolen access token alone cannot change them.
- */
-export const passwordlessRoutes = (gateway: CognitoGateway, verify: AccessTokenVerifier, recentSignInSeconds: number) =>
+// Adding or removing a passkey needs a recent sign-in (`recent`): sign-in factors are sensitive, so a
+// stolen access token alone cannot change them.
+export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies) =>
   new Elysia({ tags: ['Passwordless sign-in and passkeys'] })
+    .use(policies)
     .post('/signin/passwordless', ({ body }) => gateway.startPasswordless(body), {
+      rateGroup: 'email',
+      authEvent: 'passwordless_sign_in_started',
       body: PasswordlessBody,
       response: { 200: PasswordlessChallengeResponse, ...problemResponses([]) },
       detail: {
@@ -37,86 +36,84 @@ export const passwordlessRoutes = (gateway: CognitoGateway, verify: AccessTokenV
           'its code never works.',
       },
     })
-    .guard({}, (app) =>
-      app
-        .use(bearerAuth(verify))
-        .get('/me/passkeys', async ({ accessToken }) => ({ passkeys: await gateway.listPasskeys(accessToken) }), {
-          response: { 200: PasskeyListResponse, ...problemResponses(BEARER_PROBLEMS, { body: false }) },
-          detail: {
-            summary: 'The user’s passkeys',
-            description: 'Cognito ListWebAuthnCredentials: the passkeys that can sign this account in.',
-            security: BEARER_SECURITY,
-          },
-        })
-        .get('/me/auth-factors', async ({ accessToken }) => ({ factors: await gateway.authFactors(accessToken) }), {
-          response: { 200: AuthFactorsResponse, ...problemResponses(BEARER_PROBLEMS, { body: false }) },
-          detail: {
-            summary: 'How the user can sign in',
-            description: 'Cognito GetUserAuthFactors: PASSWORD, EMAIL_OTP (a verified email), WEB_AUTHN (a passkey).',
-            security: BEARER_SECURITY,
-          },
-        })
-        .use(recentSignIn(recentSignInSeconds))
-        .delete(
-          '/me/passkeys/:credentialId',
-          async ({ accessToken, params }) => {
-            await gateway.deletePasskey(accessToken, params.credentialId)
-            return noContent()
-          },
-          {
-            params: PasskeyIdParams,
-            response: {
-              204: t.Void({ description: 'Removed.' }),
-              ...problemResponses([...BEARER_PROBLEMS, 'reauthentication_required', 'passkey_not_found'], {
-                body: false,
-              }),
-            },
-            detail: {
-              summary: 'Remove a passkey',
-              description:
-                'Cognito DeleteWebAuthnCredential. The passkey stops signing in at once. Needs a recent sign-in: a ' +
-                'stolen token must not remove the way its owner signs in.',
-              security: BEARER_SECURITY,
-            },
-          },
-        )
-        .post(
-          '/me/passkeys/options',
-          async ({ accessToken }) => ({ options: await gateway.startPasskeyRegistration(accessToken) }),
-          {
-            response: {
-              200: PasskeyCreationOptionsResponse,
-              ...problemResponses([...BEARER_PROBLEMS, 'reauthentication_required'], { body: false }),
-            },
-            detail: {
-              summary: 'Start adding a passkey',
-              description:
-                'Cognito StartWebAuthnRegistration. Needs a recent sign-in (RECENT_SIGN_IN_SECONDS, 10 minutes by ' +
-                'default): a new way to sign in must not be addable with a stolen token alone.',
-              security: BEARER_SECURITY,
-            },
-          },
-        )
-        .post(
-          '/me/passkeys',
-          async ({ accessToken, body, set }) => {
-            await gateway.completePasskeyRegistration(accessToken, body.credential)
-            set.status = 201
-            return { passkeys: await gateway.listPasskeys(accessToken) }
-          },
-          {
-            body: RegisterPasskeyBody,
-            response: {
-              201: PasskeyListResponse,
-              ...problemResponses([...BEARER_PROBLEMS, 'reauthentication_required', 'passkey_rejected']),
-            },
-            detail: {
-              summary: 'Add a passkey',
-              description:
-                'Cognito CompleteWebAuthnRegistration with what navigator.credentials.create returned for the options ' +
-                'of POST /me/passkeys/options. Answers the user’s passkeys.',
-              security: BEARER_SECURITY,
-            },
-          },
-        ),
+    .get('/me/passkeys', async ({ accessToken }) => ({ passkeys: await gateway.listPasskeys(accessToken) }), {
+      bearer: true,
+      response: { 200: PasskeyListResponse, ...problemResponses([], { body: false }) },
+      detail: {
+        summary: 'The user’s passkeys',
+        description: 'Cognito ListWebAuthnCredentials: the passkeys that can sign this account in.',
+      },
+    })
+    .get('/me/auth-factors', async ({ accessToken }) => ({ factors: await gateway.authFactors(accessToken) }), {
+      bearer: true,
+      response: { 200: AuthFactorsResponse, ...problemResponses([], { body: false }) },
+      detail: {
+        summary: 'How the user can sign in',
+        description: 'Cognito GetUserAuthFactors: PASSWORD, EMAIL_OTP (a verified email), WEB_AUTHN (a passkey).',
+      },
+    })
+    .delete(
+      '/me/passkeys/:credentialId',
+      async ({ accessToken, params }) => {
+        await gateway.deletePasskey(accessToken, params.credentialId)
+        return noContent()
+      },
+      {
+        recent: true,
+        authEvent: 'factor_removed',
+        params: PasskeyIdParams,
+        response: {
+          204: t.Void({ description: 'Removed.' }),
+          ...problemResponses(['passkey_not_found'], {
+            body: false,
+          }),
+        },
+        detail: {
+          summary: 'Remove a passkey',
+          description:
+            'Cognito DeleteWebAuthnCredential. The passkey stops signing in at once. Needs a recent sign-in: a ' +
+            'stolen token must not remove the way its owner signs in.',
+        },
+      },
+    )
+    .post(
+      '/me/passkeys/options',
+      async ({ accessToken }) => ({ options: await gateway.startPasskeyRegistration(accessToken) }),
+      {
+        recent: true,
+        authEvent: 'factor_enrolment_started',
+        response: {
+          200: PasskeyCreationOptionsResponse,
+          ...problemResponses([], { body: false }),
+        },
+        detail: {
+          summary: 'Start adding a passkey',
+          description:
+            'Cognito StartWebAuthnRegistration. Needs a recent sign-in (RECENT_SIGN_IN_SECONDS, 10 minutes by ' +
+            'default): a new way to sign in must not be addable with a stolen token alone.',
+        },
+      },
+    )
+    .post(
+      '/me/passkeys',
+      async ({ accessToken, body, set }) => {
+        await gateway.completePasskeyRegistration(accessToken, body.credential)
+        set.status = 201
+        return { passkeys: await gateway.listPasskeys(accessToken) }
+      },
+      {
+        recent: true,
+        authEvent: 'factor_added',
+        body: RegisterPasskeyBody,
+        response: {
+          201: PasskeyListResponse,
+          ...problemResponses(['passkey_rejected']),
+        },
+        detail: {
+          summary: 'Add a passkey',
+          description:
+            'Cognito CompleteWebAuthnRegistration with what navigator.credentials.create returned for the options ' +
+            'of POST /me/passkeys/options. Answers the user’s passkeys.',
+        },
+      },
     )

@@ -1,21 +1,15 @@
 // Ending sessions: signing out this device only (RevokeToken), listing the user's sessions and
-// revoking one (ListUserSessions, RevokeUserSession: the pool must track sessions), and deleting the
-// account (DeleteUser). Signing out and deleting also put the caller's tokens on this task's
-// revocation list, so they stop passing the local token check at once instead of when they expire.
+// revoking one (ListUserSessions, RevokeUserSession: the pool must track sessions). Signing out also
+// puts the caller's tokens on this task's revocation list, so they stop passing the local token check
+// at once instead of when they expire.
 import { Elysia, t } from 'elysia'
 import type { CognitoGateway } from '../cognito/gateway.ts'
-import { revokeDeletedUser, revokeDeviceSession, type RevocationList } from '../tokens/revocations.ts'
-import type { AccessTokenVerifier } from '../tokens/claims.ts'
+import { revokeDeviceSession, type RevocationList } from '../tokens/revocations.ts'
 import { noContent } from '../http/no-content.ts'
 import { ProblemError } from '../http/problem.ts'
-import { BEARER_PROBLEMS, problemResponses, SessionIdParams, SessionsResponse, SignOutDeviceBody } from '../schemas.ts'
-import { bearerAuth, BEARER_SECURITY, recentSignIn } from './bearer.ts'
-
-export interface TokenRoutesOptions {
-  revocations: RevocationList
-  /** RECENT_SIGN_IN_SECONDS: how old a sign-in may be to delete the account. */
-  recentSignInSeconds: number
-}
+import { problemResponses } from '../schemas/problems.ts'
+import { SessionIdParams, SessionsResponse, SignOutDeviceBody } from '../schemas/sessions.ts'
+import type { Policies } from '../policies/policies.ts'
 
 /**
  * RevokeToken, where a token it cannot revoke (unknown, expired, already revoked) is not an error:
@@ -29,92 +23,67 @@ async function revokeIfLive(gateway: CognitoGateway, refreshToken: string): Prom
   }
 }
 
-export const tokenRoutes = (
-  gateway: CognitoGateway,
-  verify: AccessTokenVerifier,
-  { revocations, recentSignInSeconds }: TokenRoutesOptions,
-) =>
-  new Elysia({ tags: ['Sessions'] }).guard({}, (app) =>
-    app
-      .use(bearerAuth(verify))
-      .post(
-        '/signout/device',
-        async ({ body, claims }) => {
-          await revokeIfLive(gateway, body.refreshToken)
-          revokeDeviceSession(revocations, claims)
-          return noContent()
+/** `revocations`: where a device's sign-out puts its access tokens. */
+export const tokenRoutes = (gateway: CognitoGateway, policies: Policies, revocations: RevocationList) =>
+  new Elysia({ tags: ['Sessions'] })
+    .use(policies)
+    .post(
+      '/signout/device',
+      async ({ body, claims }) => {
+        await revokeIfLive(gateway, body.refreshToken)
+        revokeDeviceSession(revocations, claims)
+        return noContent()
+      },
+      {
+        bearer: true,
+        authEvent: 'signed_out_device',
+        body: SignOutDeviceBody,
+        response: {
+          204: t.Void({ description: 'Signed out on this device; other devices stay signed in.' }),
+          ...problemResponses([]),
         },
-        {
-          body: SignOutDeviceBody,
-          response: {
-            204: t.Void({ description: 'Signed out on this device; other devices stay signed in.' }),
-            ...problemResponses(BEARER_PROBLEMS),
-          },
-          detail: {
-            summary: 'Sign out this device only',
-            description:
-              'Send this device’s access token (Authorization) and refresh token (body). Cognito RevokeToken: the refresh ' +
-              'token and every access token minted from it stop working; the user’s other devices stay signed in. A ' +
-              'refresh token that no longer works also answers 204. POST /signout signs out everywhere.',
-            security: BEARER_SECURITY,
-          },
-        },
-      )
-      .get('/sessions', async ({ accessToken }) => ({ sessions: await gateway.listSessions(accessToken) }), {
-        response: { 200: SessionsResponse, ...problemResponses(BEARER_PROBLEMS, { body: false }) },
         detail: {
-          summary: 'List my sessions',
+          summary: 'Sign out this device only',
           description:
-            'Cognito ListUserSessions: the user’s active sessions on every app of the user pool; `current` marks the one ' +
-            'this access token belongs to. New sessions can take a few seconds to show.',
-          security: BEARER_SECURITY,
+            'Send this device’s access token (Authorization) and refresh token (body). Cognito RevokeToken: the refresh ' +
+            'token and every access token minted from it stop working; the user’s other devices stay signed in. A ' +
+            'refresh token that no longer works also answers 204. POST /signout signs out everywhere.',
         },
-      })
-      .delete(
-        '/sessions/:sessionId',
-        async ({ accessToken, params }) => {
-          await gateway.revokeSession(accessToken, params.sessionId)
-          return noContent()
+      },
+    )
+    .get('/sessions', async ({ accessToken }) => ({ sessions: await gateway.listSessions(accessToken) }), {
+      bearer: true,
+      successDescription: 'The user’s active sessions, from Cognito.',
+      response: { 200: SessionsResponse, ...problemResponses([], { body: false }) },
+      detail: {
+        summary: 'List my sessions',
+        description:
+          'Cognito ListUserSessions: the user’s active sessions on every app of the user pool; `current` marks the one ' +
+          'this access token belongs to. New sessions can take a few seconds to show.',
+      },
+    })
+    .delete(
+      '/sessions/:sessionId',
+      async ({ accessToken, params }) => {
+        await gateway.revokeSession(accessToken, params.sessionId)
+        return noContent()
+      },
+      {
+        bearer: true,
+        authEvent: 'session_revoked',
+        params: SessionIdParams,
+        response: {
+          204: t.Void({ description: 'That session is signed out: its refresh and access tokens stop working.' }),
+          ...problemResponses(['session_not_found', 'invalid_parameter', 'validation_failed'], {
+            body: false,
+          }),
         },
-        {
-          params: SessionIdParams,
-          response: {
-            204: t.Void({ description: 'That session is signed out: its refresh and access tokens stop working.' }),
-            ...problemResponses([...BEARER_PROBLEMS, 'session_not_found', 'invalid_parameter', 'validation_failed'], {
-              body: false,
-            }),
-          },
-          detail: {
-            summary: 'Sign out one of my sessions',
-            description:
-              'Cognito RevokeUserSession: the session’s refresh token and its access tokens stop working (on this ' +
-              'service’s routes at once, since they all ask Cognito). The current session cannot be revoked here ' +
-              '(use POST /signout/device); an unknown id is 404 session_not_found.',
-            security: BEARER_SECURITY,
-          },
+        detail: {
+          summary: 'Sign out one of my sessions',
+          description:
+            'Cognito RevokeUserSession: the session’s refresh token and its access tokens stop working (on this ' +
+            'service’s routes at once, since they all ask Cognito). The current session cannot be revoked here ' +
+            '(use POST /signout/device); an unknown id is 404 session_not_found.',
         },
-      )
-      .use(recentSignIn(recentSignInSeconds))
-      .delete(
-        '/me',
-        async ({ accessToken, claims }) => {
-          await gateway.deleteUser(accessToken)
-          revokeDeletedUser(revocations, claims)
-          return noContent()
-        },
-        {
-          response: {
-            204: t.Void({ description: 'The account is deleted; every token of the user stops working.' }),
-            ...problemResponses([...BEARER_PROBLEMS, 'reauthentication_required'], { body: false }),
-          },
-          detail: {
-            summary: 'Delete my account',
-            description:
-              `Cognito DeleteUser. Needs a sign-in within the last ${Math.round(recentSignInSeconds / 60)} minutes ` +
-              '(a refreshed token keeps its sign-in time): otherwise 403 reauthentication_required; sign in again and ' +
-              'retry. Afterwards every access and refresh token of the user stops working, and the email can sign up again.',
-            security: BEARER_SECURITY,
-          },
-        },
-      ),
-  )
+      },
+    )

@@ -1,4 +1,4 @@
-// Swagger UI and the OpenAPI document (src/routes/docs.ts, src/routes/openapi.ts), in process around
+// Swagger UI and the OpenAPI document (src/routes/docs.ts, src/openapi/document.ts), in process around
 // the stub gateway (test/support/stub-gateway.ts). The document's content in depth (a valid OpenAPI
 // 3.1, examples, problem schemas) and the page over a socket: test/integration/docs.test.ts; in a
 // real browser: test/browser/swagger-ui.test.ts.

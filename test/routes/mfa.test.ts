@@ -4,7 +4,7 @@
 // cognito-local with real TOTP codes: test/integration/mfa.test.ts.
 import QRCode from 'qrcode'
 import { afterEach, describe, expect, setSystemTime, test } from 'bun:test'
-import { otpauthUri } from '../../src/routes/mfa.ts'
+import { otpauthUri } from '../../src/answers/totp.ts'
 import { bearer, expectApiHeaders, expectProblem } from '../support/http.ts'
 import { inProcessApp, signedInApp } from '../support/in-process-app.ts'
 import { STUB_TOTP_CODE } from '../support/stub-gateway.ts'

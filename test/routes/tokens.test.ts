@@ -1,5 +1,6 @@
-// Ending sessions (src/routes/tokens.ts): POST /signout/device and DELETE /me, and what /signout adds
-// to the revocation list, in process around the stub gateway (test/support/stub-gateway.ts). Against
+// Ending sessions (src/routes/tokens.ts): POST /signout/device, what /signout adds to the revocation list,
+// and DELETE /me (src/routes/account.ts),
+// in process around the stub gateway (test/support/stub-gateway.ts). Against
 // cognito-local over a socket: test/integration/tokens.test.ts.
 import { describe, expect, test } from 'bun:test'
 import { expectApiHeaders, expectProblem } from '../support/http.ts'

@@ -16,7 +16,8 @@ import { maskedEmailDelivery } from '../../src/cognito/enumeration.ts'
 import type { CognitoGateway, SignInResult } from '../../src/cognito/gateway.ts'
 import type { AccessTokenVerifier } from '../../src/tokens/claims.ts'
 import { ProblemError, type ProblemCode } from '../../src/http/problem.ts'
-import type { Profile, Tokens } from '../../src/schemas.ts'
+import type { Profile } from '../../src/schemas/account.ts'
+import type { Tokens } from '../../src/schemas/sign-in.ts'
 
 /** The confirmation and password-reset code the stub "emails" to every account. */
 export const STUB_CODE = '123456'

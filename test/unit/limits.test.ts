@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { createRateLimiter, RATE_GROUPS, TokenBuckets, type RateLimit } from '../../src/http/limits.ts'
+import { RATE_GROUPS, type RateLimit } from '../../src/config.ts'
+import { createRateLimiter, TokenBuckets } from '../../src/http/limits.ts'
 import { ProblemError } from '../../src/http/problem.ts'
 
 const clock = () => {

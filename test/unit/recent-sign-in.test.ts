@@ -3,7 +3,8 @@ import { describe, expect, test } from 'bun:test'
 import { Elysia } from 'elysia'
 import type { AccessTokenVerifier } from '../../src/tokens/claims.ts'
 import { ProblemError } from '../../src/http/problem.ts'
-import { assertRecentSignIn, bearerAuth, recentSignIn } from '../../src/routes/bearer.ts'
+import { policies } from '../../src/policies/policies.ts'
+import { assertRecentSignIn } from '../../src/tokens/recent-sign-in.ts'
 
 const NOW_MS = 1_800_000_000_000
 const claimsSignedInAgo = (seconds: number) => ({ sub: 's', username: 'u', authTime: NOW_MS / 1000 - seconds })
@@ -23,7 +24,7 @@ describe('assertRecentSignIn', () => {
   })
 })
 
-describe('recentSignIn in a route group', () => {
+describe('a route that declares `recent`', () => {
   // Tokens name how long ago their user signed in: "signed-in-<seconds>".
   const verify: AccessTokenVerifier = async (token) => {
     const ago = /^signed-in-(\d+)$/.exec(token)?.[1]
@@ -34,13 +35,9 @@ describe('recentSignIn in a route group', () => {
     .onError(({ error }) =>
       error instanceof ProblemError ? new Response(error.code, { status: error.status }) : undefined,
     )
+    .use(policies({ verify, recentSignInSeconds: 600 }))
     .get('/open', () => 'open')
-    .guard({}, (group) =>
-      group
-        .use(bearerAuth(verify))
-        .use(recentSignIn(600))
-        .post('/sensitive', () => 'changed'),
-    )
+    .post('/sensitive', () => 'changed', { recent: true })
   const call = async (path: string, token?: string) => {
     const res = await app.handle(
       new Request(`http://localhost${path}`, {
@@ -58,7 +55,7 @@ describe('recentSignIn in a route group', () => {
       expect(await call('/sensitive', 'signed-in-30')).toEqual([200, 'changed'])
       expect(await call('/sensitive', 'signed-in-3600')).toEqual([403, 'reauthentication_required'])
       expect(await call('/sensitive')).toEqual([401, 'missing_token'])
-      // Routes outside the group are untouched.
+      // Routes that do not declare it are untouched.
       expect(await call('/open')).toEqual([200, 'open'])
     } finally {
       Date.now = realNow

@@ -9,7 +9,9 @@ import swaggerJs from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'text'
 import pkg from '../../package.json' with { type: 'json' }
 import { MAX_BODY_BYTES, SERVER_MAX_BODY_BYTES } from '../http/body.ts'
 import { registerFormats } from '../http/formats.ts'
-import { ChallengeResponse, ProblemBody, TokenResponse } from '../schemas.ts'
+import { declarationsOf } from '../policies/route-index.ts'
+import { ProblemBody } from '../schemas/problems.ts'
+import { ChallengeResponse, TokenResponse } from '../schemas/sign-in.ts'
 
 // Importing @elysiajs/openapi has just replaced TypeBox's string formats with its own (slow) ones:
 // put ours back before the next request is validated.
@@ -27,10 +29,13 @@ const DOCUMENTATION = {
   },
   tags: [
     { name: 'Sign-up and sign-in', description: 'Creating accounts and sessions.' },
-    { name: 'Account', description: 'Confirmation, password recovery and change, the signed-in user.' },
+    {
+      name: 'Account',
+      description: 'Confirmation, password recovery and change, the signed-in user, deleting the account.',
+    },
     { name: 'Two-step sign-in', description: 'Authenticator apps (TOTP): setting one up and turning it off.' },
     { name: 'Passwordless sign-in and passkeys', description: 'Emailed one-time codes, passkeys.' },
-    { name: 'Sessions', description: 'Signing out one device or one session, deleting the account.' },
+    { name: 'Sessions', description: 'Signing out one device or one session.' },
     { name: 'Operations', description: 'For the load balancer.' },
   ],
 }
@@ -43,26 +48,6 @@ type Operation = {
   >
 }
 type Schema = Record<string, unknown>
-
-// What each success answer means, where the route's own schema gives the generator nothing to say.
-const SUCCESS_DESCRIPTIONS: Record<string, string> = {
-  'POST /signup 201':
-    'The account exists. Unless `userConfirmed`, Cognito has emailed a code: confirm it with /signup/confirm.',
-  'POST /token/refresh 200':
-    'New ID and access tokens for the refresh token, and a new refresh token when the service rotates them.',
-  'POST /signup/confirm 200': 'The account is confirmed; it can sign in.',
-  'POST /signup/resend 200': 'A new confirmation code is on its way.',
-  'POST /password/forgot 202':
-    'If the account exists, a password-reset code is on its way (the answer is the same either way).',
-  'POST /password/reset 200': 'The password is changed; sign in with the new one.',
-  'GET /me 200': 'The signed-in user, from Cognito.',
-  // TOTP and email change
-  'POST /me/mfa/totp 201': 'A new authenticator secret; verify a code from the app to turn it on.',
-  'POST /signin/mfa-setup 200': 'A new authenticator secret and the session to verify a code with.',
-  'POST /signin/mfa-setup/verify 200': 'Tokens (the app is now on), or the next challenge.',
-  'POST /me/email 202': 'A code is on its way to the new address; the current one stays until it is verified.',
-  'GET /sessions 200': 'The user’s active sessions, from Cognito.',
-}
 
 // Shapes shared across operations, under components.schemas, so a generated client has one type each.
 const NAMED_SCHEMAS = { Problem: ProblemBody, TokenResponse, ChallengeResponse } as const
@@ -93,10 +78,14 @@ const headerRef = (name: keyof typeof HEADERS) => ({ $ref: `#/components/headers
 export function openApiDocument(app: AnyElysia) {
   const { paths, components } = toOpenAPISchema(app, undefined, undefined, undefined, '3.1.0')
   const operations = (paths ?? {}) as Record<string, Record<string, Operation>>
+  // What each success answer means, where the route's own schema gives the generator nothing to say.
+  const successDescriptions = new Map<Operation, string>()
   for (const route of app.routes) {
     const operation = operations[route.path]?.[route.method.toLowerCase()]
     const body = (route.hooks as { body?: unknown } | undefined)?.body
     if (operation?.requestBody && body) operation.requestBody.content = { 'application/json': { schema: body } }
+    const success = declarationsOf(route).successDescription
+    if (operation && success !== undefined) successDescriptions.set(operation, success)
   }
   const named = new Map(
     Object.entries(NAMED_SCHEMAS).map(([name, schema]) => [canonical(readableRecords(plain(schema))), name]),
@@ -117,8 +106,8 @@ export function openApiDocument(app: AnyElysia) {
     if (Array.isArray(schema.anyOf)) return { ...schema, anyOf: schema.anyOf.map((s: Schema) => share(s)) }
     return schema
   }
-  for (const [path, item] of Object.entries(operations)) {
-    for (const [method, operation] of Object.entries(item)) {
+  for (const item of Object.values(operations)) {
+    for (const operation of Object.values(item)) {
       for (const body of Object.values(operation.requestBody?.content ?? {}))
         body.schema = readableRecords(plain(body.schema))
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
@@ -129,7 +118,7 @@ export function openApiDocument(app: AnyElysia) {
         }
         for (const media of Object.values(response.content ?? {}))
           if (media.schema) media.schema = share(readableRecords(media.schema as Schema))
-        const meaning = SUCCESS_DESCRIPTIONS[`${method.toUpperCase()} ${path} ${status}`]
+        const meaning = code < 300 ? successDescriptions.get(operation) : undefined
         if (meaning) response.description = meaning
         if (code === 413) {
           response.description = `${response.description} A body over ${MAX_BODY_BYTES} bytes is refused with this problem; one over ${SERVER_MAX_BODY_BYTES} bytes is refused by the server before it is read, with an empty 413 (no body, no content type).`

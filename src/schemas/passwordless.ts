@@ -1,0 +1,81 @@
+// Passwordless sign-in (an emailed code or a passkey) and the signed-in user's passkeys.
+import { t, type Static } from 'elysia'
+import { Email } from './shared.ts'
+
+export const PasswordlessBody = t.Object({
+  email: Email,
+  method: t.Optional(
+    t.Union([t.Literal('email_otp'), t.Literal('passkey')], {
+      description:
+        '`email_otp`: email a one-time code (challenge EMAIL_OTP). `passkey`: challenge WEB_AUTHN when the account has ' +
+        'a passkey. Omitted: the challenge SELECT_CHALLENGE and the methods available.',
+      examples: ['email_otp'],
+    }),
+  ),
+})
+
+export const PasswordlessChallengeResponse = t.Object(
+  {
+    challengeName: t.String({ examples: ['EMAIL_OTP'] }),
+    session: t.String({ description: 'Opaque; send it back unchanged to POST /signin/challenge.' }),
+    challengeParameters: t.Record(t.String(), t.String(), {
+      description:
+        'EMAIL_OTP: CODE_DELIVERY_DESTINATION (masked). WEB_AUTHN: CREDENTIAL_REQUEST_OPTIONS, a JSON string to parse ' +
+        'and hand to navigator.credentials.get (PublicKeyCredentialRequestOptionsJSON).',
+    }),
+    availableChallenges: t.Optional(
+      t.Array(t.String(), {
+        description: 'SELECT_CHALLENGE: what to answer with {"ANSWER": …} (PASSWORD, EMAIL_OTP, WEB_AUTHN).',
+      }),
+    ),
+  },
+  {
+    description:
+      'The challenge to answer with POST /signin/challenge. The same for an email without an account, whose answers never succeed.',
+  },
+)
+
+export const PasskeyCreationOptionsResponse = t.Object(
+  {
+    options: t.Record(t.String(), t.Unknown(), {
+      description: 'PublicKeyCredentialCreationOptionsJSON: hand it to navigator.credentials.create.',
+    }),
+  },
+  { description: 'Options for the browser to create a passkey; then POST /me/passkeys with its answer.' },
+)
+
+export const RegisterPasskeyBody = t.Object({
+  credential: t.Record(t.String(), t.Unknown(), {
+    description: 'The RegistrationResponseJSON navigator.credentials.create gave (credential.toJSON()).',
+    examples: [{ id: 'q1w2e3', rawId: 'q1w2e3', type: 'public-key', response: {}, clientExtensionResults: {} }],
+  }),
+})
+
+export const Passkey = t.Object({
+  credentialId: t.String(),
+  name: t.String(),
+  relyingPartyId: t.String(),
+  authenticatorAttachment: t.Optional(t.String({ examples: ['platform', 'cross-platform'] })),
+  transports: t.Array(t.String()),
+  createdAt: t.String({ format: 'date-time' }),
+})
+
+export const PasskeyListResponse = t.Object({ passkeys: t.Array(Passkey) }, { description: 'The user’s passkeys.' })
+
+export const PasskeyIdParams = t.Object({
+  credentialId: t.String({ minLength: 1, maxLength: 1024, pattern: '^[A-Za-z0-9_-]+$' }),
+})
+
+export const AuthFactorsResponse = t.Object(
+  {
+    factors: t.Array(t.String(), {
+      description: 'The ways this account can sign in: PASSWORD, EMAIL_OTP, WEB_AUTHN.',
+      examples: [['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN']],
+    }),
+  },
+  { description: 'The ways this account can sign in.' },
+)
+
+export type PasswordlessInput = Static<typeof PasswordlessBody>
+export type PasswordlessChallenge = Static<typeof PasswordlessChallengeResponse>
+export type PasskeyDescription = Static<typeof Passkey>

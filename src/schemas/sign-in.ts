@@ -1,0 +1,86 @@
+// Signing up and in, answering a challenge, refreshing tokens: the request and answer shapes.
+import { Type } from '@sinclair/typebox'
+import { t, type Static } from 'elysia'
+import { CHALLENGE_NAME, CodeDelivery, Email, Nickname, NO_CONTROL_CHARS, Password, RefreshToken } from './shared.ts'
+
+export const SignUpBody = t.Object({ email: Email, password: Password, nickname: Nickname })
+export const SignInBody = t.Object({ email: Email, password: Password })
+
+export const RefreshBody = t.Object({
+  refreshToken: RefreshToken,
+  username: t.Optional(
+    t.String({
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[^\\s\\u0000-\\u001F\\u007F-\\u009F]+$',
+      description:
+        'The `username` /signin returned (the Cognito username, not the email). Required unless the service ' +
+        'rotates refresh tokens; accepted and ignored when it does.',
+      examples: ['0b5c9d3e-7a41-4f1e-9a3b-2c6f8e1d4a70'],
+    }),
+  ),
+})
+export const ChallengeBody = t.Object({
+  email: Email,
+  challengeName: t.String({ pattern: CHALLENGE_NAME, examples: ['NEW_PASSWORD_REQUIRED'] }),
+  // Cognito's session (up to 2048 characters) behind the username it belongs to (challenge-session.ts).
+  session: t.String({
+    minLength: 1,
+    maxLength: 2800,
+    pattern: '^[\\S]+$',
+    description: 'The `session` of the challenge being answered, exactly as the previous answer gave it.',
+    examples: ['u1.MGI1YzlkM2U.AYABeCexample'],
+  }),
+  responses: t.Record(t.String({ pattern: CHALLENGE_NAME }), t.String({ maxLength: 2048, pattern: NO_CONTROL_CHARS }), {
+    minProperties: 1,
+    maxProperties: 16,
+    description: 'Challenge answers, e.g. {"NEW_PASSWORD": "…"}; USERNAME and SECRET_HASH are added by the service.',
+    examples: [{ NEW_PASSWORD: 'AnotherLocalTest5678!' }],
+  }),
+})
+
+export const SignUpResponse = t.Object({
+  message: t.Literal('User signed up successfully!'),
+  userSub: t.String({ description: 'The new user’s immutable id (sub).' }),
+  userConfirmed: Type.Boolean(),
+  codeDelivery: t.Optional(CodeDelivery),
+})
+
+export const TokenResponse = t.Object({
+  token: t.String({ description: 'The ID token, the same as `idToken`; kept for compatibility with earlier clients.' }),
+  idToken: t.String(),
+  accessToken: t.String(),
+  refreshToken: t.Optional(t.String()),
+  expiresIn: Type.Integer({ description: 'Seconds until the access and ID tokens expire.' }),
+  tokenType: t.Literal('Bearer'),
+  username: t.String({ description: 'The Cognito username (cognito:username); /token/refresh needs it.' }),
+})
+
+export const RefreshResponse = t.Object({
+  idToken: t.String(),
+  accessToken: t.String(),
+  refreshToken: t.Optional(
+    t.String({
+      description:
+        'Only when the service rotates refresh tokens: the new refresh token. Keep it and drop the one sent, which stops working (after a grace period of up to a minute).',
+    }),
+  ),
+  expiresIn: Type.Integer({ description: 'Seconds until the access and ID tokens expire.' }),
+  tokenType: t.Literal('Bearer'),
+})
+
+export const ChallengeResponse = t.Object({
+  challengeName: t.String({ examples: ['NEW_PASSWORD_REQUIRED'] }),
+  session: t.String({
+    description: 'Opaque; send it back unchanged with the answer to this challenge (valid for 3 minutes by default).',
+  }),
+  challengeParameters: t.Record(t.String(), t.String()),
+})
+
+export type SignUpInput = Static<typeof SignUpBody>
+export type SignInInput = Static<typeof SignInBody>
+export type ChallengeInput = Static<typeof ChallengeBody>
+export type SignUpResult = Omit<Static<typeof SignUpResponse>, 'message'>
+export type Tokens = Omit<Static<typeof TokenResponse>, 'token'>
+export type Challenge = Static<typeof ChallengeResponse>
+export type RefreshedTokens = Static<typeof RefreshResponse>
