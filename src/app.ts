@@ -116,8 +116,8 @@ export function createApp({
         limit(group, meta?.ip, email)
         if (guessesEmailCode(route, body)) limit('verify', meta?.ip, email)
       })
-      // No `set` here: an error hook that takes it made Elysia's composed handler ~8 µs dearer on
-      // every request, failed or not.
+      // No `set` here: an error hook that takes it made Elysia's composed handler dearer on every
+      // request, failed or not (docs/performance.md, "Choices made for speed").
       .onError(({ code, error, request, path, route }) => {
         const meta = metaOf.get(request)
         const problem = problemFromElysiaError(code, error, path, methodsByPath)
@@ -203,7 +203,7 @@ export function createApp({
   }
 
   // Around Elysia rather than in its onRequest/onAfterResponse hooks: the same work there cost
-  // ~7 µs more per request (an after-response hook is a setImmediate per request,
+  // more per request (an after-response hook is a setImmediate per request,
   // docs/performance.md), and here the log sees the final status without help from the error hook.
   const handle = async (request: Request): Promise<Response> => {
     const startedAt = performance.now()

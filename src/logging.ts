@@ -75,8 +75,8 @@ function reportLostOnce(): (error: unknown) => void {
 
 /**
  * Writes a chunk to a file descriptor in full, synchronously, as pino's sync destination does. Not
- * process.stdout: setting that stream up cost ~15 ms of the first log line, inside every cold start
- * (docs/performance.md), and a synchronous write is also complete when the process exits. A pipe
+ * process.stdout: setting that stream up delayed the first log line of every cold start
+ * (docs/performance.md, "Choices made for speed"), and a synchronous write is also complete when the process exits. A pipe
  * that someone else made non-blocking answers EAGAIN when full: wait for the reader and go on.
  */
 export function writeAll(fd: number, chunk: string, write: typeof writeSync = writeSync): void {

@@ -3,8 +3,8 @@
 // exception names, rate-limit groups, event names), never from the request: no email, id, IP or raw
 // path can become a series, however many distinct ones arrive.
 // Module by module rather than from prom-client's index, which also loads its cluster aggregator
-// (node:cluster), its Pushgateway client (node:http, node:https, node:zlib) and Summary: ~4 ms of every
-// cold start of the binary for parts never used here (docs/performance.md).
+// (node:cluster), its Pushgateway client (node:http, node:https, node:zlib) and Summary: parts never
+// used here, loaded in every cold start of the binary (docs/performance.md, "Cold start").
 import Counter from 'prom-client/lib/counter'
 import collectDefaultMetrics from 'prom-client/lib/defaultMetrics'
 import Gauge from 'prom-client/lib/gauge'

@@ -3,8 +3,8 @@
 import { Elysia } from 'elysia'
 
 // A string, not a Response: Elysia answers it with one Response built from the context's headers,
-// where a returned Response is copied into a second one with the headers merged in (~40% of the
-// route's CPU in process, docs/performance.md).
+// where a returned Response is copied into a second one with the headers merged in (a large share of
+// the route's CPU in process, docs/performance.md).
 export const healthRoutes = () =>
   new Elysia({ tags: ['Operations'] }).get(
     '/health',

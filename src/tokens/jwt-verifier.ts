@@ -1,6 +1,6 @@
 // Access-token verification with aws-jwt-verify, loaded on the first bearer request (access-token-verifier.ts):
-// the library brings node:http and node:https with it, ~10 ms of every start for a route that is not
-// on the load balancer's or the sign-in path. Config already refused any pool id it would refuse.
+// the library brings node:http and node:https with it, a cost in every start (docs/performance.md,
+// "Cold start") for a route that is not on the load balancer's or the sign-in path. Config already refused any pool id it would refuse.
 import { JwtVerifier } from 'aws-jwt-verify'
 import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier'
 import { FetchError } from 'aws-jwt-verify/error'

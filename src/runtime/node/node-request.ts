@@ -1,7 +1,7 @@
 // A web-standard Request over a node:http request whose body is already read, built for what the app
 // asks of every request (method, URL, a few headers, the body once) without what Node's own Request
 // costs up front: an AbortSignal made transferable, a WebIDL conversion of every header, a web
-// stream for the body (~8.5 µs and ~10 KB per request, docs/performance.md).
+// stream for the body (their cost per request: docs/performance.md, "On Node").
 //
 // The technique is @hono/node-server's lightweight Request (getRequestListener): an object whose
 // prototype chain reaches Request.prototype, so `instanceof Request` holds, and which builds a real
@@ -59,7 +59,8 @@ function streamOf(fields: LeanFields): ReadableStream<Uint8Array> {
 }
 
 // Elysia tests `request.body` for truth before it parses a body, which it then reads with json() or
-// text(): a web stream made for that test alone costs ~7 µs per request on Node. So `body` is a
+// text(): a web stream made for that test alone is a measurable cost per request on Node
+// (docs/performance.md, "On Node"). So `body` is a
 // Proxy that makes the stream when anything is asked of it, and forwards everything to it. A Proxy
 // rather than a stand-in object, because Node's own consumers (new Response(body), node:stream)
 // read the stream's internal slots, which the Proxy also forwards.

@@ -1,6 +1,6 @@
 // Answers on Node without a web stream per answer. Node's Response (undici's) wraps every body in a
 // ReadableStream when it is built, and reading it back for node:http goes through that stream
-// again (~11-17 µs and ~25 KB per answer, docs/performance.md). The Response installed here keeps a
+// again (its cost per answer: docs/performance.md, "On Node"). The Response installed here keeps a
 // string or byte body as it was given and hands it to node:http as it is; everything else about it
 // (status, headers, their checks) is Node's own Response.
 //
