@@ -182,6 +182,7 @@ describe('CORS and security headers', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN)
     expect(res.headers.get('access-control-allow-methods')).toBe('GET, POST, DELETE')
     expect(res.headers.get('access-control-allow-headers')).toContain('authorization')
+    expect(res.headers.get('access-control-allow-headers')).toContain('x-device-token')
     expect(res.headers.get('access-control-allow-credentials')).toBeNull()
     expect(res.headers.get('vary')).toBe('Origin')
   })
