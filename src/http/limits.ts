@@ -15,8 +15,9 @@ export type BucketDecision = { ok: true } | { ok: false; retryAfterSeconds: numb
 /** A store's answer: allowed, or refused with the longest wait and the index of the slot that has it. */
 export type RateDecision = { ok: true } | { ok: false; retryAfterSeconds: number; refused: number }
 
-/** One bucket: its key (no raw email or address: a keyed hash or a network) and its rate. */
+/** One bucket: the budget it belongs to (e.g. `ip:signin`), its key there (no raw email or address: a keyed hash or a network) and the budget's rate. */
 export interface RateSlot {
+  budget: string
   key: string
   rate: RateLimit
 }
@@ -116,20 +117,20 @@ export class TokenBuckets {
 }
 
 /**
- * The in-memory RateStore of one task: one TokenBuckets per distinct rate, each bounded to `maxKeys`.
- * Synchronous, so a reservation is atomic across concurrent requests.
+ * The in-memory RateStore of one task: one TokenBuckets per budget, each bounded to `maxKeys`, so a
+ * flood of keys in one budget never pushes out another's. Synchronous, so a reservation is atomic
+ * across concurrent requests.
  */
 export function createMemoryRateStore(
   now: () => number = Date.now,
   maxKeys = MAX_KEYS_PER_BUCKET_SET,
 ): SynchronousRateStore {
-  const byRate = new Map<string, TokenBuckets>()
-  const bucketsOf = ({ rate }: RateSlot) => {
-    const id = `${rate.limit}/${rate.windowSeconds}`
-    const found = byRate.get(id)
+  const budgets = new Map<string, TokenBuckets>()
+  const bucketsOf = ({ budget, rate }: RateSlot) => {
+    const found = budgets.get(budget)
     if (found) return found
     const buckets = new TokenBuckets(rate, maxKeys, now)
-    byRate.set(id, buckets)
+    budgets.set(budget, buckets)
     return buckets
   }
   const check = (slots: readonly RateSlot[]): RateDecision => {

@@ -107,23 +107,23 @@ export function createRequestLimits({
   const slotsOf = (request: Request, { route, group, failureBudget, body, ip }: Admission, account?: string) => {
     const slots: RateSlot[] = []
     const kinds: Array<[RateGroup, RateLimitKeyKind]> = []
-    const add = (key: string, rateGroup: RateGroup, kind: RateLimitKeyKind, perAccount: boolean) => {
-      slots.push({ key, rate: (perAccount ? config.perAccount : config.perIp)[rateGroup] })
+    const add = (budget: string, key: string, rateGroup: RateGroup, kind: RateLimitKeyKind) => {
+      slots.push({ budget, key, rate: (kind === 'ip' ? config.perIp : config.perAccount)[rateGroup] })
       kinds.push([rateGroup, kind])
     }
     if (ip !== undefined) {
       const network = rateLimitKey(ip, config.ipv6PrefixBits)
-      add(`ip:${group}:${network}`, group, 'ip', false)
-      if (guessesEmailCode(route, body)) add(`ip:verify:${network}`, 'verify', 'ip', false)
+      add(`ip:${group}`, network, group, 'ip')
+      if (guessesEmailCode(route, body)) add('ip:verify', network, 'verify', 'ip')
     }
-    if (account !== undefined && MAIL_GROUPS.has(group)) add(`account:${group}:${account}`, group, 'account', true)
+    if (account !== undefined && MAIL_GROUPS.has(group)) add(`account:${group}`, account, group, 'account')
     const flow = failureFlowOf(route, body, failureBudget)
     let failureSlot: RateSlot | undefined
     if (account !== undefined && flow !== undefined) {
       const token = acceptsDeviceToken(route) ? request.headers.get(DEVICE_TOKEN_HEADER) : null
       const device = deviceTokens.deviceOf(token, account)
-      if (device === undefined) add(`failures:${flow}:${account}`, FLOW_RATE[flow], 'account', true)
-      else add(`device:${flow}:${device}`, FLOW_RATE[flow], 'device', true)
+      if (device === undefined) add(`failures:${flow}`, account, FLOW_RATE[flow], 'account')
+      else add(`device:${flow}`, device, FLOW_RATE[flow], 'device')
       failureSlot = slots.at(-1)
     }
     return { slots, kinds, failureSlot }

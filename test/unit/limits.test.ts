@@ -84,8 +84,8 @@ describe('createMemoryRateStore', () => {
 
   test('reserve takes from every slot or from none, and names the slot with the longest wait', () => {
     const store = createMemoryRateStore(clock().now)
-    const ip = { key: 'ip:1', rate: perMinute(3) }
-    const account = { key: 'account:1', rate: perMinute(1) }
+    const ip = { budget: 'ip', key: '10.0.0.1', rate: perMinute(3) }
+    const account = { budget: 'account', key: 'kim', rate: perMinute(1) }
     expect(store.reserve([ip, account])).toEqual({ ok: true })
     expect(store.reserve([ip, account])).toEqual({ ok: false, retryAfterSeconds: 60, refused: 1 })
     // The refused call took nothing from the IP's bucket: two of its three tokens are left.
@@ -96,7 +96,7 @@ describe('createMemoryRateStore', () => {
 
   test('check answers what reserve would, taking nothing; refund gives a token back', () => {
     const store = createMemoryRateStore(clock().now)
-    const slot = { key: 'k', rate: perMinute(1) }
+    const slot = { budget: 'b', key: 'k', rate: perMinute(1) }
     expect(store.check([slot])).toEqual({ ok: true })
     expect(store.check([slot])).toEqual({ ok: true })
     expect(store.reserve([slot])).toEqual({ ok: true })
@@ -105,12 +105,14 @@ describe('createMemoryRateStore', () => {
     expect(store.reserve([slot])).toEqual({ ok: true })
   })
 
-  test('the same key under two rates is two buckets; keys are bounded per rate', () => {
+  test('the same key in two budgets is two buckets; a flood in one budget does not push out another’s keys', () => {
     const store = createMemoryRateStore(clock().now, 10)
-    expect(store.reserve([{ key: 'k', rate: perMinute(1) }]).ok).toBe(true)
-    expect(store.reserve([{ key: 'k', rate: perMinute(2) }]).ok).toBe(true)
-    for (let i = 0; i < 100; i++) store.reserve([{ key: `flood-${i}`, rate: perMinute(1) }])
-    // The first key was pushed out by the flood: its bucket is full again.
-    expect(store.reserve([{ key: 'k', rate: perMinute(1) }]).ok).toBe(true)
+    const kim = (budget: string) => ({ budget, key: 'kim', rate: perMinute(1) })
+    expect(store.reserve([kim('password')]).ok).toBe(true)
+    expect(store.reserve([kim('reset')]).ok).toBe(true)
+    for (let i = 0; i < 100; i++) store.reserve([{ budget: 'reset', key: `flood-${i}`, rate: perMinute(1) }])
+    expect(store.reserve([kim('password')]).ok).toBe(false)
+    // In the flooded budget the key was pushed out: its bucket is full again (the bound's price).
+    expect(store.reserve([kim('reset')]).ok).toBe(true)
   })
 })
