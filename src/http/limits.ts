@@ -30,7 +30,7 @@ export interface RateSlot {
 export interface RateStore {
   /** Takes a token from every slot, or none if any is empty: then the longest wait among the empty ones. */
   reserve(slots: readonly RateSlot[]): RateDecision | Promise<RateDecision>
-  /** Gives back one token to every slot (a reservation for a failure that did not happen). */
+  /** Gives back one token to every slot (a reservation for a failure that did not happen); never rejects. */
   refund(slots: readonly RateSlot[]): void | Promise<void>
   /** What reserve would answer, taking nothing. */
   check(slots: readonly RateSlot[]): RateDecision | Promise<RateDecision>

@@ -27,8 +27,8 @@ import type { RouteIndex } from './route-index.ts'
 /** The header a client sends its device token in. */
 export const DEVICE_TOKEN_HEADER = 'x-device-token'
 
-// The failure budgets take the rates of the groups their routes were counted in before: a password
-// is a sign-in (RATE_LIMIT_SIGNIN_PER_ACCOUNT), a code a verification (RATE_LIMIT_VERIFY_PER_ACCOUNT).
+// The size of a failure budget is its group's per-account rate: a password is a sign-in
+// (RATE_LIMIT_SIGNIN_PER_ACCOUNT), a code a verification (RATE_LIMIT_VERIFY_PER_ACCOUNT).
 const FLOW_RATE: Record<FailureFlow, RateGroup> = {
   password: 'signin',
   code: 'verify',
@@ -141,9 +141,9 @@ export function createRequestLimits({
       const { slots, kinds, failureSlot } = slotsOf(request, { route, group, failureBudget, body, ip }, account)
       const decided = (decision: RateDecision) => {
         if (!decision.ok) {
-          const [group, kind] = kinds[decision.refused]!
-          onRejected?.(group, kind)
-          throw tooManyRequests(decision.retryAfterSeconds, group, kind)
+          const [refusedGroup, kind] = kinds[decision.refused]!
+          onRejected?.(refusedGroup, kind)
+          throw tooManyRequests(decision.retryAfterSeconds, refusedGroup, kind)
         }
         if (failureSlot) reserved.set(request, [failureSlot])
       }
