@@ -9,7 +9,6 @@ import type { AccessTokenVerifier } from './tokens/claims.ts'
 import type { Config } from './config.ts'
 import { readJsonBody } from './http/body.ts'
 import { corsPreflight, corsHeaders } from './http/cors.ts'
-import { createRateLimiter } from './http/limits.ts'
 import { clientIp } from './http/client-address.ts'
 import { requestIdFrom, traceIdFrom } from './http/request-ids.ts'
 import { describeError, type Logger } from './logging.ts'
@@ -20,7 +19,9 @@ import { registerFormats } from './http/formats.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
 import { SECURITY_HEADERS } from './http/security-headers.ts'
 import { lazy } from './lazy.ts'
-import { guessesEmailCode, indexRoutes, type RouteIndex } from './policies/route-index.ts'
+import { createRequestLimits } from './policies/rate-limits.ts'
+import { indexRoutes, type RouteIndex } from './policies/route-index.ts'
+import type { StateKeys } from './state/keyed-hash.ts'
 import type * as RouteGroups from './routes/groups.ts'
 import { healthRoutes } from './routes/health.ts'
 
@@ -44,6 +45,8 @@ export interface AppDeps {
   metrics?: Metrics
   /** Access tokens revoked through this app (sign-outs, deletions); a fresh list unless given. */
   revocations?: RevocationList
+  /** Keys of the service's security state (rate-limit accounts, device tokens); random ones unless given. */
+  stateKeys?: StateKeys
   /** Loads every route group but /health (src/routes/groups.ts, the default); tests make it fail. */
   loadRouteGroups?: () => Promise<typeof RouteGroups>
 }
@@ -69,6 +72,7 @@ export function createApp({
   socketIp,
   metrics,
   revocations = createRevocationList(),
+  stateKeys,
   loadRouteGroups = () => import('./routes/groups.ts'),
 }: AppDeps) {
   registerFormats()
@@ -82,7 +86,7 @@ export function createApp({
   const routesWithBody = new Set<string>()
   // What the routes declare (rate group, auth event), indexed once they are built.
   let declared: RouteIndex = indexRoutes([])
-  const limit = createRateLimiter(config.rateLimits, undefined, metrics?.rateLimited)
+  const limits = createRequestLimits({ config: config.rateLimits, stateKeys, onRejected: metrics?.rateLimited })
   const events = createAuthEvents(logger, { emailKey: config.eventEmailKey, ...(metrics ? { metrics } : {}) })
   const allowedOrigins = new Set(config.corsOrigins)
   const metaOf = new WeakMap<Request, RequestMeta>()
@@ -110,11 +114,7 @@ export function createApp({
           meta.route = route
           meta.email = email
         }
-        // By the matched route, not the raw path: Elysia also answers `/signin/` as `/signin`.
-        const group = declared.rateGroupOf(request.method, route)
-        if (group === undefined) return
-        limit(group, meta?.ip, email)
-        if (guessesEmailCode(route, body)) limit('verify', meta?.ip, email)
+        limits.admit(request, declared, route, body, meta?.ip)
       })
       // No `set` here: an error hook that takes it made Elysia's composed handler dearer on every
       // request, failed or not (docs/performance.md, "Choices made for speed").
@@ -217,6 +217,7 @@ export function createApp({
     metaOf.set(routed, meta)
     const preflight = allowedOrigins.size > 0 ? corsPreflight(request, allowedOrigins) : undefined
     let response = preflight ?? (await answer(routed, meta))
+    limits.settle(routed, response.status)
     try {
       decorate(request, response, meta, preflight !== undefined)
     } catch {

@@ -14,7 +14,13 @@ export type RateGroup = (typeof RATE_GROUPS)[number]
 
 export interface RateLimitConfig {
   enabled: boolean
+  /** Every request to the group's routes, per client IP (network). */
   perIp: Record<RateGroup, RateLimit>
+  /**
+   * Per account: every request to the groups that send mail (signup, email); failures only for the
+   * others, one budget per flow (src/policies/rate-limits.ts): `signin` sizes the password budget,
+   * `verify` the code budgets.
+   */
   perAccount: Record<RateGroup, RateLimit>
   /** IPv6 clients are counted per network of this prefix length (bits, 1-128; 128: per address). */
   ipv6PrefixBits: number
@@ -100,7 +106,7 @@ const UNIT_SECONDS = { s: 1, m: 60, h: 3600 } as const
 
 // Per client IP about 30 per 5 minutes on every group (Supabase Auth's defaults for sign-in,
 // sign-up, verification and email sending); per account tighter where a single account is the
-// target: guessing its password or its 6-digit code, or flooding its inbox.
+// target: guessing its password or its 6-digit code (failures), or flooding its inbox (requests).
 const DEFAULT_RATE_LIMITS: Record<'perIp' | 'perAccount', Record<RateGroup, string>> = {
   perIp: { signin: '30/5m', signup: '30/5m', email: '30/5m', verify: '30/5m' },
   perAccount: { signin: '10/5m', signup: '5/1h', email: '5/1h', verify: '10/5m' },

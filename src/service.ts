@@ -6,6 +6,7 @@ import { ConfigError, parseConfig, type Config, type Env } from './config.ts'
 import type { HttpPost } from './cognito/http-post.ts'
 import type { Logger } from './logging.ts'
 import type { ServeOptions, Server } from './runtime/server.ts'
+import { createStateKeys } from './state/keyed-hash.ts'
 
 // Above the ALB's 60 s idle timeout, so the ALB never reuses a connection we are closing (a 502).
 export const IDLE_TIMEOUT_SECONDS = 65
@@ -70,6 +71,7 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     gateway,
     verifyAccessToken,
     logger,
+    stateKeys: createStateKeys(config.cognito.clientSecret),
     socketIp: (request) => server?.requestIp(request),
     ...(metrics ? { metrics } : {}),
   })

@@ -3,16 +3,19 @@
 import { t } from 'elysia'
 import type { SignInResult } from '../cognito/gateway.ts'
 import { noteAuthEvent } from '../observability/auth-events.ts'
+import { deviceTokenFor } from '../policies/rate-limits.ts'
 import { ChallengeResponse, TokenResponse } from '../schemas/sign-in.ts'
 
 /**
- * The client's answer to a sign-in result: the tokens (`token` is the seed's field, the ID token) or
- * the challenge. The auth event learns whose tokens they are, or which challenge came instead.
+ * The client's answer to a sign-in result: the tokens (`token` is the seed's field, the ID token) with
+ * a new device token for the account (src/policies/rate-limits.ts), or the challenge. The auth event
+ * learns whose tokens they are, or which challenge came instead.
  */
 export const signInAnswer = (result: SignInResult, request: Request) => {
   if ('tokens' in result) {
     if (result.sub) noteAuthEvent(request, { sub: result.sub })
-    return { token: result.tokens.idToken, ...result.tokens }
+    const deviceToken = deviceTokenFor(request)
+    return { token: result.tokens.idToken, ...result.tokens, ...(deviceToken === undefined ? {} : { deviceToken }) }
   }
   noteAuthEvent(request, { challenge: result.challenge.challengeName })
   return result.challenge

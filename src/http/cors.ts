@@ -4,7 +4,7 @@
 
 // DELETE: removing a passkey (DELETE /me/passkeys/{credentialId}).
 const ALLOWED_METHODS = 'GET, POST, DELETE'
-const ALLOWED_HEADERS = 'authorization, content-type, x-request-id'
+const ALLOWED_HEADERS = 'authorization, content-type, x-device-token, x-request-id'
 // What a browser client needs to read: the request id to quote, when to retry, why a token failed.
 const EXPOSED_HEADERS = 'x-request-id, x-amzn-trace-id, retry-after, www-authenticate'
 // Browsers cap this (Chromium at 2 h); 10 min keeps a changed list from lingering.

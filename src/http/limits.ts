@@ -1,20 +1,54 @@
-// Rate limits for the routes an attacker hammers (credential stuffing, code guessing, email
-// bombing): token buckets per client IP and per account. Per task, in memory: the cluster-wide
-// limit is the WAF's rate-based rule at the ALB (docs/security.md).
-import { RATE_GROUPS, type RateGroup, type RateLimit, type RateLimitConfig } from '../config.ts'
-import { rateLimitKey } from './client-address.ts'
+// Rate-limit storage: token buckets by key, behind a small interface (RateStore) that a shared store
+// can implement with one atomic server-side script per call; the in-memory store is per task (the
+// cluster-wide limit is the WAF's rate-based rule at the ALB, docs/security.md). What is counted,
+// and under which key, is src/policies/rate-limits.ts.
+import type { RateGroup, RateLimit } from '../config.ts'
 import { ProblemError } from './problem.ts'
 
 // Enough for every client of a busy task; past it the least recently seen keys go first, so a flood
 // of distinct keys (spoofed or rotating IPv6 addresses) costs at most this many entries.
 export const MAX_KEYS_PER_BUCKET_SET = 50_000
 
+/** A bucket's answer: allowed, or refused with the seconds until a token is back. */
+export type BucketDecision = { ok: true } | { ok: false; retryAfterSeconds: number }
+
+/** A store's answer: allowed, or refused with the longest wait and the index of the slot that has it. */
+export type RateDecision = { ok: true } | { ok: false; retryAfterSeconds: number; refused: number }
+
+/** One bucket: the budget it belongs to (e.g. `ip:signin`), its key there (no raw email or address: a keyed hash or a network) and the budget's rate. */
+export interface RateSlot {
+  budget: string
+  key: string
+  rate: RateLimit
+}
+
+/**
+ * Where buckets live. Every call is atomic over all the slots it is given, so concurrent requests
+ * cannot take more than a bucket holds. A call may answer at once or through a promise (a shared
+ * store answers over the network).
+ */
+export interface RateStore {
+  /** Takes a token from every slot, or none if any is empty: then the longest wait among the empty ones. */
+  reserve(slots: readonly RateSlot[]): RateDecision | Promise<RateDecision>
+  /** Gives back one token to every slot (a reservation for a failure that did not happen); never rejects. */
+  refund(slots: readonly RateSlot[]): void | Promise<void>
+  /** What reserve would answer, taking nothing. */
+  check(slots: readonly RateSlot[]): RateDecision | Promise<RateDecision>
+}
+
+/** A RateStore that answers at once (the in-memory one). */
+export interface SynchronousRateStore extends RateStore {
+  reserve(slots: readonly RateSlot[]): RateDecision
+  refund(slots: readonly RateSlot[]): void
+  check(slots: readonly RateSlot[]): RateDecision
+}
+
 interface Bucket {
   tokens: number
   updatedAt: number
 }
 
-/** Token buckets keyed by string, bounded in number, stale ones dropped as time passes. */
+/** Token buckets of one rate keyed by string, bounded in number, stale ones dropped as time passes. */
 export class TokenBuckets {
   private readonly buckets = new Map<string, Bucket>()
   private readonly perMs: number
@@ -33,23 +67,42 @@ export class TokenBuckets {
     return this.buckets.size
   }
 
+  /** Whether `key` has a token now, taking nothing; on refusal, the seconds until one is back. */
+  peek(key: string): BucketDecision {
+    const tokens = this.tokensOf(key, this.now())
+    return tokens >= 1 ? { ok: true } : { ok: false, retryAfterSeconds: this.secondsUntilOne(tokens) }
+  }
+
   /** Takes a token; on refusal, the seconds until one is back. */
-  take(key: string): { ok: true } | { ok: false; retryAfterSeconds: number } {
+  take(key: string): BucketDecision {
     const now = this.now()
     this.dropStale(now)
+    const tokens = this.tokensOf(key, now)
+    const taken = tokens >= 1
+    this.put(key, { tokens: taken ? tokens - 1 : tokens, updatedAt: now })
+    return taken ? { ok: true } : { ok: false, retryAfterSeconds: this.secondsUntilOne(tokens) }
+  }
+
+  /** Puts a token back (never above the limit). */
+  refund(key: string): void {
+    const now = this.now()
+    this.put(key, { tokens: Math.min(this.rate.limit, this.tokensOf(key, now) + 1), updatedAt: now })
+  }
+
+  private tokensOf(key: string, now: number): number {
     const found = this.buckets.get(key)
-    const tokens = found
-      ? Math.min(this.rate.limit, found.tokens + (now - found.updatedAt) * this.perMs)
-      : this.rate.limit
-    // Re-inserted, so the Map's order is least recently used first.
+    return found ? Math.min(this.rate.limit, found.tokens + (now - found.updatedAt) * this.perMs) : this.rate.limit
+  }
+
+  // Re-inserted, so the Map's order is least recently used first.
+  private put(key: string, bucket: Bucket): void {
     this.buckets.delete(key)
     if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!)
-    if (tokens >= 1) {
-      this.buckets.set(key, { tokens: tokens - 1, updatedAt: now })
-      return { ok: true }
-    }
-    this.buckets.set(key, { tokens, updatedAt: now })
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / this.perMs / 1000)) }
+    this.buckets.set(key, bucket)
+  }
+
+  private secondsUntilOne(tokens: number): number {
+    return Math.max(1, Math.ceil((1 - tokens) / this.perMs / 1000))
   }
 
   // A bucket untouched for a whole window is full again, the same as no bucket: drop it. Only the
@@ -63,8 +116,51 @@ export class TokenBuckets {
   }
 }
 
-/** A rate-limit key: the client's IP (network) or the account the body names. */
-export type RateLimitKeyKind = 'ip' | 'account'
+/**
+ * The in-memory RateStore of one task: one TokenBuckets per budget, each bounded to `maxKeys`, so a
+ * flood of keys in one budget never pushes out another's. Synchronous, so a reservation is atomic
+ * across concurrent requests.
+ */
+export function createMemoryRateStore(
+  now: () => number = Date.now,
+  maxKeys = MAX_KEYS_PER_BUCKET_SET,
+): SynchronousRateStore {
+  const budgets = new Map<string, TokenBuckets>()
+  const bucketsOf = ({ budget, rate }: RateSlot) => {
+    const found = budgets.get(budget)
+    if (found) return found
+    const buckets = new TokenBuckets(rate, maxKeys, now)
+    budgets.set(budget, buckets)
+    return buckets
+  }
+  const check = (slots: readonly RateSlot[]): RateDecision => {
+    let refusal: RateDecision = { ok: true }
+    slots.forEach((slot, index) => {
+      const decision = bucketsOf(slot).peek(slot.key)
+      if (!decision.ok && (refusal.ok || decision.retryAfterSeconds > refusal.retryAfterSeconds))
+        refusal = { ok: false, retryAfterSeconds: decision.retryAfterSeconds, refused: index }
+    })
+    return refusal
+  }
+  return {
+    check,
+    reserve(slots) {
+      const decision = check(slots)
+      if (decision.ok) for (const slot of slots) bucketsOf(slot).take(slot.key)
+      return decision
+    },
+    refund(slots) {
+      for (const slot of slots) bucketsOf(slot).refund(slot.key)
+    },
+  }
+}
+
+/**
+ * What a refused request was counted by: the client's IP (network), the account the request names
+ * (every request to a group that sends mail; failures elsewhere), or the account on a device that
+ * signed in to it before (a device token).
+ */
+export type RateLimitKeyKind = 'ip' | 'account' | 'device'
 
 /** Why a request was refused by a rate limit: the `cause` of its 429 (for the auth event and metrics). */
 export class RateLimitExceeded extends Error {
@@ -77,40 +173,9 @@ export class RateLimitExceeded extends Error {
   }
 }
 
-/** `ip` is the client's address (clientAddress form); `email` the account the request names. */
-export type RateLimiter = (group: RateGroup, ip: string | undefined, email: string | undefined) => void
-
-/**
- * Throws a 429 too_many_requests (with Retry-After, its cause a RateLimitExceeded) when the IP or the
- * account is over its limit; `onRejected` hears of every refusal (the metrics).
- */
-export function createRateLimiter(
-  config: RateLimitConfig,
-  now: () => number = Date.now,
-  onRejected?: (group: RateGroup, keyKind: RateLimitKeyKind) => void,
-): RateLimiter {
-  if (!config.enabled) return () => {}
-  const make = (limits: Record<RateGroup, RateLimit>) =>
-    Object.fromEntries(
-      RATE_GROUPS.map((group) => [group, new TokenBuckets(limits[group], MAX_KEYS_PER_BUCKET_SET, now)]),
-    ) as Record<RateGroup, TokenBuckets>
-  const perIp = make(config.perIp)
-  const perAccount = make(config.perAccount)
-  return (group, ip, email) => {
-    const checks: Array<[TokenBuckets, string | undefined, RateLimitKeyKind]> = [
-      [perIp[group], ip === undefined ? undefined : rateLimitKey(ip, config.ipv6PrefixBits), 'ip'],
-      [perAccount[group], email?.toLowerCase(), 'account'],
-    ]
-    for (const [buckets, key, keyKind] of checks) {
-      if (key === undefined) continue
-      const taken = buckets.take(key)
-      if (!taken.ok) {
-        onRejected?.(group, keyKind)
-        throw new ProblemError('too_many_requests', 'Too many attempts; retry after the time in Retry-After.', {
-          headers: { 'retry-after': String(taken.retryAfterSeconds) },
-          cause: new RateLimitExceeded(group, keyKind),
-        })
-      }
-    }
-  }
-}
+/** The 429 too_many_requests of a refusal, with Retry-After; its cause a RateLimitExceeded. */
+export const tooManyRequests = (retryAfterSeconds: number, group: RateGroup, keyKind: RateLimitKeyKind) =>
+  new ProblemError('too_many_requests', 'Too many attempts; retry after the time in Retry-After.', {
+    headers: { 'retry-after': String(retryAfterSeconds) },
+    cause: new RateLimitExceeded(group, keyKind),
+  })

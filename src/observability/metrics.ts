@@ -91,7 +91,7 @@ export function createMetrics(): Metrics {
   })
   const rateLimited = new Counter({
     name: 'user_service_rate_limit_rejections_total',
-    help: 'Requests refused with 429 by the per-task rate limits, by group and key kind (ip, account).',
+    help: 'Requests refused with 429 by the per-task rate limits, by group and key kind (ip, account, device).',
     labelNames: ['group', 'key_kind'] as const,
     registers,
   })

@@ -1,13 +1,15 @@
 // What a route declares in its own options, as Elysia macros: `bearer` (an access token is required;
 // adds the 401s and the OpenAPI security requirement), `recent` (a bearer route that also needs a
-// recent sign-in; adds the 403), `rateGroup` (the rate limit it counts against), `authEvent` (the auth
+// recent sign-in; adds the 403), `rateGroup` (the rate limit it counts against), `failureBudget` (the
+// per-account budget its failures count against, src/policies/rate-accounts.ts), `authEvent` (the auth
 // event a request to it is) and `successDescription` (what its success answer means, for the OpenAPI
-// document). The first two add their hooks to the declaring routes only; the last three add no hook
+// document). The first two add their hooks to the declaring routes only; the last four add no hook
 // at all: the app reads them once from the built routes (route-index.ts).
 import { Elysia } from 'elysia'
 import { bearerToken } from '../tokens/access-token-verifier.ts'
 import type { AccessClaims, AccessTokenVerifier } from '../tokens/claims.ts'
 import type { RateGroup } from '../config.ts'
+import type { FailureFlow } from './rate-accounts.ts'
 import { noteAuthEvent } from '../observability/auth-events.ts'
 import { BEARER_RESPONSES, RECENT_RESPONSES } from '../schemas/problems.ts'
 import { assertRecentSignIn } from '../tokens/recent-sign-in.ts'
@@ -57,6 +59,7 @@ export const policies = ({ verify, recentSignInSeconds }: PolicyDeps) => {
       })
       // Declarations only: a macro whose result holds nothing but a seed leaves its value in the route's hooks.
       .macro('rateGroup', (group: RateGroup) => ({ seed: group }))
+      .macro('failureBudget', (flow: FailureFlow) => ({ seed: flow }))
       .macro('authEvent', (event: string) => ({ seed: event }))
       .macro('successDescription', (description: string) => ({ seed: description }))
   )

@@ -1,10 +1,12 @@
 // The declarations of the built routes (policies.ts), read once when the app builds them: per request
 // a lookup by method and matched route pattern, with no string built and nothing allocated.
 import type { RateGroup } from '../config.ts'
+import type { FailureFlow } from './rate-accounts.ts'
 
 /** What the app and the OpenAPI document read from a route's options. */
 export interface RouteDeclarations {
   rateGroup?: RateGroup
+  failureBudget?: FailureFlow
   authEvent?: string
   successDescription?: string
 }
@@ -21,6 +23,8 @@ export interface BuiltRoute {
 export interface RouteIndex {
   /** The rate group the route declares, if any. */
   rateGroupOf(method: string, route: string): RateGroup | undefined
+  /** The per-account failure budget the route declares, if any. */
+  failureBudgetOf(method: string, route: string): FailureFlow | undefined
   /** The auth event the route declares, if any. */
   authEventOf(method: string, route: string): string | undefined
 }
@@ -28,6 +32,7 @@ export interface RouteIndex {
 /** Indexes the declarations of `routes`; one call per build of the routes. */
 export function indexRoutes(routes: readonly BuiltRoute[]): RouteIndex {
   const rateGroups: ByMethod<RateGroup> = new Map()
+  const failureBudgets: ByMethod<FailureFlow> = new Map()
   const authEvents: ByMethod<string> = new Map()
   const put = <T>(index: ByMethod<T>, method: string, path: string, value: T | undefined) => {
     if (value === undefined) return
@@ -37,23 +42,15 @@ export function indexRoutes(routes: readonly BuiltRoute[]): RouteIndex {
   for (const route of routes) {
     const declared = declarationsOf(route)
     put(rateGroups, route.method, route.path, declared.rateGroup)
+    put(failureBudgets, route.method, route.path, declared.failureBudget)
     put(authEvents, route.method, route.path, declared.authEvent)
   }
   return {
     rateGroupOf: (method, route) => rateGroups.get(method)?.get(route),
+    failureBudgetOf: (method, route) => failureBudgets.get(method)?.get(route),
     authEventOf: (method, route) => authEvents.get(method)?.get(route),
   }
 }
 
 /** A built route's declarations (its options keep the values of the declaration-only macros). */
 export const declarationsOf = (route: BuiltRoute): RouteDeclarations => (route.hooks ?? {}) as RouteDeclarations
-
-/**
- * An answer to an emailed one-time code on /signin/challenge: it counts against the code-guessing
- * budget (`verify`) as well as the route's own group.
- */
-export function guessesEmailCode(route: string, body: unknown): boolean {
-  return (
-    route === '/signin/challenge' && (body as { challengeName?: unknown } | undefined)?.challengeName === 'EMAIL_OTP'
-  )
-}

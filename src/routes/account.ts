@@ -40,6 +40,7 @@ export const accountRoutes = (
       },
       {
         rateGroup: 'verify',
+        failureBudget: 'confirm',
         authEvent: 'sign_up_confirmed',
         successDescription: 'The account is confirmed; it can sign in.',
         body: ConfirmSignUpBody,
@@ -83,6 +84,7 @@ export const accountRoutes = (
       },
       {
         rateGroup: 'verify',
+        failureBudget: 'reset',
         authEvent: 'password_reset',
         successDescription: 'The password is changed; sign in with the new one.',
         body: ResetPasswordBody,

@@ -11,6 +11,7 @@ import { noteAuthEvent } from '../observability/auth-events.ts'
 import { problemResponses } from '../schemas/problems.ts'
 import {
   ChallengeBody,
+  DEVICE_TOKEN_PARAMETER,
   RefreshBody,
   RefreshResponse,
   SignInBody,
@@ -23,6 +24,10 @@ import {
 import type { Policies } from '../policies/policies.ts'
 
 export const SIGNED_UP = 'User signed up successfully!'
+
+const DEVICE_TOKEN_NOTE =
+  ' Wrong attempts are limited per account; send the `deviceToken` of an earlier sign-in on this device as ' +
+  '`X-Device-Token` so that attempts from elsewhere cannot lock this device out (429 otherwise).'
 
 /** The auth event of this request names the user the ID token belongs to. */
 function noteTokensOwner(request: Request, idToken: string): void {
@@ -98,6 +103,7 @@ export const authRoutes = (
     )
     .post('/signin', async ({ body, request }) => signInAnswer(await signIn(body), request), {
       rateGroup: 'signin',
+      failureBudget: 'password',
       authEvent: 'sign_in',
       body: SignInBody,
       response: {
@@ -115,7 +121,9 @@ export const authRoutes = (
           'answer with POST /signin/challenge. A wrong password and an unknown email get the same 401' +
           (enumerationSafe
             ? ', and so does an account not yet confirmed.'
-            : '; an account not yet confirmed gets 403 user_not_confirmed.'),
+            : '; an account not yet confirmed gets 403 user_not_confirmed.') +
+          DEVICE_TOKEN_NOTE,
+        parameters: [DEVICE_TOKEN_PARAMETER],
       },
     })
     .post(
@@ -123,6 +131,7 @@ export const authRoutes = (
       async ({ body, request }) => signInAnswer(await gateway.respondToChallenge(body), request),
       {
         rateGroup: 'signin',
+        failureBudget: 'password',
         authEvent: 'challenge_answered',
         body: ChallengeBody,
         response: {
@@ -139,7 +148,9 @@ export const authRoutes = (
           summary: 'Answer a sign-in challenge',
           description:
             'Cognito RespondToAuthChallenge. Send `session` exactly as the previous answer gave it: it names the user the ' +
-            'challenge belongs to, and the service adds USERNAME and SECRET_HASH for that user itself.',
+            'challenge belongs to, and the service adds USERNAME and SECRET_HASH for that user itself.' +
+            DEVICE_TOKEN_NOTE,
+          parameters: [DEVICE_TOKEN_PARAMETER],
         },
       },
     )

@@ -21,6 +21,7 @@ export const mfaSetupRoutes = (gateway: CognitoGateway, policies: Policies) =>
       },
       {
         rateGroup: 'signin',
+        failureBudget: 'code',
         authEvent: 'mfa_setup_started',
         successDescription: 'A new authenticator secret and the session to verify a code with.',
         body: MfaSetupBody,
@@ -38,6 +39,7 @@ export const mfaSetupRoutes = (gateway: CognitoGateway, policies: Policies) =>
       async ({ body, request }) => signInAnswer(await gateway.completeMfaSetup(body), request),
       {
         rateGroup: 'signin',
+        failureBudget: 'code',
         authEvent: 'mfa_setup_completed',
         successDescription: 'Tokens (the app is now on), or the next challenge.',
         body: MfaSetupVerifyBody,

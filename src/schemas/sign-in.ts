@@ -20,6 +20,18 @@ export const RefreshBody = t.Object({
     }),
   ),
 })
+/** The OpenAPI description of the request header a device token goes back in (src/policies/rate-limits.ts). */
+export const DEVICE_TOKEN_PARAMETER = {
+  in: 'header',
+  name: 'X-Device-Token',
+  required: false,
+  schema: { type: 'string', maxLength: 64 },
+  description:
+    'The `deviceToken` of an earlier sign-in to the same account on this device. With a valid one, failed attempts ' +
+    'count against this device’s own budget, not the account’s shared one. Missing, expired or another account’s: ' +
+    'the shared budget.',
+} as const
+
 export const ChallengeBody = t.Object({
   email: Email,
   challengeName: t.String({ pattern: CHALLENGE_NAME, examples: ['NEW_PASSWORD_REQUIRED'] }),
@@ -54,6 +66,14 @@ export const TokenResponse = t.Object({
   expiresIn: Type.Integer({ description: 'Seconds until the access and ID tokens expire.' }),
   tokenType: t.Literal('Bearer'),
   username: t.String({ description: 'The Cognito username (cognito:username); /token/refresh needs it.' }),
+  deviceToken: t.Optional(
+    t.String({
+      description:
+        'This device’s token for this account (valid 30 days): keep it and send it as the `X-Device-Token` header ' +
+        'of the next POST /signin and POST /signin/challenge for the same email, so that wrong passwords or codes ' +
+        'sent from elsewhere cannot lock this device out. A new one comes with every sign-in; it is not a credential.',
+    }),
+  ),
 })
 
 export const RefreshResponse = t.Object({

@@ -26,7 +26,7 @@ describe('rate limits (defaults)', () => {
   })
   const from = (ip: string) => ({ 'x-forwarded-for': ip })
 
-  test('sign-in: 10 per account per 5 minutes, then 429 with Retry-After, without asking Cognito', async () => {
+  test('sign-in: 10 failures per account per 5 minutes, then 429 with Retry-After, without asking Cognito', async () => {
     const email = uniqueEmail('stuffing')
     for (let i = 0; i < 10; i++) {
       expect(
@@ -74,7 +74,7 @@ describe('rate limits (defaults)', () => {
     ).toBe(202)
   })
 
-  test('code guessing: 10 confirmations per account per 5 minutes', async () => {
+  test('code guessing: 10 wrong confirmation codes per account per 5 minutes; a reset code is another budget', async () => {
     const email = uniqueEmail('guess')
     for (let i = 0; i < 10; i++) {
       expect(
@@ -82,9 +82,14 @@ describe('rate limits (defaults)', () => {
       ).toBe(400)
     }
     expectProblem(
-      await post(service.url, '/password/reset', { email, code: '999999', password: PASSWORD }, from('192.0.2.77')),
+      await post(service.url, '/signup/confirm', { email, code: '999999' }, from('192.0.2.77')),
       429,
       'too_many_requests',
+    )
+    expectProblem(
+      await post(service.url, '/password/reset', { email, code: '999999', password: PASSWORD }, from('192.0.2.78')),
+      400,
+      'code_mismatch',
     )
   })
 
@@ -177,6 +182,7 @@ describe('CORS and security headers', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN)
     expect(res.headers.get('access-control-allow-methods')).toBe('GET, POST, DELETE')
     expect(res.headers.get('access-control-allow-headers')).toContain('authorization')
+    expect(res.headers.get('access-control-allow-headers')).toContain('x-device-token')
     expect(res.headers.get('access-control-allow-credentials')).toBeNull()
     expect(res.headers.get('vary')).toBe('Origin')
   })

@@ -47,6 +47,7 @@ describe('POST /signin/passwordless with an emailed code', () => {
     expect(signedIn.status).toBe(200)
     expect(Object.keys(signedIn.body).sort()).toEqual([
       'accessToken',
+      'deviceToken',
       'expiresIn',
       'idToken',
       'refreshToken',

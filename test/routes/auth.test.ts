@@ -120,9 +120,9 @@ describe('POST /signup', () => {
   test('a trailing slash is the same route for the limits too: /signin/ counts against /signin’s budget', async () => {
     const { call, stub } = inProcessApp({ RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_SIGNIN_PER_ACCOUNT: '2/1h' })
     stub.addAccount(EMAIL, PASSWORD)
-    const signIn = (path: string) => call('POST', path, { json: { email: EMAIL, password: PASSWORD } })
-    expect((await signIn('/signin')).status).toBe(200)
-    expect((await signIn('/signin/')).status).toBe(200)
+    const signIn = (path: string) => call('POST', path, { json: { email: EMAIL, password: 'Wrong-Passw0rd!' } })
+    expect((await signIn('/signin')).status).toBe(401)
+    expect((await signIn('/signin/')).status).toBe(401)
     expectProblem(await signIn('/signin/'), 429, 'too_many_requests')
     expectProblem(await signIn('/signin'), 429, 'too_many_requests')
     expect(stub.callsOf('signIn')).toHaveLength(2)
@@ -144,9 +144,10 @@ describe('POST /signin', () => {
       expiresIn: 3600,
       tokenType: 'Bearer',
       username: sub,
+      deviceToken: expect.stringMatching(/^[\w-]{50}$/),
     })
     expect(stub.callsOf('signIn')).toEqual([[{ email: EMAIL, password: PASSWORD }]])
-    expectNoSecrets(logLines, [PASSWORD, res.body.accessToken, res.body.refreshToken])
+    expectNoSecrets(logLines, [PASSWORD, res.body.accessToken, res.body.refreshToken, res.body.deviceToken])
   })
 
   test('a wrong password and an unknown email get the same 401 not_authorized, byte for byte', async () => {

@@ -172,8 +172,8 @@ describe('DELETE /me/mfa/totp', () => {
 })
 
 describe('MFA_SETUP: POST /signin/mfa-setup, then POST /signin/mfa-setup/verify', () => {
-  async function setupChallenge() {
-    const app = inProcessApp()
+  async function setupChallenge(env: Record<string, string> = {}) {
+    const app = inProcessApp(env)
     app.stub.addAccount(EMAIL, PASSWORD, { mfaRequired: true })
     const challenge = await app.call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })
     expect(challenge.body.challengeName).toBe('MFA_SETUP')
@@ -226,12 +226,32 @@ describe('MFA_SETUP: POST /signin/mfa-setup, then POST /signin/mfa-setup/verify'
     })
   }
 
-  test('rate limited per account like /signin: 429 with Retry-After', async () => {
-    const { call } = inProcessApp({ RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_SIGNIN_PER_ACCOUNT: '1/1h' })
-    const body = { json: { email: EMAIL, session: 'u1.abc.def-session-value', code: STUB_TOTP_CODE } }
-    await call('POST', '/signin/mfa-setup/verify', body)
-    const again = await call('POST', '/signin/mfa-setup/verify', body)
+  test('wrong codes limited per account (the code budget): 429 with Retry-After', async () => {
+    const { call, session } = await setupChallenge({
+      RATE_LIMITS_ENABLED: 'true',
+      RATE_LIMIT_VERIFY_PER_ACCOUNT: '1/1h',
+    })
+    const setup = await call('POST', '/signin/mfa-setup', { json: { email: EMAIL, session } })
+    expect(setup.status).toBe(200)
+    const verify = (code: string) =>
+      call('POST', '/signin/mfa-setup/verify', { json: { email: EMAIL, session: setup.body.session, code } })
+    expectProblem(await verify('000000'), 400, 'code_mismatch')
+    const again = await verify(STUB_TOTP_CODE)
     expectProblem(again, 429, 'too_many_requests')
     expect(again.headers.get('retry-after')).toMatch(/^\d+$/)
+  })
+
+  test('a right code costs nothing of the code budget', async () => {
+    const { call, session } = await setupChallenge({
+      RATE_LIMITS_ENABLED: 'true',
+      RATE_LIMIT_VERIFY_PER_ACCOUNT: '1/1h',
+    })
+    const setup = await call('POST', '/signin/mfa-setup', { json: { email: EMAIL, session } })
+    const verify = (code: string) =>
+      call('POST', '/signin/mfa-setup/verify', { json: { email: EMAIL, session: setup.body.session, code } })
+    expect((await verify(STUB_TOTP_CODE)).status).toBe(200)
+    // The session is used up now: a failure, and the first one.
+    expectProblem(await verify(STUB_TOTP_CODE), 401, 'not_authorized')
+    expectProblem(await verify(STUB_TOTP_CODE), 429, 'too_many_requests')
   })
 })

@@ -15,6 +15,7 @@ const CREDENTIAL_FIELDS = new Set([
   'accessToken',
   'refreshToken',
   'session',
+  'deviceToken',
 ])
 
 /** Remembers every credential-named string field in a JSON value, at any depth. */

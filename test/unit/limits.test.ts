@@ -1,7 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { RATE_GROUPS, type RateLimit } from '../../src/config.ts'
-import { createRateLimiter, TokenBuckets } from '../../src/http/limits.ts'
-import { ProblemError } from '../../src/http/problem.ts'
+import { createMemoryRateStore, TokenBuckets } from '../../src/http/limits.ts'
 
 const clock = () => {
   let now = 1_000_000
@@ -58,6 +56,22 @@ describe('TokenBuckets', () => {
     expect(buckets.size).toBe(1)
   })
 
+  test('a refund puts a token back, never above the limit; peek takes nothing', () => {
+    const time = clock()
+    const buckets = new TokenBuckets({ limit: 2, windowSeconds: 60 }, 100, time.now)
+    buckets.take('a')
+    buckets.take('a')
+    expect(buckets.peek('a')).toEqual({ ok: false, retryAfterSeconds: 30 })
+    expect(buckets.peek('a')).toEqual({ ok: false, retryAfterSeconds: 30 })
+    buckets.refund('a')
+    expect(buckets.peek('a')).toEqual({ ok: true })
+    expect(buckets.take('a')).toEqual({ ok: true })
+    expect(buckets.take('a').ok).toBe(false)
+    buckets.refund('b')
+    buckets.refund('b')
+    expect([buckets.take('b').ok, buckets.take('b').ok, buckets.take('b').ok]).toEqual([true, true, false])
+  })
+
   test('a flood of distinct keys cannot grow memory past the bound', () => {
     const buckets = new TokenBuckets({ limit: 5, windowSeconds: 3600 }, 1_000, clock().now)
     for (let i = 0; i < 200_000; i++) buckets.take(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`)
@@ -65,88 +79,40 @@ describe('TokenBuckets', () => {
   })
 })
 
-describe('createRateLimiter', () => {
-  const rates = (rate: RateLimit) =>
-    Object.fromEntries(RATE_GROUPS.map((g) => [g, rate])) as Record<(typeof RATE_GROUPS)[number], RateLimit>
-  const refusal = (fn: () => void) => {
-    try {
-      fn()
-      return undefined
-    } catch (error) {
-      return error instanceof ProblemError
-        ? { code: error.code, status: error.status, retryAfter: error.headers?.['retry-after'] }
-        : error
-    }
-  }
+describe('createMemoryRateStore', () => {
+  const perMinute = (limit: number) => ({ limit, windowSeconds: 60 })
 
-  test('per account: the email, case-insensitive, across IPs', () => {
-    const limit = createRateLimiter(
-      {
-        enabled: true,
-        perIp: rates({ limit: 100, windowSeconds: 60 }),
-        perAccount: rates({ limit: 2, windowSeconds: 60 }),
-        ipv6PrefixBits: 64,
-      },
-      clock().now,
-    )
-    limit('signin', '10.0.0.1', 'Kim@Example.com')
-    limit('signin', '10.0.0.2', 'kim@example.com')
-    expect(refusal(() => limit('signin', '10.0.0.3', 'KIM@example.com'))).toEqual({
-      code: 'too_many_requests',
-      status: 429,
-      retryAfter: '30',
-    })
-    expect(refusal(() => limit('signin', '10.0.0.3', 'lee@example.com'))).toBeUndefined()
-    expect(refusal(() => limit('verify', '10.0.0.3', 'kim@example.com'))).toBeUndefined()
+  test('reserve takes from every slot or from none, and names the slot with the longest wait', () => {
+    const store = createMemoryRateStore(clock().now)
+    const ip = { budget: 'ip', key: '10.0.0.1', rate: perMinute(3) }
+    const account = { budget: 'account', key: 'kim', rate: perMinute(1) }
+    expect(store.reserve([ip, account])).toEqual({ ok: true })
+    expect(store.reserve([ip, account])).toEqual({ ok: false, retryAfterSeconds: 60, refused: 1 })
+    // The refused call took nothing from the IP's bucket: two of its three tokens are left.
+    expect(store.reserve([ip])).toEqual({ ok: true })
+    expect(store.reserve([ip])).toEqual({ ok: true })
+    expect(store.reserve([ip])).toEqual({ ok: false, retryAfterSeconds: 20, refused: 0 })
   })
 
-  test('per IP: across accounts', () => {
-    const limit = createRateLimiter(
-      {
-        enabled: true,
-        perIp: rates({ limit: 2, windowSeconds: 60 }),
-        perAccount: rates({ limit: 100, windowSeconds: 60 }),
-        ipv6PrefixBits: 64,
-      },
-      clock().now,
-    )
-    limit('email', '10.0.0.1', 'a@example.com')
-    limit('email', '10.0.0.1', 'b@example.com')
-    expect(refusal(() => limit('email', '10.0.0.1', 'c@example.com'))).toMatchObject({ status: 429 })
-    expect(refusal(() => limit('email', '10.0.0.2', 'c@example.com'))).toBeUndefined()
+  test('check answers what reserve would, taking nothing; refund gives a token back', () => {
+    const store = createMemoryRateStore(clock().now)
+    const slot = { budget: 'b', key: 'k', rate: perMinute(1) }
+    expect(store.check([slot])).toEqual({ ok: true })
+    expect(store.check([slot])).toEqual({ ok: true })
+    expect(store.reserve([slot])).toEqual({ ok: true })
+    expect(store.check([slot])).toEqual({ ok: false, retryAfterSeconds: 60, refused: 0 })
+    store.refund([slot])
+    expect(store.reserve([slot])).toEqual({ ok: true })
   })
 
-  test('per IP, IPv6: one budget per /64 by default; per address with a /128', () => {
-    const perIp = (ipv6PrefixBits: number) =>
-      createRateLimiter(
-        {
-          enabled: true,
-          perIp: rates({ limit: 2, windowSeconds: 60 }),
-          perAccount: rates({ limit: 100, windowSeconds: 60 }),
-          ipv6PrefixBits,
-        },
-        clock().now,
-      )
-    const byNetwork = perIp(64)
-    byNetwork('signin', '2001:db8:1:2::1', 'a@example.com')
-    byNetwork('signin', '2001:db8:1:2:ffff:ffff:ffff:ffff', 'b@example.com')
-    expect(refusal(() => byNetwork('signin', '2001:db8:1:2:abcd::9', 'c@example.com'))).toMatchObject({ status: 429 })
-    expect(refusal(() => byNetwork('signin', '2001:db8:1:3::1', 'c@example.com'))).toBeUndefined()
-    const byAddress = perIp(128)
-    byAddress('signin', '2001:db8:1:2::1', 'a@example.com')
-    byAddress('signin', '2001:db8:1:2::1', 'b@example.com')
-    expect(refusal(() => byAddress('signin', '2001:db8:1:2::2', 'c@example.com'))).toBeUndefined()
-  })
-
-  test('disabled: never refuses', () => {
-    const limit = createRateLimiter({
-      enabled: false,
-      perIp: rates({ limit: 1, windowSeconds: 60 }),
-      perAccount: rates({ limit: 1, windowSeconds: 60 }),
-      ipv6PrefixBits: 64,
-    })
-    expect(() => {
-      for (let i = 0; i < 10; i++) limit('signin', '10.0.0.1', 'a@example.com')
-    }).not.toThrow()
+  test('the same key in two budgets is two buckets; a flood in one budget does not push out another’s keys', () => {
+    const store = createMemoryRateStore(clock().now, 10)
+    const kim = (budget: string) => ({ budget, key: 'kim', rate: perMinute(1) })
+    expect(store.reserve([kim('password')]).ok).toBe(true)
+    expect(store.reserve([kim('reset')]).ok).toBe(true)
+    for (let i = 0; i < 100; i++) store.reserve([{ budget: 'reset', key: `flood-${i}`, rate: perMinute(1) }])
+    expect(store.reserve([kim('password')]).ok).toBe(false)
+    // In the flooded budget the key was pushed out: its bucket is full again (the bound's price).
+    expect(store.reserve([kim('reset')]).ok).toBe(true)
   })
 })

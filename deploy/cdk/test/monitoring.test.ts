@@ -43,7 +43,7 @@ describe('metric filters', () => {
   test("each counts exactly the service's own lines it is named for", async () => {
     const { call, stub, logLines } = inProcessApp({
       RATE_LIMITS_ENABLED: 'true',
-      RATE_LIMIT_SIGNIN_PER_ACCOUNT: '3/1h',
+      RATE_LIMIT_SIGNIN_PER_ACCOUNT: '2/1h',
     })
     stub.addAccount('metric.filters@example.com', PASSWORD)
     const signIn = (password: string) =>
@@ -51,7 +51,7 @@ describe('metric filters', () => {
     await signIn(PASSWORD)
     await signIn('WrongPassword-1')
     await signIn('WrongPassword-2')
-    await signIn(PASSWORD) // 429: over the per-account limit
+    await signIn(PASSWORD) // 429: the account's failures are over its limit
     stub.failNext('forgotPassword', 'upstream_timeout')
     await call('POST', '/password/forgot', { json: { email: 'metric.filters@example.com' } })
     stub.failNext('confirmSignUp', 'upstream_unavailable')
