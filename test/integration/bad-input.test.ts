@@ -56,6 +56,17 @@ interface Case {
 const routes = await apiRoutes()
 const label = (route: ApiRoute) => `${route.method} ${route.path}`
 
+/**
+ * The route's example body with its first field an array nested `depth` deep: past the nesting limit
+ * such a body once overflowed the stack of the validation (a 500).
+ */
+function nestedBody(route: ApiRoute, depth: number): string {
+  const field = Object.keys(route.body!.properties!)[0]!
+  const { [field]: _replaced, ...rest } = exampleOf(route.body!) as Record<string, unknown>
+  const others = json(rest).slice(1, -1)
+  return `{${others}${others ? ',' : ''}${json(field)}:${'['.repeat(depth)}${']'.repeat(depth)}}`
+}
+
 /** What every route that reads a body must refuse, whatever its schema. */
 function unreadableBodies(route: ApiRoute): Case[] {
   const at = { method: route.method, path: concretePath(route.path), token: route.bearer, route: label(route) }
@@ -78,6 +89,7 @@ function unreadableBodies(route: ApiRoute): Case[] {
     bad('a string', json(SECRET_PASSWORD), 400, 'validation_failed'),
     bad('a number', '42', 400, 'validation_failed'),
     bad('a boolean', 'true', 400, 'validation_failed'),
+    bad('a field nested 4,500 levels deep (9 KB)', nestedBody(route, 4500), 400, 'validation_failed'),
     bad('text/plain', valid, 415, 'unsupported_media_type', { 'content-type': 'text/plain' }),
     bad('form-urlencoded', `password=${SECRET_PASSWORD}`, 415, 'unsupported_media_type', {
       'content-type': 'application/x-www-form-urlencoded',
