@@ -15,6 +15,9 @@ export const MAX_BODY_DEPTH = 32
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
+const bodyTooLarge = () =>
+  new ProblemError('payload_too_large', `The request body is larger than the limit of ${MAX_BODY_BYTES} bytes.`)
+
 const isJsonMediaType = (contentType: string | null): boolean => {
   if (contentType === null) return false
   const semi = contentType.indexOf(';')
@@ -26,7 +29,7 @@ export async function readJsonBody(request: Request): Promise<unknown> {
   const declared = request.headers.get('content-length')
   // No body at all (e.g. POST /signout): nothing to parse; a route that needs one fails validation.
   if (request.headers.get('content-type') === null && (request.body === null || declared === '0')) return undefined
-  if (declared !== null && Number(declared) > MAX_BODY_BYTES) throw new ProblemError('payload_too_large')
+  if (declared !== null && Number(declared) > MAX_BODY_BYTES) throw bodyTooLarge()
   if (!isJsonMediaType(request.headers.get('content-type'))) throw new ProblemError('unsupported_media_type')
   // Content-Length frames the body exactly, so one within the limit bounds the read; a chunked body
   // declares nothing and is read piece by piece, never more than the limit.
@@ -100,7 +103,7 @@ async function readAtMost(body: ReadableStream<Uint8Array> | null, limit: number
   let length = 0
   for await (const chunk of body) {
     length += chunk.byteLength
-    if (length > limit) throw new ProblemError('payload_too_large')
+    if (length > limit) throw bodyTooLarge()
     chunks.push(chunk)
   }
   if (chunks.length === 1) return chunks[0]!
