@@ -54,7 +54,7 @@ export const Email = t
     // format registry that ever holds another check.
     throw new ProblemError(
       'validation_failed',
-      address.kind === 'undeliverable' ? UNDELIVERABLE_EMAIL : 'Invalid or missing: email.',
+      address.kind === 'undeliverable' ? UNDELIVERABLE_EMAIL : 'email must be an email address (name@example.com).',
       { fields: ['/email'] },
     )
   })
