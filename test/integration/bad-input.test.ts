@@ -54,6 +54,8 @@ interface Case {
   code: string
   /** For validation failures: the field pointers that must be named (in any order), and no other. */
   fields?: string[]
+  /** For validation failures: what the detail must contain (a field and the rule it broke). */
+  detail?: string
   /** The route the case is about ("POST /signin"), when it is about one. */
   route?: string
 }
@@ -120,9 +122,10 @@ function unreadableBodies(route: ApiRoute): Case[] {
 
 /** Bodies the route's schema refuses, each wrong in one field (support/route-inputs.ts). */
 const invalidBodies = (route: ApiRoute): Case[] =>
-  badBodies(route.body!, SECRET_PASSWORD).map(({ name, body, fields }) => ({
+  badBodies(route.body!, SECRET_PASSWORD).map(({ name, body, fields, detail }) => ({
     name: `${label(route)}: ${name}`,
     route: label(route),
+    ...(detail ? { detail } : {}),
     method: route.method,
     path: concretePath(route.path),
     token: route.bearer,
@@ -308,6 +311,7 @@ describe('bad requests', () => {
     expectProblem(res, c.status, c.code, [SECRET_PASSWORD, clientSecret, accessToken, UNKNOWN_FIELD_MARK])
     const named: string[] = res.body.fields ?? []
     if (c.fields) expect([...named].sort()).toEqual([...c.fields].sort())
+    if (c.detail) expect(res.body.detail).toContain(c.detail)
     if (c.status === 405) expect(res.headers.get('allow')).toBeTruthy()
     const health = await fetch(`${service.url}/health`)
     expect(health.status).toBe(200)
