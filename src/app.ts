@@ -11,6 +11,8 @@ import { readJsonBody } from './http/body.ts'
 import { corsPreflight, corsHeaders } from './http/cors.ts'
 import { clientIp } from './http/client-address.ts'
 import { requestIdFrom, traceIdFrom } from './http/request-ids.ts'
+import { RouteMethods } from './http/route-methods.ts'
+import { type RuledSchema, validationProblem } from './http/validation-problem.ts'
 import { describeError, type Logger } from './logging.ts'
 import { createAuthEvents } from './observability/auth-events.ts'
 import type { Metrics } from './observability/metrics.ts'
@@ -78,8 +80,8 @@ export function createApp({
   registerFormats()
   // Every bearer route sees a token revoked here as invalid at once, not only when it expires.
   const verifyAccessToken = withRevocations(verifySignature, revocations)
-  // Filled once the routes are registered: path -> allowed methods, to tell 405 from 404.
-  const methodsByPath = new Map<string, string[]>()
+  // Filled once the routes are registered: the methods each route pattern answers, to tell 405 from 404.
+  const methods = new RouteMethods()
   // Filled with the routes that declare a body ("POST /signin"). Only theirs is read: any other
   // route ignores a body, since some clients send `Content-Type: application/json` (and nothing,
   // or anything) with every request, and POST /signout must still answer its bearer check.
@@ -120,7 +122,7 @@ export function createApp({
       // request, failed or not (docs/performance.md, "Choices made for speed").
       .onError(({ code, error, request, path, route }) => {
         const meta = metaOf.get(request)
-        const problem = problemFromElysiaError(code, error, path, methodsByPath)
+        const problem = problemFromElysiaError(code, error, path, methods)
         if (meta) {
           meta.route ??= route
           meta.problem = problem
@@ -161,7 +163,7 @@ export function createApp({
       .use(tokenRoutes(gateway, policy, revocations))
     if (config.swaggerEnabled) routes.use(docsRoutes(routes))
     for (const route of routes.routes) {
-      methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method])
+      methods.add(route.path, route.method)
       if (route.hooks.body) routesWithBody.add(`${route.method} ${route.path}`)
     }
     declared = indexRoutes(routes.routes)
@@ -310,7 +312,7 @@ function problemFromElysiaError(
   code: string | number,
   error: unknown,
   path: string,
-  methodsByPath: Map<string, string[]>,
+  methods: RouteMethods,
 ): ProblemError {
   if (error instanceof ProblemError) return error
   switch (code) {
@@ -319,22 +321,19 @@ function problemFromElysiaError(
       return cause instanceof ProblemError ? cause : new ProblemError('malformed_json')
     }
     case 'VALIDATION': {
+      if (!(error instanceof ValidationError)) return new ProblemError('validation_failed')
       // An answer that breaks its own schema is our fault, not the client's: a 500. The error's
       // message holds the rejected answer (tokens among it), so only the failing paths are logged.
-      if (error instanceof ValidationError && error.type === 'response') {
-        const at = fieldsOf(error)
-          .map((f) => f || '/')
-          .join(', ')
+      if (error.type === 'response') {
+        const at = [...new Set(error.all.map((e) => e.path || '/'))].join(', ')
         return new ProblemError('internal_error', undefined, {
           cause: new Error(`response does not match its schema at ${at}`),
         })
       }
-      const fields = error instanceof ValidationError ? fieldsOf(error) : []
-      const named = fields.map((f) => (f === '' ? 'body' : f.slice(1))).join(', ')
-      return new ProblemError('validation_failed', `Invalid or missing: ${named || 'body'}.`, { fields })
+      return validationProblem(schemaOf(error.validator), error.all)
     }
     case 'NOT_FOUND': {
-      const allowed = methodsByPath.get(path)
+      const allowed = methods.allowedAt(path)
       return allowed
         ? new ProblemError('method_not_allowed', undefined, { headers: { allow: allowed.join(', ') } })
         : new ProblemError('not_found')
@@ -344,7 +343,6 @@ function problemFromElysiaError(
   }
 }
 
-/** JSON pointers of the failing fields. Only paths: the values (a password among them) never leave. */
-function fieldsOf(error: ValidationError): string[] {
-  return [...new Set(error.all.map((e) => e.path))]
-}
+/** The JSON schema a validation error's validator checks against (a compiled check keeps it as `schema`). */
+const schemaOf = (validator: unknown): RuledSchema | undefined =>
+  (validator as { schema?: RuledSchema } | undefined)?.schema ?? (validator as RuledSchema | undefined)

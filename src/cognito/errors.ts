@@ -74,8 +74,9 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
   // GetTokensFromRefreshToken errors: RefreshTokenReuseException, "the refresh token has already been
   // rotated out" (past the app client's RetryGracePeriodSeconds): the holder must sign in again.
   GetTokensFromRefreshToken: { ...TOKEN_FAILURE, RefreshTokenReuseException: 'invalid_token' },
-  // RevokeToken errors: UnauthorizedException for a token it will not revoke; UnsupportedOperationException
-  // when the app client has token revocation off (our pool's configuration).
+  // RevokeToken errors: UnauthorizedException for a token it will not revoke (a refusal of our client
+  // secret, the same exception, is caught before this table); UnsupportedOperationException when the
+  // app client has token revocation off (our pool's configuration).
   RevokeToken: {
     ...TOKEN_FAILURE,
     UnauthorizedException: 'invalid_token',
@@ -102,7 +103,19 @@ const CLIENT_NAMED_USER: Partial<Record<CognitoOperation, ProblemCode>> = {
   RespondToAuthChallenge: 'not_authorized',
 }
 
-const RAW_SECRET_OPERATIONS: ReadonlySet<CognitoOperation> = new Set(['GetTokensFromRefreshToken', 'RevokeToken'])
+// GetTokensFromRefreshToken and RevokeToken take the raw ClientSecret; how each says it refused it, by
+// exception name. RevokeToken documents only UnauthorizedException, for a refused secret and for a
+// token it will not revoke alike, so only the message tells them apart: "Invalid client or secret" is
+// what a public report quotes from AWS (the local Cognito answers it too; its token refusal's message
+// is made up). A guess until the doctor's probe settles it (docs/testing.md).
+const RAW_SECRET_REFUSALS: Partial<Record<CognitoOperation, Readonly<Record<string, RegExp>>>> = {
+  GetTokensFromRefreshToken: { NotAuthorizedException: /client secret/i },
+  RevokeToken: { NotAuthorizedException: /client secret/i, UnauthorizedException: /secret/i },
+}
+
+/** True when a raw-secret operation's error says our client secret (or client id) was refused. */
+const refusesRawSecret = (operation: CognitoOperation, name: string, message: unknown): boolean =>
+  RAW_SECRET_REFUSALS[operation]?.[name]?.test(String(message)) === true
 
 // Seconds a client should wait: throttling clears fast, per-account limits (code sends, failed
 // attempts) take longer.
@@ -160,14 +173,8 @@ export function problemFromCognitoError(
   // is the client's mistake, not our secret.
   if (isSecretHashFailure(err))
     return new ProblemError(CLIENT_NAMED_USER[operation] ?? 'internal_error', undefined, cause)
-  // GetTokensFromRefreshToken and RevokeToken take the raw ClientSecret: a refusal of it is our
-  // configuration, not the caller's token.
-  if (
-    RAW_SECRET_OPERATIONS.has(operation) &&
-    name === 'NotAuthorizedException' &&
-    /client secret/i.test(String(err.message))
-  )
-    return new ProblemError('internal_error', undefined, cause)
+  // A refusal of the raw ClientSecret is our configuration, not the caller's token.
+  if (refusesRawSecret(operation, name, err.message)) return new ProblemError('internal_error', undefined, cause)
   // A revoked or expired access token ("Access Token has been revoked") on any bearer operation.
   if (name === 'NotAuthorizedException' && typeof err.message === 'string' && /access token/i.test(err.message)) {
     return new ProblemError('invalid_token', undefined, cause)

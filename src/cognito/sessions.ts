@@ -47,7 +47,9 @@ export function sessionCalls({ config, call, secretHash, hasSecret }: GatewayCor
   /** InitiateAuth REFRESH_TOKEN_AUTH, with the SECRET_HASH over the token owner's username. */
   const refreshWithoutRotation = async (refreshToken: string, username: string | undefined) => {
     if (username === undefined && hasSecret)
-      throw new ProblemError('validation_failed', 'Invalid or missing: username.', { fields: ['/username'] })
+      throw new ProblemError('validation_failed', 'username is missing: send the `username` /signin returned.', {
+        fields: ['/username'],
+      })
     const hash = username === undefined ? undefined : await secretHash(username)
     const out = await call(
       'InitiateAuth',

@@ -6,8 +6,17 @@ import { ProblemError } from './problem.ts'
 export const MAX_BODY_BYTES = 16 * 1024
 /** The server (Bun's, or the Node bridge) answers bodies over this itself with an empty 413; between the two limits we answer with a problem. */
 export const SERVER_MAX_BODY_BYTES = 1024 * 1024
+/**
+ * The deepest nesting of arrays and objects a body may have. No body of this API goes past three
+ * levels; a body nested thousands deep (a few KB of `[`) overflows the stack of the recursive
+ * validation after the parse, a 500 (found by fuzzing), so it is refused before it is validated.
+ */
+export const MAX_BODY_DEPTH = 32
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
+
+const bodyTooLarge = () =>
+  new ProblemError('payload_too_large', `The request body is larger than the limit of ${MAX_BODY_BYTES} bytes.`)
 
 const isJsonMediaType = (contentType: string | null): boolean => {
   if (contentType === null) return false
@@ -20,7 +29,7 @@ export async function readJsonBody(request: Request): Promise<unknown> {
   const declared = request.headers.get('content-length')
   // No body at all (e.g. POST /signout): nothing to parse; a route that needs one fails validation.
   if (request.headers.get('content-type') === null && (request.body === null || declared === '0')) return undefined
-  if (declared !== null && Number(declared) > MAX_BODY_BYTES) throw new ProblemError('payload_too_large')
+  if (declared !== null && Number(declared) > MAX_BODY_BYTES) throw bodyTooLarge()
   if (!isJsonMediaType(request.headers.get('content-type'))) throw new ProblemError('unsupported_media_type')
   // Content-Length frames the body exactly, so one within the limit bounds the read; a chunked body
   // declares nothing and is read piece by piece, never more than the limit.
@@ -33,11 +42,44 @@ export async function readJsonBody(request: Request): Promise<unknown> {
   }
   // Only a body that could spell such a key (directly or through a \u escape) pays for the reviver.
   const reviver = MAYBE_CONVERSION_KEY.test(text) ? refuseConversionKeys : undefined
+  let body: unknown
   try {
-    return JSON.parse(text, reviver)
+    body = JSON.parse(text, reviver)
   } catch (error) {
     throw error instanceof ProblemError ? error : new ProblemError('malformed_json')
   }
+  if (nestingDepthOf(text) > MAX_BODY_DEPTH) {
+    throw new ProblemError('validation_failed', `The body is nested deeper than ${MAX_BODY_DEPTH} levels.`)
+  }
+  return body
+}
+
+const OPEN_ARRAY = 0x5b
+const OPEN_OBJECT = 0x7b
+const CLOSE_ARRAY = 0x5d
+const CLOSE_OBJECT = 0x7d
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+
+/**
+ * The deepest nesting of arrays and objects in `json`, text JSON.parse has accepted: one pass over
+ * it, brackets inside strings skipped. A body too short to nest past the limit is not scanned.
+ */
+function nestingDepthOf(json: string): number {
+  if (json.length <= 2 * MAX_BODY_DEPTH) return 0
+  let depth = 0
+  let deepest = 0
+  let inString = false
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i)
+    if (inString) {
+      if (c === BACKSLASH) i++
+      else if (c === QUOTE) inString = false
+    } else if (c === QUOTE) inString = true
+    else if (c === OPEN_ARRAY || c === OPEN_OBJECT) deepest = Math.max(deepest, ++depth)
+    else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) depth--
+  }
+  return deepest
 }
 
 // An object with its own non-function `toString` or `valueOf` (as `{"email": {"toString": ""}}`
@@ -61,7 +103,7 @@ async function readAtMost(body: ReadableStream<Uint8Array> | null, limit: number
   let length = 0
   for await (const chunk of body) {
     length += chunk.byteLength
-    if (length > limit) throw new ProblemError('payload_too_large')
+    if (length > limit) throw bodyTooLarge()
     chunks.push(chunk)
   }
   if (chunks.length === 1) return chunks[0]!

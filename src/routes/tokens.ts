@@ -13,7 +13,8 @@ import type { Policies } from '../policies/policies.ts'
 
 /**
  * RevokeToken, where a token it cannot revoke (unknown, expired, already revoked) is not an error:
- * the device is signed out either way (RFC 7009 §2.2 answers such a token with success too).
+ * the device is signed out either way (RFC 7009 §2.2 answers such a token with success too). A
+ * refusal of our client secret is not that (errors.ts makes it internal_error) and is thrown.
  */
 async function revokeIfLive(gateway: CognitoGateway, refreshToken: string): Promise<void> {
   try {

@@ -1,11 +1,11 @@
 // Authenticator apps (TOTP): enrolment and verification, signed in or through the MFA_SETUP challenge.
 import { t } from 'elysia'
-import { Email, NO_CONTROL_CHARS } from './shared.ts'
+import { Email, NO_CONTROL_CHARS, patterned } from './shared.ts'
 import { ChallengeBody } from './sign-in.ts'
 
 // A TOTP code from an authenticator app (RFC 6238): Cognito's are 6 digits.
 const TotpCode = t.String({
-  pattern: '^[0-9]{6}$',
+  ...patterned('^[0-9]{6}$', 'must be 6 digits'),
   description: 'The 6-digit code the authenticator app shows now.',
   examples: ['123456'],
 })
@@ -28,7 +28,7 @@ export const TotpVerifyBody = t.Object({
     t.String({
       minLength: 1,
       maxLength: 128,
-      pattern: NO_CONTROL_CHARS,
+      ...NO_CONTROL_CHARS,
       description: 'A name for the authenticator, shown back at sign-in (FRIENDLY_DEVICE_NAME).',
       examples: ['My phone'],
     }),

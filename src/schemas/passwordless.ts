@@ -1,6 +1,7 @@
 // Passwordless sign-in (an emailed code or a passkey) and the signed-in user's passkeys.
 import { t, type Static } from 'elysia'
-import { Email } from './shared.ts'
+import { RULE_KEYWORD } from '../http/validation-problem.ts'
+import { Email, patterned } from './shared.ts'
 
 export const PasswordlessBody = t.Object({
   email: Email,
@@ -44,8 +45,17 @@ export const PasskeyCreationOptionsResponse = t.Object(
   { description: 'Options for the browser to create a passkey; then POST /me/passkeys with its answer.' },
 )
 
+// A member name of WebAuthn's JSON (id, rawId, clientExtensionResults, ...).
+const WEBAUTHN_FIELD_NAME = patterned('^[A-Za-z][A-Za-z0-9]{0,63}$', 'must be a WebAuthn field name')
+
 export const RegisterPasskeyBody = t.Object({
-  credential: t.Record(t.String(), t.Unknown(), {
+  // Field names as WebAuthn's JSON has them: Elysia rebuilds a record from the keys of whatever it is
+  // given before it validates (a string by its characters' indexes, an array by its positions), and
+  // only this refusal of other keys keeps a string or an array from passing as an object.
+  credential: t.Record(t.String(WEBAUTHN_FIELD_NAME), t.Unknown(), {
+    additionalProperties: false,
+    minProperties: 1,
+    [RULE_KEYWORD]: 'must be the JSON object navigator.credentials.create gave (credential.toJSON())',
     description: 'The RegistrationResponseJSON navigator.credentials.create gave (credential.toJSON()).',
     examples: [{ id: 'q1w2e3', rawId: 'q1w2e3', type: 'public-key', response: {}, clientExtensionResults: {} }],
   }),
@@ -63,7 +73,11 @@ export const Passkey = t.Object({
 export const PasskeyListResponse = t.Object({ passkeys: t.Array(Passkey) }, { description: 'The user’s passkeys.' })
 
 export const PasskeyIdParams = t.Object({
-  credentialId: t.String({ minLength: 1, maxLength: 1024, pattern: '^[A-Za-z0-9_-]+$' }),
+  credentialId: t.String({
+    minLength: 1,
+    maxLength: 1024,
+    ...patterned('^[A-Za-z0-9_-]+$', 'must be a credential id as GET /me/passkeys lists it (base64url)'),
+  }),
 })
 
 export const AuthFactorsResponse = t.Object(

@@ -1,7 +1,7 @@
 // Ending sessions: signing out one device, listing and revoking sessions.
 import { Type } from '@sinclair/typebox'
 import { t, type Static } from 'elysia'
-import { RefreshToken } from './shared.ts'
+import { patterned, RefreshToken } from './shared.ts'
 
 // Tokens: signing out one device.
 export const SignOutDeviceBody = t.Object({ refreshToken: RefreshToken })
@@ -11,7 +11,10 @@ export const SessionIdParams = t.Object({
   sessionId: t.String({
     minLength: 1,
     maxLength: 256,
-    pattern: '^[\\w:.=+/-]+$',
+    ...patterned(
+      '^[\\w:.=+/-]+$',
+      'must be a session id as GET /sessions lists it (letters, digits and : . = + / _ -)',
+    ),
     description: 'A `sessionId` from GET /sessions.',
   }),
 })

@@ -1,7 +1,18 @@
 // Signing up and in, answering a challenge, refreshing tokens: the request and answer shapes.
 import { Type } from '@sinclair/typebox'
 import { t, type Static } from 'elysia'
-import { CHALLENGE_NAME, CodeDelivery, Email, Nickname, NO_CONTROL_CHARS, Password, RefreshToken } from './shared.ts'
+import {
+  CHALLENGE_NAME,
+  CodeDelivery,
+  Email,
+  Nickname,
+  NO_CONTROL_CHARS,
+  NO_SPACES,
+  Password,
+  patterned,
+  RefreshToken,
+} from './shared.ts'
+import { RULE_KEYWORD } from '../http/validation-problem.ts'
 
 export const SignUpBody = t.Object({ email: Email, password: Password, nickname: Nickname })
 export const SignInBody = t.Object({ email: Email, password: Password })
@@ -12,7 +23,7 @@ export const RefreshBody = t.Object({
     t.String({
       minLength: 1,
       maxLength: 128,
-      pattern: '^[^\\s\\u0000-\\u001F\\u007F-\\u009F]+$',
+      ...patterned('^[^\\s\\u0000-\\u001F\\u007F-\\u009F]+$', 'must not contain spaces or control characters'),
       description:
         'The `username` /signin returned (the Cognito username, not the email). Required unless the service ' +
         'rotates refresh tokens; accepted and ignored when it does.',
@@ -34,16 +45,21 @@ export const DEVICE_TOKEN_PARAMETER = {
 
 export const ChallengeBody = t.Object({
   email: Email,
-  challengeName: t.String({ pattern: CHALLENGE_NAME, examples: ['NEW_PASSWORD_REQUIRED'] }),
+  challengeName: t.String({ ...CHALLENGE_NAME, examples: ['NEW_PASSWORD_REQUIRED'] }),
   // Cognito's session (up to 2048 characters) behind the username it belongs to (challenge-session.ts).
   session: t.String({
     minLength: 1,
     maxLength: 2800,
-    pattern: '^[\\S]+$',
+    ...NO_SPACES,
     description: 'The `session` of the challenge being answered, exactly as the previous answer gave it.',
     examples: ['u1.MGI1YzlkM2U.AYABeCexample'],
   }),
-  responses: t.Record(t.String({ pattern: CHALLENGE_NAME }), t.String({ maxLength: 2048, pattern: NO_CONTROL_CHARS }), {
+  // Only names of the pattern: Elysia rebuilds a record from the keys of whatever it is given before
+  // it validates (a string by its characters' indexes, an array by its positions), and only this
+  // refusal of other keys keeps a string or an array from passing as an object.
+  responses: t.Record(t.String(CHALLENGE_NAME), t.String({ maxLength: 2048, ...NO_CONTROL_CHARS }), {
+    additionalProperties: false,
+    [RULE_KEYWORD]: 'must be an object of answer names (capital letters and underscores) to strings',
     minProperties: 1,
     maxProperties: 16,
     description: 'Challenge answers, e.g. {"NEW_PASSWORD": "…"}; USERNAME and SECRET_HASH are added by the service.',

@@ -3,7 +3,7 @@
 // "Cold start") for a route that is not on the load balancer's or the sign-in path. Config already refused any pool id it would refuse.
 import { JwtVerifier } from 'aws-jwt-verify'
 import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier'
-import { FetchError } from 'aws-jwt-verify/error'
+import { CognitoJwtInvalidTokenUseError, FetchError } from 'aws-jwt-verify/error'
 import type { Fetcher } from 'aws-jwt-verify/https'
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk'
 import type { CognitoConfig } from '../config.ts'
@@ -28,6 +28,9 @@ function webFetcher(timeoutMs: number): Fetcher {
     },
   }
 }
+
+const ID_TOKEN_SENT =
+  'This is the ID token (`token` or `idToken` of the sign-in): send the `accessToken` as the Bearer token.'
 
 export function createJwtVerifier(config: CognitoConfig): AccessTokenVerifier {
   // Cached after the first fetch; a token with an unknown kid triggers one refetch (key rotation),
@@ -74,6 +77,10 @@ export function createJwtVerifier(config: CognitoConfig): AccessTokenVerifier {
       if (error instanceof ProblemError) throw error
       // The keys could not be fetched: our problem, not the caller's token.
       if (error instanceof FetchError) throw new ProblemError('upstream_unavailable', undefined, { cause: error })
+      // The pool's own ID token, signature checked (`token` comes first in the sign-in's answer, so it
+      // is the one a client sends by mistake): say which token is wanted.
+      if (error instanceof CognitoJwtInvalidTokenUseError && error.failedAssertion.actual === 'id')
+        throw new ProblemError('invalid_token', ID_TOKEN_SENT, { cause: error })
       // Anything else (bad signature, expired, wrong client or token_use, unknown kid, garbage).
       throw new ProblemError('invalid_token', undefined, { cause: error })
     }

@@ -266,6 +266,22 @@ describe('what a 401 means', () => {
     expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"')
   })
 
+  test('a bearer route sent the ID token (`token`, first in the sign-in answer): 401 invalid_token whose detail asks for the accessToken', async () => {
+    const email = uniqueEmail('idtoken')
+    await confirmedAccount(email)
+    const { token, accessToken } = (await signIn(email)).body
+    const res = await request(service.url, 'GET', '/me', { headers: bearer(token) })
+    expectProblem(res, 401, 'invalid_token', [token])
+    expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"')
+    expect(res.body.detail).toContain('ID token')
+    expect(res.body.detail).toContain('accessToken')
+    // A forged or dead token keeps the generic detail: only a verified ID token is named as one.
+    const forged = await request(service.url, 'GET', '/me', { headers: bearer(`${token.slice(0, -4)}AAAA`) })
+    expectProblem(forged, 401, 'invalid_token')
+    expect(forged.body.detail).not.toContain('ID token')
+    expect((await request(service.url, 'GET', '/me', { headers: bearer(accessToken) })).status).toBe(200)
+  })
+
   test('/password/change with a good token and a wrong previous password is 400 previous_password_mismatch, and the token still works', async () => {
     const email = uniqueEmail('change-wrong')
     await confirmedAccount(email)

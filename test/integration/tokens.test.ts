@@ -8,7 +8,7 @@ import { createAppClient, type AppClient } from '../support/app-clients.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { bearer, expectNoSecrets, expectProblem, post, request, type JsonResponse } from '../support/http.ts'
 import { startService, type RunningService } from '../support/service.ts'
-import { PASSWORD } from '../support/util.ts'
+import { PASSWORD, waitFor } from '../support/util.ts'
 
 let cognito: TestCognito
 let rotatingClient: AppClient
@@ -175,6 +175,33 @@ describe('POST /signout/device', () => {
     const out = await post(plain.url, '/signout/device', { refreshToken: 'no.such.token' }, bearer(tokens.accessToken))
     expect(out.status).toBe(204)
     expectProblem(await me(plain, tokens.accessToken), 401, 'invalid_token')
+  })
+
+  test('a client secret Cognito refuses is 500 internal_error with an error log line, not a 204: nothing was revoked', async () => {
+    const wrongSecret = 'not-the-real-secret-0123456789'
+    seen.push(wrongSecret)
+    const tokens = await signIn(plain, await account('revsecret'))
+    const misconfigured = await startService(cognito.serviceEnv({ COGNITO_CLIENT_SECRET: wrongSecret }))
+    try {
+      const out = await post(
+        misconfigured.url,
+        '/signout/device',
+        { refreshToken: tokens.refreshToken },
+        bearer(tokens.accessToken),
+      )
+      expectProblem(out, 500, 'internal_error', [wrongSecret, 'secret'])
+      const logged = await waitFor(
+        () => misconfigured.logs().find((l) => l.msg === 'request failed'),
+        'the failure log line',
+      )
+      expect(logged).toMatchObject({ level: 'error', code: 'internal_error', error: { name: 'UnauthorizedException' } })
+      expectNoSecrets(misconfigured.lines, seen)
+    } finally {
+      await misconfigured.stop()
+    }
+    // The device is still signed in: its tokens work.
+    expect((await me(plain, tokens.accessToken)).status).toBe(200)
+    expect((await refresh(plain, { refreshToken: tokens.refreshToken, username: tokens.username })).status).toBe(200)
   })
 
   test('no access token: 401 missing_token; no refresh token: 400 naming /refreshToken; neither reaches Cognito', async () => {

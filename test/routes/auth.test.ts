@@ -244,7 +244,7 @@ describe('POST /signin/challenge', () => {
     [
       'an answer with a control character',
       { challengeName: 'NEW_PASSWORD_REQUIRED', responses: { NEW_PASSWORD: 'a\u0000b' } },
-      ['/responses/NEW_PASSWORD'],
+      ['/responses'],
     ],
   ])('%s: 400 validation_failed, no gateway call', async (_, fields, failing) => {
     const { call, stub } = inProcessApp()

@@ -17,6 +17,8 @@ export interface BodySchema {
   pattern?: string
   minLength?: number
   maxLength?: number
+  /** The pattern's rule in words (src/http/validation-problem.ts). */
+  'x-rule'?: string
 }
 
 export interface ApiRoute {
@@ -70,10 +72,14 @@ export function exampleOf(schema: BodySchema, fallback = 'example'): unknown {
 export interface BadBody {
   name: string
   body: unknown
-  /** The JSON pointers the 400 must name: exactly these, or (with `unknownNamed`) these and maybe the unknown ones. */
+  /** The JSON pointers the 400 must name: exactly these. */
   fields: string[]
-  unknownNamed?: boolean
+  /** What the 400's detail must contain: the field and the rule it broke. */
+  detail?: string
 }
+
+/** In the name of every unknown field badBodies sends: no answer may contain it. */
+export const UNKNOWN_FIELD_MARK = '_unknownField'
 
 // Values to try against a field's pattern: the first one the pattern refuses is the field's bad value.
 const PATTERN_BREAKERS = ['two words', 'nul\u0000inside', 'esc\u001b[31mred', 'line\nbreak', ' leading', 'lowercase']
@@ -89,33 +95,38 @@ export function badBodies(schema: BodySchema, secret: string): BadBody[] {
   const valid = exampleOf(schema) as Record<string, unknown>
   const required = [...(schema.required ?? [])].sort()
   const cases: BadBody[] = []
-  const with_ = (name: string, field: string, value: unknown) =>
-    cases.push({ name: `${field} ${name}`, body: { ...valid, [field]: value }, fields: [`/${field}`] })
+  const with_ = (name: string, field: string, value: unknown, rule?: string) =>
+    cases.push({
+      name: `${field} ${name}`,
+      body: { ...valid, [field]: value },
+      fields: [`/${field}`],
+      ...(rule ? { detail: `${field} ${rule}` } : {}),
+    })
   for (const field of required) {
     const { [field]: _left, ...rest } = valid
-    cases.push({ name: `${field} missing`, body: rest, fields: [`/${field}`] })
+    cases.push({ name: `${field} missing`, body: rest, fields: [`/${field}`], detail: `${field} is missing` })
   }
   for (const [field, property] of Object.entries(schema.properties ?? {})) {
     for (const [name, value] of wrongTypes(property, secret)) with_(name, field, value)
-    for (const [name, value] of badValues(property, secret)) with_(name, field, value)
+    for (const [name, value, rule] of badValues(property, secret)) with_(name, field, value, rule)
   }
   if (required.length > 0) {
     cases.push({ name: 'an empty object', body: {}, fields: required.map((f) => `/${f}`) })
-    // Some routes ignore unknown fields, some name them too (a schema with a record in it).
+    // Unknown fields are never named: their names are the client's.
     cases.push({
       name: 'only unknown fields',
-      body: { admin: true, note: secret, nested: { password: secret } },
+      body: {
+        [`admin${UNKNOWN_FIELD_MARK}`]: true,
+        [`note${UNKNOWN_FIELD_MARK}`]: secret,
+        [`nested${UNKNOWN_FIELD_MARK}`]: { password: secret },
+      },
       fields: required.map((f) => `/${f}`),
-      unknownNamed: true,
     })
   }
   return cases
 }
 
 function wrongTypes(schema: BodySchema, secret: string): Array<[string, unknown]> {
-  // A record (an object of any keys) lets arrays and strings through to the handler, which refuses
-  // them itself: for it only null is a validation failure.
-  if (schema.patternProperties) return [['is null', null]]
   if (schema.type === 'object')
     return [
       ['is a string', secret],
@@ -130,19 +141,27 @@ function wrongTypes(schema: BodySchema, secret: string): Array<[string, unknown]
   ]
 }
 
-function badValues(schema: BodySchema, secret: string): Array<[string, string]> {
-  const values: Array<[string, string]> = []
+/** Bad values for a field, each with the rule the 400's detail must say of it, where it is certain. */
+function badValues(schema: BodySchema, secret: string): Array<[string, string, string?]> {
+  const values: Array<[string, string, string?]> = []
   if (schema.anyOf?.every((choice) => choice.const !== undefined))
     values.push(['is none of the choices', 'none-of-these'])
   if (schema.type !== 'string') return values
   if (schema.maxLength !== undefined && schema.maxLength < BODY_LIMIT - 1024)
-    values.push([`over ${schema.maxLength} characters`, secret.padEnd(schema.maxLength + 1, 'x')])
+    values.push([
+      `over ${schema.maxLength} characters`,
+      secret.padEnd(schema.maxLength + 1, 'x'),
+      `must be at most ${schema.maxLength} characters`,
+    ])
   if ((schema.minLength ?? 0) > 0) values.push(['empty', ''])
   if (schema.format === 'email') values.push(['not an email', 'not-an-email'], ['emoji', '😀😀😀'])
   if (schema.pattern !== undefined) {
     const pattern = new RegExp(schema.pattern, 'u')
     const breaker = PATTERN_BREAKERS.map((b) => `${b}${secret}`).find((b) => !pattern.test(b))
-    if (breaker !== undefined) values.push([`against its pattern (${JSON.stringify(breaker.slice(0, 12))}…)`, breaker])
+    // Every pattern says its rule in words (`x-rule`); a format, checked first, would say its own.
+    const rule = schema.format === undefined ? (schema['x-rule'] ?? 'says its rule (x-rule missing)') : undefined
+    if (breaker !== undefined)
+      values.push([`against its pattern (${JSON.stringify(breaker.slice(0, 12))}…)`, breaker, rule])
   }
   return values
 }

@@ -94,6 +94,8 @@ const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]
     undefined,
   ],
   ['RevokeToken', named('UnauthorizedException'), 401, 'invalid_token', undefined],
+  // RevokeToken's one documented refusal also covers our client secret: the message tells it apart.
+  ['RevokeToken', named('UnauthorizedException', 'Invalid client or secret'), 500, 'internal_error', undefined],
   ['RevokeToken', named('UnsupportedTokenTypeException'), 401, 'invalid_token', undefined],
   ['RevokeToken', named('UnsupportedOperationException'), 500, 'internal_error', undefined],
   [

@@ -1,0 +1,28 @@
+// The body reader's nesting limit: what passes and what is refused, on the reader alone.
+import { describe, expect, test } from 'bun:test'
+import { MAX_BODY_DEPTH, readJsonBody } from '../../src/http/body.ts'
+import { ProblemError } from '../../src/http/problem.ts'
+
+const read = (text: string) =>
+  readJsonBody(
+    new Request('http://body.test/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: text }),
+  )
+const nested = (depth: number) => `{"a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`
+
+describe('nesting limit', () => {
+  test(`a body nested ${MAX_BODY_DEPTH} levels deep is read`, async () => {
+    expect(await read(nested(MAX_BODY_DEPTH))).toHaveProperty('a')
+  })
+
+  test(`one level deeper is 400 validation_failed naming the limit`, async () => {
+    const refused = await read(nested(MAX_BODY_DEPTH + 1)).catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(ProblemError)
+    expect(refused).toMatchObject({ code: 'validation_failed', status: 400 })
+    expect((refused as ProblemError).detail).toContain(`${MAX_BODY_DEPTH} levels`)
+  })
+
+  test('brackets inside strings, escaped quotes among them, do not count', async () => {
+    const text = JSON.stringify({ a: `\\"${'['.repeat(100)}`, b: '{'.repeat(100) })
+    expect(await read(text)).toEqual(JSON.parse(text))
+  })
+})
