@@ -8,7 +8,7 @@
 // verified for real with @simplewebauthn/server (origin, RP id, challenge, signature, counter).
 // Tests: test/local-cognito/passwordless.test.ts. Loaded after strict.cjs: it wraps what that left.
 'use strict'
-const { randomUUID } = require('node:crypto')
+const { randomInt, randomUUID } = require('node:crypto')
 const { Targets } = require('cognito-local/lib/targets/targets')
 const errors = require('cognito-local/lib/errors')
 const { attributeValue } = require('cognito-local/lib/services/userPoolService')
@@ -70,6 +70,11 @@ function checkEmailOtp(state, code) {
   state.wrongAnswers = (state.wrongAnswers ?? 0) + 1
   return state.wrongAnswers >= MAX_WRONG_ANSWERS ? 'spent' : 'mismatch'
 }
+
+// Cognito's emailed sign-in codes are 8 digits and their length cannot be changed (amplify-js issue
+// 14428, a maintainer: "fixed at 8 digits"); confirmation and reset codes stay cognito-local's 6.
+const EMAIL_OTP_DIGITS = 8
+const emailSignInCode = () => String(randomInt(0, 10 ** EMAIL_OTP_DIGITS)).padStart(EMAIL_OTP_DIGITS, '0')
 
 /** "a***@e***", as Cognito masks CODE_DELIVERY_DESTINATION. */
 const maskedEmail = (email) => {
@@ -196,7 +201,7 @@ async function challengeAnswer(services, ctx, req, { userPool, user, username, c
     // EMAIL_OTP: Cognito emails a code and names the masked destination. A decoy sends nothing.
     const email = user ? attributeValue('email', user.Attributes) : req.AuthParameters.USERNAME
     if (user) {
-      const code = services.otp()
+      const code = emailSignInCode()
       const delivery = { AttributeName: 'email', DeliveryMedium: 'EMAIL', Destination: email }
       await services.messages.deliver(
         ctx,
@@ -558,4 +563,4 @@ Object.assign(Targets, {
   GetUserAuthFactors,
 })
 
-module.exports = { createChallengeStore, checkEmailOtp, originAllowed, MAX_WRONG_ANSWERS }
+module.exports = { createChallengeStore, checkEmailOtp, originAllowed, MAX_WRONG_ANSWERS, EMAIL_OTP_DIGITS }
