@@ -1,0 +1,316 @@
+// `doctor --probe`: runs, on the real pool, the flows whose rules the local Cognito had to guess, and
+// prints what the pool answered beside what the local Cognito assumes (docs/testing.md lists which
+// guess each step settles). It works on a throwaway user (AdminCreateUser, no invitation message),
+// deleted at the end whatever happened. Steps that need an emailed code ask the operator to type it;
+// without a terminal they are reported as not settled.
+import { randomBytes, randomUUID } from 'node:crypto'
+import {
+  AdminCreateUserCommand,
+  AdminDeleteUserCommand,
+  AdminSetUserPasswordCommand,
+  type CognitoIdentityProviderClient,
+  GetTokensFromRefreshTokenCommand,
+  InitiateAuthCommand,
+  type InitiateAuthCommandOutput,
+  RespondToAuthChallengeCommand,
+  RevokeTokenCommand,
+} from '@aws-sdk/client-cognito-identity-provider'
+import { createSecretHasher, type SecretHasher } from '../cognito/secret-hash.ts'
+import type { CognitoConfig } from '../config.ts'
+import { describeError } from './read-pool.ts'
+
+/** What one probe step found: the real pool's answer beside the local Cognito's assumption. */
+export interface ProbeResult {
+  step: string
+  real: string
+  local: string
+  /** False when the step could not run to the end (no terminal to type a code, or an earlier failure). */
+  settled: boolean
+}
+
+export interface ProbeIo {
+  /** Asks the operator for one line (an emailed code); absent without a terminal. */
+  ask?: (question: string) => Promise<string>
+  say: (line: string) => void
+}
+
+interface ProbeContext {
+  admin: CognitoIdentityProviderClient
+  cognito: Pick<CognitoConfig, 'userPoolId' | 'clientId' | 'clientSecret'>
+  email: string
+  password: string
+  hash: SecretHasher | undefined
+  io: ProbeIo
+}
+
+const NO_TERMINAL = 'not settled: no terminal to type the emailed code'
+const WRONG_SECRET = 'doctor-probe-not-the-client-secret'
+
+/** A password any pool policy accepts: 32 characters with every class (PasswordPolicyType allows up to 99 minimum). */
+const probePassword = () => `Dp1!${randomBytes(21).toString('base64url')}aZ9#`
+
+/** "ExceptionName: message" or a summary of a successful answer. */
+async function outcomeOf(call: Promise<unknown>): Promise<string> {
+  try {
+    const out = (await call) as Partial<InitiateAuthCommandOutput> | undefined
+    if (out?.AuthenticationResult)
+      return `tokens${out.AuthenticationResult.RefreshToken ? ' with a refresh token' : ''}`
+    if (out?.ChallengeName) return challengeSummary(out)
+    return 'accepted'
+  } catch (error) {
+    return describeError(error)
+  }
+}
+
+function challengeSummary(out: Partial<InitiateAuthCommandOutput>): string {
+  const parameters = Object.keys(out.ChallengeParameters ?? {}).sort()
+  const available = out.AvailableChallenges ? `, AvailableChallenges ${out.AvailableChallenges.join(' ')}` : ''
+  return `${out.ChallengeName} (ChallengeParameters: ${parameters.join(', ') || 'none'}${available})`
+}
+
+const userAuth = async (context: ProbeContext, username: string, preferred: string) =>
+  context.admin.send(
+    new InitiateAuthCommand({
+      ClientId: context.cognito.clientId,
+      AuthFlow: 'USER_AUTH',
+      AuthParameters: {
+        USERNAME: username,
+        PREFERRED_CHALLENGE: preferred,
+        ...(context.hash ? { SECRET_HASH: await context.hash(username) } : {}),
+      },
+    }),
+  )
+
+/** An EMAIL_OTP answer naming `username`, with the SECRET_HASH over it. */
+const answerCode = async (context: ProbeContext, session: string | undefined, username: string, code: string) =>
+  context.admin.send(
+    new RespondToAuthChallengeCommand({
+      ClientId: context.cognito.clientId,
+      ChallengeName: 'EMAIL_OTP',
+      Session: session,
+      ChallengeResponses: {
+        USERNAME: username,
+        EMAIL_OTP_CODE: code,
+        ...(context.hash ? { SECRET_HASH: await context.hash(username) } : {}),
+      },
+    }),
+  )
+
+async function askCode(context: ProbeContext, which: string): Promise<string | undefined> {
+  if (!context.io.ask) return undefined
+  return (await context.io.ask(`type the ${which} code emailed to ${context.email}: `)).trim()
+}
+
+async function usernameAndCode(context: ProbeContext): Promise<ProbeResult[]> {
+  let started: InitiateAuthCommandOutput
+  try {
+    started = await userAuth(context, context.email, 'EMAIL_OTP')
+  } catch (error) {
+    const real = describeError(error)
+    return [{ step: 'USER_AUTH username', real, local: 'EMAIL_OTP', settled: false }]
+  }
+  const named = started.ChallengeParameters?.USERNAME
+  const results: ProbeResult[] = [
+    {
+      step: 'USER_AUTH username',
+      real: `${challengeSummary(started)}; USERNAME ${named === undefined ? 'absent' : named === context.email ? 'the email typed' : 'another name (the actual username)'}`,
+      local: 'EMAIL_OTP with USERNAME, the actual username (not the email)',
+      settled: true,
+    },
+  ]
+  const code = await askCode(context, 'first')
+  if (code === undefined) {
+    results.push(
+      { step: 'emailed code length', real: NO_TERMINAL, local: '8 digits', settled: false },
+      {
+        step: 'answer named by the email, hash over it',
+        real: NO_TERMINAL,
+        local: 'refused: the actual username only',
+        settled: false,
+      },
+    )
+    return results
+  }
+  results.push(
+    {
+      step: 'emailed code length',
+      real: `${code.length} characters${/^\d+$/.test(code) ? ', digits' : ''}`,
+      local: '8 digits',
+      settled: true,
+    },
+    {
+      // The way Amplify's USER_AUTH client answers: the name the user typed, and its hash.
+      step: 'answer named by the email, hash over it',
+      real: await outcomeOf(answerCode(context, started.Session, context.email, code)),
+      local: 'refused: the actual username only',
+      settled: true,
+    },
+  )
+  return results
+}
+
+async function threeWrongCodes(context: ProbeContext): Promise<ProbeResult[]> {
+  const step = 'three wrong codes, then the right one'
+  const local = 'CodeMismatchException three times, then NotAuthorizedException (the session is spent)'
+  let started: InitiateAuthCommandOutput
+  try {
+    started = await userAuth(context, context.email, 'EMAIL_OTP')
+  } catch (error) {
+    return [{ step, real: describeError(error), local, settled: false }]
+  }
+  // Named as the pool named the user, so that only the code is wrong (the username rule is the step above's).
+  const username = started.ChallengeParameters?.USERNAME ?? context.email
+  const answers: string[] = []
+  for (let i = 0; i < 3; i++) answers.push(await outcomeOf(answerCode(context, started.Session, username, '00000000')))
+  const code = await askCode(context, 'second')
+  if (code === undefined)
+    return [{ step, real: `${answers.join('; ')}; the right code: ${NO_TERMINAL}`, local, settled: false }]
+  answers.push(`right code: ${await outcomeOf(answerCode(context, started.Session, username, code))}`)
+  return [{ step, real: answers.join('; '), local, settled: true }]
+}
+
+async function unknownAndUnavailable(context: ProbeContext): Promise<ProbeResult[]> {
+  const domain = context.email.slice(context.email.lastIndexOf('@') + 1)
+  const unknown = `doctor-probe-${randomUUID()}@${domain}`
+  return [
+    {
+      step: 'USER_AUTH for an unknown user',
+      real: await outcomeOf(userAuth(context, unknown, 'EMAIL_OTP')),
+      local:
+        'EMAIL_OTP (ChallengeParameters: CODE_DELIVERY_DELIVERY_MEDIUM, CODE_DELIVERY_DESTINATION, USERNAME), no email sent',
+      settled: true,
+    },
+    {
+      step: 'preferred challenge not available (WEB_AUTHN, no passkey)',
+      real: await outcomeOf(userAuth(context, context.email, 'WEB_AUTHN')),
+      local: 'SELECT_CHALLENGE (AvailableChallenges PASSWORD EMAIL_OTP)',
+      settled: true,
+    },
+  ]
+}
+
+async function revokeTokenErrors(context: ProbeContext): Promise<ProbeResult[]> {
+  const { admin, cognito } = context
+  const signedIn = await admin.send(
+    new InitiateAuthCommand({
+      ClientId: cognito.clientId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: {
+        USERNAME: context.email,
+        PASSWORD: context.password,
+        ...(context.hash ? { SECRET_HASH: await context.hash(context.email) } : {}),
+      },
+    }),
+  )
+  const token = signedIn.AuthenticationResult?.RefreshToken ?? ''
+  const revoke = (Token: string, ClientSecret = cognito.clientSecret) =>
+    admin.send(new RevokeTokenCommand({ ClientId: cognito.clientId, Token, ClientSecret }))
+  const results: ProbeResult[] = []
+  if (cognito.clientSecret !== undefined) {
+    results.push(
+      {
+        step: 'RevokeToken with a wrong client secret',
+        real: await outcomeOf(revoke(token, WRONG_SECRET)),
+        local: 'UnauthorizedException: Invalid client or secret',
+        settled: true,
+      },
+      {
+        step: 'GetTokensFromRefreshToken with a wrong client secret',
+        real: await outcomeOf(
+          admin.send(
+            new GetTokensFromRefreshTokenCommand({
+              ClientId: cognito.clientId,
+              RefreshToken: token,
+              ClientSecret: WRONG_SECRET,
+            }),
+          ),
+        ),
+        local: 'NotAuthorizedException',
+        settled: true,
+      },
+    )
+  }
+  results.push(
+    {
+      step: 'RevokeToken of a made-up token',
+      real: await outcomeOf(revoke(`doctor-probe-${randomUUID()}`)),
+      local: 'UnauthorizedException: Invalid token',
+      settled: true,
+    },
+    {
+      step: 'RevokeToken of the refresh token',
+      real: await outcomeOf(revoke(token)),
+      local: 'accepted',
+      settled: true,
+    },
+    {
+      step: 'RevokeToken of it again',
+      real: await outcomeOf(revoke(token)),
+      local: 'UnauthorizedException: Invalid token',
+      settled: true,
+    },
+  )
+  return results
+}
+
+/**
+ * Creates the throwaway user `email`, runs every step, deletes the user. Resolves to the steps'
+ * results and whether the user is gone (false: the operator must delete it by hand).
+ */
+export async function runProbe(
+  admin: CognitoIdentityProviderClient,
+  cognito: ProbeContext['cognito'],
+  email: string,
+  io: ProbeIo,
+): Promise<{ results: ProbeResult[]; deleted: boolean }> {
+  const context: ProbeContext = {
+    admin,
+    cognito,
+    email,
+    password: probePassword(),
+    hash: await createSecretHasher(cognito.clientId, cognito.clientSecret),
+    io,
+  }
+  const results: ProbeResult[] = []
+  const user = { UserPoolId: cognito.userPoolId, Username: email }
+  try {
+    await admin.send(
+      new AdminCreateUserCommand({
+        ...user,
+        MessageAction: 'SUPPRESS',
+        UserAttributes: [
+          { Name: 'email', Value: email },
+          { Name: 'email_verified', Value: 'true' },
+          { Name: 'nickname', Value: 'doctor-probe' },
+        ],
+      }),
+    )
+  } catch (error) {
+    // An address that already has an account is never probed (nor deleted).
+    results.push({ step: 'create the probe user', real: describeError(error), local: '-', settled: false })
+    return { results, deleted: true }
+  }
+  io.say(`probe: created the user ${email}`)
+  let deleted = true
+  try {
+    await admin.send(new AdminSetUserPasswordCommand({ ...user, Password: context.password, Permanent: true }))
+    for (const step of [usernameAndCode, threeWrongCodes, unknownAndUnavailable, revokeTokenErrors]) {
+      try {
+        results.push(...(await step(context)))
+      } catch (error) {
+        results.push({ step: step.name, real: `stopped: ${describeError(error)}`, local: '-', settled: false })
+      }
+    }
+  } catch (error) {
+    results.push({ step: "set the probe user's password", real: describeError(error), local: '-', settled: false })
+  } finally {
+    try {
+      await admin.send(new AdminDeleteUserCommand(user))
+      io.say(`probe: deleted the user ${email}`)
+    } catch (error) {
+      io.say(`probe: could NOT delete the user ${email} (${describeError(error)}): delete it by hand`)
+      deleted = false
+    }
+  }
+  return { results, deleted }
+}
