@@ -53,17 +53,6 @@ const keepingClientSettings = (name) => {
   }
 }
 
-const describeUserPoolClient = Targets.DescribeUserPoolClient
-const DescribeUserPoolClient = (services) => {
-  const inner = describeUserPoolClient(services)
-  return async (ctx, req) => {
-    const out = await inner(ctx, req)
-    const client = await services.cognito.getAppClient(ctx, req.ClientId)
-    if (out.UserPoolClient && client) Object.assign(out.UserPoolClient, clientExtras(client))
-    return out
-  }
-}
-
 const keepingTier = (name) => {
   const target = Targets[name]
   return (services) => {
@@ -84,27 +73,33 @@ const keepingTier = (name) => {
   }
 }
 
-const describeUserPool = Targets.DescribeUserPool
-const DescribeUserPool = (services) => {
-  const inner = describeUserPool(services)
-  return async (ctx, req) => {
-    const out = await inner(ctx, req)
-    const userPool = await services.cognito.getUserPool(ctx, req.UserPoolId)
-    if (out.UserPool) out.UserPool.UserPoolTier = userPool.options.UserPoolTier ?? DEFAULT_TIER
-    return out
+/** Wraps the read operation `name` so that `add(services, ctx, req, out)` completes its answer. */
+const completingAnswer = (name, add) => {
+  const target = Targets[name]
+  return (services) => {
+    const inner = target(services)
+    return async (ctx, req) => {
+      const out = await inner(ctx, req)
+      await add(services, ctx, req, out)
+      return out
+    }
   }
 }
 
-const getUserPoolMfaConfig = Targets.GetUserPoolMfaConfig
-const GetUserPoolMfaConfig = (services) => {
-  const inner = getUserPoolMfaConfig(services)
-  return async (ctx, req) => {
-    const out = await inner(ctx, req)
-    const userPool = await services.cognito.getUserPool(ctx, req.UserPoolId)
-    const webAuthn = userPool.options.WebAuthnConfiguration
-    return webAuthn ? { ...out, WebAuthnConfiguration: webAuthn } : out
-  }
-}
+const DescribeUserPoolClient = completingAnswer('DescribeUserPoolClient', async ({ cognito }, ctx, req, out) => {
+  const client = await cognito.getAppClient(ctx, req.ClientId)
+  if (out.UserPoolClient && client) Object.assign(out.UserPoolClient, clientExtras(client))
+})
+
+const DescribeUserPool = completingAnswer('DescribeUserPool', async ({ cognito }, ctx, req, out) => {
+  const userPool = await cognito.getUserPool(ctx, req.UserPoolId)
+  if (out.UserPool) out.UserPool.UserPoolTier = userPool.options.UserPoolTier ?? DEFAULT_TIER
+})
+
+const GetUserPoolMfaConfig = completingAnswer('GetUserPoolMfaConfig', async ({ cognito }, ctx, req, out) => {
+  const userPool = await cognito.getUserPool(ctx, req.UserPoolId)
+  if (userPool.options.WebAuthnConfiguration) out.WebAuthnConfiguration = userPool.options.WebAuthnConfiguration
+})
 
 Object.assign(Targets, {
   CreateUserPoolClient: keepingClientSettings('CreateUserPoolClient'),

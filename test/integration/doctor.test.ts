@@ -5,11 +5,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { resolve } from 'node:path'
 import {
   AdminGetUserCommand,
-  CognitoIdentityProviderClient,
+  type CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
 import { type DoctorIo, runDoctor } from '../../src/doctor/doctor.ts'
+import { adminOf } from '../support/app-clients.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { uniqueEmail } from '../support/util.ts'
 
@@ -19,11 +20,7 @@ let admin: CognitoIdentityProviderClient
 
 beforeAll(async () => {
   cognito = await testCognito()
-  admin = new CognitoIdentityProviderClient({
-    region: 'local',
-    endpoint: cognito.emulator.endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  })
+  admin = adminOf(cognito)
 })
 afterAll(() => admin?.destroy())
 

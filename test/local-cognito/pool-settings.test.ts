@@ -3,7 +3,7 @@
 // the doctor reads them. Calls go straight to the emulator.
 import { beforeAll, describe, expect, test } from 'bun:test'
 import {
-  CognitoIdentityProviderClient,
+  type CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider'
 import { CLIENT_SHAPE, POOL_SHAPE, REFRESH_TOKEN_GRACE_SECONDS } from '../../deploy/cdk/lib/pool-shape.ts'
 import { LOCAL_RELYING_PARTY_ID, provision } from '../../dev/local-cognito/provision.ts'
+import { adminOf } from '../support/app-clients.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { emulatorClient, expectRefused } from '../support/emulator-calls.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
@@ -20,28 +21,11 @@ let admin: CognitoIdentityProviderClient
 
 beforeAll(async () => {
   cognito = await testCognito()
-  admin = new CognitoIdentityProviderClient({
-    region: 'local',
-    endpoint: cognito.emulator.endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  })
+  admin = adminOf(cognito)
   return () => admin.destroy()
 })
 
-const signUp = (password: string) => {
-  const { call, hash } = emulatorClient(cognito)
-  const email = uniqueEmail('policy')
-  return call('SignUp', {
-    ClientId: cognito.pool.clientId,
-    Username: email,
-    Password: password,
-    SecretHash: hash(email),
-    UserAttributes: [
-      { Name: 'email', Value: email },
-      { Name: 'nickname', Value: 'n' },
-    ],
-  })
-}
+const signUp = (password: string) => emulatorClient(cognito).signUp(uniqueEmail('policy'), password)
 
 describe('the password policy (8+, upper, lower, number, symbol)', () => {
   test.each([
