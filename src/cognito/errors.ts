@@ -32,6 +32,8 @@ const BY_NAME: Readonly<Record<string, ProblemCode>> = {
   WebAuthnCredentialNotSupportedException: 'passkey_rejected',
   WebAuthnNotEnabledException: 'internal_error',
   WebAuthnConfigurationMissingException: 'internal_error',
+  // A feature the pool's plan lacks (session tracking, passwordless on Lite): the deployment's choice.
+  FeatureUnavailableInTierException: 'internal_error',
 }
 
 const TOKEN_FAILURE: Readonly<Record<string, ProblemCode>> = {
@@ -85,14 +87,22 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
   },
   DeleteUser: TOKEN_FAILURE,
   // The pool's session tracking is off (OperationNotEnabledException, "not available ... for the
-  // current user pool configuration"): the deployment's configuration, not the caller.
-  ListUserSessions: { ...TOKEN_FAILURE, OperationNotEnabledException: 'internal_error' },
-  // RevokeUserSession: ResourceNotFoundException for a SessionId the user does not have. (Its refusal of
-  // the caller's own session keeps BY_NAME's meaning, whatever exception Cognito uses: undocumented.)
-  RevokeUserSession: {
+  // current user pool configuration"; which exception Cognito uses is undocumented, `doctor` checks the
+  // setting): the deployment's configuration, not the caller. ListUserSessions takes nothing from the
+  // client but its token, so an InvalidParameterException there is ours too.
+  ListUserSessions: {
     ...TOKEN_FAILURE,
     OperationNotEnabledException: 'internal_error',
+    InvalidParameterException: 'internal_error',
+  },
+  // RevokeUserSession: ResourceNotFoundException for a SessionId the user does not have. Its refusal of
+  // the caller's own session is undocumented (InvalidParameterException locally): a NotAuthorizedException
+  // that is not about the access token (those are caught above) is that refusal too, never a bad token.
+  RevokeUserSession: {
+    OperationNotEnabledException: 'internal_error',
     ResourceNotFoundException: 'session_not_found',
+    NotAuthorizedException: 'invalid_parameter',
+    UserNotFoundException: 'invalid_token',
   },
 }
 
@@ -103,6 +113,7 @@ const CLIENT_NAMED_USER: Partial<Record<CognitoOperation, ProblemCode>> = {
 }
 
 const RAW_SECRET_OPERATIONS: ReadonlySet<CognitoOperation> = new Set(['GetTokensFromRefreshToken', 'RevokeToken'])
+const SECRET_REFUSALS: ReadonlySet<string> = new Set(['NotAuthorizedException', 'UnauthorizedException'])
 
 // Seconds a client should wait: throttling clears fast, per-account limits (code sends, failed
 // attempts) take longer.
@@ -161,12 +172,9 @@ export function problemFromCognitoError(
   if (isSecretHashFailure(err))
     return new ProblemError(CLIENT_NAMED_USER[operation] ?? 'internal_error', undefined, cause)
   // GetTokensFromRefreshToken and RevokeToken take the raw ClientSecret: a refusal of it is our
-  // configuration, not the caller's token.
-  if (
-    RAW_SECRET_OPERATIONS.has(operation) &&
-    name === 'NotAuthorizedException' &&
-    /client secret/i.test(String(err.message))
-  )
+  // configuration, not the caller's token. Each documents one exception for it (NotAuthorizedException,
+  // UnauthorizedException), neither its message: either exception naming the secret counts.
+  if (RAW_SECRET_OPERATIONS.has(operation) && SECRET_REFUSALS.has(name) && /secret/i.test(String(err.message)))
     return new ProblemError('internal_error', undefined, cause)
   // A revoked or expired access token ("Access Token has been revoked") on any bearer operation.
   if (name === 'NotAuthorizedException' && typeof err.message === 'string' && /access token/i.test(err.message)) {
