@@ -22,7 +22,8 @@ const cognitoError = (type, message) => new errors.CognitoError(type, message)
 const invalidSession = () => new errors.NotAuthorizedError('Invalid session for the user, session is expired.')
 
 // Wrong answers a challenge session takes before it is spent. Cognito documents that a session is
-// single use once answered and that failed attempts are limited, but not the number: three here.
+// single use once answered and that failed attempts are limited, but not the number: three here, a
+// guess (`user-service doctor --probe`, step "three wrong codes, then the right one", settles it).
 const MAX_WRONG_ANSWERS = 3
 // CreateUserPool `Policies.SignInPolicy.AllowedFirstAuthFactors`: "PASSWORD" when not set.
 const DEFAULT_FIRST_FACTORS = ['PASSWORD']
@@ -112,6 +113,8 @@ const keepingOption = (name, option) => {
 // party expects; the RP ID must equal the origin's effective domain or be a registrable suffix of it
 // (§5.1.3, "RP ID"), and the origin must be secure: https, or http on localhost (a potentially
 // trustworthy origin, W3C Secure Contexts §3.1). Cognito answers WebAuthnOriginNotAllowedException.
+// Which subdomain origins Cognito itself accepts is not documented: this WebAuthn rule is a guess
+// that no probe step settles (it needs a browser); the doctor checks CORS_ORIGINS by the same rule.
 function originAllowed(origin, rpId) {
   let url
   try {
@@ -286,7 +289,8 @@ async function userAuth(services, ctx, req) {
   if (!user) {
     // Developer guide, "Managing user existence error responses": with PreventUserExistenceErrors
     // ENABLED, a choice-based sign-in for an unknown user is answered with a challenge of a type the
-    // pool allows, which then fails; LEGACY answers UserNotFoundException.
+    // pool allows, which then fails; LEGACY answers UserNotFoundException. Which challenge, with which
+    // parameters, is a guess (doctor probe step "USER_AUTH for an unknown user").
     if (client.PreventUserExistenceErrors !== 'ENABLED') throw new errors.UserNotFoundError('User does not exist.')
     const allowed = allowedFirstFactors(userPool)
     const challengeName = preferred && allowed.includes(preferred) ? preferred : 'SELECT_CHALLENGE'
@@ -308,6 +312,8 @@ async function userAuth(services, ctx, req) {
     if (params.PASSWORD !== user.Password) throw new errors.NotAuthorizedError('Incorrect username or password.')
     return tokensFor(services, ctx, userPool, user, req.ClientId, req.ClientMetadata)
   }
+  // A preference the user cannot answer falls back to SELECT_CHALLENGE: undocumented, a guess (doctor
+  // probe step "preferred challenge not available").
   const challengeName =
     preferred && preferred !== 'PASSWORD' && available.includes(preferred) ? preferred : 'SELECT_CHALLENGE'
   return challengeAnswer(services, ctx, req, { userPool, user, username: user.Username, challengeName, available })
