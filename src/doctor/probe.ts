@@ -96,6 +96,14 @@ const answerCode = async (context: ProbeContext, session: string | undefined, us
     }),
   )
 
+/** How a challenge's USERNAME parameter relates to the email the user typed. */
+function nameGiven(named: string | undefined, email: string): string {
+  if (named === undefined) return 'absent'
+  if (named.toLowerCase() === email.toLowerCase()) return 'the email typed'
+  return UUID.test(named) ? 'a UUID (the actual username)' : 'another name than the email'
+}
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 async function askCode(context: ProbeContext, which: string): Promise<string | undefined> {
   if (!context.io.ask) return undefined
   return (await context.io.ask(`type the ${which} code emailed to ${context.email}: `)).trim()
@@ -113,7 +121,7 @@ async function usernameAndCode(context: ProbeContext): Promise<ProbeResult[]> {
   const results: ProbeResult[] = [
     {
       step: 'USER_AUTH username',
-      real: `${challengeSummary(started)}; USERNAME ${named === undefined ? 'absent' : named === context.email ? 'the email typed' : 'another name (the actual username)'}`,
+      real: `${challengeSummary(started)}; USERNAME ${nameGiven(named, context.email)}`,
       local: 'EMAIL_OTP with USERNAME, the actual username (not the email)',
       settled: true,
     },

@@ -1,5 +1,6 @@
 // The doctor's pure parts: its arguments and the passkey relying party's origin rule.
 import { describe, expect, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
 import { originFitsRelyingParty } from '../../src/doctor/checks.ts'
 import { parseDoctorArgs } from '../../src/doctor/doctor.ts'
 
@@ -33,4 +34,12 @@ describe('originFitsRelyingParty', () => {
   ])('%s for %s: %p', (origin, rpId, fits) => {
     expect(originFitsRelyingParty(origin, rpId)).toBe(fits)
   })
+})
+
+test('the server never loads the doctor: src/main.ts imports it only dynamically, for the subcommand', () => {
+  const main = readFileSync(new URL('../../src/main.ts', import.meta.url), 'utf8')
+  const imports = new Bun.Transpiler({ loader: 'ts' }).scanImports(main)
+  const doctor = imports.filter(({ path }) => path.includes('/doctor/'))
+  expect(doctor.length).toBeGreaterThan(0)
+  for (const { kind } of doctor) expect(kind).toBe('dynamic-import')
 })
