@@ -9,64 +9,21 @@ import {
   AdminDeleteUserCommand,
   AdminSetUserPasswordCommand,
   type CognitoIdentityProviderClient,
-  GetTokensFromRefreshTokenCommand,
   InitiateAuthCommand,
   type InitiateAuthCommandOutput,
   RespondToAuthChallengeCommand,
-  RevokeTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
-import { createSecretHasher, type SecretHasher } from '../cognito/secret-hash.ts'
-import type { CognitoConfig } from '../config.ts'
+import { createSecretHasher } from '../cognito/secret-hash.ts'
+import { challengeSummary, outcomeOf, type ProbeContext, type ProbeIo, type ProbeResult } from './probe-step.ts'
+import { ownSession, revokeTokenErrors } from './probe-tokens.ts'
 import { describeError } from './read-pool.ts'
 
-/** What one probe step found: the real pool's answer beside the local Cognito's assumption. */
-export interface ProbeResult {
-  step: string
-  real: string
-  local: string
-  /** False when the step could not run to the end (no terminal to type a code, or an earlier failure). */
-  settled: boolean
-}
-
-export interface ProbeIo {
-  /** Asks the operator for one line (an emailed code); absent without a terminal. */
-  ask?: (question: string) => Promise<string>
-  say: (line: string) => void
-}
-
-interface ProbeContext {
-  admin: CognitoIdentityProviderClient
-  cognito: Pick<CognitoConfig, 'userPoolId' | 'clientId' | 'clientSecret'>
-  email: string
-  password: string
-  hash: SecretHasher | undefined
-  io: ProbeIo
-}
+export type { ProbeIo, ProbeResult } from './probe-step.ts'
 
 const NO_TERMINAL = 'not settled: no terminal to type the emailed code'
-const WRONG_SECRET = 'doctor-probe-not-the-client-secret'
 
 /** A password any pool policy accepts: 32 characters with every class (PasswordPolicyType allows up to 99 minimum). */
 const probePassword = () => `Dp1!${randomBytes(21).toString('base64url')}aZ9#`
-
-/** "ExceptionName: message" or a summary of a successful answer. */
-async function outcomeOf(call: Promise<unknown>): Promise<string> {
-  try {
-    const out = (await call) as Partial<InitiateAuthCommandOutput> | undefined
-    if (out?.AuthenticationResult)
-      return `tokens${out.AuthenticationResult.RefreshToken ? ' with a refresh token' : ''}`
-    if (out?.ChallengeName) return challengeSummary(out)
-    return 'accepted'
-  } catch (error) {
-    return describeError(error)
-  }
-}
-
-function challengeSummary(out: Partial<InitiateAuthCommandOutput>): string {
-  const parameters = Object.keys(out.ChallengeParameters ?? {}).sort()
-  const available = out.AvailableChallenges ? `, AvailableChallenges ${out.AvailableChallenges.join(' ')}` : ''
-  return `${out.ChallengeName} (ChallengeParameters: ${parameters.join(', ') || 'none'}${available})`
-}
 
 const userAuth = async (context: ProbeContext, username: string, preferred: string) =>
   context.admin.send(
@@ -197,70 +154,6 @@ async function unknownAndUnavailable(context: ProbeContext): Promise<ProbeResult
   ]
 }
 
-async function revokeTokenErrors(context: ProbeContext): Promise<ProbeResult[]> {
-  const { admin, cognito } = context
-  const signedIn = await admin.send(
-    new InitiateAuthCommand({
-      ClientId: cognito.clientId,
-      AuthFlow: 'USER_PASSWORD_AUTH',
-      AuthParameters: {
-        USERNAME: context.email,
-        PASSWORD: context.password,
-        ...(context.hash ? { SECRET_HASH: await context.hash(context.email) } : {}),
-      },
-    }),
-  )
-  const token = signedIn.AuthenticationResult?.RefreshToken ?? ''
-  const revoke = (Token: string, ClientSecret = cognito.clientSecret) =>
-    admin.send(new RevokeTokenCommand({ ClientId: cognito.clientId, Token, ClientSecret }))
-  const results: ProbeResult[] = []
-  if (cognito.clientSecret !== undefined) {
-    results.push(
-      {
-        step: 'RevokeToken with a wrong client secret',
-        real: await outcomeOf(revoke(token, WRONG_SECRET)),
-        local: 'UnauthorizedException: Invalid client or secret',
-        settled: true,
-      },
-      {
-        step: 'GetTokensFromRefreshToken with a wrong client secret',
-        real: await outcomeOf(
-          admin.send(
-            new GetTokensFromRefreshTokenCommand({
-              ClientId: cognito.clientId,
-              RefreshToken: token,
-              ClientSecret: WRONG_SECRET,
-            }),
-          ),
-        ),
-        local: 'NotAuthorizedException',
-        settled: true,
-      },
-    )
-  }
-  results.push(
-    {
-      step: 'RevokeToken of a made-up token',
-      real: await outcomeOf(revoke(`doctor-probe-${randomUUID()}`)),
-      local: 'UnauthorizedException: Invalid token',
-      settled: true,
-    },
-    {
-      step: 'RevokeToken of the refresh token',
-      real: await outcomeOf(revoke(token)),
-      local: 'accepted',
-      settled: true,
-    },
-    {
-      step: 'RevokeToken of it again',
-      real: await outcomeOf(revoke(token)),
-      local: 'UnauthorizedException: Invalid token',
-      settled: true,
-    },
-  )
-  return results
-}
-
 /**
  * Creates the throwaway user `email`, runs every step, deletes the user. Resolves to the steps'
  * results and whether the user is gone (false: the operator must delete it by hand).
@@ -302,7 +195,7 @@ export async function runProbe(
   let deleted = true
   try {
     await admin.send(new AdminSetUserPasswordCommand({ ...user, Password: context.password, Permanent: true }))
-    for (const step of [usernameAndCode, threeWrongCodes, unknownAndUnavailable, revokeTokenErrors]) {
+    for (const step of [usernameAndCode, threeWrongCodes, unknownAndUnavailable, ownSession, revokeTokenErrors]) {
       try {
         results.push(...(await step(context)))
       } catch (error) {

@@ -157,6 +157,7 @@ describe('the probe', () => {
     expect(text).toContain('probe   USER_AUTH for an unknown user\n')
     expect(text).toContain('probe   preferred challenge not available (WEB_AUTHN, no passkey)\n')
     expect(text).toMatch(/RevokeToken with a wrong client secret\n {10}real pool: {5}UnauthorizedException/)
+    expect(text).toMatch(/RevokeUserSession of the caller's own session\n {10}real pool: {5}InvalidParameterException/)
     expect(text).toContain(`probe: deleted the user ${email}`)
     expect(text).not.toContain(cognito.pool.clientSecret)
     expect(await userExists(email)).toBe(false)
