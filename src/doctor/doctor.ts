@@ -6,7 +6,7 @@
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider'
 import { ConfigError, type Env, parseConfig } from '../config.ts'
 import { checkPool, type Finding } from './checks.ts'
-import { runProbe, type ProbeIo, type ProbeResult } from './probe.ts'
+import { runProbe, type ProbeIo } from './probe.ts'
 import { adminClient, describeError, readPool } from './read-pool.ts'
 
 export interface DoctorIo extends ProbeIo {
@@ -41,14 +41,6 @@ const VERDICT_LABEL = { ok: 'ok    ', change: 'CHANGE', note: 'note  ' } as cons
 
 const findingLine = ({ verdict, subject, detail }: Finding) => `${VERDICT_LABEL[verdict]}  ${subject}: ${detail}`
 
-function probeLines({ step, real, local, settled }: ProbeResult): string[] {
-  return [
-    `probe   ${step}${settled ? '' : ' (not settled)'}`,
-    `          real pool:     ${real}`,
-    `          local Cognito: ${local}`,
-  ]
-}
-
 /** Runs the doctor with `args` (those after `doctor`) and the service's environment; resolves to the exit code. */
 export async function runDoctor(args: readonly string[], env: Env, io: DoctorIo): Promise<number> {
   const parsed = parseDoctorArgs(args)
@@ -81,7 +73,6 @@ export async function runDoctor(args: readonly string[], env: Env, io: DoctorIo)
     let deleted = true
     if (parsed.probeEmail !== undefined) {
       const probe = await runProbe(admin, cognito, parsed.probeEmail, io)
-      for (const result of probe.results) for (const line of probeLines(result)) io.say(line)
       deleted = probe.deleted
     }
     io.say(changes === 0 ? 'nothing must change' : `${changes} setting(s) must change`)

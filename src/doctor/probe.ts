@@ -154,9 +154,19 @@ async function unknownAndUnavailable(context: ProbeContext): Promise<ProbeResult
   ]
 }
 
+/** A result as three lines: the step, the real pool's answer, the local Cognito's assumption. */
+export function probeLines({ step, real, local, settled }: ProbeResult): string[] {
+  return [
+    `probe   ${step}${settled ? '' : ' (not settled)'}`,
+    `          real pool:     ${real}`,
+    `          local Cognito: ${local}`,
+  ]
+}
+
 /**
- * Creates the throwaway user `email`, runs every step, deletes the user. Resolves to the steps'
- * results and whether the user is gone (false: the operator must delete it by hand).
+ * Creates the throwaway user `email`, runs every step, deletes the user; says each result as it
+ * comes. Resolves to the steps' results and whether the user is gone (false: the operator must
+ * delete it by hand).
  */
 export async function runProbe(
   admin: CognitoIdentityProviderClient,
@@ -173,6 +183,11 @@ export async function runProbe(
     io,
   }
   const results: ProbeResult[] = []
+  // Each result is said as it comes: an operator typing codes sees what the steps before found.
+  const report = (...found: ProbeResult[]) => {
+    results.push(...found)
+    for (const result of found) for (const line of probeLines(result)) io.say(line)
+  }
   const user = { UserPoolId: cognito.userPoolId, Username: email }
   try {
     await admin.send(
@@ -188,7 +203,7 @@ export async function runProbe(
     )
   } catch (error) {
     // An address that already has an account is never probed (nor deleted).
-    results.push({ step: 'create the probe user', real: describeError(error), local: '-', settled: false })
+    report({ step: 'create the probe user', real: describeError(error), local: '-', settled: false })
     return { results, deleted: true }
   }
   io.say(`probe: created the user ${email}`)
@@ -197,13 +212,13 @@ export async function runProbe(
     await admin.send(new AdminSetUserPasswordCommand({ ...user, Password: context.password, Permanent: true }))
     for (const step of [usernameAndCode, threeWrongCodes, unknownAndUnavailable, ownSession, revokeTokenErrors]) {
       try {
-        results.push(...(await step(context)))
+        report(...(await step(context)))
       } catch (error) {
-        results.push({ step: step.name, real: `stopped: ${describeError(error)}`, local: '-', settled: false })
+        report({ step: step.name, real: `stopped: ${describeError(error)}`, local: '-', settled: false })
       }
     }
   } catch (error) {
-    results.push({ step: "set the probe user's password", real: describeError(error), local: '-', settled: false })
+    report({ step: "set the probe user's password", real: describeError(error), local: '-', settled: false })
   } finally {
     try {
       await admin.send(new AdminDeleteUserCommand(user))
