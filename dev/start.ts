@@ -29,9 +29,15 @@ if (usesRealCognito) {
   })
   // Whatever ends this process (Ctrl-C goes through the service's graceful shutdown) ends the emulator.
   process.on('exit', () => emulator.process.kill('SIGTERM'))
-  const pool = await provision(emulator.endpoint)
+  // The local app client is the stack's in the refresh mode the service is told (the same flag values
+  // as src/config.ts takes): rotating, or not and refreshing with REFRESH_TOKEN_AUTH.
+  const refreshTokenRotation = /^(true|1)$/i.test(env.COGNITO_REFRESH_TOKEN_ROTATION?.trim() ?? '')
+  const pool = await provision(emulator.endpoint, { refreshTokenRotation })
   say(`running on ${emulator.endpoint}, data in ${dataDir}/ (delete it to start over)`)
-  say(`user pool ${pool.userPoolId}, app client ${pool.clientId}`)
+  const mode = pool.rotation
+    ? `refresh tokens rotate (GetTokensFromRefreshToken, ${pool.rotation.graceSeconds} s grace period)`
+    : 'refresh tokens do not rotate (REFRESH_TOKEN_AUTH; COGNITO_REFRESH_TOKEN_ROTATION=true for the stack default)'
+  say(`user pool ${pool.userPoolId}, app client ${pool.clientId}: ${mode}`)
   say(
     'the codes Cognito would email (confirmation, password reset, sign-in) are printed here as "code for <email>: <code>"',
   )

@@ -36,5 +36,10 @@ export const main = (env: Env) => runService(env, { name: `bun ${Bun.version}`, 
 if (import.meta.main) {
   // `user-service healthcheck`: the container's health check (distroless has no shell or curl).
   if (process.argv[2] === 'healthcheck') process.exit(await runHealthcheck(processEnv()))
+  // `user-service doctor`: checks the configured pool before a deploy; loaded only for it.
+  if (process.argv[2] === 'doctor') {
+    const { runDoctor, terminalIo } = await import('./doctor/doctor.ts')
+    process.exit(await runDoctor(process.argv.slice(3), processEnv(), terminalIo()))
+  }
   await main(processEnv())
 }

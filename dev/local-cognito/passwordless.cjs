@@ -8,7 +8,7 @@
 // verified for real with @simplewebauthn/server (origin, RP id, challenge, signature, counter).
 // Tests: test/local-cognito/passwordless.test.ts. Loaded after strict.cjs: it wraps what that left.
 'use strict'
-const { randomUUID } = require('node:crypto')
+const { randomInt, randomUUID } = require('node:crypto')
 const { Targets } = require('cognito-local/lib/targets/targets')
 const errors = require('cognito-local/lib/errors')
 const { attributeValue } = require('cognito-local/lib/services/userPoolService')
@@ -22,7 +22,8 @@ const cognitoError = (type, message) => new errors.CognitoError(type, message)
 const invalidSession = () => new errors.NotAuthorizedError('Invalid session for the user, session is expired.')
 
 // Wrong answers a challenge session takes before it is spent. Cognito documents that a session is
-// single use once answered and that failed attempts are limited, but not the number: three here.
+// single use once answered and that failed attempts are limited, but not the number: three here, a
+// guess (`user-service doctor --probe`, step "three wrong codes, then the right one", settles it).
 const MAX_WRONG_ANSWERS = 3
 // CreateUserPool `Policies.SignInPolicy.AllowedFirstAuthFactors`: "PASSWORD" when not set.
 const DEFAULT_FIRST_FACTORS = ['PASSWORD']
@@ -71,6 +72,11 @@ function checkEmailOtp(state, code) {
   return state.wrongAnswers >= MAX_WRONG_ANSWERS ? 'spent' : 'mismatch'
 }
 
+// Cognito's emailed sign-in codes are 8 digits and their length cannot be changed (amplify-js issue
+// 14428, a maintainer: "fixed at 8 digits"); confirmation and reset codes stay cognito-local's 6.
+const EMAIL_OTP_DIGITS = 8
+const emailSignInCode = () => String(randomInt(0, 10 ** EMAIL_OTP_DIGITS)).padStart(EMAIL_OTP_DIGITS, '0')
+
 /** "a***@e***", as Cognito masks CODE_DELIVERY_DESTINATION. */
 const maskedEmail = (email) => {
   const at = email.lastIndexOf('@')
@@ -107,6 +113,8 @@ const keepingOption = (name, option) => {
 // party expects; the RP ID must equal the origin's effective domain or be a registrable suffix of it
 // (§5.1.3, "RP ID"), and the origin must be secure: https, or http on localhost (a potentially
 // trustworthy origin, W3C Secure Contexts §3.1). Cognito answers WebAuthnOriginNotAllowedException.
+// Which subdomain origins Cognito itself accepts is not documented: this WebAuthn rule is a guess
+// that no probe step settles (it needs a browser); the doctor checks CORS_ORIGINS by the same rule.
 function originAllowed(origin, rpId) {
   let url
   try {
@@ -196,7 +204,7 @@ async function challengeAnswer(services, ctx, req, { userPool, user, username, c
     // EMAIL_OTP: Cognito emails a code and names the masked destination. A decoy sends nothing.
     const email = user ? attributeValue('email', user.Attributes) : req.AuthParameters.USERNAME
     if (user) {
-      const code = services.otp()
+      const code = emailSignInCode()
       const delivery = { AttributeName: 'email', DeliveryMedium: 'EMAIL', Destination: email }
       await services.messages.deliver(
         ctx,
@@ -281,7 +289,8 @@ async function userAuth(services, ctx, req) {
   if (!user) {
     // Developer guide, "Managing user existence error responses": with PreventUserExistenceErrors
     // ENABLED, a choice-based sign-in for an unknown user is answered with a challenge of a type the
-    // pool allows, which then fails; LEGACY answers UserNotFoundException.
+    // pool allows, which then fails; LEGACY answers UserNotFoundException. Which challenge, with which
+    // parameters, is a guess (doctor probe step "USER_AUTH for an unknown user").
     if (client.PreventUserExistenceErrors !== 'ENABLED') throw new errors.UserNotFoundError('User does not exist.')
     const allowed = allowedFirstFactors(userPool)
     const challengeName = preferred && allowed.includes(preferred) ? preferred : 'SELECT_CHALLENGE'
@@ -303,6 +312,8 @@ async function userAuth(services, ctx, req) {
     if (params.PASSWORD !== user.Password) throw new errors.NotAuthorizedError('Incorrect username or password.')
     return tokensFor(services, ctx, userPool, user, req.ClientId, req.ClientMetadata)
   }
+  // A preference the user cannot answer falls back to SELECT_CHALLENGE: undocumented, a guess (doctor
+  // probe step "preferred challenge not available").
   const challengeName =
     preferred && preferred !== 'PASSWORD' && available.includes(preferred) ? preferred : 'SELECT_CHALLENGE'
   return challengeAnswer(services, ctx, req, { userPool, user, username: user.Username, challengeName, available })
@@ -558,4 +569,4 @@ Object.assign(Targets, {
   GetUserAuthFactors,
 })
 
-module.exports = { createChallengeStore, checkEmailOtp, originAllowed, MAX_WRONG_ANSWERS }
+module.exports = { createChallengeStore, checkEmailOtp, originAllowed, MAX_WRONG_ANSWERS, EMAIL_OTP_DIGITS }

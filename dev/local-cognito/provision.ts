@@ -1,9 +1,11 @@
 // Idempotent set-up of the local user pool and app client, in the shape the production pool has
 // (deploy/cdk/lib/pool-shape.ts, which the CDK stack builds from too): email as the sign-in name in
 // any case, a required mutable nickname, email auto-verified and kept until a new one is verified,
-// optional TOTP MFA, session tracking on, choice-based sign-in, an app client with a secret. The
-// local client does not rotate refresh tokens, so it also allows REFRESH_TOKEN_AUTH. Found by name on
-// later runs, so users persist across restarts.
+// optional TOTP MFA, session tracking on, choice-based sign-in, the Essentials plan, an app client with
+// a secret. The app client is the stack's in either refresh mode: one that rotates refresh tokens
+// (with the stack's default grace period), or one that does not and so also allows REFRESH_TOKEN_AUTH;
+// each has its own name, so both live in one data directory. Found by name on later runs, so users
+// persist across restarts, and brought up to the shape on every start.
 import {
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
@@ -16,22 +18,57 @@ import {
   UpdateUserPoolClientCommand,
   SetUserPoolSessionConfigurationCommand,
 } from '@aws-sdk/client-cognito-identity-provider'
-import { CLIENT_SHAPE, POOL_SHAPE, REFRESH_TOKEN_FLOWS } from '../../deploy/cdk/lib/pool-shape.ts'
+import {
+  CLIENT_SHAPE,
+  POOL_SHAPE,
+  REFRESH_TOKEN_FLOWS,
+  REFRESH_TOKEN_GRACE_SECONDS,
+} from '../../deploy/cdk/lib/pool-shape.ts'
 
 export interface LocalPool {
   userPoolId: string
   clientId: string
   clientSecret: string
+  /** The app client rotates refresh tokens (GetTokensFromRefreshToken), with this grace period. */
+  rotation?: { graceSeconds: number }
+}
+
+export interface ProvisionOptions {
+  /** An app client that rotates refresh tokens, as the stack's does by default (COGNITO_REFRESH_TOKEN_ROTATION). */
+  refreshTokenRotation?: boolean
 }
 
 export const POOL_NAME = 'user-service-local'
 export const CLIENT_NAME = 'user-service'
+export const ROTATING_CLIENT_NAME = 'user-service-rotating'
 /** Passkeys belong to this domain; pages on http://localhost:<any port> may use them (dev/passkeys). */
 export const LOCAL_RELYING_PARTY_ID = 'localhost'
-const AUTH_FLOWS = [...CLIENT_SHAPE.ExplicitAuthFlows, ...REFRESH_TOKEN_FLOWS]
+
+/** The app client settings of the stack's client (user-pool.ts) in one refresh mode. */
+function clientSettings(rotation: boolean) {
+  return {
+    ExplicitAuthFlows: rotation
+      ? [...CLIENT_SHAPE.ExplicitAuthFlows]
+      : [...CLIENT_SHAPE.ExplicitAuthFlows, ...REFRESH_TOKEN_FLOWS],
+    PreventUserExistenceErrors: CLIENT_SHAPE.PreventUserExistenceErrors,
+    EnableTokenRevocation: CLIENT_SHAPE.EnableTokenRevocation,
+    AuthSessionValidity: CLIENT_SHAPE.AuthSessionValidity,
+    ...(rotation
+      ? { RefreshTokenRotation: { Feature: 'ENABLED' as const, RetryGracePeriodSeconds: REFRESH_TOKEN_GRACE_SECONDS } }
+      : {}),
+  }
+}
 
 /** The settings UpdateUserPool can change. */
 const POOL_SETTINGS = {
+  UserPoolTier: POOL_SHAPE.FeaturePlan,
+  // The stack's pool sends through SES (emailed sign-in codes need it); cognito-local prints the codes
+  // whatever this says, and DescribeUserPool answers it, so the doctor finds the pool as the stack's.
+  EmailConfiguration: {
+    EmailSendingAccount: 'DEVELOPER' as const,
+    From: 'no-reply@localhost',
+    SourceArn: 'arn:aws:ses:local:000000000000:identity/no-reply@localhost',
+  },
   AutoVerifiedAttributes: [...POOL_SHAPE.AutoVerifiedAttributes],
   UserAttributeUpdateSettings: {
     AttributesRequireVerificationBeforeUpdate: [...POOL_SHAPE.AttributesRequireVerificationBeforeUpdate],
@@ -42,7 +79,14 @@ const POOL_SETTINGS = {
   },
 }
 
-export async function provision(endpoint: string): Promise<LocalPool> {
+/**
+ * Creates or updates the local pool and the app client of the refresh mode asked for; returns their
+ * ids and the client's secret. Throws when the emulator refuses a call or the client has no secret.
+ */
+export async function provision(
+  endpoint: string,
+  { refreshTokenRotation = false }: ProvisionOptions = {},
+): Promise<LocalPool> {
   // Admin operations are SigV4-signed; the emulator accepts any credentials.
   const admin = new CognitoIdentityProviderClient({
     region: 'local',
@@ -89,36 +133,27 @@ export async function provision(endpoint: string): Promise<LocalPool> {
       }),
     )
 
+    const clientName = refreshTokenRotation ? ROTATING_CLIENT_NAME : CLIENT_NAME
+    const settings = clientSettings(refreshTokenRotation)
     const clients = await admin.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }))
-    let clientId = clients.UserPoolClients?.find((c) => c.ClientName === CLIENT_NAME)?.ClientId
+    let clientId = clients.UserPoolClients?.find((c) => c.ClientName === clientName)?.ClientId
     if (!clientId) {
       const created = await admin.send(
         new CreateUserPoolClientCommand({
           UserPoolId: userPoolId,
-          ClientName: CLIENT_NAME,
+          ClientName: clientName,
           GenerateSecret: CLIENT_SHAPE.GenerateSecret,
-          ExplicitAuthFlows: AUTH_FLOWS,
-          PreventUserExistenceErrors: CLIENT_SHAPE.PreventUserExistenceErrors,
-          EnableTokenRevocation: CLIENT_SHAPE.EnableTokenRevocation,
+          ...settings,
         }),
       )
       clientId = created.UserPoolClient!.ClientId!
+    } else {
+      // A client from an earlier run gets the settings added since.
+      await admin.send(new UpdateUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId, ...settings }))
     }
     const described = await admin.send(
       new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }),
     )
-    // Pools and clients made before passwordless sign-in existed get it on the next start.
-    if (!described.UserPoolClient?.ExplicitAuthFlows?.includes('ALLOW_USER_AUTH')) {
-      await admin.send(
-        new UpdateUserPoolClientCommand({
-          UserPoolId: userPoolId,
-          ClientId: clientId,
-          ExplicitAuthFlows: AUTH_FLOWS,
-          PreventUserExistenceErrors: CLIENT_SHAPE.PreventUserExistenceErrors,
-          EnableTokenRevocation: CLIENT_SHAPE.EnableTokenRevocation,
-        }),
-      )
-    }
     await admin.send(
       new SetUserPoolMfaConfigCommand({
         UserPoolId: userPoolId,
@@ -130,7 +165,12 @@ export async function provision(endpoint: string): Promise<LocalPool> {
     )
     const clientSecret = described.UserPoolClient?.ClientSecret
     if (!clientSecret) throw new Error(`local app client ${clientId} has no secret`)
-    return { userPoolId, clientId, clientSecret }
+    return {
+      userPoolId,
+      clientId,
+      clientSecret,
+      ...(refreshTokenRotation ? { rotation: { graceSeconds: REFRESH_TOKEN_GRACE_SECONDS } } : {}),
+    }
   } finally {
     admin.destroy()
   }

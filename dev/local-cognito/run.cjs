@@ -1,19 +1,23 @@
 // Runs cognito-local (on Node) like its own bin does, with these changes:
 // - compat.cjs closes the gaps to Cognito this service depends on;
+// - password-policy.cjs refuses a new password that breaks the pool's policy;
 // - strict.cjs refuses what Cognito refuses (SECRET_HASH, challenge sessions, aliases, case, states);
 // - passwordless.cjs adds choice-based sign-in (USER_AUTH: email codes, passkeys) and the WebAuthn operations;
 // - tokens.cjs adds refresh-token rotation (GetTokensFromRefreshToken) and revocation by origin_jti;
+// - describe.cjs keeps the pool's and app clients' settings and describes them back;
 // - revocation.cjs, loaded last, refuses a revoked access token on every operation that takes one;
 // - a synchronous JSON logger instead of its coloured pretty printer, and its "email" (the console
 //   message sender, where real Cognito would send mail) writes one JSON line per code instead of a
 //   box drawn for people. emulator.ts follows these lines to learn the codes.
 'use strict'
 require('./compat.cjs')
+require('./password-policy.cjs')
 require('./strict.cjs')
 require('./mfa.cjs')
 require('./email-change.cjs')
 require('./passwordless.cjs')
 require('./tokens.cjs')
+require('./describe.cjs')
 require('./revocation.cjs')
 const pino = require('pino')
 const { createDefaultServer } = require('cognito-local/lib/server')

@@ -66,7 +66,8 @@ const graceSecondsOf = (client) => client?.RefreshTokenRotation?.RetryGracePerio
 /**
  * GetTokensFromRefreshToken takes the app client's secret itself: missing or wrong is
  * NotAuthorizedException, the one its Errors list has for it (Cognito does not document the messages;
- * these name the client secret). Returns the app client.
+ * these name the client secret, a guess: doctor probe step "GetTokensFromRefreshToken with a wrong
+ * client secret"). Returns the app client.
  */
 async function verifyClientSecret({ cognito }, ctx, clientId, secret) {
   const client = await cognito.getAppClient(ctx, clientId)
@@ -191,7 +192,8 @@ const GetTokensFromRefreshToken = (services) => async (ctx, req) => {
 // revoked). Which one Cognito answers for each, and with which message, is not documented: a guess,
 // with two messages a caller can tell apart. The secret's is the one a public report quotes from AWS
 // for RevokeToken ("UnauthorizedException: Invalid client or secret", velog.io/@serringg, "cognito
-// revokeToken 에러"); the token's is made up.
+// revokeToken 에러"); the token's is made up. The doctor's probe steps "RevokeToken with a wrong client
+// secret", "RevokeToken of a made-up token" and "RevokeToken of it again" settle them.
 const REVOKE_SECRET_REFUSED = 'Invalid client or secret'
 const REVOKE_TOKEN_REFUSED = 'Invalid token'
 const unauthorized = (message) => new errors.CognitoError('UnauthorizedException', message)
@@ -232,7 +234,9 @@ const RevokeToken = (services) => {
 // to". Not emulated: SSO sessions, MaxPerUser eviction, the feature-plan check
 // (FeatureUnavailableInTierException), RevokeAssociatedSessions. Which exception Cognito answers with
 // tracking off or for one's own session is not documented: OperationNotEnabledException ("not available
-// ... for the current user pool configuration", its SDK description) and InvalidParameterException here.
+// ... for the current user pool configuration", its SDK description) and InvalidParameterException here,
+// guesses no probe step settles (the doctor checks that tracking is on; src/cognito/errors.ts maps
+// every plausible answer).
 const DEFAULT_SESSION_CONFIGURATION = { UserSessionTracking: 'DISABLED', TokenSession: { MaxPerUser: 20 } }
 
 const SetUserPoolSessionConfiguration =

@@ -32,6 +32,8 @@ const BY_NAME: Readonly<Record<string, ProblemCode>> = {
   WebAuthnCredentialNotSupportedException: 'passkey_rejected',
   WebAuthnNotEnabledException: 'internal_error',
   WebAuthnConfigurationMissingException: 'internal_error',
+  // A feature the pool's plan lacks (session tracking, passwordless on Lite): the deployment's choice.
+  FeatureUnavailableInTierException: 'internal_error',
 }
 
 const TOKEN_FAILURE: Readonly<Record<string, ProblemCode>> = {
@@ -86,14 +88,22 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
   },
   DeleteUser: TOKEN_FAILURE,
   // The pool's session tracking is off (OperationNotEnabledException, "not available ... for the
-  // current user pool configuration"): the deployment's configuration, not the caller.
-  ListUserSessions: { ...TOKEN_FAILURE, OperationNotEnabledException: 'internal_error' },
-  // RevokeUserSession: ResourceNotFoundException for a SessionId the user does not have. (Its refusal of
-  // the caller's own session keeps BY_NAME's meaning, whatever exception Cognito uses: undocumented.)
-  RevokeUserSession: {
+  // current user pool configuration"; which exception Cognito uses is undocumented, `doctor` checks the
+  // setting): the deployment's configuration, not the caller. ListUserSessions takes nothing from the
+  // client but its token, so an InvalidParameterException there is ours too.
+  ListUserSessions: {
     ...TOKEN_FAILURE,
     OperationNotEnabledException: 'internal_error',
+    InvalidParameterException: 'internal_error',
+  },
+  // RevokeUserSession: ResourceNotFoundException for a SessionId the user does not have. Its refusal of
+  // the caller's own session is undocumented (InvalidParameterException locally): a NotAuthorizedException
+  // that is not about the access token (those are caught above) is that refusal too, never a bad token.
+  RevokeUserSession: {
+    OperationNotEnabledException: 'internal_error',
     ResourceNotFoundException: 'session_not_found',
+    NotAuthorizedException: 'invalid_parameter',
+    UserNotFoundException: 'invalid_token',
   },
 }
 
@@ -103,19 +113,18 @@ const CLIENT_NAMED_USER: Partial<Record<CognitoOperation, ProblemCode>> = {
   RespondToAuthChallenge: 'not_authorized',
 }
 
-// GetTokensFromRefreshToken and RevokeToken take the raw ClientSecret; how each says it refused it, by
-// exception name. RevokeToken documents only UnauthorizedException, for a refused secret and for a
-// token it will not revoke alike, so only the message tells them apart: "Invalid client or secret" is
-// what a public report quotes from AWS (the local Cognito answers it too; its token refusal's message
-// is made up). A guess until the doctor's probe settles it (docs/testing.md).
-const RAW_SECRET_REFUSALS: Partial<Record<CognitoOperation, Readonly<Record<string, RegExp>>>> = {
-  GetTokensFromRefreshToken: { NotAuthorizedException: /client secret/i },
-  RevokeToken: { NotAuthorizedException: /client secret/i, UnauthorizedException: /secret/i },
-}
+// GetTokensFromRefreshToken and RevokeToken take the raw ClientSecret. Each documents one exception
+// for refusing it (NotAuthorizedException, UnauthorizedException), neither its message, and RevokeToken
+// uses the same exception for a token it will not revoke: so either exception counts, and only a
+// message naming the secret ("Invalid client or secret", as a public report quotes AWS; the local
+// Cognito answers it too) tells a refused secret from a refused token. A guess until the doctor's
+// probe settles it (docs/testing.md).
+const RAW_SECRET_OPERATIONS: ReadonlySet<CognitoOperation> = new Set(['GetTokensFromRefreshToken', 'RevokeToken'])
+const SECRET_REFUSALS: ReadonlySet<string> = new Set(['NotAuthorizedException', 'UnauthorizedException'])
 
-/** True when a raw-secret operation's error says our client secret (or client id) was refused. */
+/** True when a raw-secret operation's error says our client secret was refused. */
 const refusesRawSecret = (operation: CognitoOperation, name: string, message: unknown): boolean =>
-  RAW_SECRET_REFUSALS[operation]?.[name]?.test(String(message)) === true
+  RAW_SECRET_OPERATIONS.has(operation) && SECRET_REFUSALS.has(name) && /secret/i.test(String(message))
 
 // Seconds a client should wait: throttling clears fast, per-account limits (code sends, failed
 // attempts) take longer.

@@ -145,6 +145,22 @@ describe('SECRET_HASH against the verifying proxy', () => {
     }
   })
 
+  test("/signout/device with a wrong client secret: RevokeToken refuses the secret, a 500 (our configuration), never the caller's 401", async () => {
+    const wrongSecret = 'not-the-real-secret-revoke-0123456789'
+    seen.push(wrongSecret)
+    const { tokens, auth } = await signedInAccount(file.service.url, file.cognito, { tag: 'revoke-secret', seen })
+    const bad = await startService(file.cognito.serviceEnv({ COGNITO_CLIENT_SECRET: wrongSecret }))
+    try {
+      const res = await post(bad.url, '/signout/device', { refreshToken: tokens.refreshToken }, auth)
+      expectProblem(res, 500, 'internal_error', [wrongSecret, tokens.refreshToken])
+      const logged = await waitFor(() => bad.logs().find((l) => l.msg === 'request failed'), 'the failure log line')
+      expect(logged).toMatchObject({ code: 'internal_error', error: { name: 'UnauthorizedException' } })
+      expectNoSecrets(bad.lines, [wrongSecret, tokens.refreshToken])
+    } finally {
+      await bad.stop()
+    }
+  })
+
   test('a public client (no secret configured) sends no SECRET_HASH at all', async () => {
     const pub = await startService(
       file.cognito.serviceEnv({ COGNITO_CLIENT_ID: file.cognito.publicClientId, COGNITO_CLIENT_SECRET: undefined }),

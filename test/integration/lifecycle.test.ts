@@ -183,6 +183,24 @@ describe('password recovery', () => {
   })
 })
 
+describe("the pool's password policy", () => {
+  test('a password the policy refuses: 400 invalid_password at sign-up and at change, never echoed', async () => {
+    const weak = 'abc'
+    const signUp = await post(service.url, '/signup', { email: uniqueEmail('weak'), password: weak, nickname: 'n' })
+    expectProblem(signUp, 400, 'invalid_password', [weak])
+    const { email, tokens } = await signedInUser()
+    const change = await post(
+      service.url,
+      '/password/change',
+      { previousPassword: PASSWORD, proposedPassword: 'nouppercase1!' },
+      bearer(tokens.accessToken),
+    )
+    expectProblem(change, 400, 'invalid_password', ['nouppercase1!'])
+    // The refused change changed nothing.
+    expect((await signIn(email, PASSWORD)).status).toBe(200)
+  })
+})
+
 describe('tokens', () => {
   test('refresh with the email instead of the Cognito username: Cognito refuses the hash, the client gets 401 invalid_token', async () => {
     const { email, tokens } = await signedInUser()

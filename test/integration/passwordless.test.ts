@@ -37,10 +37,12 @@ describe('POST /signin/passwordless with an emailed code', () => {
       CODE_DELIVERY_DESTINATION: `${email[0]}***@e***`,
     })
     const code = await cognito.codeFor(email, 2)
+    // Cognito's emailed sign-in codes are 8 digits (the confirmation code before it was 6).
+    expect(code).toMatch(/^\d{8}$/)
     const answer = { email, challengeName: 'EMAIL_OTP', session: started.body.session }
     const wrong = await post(service.url, '/signin/challenge', {
       ...answer,
-      responses: { EMAIL_OTP_CODE: code === '000000' ? '111111' : '000000' },
+      responses: { EMAIL_OTP_CODE: code === '00000000' ? '11111111' : '00000000' },
     })
     expectProblem(wrong, 400, 'code_mismatch')
     const signedIn = await post(service.url, '/signin/challenge', { ...answer, responses: { EMAIL_OTP_CODE: code } })
@@ -72,7 +74,7 @@ describe('POST /signin/passwordless with an emailed code', () => {
       email,
       challengeName: 'EMAIL_OTP',
       session: unknown.body.session,
-      responses: { EMAIL_OTP_CODE: '123456' },
+      responses: { EMAIL_OTP_CODE: '12345678' },
     })
     expectProblem(answer, 400, 'code_mismatch')
   })
@@ -107,7 +109,7 @@ describe('POST /signin/passwordless with an emailed code', () => {
         responses: { EMAIL_OTP_CODE },
       })
     for (let i = 0; i < 3; i++)
-      expectProblem(await answer(code === '000000' ? '111111' : '000000'), 400, 'code_mismatch')
+      expectProblem(await answer(code === '00000000' ? '11111111' : '00000000'), 400, 'code_mismatch')
     expectProblem(await answer(code), 401, 'not_authorized')
   })
 

@@ -13,7 +13,8 @@ export interface AppClient {
   clientSecret: string
 }
 
-const adminOf = (cognito: TestCognito) =>
+/** An admin client of the test emulator (SigV4 with any credentials); the caller destroys it. */
+export const adminOf = (cognito: TestCognito) =>
   new CognitoIdentityProviderClient({
     region: 'local',
     endpoint: cognito.emulator.endpoint,

@@ -57,19 +57,22 @@ export function emulatorClient(
       AuthFlow: 'USER_PASSWORD_AUTH',
       AuthParameters: { USERNAME: email, PASSWORD: password, SECRET_HASH: hash(email) },
     })
-  /** A signed-up, confirmed user (the code read from what the emulator "emailed"). */
-  const confirmedUser = async (tag: string) => {
-    const email = uniqueEmail(tag)
-    const created = await call('SignUp', {
+  /** SignUp of `email` with `password` (nickname "n"). */
+  const signUp = (email: string, password = PASSWORD) =>
+    call('SignUp', {
       ClientId: app.clientId,
       Username: email,
-      Password: PASSWORD,
+      Password: password,
       SecretHash: hash(email),
       UserAttributes: [
         { Name: 'email', Value: email },
         { Name: 'nickname', Value: 'n' },
       ],
     })
+  /** A signed-up, confirmed user (the code read from what the emulator "emailed"). */
+  const confirmedUser = async (tag: string) => {
+    const email = uniqueEmail(tag)
+    const created = await signUp(email)
     expect(created.status).toBe(200)
     const confirmed = await call('ConfirmSignUp', {
       ClientId: app.clientId,
@@ -88,7 +91,7 @@ export function emulatorClient(
     const tokens = signedIn.body.AuthenticationResult as Record<string, string>
     return { ...user, tokens, accessToken: tokens.AccessToken! }
   }
-  return { call, hash, signIn, confirmedUser, signedInUser, clientId: app.clientId }
+  return { call, hash, signUp, signIn, confirmedUser, signedInUser, clientId: app.clientId }
 }
 
 /**

@@ -117,6 +117,43 @@ const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]
   ],
   ['RevokeUserSession', named('ResourceNotFoundException', 'Session not found'), 404, 'session_not_found', undefined],
   ['RevokeUserSession', named('InvalidParameterException'), 400, 'invalid_parameter', undefined],
+  // Undocumented answers (docs/testing.md: guesses the doctor's probe settles), each plausible one
+  // mapped so that neither the caller is blamed for our configuration nor the other way round.
+  // A refused raw client secret under either documented exception:
+  ['RevokeToken', named('UnauthorizedException', 'Invalid client or secret'), 500, 'internal_error', undefined],
+  [
+    'RevokeToken',
+    named('UnauthorizedException', 'The token was not issued to this client'),
+    401,
+    'invalid_token',
+    undefined,
+  ],
+  [
+    'GetTokensFromRefreshToken',
+    named('UnauthorizedException', 'Invalid client secret'),
+    500,
+    'internal_error',
+    undefined,
+  ],
+  // Session tracking off, however Cognito says it:
+  ['ListUserSessions', named('InvalidParameterException', 'tracking is off'), 500, 'internal_error', undefined],
+  ['ListUserSessions', named('FeatureUnavailableInTierException'), 500, 'internal_error', undefined],
+  ['RevokeUserSession', named('OperationNotEnabledException'), 500, 'internal_error', undefined],
+  // The caller's own session, however Cognito refuses it: never "your token is bad".
+  [
+    'RevokeUserSession',
+    named('NotAuthorizedException', "You can't revoke the current session"),
+    400,
+    'invalid_parameter',
+    undefined,
+  ],
+  [
+    'RevokeUserSession',
+    named('NotAuthorizedException', 'Access Token has been revoked'),
+    401,
+    'invalid_token',
+    undefined,
+  ],
 ]
 
 describe('Cognito error -> problem', () => {

@@ -8,6 +8,8 @@ import { join, posix, resolve } from 'node:path'
 /** Top to bottom: a file may import from its own floor or any floor below it. */
 const FLOORS: readonly { name: string; places: readonly string[] }[] = [
   { name: 'entries', places: ['src/main.ts', 'src/node.ts', 'src/healthcheck.ts'] },
+  // The doctor subcommand (src/main.ts loads it for `doctor` only): below the entries, above all the service.
+  { name: 'doctor', places: ['src/doctor/'] },
   { name: 'service and runtime', places: ['src/service.ts', 'src/runtime/'] },
   { name: 'app', places: ['src/app.ts'] },
   { name: 'routes', places: ['src/routes/'] },

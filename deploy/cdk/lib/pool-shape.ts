@@ -29,6 +29,9 @@ export const POOL_SHAPE = {
   // Users may turn on an authenticator app (POST /me/mfa/totp); SMS would need an SNS set-up.
   MfaConfiguration: 'OPTIONAL' as const,
   EnabledMfas: ['SOFTWARE_TOKEN_MFA'] as const,
+  // Email codes and passkeys as first factors, and session tracking, need the Essentials plan or Plus
+  // (developer guide, "User pool feature plans"); CreateUserPool `UserPoolTier`.
+  FeaturePlan: 'ESSENTIALS' as const,
   // Developer guide, "Authentication flows: choice-based authentication".
   AllowedFirstAuthFactors: ['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN'] as const,
   WebAuthnUserVerification: 'preferred' as const,
@@ -50,7 +53,18 @@ export const CLIENT_SHAPE = {
   ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_AUTH'] as const,
   PreventUserExistenceErrors: 'ENABLED' as const,
   EnableTokenRevocation: true,
+  /**
+   * Minutes a challenge session lives (CreateUserPoolClient `AuthSessionValidity`, 3-15, default 3).
+   * An emailed sign-in code is valid as long as its session, and 3 minutes is too short for a mail
+   * to arrive (greylisting and queued delivery take minutes) and its 8 digits to be typed from
+   * another device. 10 leaves room for that while keeping the window short: each session still
+   * takes only a few wrong answers, and the service's rate limits bound how many sessions are started.
+   */
+  AuthSessionValidity: 10,
 }
+
+/** RefreshTokenRotation `RetryGracePeriodSeconds` when the client rotates and nothing else is set (0-60). */
+export const REFRESH_TOKEN_GRACE_SECONDS = 10
 
 /** The flow a client without refresh-token rotation refreshes with (InitiateAuth REFRESH_TOKEN_AUTH). */
 export const REFRESH_TOKEN_FLOWS = ['ALLOW_REFRESH_TOKEN_AUTH'] as const

@@ -3,6 +3,8 @@
 //
 // `-c` values arrive as strings and cdk.json values as JSON, so numbers and flags accept both.
 
+import { REFRESH_TOKEN_GRACE_SECONDS } from './pool-shape.ts'
+
 export type Architecture = 'x86_64' | 'arm64'
 
 export interface Settings {
@@ -129,7 +131,7 @@ export function readSettings(context: Context): Settings {
     refreshTokenRotation: flag('refreshTokenRotation', true),
     // Cognito's range (RefreshTokenRotationType). Within a task the service coalesces concurrent
     // refreshes itself; the grace period covers two tasks refreshing one token, and client retries.
-    refreshTokenGraceSeconds: integer('refreshTokenGraceSeconds', 10, 0, 60),
+    refreshTokenGraceSeconds: integer('refreshTokenGraceSeconds', REFRESH_TOKEN_GRACE_SECONDS, 0, 60),
     sessionTracking: flag('sessionTracking', true),
     logRetentionDays,
     logLevel,

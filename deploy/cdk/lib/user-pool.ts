@@ -66,7 +66,7 @@ export class UserPool extends Construct {
       // Developer guide, "Authentication flows: choice-based authentication": email codes and passkeys
       // as first factors need the Essentials plan (or Plus) and SES (EmailSendingAccount DEVELOPER);
       // session tracking (SetUserPoolSessionConfiguration) needs Essentials or Plus too.
-      featurePlan: cognito.FeaturePlan.ESSENTIALS,
+      featurePlan: cognito.FeaturePlan[POOL_SHAPE.FeaturePlan],
       signInPolicy: {
         allowedFirstAuthFactors: {
           password: has(POOL_SHAPE.AllowedFirstAuthFactors, 'PASSWORD'),
@@ -93,6 +93,7 @@ export class UserPool extends Construct {
       },
       preventUserExistenceErrors: CLIENT_SHAPE.PreventUserExistenceErrors === 'ENABLED',
       enableTokenRevocation: CLIENT_SHAPE.EnableTokenRevocation,
+      authSessionValidity: Duration.minutes(CLIENT_SHAPE.AuthSessionValidity),
       // Rotation: GetTokensFromRefreshToken hands out a new refresh token on every refresh and the old
       // one dies after the grace period (a stolen refresh token is only good until its next use).
       ...(props.refreshTokenRotation

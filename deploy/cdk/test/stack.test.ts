@@ -57,6 +57,7 @@ describe('Cognito user pool', () => {
   test('app client: token revocation on, refresh tokens rotate with a 10 s grace period; the task knows it rotates', () => {
     const client = only('AWS::Cognito::UserPoolClient').properties
     expect(client.EnableTokenRevocation).toBe(CLIENT_SHAPE.EnableTokenRevocation)
+    expect(client.AuthSessionValidity).toBe(CLIENT_SHAPE.AuthSessionValidity)
     expect(client.RefreshTokenRotation).toEqual({ Feature: 'ENABLED', RetryGracePeriodSeconds: 10 })
     expect(environment.COGNITO_REFRESH_TOKEN_ROTATION).toBe('true')
   })
