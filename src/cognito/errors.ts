@@ -69,6 +69,18 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
   UpdateUserAttributes: TOKEN_FAILURE,
   VerifyUserAttribute: TOKEN_FAILURE,
   VerifySoftwareTokenInSetup: { EnableSoftwareTokenMFAException: 'code_mismatch' },
+  // Proving password and code (DELETE /me/mfa/totp): the bearer was fine, so nothing here is a 401.
+  FactorProofSignIn: {
+    NotAuthorizedException: 'password_mismatch',
+    UserNotFoundException: 'invalid_token',
+    UserNotConfirmedException: 'internal_error',
+  },
+  // An expired or spent proof session is the same outcome for the caller as a wrong code: try again.
+  FactorProofChallenge: {
+    NotAuthorizedException: 'code_mismatch',
+    ExpiredCodeException: 'code_mismatch',
+    UserNotFoundException: 'invalid_token',
+  },
   // A credential id the user does not have.
   DeleteWebAuthnCredential: { ...TOKEN_FAILURE, ResourceNotFoundException: 'passkey_not_found' },
   // GetTokensFromRefreshToken errors: RefreshTokenReuseException, "the refresh token has already been

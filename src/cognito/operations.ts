@@ -56,6 +56,15 @@ export type CallLabel =
   | 'VerifySoftwareTokenInSetup'
   /** InitiateAuth with USER_AUTH (passwordless sign-in). */
   | 'UserAuth'
+  /**
+   * InitiateAuth USER_PASSWORD_AUTH and RespondToAuthChallenge SOFTWARE_TOKEN_MFA run by a signed-in
+   * user to prove both factors (turning the authenticator app off): a wrong password or code is
+   * the caller's, never a bearer failure; counted apart from sign-ins.
+   */
+  | 'FactorProofSignIn'
+  | 'FactorProofChallenge'
+  /** RevokeToken of the session a factor proof minted: any failure is ours (the change must not go on). */
+  | 'FactorProofRevoke'
 
 /** What a call is known by in the error table and the metrics: its operation, or its label. */
 export type CognitoOperation = OperationName | CallLabel

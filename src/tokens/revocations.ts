@@ -155,3 +155,17 @@ export function revokeDeviceSession(list: RevocationList, claims: AccessClaims, 
   if (claims.originJti !== undefined) list.revokeTokenId(claims.originJti, forgetAt)
   if (claims.jti !== undefined) list.revokeTokenId(claims.jti, claims.expiresAt ?? forgetAt)
 }
+
+/**
+ * After RevokeToken of a refresh token the service itself minted and never handed out (the sign-in
+ * that proves a factor): every access token minted from it. `ids` are that sign-in's access token's.
+ */
+export function revokeMintedSession(
+  list: RevocationList,
+  { jti, originJti, expiresAt }: { jti?: string; originJti?: string; expiresAt?: number },
+  nowMs = Date.now(),
+): void {
+  const forgetAt = expiresAt ?? Math.floor(nowMs / 1000) + MAX_ACCESS_TOKEN_SECONDS
+  if (originJti !== undefined) list.revokeTokenId(originJti, forgetAt)
+  if (jti !== undefined) list.revokeTokenId(jti, forgetAt)
+}

@@ -234,18 +234,22 @@ export function createStubGateway(): StubGateway {
     async associateSoftwareToken(accessToken) {
       const account = accountOfToken(accessToken)
       const secret = `STUBSECRET${++issued}`
-      account.totp = { secret, verified: false, enabled: account.totp?.enabled ?? false }
-      return secret
+      if (account.totp?.enabled) throw new ProblemError('totp_already_enabled')
+      account.totp = { secret, verified: false, enabled: false }
+      return { secretCode: secret, email: account.email }
     },
-    async enableSoftwareToken(accessToken, code) {
+    async enableSoftwareToken(accessToken, _username, code) {
       const account = accountOfToken(accessToken)
       if (!account.totp) throw new ProblemError('totp_not_enrolled')
       if (code !== STUB_TOTP_CODE) throw new ProblemError('code_mismatch')
       account.totp = { ...account.totp, verified: true, enabled: true }
     },
-    async disableSoftwareToken(accessToken) {
+    async disableSoftwareToken(accessToken, _username, { password, code }) {
       const account = accountOfToken(accessToken)
+      if (account.password !== password) throw new ProblemError('password_mismatch')
+      if (account.totp?.enabled && code !== STUB_TOTP_CODE) throw new ProblemError('code_mismatch')
       if (account.totp) account.totp.enabled = false
+      return {}
     },
     async changeEmail(accessToken, email) {
       const account = accountOfToken(accessToken)
