@@ -44,6 +44,15 @@ const CODE_FAILURE: Readonly<Record<string, ProblemCode>> = {
   NotAuthorizedException: 'code_mismatch',
 }
 
+// Admin operations act on an account whose password was just changed: any refusal (IAM's
+// AccessDeniedException above all) is our deployment's fault, never the caller's.
+const OUR_FAILURE: Readonly<Record<string, ProblemCode>> = {
+  AccessDeniedException: 'internal_error',
+  NotAuthorizedException: 'internal_error',
+  UserNotFoundException: 'internal_error',
+  InvalidParameterException: 'internal_error',
+}
+
 // Where an exception means something else for one operation than BY_NAME says.
 const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, ProblemCode>>>> = {
   // "SignUp is not permitted for this user pool" and the like: a pool setting, not the caller.
@@ -106,6 +115,8 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
     OperationNotEnabledException: 'internal_error',
     ResourceNotFoundException: 'session_not_found',
   },
+  AdminGetUser: OUR_FAILURE,
+  AdminUserGlobalSignOut: OUR_FAILURE,
 }
 
 // Operations whose SECRET_HASH is computed over a username the client supplied.

@@ -39,6 +39,10 @@ export const OPERATIONS = {
   DeleteUser: 'sdk',
   ListUserSessions: 'sdk',
   RevokeUserSession: 'sdk',
+  // Ending every session of an account after its password changed: the only two operations that
+  // need IAM permissions (the task role's; SigV4-signed by the SDK).
+  AdminGetUser: 'sdk',
+  AdminUserGlobalSignOut: 'sdk',
 } as const satisfies Record<string, 'json' | 'sdk'>
 
 /** A Cognito API operation the service calls. */

@@ -122,7 +122,8 @@ export function createStubGateway(): StubGateway {
       return { userSub: sub, userConfirmed: false, codeDelivery: maskedEmailDelivery(email) }
     },
     async signIn({ email, password }): Promise<SignInResult> {
-      const account = accounts.get(email)
+      // The actual username (the sub here) signs in too, as in Cognito.
+      const account = accounts.get(email) ?? accountOfSub(email)
       if (!account || account.password !== password) throw new ProblemError('not_authorized')
       if (!account.confirmed) throw new ProblemError('user_not_confirmed')
       if (account.newPasswordRequired) {
@@ -223,6 +224,13 @@ export function createStubGateway(): StubGateway {
       const { sub } = accountOfToken(accessToken)
       for (const tokens of [accessTokens, refreshTokens])
         for (const [token, owner] of tokens) if (owner === sub) tokens.delete(token)
+    },
+    async signOutEverywhereByName(username) {
+      const account = accounts.get(username) ?? accountOfSub(username)
+      if (!account) throw new ProblemError('internal_error')
+      for (const tokens of [accessTokens, refreshTokens])
+        for (const [token, owner] of tokens) if (owner === account.sub) tokens.delete(token)
+      return { sub: account.sub }
     },
     async changePassword(accessToken, previousPassword, proposedPassword) {
       const account = accountOfToken(accessToken)
