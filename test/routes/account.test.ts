@@ -167,7 +167,9 @@ describe('POST /password/change', () => {
     expect(stub.callsOf('signOutEverywhereByName')).toEqual([[username]])
     for (const dead of [accessToken, other.accessToken])
       expectProblem(await call('GET', '/me', { headers: { authorization: `Bearer ${dead}` } }), 401, 'invalid_token')
-    expect((await call('GET', '/me', { headers: { authorization: `Bearer ${res.body.accessToken}` } })).status).toBe(200)
+    expect((await call('GET', '/me', { headers: { authorization: `Bearer ${res.body.accessToken}` } })).status).toBe(
+      200,
+    )
     expect((await call('POST', '/signin', { json: { email: EMAIL, password: NEW_PASSWORD } })).status).toBe(200)
     expectNoSecrets(logLines, [PASSWORD, NEW_PASSWORD, accessToken])
   })
