@@ -150,6 +150,34 @@ describe('GET /me', () => {
   })
 })
 
+describe('POST /password/reset ends every session', () => {
+  test('every token of the account dies; the gateway signed it out by the email', async () => {
+    const { call, stub } = inProcessApp()
+    stub.addAccount(EMAIL, PASSWORD)
+    const first = await stub.signIn(EMAIL, PASSWORD)
+    const second = await stub.signIn(EMAIL, PASSWORD)
+    expect((await call('POST', '/password/forgot', { json: { email: EMAIL } })).status).toBe(202)
+    const res = await call('POST', '/password/reset', {
+      json: { email: EMAIL, code: STUB_CODE, password: NEW_PASSWORD },
+    })
+    expect(res.status).toBe(200)
+    expect(stub.callsOf('signOutEverywhereByName')).toEqual([[EMAIL]])
+    for (const dead of [first.accessToken, second.accessToken])
+      expectProblem(await call('GET', '/me', { headers: { authorization: `Bearer ${dead}` } }), 401, 'invalid_token')
+  })
+
+  test('the sign-out fails after the reset: 500 that says the password was reset', async () => {
+    const { call, stub } = inProcessApp()
+    stub.addAccount(EMAIL, PASSWORD)
+    stub.failNext('signOutEverywhereByName', 'internal_error')
+    const res = await call('POST', '/password/reset', {
+      json: { email: EMAIL, code: STUB_CODE, password: NEW_PASSWORD },
+    })
+    expectProblem(res, 500, 'internal_error', [NEW_PASSWORD])
+    expect(res.body.detail).toStartWith('The password was reset')
+  })
+})
+
 describe('POST /password/change', () => {
   test('200 with this device’s new tokens; every session signed out, the old token and the other device’s dead', async () => {
     const { call, stub, logLines } = inProcessApp()
