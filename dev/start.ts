@@ -57,5 +57,9 @@ if (usesRealCognito) {
     COGNITO_CLIENT_ID: pool.clientId,
     COGNITO_CLIENT_SECRET: pool.clientSecret,
     COGNITO_ENDPOINT: emulator.endpoint,
+    // The admin operations (AdminUserGlobalSignOut after a password change) are SigV4-signed; the
+    // emulator checks no signature, so any key does.
+    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? 'local',
+    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? 'local',
   })
 }

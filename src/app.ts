@@ -156,7 +156,7 @@ export function createApp({
       .use(healthRoutes())
       .use(authRoutes(gateway, policy, { enumerationSafe: config.signupEnumerationSafe, revocations }))
       .use(accountRoutes(gateway, policy, { revocations, recentSignInSeconds: config.recentSignInSeconds }))
-      .use(mfaRoutes(gateway, policy))
+      .use(mfaRoutes(gateway, policy, revocations))
       .use(emailChangeRoutes(gateway, policy))
       .use(mfaSetupRoutes(gateway, policy))
       .use(passwordlessRoutes(gateway, policy))

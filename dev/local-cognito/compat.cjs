@@ -3,6 +3,11 @@
 // - ResendConfirmationCode and GlobalSignOut, which it lacks;
 // - GlobalSignOut records what it revokes (its time, the calling token's jti) and ends the user's
 //   refresh tokens (cognito-local never revokes anything); revocation.cjs refuses the access tokens;
+// - the refresh token a challenge answer hands out (SOFTWARE_TOKEN_MFA, NEW_PASSWORD_REQUIRED) is
+//   stored like a password sign-in's (cognito-local stores only InitiateAuth's), so it refreshes,
+//   revokes and lists as a session: InitiateAuth and RespondToAuthChallenge answer the same
+//   AuthenticationResult (API reference, RespondToAuthChallenge "AuthenticationResult");
+// - AdminUserGlobalSignOut, which it lacks, records the same as GlobalSignOut (without a calling token);
 // - confirming a sign-up verifies the email (the pool auto-verifies it), as in Cognito;
 // - a wrong password is NotAuthorizedException on InitiateAuth and ChangePassword, as in Cognito
 //   (cognito-local says InvalidPasswordException), and a FORCE_CHANGE_PASSWORD user must still
@@ -101,6 +106,33 @@ const InitiateAuth = (services) => {
   }
 }
 
+const respondToAuthChallenge = Targets.RespondToAuthChallenge
+const RespondToAuthChallenge = (services) => {
+  const inner = respondToAuthChallenge(services)
+  return async (ctx, req) => {
+    const out = await inner(ctx, req)
+    const refreshToken = out.AuthenticationResult?.RefreshToken
+    if (!refreshToken) return out
+    const owner = await tokenUser(services, ctx, out.AuthenticationResult.AccessToken)
+    if (!(owner.user.RefreshTokens ?? []).includes(refreshToken))
+      await owner.userPool.storeRefreshToken(ctx, refreshToken, owner.user)
+    return out
+  }
+}
+
+// AdminUserGlobalSignOut {UserPoolId, Username}: "Invalidates the identity, access, and refresh tokens
+// that Amazon Cognito issued to a user" (API reference), like GlobalSignOut but by name, with IAM
+// credentials instead of the user's token (not checked here). `Username` may be an alias (the email).
+const AdminUserGlobalSignOut =
+  ({ cognito, clock }) =>
+  async (ctx, req) => {
+    const userPool = await cognito.getUserPool(ctx, req.UserPoolId)
+    const user = await userPool.getUserByUsername(ctx, req.Username)
+    if (!user) throw new errors.UserNotFoundError('User does not exist.')
+    await userPool.saveUser(ctx, { ...user, RefreshTokens: [], TokensRevokedAt: clock.get().getTime() })
+    return {}
+  }
+
 const confirmSignUp = Targets.ConfirmSignUp
 const ConfirmSignUp = (services) => {
   const inner = confirmSignUp(services)
@@ -122,6 +154,8 @@ const ConfirmSignUp = (services) => {
 Object.assign(Targets, {
   ConfirmSignUp,
   GlobalSignOut,
+  AdminUserGlobalSignOut,
+  RespondToAuthChallenge,
   ResendConfirmationCode,
   InitiateAuth,
   GetUser: requireKnownUser(Targets.GetUser),

@@ -46,6 +46,15 @@ const CODE_FAILURE: Readonly<Record<string, ProblemCode>> = {
   NotAuthorizedException: 'code_mismatch',
 }
 
+// Admin operations act on an account whose password was just changed: any refusal (IAM's
+// AccessDeniedException above all) is our deployment's fault, never the caller's.
+const OUR_FAILURE: Readonly<Record<string, ProblemCode>> = {
+  AccessDeniedException: 'internal_error',
+  NotAuthorizedException: 'internal_error',
+  UserNotFoundException: 'internal_error',
+  InvalidParameterException: 'internal_error',
+}
+
 // Where an exception means something else for one operation than BY_NAME says.
 const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, ProblemCode>>>> = {
   // "SignUp is not permitted for this user pool" and the like: a pool setting, not the caller.
@@ -71,6 +80,18 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
   UpdateUserAttributes: TOKEN_FAILURE,
   VerifyUserAttribute: TOKEN_FAILURE,
   VerifySoftwareTokenInSetup: { EnableSoftwareTokenMFAException: 'code_mismatch' },
+  // Proving password and code (DELETE /me/mfa/totp): the bearer was fine, so nothing here is a 401.
+  FactorProofSignIn: {
+    NotAuthorizedException: 'password_mismatch',
+    UserNotFoundException: 'invalid_token',
+    UserNotConfirmedException: 'internal_error',
+  },
+  // An expired or spent proof session is the same outcome for the caller as a wrong code: try again.
+  FactorProofChallenge: {
+    NotAuthorizedException: 'code_mismatch',
+    ExpiredCodeException: 'code_mismatch',
+    UserNotFoundException: 'invalid_token',
+  },
   // A credential id the user does not have.
   DeleteWebAuthnCredential: { ...TOKEN_FAILURE, ResourceNotFoundException: 'passkey_not_found' },
   // GetTokensFromRefreshToken errors: RefreshTokenReuseException, "the refresh token has already been
@@ -105,6 +126,8 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
     NotAuthorizedException: 'invalid_parameter',
     UserNotFoundException: 'invalid_token',
   },
+  AdminGetUser: OUR_FAILURE,
+  AdminUserGlobalSignOut: OUR_FAILURE,
 }
 
 // Operations whose SECRET_HASH is computed over a username the client supplied.

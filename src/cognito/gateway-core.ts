@@ -13,6 +13,8 @@ import type { HttpPost } from './http-post.ts'
 import { createJsonTransport } from './json-transport.ts'
 import { OPERATIONS, type CallLabel, type OperationName } from './operations.ts'
 import { createSecretHasher } from './secret-hash.ts'
+import { createStateKeys } from '../state/keyed-hash.ts'
+import { createUsedTotpCodes, type UsedTotpCodes } from '../state/used-totp-codes.ts'
 import { signedIn, type SignInResult } from './token-answers.ts'
 import type { CognitoOperations, CognitoTransport } from './transport.ts'
 
@@ -33,6 +35,8 @@ export interface GatewayCore {
   /** Whether the app client has a secret (so every username-based call needs a SECRET_HASH). */
   readonly hasSecret: boolean
   readonly sessions: ChallengeSessions
+  /** TOTP codes Cognito accepted in the last 90 seconds (none is accepted twice: totp-replay.ts). */
+  readonly usedTotpCodes: UsedTotpCodes
   /**
    * Tokens, or the next challenge with the session the client returns (it carries the username).
    * @throws ProblemError upstream_error when Cognito answered neither.
@@ -67,6 +71,7 @@ export async function createGatewayCore(
 ): Promise<GatewayCore> {
   const hasher = await createSecretHasher(config.clientId, config.clientSecret)
   const sessions = await createChallengeSessions(config.clientSecret)
+  const usedTotpCodes = createUsedTotpCodes(createStateKeys(config.clientSecret).hasher('totp-used'))
 
   const call: GatewayCore['call'] = async (operation, input, label) => {
     const name = label ?? operation
@@ -111,6 +116,7 @@ export async function createGatewayCore(
     secretHash: async (username) => (hasher ? await hasher(username) : undefined),
     hasSecret: hasher !== undefined,
     sessions,
+    usedTotpCodes,
     authResult,
   }
 }

@@ -1,21 +1,47 @@
 // TOTP multi-factor authentication: enrolling an authenticator app from a signed-in session, turning
 // it off, and the MFA_SETUP challenge (the pool requires MFA and the user has none yet).
+import type { AuthenticationResultType } from '@aws-sdk/client-cognito-identity-provider'
 import { ProblemError } from '../http/problem.ts'
 import type { GatewayCore } from './gateway-core.ts'
 import type { SignInCalls } from './sign-in.ts'
-import type { SignInResult } from './token-answers.ts'
+import { tokenIdsOf, type SignInResult, type TokenIds } from './token-answers.ts'
+import { onceForUser } from './totp-replay.ts'
+
+/** The factors DELETE /me/mfa/totp proves: the account's password and a current code from the app. */
+export interface FactorProof {
+  password: string
+  code: string
+}
 
 export interface MfaCalls {
-  /** AssociateSoftwareToken: a new TOTP secret (base32) for the user; not in use until verified. */
-  associateSoftwareToken(accessToken: string): Promise<string>
+  /**
+   * GetUser, then AssociateSoftwareToken: a new TOTP secret (base32) for the user, not in use until
+   * verified, and the user's email (for the otpauth label). Refused while an app is on: on a user
+   * whose TOTP is active, AssociateSoftwareToken replaces the secret and sign-in asks for no code until
+   * the new one is verified (not in the API reference; aws-amplify/amplify-js#1226), so a stolen
+   * session could switch the second factor off. GetUser's UserMFASettingList tells.
+   * @throws ProblemError totp_already_enabled.
+   */
+  associateSoftwareToken(accessToken: string): Promise<{ secretCode: string; email: string }>
   /**
    * VerifySoftwareToken with a code from the app, then SetUserMFAPreference enabling and preferring
-   * TOTP. In that order: Cognito refuses to enable a token that is not verified yet.
-   * @throws ProblemError code_mismatch (wrong code), totp_not_enrolled (no secret associated).
+   * TOTP. In that order: Cognito refuses to enable a token that is not verified yet. `username` (the
+   * access token's) keys the used codes: a code is accepted once.
+   * @throws ProblemError code_mismatch (wrong or used code), totp_not_enrolled (no secret associated).
    */
-  enableSoftwareToken(accessToken: string, code: string, deviceName?: string): Promise<void>
-  /** SetUserMFAPreference with TOTP disabled: sign-in asks for no code again (unless the pool requires MFA). */
-  disableSoftwareToken(accessToken: string): Promise<void>
+  enableSoftwareToken(accessToken: string, username: string, code: string, deviceName?: string): Promise<void>
+  /**
+   * Proves both factors, then turns the app off. VerifySoftwareToken only checks a secret still being
+   * set up, so the one Cognito check of a code against the active app is a sign-in's SOFTWARE_TOKEN_MFA
+   * challenge: InitiateAuth USER_PASSWORD_AUTH for `username` (the access token's) with the password,
+   * RespondToAuthChallenge with the code, RevokeToken of the refresh token that sign-in minted, and
+   * only then SetUserMFAPreference with TOTP disabled. A sign-in that asks for no code (TOTP not on)
+   * proves the password alone, which is all there is to prove.
+   * @returns the ids of the tokens the proof minted (revoked in Cognito; the caller's revocation list takes them too).
+   * @throws ProblemError password_mismatch, code_mismatch (wrong or used code), internal_error when the
+   *   proof's session could not be revoked (then nothing changed), upstream_error for another challenge.
+   */
+  disableSoftwareToken(accessToken: string, username: string, proof: FactorProof): Promise<TokenIds>
   /**
    * MFA_SETUP (the pool requires MFA, the user has none): AssociateSoftwareToken with the challenge's
    * session. `session` is the client's value (challenge-session.ts); so is the one returned.
@@ -30,38 +56,105 @@ export interface MfaCalls {
   completeMfaSetup(input: { email: string; session: string; code: string; deviceName?: string }): Promise<SignInResult>
 }
 
+/**
+ * The factor proof's sign-in for `username`: InitiateAuth USER_PASSWORD_AUTH, then the
+ * SOFTWARE_TOKEN_MFA answer with the code. Its tokens (straight away when Cognito asks for no code).
+ * @throws ProblemError password_mismatch, code_mismatch, upstream_error for another challenge.
+ */
+async function signInWithBothFactors(
+  { config, call, secretHash }: GatewayCore,
+  username: string,
+  { password, code }: FactorProof,
+): Promise<AuthenticationResultType> {
+  const clientId = config.clientId
+  const hash = await secretHash(username)
+  const withHash: Record<string, string> = hash ? { SECRET_HASH: hash } : {}
+  const started = await call(
+    'InitiateAuth',
+    {
+      ClientId: clientId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: username, PASSWORD: password, ...withHash },
+    },
+    'FactorProofSignIn',
+  )
+  if (started.AuthenticationResult) return started.AuthenticationResult
+  if (started.ChallengeName !== 'SOFTWARE_TOKEN_MFA' || !started.Session)
+    throw new ProblemError('upstream_error', undefined, {
+      cause: new Error(`factor proof: challenge ${started.ChallengeName ?? 'none'} instead of SOFTWARE_TOKEN_MFA`),
+    })
+  const answered = await call(
+    'RespondToAuthChallenge',
+    {
+      ClientId: clientId,
+      ChallengeName: 'SOFTWARE_TOKEN_MFA',
+      Session: started.Session,
+      ChallengeResponses: { USERNAME: username, SOFTWARE_TOKEN_MFA_CODE: code, ...withHash },
+    },
+    'FactorProofChallenge',
+  )
+  if (!answered.AuthenticationResult)
+    throw new ProblemError('upstream_error', undefined, {
+      cause: new Error('factor proof: no tokens after the code'),
+    })
+  return answered.AuthenticationResult
+}
+
 /** @param respondToChallenge the sign-in feature's, which answers MFA_SETUP once the code is verified. */
-export function mfaCalls(
-  { call, sessions }: GatewayCore,
-  { respondToChallenge }: Pick<SignInCalls, 'respondToChallenge'>,
-): MfaCalls {
+export function mfaCalls(core: GatewayCore, { respondToChallenge }: Pick<SignInCalls, 'respondToChallenge'>): MfaCalls {
   const setSoftwareTokenPreference = async (accessToken: string, enabled: boolean): Promise<void> => {
     await call('SetUserMFAPreference', {
       AccessToken: accessToken,
       SoftwareTokenMfaSettings: { Enabled: enabled, PreferredMfa: enabled },
     })
   }
+  const { config, call, sessions, usedTotpCodes } = core
+  const { clientId } = config
+  // RevokeToken takes the raw client secret (API reference), no SECRET_HASH.
+  const clientSecret = config.clientSecret === undefined ? {} : { ClientSecret: config.clientSecret }
+
   return {
     async associateSoftwareToken(accessToken) {
+      const user = await call('GetUser', { AccessToken: accessToken })
+      if ((user.UserMFASettingList ?? []).includes('SOFTWARE_TOKEN_MFA')) throw new ProblemError('totp_already_enabled')
       const out = await call('AssociateSoftwareToken', { AccessToken: accessToken })
       if (!out.SecretCode)
         throw new ProblemError('upstream_error', undefined, { cause: new Error('Cognito returned no SecretCode') })
-      return out.SecretCode
+      const email = (user.UserAttributes ?? []).find((a) => a.Name === 'email')?.Value ?? ''
+      return { secretCode: out.SecretCode, email }
     },
 
-    async enableSoftwareToken(accessToken, code, deviceName) {
-      const verified = await call('VerifySoftwareToken', {
-        AccessToken: accessToken,
-        UserCode: code,
-        ...(deviceName ? { FriendlyDeviceName: deviceName } : {}),
+    async enableSoftwareToken(accessToken, username, code, deviceName) {
+      await onceForUser(usedTotpCodes, username, code, async () => {
+        const verified = await call('VerifySoftwareToken', {
+          AccessToken: accessToken,
+          UserCode: code,
+          ...(deviceName ? { FriendlyDeviceName: deviceName } : {}),
+        })
+        // VerifySoftwareToken Status: SUCCESS or ERROR (an ERROR answer is not an exception).
+        if (verified.Status !== 'SUCCESS') throw new ProblemError('code_mismatch')
       })
-      // VerifySoftwareToken Status: SUCCESS or ERROR (an ERROR answer is not an exception).
-      if (verified.Status !== 'SUCCESS') throw new ProblemError('code_mismatch')
       await setSoftwareTokenPreference(accessToken, true)
     },
 
-    async disableSoftwareToken(accessToken) {
+    async disableSoftwareToken(accessToken, username, proof) {
+      const minted = await onceForUser(usedTotpCodes, username, proof.code, () =>
+        signInWithBothFactors(core, username, proof),
+      )
+      // The proof is a sign-in: its session ends before anything changes. If it cannot be ended, the
+      // app stays on (a 500, logged with its cause).
+      try {
+        if (minted.RefreshToken)
+          await call(
+            'RevokeToken',
+            { Token: minted.RefreshToken, ClientId: clientId, ...clientSecret },
+            'FactorProofRevoke',
+          )
+      } catch (error) {
+        throw new ProblemError('internal_error', undefined, { cause: error })
+      }
       await setSoftwareTokenPreference(accessToken, false)
+      return tokenIdsOf(minted.AccessToken)
     },
 
     async associateSoftwareTokenInSetup(clientValue, email) {
@@ -76,17 +169,20 @@ export function mfaCalls(
 
     async completeMfaSetup({ email, session: clientValue, code, deviceName }) {
       const { username, session } = await sessions.open(clientValue, email)
-      const verified = await call(
-        'VerifySoftwareToken',
-        { Session: session, UserCode: code, ...(deviceName ? { FriendlyDeviceName: deviceName } : {}) },
-        'VerifySoftwareTokenInSetup',
-      )
-      if (verified.Status !== 'SUCCESS' || !verified.Session) throw new ProblemError('code_mismatch')
+      const verified = await onceForUser(usedTotpCodes, username, code, async () => {
+        const out = await call(
+          'VerifySoftwareToken',
+          { Session: session, UserCode: code, ...(deviceName ? { FriendlyDeviceName: deviceName } : {}) },
+          'VerifySoftwareTokenInSetup',
+        )
+        if (out.Status !== 'SUCCESS' || !out.Session) throw new ProblemError('code_mismatch')
+        return out
+      })
       // RespondToAuthChallenge MFA_SETUP takes USERNAME (added by respondToChallenge) and the session.
       return respondToChallenge({
         email,
         challengeName: 'MFA_SETUP',
-        session: await sessions.seal(username, verified.Session),
+        session: await sessions.seal(username, verified.Session!),
         responses: {},
       })
     },

@@ -39,6 +39,10 @@ export const OPERATIONS = {
   DeleteUser: 'sdk',
   ListUserSessions: 'sdk',
   RevokeUserSession: 'sdk',
+  // Ending every session of an account after its password changed: the only two operations that
+  // need IAM permissions (the task role's; SigV4-signed by the SDK).
+  AdminGetUser: 'sdk',
+  AdminUserGlobalSignOut: 'sdk',
 } as const satisfies Record<string, 'json' | 'sdk'>
 
 /** A Cognito API operation the service calls. */
@@ -56,6 +60,15 @@ export type CallLabel =
   | 'VerifySoftwareTokenInSetup'
   /** InitiateAuth with USER_AUTH (passwordless sign-in). */
   | 'UserAuth'
+  /**
+   * InitiateAuth USER_PASSWORD_AUTH and RespondToAuthChallenge SOFTWARE_TOKEN_MFA run by a signed-in
+   * user to prove both factors (turning the authenticator app off): a wrong password or code is
+   * the caller's, never a bearer failure; counted apart from sign-ins.
+   */
+  | 'FactorProofSignIn'
+  | 'FactorProofChallenge'
+  /** RevokeToken of the session a factor proof minted: any failure is ours (the change must not go on). */
+  | 'FactorProofRevoke'
 
 /** What a call is known by in the error table and the metrics: its operation, or its label. */
 export type CognitoOperation = OperationName | CallLabel

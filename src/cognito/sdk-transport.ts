@@ -1,6 +1,8 @@
 // The AWS SDK v3 as a CognitoTransport. Loaded on first use only (see gateway-core.ts): the SDK is the
 // largest part of the service's start-up and memory, and the hot routes do not need it.
 import {
+  AdminGetUserCommand,
+  AdminUserGlobalSignOutCommand,
   ChangePasswordCommand,
   CognitoIdentityProviderClient,
   ConfirmForgotPasswordCommand,
@@ -59,6 +61,8 @@ const COMMANDS = {
   DeleteUser: DeleteUserCommand,
   ListUserSessions: ListUserSessionsCommand,
   RevokeUserSession: RevokeUserSessionCommand,
+  AdminGetUser: AdminGetUserCommand,
+  AdminUserGlobalSignOut: AdminUserGlobalSignOutCommand,
 } as const satisfies Record<OperationName, unknown>
 
 export function createSdkTransport(config: CognitoConfig): CognitoTransport {

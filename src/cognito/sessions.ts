@@ -24,12 +24,21 @@ export interface SessionCalls {
   listSessions(accessToken: string): Promise<UserSession[]>
   /** RevokeUserSession: that session's refresh and access tokens stop working. Unknown id: 404 session_not_found. */
   revokeSession(accessToken: string, sessionId: string): Promise<void>
+  /**
+   * AdminGetUser, then AdminUserGlobalSignOut: every refresh and access token Cognito issued to the
+   * user stops working in Cognito ("Invalidates the identity, access, and refresh tokens that Amazon
+   * Cognito issued to a user", API reference). By name (the username or an alias such as the email),
+   * with the task's IAM credentials: it needs no token of the user, so it works after a reset too.
+   * @returns the user's `sub` (the revocation list keys on it).
+   * @throws ProblemError internal_error for any refusal (missing IAM permission above all).
+   */
+  signOutEverywhereByName(username: string): Promise<{ sub: string }>
 }
 
 const MAX_SESSION_PAGES = 10
 
 export function sessionCalls({ config, call, secretHash, hasSecret }: GatewayCore): SessionCalls {
-  const { clientId } = config
+  const { clientId, userPoolId } = config
   const refreshes = createCoalescer<RefreshedTokens>()
   // GetTokensFromRefreshToken and RevokeToken take the raw client secret (API reference), no SECRET_HASH.
   const clientSecret = config.clientSecret === undefined ? {} : { ClientSecret: config.clientSecret }
@@ -97,6 +106,15 @@ export function sessionCalls({ config, call, secretHash, hasSecret }: GatewayCor
 
     async revokeSession(accessToken, sessionId) {
       await call('RevokeUserSession', { AccessToken: accessToken, SessionId: sessionId })
+    },
+
+    async signOutEverywhereByName(username) {
+      const user = await call('AdminGetUser', { UserPoolId: userPoolId, Username: username })
+      const sub = (user.UserAttributes ?? []).find((a) => a.Name === 'sub')?.Value
+      if (!sub)
+        throw new ProblemError('internal_error', undefined, { cause: new Error('AdminGetUser returned no sub') })
+      await call('AdminUserGlobalSignOut', { UserPoolId: userPoolId, Username: username })
+      return { sub }
     },
   }
 }

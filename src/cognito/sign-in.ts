@@ -7,13 +7,15 @@ import type { ChallengeInput, SignInInput } from '../schemas/sign-in.ts'
 import { asUnknownAddressOnAccountState, maskedEmailDelivery } from './enumeration.ts'
 import type { GatewayCore } from './gateway-core.ts'
 import type { SignInResult } from './token-answers.ts'
+import { onceForUser } from './totp-replay.ts'
 
 export interface SignInCalls {
   /** InitiateAuth USER_PASSWORD_AUTH: tokens or the next challenge. */
   signIn(input: SignInInput): Promise<SignInResult>
   /**
-   * RespondToAuthChallenge with the USERNAME and SECRET_HASH of the user the session names.
-   * @throws ProblemError not_authorized for a session that does not open.
+   * RespondToAuthChallenge with the USERNAME and SECRET_HASH of the user the session names. A
+   * SOFTWARE_TOKEN_MFA code already accepted for that user is refused before Cognito sees it (totp-replay.ts).
+   * @throws ProblemError not_authorized for a session that does not open; code_mismatch for a used code.
    */
   respondToChallenge(input: ChallengeInput): Promise<SignInResult>
   /**
@@ -26,7 +28,14 @@ export interface SignInCalls {
 
 const PREFERRED_CHALLENGE = { email_otp: 'EMAIL_OTP', passkey: 'WEB_AUTHN' } as const
 
-export function signInCalls({ config, call, secretHash, sessions, authResult }: GatewayCore): SignInCalls {
+export function signInCalls({
+  config,
+  call,
+  secretHash,
+  sessions,
+  usedTotpCodes,
+  authResult,
+}: GatewayCore): SignInCalls {
   const { clientId } = config
   return {
     async signIn({ email, password }) {
@@ -42,13 +51,16 @@ export function signInCalls({ config, call, secretHash, sessions, authResult }: 
     async respondToChallenge({ email, challengeName, session: clientValue, responses }) {
       const { username, session } = await sessions.open(clientValue, email)
       const hash = await secretHash(username)
-      const out = await call('RespondToAuthChallenge', {
-        ClientId: clientId,
-        ChallengeName: challengeName as ChallengeNameType,
-        Session: session,
-        // Ours last: a client cannot forge the hash; Cognito refuses a session of another user.
-        ChallengeResponses: { ...responses, USERNAME: username, ...(hash ? { SECRET_HASH: hash } : {}) },
-      })
+      const respond = () =>
+        call('RespondToAuthChallenge', {
+          ClientId: clientId,
+          ChallengeName: challengeName as ChallengeNameType,
+          Session: session,
+          // Ours last: a client cannot forge the hash; Cognito refuses a session of another user.
+          ChallengeResponses: { ...responses, USERNAME: username, ...(hash ? { SECRET_HASH: hash } : {}) },
+        })
+      const totpCode = challengeName === 'SOFTWARE_TOKEN_MFA' ? responses.SOFTWARE_TOKEN_MFA_CODE : undefined
+      const out = await (totpCode === undefined ? respond() : onceForUser(usedTotpCodes, username, totpCode, respond))
       return await authResult(out, username)
     },
 

@@ -49,6 +49,31 @@ export function signedIn(result: AuthenticationResultType): SignInResult {
  */
 export const subOfIdToken = (idToken: string): string | undefined => subOf(unverifiedClaims(idToken))
 
+/** The ids of an access token that the revocation list keys on (tokens/revocations.ts). */
+export interface TokenIds {
+  jti?: string
+  originJti?: string
+  /** `exp`, epoch seconds. */
+  expiresAt?: number
+}
+
+/**
+ * The ids of an access token Cognito just answered with, read without verification (as `signedIn`
+ * does): its `jti`, `origin_jti` (the refresh token it was minted from) and `exp`.
+ */
+export function tokenIdsOf(accessToken: string | undefined): TokenIds {
+  const claims = accessToken === undefined ? undefined : unverifiedClaims(accessToken)
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined)
+  const jti = text(claims?.jti)
+  const originJti = text(claims?.origin_jti)
+  const exp = claims?.exp
+  return {
+    ...(jti ? { jti } : {}),
+    ...(originJti ? { originJti } : {}),
+    ...(typeof exp === 'number' ? { expiresAt: exp } : {}),
+  }
+}
+
 function subOf(claims: Record<string, unknown> | undefined): string | undefined {
   const sub = claims?.sub
   return typeof sub === 'string' && sub !== '' ? sub : undefined

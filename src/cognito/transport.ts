@@ -3,6 +3,10 @@
 // client for the hot path (json-transport.ts). Errors of both look alike to errors.ts: an Error
 // named after the Cognito exception, with $metadata.httpStatusCode, or a transport error with a code.
 import type {
+  AdminGetUserRequest,
+  AdminGetUserResponse,
+  AdminUserGlobalSignOutRequest,
+  AdminUserGlobalSignOutResponse,
   ChangePasswordRequest,
   ChangePasswordResponse,
   ConfirmForgotPasswordRequest,
@@ -90,6 +94,9 @@ export type CognitoOperations = PerOperation<{
   DeleteUser: [DeleteUserRequest, Record<string, never>]
   ListUserSessions: [ListUserSessionsRequest, ListUserSessionsResponse]
   RevokeUserSession: [RevokeUserSessionRequest, RevokeUserSessionResponse]
+  // Ending every session after a password change (IAM).
+  AdminGetUser: [AdminGetUserRequest, AdminGetUserResponse]
+  AdminUserGlobalSignOut: [AdminUserGlobalSignOutRequest, AdminUserGlobalSignOutResponse]
 }>
 
 export interface CognitoTransport {

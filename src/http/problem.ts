@@ -101,6 +101,19 @@ export const PROBLEMS = {
     title: 'Identity provider timed out',
     detail: 'The identity provider did not answer in time.',
   },
+  // Proving a factor (turning the authenticator app off): the password sent is not the account's.
+  // Not a 401: the access token was fine.
+  password_mismatch: {
+    status: 400,
+    title: 'Password is wrong',
+    detail: 'The password is wrong; nothing was changed.',
+  },
+  totp_already_enabled: {
+    status: 409,
+    title: 'Authenticator app already on',
+    detail:
+      'An authenticator app is already on. To replace it, turn it off first (DELETE /me/mfa/totp with a code from it), then set up the new one.',
+  },
   totp_not_enrolled: {
     status: 409,
     title: 'Authenticator app not set up',

@@ -1,9 +1,11 @@
 // The account's life after sign-up: confirming it, recovering and changing its password, reading it,
 // deleting it (DeleteUser, which also puts the user's tokens on this task's revocation list).
 import { Elysia, t } from 'elysia'
+import { signInAnswer, TokensOrChallenge } from '../answers/sign-in.ts'
 import type { CognitoGateway } from '../cognito/gateway.ts'
-import { revokeDeletedUser, type RevocationList } from '../tokens/revocations.ts'
+import { revokeDeletedUser, revokeEarlierSignIns, type RevocationList } from '../tokens/revocations.ts'
 import { noContent } from '../http/no-content.ts'
+import { ProblemError } from '../http/problem.ts'
 import {
   ChangePasswordBody,
   CodeDeliveryResponse,
@@ -18,6 +20,30 @@ import type { Policies } from '../policies/policies.ts'
 
 export const CONFIRMED = 'User confirmed successfully!'
 export const PASSWORD_RESET = 'Password reset successfully!'
+
+/**
+ * After a password reset or change: every session of the account ends in Cognito
+ * (AdminUserGlobalSignOut) and on this task's revocation list (every sign-in before now). The password
+ * is already changed when this runs, so a failure is a 500 that says so (and is logged with its cause).
+ * @param username the Cognito username or an alias (the email).
+ */
+async function endEverySession(
+  gateway: CognitoGateway,
+  revocations: RevocationList,
+  username: string,
+  whatChanged: string,
+): Promise<void> {
+  try {
+    const { sub } = await gateway.signOutEverywhereByName(username)
+    revokeEarlierSignIns(revocations, sub)
+  } catch (error) {
+    throw new ProblemError(
+      'internal_error',
+      `${whatChanged}, but signing out its sessions failed: sign in with the new password, then sign out everywhere (POST /signout).`,
+      { cause: error },
+    )
+  }
+}
 
 const SAME_ANSWER = 'The answer is the same whether or not the account exists, so it cannot be used to find accounts.'
 
@@ -80,18 +106,23 @@ export const accountRoutes = (
       '/password/reset',
       async ({ body }) => {
         await gateway.confirmForgotPassword(body.email, body.code, body.password)
+        await endEverySession(gateway, revocations, body.email, 'The password was reset')
         return { message: PASSWORD_RESET }
       },
       {
         rateGroup: 'verify',
         failureBudget: 'reset',
         authEvent: 'password_reset',
-        successDescription: 'The password is changed; sign in with the new one.',
+        successDescription:
+          'The password is changed and every session of the account has ended; sign in with the new password.',
         body: ResetPasswordBody,
         response: { 200: MessageResponse, ...problemResponses(['code_mismatch', 'code_expired', 'invalid_password']) },
         detail: {
           summary: 'Set a new password with the emailed code',
-          description: 'An unknown account answers like a wrong code.',
+          description:
+            'An unknown account answers like a wrong code. On success every session of the account ends, on every ' +
+            'device: all its access and refresh tokens stop working (someone who resets a password because it leaked ' +
+            'keeps no intruder signed in).',
         },
       },
     )
@@ -106,23 +137,40 @@ export const accountRoutes = (
     })
     .post(
       '/password/change',
-      async ({ accessToken, body }) => {
+      async ({ accessToken, claims, body, request }) => {
         await gateway.changePassword(accessToken, body.previousPassword, body.proposedPassword)
-        return noContent()
+        await endEverySession(gateway, revocations, claims.username, 'The password was changed')
+        // This device signs in again with the new password; the USERNAME may be the actual username.
+        const signedIn = await gateway
+          .signIn({ email: claims.username, password: body.proposedPassword })
+          .catch((error: unknown) => {
+            throw new ProblemError(
+              'internal_error',
+              'The password was changed and every session signed out: sign in with the new password.',
+              { cause: error },
+            )
+          })
+        return signInAnswer(signedIn, request)
       },
       {
         bearer: true,
         authEvent: 'password_changed',
+        successDescription:
+          'Changed, and every session of the account signed out: this device’s new tokens, or the SOFTWARE_TOKEN_MFA ' +
+          'challenge when the authenticator app is on.',
         body: ChangePasswordBody,
         response: {
-          204: t.Void({ description: 'Changed.' }),
+          200: TokensOrChallenge,
           ...problemResponses(['previous_password_mismatch', 'invalid_password']),
         },
         detail: {
           summary: 'Change the password',
           description:
-            'A wrong previous password is 400 previous_password_mismatch: the token stays valid. A 401 from this route ' +
-            'always means the access token is missing or no longer works.',
+            'Every session of the account ends, this one’s tokens too, and this device is signed in again with the new ' +
+            'password: the answer carries its new tokens (replace the old ones), or, when the authenticator app is on, ' +
+            'the SOFTWARE_TOKEN_MFA challenge to answer with POST /signin/challenge. A wrong previous password is 400 ' +
+            'previous_password_mismatch: nothing changes and the token stays valid. A 401 from this route always means ' +
+            'the access token is missing or no longer works.',
         },
       },
     )

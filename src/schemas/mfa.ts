@@ -1,6 +1,6 @@
 // Authenticator apps (TOTP): enrolment and verification, signed in or through the MFA_SETUP challenge.
 import { t } from 'elysia'
-import { Email, NO_CONTROL_CHARS, patterned } from './shared.ts'
+import { Email, NO_CONTROL_CHARS, Password, patterned } from './shared.ts'
 import { ChallengeBody } from './sign-in.ts'
 
 // A TOTP code from an authenticator app (RFC 6238): Cognito's are 6 digits.
@@ -33,6 +33,11 @@ export const TotpVerifyBody = t.Object({
       examples: ['My phone'],
     }),
   ),
+})
+// Turning the app off proves both factors again, whatever the session's own sign-in was.
+export const TotpDisableBody = t.Object({
+  password: t.String({ ...Password, description: 'The account password (checked by signing in with it).' }),
+  code: t.String({ ...TotpCode, description: 'A current code from the authenticator app that is on.' }),
 })
 export const MfaSetupBody = t.Object({ email: Email, session: ChallengeBody.properties.session })
 export const MfaSetupVerifyBody = t.Object({

@@ -7,7 +7,8 @@ import { ProblemError } from '../http/problem.ts'
 import type { AccessClaims, AccessTokenVerifier } from './claims.ts'
 
 /** What a revocation check needs of an access token (its verified claims). */
-export type RevocableClaims = Pick<AccessClaims, 'sub' | 'jti' | 'originJti' | 'issuedAt'>
+export type RevocableClaims = Pick<AccessClaims, 'sub' | 'jti' | 'originJti' | 'issuedAt'> &
+  Partial<Pick<AccessClaims, 'authTime'>>
 
 export interface RevocationList {
   /**
@@ -20,6 +21,11 @@ export interface RevocationList {
    * dead; kept until `forgetAt` (epoch seconds), when every such token has expired.
    */
   revokeUserTokens(sub: string, notBefore: number, forgetAt: number): void
+  /**
+   * Every access token of `sub` whose sign-in (`auth_time`) was before `signedInBefore` (epoch
+   * seconds) is dead, refreshed ones too; kept until `forgetAt`.
+   */
+  revokeSignInsBefore(sub: string, signedInBefore: number, forgetAt: number): void
   /** True when the token was revoked by one of the above. */
   isRevoked(claims: RevocableClaims): boolean
   /** Live entries (token ids and users; expired ones are dropped first), for tests and metrics. */
@@ -91,12 +97,17 @@ export function createRevocationList({
     revokeUserTokens(sub, notBefore, forgetAt) {
       put(`u:${sub}`, { notBefore, forgetAt })
     },
-    isRevoked({ sub, jti, originJti, issuedAt }) {
+    revokeSignInsBefore(sub, signedInBefore, forgetAt) {
+      put(`s:${sub}`, { notBefore: signedInBefore, forgetAt })
+    },
+    isRevoked({ sub, jti, originJti, issuedAt, authTime }) {
       if (entries.size === 0) return false
       if (live(jti === undefined ? undefined : `t:${jti}`)) return true
       if (live(originJti === undefined ? undefined : `t:${originJti}`)) return true
       const user = live(`u:${sub}`)
-      return user !== undefined && (issuedAt ?? 0) < user.notBefore
+      if (user !== undefined && (issuedAt ?? 0) < user.notBefore) return true
+      const signIns = live(`s:${sub}`)
+      return signIns !== undefined && (authTime ?? 0) < signIns.notBefore
     },
     size() {
       forgetExpired()
@@ -154,4 +165,28 @@ export function revokeDeviceSession(list: RevocationList, claims: AccessClaims, 
   const forgetAt = Math.floor(nowMs / 1000) + lifetimeOf(claims)
   if (claims.originJti !== undefined) list.revokeTokenId(claims.originJti, forgetAt)
   if (claims.jti !== undefined) list.revokeTokenId(claims.jti, claims.expiresAt ?? forgetAt)
+}
+
+/**
+ * After RevokeToken of a refresh token the service itself minted and never handed out (the sign-in
+ * that proves a factor): every access token minted from it. `ids` are that sign-in's access token's.
+ */
+export function revokeMintedSession(
+  list: RevocationList,
+  { jti, originJti, expiresAt }: { jti?: string; originJti?: string; expiresAt?: number },
+  nowMs = Date.now(),
+): void {
+  const forgetAt = expiresAt ?? Math.floor(nowMs / 1000) + MAX_ACCESS_TOKEN_SECONDS
+  if (originJti !== undefined) list.revokeTokenId(originJti, forgetAt)
+  if (jti !== undefined) list.revokeTokenId(jti, forgetAt)
+}
+
+/**
+ * After the password of `sub` was reset or changed and Cognito signed the user out everywhere
+ * (AdminUserGlobalSignOut): every access token from a sign-in before this second is dead, refreshed
+ * ones included. A sign-in from this second on (the new password's) is not.
+ */
+export function revokeEarlierSignIns(list: RevocationList, sub: string, nowMs = Date.now()): void {
+  const now = Math.floor(nowMs / 1000)
+  list.revokeSignInsBefore(sub, now, now + MAX_ACCESS_TOKEN_SECONDS)
 }

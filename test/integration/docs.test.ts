@@ -78,14 +78,18 @@ describe('GET /swagger/json', () => {
   test('every JSON request body is the validating schema, with an example for each field', () => {
     const withBody = operations().filter(({ op }) => op.requestBody)
     expect(withBody.map((o) => o.route).sort()).toEqual(
-      // Without input: signing out, starting TOTP enrolment, asking for passkey creation options.
-      ROUTES.filter(
-        (r) =>
-          r.startsWith('POST') &&
-          r !== 'POST /signout' &&
-          r !== 'POST /me/mfa/totp' &&
-          r !== 'POST /me/passkeys/options',
-      ).sort(),
+      // Without input: signing out, starting TOTP enrolment, asking for passkey creation options. With
+      // input among the DELETEs: turning the authenticator app off (the password and a code).
+      [
+        ...ROUTES.filter(
+          (r) =>
+            r.startsWith('POST') &&
+            r !== 'POST /signout' &&
+            r !== 'POST /me/mfa/totp' &&
+            r !== 'POST /me/passkeys/options',
+        ),
+        'DELETE /me/mfa/totp',
+      ].sort(),
     )
     for (const { route, op } of withBody) {
       expect({ route, media: Object.keys(op.requestBody!.content) }).toEqual({ route, media: ['application/json'] })
@@ -228,7 +232,7 @@ describe('GET /swagger/json', () => {
 
   test('204 answers have no content; /health is text/plain', () => {
     expect(document.paths['/signout']!.post!.responses['204']!.content).toBeUndefined()
-    expect(document.paths['/password/change']!.post!.responses['204']!.content).toBeUndefined()
+    expect(document.paths['/me/mfa/totp/verify']!.post!.responses['204']!.content).toBeUndefined()
     expect(Object.keys(document.paths['/health']!.get!.responses['200']!.content!)).toEqual(['text/plain'])
   })
 })

@@ -77,8 +77,10 @@ test('one user, the whole life', async () => {
     { previousPassword: PASSWORD, proposedPassword: NEW_PASSWORD },
     bearer(refreshed.body.accessToken),
   )
-  expect(changed.status).toBe(204)
-  expect(changed.text).toBe('')
+  // This device is signed in again with the new password (every session was signed out).
+  expect(changed.status).toBe(200)
+  remember(changed)
+  expect((await me(changed.body.accessToken)).status).toBe(200)
   expectProblem(await signIn(email, PASSWORD), 401, 'not_authorized')
   const second = remember(await signIn(email, NEW_PASSWORD))
   expect(second.status).toBe(200)

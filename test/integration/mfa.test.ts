@@ -7,6 +7,7 @@ import { createPoolWithMfa, totpCode } from '../support/emulator-calls.ts'
 import { bearer, expectNoSecrets, expectProblem, post, request } from '../support/http.ts'
 import { serviceForFile, startService } from '../support/service.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
+import { generateSync } from 'otplib'
 
 const file = serviceForFile()
 const { seen } = file
@@ -15,6 +16,31 @@ const signIn = (email: string) => post(file.service.url, '/signin', { email, pas
 const wrongCodeFor = (secret: string) => (totpCode(secret) === '000000' ? '111111' : '000000')
 
 const signedInUser = () => signedInAccount(file.service.url, file.cognito, { tag: 'totp', seen })
+/**
+ * The code of the next 30-second step: Cognito (and the local one) accepts it now too, and it differs
+ * from the current one, so a test can use a fresh code without waiting for the clock.
+ */
+const nextCodeFor = (secret: string) => generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 })
+
+/** A signed-in user whose authenticator app is on (verified with `verifiedWith`, now a used code). */
+async function userWithTotp() {
+  const user = await signedInUser()
+  const enrolled = await request(file.service.url, 'POST', '/me/mfa/totp', { headers: user.auth })
+  expect(enrolled.status).toBe(201)
+  const secret: string = enrolled.body.secretCode
+  seen.push(secret)
+  const verifiedWith = totpCode(secret)
+  expect((await post(file.service.url, '/me/mfa/totp/verify', { code: verifiedWith }, user.auth)).status).toBe(204)
+  return { ...user, secret, verifiedWith }
+}
+const answerTotp = (email: string, session: string, code: string) =>
+  post(file.service.url, '/signin/challenge', {
+    email,
+    challengeName: 'SOFTWARE_TOKEN_MFA',
+    session,
+    responses: { SOFTWARE_TOKEN_MFA_CODE: code },
+  })
+const callsSince = (start: number) => file.cognito.proxy.calls.slice(start).map((c) => c.operation)
 
 describe('TOTP: enrol, verify, sign in with a code, turn off', () => {
   test('the whole path, with every wrong turn on the way', async () => {
@@ -73,14 +99,11 @@ describe('TOTP: enrol, verify, sign in with a code, turn off', () => {
       })
     expectProblem(await answer(challenge.body.session, wrongCodeFor(secretCode)), 400, 'code_mismatch')
     const second = await signIn(email)
-    const tokens = await answer(second.body.session, totpCode(secretCode))
+    // The code that turned the app on is used up: the next step's code signs in.
+    const tokens = await answer(second.body.session, nextCodeFor(secretCode))
     expect(tokens.status).toBe(200)
     expect(tokens.body.accessToken).toBeString()
     seen.push(tokens.body.accessToken, tokens.body.refreshToken)
-
-    const off = await request(file.service.url, 'DELETE', '/me/mfa/totp', { headers: bearer(tokens.body.accessToken) })
-    expect(off.status).toBe(204)
-    expect((await signIn(email)).body.accessToken).toBeString()
   })
 
   test('enrolling again replaces the secret: a code from the first no longer verifies', async () => {
@@ -93,6 +116,67 @@ describe('TOTP: enrol, verify, sign in with a code, turn off', () => {
     if (stale !== totpCode(second))
       expectProblem(await post(file.service.url, '/me/mfa/totp/verify', { code: stale }, auth), 400, 'code_mismatch')
     expect((await post(file.service.url, '/me/mfa/totp/verify', { code: totpCode(second) }, auth)).status).toBe(204)
+  })
+
+  // aws-amplify/amplify-js#1226: enrolling again while the app is on made sign-in ask for no code.
+  test('enrolling while the app is on: 409 totp_already_enabled, and sign-in still asks for the code', async () => {
+    const { email, auth } = await userWithTotp()
+    const again = await request(file.service.url, 'POST', '/me/mfa/totp', { headers: auth })
+    expectProblem(again, 409, 'totp_already_enabled')
+    const signIn2 = await signIn(email)
+    expect(signIn2.body.challengeName).toBe('SOFTWARE_TOKEN_MFA')
+    expect(signIn2.body.accessToken).toBeUndefined()
+  })
+
+  // neiliro #55, hanko PR #2723: one code accepted at set-up and at two sign-ins in the same window.
+  test('a code is accepted once: the one that turned the app on, or signed in, is refused after (RFC 6238 §5.2)', async () => {
+    const { email, secret, verifiedWith } = await userWithTotp()
+    const first = await signIn(email)
+    const before = file.cognito.proxy.calls.length
+    expectProblem(await answerTotp(email, first.body.session, verifiedWith), 400, 'code_mismatch')
+    // Refused before Cognito: the session is still good for a fresh code.
+    expect(callsSince(before)).toEqual([])
+    const fresh = nextCodeFor(secret)
+    const tokens = await answerTotp(email, first.body.session, fresh)
+    expect(tokens.status).toBe(200)
+    seen.push(tokens.body.accessToken, tokens.body.refreshToken, tokens.body.idToken)
+    const second = await signIn(email)
+    const replayed = await answerTotp(email, second.body.session, fresh)
+    expectProblem(replayed, 400, 'code_mismatch')
+    expect(replayed.body.detail).toBe((await answerTotp(email, second.body.session, '000000')).body.detail)
+  })
+
+  // betterlytics PR #955, stellar-client #841: any session could turn the app off without a code.
+  test('turning the app off needs the password and a current code, whatever the session', async () => {
+    const { email, auth, secret, verifiedWith } = await userWithTotp()
+    const off = (json?: unknown) =>
+      request(file.service.url, 'DELETE', '/me/mfa/totp', { headers: auth, ...(json ? { json } : {}) })
+    expectProblem(await off(), 400, 'validation_failed')
+    expectProblem(await off({ password: PASSWORD, code: wrongCodeFor(secret) }), 400, 'code_mismatch')
+    const fresh = nextCodeFor(secret)
+    const wrongPassword = await off({ password: 'NotThePassword1!', code: fresh })
+    expectProblem(wrongPassword, 400, 'password_mismatch')
+    expect(wrongPassword.headers.get('www-authenticate')).toBeNull()
+    // The code that turned the app on is used up: refused without asking Cognito.
+    let before = file.cognito.proxy.calls.length
+    expectProblem(await off({ password: PASSWORD, code: verifiedWith }), 400, 'code_mismatch')
+    expect(callsSince(before)).toEqual([])
+    expect((await signIn(email)).body.challengeName).toBe('SOFTWARE_TOKEN_MFA')
+
+    before = file.cognito.proxy.calls.length
+    const done = await off({ password: PASSWORD, code: fresh })
+    expect(done.status).toBe(204)
+    expect(callsSince(before)).toEqual([
+      'InitiateAuth',
+      'RespondToAuthChallenge',
+      'RevokeToken',
+      'SetUserMFAPreference',
+    ])
+    const after = await signIn(email)
+    expect(after.body.accessToken).toBeString()
+    seen.push(after.body.accessToken, after.body.refreshToken, after.body.idToken)
+    // The caller's own session is untouched.
+    expect((await request(file.service.url, 'GET', '/me', { headers: auth })).status).toBe(200)
   })
 
   test('no token: 401 on all three routes, no Cognito call', async () => {
@@ -150,6 +234,17 @@ describe('MFA_SETUP: a pool that requires MFA, a user who has none', () => {
 
       const next = await post(strict.url, '/signin', { email, password: PASSWORD })
       expect(next.body.challengeName).toBe('SOFTWARE_TOKEN_MFA')
+      // The code that finished the set-up is used up.
+      expectProblem(
+        await post(strict.url, '/signin/challenge', {
+          email,
+          challengeName: 'SOFTWARE_TOKEN_MFA',
+          session: next.body.session,
+          responses: { SOFTWARE_TOKEN_MFA_CODE: totpCode(setup.body.secretCode) },
+        }),
+        400,
+        'code_mismatch',
+      )
       expectNoSecrets(strict.lines, seen)
     } finally {
       await strict.stop()

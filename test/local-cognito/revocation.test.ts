@@ -1,9 +1,9 @@
 // The local Cognito refuses a revoked access token on every operation that takes one
 // (dev/local-cognito/revocation.cjs, which cites the rule), whichever way it was revoked: RevokeToken
-// of its refresh token, GlobalSignOut, RevokeUserSession of its session.
+// of its refresh token, GlobalSignOut, AdminUserGlobalSignOut, RevokeUserSession of its session.
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
-import { emulatorClient, expectRefused, type CognitoAnswer } from '../support/emulator-calls.ts'
+import { emulatorClient, expectRefused, totpCode, type CognitoAnswer } from '../support/emulator-calls.ts'
 
 let cognito: TestCognito
 let local: ReturnType<typeof emulatorClient>
@@ -98,6 +98,67 @@ describe('a revoked access token is refused on every operation that takes one', 
     await expectEveryOperationRefuses(user.liveOne.AccessToken!)
     const again = await local.signIn(user.email)
     await expectMeOperationsWork(again.body.AuthenticationResult.AccessToken)
+  })
+
+  test('after AdminUserGlobalSignOut by email: every token of the user issued before it, refresh tokens too', async () => {
+    const user = await twoSessions('admin-global')
+    await Bun.sleep(1100)
+    const signedOut = await local.call('AdminUserGlobalSignOut', {
+      UserPoolId: cognito.pool.userPoolId,
+      Username: user.email,
+    })
+    expect(signedOut.status).toBe(200)
+    await expectEveryOperationRefuses(user.revokedOne.AccessToken!)
+    await expectEveryOperationRefuses(user.liveOne.AccessToken!)
+    const refreshed = await local.call('GetTokensFromRefreshToken', {
+      ClientId: local.clientId,
+      ClientSecret: cognito.pool.clientSecret,
+      RefreshToken: user.liveOne.RefreshToken,
+    })
+    expectRefused(refreshed, 'NotAuthorizedException')
+    const again = await local.signIn(user.email)
+    await expectMeOperationsWork(again.body.AuthenticationResult.AccessToken)
+    expectRefused(
+      await local.call('AdminUserGlobalSignOut', {
+        UserPoolId: cognito.pool.userPoolId,
+        Username: 'nobody@example.com',
+      }),
+      'UserNotFoundException',
+    )
+  })
+
+  test('the refresh token of a challenge answer (SOFTWARE_TOKEN_MFA) is a session like a sign-in’s: RevokeToken ends it', async () => {
+    const { email, sub, accessToken } = await local.signedInUser('challenge-refresh')
+    const { SecretCode } = (await local.call('AssociateSoftwareToken', { AccessToken: accessToken })).body
+    expect(
+      (await local.call('VerifySoftwareToken', { AccessToken: accessToken, UserCode: totpCode(SecretCode) })).body
+        .Status,
+    ).toBe('SUCCESS')
+    await local.call('SetUserMFAPreference', {
+      AccessToken: accessToken,
+      SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+    })
+    const challenge = await local.signIn(email)
+    const answered = await local.call('RespondToAuthChallenge', {
+      ClientId: local.clientId,
+      ChallengeName: 'SOFTWARE_TOKEN_MFA',
+      Session: challenge.body.Session,
+      ChallengeResponses: {
+        USERNAME: sub,
+        SOFTWARE_TOKEN_MFA_CODE: totpCode(SecretCode),
+        SECRET_HASH: local.hash(sub),
+      },
+    })
+    const tokens = answered.body.AuthenticationResult as Record<string, string>
+    const revoke = () =>
+      local.call('RevokeToken', {
+        ClientId: local.clientId,
+        ClientSecret: cognito.pool.clientSecret,
+        Token: tokens.RefreshToken,
+      })
+    expect((await revoke()).status).toBe(200)
+    await expectEveryOperationRefuses(tokens.AccessToken!)
+    expectRefused(await revoke(), 'UnauthorizedException')
   })
 
   test('after RevokeUserSession of its session, from another session', async () => {

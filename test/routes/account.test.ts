@@ -150,20 +150,69 @@ describe('GET /me', () => {
   })
 })
 
+describe('POST /password/reset ends every session', () => {
+  test('every token of the account dies; the gateway signed it out by the email', async () => {
+    const { call, stub } = inProcessApp()
+    stub.addAccount(EMAIL, PASSWORD)
+    const first = await stub.signIn(EMAIL, PASSWORD)
+    const second = await stub.signIn(EMAIL, PASSWORD)
+    expect((await call('POST', '/password/forgot', { json: { email: EMAIL } })).status).toBe(202)
+    const res = await call('POST', '/password/reset', {
+      json: { email: EMAIL, code: STUB_CODE, password: NEW_PASSWORD },
+    })
+    expect(res.status).toBe(200)
+    expect(stub.callsOf('signOutEverywhereByName')).toEqual([[EMAIL]])
+    for (const dead of [first.accessToken, second.accessToken])
+      expectProblem(await call('GET', '/me', { headers: { authorization: `Bearer ${dead}` } }), 401, 'invalid_token')
+  })
+
+  test('the sign-out fails after the reset: 500 that says the password was reset', async () => {
+    const { call, stub } = inProcessApp()
+    stub.addAccount(EMAIL, PASSWORD)
+    stub.failNext('signOutEverywhereByName', 'internal_error')
+    const res = await call('POST', '/password/reset', {
+      json: { email: EMAIL, code: STUB_CODE, password: NEW_PASSWORD },
+    })
+    expectProblem(res, 500, 'internal_error', [NEW_PASSWORD])
+    expect(res.body.detail).toStartWith('The password was reset')
+  })
+})
+
 describe('POST /password/change', () => {
-  test('204 with no body; the gateway got the token and both passwords; the new password signs in', async () => {
+  test('200 with this device’s new tokens; every session signed out, the old token and the other device’s dead', async () => {
     const { call, stub, logLines } = inProcessApp()
     stub.addAccount(EMAIL, PASSWORD)
-    const { accessToken } = await stub.signIn(EMAIL, PASSWORD)
+    const { accessToken, username } = await stub.signIn(EMAIL, PASSWORD)
+    const other = await stub.signIn(EMAIL, PASSWORD)
     const res = await call('POST', '/password/change', {
       json: { previousPassword: PASSWORD, proposedPassword: NEW_PASSWORD },
       headers: { authorization: `Bearer ${accessToken}` },
     })
-    expect({ status: res.status, text: res.text }).toEqual({ status: 204, text: '' })
+    expect(res.status).toBe(200)
+    expect(res.body).toMatchObject({ tokenType: 'Bearer', username })
     expectApiHeaders(res)
     expect(stub.callsOf('changePassword')).toEqual([[accessToken, PASSWORD, NEW_PASSWORD]])
+    expect(stub.callsOf('signOutEverywhereByName')).toEqual([[username]])
+    for (const dead of [accessToken, other.accessToken])
+      expectProblem(await call('GET', '/me', { headers: { authorization: `Bearer ${dead}` } }), 401, 'invalid_token')
+    expect((await call('GET', '/me', { headers: { authorization: `Bearer ${res.body.accessToken}` } })).status).toBe(
+      200,
+    )
     expect((await call('POST', '/signin', { json: { email: EMAIL, password: NEW_PASSWORD } })).status).toBe(200)
     expectNoSecrets(logLines, [PASSWORD, NEW_PASSWORD, accessToken])
+  })
+
+  test('the sign-out everywhere fails after the change: 500 that says the password changed, logged', async () => {
+    const { call, stub } = inProcessApp()
+    stub.addAccount(EMAIL, PASSWORD)
+    const { accessToken } = await stub.signIn(EMAIL, PASSWORD)
+    stub.failNext('signOutEverywhereByName', 'internal_error')
+    const res = await call('POST', '/password/change', {
+      json: { previousPassword: PASSWORD, proposedPassword: NEW_PASSWORD },
+      headers: { authorization: `Bearer ${accessToken}` },
+    })
+    expectProblem(res, 500, 'internal_error')
+    expect(res.body.detail).toStartWith('The password was changed')
   })
 
   test('a wrong previous password: 400 previous_password_mismatch, never a 401 (the token stays good)', async () => {

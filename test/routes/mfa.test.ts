@@ -72,7 +72,7 @@ describe('POST /me/mfa/totp/verify, then sign-in asks for the code', () => {
       json: { code: STUB_TOTP_CODE, deviceName: 'My phone' },
     })
     expect(verified.status).toBe(204)
-    expect(stub.callsOf('enableSoftwareToken')).toEqual([[accessToken, STUB_TOTP_CODE, 'My phone']])
+    expect(stub.callsOf('enableSoftwareToken')).toEqual([[accessToken, expect.any(String), STUB_TOTP_CODE, 'My phone']])
 
     const challenge = await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })
     expect(challenge.status).toBe(200)
@@ -140,27 +140,79 @@ describe('POST /me/mfa/totp/verify, then sign-in asks for the code', () => {
 })
 
 describe('DELETE /me/mfa/totp', () => {
-  test('204, and sign-in asks for no code again', async () => {
-    const { call, stub, auth, accessToken } = await signedIn()
-    await call('POST', '/me/mfa/totp', { headers: auth })
-    await call('POST', '/me/mfa/totp/verify', { headers: auth, json: { code: STUB_TOTP_CODE } })
-    const res = await call('DELETE', '/me/mfa/totp', { headers: auth })
+  const withTotpOn = async (env: Record<string, string> = {}) => {
+    const app = await signedIn(env)
+    await app.call('POST', '/me/mfa/totp', { headers: app.auth })
+    await app.call('POST', '/me/mfa/totp/verify', { headers: app.auth, json: { code: STUB_TOTP_CODE } })
+    return app
+  }
+  const signInAnswer = async (call: Awaited<ReturnType<typeof signedIn>>['call']) =>
+    (await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })).body
+
+  test('with the password and a current code: 204, the gateway got both, and sign-in asks for no code again', async () => {
+    const { call, stub, auth, accessToken } = await withTotpOn()
+    const res = await call('DELETE', '/me/mfa/totp', {
+      headers: auth,
+      json: { password: PASSWORD, code: STUB_TOTP_CODE },
+    })
     expect(res.status).toBe(204)
-    expect(stub.callsOf('disableSoftwareToken')).toEqual([[accessToken]])
-    const again = await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })
-    expect(again.body.accessToken).toBeString()
+    expect(stub.callsOf('disableSoftwareToken')).toEqual([
+      [accessToken, expect.any(String), { password: PASSWORD, code: STUB_TOTP_CODE }],
+    ])
+    expect((await signInAnswer(call)).accessToken).toBeString()
   })
 
-  test('an old sign-in: 403 reauthentication_required, TOTP stays on', async () => {
-    const { call, stub, auth } = await signedIn({ RECENT_SIGN_IN_SECONDS: '60' })
-    await call('POST', '/me/mfa/totp', { headers: auth })
-    await call('POST', '/me/mfa/totp/verify', { headers: auth, json: { code: STUB_TOTP_CODE } })
+  for (const [name, body, field] of [
+    ['no body', undefined, '/'],
+    ['no code', { password: PASSWORD }, '/code'],
+    ['no password', { code: STUB_TOTP_CODE }, '/password'],
+    ['a 5-digit code', { password: PASSWORD, code: '12345' }, '/code'],
+  ] as const) {
+    test(`${name}: 400 validation_failed, no gateway call, TOTP stays on`, async () => {
+      const { call, stub, auth } = await withTotpOn()
+      const res = await call('DELETE', '/me/mfa/totp', { headers: auth, ...(body ? { json: body } : {}) })
+      expectProblem(res, 400, 'validation_failed', [PASSWORD])
+      if (field !== '/') expect(res.body.fields).toEqual([field])
+      expect(stub.callsOf('disableSoftwareToken')).toEqual([])
+      expect((await signInAnswer(call)).challengeName).toBe('SOFTWARE_TOKEN_MFA')
+    })
+  }
+
+  test('a wrong password: 400 password_mismatch (not a 401: the token is fine), TOTP stays on', async () => {
+    const { call, auth } = await withTotpOn()
+    const res = await call('DELETE', '/me/mfa/totp', {
+      headers: auth,
+      json: { password: 'Wrong1234!x', code: STUB_TOTP_CODE },
+    })
+    expectProblem(res, 400, 'password_mismatch')
+    expect(res.headers.get('www-authenticate')).toBeNull()
+    expect((await signInAnswer(call)).challengeName).toBe('SOFTWARE_TOKEN_MFA')
+  })
+
+  test('a wrong code: 400 code_mismatch, TOTP stays on', async () => {
+    const { call, auth } = await withTotpOn()
+    expectProblem(
+      await call('DELETE', '/me/mfa/totp', { headers: auth, json: { password: PASSWORD, code: '000000' } }),
+      400,
+      'code_mismatch',
+    )
+    expect((await signInAnswer(call)).challengeName).toBe('SOFTWARE_TOKEN_MFA')
+  })
+
+  test('an old sign-in is enough: the proof is a sign-in of its own', async () => {
+    const { call, auth } = await withTotpOn({ RECENT_SIGN_IN_SECONDS: '60' })
     setSystemTime(new Date(Date.now() + 61_000))
-    expectProblem(await call('DELETE', '/me/mfa/totp', { headers: auth }), 403, 'reauthentication_required')
-    expect(stub.callsOf('disableSoftwareToken')).toEqual([])
-    setSystemTime()
-    const again = await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })
-    expect(again.body.challengeName).toBe('SOFTWARE_TOKEN_MFA')
+    const res = await call('DELETE', '/me/mfa/totp', {
+      headers: auth,
+      json: { password: PASSWORD, code: STUB_TOTP_CODE },
+    })
+    expect(res.status).toBe(204)
+  })
+
+  test('POST /me/mfa/totp while the app is on: 409 totp_already_enabled, sign-in still asks for the code', async () => {
+    const { call, auth } = await withTotpOn()
+    expectProblem(await call('POST', '/me/mfa/totp', { headers: auth }), 409, 'totp_already_enabled')
+    expect((await signInAnswer(call)).challengeName).toBe('SOFTWARE_TOKEN_MFA')
   })
 
   test('GET on the route: 405 with Allow', async () => {

@@ -129,14 +129,15 @@ describe('auth events', () => {
     const signedIn = await call('POST', '/signin', { json: { email: EMAIL, password: PASSWORD } })
     const { accessToken, refreshToken, username, idToken } = signedIn.body
     await call('POST', '/token/refresh', { json: { refreshToken, username } })
-    await call('POST', '/password/change', {
+    // The change signs every session out and answers this device's new tokens.
+    const changed = await call('POST', '/password/change', {
       headers: bearer(accessToken),
       json: { previousPassword: PASSWORD, proposedPassword: 'AnotherLocalTest5678!' },
     })
     await call('POST', '/password/forgot', { json: { email: EMAIL } })
-    await call('GET', '/me', { headers: bearer(accessToken) })
+    await call('GET', '/me', { headers: bearer(changed.body.accessToken) })
     await call('GET', '/health')
-    await call('POST', '/signout', { headers: bearer(accessToken) })
+    await call('POST', '/signout', { headers: bearer(changed.body.accessToken) })
 
     const sub = signedUp.body.userSub
     const events = eventsOf(logLines)

@@ -21,6 +21,7 @@ const RATE_GROUPS = {
   'POST /signin/mfa-setup': 'signin',
   'POST /signin/mfa-setup/verify': 'signin',
   'POST /me/mfa/totp/verify': 'verify',
+  'DELETE /me/mfa/totp': 'verify',
   'POST /me/email/verify': 'verify',
   'POST /me/email': 'email',
   'POST /signin/passwordless': 'email',
@@ -57,7 +58,6 @@ const AUTH_EVENTS = {
 const RECENT_ROUTES: Record<string, object | undefined> = {
   'DELETE /me': undefined,
   'POST /me/mfa/totp': undefined,
-  'DELETE /me/mfa/totp': undefined,
   'POST /me/email': { email: 'new.policies@example.com' },
   'POST /me/passkeys/options': undefined,
   'POST /me/passkeys': { credential: { id: 'q1w2e3' } },

@@ -130,6 +130,9 @@ async function start(): Promise<TestCognito> {
         COGNITO_CLIENT_SECRET: pool.clientSecret,
         COGNITO_ENDPOINT: proxy.url,
         COGNITO_ISSUER: `${emulator.endpoint}/${pool.userPoolId}`,
+        // The admin operations (AdminUserGlobalSignOut) are SigV4-signed; the emulator checks no signature.
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
         LOG_LEVEL: 'info',
         // The suite is one client IP sending hundreds of sign-ins; abuse.test.ts tests the limits.
         RATE_LIMITS_ENABLED: 'false',

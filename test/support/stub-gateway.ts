@@ -122,7 +122,8 @@ export function createStubGateway(): StubGateway {
       return { userSub: sub, userConfirmed: false, codeDelivery: maskedEmailDelivery(email) }
     },
     async signIn({ email, password }): Promise<SignInResult> {
-      const account = accounts.get(email)
+      // The actual username (the sub here) signs in too, as in Cognito.
+      const account = accounts.get(email) ?? accountOfSub(email)
       if (!account || account.password !== password) throw new ProblemError('not_authorized')
       if (!account.confirmed) throw new ProblemError('user_not_confirmed')
       if (account.newPasswordRequired) {
@@ -224,6 +225,13 @@ export function createStubGateway(): StubGateway {
       for (const tokens of [accessTokens, refreshTokens])
         for (const [token, owner] of tokens) if (owner === sub) tokens.delete(token)
     },
+    async signOutEverywhereByName(username) {
+      const account = accounts.get(username) ?? accountOfSub(username)
+      if (!account) throw new ProblemError('internal_error')
+      for (const tokens of [accessTokens, refreshTokens])
+        for (const [token, owner] of tokens) if (owner === account.sub) tokens.delete(token)
+      return { sub: account.sub }
+    },
     async changePassword(accessToken, previousPassword, proposedPassword) {
       const account = accountOfToken(accessToken)
       if (account.password !== previousPassword) throw new ProblemError('previous_password_mismatch')
@@ -234,18 +242,22 @@ export function createStubGateway(): StubGateway {
     async associateSoftwareToken(accessToken) {
       const account = accountOfToken(accessToken)
       const secret = `STUBSECRET${++issued}`
-      account.totp = { secret, verified: false, enabled: account.totp?.enabled ?? false }
-      return secret
+      if (account.totp?.enabled) throw new ProblemError('totp_already_enabled')
+      account.totp = { secret, verified: false, enabled: false }
+      return { secretCode: secret, email: account.email }
     },
-    async enableSoftwareToken(accessToken, code) {
+    async enableSoftwareToken(accessToken, _username, code) {
       const account = accountOfToken(accessToken)
       if (!account.totp) throw new ProblemError('totp_not_enrolled')
       if (code !== STUB_TOTP_CODE) throw new ProblemError('code_mismatch')
       account.totp = { ...account.totp, verified: true, enabled: true }
     },
-    async disableSoftwareToken(accessToken) {
+    async disableSoftwareToken(accessToken, _username, { password, code }) {
       const account = accountOfToken(accessToken)
+      if (account.password !== password) throw new ProblemError('password_mismatch')
+      if (account.totp?.enabled && code !== STUB_TOTP_CODE) throw new ProblemError('code_mismatch')
       if (account.totp) account.totp.enabled = false
+      return {}
     },
     async changeEmail(accessToken, email) {
       const account = accountOfToken(accessToken)

@@ -6,6 +6,8 @@ import {
   createRevocationList,
   revokeDeletedUser,
   revokeDeviceSession,
+  revokeEarlierSignIns,
+  revokeMintedSession,
   revokeUserSignOut,
 } from '../../src/tokens/revocations.ts'
 import type { AccessClaims } from '../../src/tokens/claims.ts'
@@ -101,6 +103,28 @@ describe('what each way of ending sessions revokes', () => {
     const list = createRevocationList({ now: clock().now })
     revokeDeletedUser(list, token(), T0 * 1000)
     expect(list.isRevoked(token({ jti: 'same-second', originJti: 'o9', issuedAt: T0 }))).toBe(true)
+  })
+
+  test('password reset or change: every sign-in before this second, refreshed tokens too; a sign-in from this second on works', () => {
+    const time = clock()
+    const list = createRevocationList({ now: time.now })
+    revokeEarlierSignIns(list, 'user-1', time.now())
+    expect(list.isRevoked(token({ authTime: T0 - 1, issuedAt: T0 + 30 }))).toBe(true)
+    expect(list.isRevoked(token({ jti: 'new', originJti: 'o3', authTime: T0, issuedAt: T0 }))).toBe(false)
+    expect(list.isRevoked(token({ sub: 'user-2', authTime: T0 - 1 }))).toBe(false)
+    time.advance(86_401)
+    expect(list.size()).toBe(0)
+  })
+
+  test('the session a factor proof minted: its origin_jti and jti, until its access token expires', () => {
+    const time = clock()
+    const list = createRevocationList({ now: time.now })
+    revokeMintedSession(list, { jti: 'proof', originJti: 'proof-origin', expiresAt: T0 + 60 }, time.now())
+    expect(list.isRevoked(token({ jti: 'proof', originJti: undefined }))).toBe(true)
+    expect(list.isRevoked(token({ jti: 'refreshed', originJti: 'proof-origin' }))).toBe(true)
+    expect(list.isRevoked(token())).toBe(false)
+    time.advance(61)
+    expect(list.size()).toBe(0)
   })
 
   test('one device: its origin_jti and the caller’s jti, not the user’s other sessions', () => {

@@ -6,6 +6,7 @@ import { Duration, Size, Stack, Validations } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2'
 import type * as ecr from 'aws-cdk-lib/aws-ecr'
 import * as ecs from 'aws-cdk-lib/aws-ecs'
+import * as iam from 'aws-cdk-lib/aws-iam'
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2'
 import * as logs from 'aws-cdk-lib/aws-logs'
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
@@ -98,6 +99,18 @@ export class Service extends Construct {
         maxBufferSize: Size.mebibytes(4),
       }),
     })
+
+    // The service's only IAM-signed Cognito calls: after a password reset or change it ends every
+    // session of the account by name (AdminGetUser for its sub, AdminUserGlobalSignOut). Nothing else,
+    // on this pool only; every other call is one Cognito authorizes by the user's token or the client.
+    this.taskDefinition.taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminUserGlobalSignOut'],
+        resources: [
+          Stack.of(this).formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: props.userPoolId }),
+        ],
+      }),
+    )
 
     this.service = new ecs.Ec2Service(this, 'Service', {
       cluster: props.cluster,

@@ -189,6 +189,30 @@ describe('task definition (the settings of deploy/ecs/task-definition.json)', ()
     expect(config.cognito.endpoint).toBeUndefined()
     expect(config.shutdownTimeoutMs).toBe(10_000)
   })
+
+  test('the task role may end sessions on this pool and nothing else (AdminGetUser, AdminUserGlobalSignOut)', () => {
+    const taskRole = only('AWS::ECS::TaskDefinition').properties.TaskRoleArn['Fn::GetAtt'][0]
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      p.Properties.Roles.some((r: { Ref: string }) => r.Ref === taskRole),
+    )
+    expect(policies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminUserGlobalSignOut'],
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:aws:cognito-idp:ap-northeast-2:',
+              { Ref: 'AWS::AccountId' },
+              ':userpool/',
+              { Ref: only('AWS::Cognito::UserPool').id },
+            ],
+          ],
+        },
+      },
+    ])
+  })
 })
 
 describe('load balancer', () => {
