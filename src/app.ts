@@ -34,6 +34,7 @@ export interface AppDeps {
     | 'signupEnumerationSafe'
     | 'recentSignInSeconds'
     | 'eventEmailKey'
+    | 'tokenCheckRateLimit'
   >
   gateway: CognitoGateway
   verifyAccessToken: AccessTokenVerifier
@@ -147,6 +148,7 @@ export function createApp({
     mfaSetupRoutes,
     passwordlessRoutes,
     tokenRoutes,
+    tokenCheckRoutes,
     policies,
   }: typeof RouteGroups) => {
     const policy = policies({ verify: verifyAccessToken, recentSignInSeconds: config.recentSignInSeconds })
@@ -159,6 +161,15 @@ export function createApp({
       .use(mfaSetupRoutes(gateway, policy))
       .use(passwordlessRoutes(gateway, policy))
       .use(tokenRoutes(gateway, policy, revocations))
+      .use(
+        tokenCheckRoutes({
+          verify: verifyAccessToken,
+          rateLimit: config.tokenCheckRateLimit,
+          ipv6PrefixBits: config.rateLimits.ipv6PrefixBits,
+          clientIp: (request) => metaOf.get(request)?.ip,
+          ...(metrics ? { metrics } : {}),
+        }),
+      )
     if (config.swaggerEnabled) routes.use(docsRoutes(routes))
     for (const route of routes.routes) {
       methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method])
