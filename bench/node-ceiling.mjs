@@ -3,8 +3,17 @@
 // key imported once), one Cognito call over http.request with a keep-alive agent, the answer copied
 // back; no framework, no validation, no log. Plain JavaScript: Node runs it as it is.
 import { Agent, createServer, request } from 'node:http'
+import { JwtVerifier } from 'aws-jwt-verify'
+import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier'
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk'
 
-const { PORT = '0', COGNITO_ENDPOINT = '', COGNITO_CLIENT_ID = '', COGNITO_CLIENT_SECRET = '' } = process.env
+const {
+  PORT = '0',
+  COGNITO_ENDPOINT = '',
+  COGNITO_CLIENT_ID = '',
+  COGNITO_CLIENT_SECRET = '',
+  COGNITO_ISSUER = '',
+} = process.env
 const encoder = new TextEncoder()
 const key = await crypto.subtle.importKey(
   'raw',
@@ -96,9 +105,49 @@ const ROUTES = {
     }),
 }
 
+// The token check: aws-jwt-verify with the product's claims, the JWKS fetched once (over http from
+// the stub, which the library's own fetcher does not speak) and cached.
+const tokenVerifier = JwtVerifier.create(
+  {
+    issuer: COGNITO_ISSUER,
+    audience: null,
+    jwksUri: `${COGNITO_ISSUER}/.well-known/jwks.json`,
+    customJwtCheck: ({ payload }) =>
+      validateCognitoJwtFields(payload, { tokenUse: 'access', clientId: COGNITO_CLIENT_ID }),
+  },
+  { jwksCache: new SimpleJwksCache({ fetcher: { fetch: async (uri) => (await fetch(uri)).arrayBuffer() } }) },
+)
+/**
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ */
+async function checkToken(req, res) {
+  try {
+    const claims = await tokenVerifier.verify((req.headers.authorization ?? '').slice(7))
+    const groups = /** @type {string[]} */ (claims['cognito:groups'] ?? [])
+    const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : []
+    res
+      .writeHead(200, {
+        'content-type': 'application/json',
+        'x-auth-request-user': String(claims.sub),
+        'x-auth-request-preferred-username': String(claims.username),
+        'x-auth-request-groups': groups.join(','),
+        'x-auth-request-auth-time': String(claims.auth_time),
+        'x-auth-request-scope': scopes.join(' '),
+      })
+      .end(JSON.stringify({ sub: claims.sub, username: claims.username, groups, authTime: claims.auth_time, scopes }))
+  } catch {
+    res.writeHead(401).end()
+  }
+}
+
 const server = createServer((req, res) => {
   if (req.url === '/health') {
     res.writeHead(200, { 'content-type': 'text/plain' }).end('OK')
+    return
+  }
+  if (req.url === '/token/verify') {
+    void checkToken(req, res)
     return
   }
   const route = ROUTES[req.url ?? '']
