@@ -8,12 +8,10 @@
 // carry, still without a framework: the security headers and request id, and one access-log line
 // (src/logging.ts). Between the ceiling and
 // this "floor" is the cost of the requirements; between the floor and the product, ours.
-import { JwtVerifier } from 'aws-jwt-verify'
-import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier'
-import { SimpleJwksCache } from 'aws-jwt-verify/jwk'
 import { createSecretHasher } from '../src/cognito/secret-hash.ts'
 import { batchedWriter, createLogger, writeAll } from '../src/logging.ts'
 import { SECURITY_HEADERS } from '../src/http/security-headers.ts'
+import { createTokenVerifier, identityOf } from './token-verifier.mjs'
 
 const {
   PORT = '0',
@@ -69,40 +67,15 @@ const call = (operation: string, body: unknown) =>
 const copy = async (request: Request, startedAt: number, upstream: Response, okStatus: number) =>
   answer(request, startedAt, await upstream.arrayBuffer(), upstream.ok ? okStatus : upstream.status, 'application/json')
 
-// The token check: the same claims as the product's (signature against the pool's JWKS, fetched once
-// and cached; issuer, token_use, client_id, expiry), with the library's own verifier, answering the
-// identity as headers and body. The keys come over http here (the stub), which the library's own
-// fetcher does not speak.
-const tokenVerifier = JwtVerifier.create(
-  {
-    issuer: COGNITO_ISSUER,
-    audience: null,
-    jwksUri: `${COGNITO_ISSUER}/.well-known/jwks.json`,
-    customJwtCheck: ({ payload }) =>
-      validateCognitoJwtFields(payload, { tokenUse: 'access', clientId: COGNITO_CLIENT_ID }),
-  },
-  { jwksCache: new SimpleJwksCache({ fetcher: { fetch: async (uri) => (await fetch(uri)).arrayBuffer() } }) },
-)
+// The token check (bench/token-verifier.mjs), answering the identity as headers and body.
+const tokenVerifier = createTokenVerifier(COGNITO_ISSUER, COGNITO_CLIENT_ID)
 async function checkToken(request: Request): Promise<Response> {
   const startedAt = floor ? performance.now() : 0
   const authorization = request.headers.get('authorization') ?? ''
   try {
-    const claims = await tokenVerifier.verify(authorization.slice(7))
-    const groups = (claims['cognito:groups'] as string[] | undefined) ?? []
-    const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : []
-    const body = JSON.stringify({
-      sub: claims.sub,
-      username: claims.username,
-      groups,
-      authTime: claims.auth_time,
-      scopes,
-    })
+    const { body, headers } = identityOf(await tokenVerifier.verify(authorization.slice(7)))
     const response = answer(request, startedAt, body, 200, 'application/json')
-    response.headers.set('x-auth-request-user', String(claims.sub))
-    response.headers.set('x-auth-request-preferred-username', String(claims.username))
-    response.headers.set('x-auth-request-groups', groups.join(','))
-    response.headers.set('x-auth-request-auth-time', String(claims.auth_time))
-    response.headers.set('x-auth-request-scope', scopes.join(' '))
+    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value)
     return response
   } catch {
     return answer(request, startedAt, '', 401, 'text/plain')

@@ -3,9 +3,7 @@
 // key imported once), one Cognito call over http.request with a keep-alive agent, the answer copied
 // back; no framework, no validation, no log. Plain JavaScript: Node runs it as it is.
 import { Agent, createServer, request } from 'node:http'
-import { JwtVerifier } from 'aws-jwt-verify'
-import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier'
-import { SimpleJwksCache } from 'aws-jwt-verify/jwk'
+import { createTokenVerifier, identityOf } from './token-verifier.mjs'
 
 const {
   PORT = '0',
@@ -105,37 +103,16 @@ const ROUTES = {
     }),
 }
 
-// The token check: aws-jwt-verify with the product's claims, the JWKS fetched once (over http from
-// the stub, which the library's own fetcher does not speak) and cached.
-const tokenVerifier = JwtVerifier.create(
-  {
-    issuer: COGNITO_ISSUER,
-    audience: null,
-    jwksUri: `${COGNITO_ISSUER}/.well-known/jwks.json`,
-    customJwtCheck: ({ payload }) =>
-      validateCognitoJwtFields(payload, { tokenUse: 'access', clientId: COGNITO_CLIENT_ID }),
-  },
-  { jwksCache: new SimpleJwksCache({ fetcher: { fetch: async (uri) => (await fetch(uri)).arrayBuffer() } }) },
-)
+// The token check (token-verifier.mjs), answering the identity as headers and body.
+const tokenVerifier = createTokenVerifier(COGNITO_ISSUER, COGNITO_CLIENT_ID)
 /**
  * @param {import('node:http').IncomingMessage} req
  * @param {import('node:http').ServerResponse} res
  */
 async function checkToken(req, res) {
   try {
-    const claims = await tokenVerifier.verify((req.headers.authorization ?? '').slice(7))
-    const groups = /** @type {string[]} */ (claims['cognito:groups'] ?? [])
-    const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : []
-    res
-      .writeHead(200, {
-        'content-type': 'application/json',
-        'x-auth-request-user': String(claims.sub),
-        'x-auth-request-preferred-username': String(claims.username),
-        'x-auth-request-groups': groups.join(','),
-        'x-auth-request-auth-time': String(claims.auth_time),
-        'x-auth-request-scope': scopes.join(' '),
-      })
-      .end(JSON.stringify({ sub: claims.sub, username: claims.username, groups, authTime: claims.auth_time, scopes }))
+    const { body, headers } = identityOf(await tokenVerifier.verify((req.headers.authorization ?? '').slice(7)))
+    res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(body)
   } catch {
     res.writeHead(401).end()
   }
