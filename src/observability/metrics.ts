@@ -108,7 +108,7 @@ export function createMetrics(): Metrics {
     labelNames: ['group', 'key_kind'] as const,
     registers,
   })
-  const tokens = new Counter({
+  const tokens = countedOnCollect({
     name: 'user_service_token_verifications_total',
     help: 'Access-token verifications, by outcome (valid, invalid, unavailable: the signing keys could not be fetched).',
     labelNames: ['outcome'] as const,
@@ -147,7 +147,7 @@ export function createMetrics(): Metrics {
       if (retries > 0) cognitoRetries.inc({ operation }, retries)
     },
     rateLimited: (group, keyKind) => rateLimited.inc({ group, key_kind: keyKind }),
-    tokenVerified: (outcome) => tokens.inc({ outcome }),
+    tokenVerified: (outcome) => tokens.add(outcome, () => ({ outcome })),
     tokenChecked: (outcome) =>
       tokenChecks.add(outcome, () =>
         outcome === 'allowed'
