@@ -74,7 +74,12 @@ export interface Config {
   tokenCheckRateLimit?: RateLimit
   /** A second port that serves only the token check (for callers inside the VPC); undefined: none. */
   tokenCheckPort?: number
+  /** How long the token check remembers a good signature (seconds); undefined: not at all. */
+  tokenCheckCacheSeconds?: number
 }
+
+/** The token check's settings (src/routes/token-check.ts). */
+export type TokenCheckSettings = 'tokenCheckRateLimit' | 'tokenCheckCacheSeconds'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -230,6 +235,7 @@ export function parseConfig(env: Env): Config {
     ipv6PrefixBits: integer('RATE_LIMIT_IPV6_PREFIX', DEFAULT_IPV6_PREFIX_BITS, 1, 128),
   }
 
+  const tokenCheckCacheSeconds = integer('TOKEN_CHECK_CACHE_SECONDS', 0, 0, 300)
   // 0 turns the token check's limit off.
   const tokenCheckRateLimit =
     read('TOKEN_CHECK_RATE_LIMIT') === '0' ? undefined : rate('TOKEN_CHECK_RATE_LIMIT', DEFAULT_TOKEN_CHECK_RATE_LIMIT)
@@ -272,6 +278,7 @@ export function parseConfig(env: Env): Config {
     ...(eventEmailKey === undefined ? {} : { eventEmailKey }),
     ...(tokenCheckRateLimit === undefined ? {} : { tokenCheckRateLimit }),
     ...(tokenCheckPort === undefined ? {} : { tokenCheckPort }),
+    ...(tokenCheckCacheSeconds === 0 ? {} : { tokenCheckCacheSeconds }),
   }
 }
 

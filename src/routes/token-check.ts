@@ -5,7 +5,7 @@
 // Any method and any path under /token/verify, body never read: proxies send the original request's
 // method and path (Envoy's path_prefix, Traefik's preserveRequestMethod).
 import { Elysia } from 'elysia'
-import type { RateLimit } from '../config.ts'
+import type { Config, TokenCheckSettings } from '../config.ts'
 import { rateLimitKey } from '../http/client-address.ts'
 import { TokenBuckets } from '../http/limits.ts'
 import { ProblemError } from '../http/problem.ts'
@@ -15,7 +15,8 @@ import { BEARER_RESPONSES, problemResponses } from '../schemas/problems.ts'
 import { IDENTITY_HEADERS, TokenCheckResponse } from '../schemas/token-check.ts'
 import { bearerToken } from '../tokens/access-token-verifier.ts'
 import type { AccessClaims, AccessTokenVerifier } from '../tokens/claims.ts'
-import { TokenRevokedError } from '../tokens/revocations.ts'
+import { type RevocationList, TokenRevokedError, withRevocations } from '../tokens/revocations.ts'
+import { withVerificationCache } from '../tokens/verification-cache.ts'
 
 export const TOKEN_CHECK_PATH = '/token/verify'
 
@@ -23,14 +24,16 @@ export const TOKEN_CHECK_PATH = '/token/verify'
 const KEYS_RETRY_AFTER_SECONDS = 5
 
 export interface TokenCheckDeps {
-  /** The bearer routes' verifier: signature, claims and the revocation list. */
-  verify: AccessTokenVerifier
-  /** TOKEN_CHECK_RATE_LIMIT per client address; undefined: no limit. */
-  rateLimit: RateLimit | undefined
-  ipv6PrefixBits: number
+  config: Pick<Config, TokenCheckSettings> & {
+    rateLimits: Pick<Config['rateLimits'], 'ipv6PrefixBits'>
+  }
+  /** The signature and claims check (without revocations: this route adds the list as every bearer route does). */
+  verifySignature: AccessTokenVerifier
+  /** The bearer routes' revocation list. */
+  revocations: RevocationList
   /** The client address the app worked out for this request (X-Forwarded-For or the socket). */
   clientIp(request: Request): string | undefined
-  metrics?: Metrics
+  metrics?: Metrics | undefined
 }
 
 /** A header value a proxy can copy as it is: printable ASCII, with `%` and `,` (the list separator) encoded. */
@@ -65,8 +68,15 @@ function identity(claims: AccessClaims, headers: Record<string, string | number>
  * limit is set), reads only the Authorization header, and answers 200 with the identity, 401
  * missing_token or invalid_token, 429, or 503 with Retry-After when the signing keys cannot be fetched.
  */
-export const tokenCheckRoutes = ({ verify, rateLimit, ipv6PrefixBits, clientIp, metrics }: TokenCheckDeps) => {
-  const buckets = rateLimit === undefined ? undefined : new TokenBuckets(rateLimit)
+export const tokenCheckRoutes = ({ config, verifySignature, revocations, clientIp, metrics }: TokenCheckDeps) => {
+  const { tokenCheckRateLimit, tokenCheckCacheSeconds: cacheSeconds } = config
+  const { ipv6PrefixBits } = config.rateLimits
+  const buckets = tokenCheckRateLimit === undefined ? undefined : new TokenBuckets(tokenCheckRateLimit)
+  // The revocation list after the optional cache: a cached signature never outlives a revocation.
+  const verify = withRevocations(
+    cacheSeconds === undefined ? verifySignature : withVerificationCache(verifySignature, { seconds: cacheSeconds }),
+    revocations,
+  )
   const refuse = (outcome: TokenCheckOutcome, error: unknown): never => {
     metrics?.tokenChecked(outcome)
     if (outcome === 'unavailable' && error instanceof ProblemError && error.code === 'upstream_unavailable') {

@@ -95,6 +95,13 @@ describe('/token/verify through the app', () => {
     expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"')
   })
 
+  test('with the verification cache on, a sign-out still refuses a token the check has just remembered', async () => {
+    const { call, auth } = await signedInApp(EMAIL, PASSWORD, { TOKEN_CHECK_CACHE_SECONDS: '60' })
+    for (let i = 0; i < 2; i++) expect((await call('GET', '/token/verify', { headers: auth })).status).toBe(200)
+    expect((await call('POST', '/signout', { headers: auth })).status).toBe(204)
+    expectProblem(await call('GET', '/token/verify', { headers: auth }), 401, 'invalid_token')
+  })
+
   test('its own limit per client address, not the sign-in routes’: 429 with Retry-After past it; 0 turns it off', async () => {
     const limited = await signedInApp(EMAIL, PASSWORD, { TOKEN_CHECK_RATE_LIMIT: '3/1m', TRUST_PROXY: 'true' })
     const from = (ip: string) => ({ ...limited.auth, 'x-forwarded-for': ip })

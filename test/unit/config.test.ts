@@ -108,6 +108,7 @@ describe('config', () => {
       COGNITO_REFRESH_TOKEN_ROTATION: 'true',
       TOKEN_CHECK_RATE_LIMIT: '5000/1s',
       TOKEN_CHECK_PORT: '9001',
+      TOKEN_CHECK_CACHE_SECONDS: '30',
     })
     expect(config).toEqual({
       port: 9000,
@@ -148,6 +149,7 @@ describe('config', () => {
       recentSignInSeconds: 300,
       tokenCheckRateLimit: { limit: 5000, windowSeconds: 1 },
       tokenCheckPort: 9001,
+      tokenCheckCacheSeconds: 30,
     })
   })
 
@@ -155,6 +157,7 @@ describe('config', () => {
     const defaults = parseConfig(BASE)
     expect(defaults.tokenCheckRateLimit).toEqual({ limit: 20_000, windowSeconds: 1 })
     expect(defaults.tokenCheckPort).toBeUndefined()
+    expect(defaults.tokenCheckCacheSeconds).toBeUndefined()
     expect(parseConfig({ ...BASE, TOKEN_CHECK_RATE_LIMIT: '0' }).tokenCheckRateLimit).toBeUndefined()
     expect(problemsOf({ ...BASE, TOKEN_CHECK_RATE_LIMIT: 'lots' })).toEqual([
       'TOKEN_CHECK_RATE_LIMIT must look like 30/5m (requests per s, m or h)',
