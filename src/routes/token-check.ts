@@ -19,6 +19,8 @@ import { type RevocationList, TokenRevokedError, withRevocations } from '../toke
 import { withVerificationCache } from '../tokens/verification-cache.ts'
 
 export const TOKEN_CHECK_PATH = '/token/verify'
+/** The path (and query) of a request to the token check: the path itself, or one under it. */
+const TOKEN_CHECK_PATHS = /^\/token\/verify(?:[/?]|$)/
 
 /** How long a proxy should wait before asking again when the pool's signing keys cannot be fetched. */
 const KEYS_RETRY_AFTER_SECONDS = 5
@@ -59,7 +61,7 @@ function identity(claims: AccessClaims, headers: Record<string, string | number>
   headers[IDENTITY_HEADERS.username] = headerSafe(claims.username)
   headers[IDENTITY_HEADERS.groups] = groups.map(headerSafe).join(',')
   headers[IDENTITY_HEADERS.authTime] = String(claims.authTime)
-  headers[IDENTITY_HEADERS.scope] = scopes.join(' ')
+  headers[IDENTITY_HEADERS.scope] = scopes.map(headerSafe).join(' ')
   return { sub: claims.sub, username: claims.username, groups, authTime: claims.authTime, scopes }
 }
 
@@ -129,8 +131,8 @@ export const tokenCheckRoutes = ({ config, verifySignature, revocations, clientI
         description:
           'For a reverse proxy’s forward auth (nginx auth_request, Traefik ForwardAuth, Caddy forward_auth, Envoy ' +
           'ext_authz) or another service: is the `Authorization: Bearer` access token valid, and whose is it? Verified ' +
-          'here against the user pool’s signing keys and the tokens revoked through this service (sign-outs, ' +
-          'revoked sessions, deleted accounts); Cognito is not called. Any method, and any path under ' +
+          'here against the user pool’s signing keys and the tokens revoked through this service (sign-outs ' +
+          'everywhere or of one device, deleted accounts); Cognito is not called. Any method, and any path under ' +
           '/token/verify/, is answered the same; a body is ignored. 200: the identity as the JSON body and as the ' +
           'headers X-Auth-Request-User (sub), X-Auth-Request-Preferred-Username, X-Auth-Request-Groups ' +
           '(comma-separated), X-Auth-Request-Auth-Time and X-Auth-Request-Scope (space-separated), for the proxy to ' +
@@ -150,9 +152,6 @@ export function onlyTokenCheck(handle: (request: Request) => Promise<Response>) 
   return (request: Request): Promise<Response> => {
     const url = request.url
     const path = url.slice(url.indexOf('/', url.indexOf('//') + 2))
-    const rest = path.startsWith(TOKEN_CHECK_PATH) ? path.charAt(TOKEN_CHECK_PATH.length) : 'x'
-    return rest === '' || rest === '/' || rest === '?'
-      ? handle(request)
-      : Promise.resolve(new Response(null, { status: 404 }))
+    return TOKEN_CHECK_PATHS.test(path) ? handle(request) : Promise.resolve(new Response(null, { status: 404 }))
   }
 }
