@@ -21,14 +21,17 @@ import { PASSWORD } from '../support/util.ts'
 const file = serviceForFile()
 const GROUP = 'proxy-admins'
 
-/** The token with `exp` moved to `expiresIn` seconds from now (`iat` an hour before it), signed again with cognito-local's own key. */
-function resignedCopyOf(token: string, expiresIn: number): string {
+/**
+ * The token with `exp` moved to `expiresIn` seconds from now (`iat` an hour before it) and `changes`
+ * made to its claims, signed again with cognito-local's own key: genuine but for what was changed.
+ */
+function resignedCopyOf(token: string, expiresIn: number, changes: Record<string, unknown> = {}): string {
   const [header, payload] = token.split('.') as [string, string]
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, number>
   const now = Math.floor(Date.now() / 1000)
-  const moved = Buffer.from(JSON.stringify({ ...claims, iat: now + expiresIn - 3600, exp: now + expiresIn })).toString(
-    'base64url',
-  )
+  const moved = Buffer.from(
+    JSON.stringify({ ...claims, iat: now + expiresIn - 3600, exp: now + expiresIn, ...changes }),
+  ).toString('base64url')
   const { pem } = JSON.parse(
     readFileSync(
       resolve(import.meta.dir, '../../node_modules/cognito-local/lib/keys/cognitoLocal.private.json'),
@@ -153,6 +156,33 @@ describe.each([
       challenge: 'Bearer error="invalid_token"',
     })
     expect(upstream.received.length).toBe(before)
+  })
+})
+
+describe('asked directly', () => {
+  test('every kind of bad token is a 401 invalid_token, never a 5xx; Cognito is not asked', async () => {
+    const { service, cognito, seen } = file
+    const account = await signedInAccount(service.url, cognito, { tag: 'proxy', seen })
+    const access = account.tokens.accessToken
+    const [header] = access.split('.')
+    const callsBefore = cognito.proxy.calls.length
+    const bad: Record<string, string> = {
+      'not a JWT': 'a.b.c',
+      'alg none': `${Buffer.from('{"alg":"none"}').toString('base64url')}.${access.split('.')[1]}.`,
+      'signature of another token': `${header}.${access.split('.')[1]}.${account.tokens.idToken.split('.')[2]}`,
+      'an ID token': account.tokens.idToken,
+      'another app client': resignedCopyOf(access, 600, { client_id: 'another-client' }),
+      'another issuer': resignedCopyOf(access, 600, {
+        iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other',
+      }),
+      'an ID token’s token_use': resignedCopyOf(access, 600, { token_use: 'id' }),
+      'an unknown key id': `${Buffer.from('{"kid":"nope","alg":"RS256"}').toString('base64url')}.${access.split('.')[1]}.${access.split('.')[2]}`,
+    }
+    for (const [what, token] of Object.entries(bad)) {
+      const res = await request(service.url, 'GET', '/token/verify', { headers: bearer(token) })
+      expect({ what, status: res.status, code: res.body?.code }).toEqual({ what, status: 401, code: 'invalid_token' })
+    }
+    expect(cognito.proxy.calls.length).toBe(callsBefore)
   })
 })
 
