@@ -70,6 +70,33 @@ describe('/token/verify through the app', () => {
     expect((await call('GET', '/token/verifyx', { headers: auth })).status).toBe(404)
   })
 
+  test('what each proxy sends is answered: Traefik’s and Caddy’s X-Forwarded-*, Envoy’s original method and path with only Authorization', async () => {
+    const { call, auth } = await signedInApp(EMAIL, PASSWORD, { TRUST_PROXY: 'true' })
+    const forwarded = {
+      'x-forwarded-method': 'DELETE',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'api.example.com',
+      'x-forwarded-uri': '/orders/7?expand=items',
+      'x-forwarded-for': '198.51.100.4, 10.0.0.7',
+    }
+    const shapes: Array<[string, string, string, Record<string, string>]> = [
+      ['nginx auth_request', 'GET', '/token/verify', { ...auth, 'x-original-uri': '/orders/7', 'content-length': '0' }],
+      ['Traefik ForwardAuth', 'GET', '/token/verify', { ...auth, ...forwarded }],
+      ['Traefik preserveRequestMethod', 'DELETE', '/token/verify', { ...auth, ...forwarded }],
+      [
+        'Caddy forward_auth',
+        'GET',
+        '/token/verify',
+        { ...auth, 'x-forwarded-method': 'POST', 'x-forwarded-uri': '/orders' },
+      ],
+      ['Envoy ext_authz', 'PATCH', '/token/verify/orders/7?expand=items', { ...auth, 'content-length': '0' }],
+    ]
+    for (const [proxy, method, path, headers] of shapes) {
+      const res = await call(method, path, { headers })
+      expect({ proxy, status: res.status }).toEqual({ proxy, status: 200 })
+    }
+  })
+
   test('missing, malformed, garbage: 401 with WWW-Authenticate, and no identity header', async () => {
     const { call } = inProcessApp()
     const cases: Array<[Record<string, string>, string, string]> = [
