@@ -11,8 +11,16 @@
 import { createSecretHasher } from '../src/cognito/secret-hash.ts'
 import { batchedWriter, createLogger, writeAll } from '../src/logging.ts'
 import { SECURITY_HEADERS } from '../src/http/security-headers.ts'
+import { createTokenVerifier, identityOf } from './token-verifier.mjs'
 
-const { PORT = '0', COGNITO_ENDPOINT, COGNITO_CLIENT_ID = '', COGNITO_CLIENT_SECRET = '', CEILING_FLOOR } = process.env
+const {
+  PORT = '0',
+  COGNITO_ENDPOINT,
+  COGNITO_CLIENT_ID = '',
+  COGNITO_CLIENT_SECRET = '',
+  COGNITO_ISSUER = '',
+  CEILING_FLOOR,
+} = process.env
 const floor = CEILING_FLOOR === '1'
 const hasher = await createSecretHasher(COGNITO_CLIENT_ID, COGNITO_CLIENT_SECRET)
 if (!hasher) throw new Error('the ceiling needs COGNITO_CLIENT_SECRET')
@@ -59,6 +67,21 @@ const call = (operation: string, body: unknown) =>
 const copy = async (request: Request, startedAt: number, upstream: Response, okStatus: number) =>
   answer(request, startedAt, await upstream.arrayBuffer(), upstream.ok ? okStatus : upstream.status, 'application/json')
 
+// The token check (bench/token-verifier.mjs), answering the identity as headers and body.
+const tokenVerifier = createTokenVerifier(COGNITO_ISSUER, COGNITO_CLIENT_ID)
+async function checkToken(request: Request): Promise<Response> {
+  const startedAt = floor ? performance.now() : 0
+  const authorization = request.headers.get('authorization') ?? ''
+  try {
+    const { body, headers } = identityOf(await tokenVerifier.verify(authorization.slice(7)))
+    const response = answer(request, startedAt, body, 200, 'application/json')
+    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value)
+    return response
+  } catch {
+    return answer(request, startedAt, '', 401, 'text/plain')
+  }
+}
+
 const server = Bun.serve({
   port: Number(PORT),
   routes: {
@@ -66,6 +89,7 @@ const server = Bun.serve({
     // JavaScript, which no service that logs its requests can do.
     '/health': (request) =>
       floor ? answer(request, performance.now(), 'OK', 200, 'text/plain; charset=utf-8') : new Response('OK'),
+    '/token/verify': checkToken,
     '/signup': {
       async POST(request) {
         const startedAt = floor ? performance.now() : 0

@@ -42,6 +42,8 @@ export const productEnv = (stubUrl: string, port: number): Record<string, string
   LOG_LEVEL: 'info',
   // The load generator is one client IP: the per-task rate limits would answer it 429.
   RATE_LIMITS_ENABLED: 'false',
+  // The token check's limit stays on, so its cost is in the figures, set above what one core serves.
+  TOKEN_CHECK_RATE_LIMIT: '999999/1s',
   // As deployed behind the ALB (deploy/ecs/task-definition.json): the client is the X-Forwarded-For
   // entry the ALB appends, which bench/wrk.lua sends. Without it, looking the socket's address up
   // (Bun's server.requestIP) costs ~5 µs per request on /health (docs/performance.md).

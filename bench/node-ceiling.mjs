@@ -3,8 +3,15 @@
 // key imported once), one Cognito call over http.request with a keep-alive agent, the answer copied
 // back; no framework, no validation, no log. Plain JavaScript: Node runs it as it is.
 import { Agent, createServer, request } from 'node:http'
+import { createTokenVerifier, identityOf } from './token-verifier.mjs'
 
-const { PORT = '0', COGNITO_ENDPOINT = '', COGNITO_CLIENT_ID = '', COGNITO_CLIENT_SECRET = '' } = process.env
+const {
+  PORT = '0',
+  COGNITO_ENDPOINT = '',
+  COGNITO_CLIENT_ID = '',
+  COGNITO_CLIENT_SECRET = '',
+  COGNITO_ISSUER = '',
+} = process.env
 const encoder = new TextEncoder()
 const key = await crypto.subtle.importKey(
   'raw',
@@ -96,9 +103,28 @@ const ROUTES = {
     }),
 }
 
+// The token check (token-verifier.mjs), answering the identity as headers and body.
+const tokenVerifier = createTokenVerifier(COGNITO_ISSUER, COGNITO_CLIENT_ID)
+/**
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ */
+async function checkToken(req, res) {
+  try {
+    const { body, headers } = identityOf(await tokenVerifier.verify((req.headers.authorization ?? '').slice(7)))
+    res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(body)
+  } catch {
+    res.writeHead(401).end()
+  }
+}
+
 const server = createServer((req, res) => {
   if (req.url === '/health') {
     res.writeHead(200, { 'content-type': 'text/plain' }).end('OK')
+    return
+  }
+  if (req.url === '/token/verify') {
+    void checkToken(req, res)
     return
   }
   const route = ROUTES[req.url ?? '']

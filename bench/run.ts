@@ -45,7 +45,14 @@ const COLD_STARTS = smoke ? 3 : 10
 
 type TargetName = 'ceiling' | 'floor' | 'product'
 const TARGETS: readonly TargetName[] = onNode ? ['ceiling', 'product'] : ['ceiling', 'floor', 'product']
-type RouteName = '/health' | '/signup' | '/signin' | '/signin/passwordless' | '/signin/challenge' | '/token/refresh'
+type RouteName =
+  | '/health'
+  | '/signup'
+  | '/signin'
+  | '/signin/passwordless'
+  | '/signin/challenge'
+  | '/token/refresh'
+  | '/token/verify'
 
 interface Route {
   name: RouteName
@@ -57,7 +64,14 @@ interface Route {
   callsCognito: boolean
   /** A body that depends on the target (a session it handed out), made once in its preflight. */
   bodyFor?: (target: Running) => Promise<string>
+  /** Each request carries the next of ACCESS_TOKENS distinct access tokens (Authorization: Bearer). */
+  accessTokens?: boolean
 }
+
+// Distinct genuine access tokens, signed by the stub's key (test/support/stub-signing-key.ts): a
+// target that remembered a verification could not answer from memory.
+const ACCESS_TOKENS = 1000
+const TOKENS_FILE = resolve(ROOT, 'bench/out/access-tokens.txt')
 
 const ROUTES: Route[] = [
   { name: '/health', method: 'GET', status: 200, callsCognito: false },
@@ -113,6 +127,8 @@ const ROUTES: Route[] = [
     status: 200,
     callsCognito: true,
   },
+  // The token check behind every request of every other service: verified locally, no Cognito call.
+  { name: '/token/verify', method: 'GET', status: 200, callsCognito: false, accessTokens: true },
 ]
 
 // ---------------------------------------------------------------------------------------------
@@ -140,6 +156,8 @@ function cpuMicros(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
   return (Number(fields[11]) + Number(fields[12])) * 10_000
 }
+
+const firstLine = (file: string) => readFileSync(file, 'utf8').split('\n', 1)[0]!
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -187,6 +205,10 @@ const targetEnv = (name: TargetName, stubUrl: string, port: number) => ({
   ...productEnv(stubUrl, port),
   COGNITO_REFRESH_TOKEN_ROTATION: 'true',
   ...(name === 'floor' ? { CEILING_FLOOR: '1' } : {}),
+  // The token check's verification cache, off unless the run asks for it (its figures are reported apart).
+  ...(name === 'product' && process.env.TOKEN_CHECK_CACHE_SECONDS
+    ? { TOKEN_CHECK_CACHE_SECONDS: process.env.TOKEN_CHECK_CACHE_SECONDS }
+    : {}),
 })
 
 interface Running {
@@ -242,6 +264,7 @@ async function preflight(target: Running, stub: Stub): Promise<void> {
     const res = await fetch(`${target.url}${route.name}`, {
       method: route.method,
       ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}),
+      ...(route.accessTokens ? { headers: { authorization: `Bearer ${firstLine(TOKENS_FILE)}` } } : {}),
     })
     const text = await res.text()
     if (res.status !== route.status)
@@ -302,6 +325,7 @@ async function wrk(target: Running, route: Route, windowSeconds: number, label: 
       BENCH_METHOD: route.method,
       BENCH_BODY: bodyOf(target, route) ?? '',
       BENCH_UNIQUE_EMAIL: route.uniqueEmail ? `${label}-${process.pid}-${Date.now()}` : '',
+      BENCH_TOKENS_FILE: route.accessTokens ? TOKENS_FILE : '',
     },
     stdout: 'pipe',
     stderr: 'pipe',
@@ -378,6 +402,7 @@ async function main(): Promise<void> {
   const started = new Date()
   const loadBefore = loadavg()[0]!
   const stub = await startStub()
+  writeFileSync(TOKENS_FILE, await (await fetch(`${stub.url}/__access-tokens?count=${ACCESS_TOKENS}`)).text())
   const targets: Running[] = []
   let failed = false
   try {

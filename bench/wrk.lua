@@ -14,8 +14,25 @@ if body ~= "" then
   wrk.headers["content-type"] = "application/json"
 end
 
--- Without a request() function wrk sends one prebuilt request (cheapest); only unique bodies need one.
-if prefix ~= "" then
+-- BENCH_TOKENS_FILE=<file>: each request carries the next access token of the file (one a line) as
+-- Authorization: Bearer, round and round.
+local tokens = {}
+local tokensFile = os.getenv("BENCH_TOKENS_FILE") or ""
+if tokensFile ~= "" then
+  for line in io.lines(tokensFile) do
+    if line ~= "" then tokens[#tokens + 1] = "Bearer " .. line end
+  end
+end
+
+-- Without a request() function wrk sends one prebuilt request (cheapest); only unique bodies and
+-- tokens need one.
+if #tokens > 0 then
+  request = function()
+    counter = counter + 1
+    wrk.headers["authorization"] = tokens[(counter % #tokens) + 1]
+    return wrk.format()
+  end
+elseif prefix ~= "" then
   request = function()
     counter = counter + 1
     local b = string.gsub(body, "{email}", prefix .. "-" .. counter .. "@bench.example", 1)

@@ -6,7 +6,7 @@ import { Elysia, ValidationError } from 'elysia'
 import type { CognitoGateway } from './cognito/gateway.ts'
 import { createRevocationList, withRevocations, type RevocationList } from './tokens/revocations.ts'
 import type { AccessTokenVerifier } from './tokens/claims.ts'
-import type { Config } from './config.ts'
+import type { Config, TokenCheckSettings } from './config.ts'
 import { readJsonBody } from './http/body.ts'
 import { corsPreflight, corsHeaders } from './http/cors.ts'
 import { clientIp } from './http/client-address.ts'
@@ -37,6 +37,7 @@ export interface AppDeps {
     | 'signupEnumerationSafe'
     | 'recentSignInSeconds'
     | 'eventEmailKey'
+    | TokenCheckSettings
   >
   gateway: CognitoGateway
   verifyAccessToken: AccessTokenVerifier
@@ -149,6 +150,7 @@ export function createApp({
     mfaSetupRoutes,
     passwordlessRoutes,
     tokenRoutes,
+    tokenCheckRoutes,
     policies,
   }: typeof RouteGroups) => {
     const policy = policies({ verify: verifyAccessToken, recentSignInSeconds: config.recentSignInSeconds })
@@ -161,6 +163,7 @@ export function createApp({
       .use(mfaSetupRoutes(gateway, policy))
       .use(passwordlessRoutes(gateway, policy))
       .use(tokenRoutes(gateway, policy, revocations))
+      .use(tokenCheckRoutes({ config, verifySignature, revocations, clientIp: (r) => metaOf.get(r)?.ip, metrics }))
     if (config.swaggerEnabled) routes.use(docsRoutes(routes))
     for (const route of routes.routes) {
       methods.add(route.path, route.method)
@@ -169,14 +172,12 @@ export function createApp({
     declared = indexRoutes(routes.routes)
     return routes
   }
-  // Built on first use: importing and registering every route group is most of a cold start
-  // (docs/performance.md). Until then a GET /health (the first request a new task gets: the load
-  // balancer's health check) goes to an app of the health route alone, and once it has been answered
-  // the whole API is built in the next turn of the event loop, before the first client request
-  // arrives. Any other request that comes first builds it at once. Once a build has failed, /health
-  // waits for the API like every other request (a 500 while it cannot be built): a task that cannot
-  // serve the API must fail its health checks, so that the load balancer stops sending it traffic and
-  // ECS replaces it.
+  // Built on first use: importing and registering every route group is most of a cold start (docs/performance.md).
+  // Until then a GET /health (the first request a new task gets: the load balancer's health check) goes to an app of
+  // the health route alone, and once it has been answered the whole API is built in the next turn of the event loop,
+  // before the first client request arrives. Any other request that comes first builds it at once. Once a build has
+  // failed, /health waits for the API like every other request (a 500 while it cannot be built): a task that cannot
+  // serve the API must fail its health checks, so that the load balancer stops sending it traffic and ECS replaces it.
   let routes: ReturnType<typeof buildRoutes> | undefined
   let healthOnly: Pick<Elysia, 'handle'> | undefined
   let buildFailed = false
@@ -289,10 +290,9 @@ const problemResponse = (problem: ProblemError) =>
     headers: { ...SECURITY_HEADERS, 'content-type': PROBLEM_CONTENT_TYPE, ...problem.headers },
   })
 
-// Elysia looks for the path's '/' from index 11 of the URL, past "http://" and 4 characters: with a
-// Host of 3 characters or fewer (`Host: api`, a service-to-service call by a short name) it misses it
-// and every route is a 404. Such a request is routed as a copy under a host long enough; one
-// indexOf per request for the rest.
+// Elysia looks for the path's '/' from index 11 of the URL, past "http://" and 4 characters: with a Host of 3
+// characters or fewer (`Host: api`, a service-to-service call by a short name) it misses it and every route is a 404.
+// Such a request is routed as a copy under a host long enough; one indexOf per request for the rest.
 const ROUTABLE_HOST = 'http://localhost'
 const routable = (request: Request): Request => {
   const url = request.url

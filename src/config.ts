@@ -76,7 +76,16 @@ export interface Config {
   metricsPort?: number
   /** HMAC key for the email hash in auth events; undefined: events carry no email hash. */
   eventEmailKey?: string
+  /** The token check's own per-IP limit (/token/verify); undefined: no limit. */
+  tokenCheckRateLimit?: RateLimit
+  /** A second port that serves only the token check (for callers inside the VPC); undefined: none. */
+  tokenCheckPort?: number
+  /** How long the token check remembers a good signature (seconds); undefined: not at all. */
+  tokenCheckCacheSeconds?: number
 }
+
+/** The token check's settings (src/routes/token-check.ts). */
+export type TokenCheckSettings = 'tokenCheckRateLimit' | 'tokenCheckCacheSeconds'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -102,6 +111,10 @@ const REGION = /^[a-z0-9-]{1,32}$/
 const CLIENT_ID = /^[\w+]+$/
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error']
 const RATE = /^(\d{1,6})\/(\d{1,5})([smh])$/
+// The token check is called by proxies, which send every user's check from their own address: its
+// limit per address is far above any person's, and still bounds what one address on the internet
+// can ask of it.
+const DEFAULT_TOKEN_CHECK_RATE_LIMIT = '20000/1s'
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600 } as const
 
 // Per client IP about 30 per 5 minutes on every group (Supabase Auth's defaults for sign-in,
@@ -197,6 +210,14 @@ export function parseConfig(env: Env): Config {
   if (eventEmailKey !== undefined && eventEmailKey.length < 32)
     problems.push('AUTH_EVENT_EMAIL_KEY must be at least 32 characters (a random key)')
 
+  const tokenCheckPort = read('TOKEN_CHECK_PORT') === undefined ? undefined : integer('TOKEN_CHECK_PORT', 0, 0, 65535)
+  if (
+    tokenCheckPort !== undefined &&
+    tokenCheckPort !== 0 &&
+    (tokenCheckPort === port || tokenCheckPort === metricsPort)
+  )
+    problems.push('TOKEN_CHECK_PORT must differ from PORT and METRICS_PORT')
+
   const rate = (name: string, fallback: string): RateLimit => {
     const match = RATE.exec(read(name) ?? fallback)
     const limit = Number(match?.[1])
@@ -219,6 +240,11 @@ export function parseConfig(env: Env): Config {
     perAccount: rates('perAccount', 'PER_ACCOUNT'),
     ipv6PrefixBits: integer('RATE_LIMIT_IPV6_PREFIX', DEFAULT_IPV6_PREFIX_BITS, 1, 128),
   }
+
+  const tokenCheckCacheSeconds = integer('TOKEN_CHECK_CACHE_SECONDS', 0, 0, 300)
+  // 0 turns the token check's limit off.
+  const tokenCheckRateLimit =
+    read('TOKEN_CHECK_RATE_LIMIT') === '0' ? undefined : rate('TOKEN_CHECK_RATE_LIMIT', DEFAULT_TOKEN_CHECK_RATE_LIMIT)
 
   const corsOrigins = (read('CORS_ORIGINS') ?? '')
     .split(',')
@@ -256,6 +282,9 @@ export function parseConfig(env: Env): Config {
     recentSignInSeconds,
     ...(metricsPort === undefined ? {} : { metricsPort }),
     ...(eventEmailKey === undefined ? {} : { eventEmailKey }),
+    ...(tokenCheckRateLimit === undefined ? {} : { tokenCheckRateLimit }),
+    ...(tokenCheckPort === undefined ? {} : { tokenCheckPort }),
+    ...(tokenCheckCacheSeconds === 0 ? {} : { tokenCheckCacheSeconds }),
   }
 }
 

@@ -66,13 +66,15 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
   })
   const verifyAccessToken = createAccessTokenVerifier(config.cognito, metrics)
   let server: Server | undefined
+  let tokenCheckServer: Server | undefined
   const app = createApp({
     config,
     gateway,
     verifyAccessToken,
     logger,
     stateKeys: createStateKeys(config.cognito.clientSecret),
-    socketIp: (request) => server?.requestIp(request),
+    // A request on the token check's own port is that server's.
+    socketIp: (request) => server?.requestIp(request) ?? tokenCheckServer?.requestIp(request),
     ...(metrics ? { metrics } : {}),
   })
   let metricsServer: Server | undefined
@@ -96,11 +98,16 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     const { metricsHandler } = await import('./observability/metrics.ts')
     metricsServer = await serveOn({ handle: metricsHandler(metrics) }, config.metricsPort, 'METRICS_PORT')
   }
+  if (config.tokenCheckPort !== undefined) {
+    const { onlyTokenCheck } = await import('./routes/token-check.ts')
+    tokenCheckServer = await serveOn({ handle: onlyTokenCheck(app.handle) }, config.tokenCheckPort, 'TOKEN_CHECK_PORT')
+  }
   // Signal handlers before the `listening` line: whoever waits for that line may signal at once.
-  stopOnSignals(server, logger, config.shutdownTimeoutMs, metricsServer)
+  stopOnSignals(server, logger, config.shutdownTimeoutMs, metricsServer, tokenCheckServer)
   logger.info('listening', {
     port: server.port,
     ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
+    ...(tokenCheckServer ? { tokenCheckPort: tokenCheckServer.port } : {}),
     runtime: runtime.name,
     region: config.cognito.region,
     userPoolId: config.cognito.userPoolId,
@@ -120,19 +127,26 @@ function bindFailure(error: unknown, port: number, setting: string): string | un
 
 // Bun as PID 1 ignores SIGTERM unless a handler is registered. Stop accepting, let in-flight
 // requests finish (bounded), then exit 0 so ECS sees a clean stop.
-// The metrics port closes at once: a scrape in flight is worth nothing to a stopping task.
-function stopOnSignals(server: Server, logger: Logger, graceMs: number, metricsServer?: Server): void {
+// The metrics port closes at once: a scrape in flight is worth nothing to a stopping task. The token
+// check's port drains with the API's: its checks are requests of the API's clients.
+function stopOnSignals(
+  server: Server,
+  logger: Logger,
+  graceMs: number,
+  metricsServer?: Server,
+  tokenCheckServer?: Server,
+): void {
   let stopping = false
   const shutdown = async (signal: string) => {
     if (stopping) return
     stopping = true
     logger.info('shutting down', { signal, graceMs })
     void metricsServer?.close()
-    const drained = server.drain().then(() => true)
+    const drained = Promise.all([server.drain(), tokenCheckServer?.drain()]).then(() => true)
     const timedOut = new Promise<false>((resolve) => setTimeout(resolve, graceMs, false))
     if (!(await Promise.race([drained, timedOut]))) {
       logger.warn('grace period over; closing remaining connections')
-      await server.close()
+      await Promise.all([server.close(), tokenCheckServer?.close()])
     }
     logger.info('stopped')
     process.exit(0)

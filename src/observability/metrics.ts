@@ -25,6 +25,18 @@ const COGNITO_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8]
 export type CognitoOutcome = string
 /** How an access-token check ended (missing tokens never reach the verifier). */
 export type TokenOutcome = 'valid' | 'invalid' | 'unavailable'
+/**
+ * How a token check (/token/verify) ended: allowed, or why not. `unavailable`: the signing keys could
+ * not be fetched (a 503, the service's fault, not the token's).
+ */
+export type TokenCheckOutcome =
+  | 'allowed'
+  | 'missing_token'
+  | 'invalid_token'
+  | 'expired'
+  | 'revoked'
+  | 'rate_limited'
+  | 'unavailable'
 
 export interface Metrics {
   /** The registry `/metrics` renders (Prometheus text format 0.0.4). */
@@ -36,6 +48,7 @@ export interface Metrics {
   cognitoCall(operation: string, outcome: CognitoOutcome, seconds: number, retries: number): void
   rateLimited(group: string, keyKind: RateLimitKeyKind): void
   tokenVerified(outcome: TokenOutcome): void
+  tokenChecked(outcome: TokenCheckOutcome): void
   /** One auth event line was written (auth-events.ts). */
   authEvent(event: string, outcome: string): void
 }
@@ -95,10 +108,16 @@ export function createMetrics(): Metrics {
     labelNames: ['group', 'key_kind'] as const,
     registers,
   })
-  const tokens = new Counter({
+  const tokens = countedOnCollect({
     name: 'user_service_token_verifications_total',
     help: 'Access-token verifications, by outcome (valid, invalid, unavailable: the signing keys could not be fetched).',
     labelNames: ['outcome'] as const,
+    registers,
+  })
+  const tokenChecks = countedOnCollect({
+    name: 'user_service_token_checks_total',
+    help: 'Token checks (/token/verify) by result (allowed, refused, error) and reason (none; missing_token, invalid_token, expired, revoked, rate_limited; unavailable).',
+    labelNames: ['result', 'reason'] as const,
     registers,
   })
   const authEvents = countedOnCollect({
@@ -128,7 +147,13 @@ export function createMetrics(): Metrics {
       if (retries > 0) cognitoRetries.inc({ operation }, retries)
     },
     rateLimited: (group, keyKind) => rateLimited.inc({ group, key_kind: keyKind }),
-    tokenVerified: (outcome) => tokens.inc({ outcome }),
+    tokenVerified: (outcome) => tokens.add(outcome, () => ({ outcome })),
+    tokenChecked: (outcome) =>
+      tokenChecks.add(outcome, () =>
+        outcome === 'allowed'
+          ? { result: 'allowed', reason: 'none' }
+          : { result: outcome === 'unavailable' ? 'error' : 'refused', reason: outcome },
+      ),
     authEvent: (event, outcome) => authEvents.add(`${event} ${outcome}`, () => ({ event, outcome })),
   }
 }

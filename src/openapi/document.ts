@@ -36,6 +36,7 @@ const DOCUMENTATION = {
     { name: 'Two-step sign-in', description: 'Authenticator apps (TOTP): setting one up and turning it off.' },
     { name: 'Passwordless sign-in and passkeys', description: 'Emailed one-time codes, passkeys.' },
     { name: 'Sessions', description: 'Signing out one device or one session.' },
+    { name: 'Token check', description: 'For proxies and services: is this access token good, and whose is it?' },
     { name: 'Operations', description: 'For the load balancer.' },
   ],
 }

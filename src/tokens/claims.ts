@@ -15,6 +15,10 @@ export interface AccessClaims {
   issuedAt?: number
   /** `exp`, epoch seconds (the real verifier always sets it). */
   expiresAt?: number
+  /** The user's groups (`cognito:groups`; absent from the token when the user is in none). */
+  groups?: string[]
+  /** The token's OAuth scopes (`scope`, space-separated in the token). */
+  scopes?: string[]
 }
 
 /**

@@ -54,7 +54,8 @@ export function createJwtVerifier(config: CognitoConfig): AccessTokenVerifier {
     try {
       const payload = await verifier.verify(token)
       const username = payload.username ?? payload['cognito:username'] ?? payload.sub
-      const { auth_time: authTime, iat, exp, jti, origin_jti: originJti } = payload
+      const { auth_time: authTime, iat, exp, jti, origin_jti: originJti, scope } = payload
+      const groups = payload['cognito:groups']
       if (
         typeof payload.sub !== 'string' ||
         typeof username !== 'string' ||
@@ -72,6 +73,8 @@ export function createJwtVerifier(config: CognitoConfig): AccessTokenVerifier {
         expiresAt: exp,
         ...(typeof jti === 'string' ? { jti } : {}),
         ...(typeof originJti === 'string' ? { originJti } : {}),
+        ...(Array.isArray(groups) ? { groups: groups.filter((g): g is string => typeof g === 'string') } : {}),
+        ...(typeof scope === 'string' ? { scopes: scope.split(' ').filter((s) => s !== '') } : {}),
       }
     } catch (error) {
       if (error instanceof ProblemError) throw error

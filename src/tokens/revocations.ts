@@ -116,14 +116,21 @@ export function createRevocationList({
   }
 }
 
+/** The cause of the invalid_token a revoked token gets: what tells it from a forged or expired one (the token check's metrics). */
+export class TokenRevokedError extends Error {
+  override readonly name = 'TokenRevokedError'
+}
+
 /**
- * The verifier with the list behind it: a revoked token is a 401 invalid_token, like an expired one.
- * The list is consulted after the signature check, so only genuine tokens reach it.
+ * The verifier with the list behind it: a revoked token is a 401 invalid_token, like an expired one
+ * (its cause a TokenRevokedError). The list is consulted after the signature check, so only genuine
+ * tokens reach it.
  */
 export function withRevocations(verify: AccessTokenVerifier, revocations: RevocationList): AccessTokenVerifier {
   return async (token) => {
     const claims = await verify(token)
-    if (revocations.isRevoked(claims)) throw new ProblemError('invalid_token')
+    if (revocations.isRevoked(claims))
+      throw new ProblemError('invalid_token', undefined, { cause: new TokenRevokedError('revoked') })
     return claims
   }
 }

@@ -14,6 +14,7 @@ import {
   referenceSecretHash,
   type CognitoRequestBody as Body,
 } from './cognito-wire.ts'
+import { createStubSigningKey } from './stub-signing-key.ts'
 
 export interface StubOptions {
   clientId: string
@@ -282,12 +283,23 @@ export function startStubCognito(options: StubOptions): StubCognito {
     return handler(body)
   }
 
+  // The pool's JWKS, and signed access tokens of the fixed user for the benchmark's token check:
+  // GET /__access-tokens?count=N answers N distinct ones, one a line.
+  const signing = createStubSigningKey()
+  const accessTokens = (count: number) => {
+    const { sub } = users.get(seeded.email)!
+    return Array.from({ length: count }, (_, n) => signing.accessToken({ issuer, clientId, sub, n })).join('\n')
+  }
   const server = Bun.serve({
     port: options.port ?? 0,
     hostname: '127.0.0.1',
     idleTimeout: 120,
     async fetch(request, srv) {
-      if (request.method === 'GET' && new URL(request.url).pathname === '/__stats') return Response.json(stats())
+      const path = new URL(request.url).pathname
+      if (request.method === 'GET' && path === '/__stats') return Response.json(stats())
+      if (request.method === 'GET' && path === '/local_bench/.well-known/jwks.json') return Response.json(signing.jwks)
+      if (request.method === 'GET' && path === '/__access-tokens')
+        return new Response(accessTokens(Number(new URL(request.url).searchParams.get('count') ?? 1)))
       const target = request.headers.get('x-amz-target') ?? ''
       if (request.method !== 'POST' || !target.startsWith(TARGET_PREFIX))
         return fail('UnknownOperationException', 'no X-Amz-Target')

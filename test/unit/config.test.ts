@@ -106,6 +106,9 @@ describe('config', () => {
       SIGNUP_ENUMERATION_SAFE: 'true',
       RECENT_SIGN_IN_SECONDS: '300',
       COGNITO_REFRESH_TOKEN_ROTATION: 'true',
+      TOKEN_CHECK_RATE_LIMIT: '5000/1s',
+      TOKEN_CHECK_PORT: '9001',
+      TOKEN_CHECK_CACHE_SECONDS: '30',
     })
     expect(config).toEqual({
       port: 9000,
@@ -144,7 +147,24 @@ describe('config', () => {
       corsOrigins: ['https://app.example.com', 'http://localhost:3000'],
       signupEnumerationSafe: true,
       recentSignInSeconds: 300,
+      tokenCheckRateLimit: { limit: 5000, windowSeconds: 1 },
+      tokenCheckPort: 9001,
+      tokenCheckCacheSeconds: 30,
     })
+  })
+
+  test('the token check: its own limit by default (thousands a second per address), 0 turns it off; its own port differs', () => {
+    const defaults = parseConfig(BASE)
+    expect(defaults.tokenCheckRateLimit).toEqual({ limit: 20_000, windowSeconds: 1 })
+    expect(defaults.tokenCheckPort).toBeUndefined()
+    expect(defaults.tokenCheckCacheSeconds).toBeUndefined()
+    expect(parseConfig({ ...BASE, TOKEN_CHECK_RATE_LIMIT: '0' }).tokenCheckRateLimit).toBeUndefined()
+    expect(problemsOf({ ...BASE, TOKEN_CHECK_RATE_LIMIT: 'lots' })).toEqual([
+      'TOKEN_CHECK_RATE_LIMIT must look like 30/5m (requests per s, m or h)',
+    ])
+    expect(problemsOf({ ...BASE, PORT: '9000', TOKEN_CHECK_PORT: '9000' })).toEqual([
+      'TOKEN_CHECK_PORT must differ from PORT and METRICS_PORT',
+    ])
   })
 
   test('an empty secret means a public client', () => {
