@@ -15,6 +15,7 @@ import { requestIdFrom, traceIdFrom } from './http/request-ids.ts'
 import { describeError, type Logger } from './logging.ts'
 import { createAuthEvents } from './observability/auth-events.ts'
 import type { Metrics } from './observability/metrics.ts'
+import type { BreachedPasswords } from './passwords/breached-passwords.ts'
 import { UNMATCHED_ROUTE } from './observability/route-label.ts'
 import { registerFormats } from './http/formats.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
@@ -44,6 +45,8 @@ export interface AppDeps {
   metrics?: Metrics
   /** Access tokens revoked through this app (sign-outs, deletions); a fresh list unless given. */
   revocations?: RevocationList
+  /** The breached-password check (BREACHED_PASSWORD_CHECK); absent: off. */
+  breachedPasswords?: BreachedPasswords
   /** Loads every route group but /health (src/routes/groups.ts, the default); tests make it fail. */
   loadRouteGroups?: () => Promise<typeof RouteGroups>
 }
@@ -69,6 +72,7 @@ export function createApp({
   socketIp,
   metrics,
   revocations = createRevocationList(),
+  breachedPasswords,
   loadRouteGroups = () => import('./routes/groups.ts'),
 }: AppDeps) {
   registerFormats()
@@ -76,9 +80,8 @@ export function createApp({
   const verifyAccessToken = withRevocations(verifySignature, revocations)
   // Filled once the routes are registered: path -> allowed methods, to tell 405 from 404.
   const methodsByPath = new Map<string, string[]>()
-  // Filled with the routes that declare a body ("POST /signin"). Only theirs is read: any other
-  // route ignores a body, since some clients send `Content-Type: application/json` (and nothing,
-  // or anything) with every request, and POST /signout must still answer its bearer check.
+  // Filled with the routes that declare a body ("POST /signin"). Only theirs is read: some clients send a JSON
+  // Content-Type (and no body, or any) with every request, and POST /signout must still answer its bearer check.
   const routesWithBody = new Set<string>()
   // What the routes declare (rate group, auth event), indexed once they are built.
   let declared: RouteIndex = indexRoutes([])
@@ -149,11 +152,12 @@ export function createApp({
     tokenRoutes,
     policies,
   }: typeof RouteGroups) => {
-    const policy = policies({ verify: verifyAccessToken, recentSignInSeconds: config.recentSignInSeconds })
+    const { recentSignInSeconds } = config
+    const policy = policies({ verify: verifyAccessToken, recentSignInSeconds, breachedPasswords })
     const routes = withHooks()
       .use(healthRoutes())
       .use(authRoutes(gateway, policy, { enumerationSafe: config.signupEnumerationSafe, revocations }))
-      .use(accountRoutes(gateway, policy, { revocations, recentSignInSeconds: config.recentSignInSeconds }))
+      .use(accountRoutes(gateway, policy, { revocations, recentSignInSeconds }))
       .use(mfaRoutes(gateway, policy))
       .use(emailChangeRoutes(gateway, policy))
       .use(mfaSetupRoutes(gateway, policy))
@@ -167,14 +171,11 @@ export function createApp({
     declared = indexRoutes(routes.routes)
     return routes
   }
-  // Built on first use: importing and registering every route group is most of a cold start
-  // (docs/performance.md). Until then a GET /health (the first request a new task gets: the load
-  // balancer's health check) goes to an app of the health route alone, and once it has been answered
-  // the whole API is built in the next turn of the event loop, before the first client request
-  // arrives. Any other request that comes first builds it at once. Once a build has failed, /health
-  // waits for the API like every other request (a 500 while it cannot be built): a task that cannot
-  // serve the API must fail its health checks, so that the load balancer stops sending it traffic and
-  // ECS replaces it.
+  // Built on first use: importing and registering every route group is most of a cold start (docs/performance.md).
+  // Until then a GET /health (a new task's first request: the load balancer's health check) goes to an app of the
+  // health route alone; once answered, the whole API is built in the next turn of the event loop. Any other request
+  // builds it at once. After a failed build /health waits for the API like every other request (a 500 while it
+  // cannot be built): the task fails its health checks, the load balancer stops sending it traffic, ECS replaces it.
   let routes: ReturnType<typeof buildRoutes> | undefined
   let healthOnly: Pick<Elysia, 'handle'> | undefined
   let buildFailed = false

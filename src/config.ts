@@ -49,6 +49,23 @@ export interface CognitoConfig {
   refreshTokenRotation: boolean
 }
 
+/**
+ * The breached-password check (passwords/breached-passwords.ts): Have I Been Pwned's Pwned Passwords
+ * range API (https://haveibeenpwned.com/API/v3#SearchingPwnedPasswordsByRange), or a mirror of it.
+ */
+export interface BreachedPasswordConfig {
+  enabled: boolean
+  /** The range API's base URL (`<baseUrl>/range/<prefix>`); an operator may run a mirror. */
+  baseUrl: string
+  /** How long one range lookup may take before the check gives up on it. */
+  timeoutMs: number
+  /** A new password is refused (503) when the range cannot be read; otherwise it is accepted. */
+  failClosed: boolean
+}
+
+/** Have I Been Pwned's own range API. */
+export const PWNED_PASSWORDS_API = 'https://api.pwnedpasswords.com'
+
 export interface Config {
   port: number
   cognito: CognitoConfig
@@ -70,6 +87,7 @@ export interface Config {
   metricsPort?: number
   /** HMAC key for the email hash in auth events; undefined: events carry no email hash. */
   eventEmailKey?: string
+  breachedPasswords: BreachedPasswordConfig
 }
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -191,6 +209,14 @@ export function parseConfig(env: Env): Config {
   if (eventEmailKey !== undefined && eventEmailKey.length < 32)
     problems.push('AUTH_EVENT_EMAIL_KEY must be at least 32 characters (a random key)')
 
+  // One second: the API answers from a CDN in tens of milliseconds; a sign-in waits for it at most this long.
+  const breachedPasswords: BreachedPasswordConfig = {
+    enabled: flag('BREACHED_PASSWORD_CHECK', true),
+    baseUrl: trimmedUrl('BREACHED_PASSWORD_API_URL') ?? PWNED_PASSWORDS_API,
+    timeoutMs: integer('BREACHED_PASSWORD_TIMEOUT_MS', 1000, 50, 10_000),
+    failClosed: flag('BREACHED_PASSWORD_FAIL_CLOSED', false),
+  }
+
   const rate = (name: string, fallback: string): RateLimit => {
     const match = RATE.exec(read(name) ?? fallback)
     const limit = Number(match?.[1])
@@ -250,6 +276,7 @@ export function parseConfig(env: Env): Config {
     recentSignInSeconds,
     ...(metricsPort === undefined ? {} : { metricsPort }),
     ...(eventEmailKey === undefined ? {} : { eventEmailKey }),
+    breachedPasswords,
   }
 }
 

@@ -39,14 +39,21 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
   }
   // Loaded once the configuration is known to be good: a bad one is reported in milliseconds, not
   // after Elysia and the AWS SDK have loaded (a second or more on a busy host).
-  const [{ createApp }, { createGateway }, { createAccessTokenVerifier }, { SERVER_MAX_BODY_BYTES }, { createLogger }] =
-    await Promise.all([
-      import('./app.ts'),
-      import('./cognito/gateway.ts'),
-      import('./tokens/access-token-verifier.ts'),
-      import('./http/body.ts'),
-      import('./logging.ts'),
-    ])
+  const [
+    { createApp },
+    { createGateway },
+    { createAccessTokenVerifier },
+    { SERVER_MAX_BODY_BYTES },
+    { createLogger },
+    { createBreachedPasswords },
+  ] = await Promise.all([
+    import('./app.ts'),
+    import('./cognito/gateway.ts'),
+    import('./tokens/access-token-verifier.ts'),
+    import('./http/body.ts'),
+    import('./logging.ts'),
+    import('./passwords/breached-passwords.ts'),
+  ])
   // prom-client only when metrics are on: without METRICS_PORT it is never loaded.
   const metrics =
     config.metricsPort === undefined ? undefined : (await import('./observability/metrics.ts')).createMetrics()
@@ -64,6 +71,7 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     metrics,
   })
   const verifyAccessToken = createAccessTokenVerifier(config.cognito, metrics)
+  const breachedPasswords = createBreachedPasswords(config.breachedPasswords, { logger, metrics })
   let server: Server | undefined
   const app = createApp({
     config,
@@ -72,6 +80,7 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     logger,
     socketIp: (request) => server?.requestIp(request),
     ...(metrics ? { metrics } : {}),
+    ...(breachedPasswords ? { breachedPasswords } : {}),
   })
   let metricsServer: Server | undefined
   const serveOn = async (handler: Pick<App, 'handle'>, port: number, what: string) => {

@@ -15,6 +15,12 @@ export const PROBLEMS = {
     title: 'Password does not meet the policy',
     detail: 'The password does not meet the password policy.',
   },
+  password_breached: {
+    status: 400,
+    title: 'Password found in a data breach',
+    detail:
+      'This password appears in a public list of passwords leaked in data breaches, so attackers try it first. Choose a different one.',
+  },
   invalid_parameter: {
     status: 400,
     title: 'Invalid parameter',
@@ -95,6 +101,12 @@ export const PROBLEMS = {
     status: 503,
     title: 'Identity provider unavailable',
     detail: 'The identity provider cannot be reached.',
+  },
+  password_check_unavailable: {
+    status: 503,
+    title: 'Password check unavailable',
+    detail: 'The password could not be checked against leaked passwords right now; try again in a moment.',
+    headers: { 'retry-after': '5' },
   },
   upstream_timeout: {
     status: 504,

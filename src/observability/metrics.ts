@@ -25,6 +25,8 @@ const COGNITO_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8]
 export type CognitoOutcome = string
 /** How an access-token check ended (missing tokens never reach the verifier). */
 export type TokenOutcome = 'valid' | 'invalid' | 'unavailable'
+/** How a breached-password check ended (passwords/breached-passwords.ts). */
+export type BreachCheckOutcome = 'breached' | 'clean' | 'timeout' | 'unavailable'
 
 export interface Metrics {
   /** The registry `/metrics` renders (Prometheus text format 0.0.4). */
@@ -38,6 +40,7 @@ export interface Metrics {
   tokenVerified(outcome: TokenOutcome): void
   /** One auth event line was written (auth-events.ts). */
   authEvent(event: string, outcome: string): void
+  breachedPasswordCheck(outcome: BreachCheckOutcome): void
 }
 
 /**
@@ -107,6 +110,12 @@ export function createMetrics(): Metrics {
     labelNames: ['event', 'outcome'] as const,
     registers,
   })
+  const breachChecks = new Counter({
+    name: 'user_service_breached_password_checks_total',
+    help: 'Breached-password checks, by outcome (breached, clean; timeout and unavailable: the range API could not be read).',
+    labelNames: ['outcome'] as const,
+    registers,
+  })
 
   // The histograms observe per request with their label values: a cached `labels()` child was no
   // cheaper, since prom-client hashes the labels on every observation either way.
@@ -130,6 +139,7 @@ export function createMetrics(): Metrics {
     rateLimited: (group, keyKind) => rateLimited.inc({ group, key_kind: keyKind }),
     tokenVerified: (outcome) => tokens.inc({ outcome }),
     authEvent: (event, outcome) => authEvents.add(`${event} ${outcome}`, () => ({ event, outcome })),
+    breachedPasswordCheck: (outcome) => breachChecks.inc({ outcome }),
   }
 }
 

@@ -2,8 +2,11 @@
 // adds the 401s and the OpenAPI security requirement), `recent` (a bearer route that also needs a
 // recent sign-in; adds the 403), `rateGroup` (the rate limit it counts against), `authEvent` (the auth
 // event a request to it is) and `successDescription` (what its success answer means, for the OpenAPI
-// document). The first two add their hooks to the declaring routes only; the last three add no hook
-// at all: the app reads them once from the built routes (route-index.ts).
+// document). `refuseBreachedPassword` (a new password in the body, refused when the Pwned Passwords
+// corpus lists it) and `flagBreachedPassword` (a sign-in's answer says so when its password is
+// listed) add theirs when the check is on. `bearer`, `recent` and those two add their hooks to the
+// declaring routes only; the last three add no hook at all: the app reads them once from the built
+// routes (route-index.ts).
 import { Elysia } from 'elysia'
 import { bearerToken } from '../tokens/access-token-verifier.ts'
 import type { AccessClaims, AccessTokenVerifier } from '../tokens/claims.ts'
@@ -11,6 +14,7 @@ import type { RateGroup } from '../config.ts'
 import { noteAuthEvent } from '../observability/auth-events.ts'
 import { BEARER_RESPONSES, RECENT_RESPONSES } from '../schemas/problems.ts'
 import { assertRecentSignIn } from '../tokens/recent-sign-in.ts'
+import type { BreachedPasswords } from '../passwords/breached-passwords.ts'
 
 /** The OpenAPI security requirement of a bearer route (the scheme is declared in openapi.ts). */
 export const BEARER_SECURITY = [{ bearer: [] }]
@@ -19,7 +23,12 @@ export interface PolicyDeps {
   verify: AccessTokenVerifier
   /** RECENT_SIGN_IN_SECONDS: how old a sign-in may be for a route that declares `recent`. */
   recentSignInSeconds: number
+  /** The breached-password check; absent when it is off (BREACHED_PASSWORD_CHECK=false). */
+  breachedPasswords?: BreachedPasswords | undefined
 }
+
+/** The body field that holds the new password of a route that declares `refuseBreachedPassword`. */
+export type NewPasswordField = 'password' | 'proposedPassword'
 
 // A type, not an interface: a resolve must return a plain record.
 type Bearer = {
@@ -31,7 +40,7 @@ type Bearer = {
  * The policy macros, for a route module to `.use` before its routes. Unnamed on purpose: Elysia skips
  * a named plugin it has seen before, and every route module needs the macros.
  */
-export const policies = ({ verify, recentSignInSeconds }: PolicyDeps) => {
+export const policies = ({ verify, recentSignInSeconds, breachedPasswords: breached }: PolicyDeps) => {
   // The token is verified in the transform phase, before the body is validated or Cognito is called,
   // so a missing or forged token is a 401 and costs no round trip; the resolve only hands it on.
   const verified = new WeakMap<Request, Bearer>()
@@ -55,12 +64,38 @@ export const policies = ({ verify, recentSignInSeconds }: PolicyDeps) => {
           assertRecentSignIn((verified.get(request) as Bearer).claims, recentSignInSeconds)
         },
       })
+      // Before the handler, so a listed password never reaches Cognito; after validation and the rate limits.
+      .macro('refuseBreachedPassword', (field: NewPasswordField) =>
+        breached
+          ? {
+              async beforeHandle({ body }) {
+                await breached.refuseBreached((body as Record<NewPasswordField, string>)[field])
+              },
+            }
+          : {},
+      )
+      // After the handler: only a password Cognito accepted is looked up, and only an answer with tokens gets the flag.
+      .macro('flagBreachedPassword', (on: boolean) =>
+        on && breached
+          ? {
+              async afterHandle({ body, responseValue, request }) {
+                if (!hasTokens(responseValue)) return
+                if (!(await breached.isBreached((body as { password: string }).password))) return
+                noteAuthEvent(request, { passwordBreached: true })
+                return { ...responseValue, passwordBreached: true }
+              },
+            }
+          : {},
+      )
       // Declarations only: a macro whose result holds nothing but a seed leaves its value in the route's hooks.
       .macro('rateGroup', (group: RateGroup) => ({ seed: group }))
       .macro('authEvent', (event: string) => ({ seed: event }))
       .macro('successDescription', (description: string) => ({ seed: description }))
   )
 }
+
+const hasTokens = (answer: unknown): answer is Record<string, unknown> =>
+  typeof answer === 'object' && answer !== null && 'accessToken' in answer
 
 /** The macros a route module uses (its `.use`). */
 export type Policies = ReturnType<typeof policies>

@@ -84,12 +84,24 @@ export const accountRoutes = (
       {
         rateGroup: 'verify',
         authEvent: 'password_reset',
+        refuseBreachedPassword: 'password',
         successDescription: 'The password is changed; sign in with the new one.',
         body: ResetPasswordBody,
-        response: { 200: MessageResponse, ...problemResponses(['code_mismatch', 'code_expired', 'invalid_password']) },
+        response: {
+          200: MessageResponse,
+          ...problemResponses([
+            'code_mismatch',
+            'code_expired',
+            'invalid_password',
+            'password_breached',
+            'password_check_unavailable',
+          ]),
+        },
         detail: {
           summary: 'Set a new password with the emailed code',
-          description: 'An unknown account answers like a wrong code.',
+          description:
+            'An unknown account answers like a wrong code. A password found in a public list of leaked passwords is ' +
+            '400 password_breached (checked before the code).',
         },
       },
     )
@@ -111,16 +123,23 @@ export const accountRoutes = (
       {
         bearer: true,
         authEvent: 'password_changed',
+        refuseBreachedPassword: 'proposedPassword',
         body: ChangePasswordBody,
         response: {
           204: t.Void({ description: 'Changed.' }),
-          ...problemResponses(['previous_password_mismatch', 'invalid_password']),
+          ...problemResponses([
+            'previous_password_mismatch',
+            'invalid_password',
+            'password_breached',
+            'password_check_unavailable',
+          ]),
         },
         detail: {
           summary: 'Change the password',
           description:
             'A wrong previous password is 400 previous_password_mismatch: the token stays valid. A 401 from this route ' +
-            'always means the access token is missing or no longer works.',
+            'always means the access token is missing or no longer works. A new password found in a public list of ' +
+            'leaked passwords is 400 password_breached.',
         },
       },
     )

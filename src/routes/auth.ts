@@ -76,6 +76,7 @@ export const authRoutes = (
       {
         rateGroup: 'signup',
         authEvent: 'sign_up',
+        refuseBreachedPassword: 'password',
         successDescription:
           'The account exists. Unless `userConfirmed`, Cognito has emailed a code: confirm it with /signup/confirm.',
         body: SignUpBody,
@@ -84,14 +85,17 @@ export const authRoutes = (
           ...problemResponses([
             ...(enumerationSafe ? [] : ['username_exists' as const]),
             'invalid_password',
+            'password_breached',
             'invalid_parameter',
+            'password_check_unavailable',
           ]),
         },
         detail: {
           summary: 'Create an account',
           description:
             'Registers the email with Cognito. Cognito emails a confirmation code; ' +
-            'confirm with POST /signup/confirm before signing in.' +
+            'confirm with POST /signup/confirm before signing in. A password found in a public list of leaked ' +
+            'passwords is 400 password_breached.' +
             (enumerationSafe ? ' An email that already has an account gets the same 201 (and no email).' : ''),
         },
       },
@@ -99,6 +103,7 @@ export const authRoutes = (
     .post('/signin', async ({ body, request }) => signInAnswer(await signIn(body), request), {
       rateGroup: 'signin',
       authEvent: 'sign_in',
+      flagBreachedPassword: true,
       body: SignInBody,
       response: {
         200: TokensOrChallenge,
@@ -115,7 +120,9 @@ export const authRoutes = (
           'answer with POST /signin/challenge. A wrong password and an unknown email get the same 401' +
           (enumerationSafe
             ? ', and so does an account not yet confirmed.'
-            : '; an account not yet confirmed gets 403 user_not_confirmed.'),
+            : '; an account not yet confirmed gets 403 user_not_confirmed.') +
+          ' When the password appears in a public list of leaked passwords, the tokens come with ' +
+          '`passwordBreached: true`: the sign-in succeeded, and the app should ask for a new password.',
       },
     })
     .post(

@@ -54,6 +54,13 @@ export const TokenResponse = t.Object({
   expiresIn: Type.Integer({ description: 'Seconds until the access and ID tokens expire.' }),
   tokenType: t.Literal('Bearer'),
   username: t.String({ description: 'The Cognito username (cognito:username); /token/refresh needs it.' }),
+  passwordBreached: t.Optional(
+    t.Literal(true, {
+      description:
+        'Only on POST /signin, when the password appears in a public list of leaked passwords (Have I Been Pwned): ' +
+        'the sign-in succeeded; ask the user to change the password.',
+    }),
+  ),
 })
 
 export const RefreshResponse = t.Object({
@@ -81,6 +88,6 @@ export type SignUpInput = Static<typeof SignUpBody>
 export type SignInInput = Static<typeof SignInBody>
 export type ChallengeInput = Static<typeof ChallengeBody>
 export type SignUpResult = Omit<Static<typeof SignUpResponse>, 'message'>
-export type Tokens = Omit<Static<typeof TokenResponse>, 'token'>
+export type Tokens = Omit<Static<typeof TokenResponse>, 'token' | 'passwordBreached'>
 export type Challenge = Static<typeof ChallengeResponse>
 export type RefreshedTokens = Static<typeof RefreshResponse>

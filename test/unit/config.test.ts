@@ -106,6 +106,10 @@ describe('config', () => {
       SIGNUP_ENUMERATION_SAFE: 'true',
       RECENT_SIGN_IN_SECONDS: '300',
       COGNITO_REFRESH_TOKEN_ROTATION: 'true',
+      BREACHED_PASSWORD_CHECK: 'true',
+      BREACHED_PASSWORD_API_URL: 'http://127.0.0.1:8787/',
+      BREACHED_PASSWORD_TIMEOUT_MS: '250',
+      BREACHED_PASSWORD_FAIL_CLOSED: 'true',
     })
     expect(config).toEqual({
       port: 9000,
@@ -144,7 +148,24 @@ describe('config', () => {
       corsOrigins: ['https://app.example.com', 'http://localhost:3000'],
       signupEnumerationSafe: true,
       recentSignInSeconds: 300,
+      breachedPasswords: { enabled: true, baseUrl: 'http://127.0.0.1:8787', timeoutMs: 250, failClosed: true },
     })
+  })
+
+  test('the breached-password check is on by default, against Have I Been Pwned, failing open', () => {
+    expect(parseConfig(BASE).breachedPasswords).toEqual({
+      enabled: true,
+      baseUrl: 'https://api.pwnedpasswords.com',
+      timeoutMs: 1000,
+      failClosed: false,
+    })
+    expect(parseConfig({ ...BASE, BREACHED_PASSWORD_CHECK: 'false' }).breachedPasswords.enabled).toBe(false)
+    expect(problemsOf({ BREACHED_PASSWORD_API_URL: 'file:///etc/passwd' })).toContain(
+      'BREACHED_PASSWORD_API_URL must be an http(s) URL',
+    )
+    expect(problemsOf({ BREACHED_PASSWORD_TIMEOUT_MS: '10' })).toContain(
+      'BREACHED_PASSWORD_TIMEOUT_MS must be an integer from 50 to 10000',
+    )
   })
 
   test('an empty secret means a public client', () => {
