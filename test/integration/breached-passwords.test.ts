@@ -62,6 +62,9 @@ async function accountWithBreachedPassword(password: string): Promise<string> {
   return email
 }
 
+const signUp = (target: RunningService, password: string, tag: string) =>
+  post(target.url, '/signup', { email: uniqueEmail(tag), password, nickname: 'B' })
+
 const metricsOf = async (target: RunningService) => {
   const port = target.logs().find((l) => l.msg === 'listening')?.metricsPort
   return (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
@@ -70,11 +73,11 @@ const metricsOf = async (target: RunningService) => {
 describe('a new password the corpus lists is refused', () => {
   test('sign-up: 400 password_breached, with a detail a person understands; a clean password signs up', async () => {
     for (const password of [BREACHED, OTHER_BREACHED]) {
-      const refused = await post(service.url, '/signup', { email: uniqueEmail('bp'), password, nickname: 'B' })
+      const refused = await signUp(service, password, 'bp')
       expectProblem(refused, 400, 'password_breached', [password])
       expect(refused.body.detail).toContain('leaked in data breaches')
     }
-    const clean = await post(service.url, '/signup', { email: uniqueEmail('bp'), password: CLEAN, nickname: 'B' })
+    const clean = await signUp(service, CLEAN, 'bp')
     expect(clean.status).toBe(201)
   })
 
@@ -105,8 +108,7 @@ describe('what reaches the range API', () => {
   test('only the first five hex characters of the SHA-1, with Add-Padding: true; a range is fetched once', async () => {
     const password = BREACHED_PASSWORDS[3]
     const before = stub.requests.length
-    for (let i = 0; i < 2; i++)
-      await post(service.url, '/signup', { email: uniqueEmail('bppad'), password, nickname: 'B' })
+    for (let i = 0; i < 2; i++) await signUp(service, password, 'bppad')
     const sent = stub.requests.slice(before)
     expect(sent).toHaveLength(1)
     expect(sent[0]!.path).toBe(`/range/${sha1(password).slice(0, 5)}`)
@@ -158,19 +160,11 @@ describe('signing in with a password the corpus lists', () => {
 describe('when the range API cannot be read', () => {
   test('fail open (the default): the new password is accepted, with a metric and a log line', async () => {
     stub.delayMs = 3000
-    const signedUp = await post(service.url, '/signup', {
-      email: uniqueEmail('bpopen'),
-      password: 'Slow-Range-41',
-      nickname: 'B',
-    })
+    const signedUp = await signUp(service, 'Slow-Range-41', 'bpopen')
     expect(signedUp.status).toBe(201)
     stub.delayMs = 0
     stub.failWith = 503
-    const again = await post(service.url, '/signup', {
-      email: uniqueEmail('bpopen'),
-      password: 'Down-Range-42',
-      nickname: 'B',
-    })
+    const again = await signUp(service, 'Down-Range-42', 'bpopen')
     expect(again.status).toBe(201)
     const failures = service.logs().filter((l) => l.msg === 'breached-password check failed')
     expect(failures.map((l) => l.outcome)).toEqual(expect.arrayContaining(['timeout', 'unavailable']))
@@ -183,11 +177,7 @@ describe('when the range API cannot be read', () => {
 
   test('fail closed: the new password is refused with 503 password_check_unavailable; sign-in still works', async () => {
     stub.failWith = 503
-    const refused = await post(failClosed.url, '/signup', {
-      email: uniqueEmail('bpclosed'),
-      password: CLEAN,
-      nickname: 'B',
-    })
+    const refused = await signUp(failClosed, CLEAN, 'bpclosed')
     expectProblem(refused, 503, 'password_check_unavailable', [CLEAN])
     expect(refused.headers.get('retry-after')).toBe('5')
     stub.failWith = undefined
