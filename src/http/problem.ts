@@ -79,6 +79,12 @@ export const PROBLEMS = {
     detail:
       'The passkey response was refused (wrong origin or relying party, or no registration in progress): start again.',
   },
+  passkey_already_registered: {
+    status: 409,
+    title: 'Passkey already registered',
+    detail:
+      'This passkey is already registered. Sign in with it, or add a passkey from another device or password manager.',
+  },
   passkey_not_found: { status: 404, title: 'Passkey not found', detail: 'This account has no passkey with that id.' },
   not_found: { status: 404, title: 'Not found', detail: 'No such route.' },
   session_not_found: { status: 404, title: 'No such session', detail: 'The user has no active session with this id.' },

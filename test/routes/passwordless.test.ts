@@ -81,7 +81,10 @@ describe('passkeys under /me', () => {
     const headers = bearer(accessToken)
     expect((await call('POST', '/me/passkeys/options', { headers })).status).toBe(200)
     setSystemTime(new Date(Date.now() + 601_000))
-    expect((await call('GET', '/me/passkeys', { headers })).body).toEqual({ passkeys: [] })
+    expect((await call('GET', '/me/passkeys', { headers })).body).toEqual({
+      passkeys: [],
+      userHandle: expect.stringMatching(/^[\w-]+$/),
+    })
     expect((await call('GET', '/me/auth-factors', { headers })).body).toEqual({ factors: ['PASSWORD', 'EMAIL_OTP'] })
     expectProblem(await call('POST', '/me/passkeys/options', { headers }), 403, 'reauthentication_required')
     expectProblem(
