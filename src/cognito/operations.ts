@@ -56,6 +56,8 @@ export type CallLabel =
   | 'VerifySoftwareTokenInSetup'
   /** InitiateAuth with USER_AUTH (passwordless sign-in). */
   | 'UserAuth'
+  /** SetUserMFAPreference with WebAuthnMfaSettings: its refusal is about passkey MFA, not TOTP. */
+  | 'SetPasskeyMfa'
 
 /** What a call is known by in the error table and the metrics: its operation, or its label. */
 export type CognitoOperation = OperationName | CallLabel

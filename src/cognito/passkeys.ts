@@ -25,6 +25,14 @@ export interface PasskeyCalls {
   deletePasskey(accessToken: string, credentialId: string): Promise<void>
   /** GetUserAuthFactors' ConfiguredUserAuthFactors. */
   authFactors(accessToken: string): Promise<string[]>
+  /**
+   * SetUserMFAPreference with WebAuthnMfaSettings: the user's passkeys count as MFA (with user
+   * verification) or not. Cognito takes it only when the pool's WebAuthnConfiguration.FactorConfiguration
+   * is MULTI_FACTOR_WITH_USER_VERIFICATION and the user has another MFA method (API reference,
+   * SetUserMFAPreference and WebAuthnMfaSettingsType).
+   * @throws ProblemError passkey_mfa_unavailable when Cognito refuses it.
+   */
+  setPasskeyMfa(accessToken: string, enabled: boolean): Promise<void>
 }
 
 interface CredentialDescriptor {
@@ -75,6 +83,14 @@ export function passkeyCalls({ call }: GatewayCore): PasskeyCalls {
     async authFactors(accessToken) {
       const out = await call('GetUserAuthFactors', { AccessToken: accessToken })
       return out.ConfiguredUserAuthFactors ?? []
+    },
+
+    async setPasskeyMfa(accessToken, enabled) {
+      await call(
+        'SetUserMFAPreference',
+        { AccessToken: accessToken, WebAuthnMfaSettings: { Enabled: enabled } },
+        'SetPasskeyMfa',
+      )
     },
   }
 }

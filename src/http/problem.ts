@@ -85,6 +85,12 @@ export const PROBLEMS = {
     detail:
       'This passkey is already registered. Sign in with it, or add a passkey from another device or password manager.',
   },
+  passkey_mfa_unavailable: {
+    status: 409,
+    title: 'Passkey cannot be a second factor',
+    detail:
+      'A passkey counts as a second factor only alongside another one: turn on the authenticator app first. (The service may also not allow it.)',
+  },
   passkey_not_found: { status: 404, title: 'Passkey not found', detail: 'This account has no passkey with that id.' },
   not_found: { status: 404, title: 'Not found', detail: 'No such route.' },
   session_not_found: { status: 404, title: 'No such session', detail: 'The user has no active session with this id.' },

@@ -8,6 +8,7 @@ import {
   PasskeyCreationOptionsResponse,
   PasskeyIdParams,
   PasskeyListResponse,
+  PasskeyMfaBody,
   PasswordlessBody,
   PasswordlessChallengeResponse,
   RegisterPasskeyBody,
@@ -94,6 +95,30 @@ export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies) 
           description:
             'Cognito StartWebAuthnRegistration, with the user’s passkeys in excludeCredentials. Needs a recent sign-in (RECENT_SIGN_IN_SECONDS, 10 minutes by ' +
             'default): a new way to sign in must not be addable with a stolen token alone.',
+        },
+      },
+    )
+    .put(
+      '/me/passkeys/mfa',
+      async ({ accessToken, body }) => {
+        await gateway.setPasskeyMfa(accessToken, body.enabled)
+        return noContent()
+      },
+      {
+        recent: true,
+        authEvent: 'passkey_mfa_changed',
+        body: PasskeyMfaBody,
+        response: {
+          204: t.Void({ description: 'Set.' }),
+          ...problemResponses(['passkey_mfa_unavailable']),
+        },
+        detail: {
+          summary: 'Let passkeys count as a second factor',
+          description:
+            'Cognito SetUserMFAPreference with WebAuthnMfaSettings. With it on, a passkey sign-in with user verification ' +
+            'satisfies MFA, so a user with the authenticator app can sign in with a passkey alone. Cognito takes it ' +
+            'only when the deployment allows passkeys as MFA and the user has the authenticator app on: otherwise 409 ' +
+            'passkey_mfa_unavailable. Needs a recent sign-in.',
         },
       },
     )

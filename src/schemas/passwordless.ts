@@ -98,6 +98,14 @@ export const AuthFactorsResponse = t.Object(
   { description: 'The ways this account can sign in.' },
 )
 
+export const PasskeyMfaBody = t.Object({
+  enabled: t.Boolean({
+    description:
+      '`true`: a passkey with user verification counts as a second factor (Cognito WebAuthnMfaSettings); needs ' +
+      'another MFA method (the authenticator app) on. `false`: passkeys no longer count as MFA.',
+  }),
+})
+
 export type PasswordlessInput = Static<typeof PasswordlessBody>
 export type PasswordlessChallenge = Static<typeof PasswordlessChallengeResponse>
 export type PasskeyDescription = Static<typeof Passkey>

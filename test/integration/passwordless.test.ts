@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { confirmedAccount, signedInAccount, type SignedInAccount } from '../support/accounts.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
+import { createPoolWithMfa, emulatorClient, totpCode } from '../support/emulator-calls.ts'
 import { bearer, expectProblem, post, request } from '../support/http.ts'
 import { startService, type RunningService } from '../support/service.ts'
 import { startSoftwareAuthenticator, type SoftwareAuthenticator } from '../support/software-authenticator.ts'
@@ -278,5 +279,35 @@ describe('GET /me/passkeys', () => {
     expect(listed.body.passkeys).toEqual([
       expect.objectContaining({ credentialId: credential.id, name: expect.stringMatching(/\S/) }),
     ])
+  })
+})
+
+describe('PUT /me/passkeys/mfa', () => {
+  test('409 passkey_mfa_unavailable where passkeys are a single factor or the user has no other MFA; 204 otherwise', async () => {
+    const pool = await createPoolWithMfa(cognito, 'OPTIONAL', true, 'MULTI_FACTOR_WITH_USER_VERIFICATION')
+    const multi = await startService(
+      cognito.serviceEnv({
+        COGNITO_USER_POOL_ID: pool.userPoolId,
+        COGNITO_CLIENT_ID: pool.clientId,
+        COGNITO_CLIENT_SECRET: pool.clientSecret,
+        COGNITO_ISSUER: `${cognito.emulator.endpoint}/${pool.userPoolId}`,
+      }),
+    )
+    try {
+      const users = emulatorClient(cognito, pool)
+      const auth = bearer((await users.signedInUser('pkmfa')).accessToken)
+      const setting = (enabled: boolean, base = multi.url, headers = auth) =>
+        request(base, 'PUT', '/me/passkeys/mfa', { headers, json: { enabled } })
+      expectProblem(await setting(true), 409, 'passkey_mfa_unavailable')
+      const { secretCode } = (await post(multi.url, '/me/mfa/totp', {}, auth)).body
+      expect((await post(multi.url, '/me/mfa/totp/verify', { code: totpCode(secretCode) }, auth)).status).toBe(204)
+      expect((await setting(true)).status).toBe(204)
+      expect((await setting(false)).status).toBe(204)
+      // The shared pool's passkeys are a single factor.
+      const single = await signedInAccount(service.url, cognito, { tag: 'pkmfa-single' })
+      expectProblem(await setting(true, service.url, single.auth), 409, 'passkey_mfa_unavailable')
+    } finally {
+      await multi.stop()
+    }
   })
 })

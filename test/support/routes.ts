@@ -20,6 +20,7 @@ export const BEARER_ROUTES = [
   'DELETE /me/passkeys/{credentialId}',
   'POST /me/passkeys/options',
   'POST /me/passkeys',
+  'PUT /me/passkeys/mfa',
 ]
 
 /** Every route: the ones anyone may call, then the bearer ones. */

@@ -316,6 +316,10 @@ export function createStubGateway(): StubGateway {
       accountOfToken(accessToken)
       return ['PASSWORD', 'EMAIL_OTP']
     },
+    async setPasskeyMfa(accessToken) {
+      accountOfToken(accessToken)
+      throw new ProblemError('passkey_mfa_unavailable')
+    },
     // Tokens: signing out one device, deleting the account.
     async revokeToken(refreshToken) {
       if (!refreshTokens.delete(refreshToken)) throw new ProblemError('invalid_token')
