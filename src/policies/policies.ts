@@ -27,8 +27,18 @@ export interface PolicyDeps {
   breachedPasswords?: BreachedPasswords | undefined
 }
 
-/** The body field that holds the new password of a route that declares `refuseBreachedPassword`. */
-export type NewPasswordField = 'password' | 'proposedPassword'
+/**
+ * Where the new password of a route that declares `refuseBreachedPassword` is in its body: a field,
+ * or `NEW_PASSWORD` for a challenge answer's `responses.NEW_PASSWORD` (NEW_PASSWORD_REQUIRED; other
+ * challenges carry none, and nothing is checked).
+ */
+export type NewPasswordField = 'password' | 'proposedPassword' | 'NEW_PASSWORD'
+
+const newPasswordOf = (body: unknown, field: NewPasswordField): string | undefined => {
+  const fields = body as Record<string, unknown> & { responses?: Record<string, unknown> }
+  const value = field === 'NEW_PASSWORD' ? fields.responses?.NEW_PASSWORD : fields[field]
+  return typeof value === 'string' ? value : undefined
+}
 
 // A type, not an interface: a resolve must return a plain record.
 type Bearer = {
@@ -69,7 +79,8 @@ export const policies = ({ verify, recentSignInSeconds, breachedPasswords: breac
         breached
           ? {
               async beforeHandle({ body }) {
-                await breached.refuseBreached((body as Record<NewPasswordField, string>)[field])
+                const password = newPasswordOf(body, field)
+                if (password !== undefined) await breached.refuseBreached(password)
               },
             }
           : {},

@@ -131,6 +131,7 @@ export const authRoutes = (
       {
         rateGroup: 'signin',
         authEvent: 'challenge_answered',
+        refuseBreachedPassword: 'NEW_PASSWORD',
         body: ChallengeBody,
         response: {
           200: TokensOrChallenge,
@@ -139,14 +140,17 @@ export const authRoutes = (
             'code_mismatch',
             'code_expired',
             'invalid_password',
+            'password_breached',
             'invalid_parameter',
+            'password_check_unavailable',
           ]),
         },
         detail: {
           summary: 'Answer a sign-in challenge',
           description:
             'Cognito RespondToAuthChallenge. Send `session` exactly as the previous answer gave it: it names the user the ' +
-            'challenge belongs to, and the service adds USERNAME and SECRET_HASH for that user itself.',
+            'challenge belongs to, and the service adds USERNAME and SECRET_HASH for that user itself. A NEW_PASSWORD ' +
+            'found in a public list of leaked passwords is 400 password_breached (the session stays usable).',
         },
       },
     )

@@ -102,6 +102,22 @@ describe('a new password the corpus lists is refused', () => {
     expect((await post(service.url, '/password/reset', { email, code, password: CLEAN })).status).toBe(200)
     expect((await post(service.url, '/signin', { email, password: CLEAN })).status).toBe(200)
   })
+
+  test('an invited user’s NEW_PASSWORD: refused, and the same challenge then takes a clean one', async () => {
+    const email = uniqueEmail('bpinvited')
+    await cognito.invite(email, 'TempLocalTest0000!')
+    const challenged = await post(service.url, '/signin', { email, password: 'TempLocalTest0000!' })
+    expect(challenged.body.challengeName).toBe('NEW_PASSWORD_REQUIRED')
+    const answer = (password: string) =>
+      post(service.url, '/signin/challenge', {
+        email,
+        challengeName: 'NEW_PASSWORD_REQUIRED',
+        session: challenged.body.session,
+        responses: { NEW_PASSWORD: password },
+      })
+    expectProblem(await answer(BREACHED), 400, 'password_breached', [BREACHED])
+    expect((await answer(CLEAN)).status).toBe(200)
+  })
 })
 
 describe('what reaches the range API', () => {
