@@ -103,6 +103,7 @@ export const PasskeyMfaBody = t.Object({
     description:
       '`true`: a passkey with user verification counts as a second factor (Cognito WebAuthnMfaSettings); needs ' +
       'another MFA method (the authenticator app) on. `false`: passkeys no longer count as MFA.',
+    examples: [true],
   }),
 })
 

@@ -81,7 +81,7 @@ describe('GET /swagger/json', () => {
       // Without input: signing out, starting TOTP enrolment, asking for passkey creation options.
       ROUTES.filter(
         (r) =>
-          r.startsWith('POST') &&
+          /^(POST|PUT) /.test(r) &&
           r !== 'POST /signout' &&
           r !== 'POST /me/mfa/totp' &&
           r !== 'POST /me/passkeys/options',
