@@ -39,21 +39,14 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
   }
   // Loaded once the configuration is known to be good: a bad one is reported in milliseconds, not
   // after Elysia and the AWS SDK have loaded (a second or more on a busy host).
-  const [
-    { createApp },
-    { createGateway },
-    { createAccessTokenVerifier },
-    { SERVER_MAX_BODY_BYTES },
-    { createLogger },
-    { createBreachedPasswords },
-  ] = await Promise.all([
-    import('./app.ts'),
-    import('./cognito/gateway.ts'),
-    import('./tokens/access-token-verifier.ts'),
-    import('./http/body.ts'),
-    import('./logging.ts'),
-    import('./passwords/breached-passwords.ts'),
-  ])
+  const [{ createApp }, { createGateway }, { createAccessTokenVerifier }, { SERVER_MAX_BODY_BYTES }, { createLogger }] =
+    await Promise.all([
+      import('./app.ts'),
+      import('./cognito/gateway.ts'),
+      import('./tokens/access-token-verifier.ts'),
+      import('./http/body.ts'),
+      import('./logging.ts'),
+    ])
   // prom-client only when metrics are on: without METRICS_PORT it is never loaded.
   const metrics =
     config.metricsPort === undefined ? undefined : (await import('./observability/metrics.ts')).createMetrics()
@@ -71,7 +64,13 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     metrics,
   })
   const verifyAccessToken = createAccessTokenVerifier(config.cognito, metrics)
-  const breachedPasswords = createBreachedPasswords(config.breachedPasswords, { logger, metrics })
+  // The hibp client only when the check is on (BREACHED_PASSWORD_CHECK).
+  const breachedPasswords = config.breachedPasswords.enabled
+    ? (await import('./passwords/breached-passwords.ts')).createBreachedPasswords(config.breachedPasswords, {
+        logger,
+        metrics,
+      })
+    : undefined
   let server: Server | undefined
   const app = createApp({
     config,
