@@ -7,6 +7,7 @@ import { startExamplePage } from './example/server.ts'
 import { EmulatorPortBusyError, startEmulator } from './local-cognito/emulator.ts'
 import { runOnNode } from './node-child.ts'
 import { provision } from './local-cognito/provision.ts'
+import { BREACHED_PASSWORDS, startPwnedPasswordsStub } from '../test/support/pwned-passwords-stub.ts'
 
 const env = processEnv()
 const main = process.argv.includes('--node') ? runOnNode : runOnBun
@@ -51,7 +52,12 @@ if (usesRealCognito) {
   } catch (error) {
     say(`example page not started: ${(error as Error).message} (set EXAMPLE_PAGE_PORT to a free port)`)
   }
+  // The breached-password check runs as in production, against a local stand-in of the range API
+  // (unless BREACHED_PASSWORD_API_URL names another), so no password prefix leaves the machine.
+  const pwned = env.BREACHED_PASSWORD_API_URL === undefined ? startPwnedPasswordsStub() : undefined
+  if (pwned) say(`breached-password check against a local stub; it refuses e.g. ${BREACHED_PASSWORDS.join(', ')}`)
   await main({
+    ...(pwned ? { BREACHED_PASSWORD_API_URL: pwned.url } : {}),
     ...env,
     COGNITO_USER_POOL_ID: pool.userPoolId,
     COGNITO_CLIENT_ID: pool.clientId,

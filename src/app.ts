@@ -2,7 +2,7 @@
 // clients), built on first use; `handle` is what every server calls, a web-standard
 // (Request) => Promise<Response> that gives each request its id, CORS and its access-log line around
 // the routes. No I/O happens here at import or build time.
-import { Elysia, ValidationError } from 'elysia'
+import { Elysia } from 'elysia'
 import type { CognitoGateway } from './cognito/gateway.ts'
 import { createRevocationList, withRevocations, type RevocationList } from './tokens/revocations.ts'
 import type { AccessTokenVerifier } from './tokens/claims.ts'
@@ -12,10 +12,11 @@ import { corsPreflight, corsHeaders } from './http/cors.ts'
 import { clientIp } from './http/client-address.ts'
 import { requestIdFrom, traceIdFrom } from './http/request-ids.ts'
 import { RouteMethods } from './http/route-methods.ts'
-import { type RuledSchema, validationProblem } from './http/validation-problem.ts'
+import { problemFromElysiaError } from './http/elysia-errors.ts'
 import { describeError, type Logger } from './logging.ts'
 import { createAuthEvents } from './observability/auth-events.ts'
 import type { Metrics } from './observability/metrics.ts'
+import type { BreachedPasswords } from './passwords/breached-passwords.ts'
 import { UNMATCHED_ROUTE } from './observability/route-label.ts'
 import { registerFormats } from './http/formats.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
@@ -50,6 +51,8 @@ export interface AppDeps {
   revocations?: RevocationList
   /** Keys of the service's security state (rate-limit accounts, device tokens); random ones unless given. */
   stateKeys?: StateKeys
+  /** The breached-password check (BREACHED_PASSWORD_CHECK); absent: off. */
+  breachedPasswords?: BreachedPasswords
   /** Loads every route group but /health (src/routes/groups.ts, the default); tests make it fail. */
   loadRouteGroups?: () => Promise<typeof RouteGroups>
 }
@@ -76,6 +79,7 @@ export function createApp({
   metrics,
   revocations = createRevocationList(),
   stateKeys,
+  breachedPasswords,
   loadRouteGroups = () => import('./routes/groups.ts'),
 }: AppDeps) {
   registerFormats()
@@ -153,7 +157,8 @@ export function createApp({
     tokenCheckRoutes,
     policies,
   }: typeof RouteGroups) => {
-    const policy = policies({ verify: verifyAccessToken, recentSignInSeconds: config.recentSignInSeconds })
+    const { recentSignInSeconds } = config
+    const policy = policies({ verify: verifyAccessToken, recentSignInSeconds, breachedPasswords })
     const routes = withHooks()
       .use(healthRoutes())
       .use(authRoutes(gateway, policy, { enumerationSafe: config.signupEnumerationSafe, revocations }))
@@ -173,11 +178,10 @@ export function createApp({
     return routes
   }
   // Built on first use: importing and registering every route group is most of a cold start (docs/performance.md).
-  // Until then a GET /health (the first request a new task gets: the load balancer's health check) goes to an app of
-  // the health route alone, and once it has been answered the whole API is built in the next turn of the event loop,
-  // before the first client request arrives. Any other request that comes first builds it at once. Once a build has
-  // failed, /health waits for the API like every other request (a 500 while it cannot be built): a task that cannot
-  // serve the API must fail its health checks, so that the load balancer stops sending it traffic and ECS replaces it.
+  // Until then a GET /health (a new task's first request: the load balancer's health check) goes to an app of the
+  // health route alone; once answered, the whole API is built in the next turn of the event loop. Any other request
+  // builds it at once. After a failed build /health waits for the API like every other request (a 500 while it
+  // cannot be built): the task fails its health checks, the load balancer stops sending it traffic, ECS replaces it.
   let routes: ReturnType<typeof buildRoutes> | undefined
   let healthOnly: Pick<Elysia, 'handle'> | undefined
   let buildFailed = false
@@ -307,42 +311,3 @@ function pathOf(url: string): string {
   const query = url.indexOf('?', start)
   return query === -1 ? url.slice(start) : url.slice(start, query)
 }
-
-function problemFromElysiaError(
-  code: string | number,
-  error: unknown,
-  path: string,
-  methods: RouteMethods,
-): ProblemError {
-  if (error instanceof ProblemError) return error
-  switch (code) {
-    case 'PARSE': {
-      const cause = (error as { cause?: unknown }).cause
-      return cause instanceof ProblemError ? cause : new ProblemError('malformed_json')
-    }
-    case 'VALIDATION': {
-      if (!(error instanceof ValidationError)) return new ProblemError('validation_failed')
-      // An answer that breaks its own schema is our fault, not the client's: a 500. The error's
-      // message holds the rejected answer (tokens among it), so only the failing paths are logged.
-      if (error.type === 'response') {
-        const at = [...new Set(error.all.map((e) => e.path || '/'))].join(', ')
-        return new ProblemError('internal_error', undefined, {
-          cause: new Error(`response does not match its schema at ${at}`),
-        })
-      }
-      return validationProblem(schemaOf(error.validator), error.all)
-    }
-    case 'NOT_FOUND': {
-      const allowed = methods.allowedAt(path)
-      return allowed
-        ? new ProblemError('method_not_allowed', undefined, { headers: { allow: allowed.join(', ') } })
-        : new ProblemError('not_found')
-    }
-    default:
-      return new ProblemError('internal_error', undefined, { cause: error })
-  }
-}
-
-/** The JSON schema a validation error's validator checks against (a compiled check keeps it as `schema`). */
-const schemaOf = (validator: unknown): RuledSchema | undefined =>
-  (validator as { schema?: RuledSchema } | undefined)?.schema ?? (validator as RuledSchema | undefined)

@@ -55,6 +55,23 @@ export interface CognitoConfig {
   refreshTokenRotation: boolean
 }
 
+/**
+ * The breached-password check (passwords/breached-passwords.ts): Have I Been Pwned's Pwned Passwords
+ * range API (https://haveibeenpwned.com/API/v3#SearchingPwnedPasswordsByRange), or a mirror of it.
+ */
+export interface BreachedPasswordConfig {
+  enabled: boolean
+  /** The range API's base URL (`<baseUrl>/range/<prefix>`); an operator may run a mirror. */
+  baseUrl: string
+  /** How long one range lookup may take before the check gives up on it. */
+  timeoutMs: number
+  /** A new password is refused (503) when the range cannot be read; otherwise it is accepted. */
+  failClosed: boolean
+}
+
+/** Have I Been Pwned's own range API. */
+export const PWNED_PASSWORDS_API = 'https://api.pwnedpasswords.com'
+
 export interface Config {
   port: number
   cognito: CognitoConfig
@@ -82,6 +99,7 @@ export interface Config {
   tokenCheckPort?: number
   /** How long the token check remembers a good signature (seconds); undefined: not at all. */
   tokenCheckCacheSeconds?: number
+  breachedPasswords: BreachedPasswordConfig
 }
 
 /** The token check's settings (src/routes/token-check.ts). */
@@ -217,6 +235,13 @@ export function parseConfig(env: Env): Config {
     (tokenCheckPort === port || tokenCheckPort === metricsPort)
   )
     problems.push('TOKEN_CHECK_PORT must differ from PORT and METRICS_PORT')
+  // One second: the API answers from a CDN in tens of milliseconds; a sign-in waits for it at most this long.
+  const breachedPasswords: BreachedPasswordConfig = {
+    enabled: flag('BREACHED_PASSWORD_CHECK', true),
+    baseUrl: trimmedUrl('BREACHED_PASSWORD_API_URL') ?? PWNED_PASSWORDS_API,
+    timeoutMs: integer('BREACHED_PASSWORD_TIMEOUT_MS', 1000, 50, 10_000),
+    failClosed: flag('BREACHED_PASSWORD_FAIL_CLOSED', false),
+  }
 
   const rate = (name: string, fallback: string): RateLimit => {
     const match = RATE.exec(read(name) ?? fallback)
@@ -285,6 +310,7 @@ export function parseConfig(env: Env): Config {
     ...(tokenCheckRateLimit === undefined ? {} : { tokenCheckRateLimit }),
     ...(tokenCheckPort === undefined ? {} : { tokenCheckPort }),
     ...(tokenCheckCacheSeconds === 0 ? {} : { tokenCheckCacheSeconds }),
+    breachedPasswords,
   }
 }
 

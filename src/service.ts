@@ -65,6 +65,13 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     metrics,
   })
   const verifyAccessToken = createAccessTokenVerifier(config.cognito, metrics)
+  // The hibp client only when the check is on (BREACHED_PASSWORD_CHECK).
+  const breachedPasswords = config.breachedPasswords.enabled
+    ? (await import('./passwords/breached-passwords.ts')).createBreachedPasswords(config.breachedPasswords, {
+        logger,
+        metrics,
+      })
+    : undefined
   let server: Server | undefined
   let tokenCheckServer: Server | undefined
   const app = createApp({
@@ -76,6 +83,7 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     // A request on the token check's own port is that server's.
     socketIp: (request) => server?.requestIp(request) ?? tokenCheckServer?.requestIp(request),
     ...(metrics ? { metrics } : {}),
+    ...(breachedPasswords ? { breachedPasswords } : {}),
   })
   let metricsServer: Server | undefined
   const serveOn = async (handler: Pick<App, 'handle'>, port: number, what: string) => {

@@ -77,6 +77,9 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
     InvalidParameterException: 'totp_not_enrolled',
   },
   SetUserMFAPreference: { ...TOKEN_FAILURE, InvalidParameterException: 'totp_not_enrolled' },
+  // WebAuthnMfaSettings: the pool's passkeys are a single factor, or the user has no other MFA method
+  // (SetUserMFAPreference, WebAuthnMfaSettingsType); the reference names no exception for either.
+  SetPasskeyMfa: { ...TOKEN_FAILURE, InvalidParameterException: 'passkey_mfa_unavailable' },
   UpdateUserAttributes: TOKEN_FAILURE,
   VerifyUserAttribute: TOKEN_FAILURE,
   VerifySoftwareTokenInSetup: { EnableSoftwareTokenMFAException: 'code_mismatch' },

@@ -69,6 +69,8 @@ export type CallLabel =
   | 'FactorProofChallenge'
   /** RevokeToken of the session a factor proof minted: any failure is ours (the change must not go on). */
   | 'FactorProofRevoke'
+  /** SetUserMFAPreference with WebAuthnMfaSettings: its refusal is about passkey MFA, not TOTP. */
+  | 'SetPasskeyMfa'
 
 /** What a call is known by in the error table and the metrics: its operation, or its label. */
 export type CognitoOperation = OperationName | CallLabel

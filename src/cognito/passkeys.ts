@@ -1,35 +1,79 @@
 // Passkeys (WebAuthn credentials) of a signed-in user: registering one, listing and deleting them,
 // and the user's sign-in factors.
 import type { WebAuthnCredentialDescription } from '@aws-sdk/client-cognito-identity-provider'
-import type { PasskeyDescription } from '../schemas/passwordless.ts'
+import { ProblemError } from '../http/problem.ts'
+import type { PasskeyDescription, PasskeyList } from '../schemas/passwordless.ts'
 import type { GatewayCore } from './gateway-core.ts'
 
 export interface PasskeyCalls {
-  /** StartWebAuthnRegistration: PublicKeyCredentialCreationOptionsJSON for navigator.credentials.create. */
+  /**
+   * StartWebAuthnRegistration: PublicKeyCredentialCreationOptionsJSON for navigator.credentials.create,
+   * with every passkey of the user in `excludeCredentials` (ListWebAuthnCredentials), so that the
+   * browser refuses to register an authenticator twice (WebAuthn Level 3 §5.1.3 step 20:
+   * InvalidStateError).
+   */
   startPasskeyRegistration(accessToken: string): Promise<Record<string, unknown>>
-  /** CompleteWebAuthnRegistration with the RegistrationResponseJSON. Throws passkey_rejected. */
+  /**
+   * CompleteWebAuthnRegistration with the RegistrationResponseJSON.
+   * @throws ProblemError passkey_already_registered for a credential id the user (or, as Cognito
+   * answers it, another user) already has; passkey_rejected for any other refusal.
+   */
   completePasskeyRegistration(accessToken: string, credential: Record<string, unknown>): Promise<void>
-  listPasskeys(accessToken: string): Promise<PasskeyDescription[]>
+  /** ListWebAuthnCredentials, and what the WebAuthn Signal API needs: the relying party id and the user handle. */
+  listPasskeys(accessToken: string, username: string): Promise<PasskeyList>
   /** DeleteWebAuthnCredential. Throws passkey_not_found for an id the user does not have. */
   deletePasskey(accessToken: string, credentialId: string): Promise<void>
   /** GetUserAuthFactors' ConfiguredUserAuthFactors. */
   authFactors(accessToken: string): Promise<string[]>
+  /**
+   * SetUserMFAPreference with WebAuthnMfaSettings: the user's passkeys count as MFA (with user
+   * verification) or not. Cognito takes it only when the pool's WebAuthnConfiguration.FactorConfiguration
+   * is MULTI_FACTOR_WITH_USER_VERIFICATION and the user has another MFA method (API reference,
+   * SetUserMFAPreference and WebAuthnMfaSettingsType).
+   * @throws ProblemError passkey_mfa_unavailable when Cognito refuses it.
+   */
+  setPasskeyMfa(accessToken: string, enabled: boolean): Promise<void>
+}
+
+interface CredentialDescriptor {
+  type: 'public-key'
+  id: string
+  transports?: string[]
 }
 
 export function passkeyCalls({ call }: GatewayCore): PasskeyCalls {
+  const credentialsOf = async (accessToken: string) =>
+    (await call('ListWebAuthnCredentials', { AccessToken: accessToken })).Credentials ?? []
   return {
     async startPasskeyRegistration(accessToken) {
-      const out = await call('StartWebAuthnRegistration', { AccessToken: accessToken })
-      return (out.CredentialCreationOptions ?? {}) as Record<string, unknown>
+      const [out, credentials] = await Promise.all([
+        call('StartWebAuthnRegistration', { AccessToken: accessToken }),
+        credentialsOf(accessToken),
+      ])
+      const options = (out.CredentialCreationOptions ?? {}) as Record<string, unknown>
+      return { ...options, excludeCredentials: excludingAll(options.excludeCredentials, credentials) }
     },
 
     async completePasskeyRegistration(accessToken, credential) {
-      await call('CompleteWebAuthnRegistration', { AccessToken: accessToken, Credential: credential as never })
+      // Checked here too: the API reference documents no error for a credential id already registered.
+      const id = typeof credential.id === 'string' ? credential.id : undefined
+      if (id !== undefined && (await credentialsOf(accessToken)).some((c) => c.CredentialId === id))
+        throw new ProblemError('passkey_already_registered')
+      try {
+        await call('CompleteWebAuthnRegistration', { AccessToken: accessToken, Credential: credential as never })
+      } catch (error) {
+        throw alreadyRegisteredOr(error)
+      }
     },
 
-    async listPasskeys(accessToken) {
-      const out = await call('ListWebAuthnCredentials', { AccessToken: accessToken })
-      return (out.Credentials ?? []).map(passkeyOf)
+    async listPasskeys(accessToken, username) {
+      const passkeys = (await credentialsOf(accessToken)).map(passkeyOf)
+      const relyingPartyId = passkeys.find((p) => p.relyingPartyId !== '')?.relyingPartyId
+      return {
+        passkeys,
+        ...(relyingPartyId ? { relyingPartyId } : {}),
+        userHandle: userHandleOf(username),
+      }
     },
 
     async deletePasskey(accessToken, credentialId) {
@@ -40,17 +84,80 @@ export function passkeyCalls({ call }: GatewayCore): PasskeyCalls {
       const out = await call('GetUserAuthFactors', { AccessToken: accessToken })
       return out.ConfiguredUserAuthFactors ?? []
     },
+
+    async setPasskeyMfa(accessToken, enabled) {
+      await call(
+        'SetUserMFAPreference',
+        { AccessToken: accessToken, WebAuthnMfaSettings: { Enabled: enabled } },
+        'SetPasskeyMfa',
+      )
+    },
   }
 }
 
-/** A passkey as the API shows it (ListWebAuthnCredentials' WebAuthnCredentialDescription). */
-function passkeyOf(c: WebAuthnCredentialDescription): PasskeyDescription {
+/**
+ * The user handle (PublicKeyCredentialUserEntity.id, base64url) Cognito gives the user's passkeys:
+ * the UTF-8 bytes of the Cognito username. The API reference does not say what Cognito puts in
+ * `user.id`; this is what the local Cognito does, and a guess for AWS (a wrong handle makes a
+ * signal match no passkey: it deletes nothing it should not).
+ */
+export const userHandleOf = (username: string): string => Buffer.from(username, 'utf8').toString('base64url')
+
+/** The options' own `excludeCredentials` and every listed credential, each id once. */
+function excludingAll(own: unknown, credentials: WebAuthnCredentialDescription[]): CredentialDescriptor[] {
+  const byId = new Map<string, CredentialDescriptor>()
+  for (const entry of Array.isArray(own) ? own : []) {
+    const { id, transports } = entry as { id?: unknown; transports?: unknown }
+    if (typeof id === 'string')
+      byId.set(id, { type: 'public-key', id, ...(Array.isArray(transports) ? { transports } : {}) })
+  }
+  for (const c of credentials) {
+    if (!c.CredentialId || byId.has(c.CredentialId)) continue
+    byId.set(c.CredentialId, {
+      type: 'public-key',
+      id: c.CredentialId,
+      ...(c.AuthenticatorTransports?.length ? { transports: c.AuthenticatorTransports } : {}),
+    })
+  }
+  return [...byId.values()]
+}
+
+// The local Cognito refuses a credential id some user already has with InvalidParameterException
+// "This credential is already registered." (undocumented: a guess); any other refusal of the
+// credential is passkey_rejected.
+function alreadyRegisteredOr(error: unknown): unknown {
+  if (!(error instanceof ProblemError) || error.code !== 'invalid_parameter') return error
+  const message = String((error.cause as { message?: unknown } | undefined)?.message ?? '')
+  return new ProblemError(
+    /already registered/i.test(message) ? 'passkey_already_registered' : 'passkey_rejected',
+    undefined,
+    {
+      cause: error.cause,
+    },
+  )
+}
+
+const ATTACHMENT_NAMES: Readonly<Record<string, string>> = {
+  platform: 'Passkey on a device',
+  'cross-platform': 'Security key or phone',
+}
+
+/**
+ * A passkey as the API shows it (ListWebAuthnCredentials' WebAuthnCredentialDescription). Its name is
+ * Cognito's FriendlyCredentialName, or, where that is empty, what a person can tell passkeys apart
+ * by: the kind of authenticator, how it connects, and when it was added.
+ */
+export function passkeyOf(c: WebAuthnCredentialDescription): PasskeyDescription {
+  const createdAt = (c.CreatedAt ? new Date(c.CreatedAt) : new Date(0)).toISOString()
+  const transports = c.AuthenticatorTransports ?? []
+  const kind = ATTACHMENT_NAMES[c.AuthenticatorAttachment ?? ''] ?? 'Passkey'
+  const via = transports.length > 0 ? ` (${transports.join(', ')})` : ''
   return {
     credentialId: c.CredentialId ?? '',
-    name: c.FriendlyCredentialName ?? '',
+    name: c.FriendlyCredentialName?.trim() || `${kind}${via}, added ${createdAt.slice(0, 10)}`,
     relyingPartyId: c.RelyingPartyId ?? '',
     ...(c.AuthenticatorAttachment ? { authenticatorAttachment: c.AuthenticatorAttachment } : {}),
-    transports: c.AuthenticatorTransports ?? [],
-    createdAt: (c.CreatedAt ? new Date(c.CreatedAt) : new Date(0)).toISOString(),
+    transports,
+    createdAt,
   }
 }

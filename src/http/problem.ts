@@ -15,6 +15,12 @@ export const PROBLEMS = {
     title: 'Password does not meet the policy',
     detail: 'The password does not meet the password policy.',
   },
+  password_breached: {
+    status: 400,
+    title: 'Password found in a data breach',
+    detail:
+      'This password appears in a public list of passwords leaked in data breaches, so attackers try it first. Choose a different one.',
+  },
   invalid_parameter: {
     status: 400,
     title: 'Invalid parameter',
@@ -73,6 +79,18 @@ export const PROBLEMS = {
     detail:
       'The passkey response was refused (wrong origin or relying party, or no registration in progress): start again.',
   },
+  passkey_already_registered: {
+    status: 409,
+    title: 'Passkey already registered',
+    detail:
+      'This passkey is already registered. Sign in with it, or add a passkey from another device or password manager.',
+  },
+  passkey_mfa_unavailable: {
+    status: 409,
+    title: 'Passkey cannot be a second factor',
+    detail:
+      'A passkey counts as a second factor only alongside another one: turn on the authenticator app first. (The service may also not allow it.)',
+  },
   passkey_not_found: { status: 404, title: 'Passkey not found', detail: 'This account has no passkey with that id.' },
   not_found: { status: 404, title: 'Not found', detail: 'No such route.' },
   session_not_found: { status: 404, title: 'No such session', detail: 'The user has no active session with this id.' },
@@ -95,6 +113,12 @@ export const PROBLEMS = {
     status: 503,
     title: 'Identity provider unavailable',
     detail: 'The identity provider cannot be reached.',
+  },
+  password_check_unavailable: {
+    status: 503,
+    title: 'Password check unavailable',
+    detail: 'The password could not be checked against leaked passwords right now; try again in a moment.',
+    headers: { 'retry-after': '5' },
   },
   upstream_timeout: {
     status: 504,

@@ -29,6 +29,8 @@ export interface AuthEventNote {
    * (an existing email under SIGNUP_ENUMERATION_SAFE). The outcome becomes `failed`.
    */
   reason?: string
+  /** A sign-in whose password the Pwned Passwords corpus lists (it succeeded; the client was told). */
+  passwordBreached?: boolean
 }
 
 const notes = new WeakMap<Request, AuthEventNote>()
@@ -107,6 +109,7 @@ export function createAuthEvents(logger: Logger, { emailKey, metrics }: { emailK
     }
     if (note?.challenge) fields.challenge = note.challenge
     if (note?.sub) fields.sub = note.sub
+    if (note?.passwordBreached) fields.passwordBreached = true
     const hash = email === undefined ? undefined : emailHash(email)
     if (hash) fields.emailHash = hash
     fields.reqId = reqId

@@ -38,6 +38,9 @@ export type TokenCheckOutcome =
   | 'rate_limited'
   | 'unavailable'
 
+/** How a breached-password check ended (passwords/breached-passwords.ts). */
+export type BreachCheckOutcome = 'breached' | 'clean' | 'timeout' | 'unavailable'
+
 export interface Metrics {
   /** The registry `/metrics` renders (Prometheus text format 0.0.4). */
   readonly registry: Registry
@@ -51,6 +54,7 @@ export interface Metrics {
   tokenChecked(outcome: TokenCheckOutcome): void
   /** One auth event line was written (auth-events.ts). */
   authEvent(event: string, outcome: string): void
+  breachedPasswordCheck(outcome: BreachCheckOutcome): void
 }
 
 /**
@@ -126,6 +130,12 @@ export function createMetrics(): Metrics {
     labelNames: ['event', 'outcome'] as const,
     registers,
   })
+  const breachChecks = new Counter({
+    name: 'user_service_breached_password_checks_total',
+    help: 'Breached-password checks, by outcome (breached, clean; timeout and unavailable: the range API could not be read).',
+    labelNames: ['outcome'] as const,
+    registers,
+  })
 
   // The histograms observe per request with their label values: a cached `labels()` child was no
   // cheaper, since prom-client hashes the labels on every observation either way.
@@ -155,6 +165,7 @@ export function createMetrics(): Metrics {
           : { result: outcome === 'unavailable' ? 'error' : 'refused', reason: outcome },
       ),
     authEvent: (event, outcome) => authEvents.add(`${event} ${outcome}`, () => ({ event, outcome })),
+    breachedPasswordCheck: (outcome) => breachChecks.inc({ outcome }),
   }
 }
 

@@ -3,8 +3,11 @@
 // recent sign-in; adds the 403), `rateGroup` (the rate limit it counts against), `failureBudget` (the
 // per-account budget its failures count against, src/policies/rate-accounts.ts), `authEvent` (the auth
 // event a request to it is) and `successDescription` (what its success answer means, for the OpenAPI
-// document). The first two add their hooks to the declaring routes only; the last four add no hook
-// at all: the app reads them once from the built routes (route-index.ts).
+// document). `refuseBreachedPassword` (a new password in the body, refused when the Pwned Passwords
+// corpus lists it) and `flagBreachedPassword` (a sign-in's answer says so when its password is
+// listed) add theirs when the check is on. `bearer`, `recent` and those two add their hooks to the
+// declaring routes only; the last four add no hook at all: the app reads them once from the built
+// routes (route-index.ts).
 import { Elysia } from 'elysia'
 import { bearerToken } from '../tokens/access-token-verifier.ts'
 import type { AccessClaims, AccessTokenVerifier } from '../tokens/claims.ts'
@@ -13,6 +16,7 @@ import type { FailureFlow } from './rate-accounts.ts'
 import { noteAuthEvent } from '../observability/auth-events.ts'
 import { BEARER_RESPONSES, RECENT_RESPONSES } from '../schemas/problems.ts'
 import { assertRecentSignIn } from '../tokens/recent-sign-in.ts'
+import type { BreachedPasswords } from '../passwords/breached-passwords.ts'
 
 /** The OpenAPI security requirement of a bearer route (the scheme is declared in openapi.ts). */
 export const BEARER_SECURITY = [{ bearer: [] }]
@@ -21,6 +25,21 @@ export interface PolicyDeps {
   verify: AccessTokenVerifier
   /** RECENT_SIGN_IN_SECONDS: how old a sign-in may be for a route that declares `recent`. */
   recentSignInSeconds: number
+  /** The breached-password check; absent when it is off (BREACHED_PASSWORD_CHECK=false). */
+  breachedPasswords?: BreachedPasswords | undefined
+}
+
+/**
+ * Where the new password of a route that declares `refuseBreachedPassword` is in its body: a field,
+ * or `NEW_PASSWORD` for a challenge answer's `responses.NEW_PASSWORD` (NEW_PASSWORD_REQUIRED; other
+ * challenges carry none, and nothing is checked).
+ */
+export type NewPasswordField = 'password' | 'proposedPassword' | 'NEW_PASSWORD'
+
+const newPasswordOf = (body: unknown, field: NewPasswordField): string | undefined => {
+  const fields = body as Record<string, unknown> & { responses?: Record<string, unknown> }
+  const value = field === 'NEW_PASSWORD' ? fields.responses?.NEW_PASSWORD : fields[field]
+  return typeof value === 'string' ? value : undefined
 }
 
 // A type, not an interface: a resolve must return a plain record.
@@ -33,7 +52,7 @@ type Bearer = {
  * The policy macros, for a route module to `.use` before its routes. Unnamed on purpose: Elysia skips
  * a named plugin it has seen before, and every route module needs the macros.
  */
-export const policies = ({ verify, recentSignInSeconds }: PolicyDeps) => {
+export const policies = ({ verify, recentSignInSeconds, breachedPasswords: breached }: PolicyDeps) => {
   // The token is verified in the transform phase, before the body is validated or Cognito is called,
   // so a missing or forged token is a 401 and costs no round trip; the resolve only hands it on.
   const verified = new WeakMap<Request, Bearer>()
@@ -57,6 +76,30 @@ export const policies = ({ verify, recentSignInSeconds }: PolicyDeps) => {
           assertRecentSignIn((verified.get(request) as Bearer).claims, recentSignInSeconds)
         },
       })
+      // Before the handler, so a listed password never reaches Cognito; after validation and the rate limits.
+      .macro('refuseBreachedPassword', (field: NewPasswordField) =>
+        breached
+          ? {
+              async beforeHandle({ body }) {
+                const password = newPasswordOf(body, field)
+                if (password !== undefined) await breached.refuseBreached(password)
+              },
+            }
+          : {},
+      )
+      // After the handler: only a password Cognito accepted is looked up, and only an answer with tokens gets the flag.
+      .macro('flagBreachedPassword', (on: boolean) =>
+        on && breached
+          ? {
+              async afterHandle({ body, responseValue, request }) {
+                if (!hasTokens(responseValue)) return
+                if (!(await breached.isBreached((body as { password: string }).password))) return
+                noteAuthEvent(request, { passwordBreached: true })
+                return { ...responseValue, passwordBreached: true }
+              },
+            }
+          : {},
+      )
       // Declarations only: a macro whose result holds nothing but a seed leaves its value in the route's hooks.
       .macro('rateGroup', (group: RateGroup) => ({ seed: group }))
       .macro('failureBudget', (flow: FailureFlow) => ({ seed: flow }))
@@ -64,6 +107,9 @@ export const policies = ({ verify, recentSignInSeconds }: PolicyDeps) => {
       .macro('successDescription', (description: string) => ({ seed: description }))
   )
 }
+
+const hasTokens = (answer: unknown): answer is Record<string, unknown> =>
+  typeof answer === 'object' && answer !== null && 'accessToken' in answer
 
 /** The macros a route module uses (its `.use`). */
 export type Policies = ReturnType<typeof policies>

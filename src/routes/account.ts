@@ -113,16 +113,27 @@ export const accountRoutes = (
         rateGroup: 'verify',
         failureBudget: 'reset',
         authEvent: 'password_reset',
+        refuseBreachedPassword: 'password',
         successDescription:
           'The password is changed and every session of the account has ended; sign in with the new password.',
         body: ResetPasswordBody,
-        response: { 200: MessageResponse, ...problemResponses(['code_mismatch', 'code_expired', 'invalid_password']) },
+        response: {
+          200: MessageResponse,
+          ...problemResponses([
+            'code_mismatch',
+            'code_expired',
+            'invalid_password',
+            'password_breached',
+            'password_check_unavailable',
+          ]),
+        },
         detail: {
           summary: 'Set a new password with the emailed code',
           description:
             'An unknown account answers like a wrong code. On success every session of the account ends, on every ' +
             'device: all its access and refresh tokens stop working (someone who resets a password because it leaked ' +
-            'keeps no intruder signed in).',
+            'keeps no intruder signed in).' +
+            ' A password found in a public list of leaked passwords is 400 password_breached (checked before the code).',
         },
       },
     )
@@ -158,10 +169,16 @@ export const accountRoutes = (
         successDescription:
           'Changed, and every session of the account signed out: this device’s new tokens, or the SOFTWARE_TOKEN_MFA ' +
           'challenge when the authenticator app is on.',
+        refuseBreachedPassword: 'proposedPassword',
         body: ChangePasswordBody,
         response: {
           200: TokensOrChallenge,
-          ...problemResponses(['previous_password_mismatch', 'invalid_password']),
+          ...problemResponses([
+            'previous_password_mismatch',
+            'invalid_password',
+            'password_breached',
+            'password_check_unavailable',
+          ]),
         },
         detail: {
           summary: 'Change the password',
@@ -170,7 +187,8 @@ export const accountRoutes = (
             'password: the answer carries its new tokens (replace the old ones), or, when the authenticator app is on, ' +
             'the SOFTWARE_TOKEN_MFA challenge to answer with POST /signin/challenge. A wrong previous password is 400 ' +
             'previous_password_mismatch: nothing changes and the token stays valid. A 401 from this route always means ' +
-            'the access token is missing or no longer works.',
+            'the access token is missing or no longer works.' +
+            ' A new password found in a public list of leaked passwords is 400 password_breached.',
         },
       },
     )

@@ -81,6 +81,7 @@ export const authRoutes = (
       {
         rateGroup: 'signup',
         authEvent: 'sign_up',
+        refuseBreachedPassword: 'password',
         successDescription:
           'The account exists. Unless `userConfirmed`, Cognito has emailed a code: confirm it with /signup/confirm.',
         body: SignUpBody,
@@ -89,14 +90,17 @@ export const authRoutes = (
           ...problemResponses([
             ...(enumerationSafe ? [] : ['username_exists' as const]),
             'invalid_password',
+            'password_breached',
             'invalid_parameter',
+            'password_check_unavailable',
           ]),
         },
         detail: {
           summary: 'Create an account',
           description:
             'Registers the email with Cognito. Cognito emails a confirmation code; ' +
-            'confirm with POST /signup/confirm before signing in.' +
+            'confirm with POST /signup/confirm before signing in. A password found in a public list of leaked ' +
+            'passwords is 400 password_breached.' +
             (enumerationSafe ? ' An email that already has an account gets the same 201 (and no email).' : ''),
         },
       },
@@ -105,6 +109,7 @@ export const authRoutes = (
       rateGroup: 'signin',
       failureBudget: 'password',
       authEvent: 'sign_in',
+      flagBreachedPassword: true,
       body: SignInBody,
       response: {
         200: TokensOrChallenge,
@@ -122,6 +127,8 @@ export const authRoutes = (
           (enumerationSafe
             ? ', and so does an account not yet confirmed.'
             : '; an account not yet confirmed gets 403 user_not_confirmed.') +
+          ' When the password appears in a public list of leaked passwords, the tokens come with ' +
+          '`passwordBreached: true`: the sign-in succeeded, and the app should ask for a new password.' +
           DEVICE_TOKEN_NOTE,
         parameters: [DEVICE_TOKEN_PARAMETER],
       },
@@ -133,6 +140,7 @@ export const authRoutes = (
         rateGroup: 'signin',
         failureBudget: 'password',
         authEvent: 'challenge_answered',
+        refuseBreachedPassword: 'NEW_PASSWORD',
         body: ChallengeBody,
         response: {
           200: TokensOrChallenge,
@@ -141,14 +149,17 @@ export const authRoutes = (
             'code_mismatch',
             'code_expired',
             'invalid_password',
+            'password_breached',
             'invalid_parameter',
+            'password_check_unavailable',
           ]),
         },
         detail: {
           summary: 'Answer a sign-in challenge',
           description:
             'Cognito RespondToAuthChallenge. Send `session` exactly as the previous answer gave it: it names the user the ' +
-            'challenge belongs to, and the service adds USERNAME and SECRET_HASH for that user itself.' +
+            'challenge belongs to, and the service adds USERNAME and SECRET_HASH for that user itself. A NEW_PASSWORD ' +
+            'found in a public list of leaked passwords is 400 password_breached (the session stays usable).' +
             DEVICE_TOKEN_NOTE,
           parameters: [DEVICE_TOKEN_PARAMETER],
         },

@@ -8,6 +8,7 @@ import {
   PasskeyCreationOptionsResponse,
   PasskeyIdParams,
   PasskeyListResponse,
+  PasskeyMfaBody,
   PasswordlessBody,
   PasswordlessChallengeResponse,
   RegisterPasskeyBody,
@@ -36,12 +37,15 @@ export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies) 
           'its code never works.',
       },
     })
-    .get('/me/passkeys', async ({ accessToken }) => ({ passkeys: await gateway.listPasskeys(accessToken) }), {
+    .get('/me/passkeys', ({ accessToken, claims }) => gateway.listPasskeys(accessToken, claims.username), {
       bearer: true,
       response: { 200: PasskeyListResponse, ...problemResponses([], { body: false }) },
       detail: {
         summary: 'The user’s passkeys',
-        description: 'Cognito ListWebAuthnCredentials: the passkeys that can sign this account in.',
+        description:
+          'Cognito ListWebAuthnCredentials: the passkeys that can sign this account in, with the relying party id and ' +
+          'user handle a page hands to PublicKeyCredential.signalAllAcceptedCredentials so that the browser stops ' +
+          'offering passkeys removed elsewhere.',
       },
     })
     .get('/me/auth-factors', async ({ accessToken }) => ({ factors: await gateway.authFactors(accessToken) }), {
@@ -89,17 +93,41 @@ export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies) 
         detail: {
           summary: 'Start adding a passkey',
           description:
-            'Cognito StartWebAuthnRegistration. Needs a recent sign-in (RECENT_SIGN_IN_SECONDS, 10 minutes by ' +
+            'Cognito StartWebAuthnRegistration, with the user’s passkeys in excludeCredentials. Needs a recent sign-in (RECENT_SIGN_IN_SECONDS, 10 minutes by ' +
             'default): a new way to sign in must not be addable with a stolen token alone.',
+        },
+      },
+    )
+    .put(
+      '/me/passkeys/mfa',
+      async ({ accessToken, body }) => {
+        await gateway.setPasskeyMfa(accessToken, body.enabled)
+        return noContent()
+      },
+      {
+        recent: true,
+        authEvent: 'passkey_mfa_changed',
+        body: PasskeyMfaBody,
+        response: {
+          204: t.Void({ description: 'Set.' }),
+          ...problemResponses(['passkey_mfa_unavailable']),
+        },
+        detail: {
+          summary: 'Let passkeys count as a second factor',
+          description:
+            'Cognito SetUserMFAPreference with WebAuthnMfaSettings. With it on, a passkey sign-in with user verification ' +
+            'satisfies MFA, so a user with the authenticator app can sign in with a passkey alone. Cognito takes it ' +
+            'only when the deployment allows passkeys as MFA and the user has the authenticator app on: otherwise 409 ' +
+            'passkey_mfa_unavailable. Needs a recent sign-in.',
         },
       },
     )
     .post(
       '/me/passkeys',
-      async ({ accessToken, body, set }) => {
+      async ({ accessToken, claims, body, set }) => {
         await gateway.completePasskeyRegistration(accessToken, body.credential)
         set.status = 201
-        return { passkeys: await gateway.listPasskeys(accessToken) }
+        return gateway.listPasskeys(accessToken, claims.username)
       },
       {
         recent: true,
@@ -107,13 +135,15 @@ export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies) 
         body: RegisterPasskeyBody,
         response: {
           201: PasskeyListResponse,
-          ...problemResponses(['passkey_rejected']),
+          ...problemResponses(['passkey_rejected', 'passkey_already_registered']),
         },
         detail: {
           summary: 'Add a passkey',
           description:
             'Cognito CompleteWebAuthnRegistration with what navigator.credentials.create returned for the options ' +
-            'of POST /me/passkeys/options. Answers the user’s passkeys.',
+            'of POST /me/passkeys/options. Answers the user’s passkeys. A passkey the account already has is 409 ' +
+            'passkey_already_registered (the options list every passkey of the user in excludeCredentials, so a ' +
+            'browser refuses it before it gets here).',
         },
       },
     )

@@ -62,15 +62,37 @@ export const RegisterPasskeyBody = t.Object({
 })
 
 export const Passkey = t.Object({
-  credentialId: t.String(),
-  name: t.String(),
+  credentialId: t.String({
+    description: 'The credential id (base64url): what DELETE /me/passkeys/{credentialId} takes.',
+  }),
+  name: t.String({
+    description:
+      'Cognito’s FriendlyCredentialName; when that is empty, the kind of authenticator, how it connects and when it was added.',
+    examples: ['Security key or phone (usb, nfc), added 2026-12-06'],
+  }),
   relyingPartyId: t.String(),
   authenticatorAttachment: t.Optional(t.String({ examples: ['platform', 'cross-platform'] })),
   transports: t.Array(t.String()),
   createdAt: t.String({ format: 'date-time' }),
 })
 
-export const PasskeyListResponse = t.Object({ passkeys: t.Array(Passkey) }, { description: 'The user’s passkeys.' })
+export const PasskeyListResponse = t.Object(
+  {
+    passkeys: t.Array(Passkey),
+    relyingPartyId: t.Optional(
+      t.String({
+        description: 'The relying party id of the passkeys (absent when there are none).',
+        examples: ['example.com'],
+      }),
+    ),
+    userHandle: t.String({
+      description:
+        'The WebAuthn user handle of this account’s passkeys (base64url): with relyingPartyId and the credential ids, ' +
+        'what PublicKeyCredential.signalAllAcceptedCredentials takes.',
+    }),
+  },
+  { description: 'The user’s passkeys.' },
+)
 
 export const PasskeyIdParams = t.Object({
   credentialId: t.String({
@@ -90,6 +112,16 @@ export const AuthFactorsResponse = t.Object(
   { description: 'The ways this account can sign in.' },
 )
 
+export const PasskeyMfaBody = t.Object({
+  enabled: t.Boolean({
+    description:
+      '`true`: a passkey with user verification counts as a second factor (Cognito WebAuthnMfaSettings); needs ' +
+      'another MFA method (the authenticator app) on. `false`: passkeys no longer count as MFA.',
+    examples: [true],
+  }),
+})
+
 export type PasswordlessInput = Static<typeof PasswordlessBody>
 export type PasswordlessChallenge = Static<typeof PasswordlessChallengeResponse>
 export type PasskeyDescription = Static<typeof Passkey>
+export type PasskeyList = Static<typeof PasskeyListResponse>

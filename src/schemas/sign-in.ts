@@ -90,6 +90,13 @@ export const TokenResponse = t.Object({
         'sent from elsewhere cannot lock this device out. A new one comes with every sign-in; it is not a credential.',
     }),
   ),
+  passwordBreached: t.Optional(
+    t.Literal(true, {
+      description:
+        'Only on POST /signin, when the password appears in a public list of leaked passwords (Have I Been Pwned): ' +
+        'the sign-in succeeded; ask the user to change the password.',
+    }),
+  ),
 })
 
 export const RefreshResponse = t.Object({
@@ -117,6 +124,6 @@ export type SignUpInput = Static<typeof SignUpBody>
 export type SignInInput = Static<typeof SignInBody>
 export type ChallengeInput = Static<typeof ChallengeBody>
 export type SignUpResult = Omit<Static<typeof SignUpResponse>, 'message'>
-export type Tokens = Omit<Static<typeof TokenResponse>, 'token'>
+export type Tokens = Omit<Static<typeof TokenResponse>, 'token' | 'passwordBreached'>
 export type Challenge = Static<typeof ChallengeResponse>
 export type RefreshedTokens = Static<typeof RefreshResponse>

@@ -1,13 +1,16 @@
 // The example page of passwordless sign-in (dev/example, served by `npm start` only) in Debian's
 // Chromium with a virtual passkey authenticator (the DevTools protocol's WebAuthn domain), driven by
 // playwright-core: sign up, confirm, sign in with an emailed code, add a passkey, sign out, sign in
-// with the passkey, against the service and the local Cognito. A screenshot goes to test-artifacts/.
+// with the passkey, against the service and the local Cognito; the passkey offered as soon as the email
+// is entered, a second registration of the same authenticator refused, and a removed passkey dropped by
+// the authenticator through the WebAuthn Signal API. Screenshots go to test-artifacts/.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import type { Browser } from 'playwright-core'
 import { launchChromium, saveScreenshot } from '../support/browser.ts'
 import { startExamplePage, type ExamplePage } from '../../dev/example/server.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { startService, type RunningService } from '../support/service.ts'
+import { post } from '../support/http.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
 
 let cognito: TestCognito
@@ -27,7 +30,8 @@ afterAll(async () => {
   await service?.stop()
 })
 
-test('sign up, email code, add a passkey, sign out, sign in with the passkey', async () => {
+/** A page with a virtual passkey authenticator; its DevTools session and authenticator id, and the page's errors. */
+async function pageWithAuthenticator() {
   const page = await browser.newPage()
   const problems: string[] = []
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
@@ -36,7 +40,7 @@ test('sign up, email code, add a passkey, sign out, sign in with the passkey', a
   })
   const cdp = await page.context().newCDPSession(page)
   await cdp.send('WebAuthn.enable')
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
       protocol: 'ctap2',
       transport: 'internal',
@@ -54,6 +58,13 @@ test('sign up, email code, add a passkey, sign out, sign in with the passkey', a
       throw new Error(`${selector} says "${await page.textContent(selector)}", not "${text}"`)
     }
   }
+  /** The passkeys the virtual authenticator holds. */
+  const held = async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials
+  return { page, problems, says, held }
+}
+
+test('sign up, email code, add a passkey, sign out, sign in with the passkey', async () => {
+  const { page, problems, says } = await pageWithAuthenticator()
   const email = uniqueEmail('example-page')
   await page.goto(example.url)
 
@@ -84,5 +95,48 @@ test('sign up, email code, add a passkey, sign out, sign in with the passkey', a
   await says('#who', `Signed in as ${email}.`)
 
   await saveScreenshot(page, 'passwordless-example')
+  expect(problems).toEqual([])
+})
+
+test('the passkey offered once the email is entered; a duplicate refused; a removed passkey signalled away', async () => {
+  const { page, problems, says, held } = await pageWithAuthenticator()
+  const email = uniqueEmail('native-passkey')
+  expect((await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'N' })).status).toBe(201)
+  await cognito.confirm(email)
+  await page.goto(example.url)
+  await page.fill('#email', email)
+  await page.click('#send-code')
+  await says('#status', 'Code sent to')
+  await page.fill('#otp', await cognito.codeFor(email, 2))
+  await page.click('#signin-code')
+  await says('#who', `Signed in as ${email}.`)
+  await page.click('#add-passkey')
+  await says('#status', 'Passkey added')
+
+  // The options exclude the passkey this authenticator holds: the browser refuses a second one.
+  await page.click('#add-passkey')
+  await says('#status', 'This device already has a passkey for this account.')
+  expect(await page.locator('#passkeys li').count()).toBe(1)
+  expect(await held()).toHaveLength(1)
+  await saveScreenshot(page, 'passkey-duplicate-refused')
+
+  await page.click('#signout')
+  await says('#status', 'Signed out')
+  await page.reload()
+  expect(await page.isVisible('#passkey-offer')).toBe(false)
+  await page.fill('#email', email)
+  await page.press('#email', 'Tab')
+  await page.locator('#passkey-offer').waitFor({ state: 'visible', timeout: 15_000 })
+  await saveScreenshot(page, 'passkey-offered-after-email')
+  await page.click('#passkey-offer')
+  await says('#status', 'Signed in with the passkey')
+
+  // Removed through the API: the page's signal makes the authenticator drop it too.
+  await page.click('#passkeys li button')
+  await says('#status', 'Removed')
+  expect(await page.locator('#passkeys li').count()).toBe(0)
+  for (let tries = 0; (await held()).length > 0 && tries < 50; tries++) await Bun.sleep(100)
+  expect(await held()).toEqual([])
+  await saveScreenshot(page, 'passkey-removed-and-signalled')
   expect(problems).toEqual([])
 })

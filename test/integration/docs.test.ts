@@ -83,7 +83,7 @@ describe('GET /swagger/json', () => {
       [
         ...ROUTES.filter(
           (r) =>
-            r.startsWith('POST') &&
+            /^(POST|PUT) /.test(r) &&
             r !== 'POST /signout' &&
             r !== 'POST /me/mfa/totp' &&
             r !== 'POST /me/passkeys/options',

@@ -1,9 +1,13 @@
 // Passwordless sign-in and passkeys end to end: the service over a socket, against the local Cognito
-// (dev/local-cognito/passwordless.cjs), with a software authenticator for the passkey ceremonies.
+// (dev/local-cognito/passwordless.cjs), with a software authenticator for the passkey ceremonies. The
+// passkey list as a page needs it: the options exclude every passkey the user has, the same
+// authenticator registered twice is refused with its own code, and the list carries what the WebAuthn
+// Signal API takes (relying party id, user handle).
 // Runs on Bun, Node and the binary (SERVICE_TARGET).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { confirmedAccount } from '../support/accounts.ts'
+import { confirmedAccount, signedInAccount, type SignedInAccount } from '../support/accounts.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
+import { createPoolWithMfa, emulatorClient, totpCode } from '../support/emulator-calls.ts'
 import { bearer, expectProblem, post, request } from '../support/http.ts'
 import { startService, type RunningService } from '../support/service.ts'
 import { startSoftwareAuthenticator, type SoftwareAuthenticator } from '../support/software-authenticator.ts'
@@ -229,5 +233,84 @@ describe('passkeys under /me', () => {
       rp: { id: 'evil.example', name: 'x' },
     })
     expectProblem(await post(service.url, '/me/passkeys', { credential }, auth), 400, 'passkey_rejected')
+  })
+})
+
+/** Registers a passkey for `account`: the options, the authenticator's answer and the 201. */
+async function addPasskey(account: SignedInAccount) {
+  const options = (await post(service.url, '/me/passkeys/options', {}, account.auth)).body.options
+  const credential = await authenticator.create(ORIGIN, options)
+  const added = await post(service.url, '/me/passkeys', { credential }, account.auth)
+  expect(added.status).toBe(201)
+  return { credential, added, options }
+}
+
+describe('registering the same passkey twice', () => {
+  test('the next options list it in excludeCredentials; replaying its registration is 409 passkey_already_registered', async () => {
+    const account = await signedInAccount(service.url, cognito, { tag: 'dup' })
+    const { credential, added } = await addPasskey(account)
+    const next = await post(service.url, '/me/passkeys/options', {}, account.auth)
+    expect(next.body.options.excludeCredentials).toEqual([
+      expect.objectContaining({ type: 'public-key', id: credential.id }),
+    ])
+    const again = await post(service.url, '/me/passkeys', { credential }, account.auth)
+    expectProblem(again, 409, 'passkey_already_registered')
+    const listed = await request(service.url, 'GET', '/me/passkeys', { headers: account.auth })
+    expect(listed.body.passkeys).toEqual(added.body.passkeys)
+  })
+
+  test('another account’s registration answer is 400 passkey_rejected, not a bare invalid_parameter', async () => {
+    const owner = await signedInAccount(service.url, cognito, { tag: 'dupowner' })
+    const { credential } = await addPasskey(owner)
+    const other = await signedInAccount(service.url, cognito, { tag: 'dupother' })
+    await post(service.url, '/me/passkeys/options', {}, other.auth)
+    expectProblem(await post(service.url, '/me/passkeys', { credential }, other.auth), 400, 'passkey_rejected')
+  })
+})
+
+describe('GET /me/passkeys', () => {
+  test('names each passkey and carries the relying party id and the user handle for the Signal API', async () => {
+    const account = await signedInAccount(service.url, cognito, { tag: 'signal' })
+    const empty = await request(service.url, 'GET', '/me/passkeys', { headers: account.auth })
+    expect(empty.body).toEqual({ passkeys: [], userHandle: expect.stringMatching(/^[\w-]+$/) })
+    const { credential, options } = await addPasskey(account)
+    const listed = await request(service.url, 'GET', '/me/passkeys', { headers: account.auth })
+    expect(listed.body.relyingPartyId).toBe('localhost')
+    expect(listed.body.userHandle).toBe(empty.body.userHandle)
+    // The handle the authenticator stored with the passkey: the registration options' user.id.
+    expect(listed.body.userHandle).toBe(options.user.id)
+    expect(listed.body.passkeys).toEqual([
+      expect.objectContaining({ credentialId: credential.id, name: expect.stringMatching(/\S/) }),
+    ])
+  })
+})
+
+describe('PUT /me/passkeys/mfa', () => {
+  test('409 passkey_mfa_unavailable where passkeys are a single factor or the user has no other MFA; 204 otherwise', async () => {
+    const pool = await createPoolWithMfa(cognito, 'OPTIONAL', true, 'MULTI_FACTOR_WITH_USER_VERIFICATION')
+    const multi = await startService(
+      cognito.serviceEnv({
+        COGNITO_USER_POOL_ID: pool.userPoolId,
+        COGNITO_CLIENT_ID: pool.clientId,
+        COGNITO_CLIENT_SECRET: pool.clientSecret,
+        COGNITO_ISSUER: `${cognito.emulator.endpoint}/${pool.userPoolId}`,
+      }),
+    )
+    try {
+      const users = emulatorClient(cognito, pool)
+      const auth = bearer((await users.signedInUser('pkmfa')).accessToken)
+      const setting = (enabled: boolean, base = multi.url, headers = auth) =>
+        request(base, 'PUT', '/me/passkeys/mfa', { headers, json: { enabled } })
+      expectProblem(await setting(true), 409, 'passkey_mfa_unavailable')
+      const { secretCode } = (await post(multi.url, '/me/mfa/totp', {}, auth)).body
+      expect((await post(multi.url, '/me/mfa/totp/verify', { code: totpCode(secretCode) }, auth)).status).toBe(204)
+      expect((await setting(true)).status).toBe(204)
+      expect((await setting(false)).status).toBe(204)
+      // The shared pool's passkeys are a single factor.
+      const single = await signedInAccount(service.url, cognito, { tag: 'pkmfa-single' })
+      expectProblem(await setting(true, service.url, single.auth), 409, 'passkey_mfa_unavailable')
+    } finally {
+      await multi.stop()
+    }
   })
 })

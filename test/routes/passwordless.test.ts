@@ -68,6 +68,7 @@ describe('passkeys under /me', () => {
       ['GET', '/me/auth-factors'],
       ['DELETE', '/me/passkeys/abc'],
       ['POST', '/me/passkeys/options'],
+      ['PUT', '/me/passkeys/mfa'],
     ] as const) {
       expectProblem(await call(method, path), 401, 'missing_token')
     }
@@ -81,7 +82,10 @@ describe('passkeys under /me', () => {
     const headers = bearer(accessToken)
     expect((await call('POST', '/me/passkeys/options', { headers })).status).toBe(200)
     setSystemTime(new Date(Date.now() + 601_000))
-    expect((await call('GET', '/me/passkeys', { headers })).body).toEqual({ passkeys: [] })
+    expect((await call('GET', '/me/passkeys', { headers })).body).toEqual({
+      passkeys: [],
+      userHandle: expect.stringMatching(/^[\w-]+$/),
+    })
     expect((await call('GET', '/me/auth-factors', { headers })).body).toEqual({ factors: ['PASSWORD', 'EMAIL_OTP'] })
     expectProblem(await call('POST', '/me/passkeys/options', { headers }), 403, 'reauthentication_required')
     expectProblem(
@@ -112,5 +116,29 @@ describe('passkeys under /me', () => {
       'passkey_rejected',
     )
     expectProblem(await call('DELETE', '/me/passkeys/abc', { headers }), 404, 'passkey_not_found')
+  })
+
+  test('PUT /me/passkeys/mfa: a boolean `enabled`, a recent sign-in, and Cognito’s refusal as 409', async () => {
+    const { call, stub } = inProcessApp({ RECENT_SIGN_IN_SECONDS: '600' })
+    stub.addAccount(EMAIL, PASSWORD)
+    const headers = bearer((await stub.signIn(EMAIL, PASSWORD)).accessToken)
+    expectProblem(
+      await call('PUT', '/me/passkeys/mfa', { headers, json: { enabled: 'yes' } }),
+      400,
+      'validation_failed',
+    )
+    expect(stub.callsOf('setPasskeyMfa')).toEqual([])
+    expectProblem(
+      await call('PUT', '/me/passkeys/mfa', { headers, json: { enabled: true } }),
+      409,
+      'passkey_mfa_unavailable',
+    )
+    setSystemTime(new Date(Date.now() + 601_000))
+    expectProblem(
+      await call('PUT', '/me/passkeys/mfa', { headers, json: { enabled: false } }),
+      403,
+      'reauthentication_required',
+    )
+    setSystemTime()
   })
 })

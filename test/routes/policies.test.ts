@@ -49,6 +49,7 @@ const AUTH_EVENTS = {
   'POST /me/passkeys/options': 'factor_enrolment_started',
   'POST /me/passkeys': 'factor_added',
   'DELETE /me/passkeys/:credentialId': 'factor_removed',
+  'PUT /me/passkeys/mfa': 'passkey_mfa_changed',
   'POST /signout/device': 'signed_out_device',
   'DELETE /sessions/:sessionId': 'session_revoked',
   'DELETE /me': 'account_deleted',
@@ -62,6 +63,7 @@ const RECENT_ROUTES: Record<string, object | undefined> = {
   'POST /me/passkeys/options': undefined,
   'POST /me/passkeys': { credential: { id: 'q1w2e3' } },
   'DELETE /me/passkeys/q1w2e3': undefined,
+  'PUT /me/passkeys/mfa': { enabled: true },
 }
 
 const builtRoutes = async () => {

@@ -136,6 +136,8 @@ async function start(): Promise<TestCognito> {
         LOG_LEVEL: 'info',
         // The suite is one client IP sending hundreds of sign-ins; abuse.test.ts tests the limits.
         RATE_LIMITS_ENABLED: 'false',
+        // Tests never reach the internet: breached-passwords.test.ts turns the check on against a stub.
+        BREACHED_PASSWORD_CHECK: 'false',
         ...overrides,
       }),
   }

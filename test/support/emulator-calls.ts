@@ -96,9 +96,15 @@ export function emulatorClient(
 
 /**
  * A new pool of the emulator like the local one (email sign-in, nickname) but with this MFA
- * configuration, and an app client with a secret; registered with the verifying proxy.
+ * configuration (and WebAuthnConfiguration.FactorConfiguration when given), and an app client with a
+ * secret; registered with the verifying proxy.
  */
-export async function createPoolWithMfa(cognito: TestCognito, mfa: 'ON' | 'OFF' | 'OPTIONAL', totp: boolean) {
+export async function createPoolWithMfa(
+  cognito: TestCognito,
+  mfa: 'ON' | 'OFF' | 'OPTIONAL',
+  totp: boolean,
+  passkeyFactors?: 'SINGLE_FACTOR' | 'MULTI_FACTOR_WITH_USER_VERIFICATION',
+) {
   const admin = new CognitoIdentityProviderClient({
     region: 'local',
     endpoint: cognito.emulator.endpoint,
@@ -119,6 +125,9 @@ export async function createPoolWithMfa(cognito: TestCognito, mfa: 'ON' | 'OFF' 
         UserPoolId: userPoolId,
         MfaConfiguration: mfa,
         SoftwareTokenMfaConfiguration: { Enabled: totp },
+        ...(passkeyFactors
+          ? { WebAuthnConfiguration: { RelyingPartyId: 'localhost', FactorConfiguration: passkeyFactors } }
+          : {}),
       }),
     )
     const client = await admin.send(

@@ -17,7 +17,9 @@ afterAll(async () => {
 // Auth events name people by sub and keyed email hash only: no field may hold an address, and
 // only the documented fields appear (a new one is a decision: docs/operations.md, "Auth events", and here).
 const AUTH_EVENT_FIELDS = new Set(
-  'time level msg event outcome route reason group keyKind challenge sub emailHash reqId traceId ip'.split(' '),
+  'time level msg event outcome route reason group keyKind challenge sub passwordBreached emailHash reqId traceId ip'.split(
+    ' ',
+  ),
 )
 function expectAuthEventsClean(lines: string[]) {
   const events = lines.filter((l) => l.includes('"msg":"auth event"')).map((l) => JSON.parse(l) as object)

@@ -21,6 +21,7 @@ export const BEARER_ROUTES = [
   'POST /me/passkeys/options',
   'POST /me/passkeys',
   'GET /token/verify',
+  'PUT /me/passkeys/mfa',
 ]
 
 /** Every route: the ones anyone may call, then the bearer ones. */

@@ -13,6 +13,7 @@
 // on /signup/confirm a code_mismatch; /signup/resend and /password/forgot answer the same whether or
 // not the account exists).
 import { maskedEmailDelivery } from '../../src/cognito/enumeration.ts'
+import { userHandleOf } from '../../src/cognito/passkeys.ts'
 import type { CognitoGateway, SignInResult } from '../../src/cognito/gateway.ts'
 import type { AccessTokenVerifier } from '../../src/tokens/claims.ts'
 import { ProblemError, type ProblemCode } from '../../src/http/problem.ts'
@@ -315,9 +316,9 @@ export function createStubGateway(): StubGateway {
       accountOfToken(accessToken)
       throw new ProblemError('passkey_rejected')
     },
-    async listPasskeys(accessToken) {
+    async listPasskeys(accessToken, username) {
       accountOfToken(accessToken)
-      return []
+      return { passkeys: [], userHandle: userHandleOf(username) }
     },
     async deletePasskey(accessToken) {
       accountOfToken(accessToken)
@@ -326,6 +327,10 @@ export function createStubGateway(): StubGateway {
     async authFactors(accessToken) {
       accountOfToken(accessToken)
       return ['PASSWORD', 'EMAIL_OTP']
+    },
+    async setPasskeyMfa(accessToken) {
+      accountOfToken(accessToken)
+      throw new ProblemError('passkey_mfa_unavailable')
     },
     // Tokens: signing out one device, deleting the account.
     async revokeToken(refreshToken) {

@@ -109,6 +109,10 @@ describe('config', () => {
       TOKEN_CHECK_RATE_LIMIT: '5000/1s',
       TOKEN_CHECK_PORT: '9001',
       TOKEN_CHECK_CACHE_SECONDS: '30',
+      BREACHED_PASSWORD_CHECK: 'true',
+      BREACHED_PASSWORD_API_URL: 'http://127.0.0.1:8787/',
+      BREACHED_PASSWORD_TIMEOUT_MS: '250',
+      BREACHED_PASSWORD_FAIL_CLOSED: 'true',
     })
     expect(config).toEqual({
       port: 9000,
@@ -150,6 +154,7 @@ describe('config', () => {
       tokenCheckRateLimit: { limit: 5000, windowSeconds: 1 },
       tokenCheckPort: 9001,
       tokenCheckCacheSeconds: 30,
+      breachedPasswords: { enabled: true, baseUrl: 'http://127.0.0.1:8787', timeoutMs: 250, failClosed: true },
     })
   })
 
@@ -165,6 +170,22 @@ describe('config', () => {
     expect(problemsOf({ ...BASE, PORT: '9000', TOKEN_CHECK_PORT: '9000' })).toEqual([
       'TOKEN_CHECK_PORT must differ from PORT and METRICS_PORT',
     ])
+  })
+
+  test('the breached-password check is on by default, against Have I Been Pwned, failing open', () => {
+    expect(parseConfig(BASE).breachedPasswords).toEqual({
+      enabled: true,
+      baseUrl: 'https://api.pwnedpasswords.com',
+      timeoutMs: 1000,
+      failClosed: false,
+    })
+    expect(parseConfig({ ...BASE, BREACHED_PASSWORD_CHECK: 'false' }).breachedPasswords.enabled).toBe(false)
+    expect(problemsOf({ BREACHED_PASSWORD_API_URL: 'file:///etc/passwd' })).toContain(
+      'BREACHED_PASSWORD_API_URL must be an http(s) URL',
+    )
+    expect(problemsOf({ BREACHED_PASSWORD_TIMEOUT_MS: '10' })).toContain(
+      'BREACHED_PASSWORD_TIMEOUT_MS must be an integer from 50 to 10000',
+    )
   })
 
   test('an empty secret means a public client', () => {

@@ -18,6 +18,12 @@ export interface UserPoolProps {
   deletionProtection: boolean
   /** The domain passkeys belong to (the web app's, e.g. example.com); they work on it and its subdomains. */
   passkeyRelyingPartyId: string
+  /**
+   * WebAuthnFactorConfiguration: `SINGLE_FACTOR`, or `MULTI_FACTOR_WITH_USER_VERIFICATION` (a passkey
+   * with user verification can count as MFA for a user who turns it on: SetUserMFAPreference
+   * WebAuthnMfaSettings, the service's PUT /me/passkeys/mfa).
+   */
+  passkeyFactorConfiguration: string
   /** The verified SES identity (an address) the one-time codes and every other Cognito email come from. */
   sesFromEmail: string
   /** The region of that SES identity. */
@@ -120,6 +126,8 @@ export class UserPool extends Construct {
           'The resource type is newer than the CloudFormation schemas bundled with this aws-cdk-lib (2.276); aws-cdk-lib 2.278 has it as CfnUserPoolSessionConfigurationAttachment with these properties.',
       })
     }
+    // The L2 construct has no property for it; CloudFormation's AWS::Cognito::UserPool has.
+    ;(this.pool.node.defaultChild as cognito.CfnUserPool).webAuthnFactorConfiguration = props.passkeyFactorConfiguration
 
     this.clientSecret = new secretsmanager.Secret(this, 'ClientSecret', {
       description: 'user-service: the Cognito app client secret (COGNITO_CLIENT_SECRET)',

@@ -44,6 +44,13 @@ export class UserServiceStack extends Stack {
       description: 'The domain passkeys belong to: the web app’s domain (e.g. example.com), without scheme or port.',
       allowedPattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$',
     })
+    const passkeyFactorConfiguration = new CfnParameter(this, 'PasskeyFactorConfiguration', {
+      type: 'String',
+      default: 'SINGLE_FACTOR',
+      allowedValues: ['SINGLE_FACTOR', 'MULTI_FACTOR_WITH_USER_VERIFICATION'],
+      description:
+        'MULTI_FACTOR_WITH_USER_VERIFICATION: a passkey with user verification can count as the second factor of a user who turns it on (PUT /me/passkeys/mfa).',
+    })
     const sesFromEmail = new CfnParameter(this, 'SesFromEmail', {
       type: 'String',
       description: 'A verified Amazon SES identity (address) in this region: Cognito sends the sign-in codes from it.',
@@ -52,6 +59,7 @@ export class UserServiceStack extends Stack {
     const userPool = new UserPool(this, 'UserPool', {
       deletionProtection: settings.userPoolDeletionProtection,
       passkeyRelyingPartyId: passkeyRelyingPartyId.valueAsString,
+      passkeyFactorConfiguration: passkeyFactorConfiguration.valueAsString,
       sesFromEmail: sesFromEmail.valueAsString,
       sesRegion: settings.region,
       refreshTokenRotation: settings.refreshTokenRotation,

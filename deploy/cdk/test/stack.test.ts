@@ -54,6 +54,14 @@ describe('Cognito user pool', () => {
     expect(parameters.SesFromEmail.Default).toBeUndefined()
   })
 
+  test('passkeys as a second factor: a parameter, a single factor by default', () => {
+    const pool = only('AWS::Cognito::UserPool').properties
+    expect(pool.WebAuthnFactorConfiguration).toEqual({ Ref: 'PasskeyFactorConfiguration' })
+    const parameter = template.toJSON().Parameters.PasskeyFactorConfiguration
+    expect(parameter.Default).toBe('SINGLE_FACTOR')
+    expect(parameter.AllowedValues).toEqual(['SINGLE_FACTOR', 'MULTI_FACTOR_WITH_USER_VERIFICATION'])
+  })
+
   test('app client: token revocation on, refresh tokens rotate with a 10 s grace period; the task knows it rotates', () => {
     const client = only('AWS::Cognito::UserPoolClient').properties
     expect(client.EnableTokenRevocation).toBe(CLIENT_SHAPE.EnableTokenRevocation)

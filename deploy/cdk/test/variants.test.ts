@@ -88,6 +88,7 @@ describe('userPoolDeletionProtection', () => {
     new UserPool(stack, 'UserPool', {
       deletionProtection: false,
       passkeyRelyingPartyId: 'example.com',
+      passkeyFactorConfiguration: 'SINGLE_FACTOR',
       sesFromEmail: 'no-reply@example.com',
       sesRegion: 'eu-west-1',
       refreshTokenRotation: true,
