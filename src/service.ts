@@ -53,7 +53,9 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
 
   const logger = createLogger({
     level: config.logLevel,
-    secrets: [config.cognito.clientSecret, config.eventEmailKey].filter((s): s is string => s !== undefined),
+    secrets: [config.cognito.clientSecret, config.eventEmailKey, config.store?.stateKey, storePassword(config)].filter(
+      (s): s is string => s !== undefined,
+    ),
   })
   // Runtime warnings (such as the AWS SDK's notice about Node versions) become JSON log lines too,
   // instead of multi-line text on stderr that log shippers split and cannot parse.
@@ -63,12 +65,24 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     post: runtime.cognitoPost?.(config.cognito.connectTimeoutMs),
     metrics,
   })
-  const verifyAccessToken = createAccessTokenVerifier(config.cognito, metrics)
+  // With a store, revocations are shared with the other tasks (src/state/); node-redis loads only then.
+  const shared =
+    config.store === undefined
+      ? undefined
+      : await import('./state/shared-state.ts').then(async ({ startSharedState }) =>
+          startSharedState(config.store!, {
+            logger,
+            metrics,
+            revocations: (await import('./tokens/revocations.ts')).createRevocationList(),
+          }),
+        )
+  const verifySignature = createAccessTokenVerifier(config.cognito, metrics)
   let server: Server | undefined
   const app = createApp({
     config,
     gateway,
-    verifyAccessToken,
+    verifyAccessToken: shared ? shared.revocations.verifier(verifySignature) : verifySignature,
+    ...(shared ? { revocations: shared.revocations.list } : {}),
     logger,
     socketIp: (request) => server?.requestIp(request),
     ...(metrics ? { metrics } : {}),
@@ -104,7 +118,15 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     userPoolId: config.cognito.userPoolId,
     endpoint: config.cognito.endpoint ?? 'aws',
     clientSecret: config.cognito.clientSecret ? 'set' : 'unset',
+    store: config.store ? (config.store.cluster ? 'cluster' : 'single') : 'memory',
   })
+}
+
+/** The password REDIS_URL carries, if any: kept out of every log line. */
+function storePassword(config: Config): string | undefined {
+  if (config.store === undefined) return undefined
+  const password = decodeURIComponent(new URL(config.store.url).password)
+  return password === '' ? undefined : password
 }
 
 /** One line for the ways binding a port fails (Bun and Node both set these codes), else undefined. */

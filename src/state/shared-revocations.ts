@@ -1,0 +1,191 @@
+// Revocations shared by every task through the store. A revocation is kept in this task's list,
+// written to the store (an entry that expires with the tokens it covers, plus an index of live
+// entries) and published; every task applies what it hears to its own list, so a request checks
+// memory only. Until a task has read the index back (at start, and each time the store is
+// reachable again), it asks the store about each token directly. While the store cannot answer,
+// the task's own list decides, a metric counts it, and revocations made meanwhile wait in an
+// outbox until the store is back.
+import { ProblemError } from '../http/problem.ts'
+import type { Logger } from '../logging.ts'
+import type { AccessTokenVerifier } from '../tokens/claims.ts'
+import type { RevocableClaims, RevocationList } from '../tokens/revocations.ts'
+import type { KeyedHash } from './keyed-hash.ts'
+import {
+  applyEntry,
+  forgetAtOf,
+  keyOfEntry,
+  keysForClaims,
+  parseEntry,
+  REVOCATION_CHANNEL,
+  REVOCATION_INDEX_KEY,
+  type RevocationEntry,
+} from './revocation-entries.ts'
+import { UNAVAILABLE, type Store } from './store-types.ts'
+
+// One round trip, atomic, both keys in one hash slot: the entry (its time to live the longer of the
+// old and the new), the index without its dead members and with the new one, the index's own time
+// to live long enough for its longest member, and the publication.
+// KEYS: entry, index. ARGV: entry text, forget-at (ms), now (ms), channel.
+const WRITE_SCRIPT = `
+local ttl = tonumber(ARGV[2]) - tonumber(ARGV[3])
+if ttl <= 0 then return 0 end
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+else redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL') end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
+redis.call('SPUBLISH', ARGV[4], ARGV[1])
+return 1`
+
+/** Revocations waiting for the store, at most; past it the oldest are dropped (and logged). */
+const MAX_OUTBOX = 10_000
+/** Entries read back in one catch-up, at most: the in-memory list's own bound. */
+const MAX_CATCH_UP = 100_000
+const CATCH_UP_RETRY_MS = 250
+
+export interface SharedRevocations {
+  /** The list the routes revoke into: each revocation is kept here, stored and published. */
+  readonly list: RevocationList
+  /** Whether this task has read every live entry since the store was last reachable. */
+  readonly caughtUp: boolean
+  /** `verify` followed by the store check while this task has not caught up (a 401 invalid_token when revoked). */
+  verifier(verify: AccessTokenVerifier): AccessTokenVerifier
+}
+
+export interface SharedRevocationsOptions {
+  store: Store
+  /** This task's list (src/tokens/revocations.ts). */
+  local: RevocationList
+  /** The keyed hash of the entry keys (src/state/keyed-hash.ts). */
+  hash: KeyedHash
+  logger: Logger
+  /** Told each time a check had to rely on this task's list alone (the store could not answer). */
+  onFallback?: () => void
+  /** Epoch milliseconds (tests move time). */
+  now?: () => number
+}
+
+export function shareRevocations({
+  store,
+  local,
+  hash,
+  logger,
+  onFallback,
+  now = Date.now,
+}: SharedRevocationsOptions): SharedRevocations {
+  let caughtUp = false
+  const outbox: RevocationEntry[] = []
+
+  const hear = (text: string) => {
+    const entry = parseEntry(text)
+    if (entry === undefined) logger.warn('unreadable revocation in the state store: ignored')
+    else applyEntry(local, entry)
+  }
+
+  const write = async (entry: RevocationEntry): Promise<boolean> => {
+    const forgetAtMs = forgetAtOf(entry) * 1000
+    const answer = await store.command(REVOCATION_INDEX_KEY, [
+      'EVAL',
+      WRITE_SCRIPT,
+      '2',
+      keyOfEntry(hash, entry),
+      REVOCATION_INDEX_KEY,
+      JSON.stringify(entry),
+      String(forgetAtMs),
+      String(now()),
+      REVOCATION_CHANNEL,
+    ])
+    return answer !== UNAVAILABLE
+  }
+  const share = (entry: RevocationEntry) => {
+    void write(entry).then((written) => {
+      if (written) return
+      if (outbox.length >= MAX_OUTBOX) {
+        outbox.shift()
+        logger.warn('revocation outbox full: the oldest unshared revocation stays in this task only')
+      }
+      outbox.push(entry)
+    })
+  }
+  const flushOutbox = async (): Promise<boolean> => {
+    while (outbox.length > 0) {
+      if (!(await write(outbox[0]!))) return false
+      outbox.shift()
+    }
+    return true
+  }
+
+  /** Reads every live entry into the local list; false when the store did not answer. */
+  const readBack = async (): Promise<boolean> => {
+    const answer = await store.command(REVOCATION_INDEX_KEY, [
+      'ZRANGE',
+      REVOCATION_INDEX_KEY,
+      String(now()),
+      '+inf',
+      'BYSCORE',
+      'LIMIT',
+      '0',
+      String(MAX_CATCH_UP),
+    ])
+    if (answer === UNAVAILABLE) return false
+    let unreadable = 0
+    for (const text of Array.isArray(answer) ? answer : []) {
+      const entry = typeof text === 'string' ? parseEntry(text) : undefined
+      if (entry === undefined) unreadable++
+      else applyEntry(local, entry)
+    }
+    if (unreadable > 0) logger.warn('unreadable revocations in the state store: ignored', { count: unreadable })
+    return true
+  }
+  const catchUp = async () => {
+    caughtUp = false
+    if ((await flushOutbox()) && (await readBack())) {
+      caughtUp = true
+      logger.info('revocations caught up with the state store', { entries: local.size() })
+    } else if (store.reachable) {
+      setTimeout(catchUp, CATCH_UP_RETRY_MS).unref?.()
+    }
+  }
+
+  /** True when the store holds an entry revoking the token; undefined when it could not answer. */
+  const revokedInStore = async (claims: RevocableClaims): Promise<boolean | undefined> => {
+    const keys = keysForClaims(hash, claims)
+    const answer = await store.command(keys[0]!, ['MGET', ...keys])
+    if (answer === UNAVAILABLE) return undefined
+    for (const text of Array.isArray(answer) ? answer : []) if (typeof text === 'string') hear(text)
+    return local.isRevoked(claims)
+  }
+
+  void store.subscribe(REVOCATION_CHANNEL, hear)
+  store.onReachable(() => void catchUp())
+
+  const list: RevocationList = {
+    revokeTokenId(id, expiresAt) {
+      local.revokeTokenId(id, expiresAt)
+      share({ kind: 'token', id, expiresAt })
+    },
+    revokeUserTokens(sub, notBefore, forgetAt) {
+      local.revokeUserTokens(sub, notBefore, forgetAt)
+      share({ kind: 'user-issued-before', sub, notBefore, forgetAt })
+    },
+    isRevoked: (claims) => local.isRevoked(claims),
+    size: () => local.size(),
+  }
+
+  return {
+    list,
+    get caughtUp() {
+      return caughtUp && store.reachable
+    },
+    verifier(verify) {
+      return async (token) => {
+        const claims = await verify(token)
+        if (caughtUp && store.reachable) return claims
+        const revoked = store.reachable ? await revokedInStore(claims) : undefined
+        if (revoked === undefined) onFallback?.()
+        if (revoked) throw new ProblemError('invalid_token')
+        return claims
+      }
+    },
+  }
+}
