@@ -42,10 +42,18 @@ const MAX_OUTBOX = 10_000
 /** Entries read back in one catch-up, at most: the in-memory list's own bound. */
 const MAX_CATCH_UP = 100_000
 const CATCH_UP_RETRY_MS = 250
+// The subscription is renewed on its own connection after a reconnection, maybe after the read-back:
+// an entry published in between is heard by nobody, so the index is read once more this much later.
+const READ_BACK_AGAIN_MS = 1000
 
 export interface SharedRevocations {
   /** The list the routes revoke into: each revocation is kept here, stored and published. */
   readonly list: RevocationList
+  /**
+   * Resolves true once this task has first read the store's live entries, false if `ms` passed
+   * first (the store is unreachable: the task goes on with its own list).
+   */
+  caughtUpWithin(ms: number): Promise<boolean>
   /** Whether this task has read every live entry since the store was last reachable. */
   readonly caughtUp: boolean
   /** `verify` followed by the store check while this task has not caught up (a 401 invalid_token when revoked). */
@@ -137,11 +145,17 @@ export function shareRevocations({
     if (unreadable > 0) logger.warn('unreadable revocations in the state store: ignored', { count: unreadable })
     return true
   }
+  let firstCatchUp: () => void = () => {}
+  const firstCaughtUp = new Promise<void>((resolve) => {
+    firstCatchUp = resolve
+  })
   const catchUp = async () => {
     caughtUp = false
     if ((await flushOutbox()) && (await readBack())) {
       caughtUp = true
+      firstCatchUp()
       logger.info('revocations caught up with the state store', { entries: local.size() })
+      setTimeout(readBack, READ_BACK_AGAIN_MS).unref?.()
     } else if (store.reachable) {
       setTimeout(catchUp, CATCH_UP_RETRY_MS).unref?.()
     }
@@ -174,6 +188,11 @@ export function shareRevocations({
 
   return {
     list,
+    caughtUpWithin: (ms) =>
+      Promise.race([
+        firstCaughtUp.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(resolve, ms, false).unref?.()),
+      ]),
     get caughtUp() {
       return caughtUp && store.reachable
     },

@@ -13,28 +13,32 @@ export interface SharedState {
   close(): void
 }
 
+// How long a start waits to read the revocations in force: a task that serves before it has them
+// accepts tokens the other tasks refuse. An unreachable store delays the start by this much, no more.
+const START_CATCH_UP_MS = 2000
+
 /**
- * Connects to the store in the background (an unreachable store does not delay the start) and
- * shares `revocations`, this task's list, through it.
+ * Connects to the store and shares `revocations`, this task's list, through it. Resolves once the
+ * revocations in force are read, or after START_CATCH_UP_MS when the store does not answer (the
+ * task starts with its own list and keeps connecting in the background).
  */
-export function startSharedState(
+export async function startSharedState(
   config: StoreConfig,
   { logger, metrics, revocations }: { logger: Logger; metrics?: Metrics; revocations: RevocationList },
-): SharedState {
-  metrics?.storeReachable(false)
+): Promise<SharedState> {
   const store = openStore(config, {
     logger,
     ...(metrics ? { onReachability: (reachable: boolean) => metrics.storeReachable(reachable) } : {}),
   })
   const keys = createStateKeys(config.stateKey)
-  return {
-    revocations: shareRevocations({
-      store,
-      local: revocations,
-      hash: keys.hasher('revocations'),
-      logger,
-      ...(metrics ? { onFallback: () => metrics.storeFallback('revocation_check') } : {}),
-    }),
-    close: () => store.close(),
-  }
+  const shared = shareRevocations({
+    store,
+    local: revocations,
+    hash: keys.hasher('revocations'),
+    logger,
+    ...(metrics ? { onFallback: () => metrics.storeFallback('revocation_check') } : {}),
+  })
+  if (!(await shared.caughtUpWithin(START_CATCH_UP_MS)))
+    logger.warn('starting without the shared revocations: the state store did not answer')
+  return { revocations: shared, close: () => store.close() }
 }

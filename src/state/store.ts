@@ -86,7 +86,7 @@ export function openStore(config: StoreConfig, options: StoreOptions): Store {
 
   let probing = false
   const probe = async () => {
-    if (probing || closed) return
+    if (probing || closed || !connected) return
     probing = true
     const answer = await withinDeadline(connection.send('', ['PING']))
     probing = false
@@ -94,9 +94,27 @@ export function openStore(config: StoreConfig, options: StoreOptions): Store {
   }
   const prober = setInterval(probe, probeIntervalMs)
   prober.unref?.()
-  void connection
-    .connect()
-    .then(probe, (error: unknown) => logger.warn('state store unreachable', describeError(error)))
+  // Subscriptions wait for the first connection; the client renews them after each reconnection.
+  const subscriptions: Array<[string, (message: string) => void]> = []
+  let connected = false
+  const subscribe = (channel: string, listener: (message: string) => void) =>
+    connection.subscribe(channel, listener).catch((error: unknown) => {
+      logger.warn('state store subscription failed', describeError(error))
+    })
+  const firstConnection = async (): Promise<void> => {
+    try {
+      await connection.connect()
+    } catch (error) {
+      if (closed) return
+      logger.warn('state store unreachable', describeError(error))
+      await new Promise((resolve) => setTimeout(resolve, reconnectDelayMs(10)))
+      return firstConnection()
+    }
+    await Promise.all(subscriptions.map(([channel, listener]) => subscribe(channel, listener)))
+    connected = true
+    await probe()
+  }
+  void firstConnection()
 
   return {
     get reachable() {
@@ -106,10 +124,10 @@ export function openStore(config: StoreConfig, options: StoreOptions): Store {
       if (!reachable) return Promise.resolve(UNAVAILABLE)
       return withinDeadline(connection.send(slotKey, args))
     },
-    subscribe: (channel, listener) =>
-      connection.subscribe(channel, listener).catch((error: unknown) => {
-        logger.warn('state store subscription failed', describeError(error))
-      }),
+    async subscribe(channel, listener) {
+      subscriptions.push([channel, listener])
+      if (connected) await subscribe(channel, listener)
+    },
     onReachable(listener) {
       reachableListeners.push(listener)
       if (reachable) listener()

@@ -32,11 +32,20 @@ export interface TestRedis {
   stop(): Promise<void>
 }
 
-/** Starts a server; `cluster`: a one-node cluster with all 16384 slots assigned. */
-export async function startRedis({ cluster = false }: { cluster?: boolean } = {}): Promise<TestRedis> {
+/**
+ * Starts a server; `cluster`: a one-node cluster with all 16384 slots assigned; `port`: that one,
+ * not a free one the OS picks.
+ */
+export async function startRedis({
+  cluster = false,
+  port: wanted,
+}: {
+  cluster?: boolean
+  port?: number
+} = {}): Promise<TestRedis> {
   requireExecutable(SERVER, DEBIAN_PACKAGE, 'a test with a shared state store')
   requireExecutable(CLI, 'redis-tools', 'a test with a shared state store')
-  const port = await freePort()
+  const port = wanted ?? (await freePort())
   const dir = mkdtempSync(join(tmpdir(), 'user-service-redis-'))
   let proc: Subprocess | undefined
   const cli = async (...args: string[]) => {
