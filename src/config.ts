@@ -78,6 +78,8 @@ export interface Config {
 export interface StoreConfig {
   /** `redis://` or `rediss://` (TLS), as REDIS_URL gives it; it may carry a user and password. */
   url: string
+  /** REDIS_PASSWORD: the password of the URL's user, kept apart so it can come from a secret store. */
+  password?: string
   /** The server runs in cluster mode (ElastiCache Serverless does): keys are routed by hash slot. */
   cluster: boolean
   /** The longest one store operation may take before the caller falls back to its own state. */
@@ -302,7 +304,8 @@ function storeConfig(
   }
   if (read('COGNITO_CLIENT_SECRET') === undefined && stateKey.length < 32)
     problems.push('STATE_KEY must be at least 32 characters (a random key)')
-  return { url, cluster, deadlineMs, stateKey }
+  const password = read('REDIS_PASSWORD')
+  return { url, cluster, deadlineMs, stateKey, ...(password === undefined ? {} : { password }) }
 }
 
 function isRedisUrl(value: string): boolean {

@@ -122,10 +122,10 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
   })
 }
 
-/** The password REDIS_URL carries, if any: kept out of every log line. */
+/** The store's password (REDIS_PASSWORD, else the one REDIS_URL carries), if any: kept out of every log line. */
 function storePassword(config: Config): string | undefined {
   if (config.store === undefined) return undefined
-  const password = decodeURIComponent(new URL(config.store.url).password)
+  const password = config.store.password ?? decodeURIComponent(new URL(config.store.url).password)
   return password === '' ? undefined : password
 }
 

@@ -148,8 +148,9 @@ function connect(config: StoreConfig, options: StoreOptions, onError: (error: un
     socket: { connectTimeout: Math.max(config.deadlineMs * 10, 1000), reconnectStrategy: reconnectDelayMs },
     ...(options.credentials ? { credentialsProvider: credentialsProvider(options.credentials) } : {}),
   }
+  const url = urlWithPassword(config)
   if (config.cluster) {
-    const cluster = createCluster({ rootNodes: [{ url: config.url }], defaults: clientOptions })
+    const cluster = createCluster({ rootNodes: [{ url }], defaults: clientOptions })
     cluster.on('error', onError)
     return {
       send: (slotKey, args) => cluster.sendCommand(slotKey === '' ? undefined : slotKey, false, args),
@@ -158,7 +159,7 @@ function connect(config: StoreConfig, options: StoreOptions, onError: (error: un
       close: () => void cluster.destroy(),
     }
   }
-  const client = createClient({ url: config.url, ...clientOptions })
+  const client = createClient({ url, ...clientOptions })
   client.on('error', onError)
   // Subscribed connections take no other command: the subscription has its own.
   const subscriber = client.duplicate()
@@ -172,6 +173,14 @@ function connect(config: StoreConfig, options: StoreOptions, onError: (error: un
       subscriber.destroy()
     },
   }
+}
+
+/** REDIS_URL with REDIS_PASSWORD in it: node-redis takes the user and password from the URL, whole. */
+function urlWithPassword({ url, password }: StoreConfig): string {
+  if (password === undefined) return url
+  const withPassword = new URL(url)
+  withPassword.password = encodeURIComponent(password)
+  return withPassword.href
 }
 
 /** node-redis's hook for credentials fetched per connection (its "async credentials provider"). */

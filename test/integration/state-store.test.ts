@@ -146,6 +146,25 @@ test('no server at start: the store keeps trying and is reachable once one liste
   await reachable(store)
 })
 
+test('an ACL user with its password apart from the URL (REDIS_PASSWORD): connects; a wrong password does not', async () => {
+  const redis = await startRedis()
+  cleanups.push(() => redis.stop())
+  const password = 'a-password-from-secrets-manager-0123'
+  expect(await redis.cli('ACL', 'SETUSER', 'app', 'on', `>${password}`, '~*', '&*', '+@all')).toBe('OK')
+  const { logger } = recordingLogger()
+  const url = `redis://app@127.0.0.1:${redis.port}`
+  const good = openStore({ ...config(redis.port, false), url, password }, { logger, probeIntervalMs: 100 })
+  const bad = openStore({ ...config(redis.port, false), url, password: 'wrong' }, { logger, probeIntervalMs: 100 })
+  cleanups.push(
+    () => good.close(),
+    () => bad.close(),
+  )
+  await reachable(good)
+  expect(await good.command('{t}:a', ['SET', '{t}:a', '1'])).toBe('OK')
+  expect(bad.reachable).toBe(false)
+  expect(await bad.command('{t}:a', ['GET', '{t}:a'])).toBe(UNAVAILABLE)
+})
+
 describe('shared revocations over the store', () => {
   test('unreadable entries in the index and under an entry key are ignored and logged; the token check answers', async () => {
     const { store, redis } = await serverAndStore(false)

@@ -47,6 +47,12 @@ describe('the state store settings', () => {
     expect(tls).toMatchObject({ url: 'rediss://user:pw@cache.example.com:6379', cluster: true, deadlineMs: 30 })
   })
 
+  test('REDIS_PASSWORD goes with REDIS_URL (from a secret store, apart from the URL); alone it is ignored', () => {
+    const env = { ...BASE, COGNITO_CLIENT_SECRET: SECRET, REDIS_PASSWORD: 'from-secrets-manager' }
+    expect(parseConfig({ ...env, REDIS_URL: 'rediss://app@cache:6379' }).store?.password).toBe('from-secrets-manager')
+    expect(parseConfig(env).store).toBeUndefined()
+  })
+
   test('a public client needs STATE_KEY (32+ characters) with REDIS_URL; the client secret wins when both are set', () => {
     expectOneProblem({ ...BASE, REDIS_URL: 'redis://cache:6379' }, 'STATE_KEY is required with REDIS_URL')
     expectOneProblem(
