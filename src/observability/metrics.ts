@@ -117,7 +117,7 @@ export function createMetrics(): Metrics {
 
   const storeUp = new Gauge({
     name: 'user_service_store_up',
-    help: 'Whether the shared state store answers (1) or not (0); absent without REDIS_URL.',
+    help: 'Whether the shared state store answers (1) or not (0); always 0 without REDIS_URL.',
     registers,
   })
   const storeChanges = new Counter({
