@@ -148,7 +148,7 @@ function connect(config: StoreConfig, options: StoreOptions, onError: (error: un
     socket: { connectTimeout: Math.max(config.deadlineMs * 10, 1000), reconnectStrategy: reconnectDelayMs },
     ...(options.credentials ? { credentialsProvider: credentialsProvider(options.credentials) } : {}),
   }
-  const url = urlWithPassword(config)
+  const url = options.credentials ? withoutCredentials(config.url) : urlWithPassword(config)
   if (config.cluster) {
     const cluster = createCluster({ rootNodes: [{ url }], defaults: clientOptions })
     cluster.on('error', onError)
@@ -181,6 +181,14 @@ function urlWithPassword({ url, password }: StoreConfig): string {
   const withPassword = new URL(url)
   withPassword.password = encodeURIComponent(password)
   return withPassword.href
+}
+
+/** REDIS_URL without user and password: node-redis lets a URL's credentials override the provider hook. */
+function withoutCredentials(url: string): string {
+  const bare = new URL(url)
+  bare.username = ''
+  bare.password = ''
+  return bare.href
 }
 
 /** node-redis's hook for credentials fetched per connection (its "async credentials provider"). */

@@ -165,6 +165,30 @@ test('an ACL user with its password apart from the URL (REDIS_PASSWORD): connect
   expect(await bad.command('{t}:a', ['GET', '{t}:a'])).toBe(UNAVAILABLE)
 })
 
+test('the credentials hook (for short-lived tokens such as ElastiCache IAM): asked for at connection, it decides over the URL', async () => {
+  const redis = await startRedis()
+  cleanups.push(() => redis.stop())
+  const password = 'a-short-lived-token-0123456789'
+  expect(await redis.cli('ACL', 'SETUSER', 'iam-user', 'on', `>${password}`, '~*', '&*', '+@all')).toBe('OK')
+  const { logger } = recordingLogger()
+  let asked = 0
+  const store = openStore(
+    { ...config(redis.port, false), url: `redis://someone-else:wrong@127.0.0.1:${redis.port}` },
+    {
+      logger,
+      probeIntervalMs: 100,
+      credentials: async () => {
+        asked++
+        return { username: 'iam-user', password }
+      },
+    },
+  )
+  cleanups.push(() => store.close())
+  await reachable(store)
+  expect(asked).toBeGreaterThanOrEqual(1)
+  expect(await store.command('{t}:a', ['ACL', 'WHOAMI'])).toBe('iam-user')
+})
+
 describe('shared revocations over the store', () => {
   test('unreadable entries in the index and under an entry key are ignored and logged; the token check answers', async () => {
     const { store, redis } = await serverAndStore(false)
