@@ -10,37 +10,12 @@ import type { Logger } from '../logging.ts'
 import type { AccessTokenVerifier } from '../tokens/claims.ts'
 import type { RevocableClaims, RevocationList } from '../tokens/revocations.ts'
 import type { KeyedHash } from './keyed-hash.ts'
-import {
-  applyEntry,
-  forgetAtOf,
-  keyOfEntry,
-  keysForClaims,
-  parseEntry,
-  REVOCATION_CHANNEL,
-  REVOCATION_INDEX_KEY,
-  type RevocationEntry,
-} from './revocation-entries.ts'
+import { applyEntry, type RevocationEntry } from './revocation-entries.ts'
+import { revocationStore } from './revocation-store.ts'
 import { UNAVAILABLE, type Store } from './store-types.ts'
-
-// One round trip, atomic, both keys in one hash slot: the entry (its time to live the longer of the
-// old and the new), the index without its dead members and with the new one, the index's own time
-// to live long enough for its longest member, and the publication.
-// KEYS: entry, index. ARGV: entry text, forget-at (ms), now (ms), channel.
-const WRITE_SCRIPT = `
-local ttl = tonumber(ARGV[2]) - tonumber(ARGV[3])
-if ttl <= 0 then return 0 end
-if redis.call('PTTL', KEYS[1]) < ttl then redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
-else redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL') end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
-redis.call('SPUBLISH', ARGV[4], ARGV[1])
-return 1`
 
 /** Revocations waiting for the store, at most; past it the oldest are dropped (and logged). */
 const MAX_OUTBOX = 10_000
-/** Entries read back in one catch-up, at most: the in-memory list's own bound. */
-const MAX_CATCH_UP = 100_000
 const CATCH_UP_RETRY_MS = 250
 // The subscription is renewed on its own connection after a reconnection, maybe after the read-back:
 // an entry published in between is heard by nobody, so the index is read once more this much later.
@@ -83,30 +58,13 @@ export function shareRevocations({
 }: SharedRevocationsOptions): SharedRevocations {
   let caughtUp = false
   const outbox: RevocationEntry[] = []
-
-  const hear = (text: string) => {
-    const entry = parseEntry(text)
-    if (entry === undefined) logger.warn('unreadable revocation in the state store: ignored')
-    else applyEntry(local, entry)
+  const shared = revocationStore(store, hash, logger, now)
+  const learn = (entries: RevocationEntry[]) => {
+    for (const entry of entries) applyEntry(local, entry)
   }
 
-  const write = async (entry: RevocationEntry): Promise<boolean> => {
-    const forgetAtMs = forgetAtOf(entry) * 1000
-    const answer = await store.command(REVOCATION_INDEX_KEY, [
-      'EVAL',
-      WRITE_SCRIPT,
-      '2',
-      keyOfEntry(hash, entry),
-      REVOCATION_INDEX_KEY,
-      JSON.stringify(entry),
-      String(forgetAtMs),
-      String(now()),
-      REVOCATION_CHANNEL,
-    ])
-    return answer !== UNAVAILABLE
-  }
   const share = (entry: RevocationEntry) => {
-    void write(entry).then((written) => {
+    void shared.write(entry).then((written) => {
       if (written) return
       if (outbox.length >= MAX_OUTBOX) {
         outbox.shift()
@@ -117,34 +75,19 @@ export function shareRevocations({
   }
   const flushOutbox = async (): Promise<boolean> => {
     while (outbox.length > 0) {
-      if (!(await write(outbox[0]!))) return false
+      if (!(await shared.write(outbox[0]!))) return false
       outbox.shift()
     }
     return true
   }
-
   /** Reads every live entry into the local list; false when the store did not answer. */
   const readBack = async (): Promise<boolean> => {
-    const answer = await store.command(REVOCATION_INDEX_KEY, [
-      'ZRANGE',
-      REVOCATION_INDEX_KEY,
-      String(now()),
-      '+inf',
-      'BYSCORE',
-      'LIMIT',
-      '0',
-      String(MAX_CATCH_UP),
-    ])
-    if (answer === UNAVAILABLE) return false
-    let unreadable = 0
-    for (const text of Array.isArray(answer) ? answer : []) {
-      const entry = typeof text === 'string' ? parseEntry(text) : undefined
-      if (entry === undefined) unreadable++
-      else applyEntry(local, entry)
-    }
-    if (unreadable > 0) logger.warn('unreadable revocations in the state store: ignored', { count: unreadable })
+    const entries = await shared.readLive()
+    if (entries === UNAVAILABLE) return false
+    learn(entries)
     return true
   }
+
   let firstCatchUp: () => void = () => {}
   const firstCaughtUp = new Promise<void>((resolve) => {
     firstCatchUp = resolve
@@ -163,14 +106,13 @@ export function shareRevocations({
 
   /** True when the store holds an entry revoking the token; undefined when it could not answer. */
   const revokedInStore = async (claims: RevocableClaims): Promise<boolean | undefined> => {
-    const keys = keysForClaims(hash, claims)
-    const answer = await store.command(keys[0]!, ['MGET', ...keys])
-    if (answer === UNAVAILABLE) return undefined
-    for (const text of Array.isArray(answer) ? answer : []) if (typeof text === 'string') hear(text)
+    const entries = await shared.entriesFor(claims)
+    if (entries === UNAVAILABLE) return undefined
+    learn(entries)
     return local.isRevoked(claims)
   }
 
-  void store.subscribe(REVOCATION_CHANNEL, hear)
+  shared.listen((entry) => applyEntry(local, entry))
   store.onReachable(() => void catchUp())
 
   const list: RevocationList = {
