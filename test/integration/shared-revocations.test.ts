@@ -119,7 +119,8 @@ for (const cluster of [false, true]) {
         // The instance that signed the user out knows at once; the other cannot hear it yet.
         await refusedBy(a, during.tokens.accessToken, 0)
         await waitForMetric(b, 'user_service_store_up 0')
-        // B's token checks meanwhile went on with its own list, and the metric says so.
+        // Once B knows the store is gone, its token checks go on with its own list, and a metric says so.
+        expect((await me(b, after.tokens.accessToken)).res.status).toBe(200)
         expect(await metricsOf(b)).toMatch(/^user_service_store_fallbacks_total\{check="revocation_check"\} [1-9]/m)
 
         if (outage === 'killed') await redis.restart()

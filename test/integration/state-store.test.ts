@@ -126,7 +126,9 @@ for (const cluster of [false, true]) {
       expect(await store.command('{t}:a', ['GET', '{t}:a'])).toBe(UNAVAILABLE)
       await redis.restart()
       await reachable(store)
-      expect(reachableCalls).toBe(2)
+      // At least once more: on a loaded machine a probe right after the restart may miss the 40 ms
+      // deadline, and the store then comes back once more.
+      expect(reachableCalls).toBeGreaterThanOrEqual(2)
       expect(await store.command('{t}:a', ['GET', '{t}:a'])).toBeNull()
     })
 
