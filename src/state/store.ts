@@ -142,15 +142,28 @@ export function openStore(config: StoreConfig, options: StoreOptions): Store {
 
 /** node-redis's client for a plain server, its cluster client for one in cluster mode. */
 function connect(config: StoreConfig, options: StoreOptions, onError: (error: unknown) => void): Connection {
+  const url = options.credentials ? withoutCredentials(config.url) : urlWithPassword(config)
+  const target = new URL(url)
   const clientOptions = {
     // Without a connection a command fails at once instead of waiting in a queue for one.
     disableOfflineQueue: true,
-    socket: { connectTimeout: Math.max(config.deadlineMs * 10, 1000), reconnectStrategy: reconnectDelayMs },
+    socket: {
+      connectTimeout: Math.max(config.deadlineMs * 10, 1000),
+      reconnectStrategy: reconnectDelayMs,
+      ...(target.protocol === 'rediss:' ? { tls: true as const } : {}),
+    },
     ...(options.credentials ? { credentialsProvider: credentialsProvider(options.credentials) } : {}),
   }
-  const url = options.credentials ? withoutCredentials(config.url) : urlWithPassword(config)
   if (config.cluster) {
-    const cluster = createCluster({ rootNodes: [{ url }], defaults: clientOptions })
+    // The cluster client connects to the nodes it discovers with `defaults` alone, not with the
+    // URL: TLS and the user go there too, or every node but the first refuses it.
+    const user = options.credentials
+      ? {}
+      : {
+          username: decodeURIComponent(target.username) || undefined,
+          password: decodeURIComponent(target.password) || undefined,
+        }
+    const cluster = createCluster({ rootNodes: [{ url }], defaults: { ...clientOptions, ...user } })
     cluster.on('error', onError)
     return {
       send: (slotKey, args) => cluster.sendCommand(slotKey === '' ? undefined : slotKey, false, args),

@@ -48,11 +48,15 @@ async function serverAndStore(cluster: boolean) {
   return { redis, store, lines, changes }
 }
 
-/** A plain server with an ACL user `name` (every key and channel) signing in with `password`. */
-async function serverWithUser(name: string, password: string): Promise<TestRedis> {
-  const redis = await startRedis()
+/**
+ * A server with an ACL user `name` (every key and channel) signing in with `password`; `closed`:
+ * the default user turned off, so no connection works without signing in (as on ElastiCache).
+ */
+async function serverWithUser(name: string, password: string, { cluster = false, closed = false } = {}) {
+  const redis = await startRedis({ cluster })
   cleanups.push(() => redis.stop())
   expect(await redis.cli('ACL', 'SETUSER', name, 'on', `>${password}`, '~*', '&*', '+@all')).toBe('OK')
+  if (closed) expect(await redis.cli('ACL', 'SETUSER', 'default', 'off')).toBe('OK')
   return redis
 }
 
@@ -171,6 +175,18 @@ test('an ACL user with its password apart from the URL (REDIS_PASSWORD): connect
   expect(await good.command('{t}:a', ['SET', '{t}:a', '1'])).toBe('OK')
   expect(bad.reachable).toBe(false)
   expect(await bad.command('{t}:a', ['GET', '{t}:a'])).toBe(UNAVAILABLE)
+})
+
+test('cluster mode with a user and no default user (as ElastiCache): every node the cluster client finds signs in too', async () => {
+  const password = 'a-password-from-secrets-manager-4567'
+  const redis = await serverWithUser('app', password, { cluster: true, closed: true })
+  const { logger } = recordingLogger()
+  const url = `redis://app@127.0.0.1:${redis.port}`
+  const store = openStore({ ...config(redis.port, true), url, password }, { logger, probeIntervalMs: 100 })
+  cleanups.push(() => store.close())
+  await reachable(store)
+  expect(await store.command('{t}:a', ['SET', '{t}:a', '1'])).toBe('OK')
+  expect(await store.command('{t}:a', ['ACL', 'WHOAMI'])).toBe('app')
 })
 
 test('the credentials hook (for short-lived tokens such as ElastiCache IAM): asked for at connection, it decides over the URL', async () => {
