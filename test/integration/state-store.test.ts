@@ -12,6 +12,7 @@ import { openStore, UNAVAILABLE } from '../../src/state/store.ts'
 import type { Store } from '../../src/state/store-types.ts'
 import type { AccessClaims } from '../../src/tokens/claims.ts'
 import { createRevocationList } from '../../src/tokens/revocations.ts'
+import { STORE_USER_ACCESS } from '../../deploy/cdk/lib/state-store.ts'
 import { startRedis, type TestRedis } from '../support/redis-server.ts'
 import { freePort } from '../support/util.ts'
 
@@ -49,13 +50,13 @@ async function serverAndStore(cluster: boolean) {
 }
 
 /**
- * A server with an ACL user `name` (every key and channel) signing in with `password`; `closed`:
+ * A server with an ACL user `name` with the CDK stack's access, signing in with `password`; `closed`:
  * the default user turned off, so no connection works without signing in (as on ElastiCache).
  */
 async function serverWithUser(name: string, password: string, { cluster = false, closed = false } = {}) {
   const redis = await startRedis({ cluster })
   cleanups.push(() => redis.stop())
-  expect(await redis.cli('ACL', 'SETUSER', name, 'on', `>${password}`, '~*', '&*', '+@all')).toBe('OK')
+  expect(await redis.cli('ACL', 'SETUSER', name, ...STORE_USER_ACCESS.split(' '), `>${password}`)).toBe('OK')
   if (closed) expect(await redis.cli('ACL', 'SETUSER', 'default', 'off')).toBe('OK')
   return redis
 }
@@ -177,7 +178,7 @@ test('an ACL user with its password apart from the URL (REDIS_PASSWORD): connect
   expect(await bad.command('{t}:a', ['GET', '{t}:a'])).toBe(UNAVAILABLE)
 })
 
-test('cluster mode with a user and no default user (as ElastiCache): every node the cluster client finds signs in too', async () => {
+test("cluster mode with the stack's user and no default user (as ElastiCache): every node found signs in, revocations are shared", async () => {
   const password = 'a-password-from-secrets-manager-4567'
   const redis = await serverWithUser('app', password, { cluster: true, closed: true })
   const { logger } = recordingLogger()
@@ -185,8 +186,18 @@ test('cluster mode with a user and no default user (as ElastiCache): every node 
   const store = openStore({ ...config(redis.port, true), url, password }, { logger, probeIntervalMs: 100 })
   cleanups.push(() => store.close())
   await reachable(store)
-  expect(await store.command('{t}:a', ['SET', '{t}:a', '1'])).toBe('OK')
   expect(await store.command('{t}:a', ['ACL', 'WHOAMI'])).toBe('app')
+  // What revocations need (a script that publishes, the read-back, a shard subscription) is within the user's access.
+  const hash = createStateKeys(STATE_KEY).hasher('revocations')
+  const writer = shareRevocations({ store, local: createRevocationList(), hash, logger })
+  const heard = createRevocationList()
+  const reader = shareRevocations({ store, local: heard, hash, logger })
+  expect(await Promise.all([writer.caughtUpWithin(5000), reader.caughtUpWithin(5000)])).toEqual([true, true])
+  const revoked = claims({ jti: 'jti-acl' })
+  writer.list.revokeTokenId('jti-acl', revoked.expiresAt!)
+  const deadline = Date.now() + 2000
+  while (!heard.isRevoked(revoked) && Date.now() < deadline) await Bun.sleep(10)
+  expect(heard.isRevoked(revoked)).toBe(true)
 })
 
 test('the credentials hook (for short-lived tokens such as ElastiCache IAM): asked for at connection, it decides over the URL', async () => {

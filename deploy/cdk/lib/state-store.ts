@@ -19,6 +19,12 @@ export const STORE_PORT = 6379
 /** The user the service signs in as (its access: every key and shard channel, no admin commands). */
 export const STORE_USER = 'user-service'
 
+/**
+ * The user's access (an ACL rule list): every key and shard channel, no administrative or
+ * dangerous commands. test/integration/state-store.test.ts runs the client as a user with it.
+ */
+export const STORE_USER_ACCESS = 'on ~* &* +@all -@admin -@dangerous'
+
 /** Alarm thresholds on the cache. */
 export const STORE_ALARMS = {
   /** Bytes in the cache: the revocations of a busy day are tens of megabytes; one gigabyte is a leak. */
@@ -59,8 +65,7 @@ export class StateStore extends Construct {
       engine: 'valkey',
       userId: name,
       userName: STORE_USER,
-      // Every key and shard channel; no administrative, dangerous or blocking-forever commands.
-      accessString: 'on ~* &* +@all -@admin -@dangerous',
+      accessString: STORE_USER_ACCESS,
       authenticationMode: { Type: 'password', Passwords: [this.password.secretValue.unsafeUnwrap()] },
     })
     const userGroup = new elasticache.CfnUserGroup(this, 'UserGroup', {
