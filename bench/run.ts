@@ -29,6 +29,7 @@ import {
 import { BENCH_USER, STUB_CONFIRMATION_CODE, stubRefreshToken } from '../test/support/stub-cognito.ts'
 import { freePort } from '../test/support/util.ts'
 import { build } from '../scripts/build.ts'
+import { measurePropagation } from './propagation.ts'
 
 const OUT = resolve(ROOT, 'bench/out')
 const args = process.argv.slice(2)
@@ -42,6 +43,8 @@ const seconds = option('--seconds') ?? (smoke ? 1 : 5)
 const warmupSeconds = smoke ? 0 : 3
 const CONNECTIONS = 64
 const COLD_STARTS = smoke ? 3 : 10
+/** Sign-outs timed from one instance to another through a shared store (bench/propagation.ts). */
+const PROPAGATION_SAMPLES = smoke ? 30 : 300
 
 type TargetName = 'ceiling' | 'floor' | 'product'
 const TARGETS: readonly TargetName[] = onNode ? ['ceiling', 'product'] : ['ceiling', 'floor', 'product']
@@ -468,6 +471,7 @@ async function main(): Promise<void> {
       }
     })
     failed = summary.some((s) => TARGETS.some((name) => (s[name]?.errors ?? 0) > 0))
+    const propagation = await measurePropagation({ command: COMMANDS.product, samples: PROPAGATION_SAMPLES })
 
     const runtime = onNode
       ? `Node ${Bun.spawnSync([NODE, '--version']).stdout.toString().trim()}`
@@ -484,6 +488,7 @@ async function main(): Promise<void> {
       seconds,
       connections: CONNECTIONS,
       routes: summary,
+      revocationPropagation: propagation,
       targets: Object.fromEntries(
         TARGETS.map((name) => [
           name,
@@ -497,6 +502,9 @@ async function main(): Promise<void> {
       `\n${report.date} · ${machine} · load average ${loadBefore.toFixed(1)} -> ${report.loadAverage.after.toFixed(1)}\n${command} · product: ${report.product} · ${rounds} round(s) × ${seconds} s, ${CONNECTIONS} connections, medians\n`,
     )
     console.log(markdownTables(report))
+    console.log(
+      `\nRevocation propagation (sign-out on one instance until another refuses, shared redis-server, ${propagation.samples} samples): p50 ${propagation.p50Ms.toFixed(1)} ms, p99 ${propagation.p99Ms.toFixed(1)} ms, max ${propagation.maxMs.toFixed(1)} ms`,
+    )
     console.log(`\nJSON: ${file}`)
   } catch (error) {
     failed = true

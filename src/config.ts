@@ -1,6 +1,9 @@
 // The only module that reads the environment. Everything else receives a typed Config.
-// It imports nothing of src/: the types and constants its Config is made of (the rate limits' among
-// them) live here, and the modules that use them import them from here.
+// It imports nothing of src/ but its own parts (src/config/): the types and constants its Config is
+// made of (the rate limits' among them) live here, and the modules that use them import them from here.
+import { type StoreConfig, storeConfig } from './config/store.ts'
+
+export type { StoreConfig }
 
 /** `limit` requests per `windowSeconds`, refilled continuously (a token bucket of `limit` tokens). */
 export interface RateLimit {
@@ -100,9 +103,10 @@ export interface Config {
   /** How long the token check remembers a good signature (seconds); undefined: not at all. */
   tokenCheckCacheSeconds?: number
   breachedPasswords: BreachedPasswordConfig
+  /** The shared state store (Redis or Valkey); undefined: every task keeps its state in its own memory. */
+  store?: StoreConfig
 }
 
-/** The token check's settings (src/routes/token-check.ts). */
 export type TokenCheckSettings = 'tokenCheckRateLimit' | 'tokenCheckCacheSeconds'
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -270,6 +274,7 @@ export function parseConfig(env: Env): Config {
   // 0 turns the token check's limit off.
   const tokenCheckRateLimit =
     read('TOKEN_CHECK_RATE_LIMIT') === '0' ? undefined : rate('TOKEN_CHECK_RATE_LIMIT', DEFAULT_TOKEN_CHECK_RATE_LIMIT)
+  const store = storeConfig(read, integer, flag, problems)
 
   const corsOrigins = (read('CORS_ORIGINS') ?? '')
     .split(',')
@@ -311,10 +316,10 @@ export function parseConfig(env: Env): Config {
     ...(tokenCheckPort === undefined ? {} : { tokenCheckPort }),
     ...(tokenCheckCacheSeconds === 0 ? {} : { tokenCheckCacheSeconds }),
     breachedPasswords,
+    ...(store === undefined ? {} : { store }),
   }
 }
 
-// Exactly what a browser sends in Origin: scheme, host and port, nothing else.
 function isOrigin(value: string): boolean {
   return isHttpUrl(value) && new URL(value).origin === value
 }

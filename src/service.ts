@@ -54,7 +54,9 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
 
   const logger = createLogger({
     level: config.logLevel,
-    secrets: [config.cognito.clientSecret, config.eventEmailKey].filter((s): s is string => s !== undefined),
+    secrets: [config.cognito.clientSecret, config.eventEmailKey, config.store?.stateKey, storePassword(config)].filter(
+      (s): s is string => s !== undefined,
+    ),
   })
   // Runtime warnings (such as the AWS SDK's notice about Node versions) become JSON log lines too,
   // instead of multi-line text on stderr that log shippers split and cannot parse.
@@ -64,7 +66,18 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     post: runtime.cognitoPost?.(config.cognito.connectTimeoutMs),
     metrics,
   })
-  const verifyAccessToken = createAccessTokenVerifier(config.cognito, metrics)
+  // With a store, revocations are shared with the other tasks (src/state/); node-redis loads only then.
+  const shared =
+    config.store === undefined
+      ? undefined
+      : await import('./state/shared-state.ts').then(async ({ startSharedState }) =>
+          startSharedState(config.store!, {
+            logger,
+            metrics,
+            revocations: (await import('./tokens/revocations.ts')).createRevocationList(),
+          }),
+        )
+  const verifySignature = createAccessTokenVerifier(config.cognito, metrics)
   // The hibp client only when the check is on (BREACHED_PASSWORD_CHECK).
   const breachedPasswords = config.breachedPasswords.enabled
     ? (await import('./passwords/breached-passwords.ts')).createBreachedPasswords(config.breachedPasswords, {
@@ -77,9 +90,10 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
   const app = createApp({
     config,
     gateway,
-    verifyAccessToken,
+    verifyAccessToken: shared ? shared.revocations.verifier(verifySignature) : verifySignature,
+    ...(shared ? { revocations: shared.revocations.list } : {}),
     logger,
-    stateKeys: createStateKeys(config.cognito.clientSecret),
+    stateKeys: createStateKeys(config.store?.stateKey ?? config.cognito.clientSecret),
     // A request on the token check's own port is that server's.
     socketIp: (request) => server?.requestIp(request) ?? tokenCheckServer?.requestIp(request),
     ...(metrics ? { metrics } : {}),
@@ -121,7 +135,15 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     userPoolId: config.cognito.userPoolId,
     endpoint: config.cognito.endpoint ?? 'aws',
     clientSecret: config.cognito.clientSecret ? 'set' : 'unset',
+    store: config.store ? (config.store.cluster ? 'cluster' : 'single') : 'memory',
   })
+}
+
+/** The store's password (REDIS_PASSWORD, else the one REDIS_URL carries), if any: kept out of every log line. */
+function storePassword(config: Config): string | undefined {
+  if (config.store === undefined) return undefined
+  const password = config.store.password ?? decodeURIComponent(new URL(config.store.url).password)
+  return password === '' ? undefined : password
 }
 
 /** One line for the ways binding a port fails (Bun and Node both set these codes), else undefined. */

@@ -55,7 +55,14 @@ export interface Metrics {
   /** One auth event line was written (auth-events.ts). */
   authEvent(event: string, outcome: string): void
   breachedPasswordCheck(outcome: BreachCheckOutcome): void
+  /** The shared state store became reachable (true) or unreachable (false). */
+  storeReachable(reachable: boolean): void
+  /** A check that needed the store went on with this task's own state (`what`: e.g. revocation_check). */
+  storeFallback(what: StoreFallback): void
 }
+
+/** What fell back to per-task state when the store could not answer. */
+export type StoreFallback = 'revocation_check'
 
 /**
  * A fresh registry with the service's series and prom-client's process metrics (CPU, memory, open
@@ -137,6 +144,24 @@ export function createMetrics(): Metrics {
     registers,
   })
 
+  const storeUp = new Gauge({
+    name: 'user_service_store_up',
+    help: 'Whether the shared state store answers (1) or not (0); always 0 without REDIS_URL.',
+    registers,
+  })
+  const storeChanges = new Counter({
+    name: 'user_service_store_reachability_changes_total',
+    help: 'Times the shared state store became unreachable (to="down") or reachable again (to="up").',
+    labelNames: ['to'] as const,
+    registers,
+  })
+  const storeFallbacks = new Counter({
+    name: 'user_service_store_fallbacks_total',
+    help: 'Checks that went on with the per-task state because the store could not answer, by what was checked.',
+    labelNames: ['check'] as const,
+    registers,
+  })
+
   // The histograms observe per request with their label values: a cached `labels()` child was no
   // cheaper, since prom-client hashes the labels on every observation either way.
   return {
@@ -166,6 +191,11 @@ export function createMetrics(): Metrics {
       ),
     authEvent: (event, outcome) => authEvents.add(`${event} ${outcome}`, () => ({ event, outcome })),
     breachedPasswordCheck: (outcome) => breachChecks.inc({ outcome }),
+    storeReachable(reachable) {
+      storeUp.set(reachable ? 1 : 0)
+      storeChanges.inc({ to: reachable ? 'up' : 'down' })
+    },
+    storeFallback: (check) => storeFallbacks.inc({ check }),
   }
 }
 

@@ -38,7 +38,11 @@ const ROUTES: Array<[string, (service: RunningService, token: string) => Promise
   // A current code in the body, for a version of the route that asks for one; ignored otherwise.
   [
     'DELETE /me/mfa/totp',
-    (s, token) => request(s.url, 'DELETE', '/me/mfa/totp', { json: { password: 'ThisisLocalTest1234@', code: '123456' }, headers: bearer(token) }),
+    (s, token) =>
+      request(s.url, 'DELETE', '/me/mfa/totp', {
+        json: { password: 'ThisisLocalTest1234@', code: '123456' },
+        headers: bearer(token),
+      }),
   ],
   ['POST /me/email', (s, token) => post(s.url, '/me/email', { email: uniqueEmail('revoked-new') }, bearer(token))],
 ]

@@ -27,7 +27,7 @@ const FLOORS: readonly { name: string; places: readonly string[] }[] = [
   },
   { name: 'schemas, http, observability', places: ['src/schemas/', 'src/http/', 'src/observability/'] },
   { name: 'leaves', places: ['src/logging.ts', 'src/lazy.ts', 'src/email-address.ts'] },
-  { name: 'config', places: ['src/config.ts'] },
+  { name: 'config', places: ['src/config.ts', 'src/config/'] },
 ]
 
 const ROUTES = 'src/routes/'

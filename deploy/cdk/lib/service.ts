@@ -31,6 +31,10 @@ export interface ServiceProps {
   imageTag: string
   /** Task count while no image has been pushed yet (0), else the settings' minimum; a token. */
   minTasks: number
+  /** The most tasks auto scaling runs (1 without the shared state store); a token. */
+  maxTasks: number
+  /** The shared state store: its URL (a token, empty without it) and its user's password. */
+  stateStore: { url: string; password: secretsmanager.ISecret }
   userPoolId: string
   clientId: string
   clientSecret: secretsmanager.ISecret
@@ -80,8 +84,14 @@ export class Service extends Construct {
         SWAGGER_ENABLED: String(settings.swaggerEnabled),
         // Must match the app client (user-pool.ts): a rotating client refuses REFRESH_TOKEN_AUTH.
         COGNITO_REFRESH_TOKEN_ROTATION: String(settings.refreshTokenRotation),
+        // ElastiCache Serverless runs in cluster mode; an empty REDIS_URL is no store at all.
+        REDIS_URL: props.stateStore.url,
+        REDIS_CLUSTER: 'true',
       },
-      secrets: { COGNITO_CLIENT_SECRET: ecs.Secret.fromSecretsManager(props.clientSecret) },
+      secrets: {
+        COGNITO_CLIENT_SECRET: ecs.Secret.fromSecretsManager(props.clientSecret),
+        REDIS_PASSWORD: ecs.Secret.fromSecretsManager(props.stateStore.password),
+      },
       healthCheck: {
         command: HEALTH_CHECK_COMMAND,
         interval: Duration.seconds(30),
@@ -134,7 +144,7 @@ export class Service extends Construct {
     )
     this.service.attachToApplicationTargetGroup(props.targetGroup)
 
-    const scaling = this.service.autoScaleTaskCount({ minCapacity: props.minTasks, maxCapacity: settings.maxTasks })
+    const scaling = this.service.autoScaleTaskCount({ minCapacity: props.minTasks, maxCapacity: props.maxTasks })
     scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 })
     // Per task per minute. Most of a request's time is the wait on Cognito, so CPU alone would react
     // late to a burst of sign-ins; the request count does not.
@@ -143,7 +153,7 @@ export class Service extends Construct {
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason:
-        'The environment holds configuration only (pool id, client id, flags); the one secret, COGNITO_CLIENT_SECRET, comes from Secrets Manager via `secrets`.',
+        'The environment holds configuration only (pool id, client id, store URL without password, flags); the secrets, COGNITO_CLIENT_SECRET and REDIS_PASSWORD, come from Secrets Manager via `secrets`.',
     })
     Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -10,6 +10,7 @@ import { LoadBalancer } from './load-balancer.ts'
 import { Monitoring } from './monitoring.ts'
 import { CONTAINER_PORT, Service } from './service.ts'
 import type { Settings } from './settings.ts'
+import { StateStore } from './state-store.ts'
 import { UserPool } from './user-pool.ts'
 import { WebAcl } from './web-acl.ts'
 
@@ -32,7 +33,22 @@ export class UserServiceStack extends Stack {
       allowedPattern: '^$|^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
     })
     const noImage = new CfnCondition(this, 'NoImageYet', { expression: Fn.conditionEquals(imageTag.valueAsString, '') })
-    const minTasks = Token.asNumber(Fn.conditionIf(noImage.logicalId, 0, settings.minTasks))
+    // Without the shared state store each task keeps its own rate limits and revocations, so one
+    // task runs: more would multiply the limits and miss each other's sign-outs (docs/deployment.md).
+    const stateStoreParameter = new CfnParameter(this, 'StateStore', {
+      type: 'String',
+      default: 'enabled',
+      allowedValues: ['enabled', 'disabled'],
+      description:
+        'enabled: the tasks share rate limits and revocations in ElastiCache Serverless for Valkey; disabled: no cache, one task keeping them in memory.',
+    })
+    const withStore = new CfnCondition(this, 'WithStateStore', {
+      expression: Fn.conditionEquals(stateStoreParameter.valueAsString, 'enabled'),
+    })
+    const minTasks = Token.asNumber(
+      Fn.conditionIf(noImage.logicalId, 0, Fn.conditionIf(withStore.logicalId, settings.minTasks, 1)),
+    )
+    const maxTasks = Token.asNumber(Fn.conditionIf(withStore.logicalId, settings.maxTasks, 1))
     // A task definition needs some image reference even when no task runs.
     const tag = Fn.conditionIf(noImage.logicalId, 'none', imageTag.valueAsString).toString()
 
@@ -90,6 +106,8 @@ export class UserServiceStack extends Stack {
       ...(settings.certificateArn === undefined ? {} : { certificateArn: settings.certificateArn }),
     })
 
+    const stateStore = new StateStore(this, 'SharedState', { vpc, condition: withStore })
+
     const service = new Service(this, 'Service', {
       settings,
       cluster: cluster.cluster,
@@ -97,6 +115,11 @@ export class UserServiceStack extends Stack {
       repository,
       imageTag: tag,
       minTasks,
+      maxTasks,
+      stateStore: {
+        url: Fn.conditionIf(withStore.logicalId, stateStore.url, '').toString(),
+        password: stateStore.password,
+      },
       userPoolId: userPool.pool.userPoolId,
       clientId: userPool.client.userPoolClientId,
       clientSecret: userPool.clientSecret,
@@ -104,11 +127,14 @@ export class UserServiceStack extends Stack {
       loadBalancerSecurityGroup: loadBalancer.alb.connections.securityGroups[0]!,
     })
 
+    stateStore.allowFrom(service.service.connections.securityGroups[0]!, withStore)
+
     const monitoring = new Monitoring(this, 'Monitoring', {
       logGroup: service.logGroup,
       loadBalancer: loadBalancer.alb,
       targetGroup: loadBalancer.targetGroup,
     })
+    stateStore.addAlarms(monitoring.alarmTopic, withStore)
     new CfnOutput(this, 'AlarmTopicArn', {
       value: monitoring.alarmTopic.topicArn,
       description: 'Subscribe to this topic (email, chat, paging) to be told when an alarm fires and clears.',

@@ -77,8 +77,8 @@ describe('alarms', () => {
   const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties)
   const byName = (metric: string) => alarms.find((a) => JSON.stringify(a).includes(metric))
 
-  test('5xx rate, Cognito unavailable, failed sign-in spike, unhealthy hosts: each explained', () => {
-    expect(alarms).toHaveLength(4)
+  test('5xx rate, Cognito unavailable, failed sign-in spike, unhealthy hosts, state store size and evictions: each explained', () => {
+    expect(alarms).toHaveLength(6)
     for (const alarm of alarms) expect(alarm.AlarmDescription.length).toBeGreaterThan(60)
     expect(byName('ServerErrors')).toMatchObject({ Threshold: ALARMS.serverErrorPercent, EvaluationPeriods: 2 })
     expect(byName('CognitoUnavailable')).toMatchObject({

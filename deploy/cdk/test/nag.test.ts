@@ -14,6 +14,7 @@ const ACKNOWLEDGED = [
   'UserService/LoadBalancer/AccessLogs AwsSolutions-S1',
   'UserService/LoadBalancer/Alb AwsSolutions-EC23',
   'UserService/Service/Task AwsSolutions-ECS2',
+  'UserService/SharedState/Password AwsSolutions-SMG4',
   'UserService/Service/Task/ExecutionRole AwsSolutions-IAM5[Resource::*]',
   'UserService/UserPool/ClientSecret AwsSolutions-SMG4',
   'UserService/UserPool/Pool AwsSolutions-COG2',

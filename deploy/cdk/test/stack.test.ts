@@ -82,7 +82,7 @@ describe('Cognito user pool', () => {
   })
 
   test('the client secret goes to Secrets Manager, read without logging the response', () => {
-    const secret = only('AWS::SecretsManager::Secret')
+    const secret = clientSecret()
     const reader = only('Custom::DescribeCognitoUserPoolClient')
     expect(secret.properties.SecretString).toEqual({ 'Fn::GetAtt': [reader.id, 'UserPoolClient.ClientSecret'] })
     expect(JSON.stringify(reader.properties.Create)).toContain('\\"logApiResponseData\\":false')
@@ -175,9 +175,11 @@ describe('task definition (the settings of deploy/ecs/task-definition.json)', ()
 
   test('COGNITO_CLIENT_SECRET comes from Secrets Manager, never from the environment', () => {
     expect(container.Secrets).toEqual([
-      { Name: 'COGNITO_CLIENT_SECRET', ValueFrom: { Ref: only('AWS::SecretsManager::Secret').id } },
+      { Name: 'COGNITO_CLIENT_SECRET', ValueFrom: { Ref: clientSecret().id } },
+      { Name: 'REDIS_PASSWORD', ValueFrom: { Ref: secretNamed('SharedStatePassword') } },
     ])
     expect(environment).not.toHaveProperty('COGNITO_CLIENT_SECRET')
+    expect(environment).not.toHaveProperty('REDIS_PASSWORD')
   })
 
   test('the environment is a valid service configuration (src/config.ts), with TRUST_PROXY behind the ALB', () => {
@@ -189,6 +191,8 @@ describe('task definition (the settings of deploy/ecs/task-definition.json)', ()
       COGNITO_USER_POOL_ID: 'ap-northeast-2_AbC123',
       COGNITO_CLIENT_ID: '1example23456789',
       COGNITO_CLIENT_SECRET: 'from-secrets-manager',
+      REDIS_URL: 'rediss://user-service@example.serverless.apne2.cache.amazonaws.com:6379',
+      REDIS_PASSWORD: 'from-secrets-manager-too',
     } as Record<string, string>
     const config = parseConfig(deployed)
     expect(config.port).toBe(8080)
@@ -196,6 +200,7 @@ describe('task definition (the settings of deploy/ecs/task-definition.json)', ()
     expect(config.cognito.region).toBe('ap-northeast-2')
     expect(config.cognito.endpoint).toBeUndefined()
     expect(config.shutdownTimeoutMs).toBe(10_000)
+    expect(config.store).toMatchObject({ cluster: true, password: 'from-secrets-manager-too' })
   })
 
   test('the task role may end sessions on this pool and nothing else (AdminGetUser, AdminUserGlobalSignOut)', () => {
@@ -287,6 +292,7 @@ describe('ECS service', () => {
     const serviceGroup = service.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups[0]['Fn::GetAtt'][0]
     const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties)
     expect(ingress).toEqual([
+      expect.objectContaining({ SourceSecurityGroupId: { 'Fn::GetAtt': [serviceGroup, 'GroupId'] }, FromPort: 6379 }),
       expect.objectContaining({
         GroupId: { 'Fn::GetAtt': [serviceGroup, 'GroupId'] },
         SourceSecurityGroupId: { 'Fn::GetAtt': [albGroup, 'GroupId'] },
@@ -301,7 +307,7 @@ describe('ECS service', () => {
   test('auto scaling on CPU and on ALB requests per target', () => {
     const target = only('AWS::ApplicationAutoScaling::ScalableTarget')
     expect(target.properties.ScalableDimension).toBe('ecs:service:DesiredCount')
-    expect(target.properties.MaxCapacity).toBe(10)
+    expect(target.properties.MaxCapacity).toEqual({ 'Fn::If': ['WithStateStore', 10, 1] })
     const metrics = Object.values(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy')).map((p) => {
       expect(p.Properties.PolicyType).toBe('TargetTrackingScaling')
       expect(p.Properties.ScalingTargetId).toEqual({ Ref: target.id })
@@ -327,10 +333,9 @@ describe('ECS service', () => {
     const parameters = template.toJSON().Parameters
     expect(parameters.ImageTag).toMatchObject({ Type: 'String', Default: '' })
     template.hasCondition('NoImageYet', { 'Fn::Equals': [{ Ref: 'ImageTag' }, ''] })
-    expect(service.DesiredCount).toEqual({ 'Fn::If': ['NoImageYet', 0, 2] })
-    expect(only('AWS::ApplicationAutoScaling::ScalableTarget').properties.MinCapacity).toEqual({
-      'Fn::If': ['NoImageYet', 0, 2],
-    })
+    const minTasks = { 'Fn::If': ['NoImageYet', 0, { 'Fn::If': ['WithStateStore', 2, 1] }] }
+    expect(service.DesiredCount).toEqual(minTasks)
+    expect(only('AWS::ApplicationAutoScaling::ScalableTarget').properties.MinCapacity).toEqual(minTasks)
     expect(JSON.stringify(container.Image)).toContain(
       JSON.stringify({ 'Fn::If': ['NoImageYet', 'none', { Ref: 'ImageTag' }] }),
     )
@@ -400,3 +405,16 @@ describe('WAF', () => {
     expect(all.Priority).toBeGreaterThan(auth.Priority)
   })
 })
+
+/** The logical id of the one Secrets Manager secret whose id starts with `prefix`. */
+function secretNamed(prefix: string): string {
+  const ids = Object.keys(template.findResources('AWS::SecretsManager::Secret')).filter((id) => id.startsWith(prefix))
+  if (ids.length !== 1) throw new Error(`expected one secret named ${prefix}…, found ${ids.length}`)
+  return ids[0]!
+}
+
+/** The app client's secret (the other secret is the state store user's password). */
+function clientSecret(): { id: string; properties: Record<string, any> } {
+  const id = secretNamed('UserPoolClientSecret')
+  return { id, properties: template.toJSON().Resources[id].Properties }
+}
