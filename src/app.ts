@@ -20,7 +20,7 @@ import { registerFormats } from './http/formats.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
 import { SECURITY_HEADERS } from './http/security-headers.ts'
 import { lazy } from './lazy.ts'
-import { guessesEmailCode, indexRoutes, type RouteIndex } from './policies/route-index.ts'
+import { countRequest, indexRoutes, type RouteIndex } from './policies/route-index.ts'
 import type * as RouteGroups from './routes/groups.ts'
 import { healthRoutes } from './routes/health.ts'
 
@@ -113,8 +113,7 @@ export function createApp({
         // By the matched route, not the raw path: Elysia also answers `/signin/` as `/signin`.
         const group = declared.rateGroupOf(request.method, route)
         if (group === undefined) return
-        limit(group, meta?.ip, email)
-        if (guessesEmailCode(route, body)) limit('verify', meta?.ip, email)
+        return countRequest({ limit, group, route, body, ip: meta?.ip }, email, gateway.challengeAccount)
       })
       // No `set` here: an error hook that takes it made Elysia's composed handler ~8 µs dearer on
       // every request, failed or not.

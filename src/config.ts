@@ -47,6 +47,11 @@ export interface CognitoConfig {
    * RefreshTokenRotationType).
    */
   refreshTokenRotation: boolean
+  /**
+   * The app client's AuthSessionValidity in seconds (CreateUserPoolClient, 3 to 15 minutes, 3 by
+   * default): how long a challenge session opens, real or decoy.
+   */
+  authSessionValiditySeconds?: number
 }
 
 export interface Config {
@@ -182,6 +187,7 @@ export function parseConfig(env: Env): Config {
   // Ten minutes: long enough to finish a settings page after signing in, short against a stolen session.
   const recentSignInSeconds = integer('RECENT_SIGN_IN_SECONDS', 600, 30, 86_400)
   const refreshTokenRotation = flag('COGNITO_REFRESH_TOKEN_ROTATION', false)
+  const authSessionMinutes = integer('COGNITO_AUTH_SESSION_MINUTES', 3, 3, 15)
 
   const metricsPort = read('METRICS_PORT') === undefined ? undefined : integer('METRICS_PORT', 0, 0, 65535)
   if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port)
@@ -239,6 +245,7 @@ export function parseConfig(env: Env): Config {
       timeoutMs,
       connectTimeoutMs,
       refreshTokenRotation,
+      authSessionValiditySeconds: authSessionMinutes * 60,
     },
     logLevel,
     trustProxy,

@@ -6,8 +6,10 @@ import type { CognitoConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
 import { lazy } from '../lazy.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import { createStateKeys, type KeyedHash } from '../state/keyed-hash.ts'
 import { createChallengeSessions, type ChallengeSessions } from './challenge-session.ts'
 import { startDeadline } from './deadline.ts'
+import { createDecoys, type Decoys } from './decoys.ts'
 import { cognitoOutcome, problemFromCognitoError, retriesOf } from './errors.ts'
 import type { HttpPost } from './http-post.ts'
 import { createJsonTransport } from './json-transport.ts'
@@ -33,12 +35,25 @@ export interface GatewayCore {
   /** Whether the app client has a secret (so every username-based call needs a SECRET_HASH). */
   readonly hasSecret: boolean
   readonly sessions: ChallengeSessions
+  /** Decoy sign-in sessions: their shape and the wrong answers they took (decoys.ts). */
+  readonly decoys: Decoys
   /**
-   * Tokens, or the next challenge with the session the client returns (it carries the username).
+   * The rate-limit account of an email (a keyed hash of it, lower-cased), as a challenge session seals it.
+   */
+  accountOf: KeyedHash
+  /**
+   * Tokens, or the next challenge with the session the client returns (it carries the username and
+   * `account`, the one its answers count against). The challenge's parameters never name the user.
    * @throws ProblemError upstream_error when Cognito answered neither.
    */
-  authResult(out: InitiateAuthResponse, username: string): Promise<SignInResult>
+  authResult(out: InitiateAuthResponse, username: string, account: string): Promise<SignInResult>
 }
+
+// Cognito's default AuthSessionValidity (CreateUserPoolClient): 3 minutes.
+const DEFAULT_AUTH_SESSION_SECONDS = 180
+// Challenge parameters that name the user (the actual username): the client never needs them, since
+// the session carries it, and before sign-in succeeds they would tell accounts apart.
+const USER_NAMING_PARAMETERS = new Set(['USERNAME', 'USER_ID_FOR_SRP'])
 
 /** The SDK, imported on first use: /health and the hot routes never load it. */
 function lazySdkTransport(config: CognitoConfig): CognitoTransport {
@@ -66,7 +81,12 @@ export async function createGatewayCore(
   metrics?: Metrics,
 ): Promise<GatewayCore> {
   const hasher = await createSecretHasher(config.clientId, config.clientSecret)
-  const sessions = await createChallengeSessions(config.clientSecret)
+  const sessions = await createChallengeSessions(
+    config.clientSecret,
+    (config.authSessionValiditySeconds ?? DEFAULT_AUTH_SESSION_SECONDS) * 1000,
+  )
+  const decoys = createDecoys()
+  const accountHash = createStateKeys(config.clientSecret).hasher('rate-limit account')
 
   const call: GatewayCore['call'] = async (operation, input, label) => {
     const name = label ?? operation
@@ -86,17 +106,20 @@ export async function createGatewayCore(
     }
   }
 
-  const authResult = async (out: InitiateAuthResponse, username: string): Promise<SignInResult> => {
+  const authResult: GatewayCore['authResult'] = async (out, username, account) => {
     if (out.AuthenticationResult) return signedIn(out.AuthenticationResult)
     if (out.ChallengeName && out.Session) {
       const parameters = out.ChallengeParameters ?? {}
       // Cognito names the actual user in USER_ID_FOR_SRP (or USERNAME) whenever the request used an alias.
       const actualUsername = parameters.USER_ID_FOR_SRP ?? parameters.USERNAME ?? username
+      decoys.rememberSession(out.Session)
       return {
         challenge: {
           challengeName: out.ChallengeName,
-          session: await sessions.seal(actualUsername, out.Session),
-          challengeParameters: parameters,
+          session: await sessions.seal({ username: actualUsername, account }, out.Session),
+          challengeParameters: Object.fromEntries(
+            Object.entries(parameters).filter(([name]) => !USER_NAMING_PARAMETERS.has(name)),
+          ),
         },
       }
     }
@@ -111,6 +134,8 @@ export async function createGatewayCore(
     secretHash: async (username) => (hasher ? await hasher(username) : undefined),
     hasSecret: hasher !== undefined,
     sessions,
+    decoys,
+    accountOf: (email) => accountHash(email.toLowerCase()),
     authResult,
   }
 }

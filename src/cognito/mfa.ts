@@ -19,7 +19,8 @@ export interface MfaCalls {
   /**
    * MFA_SETUP (the pool requires MFA, the user has none): AssociateSoftwareToken with the challenge's
    * session. `session` is the client's value (challenge-session.ts); so is the one returned.
-   * @throws ProblemError not_authorized when the session is expired, used or not an MFA_SETUP one.
+   * @throws ProblemError session_expired when the session does not open or has expired, not_authorized
+   * when Cognito refuses it (used, or not an MFA_SETUP one).
    */
   associateSoftwareTokenInSetup(session: string, email: string): Promise<{ secretCode: string; session: string }>
   /**
@@ -64,18 +65,18 @@ export function mfaCalls(
       await setSoftwareTokenPreference(accessToken, false)
     },
 
-    async associateSoftwareTokenInSetup(clientValue, email) {
-      const { username, session } = await sessions.open(clientValue, email)
+    async associateSoftwareTokenInSetup(clientValue) {
+      const { claims, session } = await sessions.open(clientValue)
       const out = await call('AssociateSoftwareToken', { Session: session }, 'AssociateSoftwareTokenInSetup')
       if (!out.SecretCode || !out.Session)
         throw new ProblemError('upstream_error', undefined, {
           cause: new Error('Cognito returned no SecretCode or Session'),
         })
-      return { secretCode: out.SecretCode, session: await sessions.seal(username, out.Session) }
+      return { secretCode: out.SecretCode, session: await sessions.seal(claims, out.Session) }
     },
 
     async completeMfaSetup({ email, session: clientValue, code, deviceName }) {
-      const { username, session } = await sessions.open(clientValue, email)
+      const { claims, session } = await sessions.open(clientValue)
       const verified = await call(
         'VerifySoftwareToken',
         { Session: session, UserCode: code, ...(deviceName ? { FriendlyDeviceName: deviceName } : {}) },
@@ -86,7 +87,7 @@ export function mfaCalls(
       return respondToChallenge({
         email,
         challengeName: 'MFA_SETUP',
-        session: await sessions.seal(username, verified.Session),
+        session: await sessions.seal(claims, verified.Session),
         responses: {},
       })
     },

@@ -1,6 +1,7 @@
 // The declarations of the built routes (policies.ts), read once when the app builds them: per request
 // a lookup by method and matched route pattern, with no string built and nothing allocated.
 import type { RateGroup } from '../config.ts'
+import type { RateLimiter } from '../http/limits.ts'
 
 /** What the app and the OpenAPI document read from a route's options. */
 export interface RouteDeclarations {
@@ -56,4 +57,35 @@ export function guessesEmailCode(route: string, body: unknown): boolean {
   return (
     route === '/signin/challenge' && (body as { challengeName?: unknown } | undefined)?.challengeName === 'EMAIL_OTP'
   )
+}
+
+/** A request to count against its rate group. */
+export interface CountedRequest {
+  limit: RateLimiter
+  group: RateGroup
+  /** The matched route pattern. */
+  route: string
+  body: unknown
+  ip: string | undefined
+}
+
+/**
+ * Counts a request per IP and per account against its group (an emailed-code answer against
+ * `verify` as well). The account is the body's `email`, except for a challenge answer: there it is
+ * the one sealed in the session (`accountOfSession`), since the body's email is the caller's to
+ * choose and the answer can only sign in the account the sign-in was started for.
+ * @throws ProblemError too_many_requests (synchronously, or through the promise for a challenge answer).
+ */
+export function countRequest(
+  { limit, group, route, body, ip }: CountedRequest,
+  email: string | undefined,
+  accountOfSession: (session: string) => Promise<string | undefined>,
+): void | Promise<void> {
+  const count = (account: string | undefined) => {
+    limit(group, ip, account)
+    if (guessesEmailCode(route, body)) limit('verify', ip, account)
+  }
+  const session = (body as { session?: unknown } | undefined)?.session
+  if (route !== '/signin/challenge' || typeof session !== 'string') return count(email)
+  return accountOfSession(session).then(count)
 }

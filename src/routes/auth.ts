@@ -129,6 +129,7 @@ export const authRoutes = (
           200: TokensOrChallenge,
           ...problemResponses([
             'not_authorized',
+            'session_expired',
             'code_mismatch',
             'code_expired',
             'invalid_password',
@@ -139,7 +140,9 @@ export const authRoutes = (
           summary: 'Answer a sign-in challenge',
           description:
             'Cognito RespondToAuthChallenge. Send `session` exactly as the previous answer gave it: it names the user the ' +
-            'challenge belongs to, and the service adds USERNAME and SECRET_HASH for that user itself.',
+            'challenge belongs to (the `email` in the body is not used to find the user, nor for the rate limit), and the ' +
+            'service adds USERNAME and SECRET_HASH for that user itself. A session that expired (3 minutes by default), ' +
+            'was used up by wrong answers or was not handed out by this service is 400 session_expired: start signing in again.',
         },
       },
     )

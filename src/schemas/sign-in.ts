@@ -23,7 +23,7 @@ export const RefreshBody = t.Object({
 export const ChallengeBody = t.Object({
   email: Email,
   challengeName: t.String({ pattern: CHALLENGE_NAME, examples: ['NEW_PASSWORD_REQUIRED'] }),
-  // Cognito's session (up to 2048 characters) behind the username it belongs to (challenge-session.ts).
+  // Cognito's session (up to 2048 characters) behind the sealed claims of its answer (challenge-session.ts).
   session: t.String({
     minLength: 1,
     maxLength: 2800,

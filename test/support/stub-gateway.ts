@@ -17,6 +17,7 @@ import type { CognitoGateway, SignInResult } from '../../src/cognito/gateway.ts'
 import type { AccessTokenVerifier } from '../../src/tokens/claims.ts'
 import { ProblemError, type ProblemCode } from '../../src/http/problem.ts'
 import type { Profile } from '../../src/schemas/account.ts'
+import type { PasswordlessChallenge } from '../../src/schemas/passwordless.ts'
 import type { Tokens } from '../../src/schemas/sign-in.ts'
 
 /** The confirmation and password-reset code the stub "emails" to every account. */
@@ -161,6 +162,8 @@ export function createStubGateway(): StubGateway {
       return { tokens: tokensFor(account), sub: account.sub }
     },
     async respondToChallenge({ email, challengeName, session, responses }) {
+      // The session names its account, as the sealed one does; one the stub did not hand out has expired.
+      if (!sessions.has(session)) throw new ProblemError('session_expired')
       const account = accounts.get(email)
       if (!account || sessions.get(session) !== email) throw new ProblemError('not_authorized')
       if (challengeName === 'SOFTWARE_TOKEN_MFA' && account.totp?.enabled) {
@@ -283,17 +286,36 @@ export function createStubGateway(): StubGateway {
     },
     // Passwordless sign-in and passkeys: the same answer for every email, no passkeys (the
     // passkey ceremony itself is tested against the local Cognito, test/integration/passwordless.test.ts).
-    async startPasswordless({ email, method }) {
-      const challengeParameters: Record<string, string> = {}
+    async startPasswordless({ email, method }): Promise<PasswordlessChallenge> {
+      const session = `stub-session-${crypto.randomUUID()}`
+      sessions.set(session, email)
       if (method === 'email_otp')
-        challengeParameters.CODE_DELIVERY_DESTINATION = maskedEmailDelivery(email).destination!
-      const challengeName = method === 'email_otp' ? 'EMAIL_OTP' : 'SELECT_CHALLENGE'
+        return {
+          challengeName: 'EMAIL_OTP',
+          session,
+          challengeParameters: {
+            CODE_DELIVERY_DELIVERY_MEDIUM: 'EMAIL',
+            CODE_DELIVERY_DESTINATION: maskedEmailDelivery(email).destination!,
+          },
+        }
+      if (method === 'passkey')
+        return {
+          challengeName: 'WEB_AUTHN',
+          session,
+          challengeParameters: {
+            CREDENTIAL_REQUEST_OPTIONS: JSON.stringify({ challenge: 'stub', allowCredentials: [] }),
+          },
+        }
       return {
-        challengeName,
-        session: `stub-session-${crypto.randomUUID()}`,
-        challengeParameters,
-        ...(challengeName === 'SELECT_CHALLENGE' ? { availableChallenges: ['PASSWORD', 'EMAIL_OTP'] } : {}),
+        challengeName: 'SELECT_CHALLENGE',
+        session,
+        challengeParameters: {},
+        availableChallenges: ['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN'],
       }
+    },
+    // The account a session was handed out for (the real gateway's is a keyed hash of it).
+    async challengeAccount(session) {
+      return sessions.get(session)
     },
     async startPasskeyRegistration(accessToken) {
       accountOfToken(accessToken)

@@ -106,6 +106,7 @@ describe('config', () => {
       SIGNUP_ENUMERATION_SAFE: 'true',
       RECENT_SIGN_IN_SECONDS: '300',
       COGNITO_REFRESH_TOKEN_ROTATION: 'true',
+      COGNITO_AUTH_SESSION_MINUTES: '5',
     })
     expect(config).toEqual({
       port: 9000,
@@ -120,6 +121,7 @@ describe('config', () => {
         timeoutMs: 2000,
         connectTimeoutMs: 500,
         refreshTokenRotation: true,
+        authSessionValiditySeconds: 300,
       },
       logLevel: 'debug',
       trustProxy: true,
