@@ -52,6 +52,11 @@ export interface CognitoConfig {
    * default): how long a challenge session opens, real or decoy.
    */
   authSessionValiditySeconds?: number
+  /**
+   * The pool's WebAuthn relying party (SetUserPoolMfaConfig WebAuthnConfiguration): when set, every
+   * passkey start answers request options of this RP id and user verification, decoys included.
+   */
+  passkeyRelyingParty?: { rpId: string; userVerification: 'required' | 'preferred' }
 }
 
 export interface Config {
@@ -188,6 +193,10 @@ export function parseConfig(env: Env): Config {
   const recentSignInSeconds = integer('RECENT_SIGN_IN_SECONDS', 600, 30, 86_400)
   const refreshTokenRotation = flag('COGNITO_REFRESH_TOKEN_ROTATION', false)
   const authSessionMinutes = integer('COGNITO_AUTH_SESSION_MINUTES', 3, 3, 15)
+  const passkeyRpId = read('PASSKEY_RP_ID')
+  const passkeyUserVerification = read('PASSKEY_USER_VERIFICATION') ?? 'preferred'
+  if (passkeyUserVerification !== 'required' && passkeyUserVerification !== 'preferred')
+    problems.push('PASSKEY_USER_VERIFICATION must be required or preferred')
 
   const metricsPort = read('METRICS_PORT') === undefined ? undefined : integer('METRICS_PORT', 0, 0, 65535)
   if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port)
@@ -246,6 +255,14 @@ export function parseConfig(env: Env): Config {
       connectTimeoutMs,
       refreshTokenRotation,
       authSessionValiditySeconds: authSessionMinutes * 60,
+      ...(passkeyRpId === undefined
+        ? {}
+        : {
+            passkeyRelyingParty: {
+              rpId: passkeyRpId,
+              userVerification: passkeyUserVerification as 'required' | 'preferred',
+            },
+          }),
     },
     logLevel,
     trustProxy,

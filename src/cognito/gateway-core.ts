@@ -49,8 +49,8 @@ export interface GatewayCore {
   authResult(out: InitiateAuthResponse, username: string, account: string): Promise<SignInResult>
 }
 
-// Cognito's default AuthSessionValidity (CreateUserPoolClient): 3 minutes.
-const DEFAULT_AUTH_SESSION_SECONDS = 180
+/** Cognito's default AuthSessionValidity (CreateUserPoolClient): 3 minutes. */
+export const DEFAULT_AUTH_SESSION_SECONDS = 180
 // Challenge parameters that name the user (the actual username): the client never needs them, since
 // the session carries it, and before sign-in succeeds they would tell accounts apart.
 const USER_NAMING_PARAMETERS = new Set(['USERNAME', 'USER_ID_FOR_SRP'])

@@ -1,7 +1,9 @@
 // The WEB_AUTHN challenge's CREDENTIAL_REQUEST_OPTIONS (PublicKeyCredentialRequestOptionsJSON,
-// WebAuthn Level 3 §5.5) as every passwordless start answers it: Cognito's options with an empty
+// WebAuthn Level 3 §5.5) as every passwordless start answers it: Cognito's challenge with an empty
 // allow-list, so that they never list an account's credential ids; a decoy gets the same options
-// with a random challenge.
+// with a random challenge. With the relying party configured (PASSKEY_RP_ID) the other fields are the
+// service's own, so a decoy is right from a task's first start; without it they are learned from the
+// last options Cognito gave, and a decoy before the first of them carries only the challenge.
 import { randomBytes } from 'node:crypto'
 
 export interface RequestOptions {
@@ -13,10 +15,27 @@ export interface RequestOptions {
   of(cognito: string | undefined): string
 }
 
-/** Options of one gateway: remembers the shape of the last options Cognito answered. */
-export function createRequestOptions(): RequestOptions {
+/** The relying party as the pool's WebAuthnConfiguration sets it, and the ceremony's timeout. */
+export interface RelyingParty {
+  rpId: string
+  userVerification: string
+  timeoutMs: number
+}
+
+/**
+ * Options of one gateway: from `relyingParty` when given, else shaped like the last options Cognito
+ * answered.
+ */
+export function createRequestOptions(relyingParty?: RelyingParty): RequestOptions {
   // Until Cognito has answered one: a 32-byte challenge (43 base64url characters) and nothing else known.
-  let template: Record<string, unknown> = { challenge: randomBytes(32).toString('base64url') }
+  let template: Record<string, unknown> = relyingParty
+    ? {
+        challenge: randomBytes(32).toString('base64url'),
+        rpId: relyingParty.rpId,
+        timeout: relyingParty.timeoutMs,
+        userVerification: relyingParty.userVerification,
+      }
+    : { challenge: randomBytes(32).toString('base64url') }
   const shaped = (options: Record<string, unknown>) => JSON.stringify({ ...options, allowCredentials: [] })
   return {
     of(cognito) {
@@ -28,7 +47,8 @@ export function createRequestOptions(): RequestOptions {
             parsed !== null &&
             typeof (parsed as { challenge?: unknown }).challenge === 'string'
           ) {
-            template = parsed as Record<string, unknown>
+            const challenge = (parsed as { challenge: string }).challenge
+            template = relyingParty ? { ...template, challenge } : (parsed as Record<string, unknown>)
             return shaped(template)
           }
         } catch {

@@ -6,7 +6,7 @@ import type { InitiateAuthResponse } from '@aws-sdk/client-cognito-identity-prov
 import { ProblemError } from '../http/problem.ts'
 import type { PasswordlessChallenge, PasswordlessInput } from '../schemas/passwordless.ts'
 import { maskedEmailDelivery, revealsAccountState } from './enumeration.ts'
-import type { GatewayCore } from './gateway-core.ts'
+import { DEFAULT_AUTH_SESSION_SECONDS, type GatewayCore } from './gateway-core.ts'
 import { createRequestOptions } from './passkey-options.ts'
 
 /** What the service offers as first factors in its own SELECT_CHALLENGE, the same for every email. */
@@ -29,7 +29,12 @@ export type PasswordlessStart = (input: PasswordlessInput) => Promise<Passwordle
  * @throws ProblemError for a failure that is not about the account (the service's configuration, Cognito down).
  */
 export function passwordlessStart({ config, call, secretHash, sessions, decoys, accountOf }: GatewayCore) {
-  const options = createRequestOptions()
+  const options = createRequestOptions(
+    config.passkeyRelyingParty && {
+      ...config.passkeyRelyingParty,
+      timeoutMs: (config.authSessionValiditySeconds ?? DEFAULT_AUTH_SESSION_SECONDS) * 1000,
+    },
+  )
   const initiate = async (email: string, preferred: string): Promise<InitiateAuthResponse | undefined> => {
     const hash = await secretHash(email)
     try {

@@ -5,6 +5,7 @@ import { ProblemError } from '../http/problem.ts'
 import type { PasswordlessChallenge, PasswordlessInput } from '../schemas/passwordless.ts'
 import type { ChallengeInput, SignInInput } from '../schemas/sign-in.ts'
 import type { OpenedSession } from './challenge-session.ts'
+import { signInHidingUnconfirmed } from './enumeration.ts'
 import type { GatewayCore } from './gateway-core.ts'
 import { FIRST_FACTORS, passwordlessStart } from './passwordless.ts'
 import type { SignInResult } from './token-answers.ts'
@@ -91,7 +92,9 @@ export function signInCalls(core: GatewayCore): SignInCalls {
         'invalid_parameter',
         'Answer SELECT_CHALLENGE with {"ANSWER": one of availableChallenges}.',
       )
-    if (answer === 'PASSWORD') return signIn({ email, password: input.responses.PASSWORD ?? '' })
+    // An unconfirmed account's password answer is the unknown email's 401, as every other answer here.
+    if (answer === 'PASSWORD')
+      return signInHidingUnconfirmed(() => signIn({ email, password: input.responses.PASSWORD ?? '' }))
     return { challenge: await startPasswordless({ email, method: answer === 'EMAIL_OTP' ? 'email_otp' : 'passkey' }) }
   }
 
