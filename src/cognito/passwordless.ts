@@ -65,9 +65,10 @@ export function passwordlessStart({ config, call, secretHash, sessions, decoys, 
     const challengeName = PREFERRED_CHALLENGE[method]
     const out = await initiate(email, challengeName)
     const real = out?.ChallengeName === challengeName && out.Session ? out.Session : undefined
-    const actualUsername = out?.ChallengeParameters?.USER_ID_FOR_SRP ?? out?.ChallengeParameters?.USERNAME
+    // Cognito names the actual user whenever the request used an alias; otherwise the email is the username.
+    const actualUsername = out?.ChallengeParameters?.USER_ID_FOR_SRP ?? out?.ChallengeParameters?.USERNAME ?? email
     let session: string
-    if (real !== undefined && actualUsername !== undefined) {
+    if (real !== undefined) {
       decoys.rememberSession(real)
       session = await sessions.seal({ username: actualUsername, account }, real)
     } else session = await sessions.seal({ decoy: decoys.id(), account }, decoys.session())
