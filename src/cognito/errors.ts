@@ -104,6 +104,15 @@ const CLIENT_NAMED_USER: Partial<Record<CognitoOperation, ProblemCode>> = {
 
 const RAW_SECRET_OPERATIONS: ReadonlySet<CognitoOperation> = new Set(['GetTokensFromRefreshToken', 'RevokeToken'])
 
+// Operations that take a sign-in challenge's session: Cognito refuses one that expired or was spent by
+// wrong answers with NotAuthorizedException "Invalid session for the user, session is expired."
+// (RespondToAuthChallenge errors). The remedy is a new sign-in, not another password.
+const CHALLENGE_SESSION_OPERATIONS: ReadonlySet<CognitoOperation> = new Set([
+  'RespondToAuthChallenge',
+  'AssociateSoftwareTokenInSetup',
+  'VerifySoftwareTokenInSetup',
+])
+
 // Seconds a client should wait: throttling clears fast, per-account limits (code sends, failed
 // attempts) take longer.
 const RETRY_AFTER: Readonly<Record<string, string>> = {
@@ -168,6 +177,12 @@ export function problemFromCognitoError(
     /client secret/i.test(String(err.message))
   )
     return new ProblemError('internal_error', undefined, cause)
+  if (
+    CHALLENGE_SESSION_OPERATIONS.has(operation) &&
+    name === 'NotAuthorizedException' &&
+    /session/i.test(String(err.message))
+  )
+    return new ProblemError('session_expired', undefined, cause)
   // A revoked or expired access token ("Access Token has been revoked") on any bearer operation.
   if (name === 'NotAuthorizedException' && typeof err.message === 'string' && /access token/i.test(err.message)) {
     return new ProblemError('invalid_token', undefined, cause)

@@ -19,14 +19,15 @@ export interface MfaCalls {
   /**
    * MFA_SETUP (the pool requires MFA, the user has none): AssociateSoftwareToken with the challenge's
    * session. `session` is the client's value (challenge-session.ts); so is the one returned.
-   * @throws ProblemError session_expired when the session does not open or has expired, not_authorized
-   * when Cognito refuses it (used, or not an MFA_SETUP one).
+   * @throws ProblemError session_expired when the session does not open, has expired or was used;
+   * not_authorized when Cognito refuses it otherwise (not an MFA_SETUP one).
    */
   associateSoftwareTokenInSetup(session: string, email: string): Promise<{ secretCode: string; session: string }>
   /**
    * MFA_SETUP's end: VerifySoftwareToken with the session and a code from the app, then
    * RespondToAuthChallenge MFA_SETUP with the session that answers. Tokens, or a further challenge.
-   * @throws ProblemError code_mismatch (wrong code), not_authorized (session expired, used or not MFA_SETUP).
+   * @throws ProblemError code_mismatch (wrong code), session_expired (session expired or used),
+   * not_authorized (not an MFA_SETUP session).
    */
   completeMfaSetup(input: { email: string; session: string; code: string; deviceName?: string }): Promise<SignInResult>
 }

@@ -38,12 +38,6 @@ const DECOY_WRONG_ANSWER: Readonly<Record<string, 'code_mismatch' | 'not_authori
   WEB_AUTHN: 'not_authorized',
 }
 
-/** Cognito refuses a session that expired or was spent with NotAuthorizedException "Invalid session ...". */
-const sessionRefused = (error: unknown): boolean =>
-  error instanceof ProblemError &&
-  error.code === 'not_authorized' &&
-  /session/i.test(String((error.cause as { message?: unknown } | undefined)?.message))
-
 export function signInCalls(core: GatewayCore): SignInCalls {
   const { config, call, secretHash, sessions, decoys, authResult, accountOf } = core
   const { clientId } = config
@@ -107,12 +101,8 @@ export function signInCalls(core: GatewayCore): SignInCalls {
       const { username, decoy, selectionFor, account } = opened.claims
       if (selectionFor !== undefined) return answerSelection(input, selectionFor)
       if (decoy !== undefined || username === undefined) return answerDecoy(input, opened, decoy ?? '')
-      try {
-        return await authResult(await respond(input, username, opened.session), username, account)
-      } catch (error) {
-        if (sessionRefused(error)) throw new ProblemError('session_expired', undefined, { cause: error })
-        throw error
-      }
+      // Cognito's refusal of an expired or spent session is session_expired (errors.ts).
+      return await authResult(await respond(input, username, opened.session), username, account)
     },
 
     async challengeAccount(session) {

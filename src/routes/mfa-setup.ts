@@ -29,7 +29,7 @@ export const mfaSetupRoutes = (gateway: CognitoGateway, policies: Policies) =>
           summary: 'Set up an authenticator app during sign-in (MFA_SETUP)',
           description:
             'When /signin answers the MFA_SETUP challenge: send its `session`. Answers the secret, its otpauth:// URI ' +
-            '(show it as a QR code) and a new `session` for POST /signin/mfa-setup/verify. An expired session is 400 session_expired; a used one 401.',
+            '(show it as a QR code) and a new `session` for POST /signin/mfa-setup/verify. An expired or used session is 400 session_expired.',
         },
       },
     )

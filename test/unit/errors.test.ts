@@ -115,6 +115,28 @@ const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]
   ],
   ['RevokeUserSession', named('ResourceNotFoundException', 'Session not found'), 404, 'session_not_found', undefined],
   ['RevokeUserSession', named('InvalidParameterException'), 400, 'invalid_parameter', undefined],
+  // A sign-in challenge's session that expired or was spent: start again, not "Incorrect email or password.".
+  [
+    'RespondToAuthChallenge',
+    named('NotAuthorizedException', 'Invalid session for the user, session is expired.'),
+    400,
+    'session_expired',
+    undefined,
+  ],
+  [
+    'VerifySoftwareTokenInSetup',
+    named('NotAuthorizedException', 'Invalid session for the user, session is expired.'),
+    400,
+    'session_expired',
+    undefined,
+  ],
+  [
+    'RespondToAuthChallenge',
+    named('NotAuthorizedException', 'Incorrect username or password.'),
+    401,
+    'not_authorized',
+    undefined,
+  ],
 ]
 
 describe('Cognito error -> problem', () => {
