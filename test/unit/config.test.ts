@@ -149,6 +149,22 @@ describe('config', () => {
     })
   })
 
+  test('the passkey relying party and the challenge session validity', () => {
+    const config = parseConfig({ ...BASE, PASSKEY_RP_ID: 'example.com', PASSKEY_USER_VERIFICATION: 'required' })
+    expect(config.cognito.passkeyRelyingParty).toEqual({ rpId: 'example.com', userVerification: 'required' })
+    expect(config.cognito.authSessionValiditySeconds).toBe(180)
+    expect(parseConfig({ ...BASE, PASSKEY_RP_ID: 'example.com' }).cognito.passkeyRelyingParty?.userVerification).toBe(
+      'preferred',
+    )
+    expect(parseConfig(BASE).cognito.passkeyRelyingParty).toBeUndefined()
+    expect(() => parseConfig({ ...BASE, PASSKEY_USER_VERIFICATION: 'sometimes' })).toThrow(
+      'PASSKEY_USER_VERIFICATION must be required or preferred',
+    )
+    expect(() => parseConfig({ ...BASE, COGNITO_AUTH_SESSION_MINUTES: '2' })).toThrow(
+      'COGNITO_AUTH_SESSION_MINUTES must be an integer from 3 to 15',
+    )
+  })
+
   test('an empty secret means a public client', () => {
     expect(parseConfig({ ...BASE, COGNITO_CLIENT_SECRET: '' }).cognito.clientSecret).toBeUndefined()
   })
