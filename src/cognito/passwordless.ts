@@ -48,7 +48,12 @@ export function passwordlessStart({ config, call, secretHash, sessions, decoys, 
         'UserAuth',
       )
     } catch (error) {
-      if (error instanceof ProblemError && revealsAccountState(error.cause)) return undefined
+      // An app client without ALLOW_USER_AUTH ("... flow not enabled for this client") is our
+      // configuration, not the account: it must not turn every start into a decoy unnoticed.
+      if (!(error instanceof ProblemError)) throw error
+      if (/flow not enabled/i.test(String((error.cause as { message?: unknown } | undefined)?.message)))
+        throw new ProblemError('internal_error', undefined, { cause: error.cause })
+      if (revealsAccountState(error.cause)) return undefined
       throw error
     }
   }

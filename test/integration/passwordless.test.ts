@@ -156,6 +156,21 @@ describe('POST /signin/passwordless with an emailed code', () => {
   })
 })
 
+describe('an app client without USER_AUTH', () => {
+  test('is a configuration error, not a decoy for every email', async () => {
+    const pub = await startService(
+      cognito.serviceEnv({ COGNITO_CLIENT_ID: cognito.publicClientId, COGNITO_CLIENT_SECRET: undefined }),
+    )
+    try {
+      const res = await post(pub.url, '/signin/passwordless', { email: uniqueEmail('pub'), method: 'email_otp' })
+      expect(res.status).toBe(500)
+      expect(res.body.code).toBe('internal_error')
+    } finally {
+      await pub.stop()
+    }
+  })
+})
+
 describe('passkeys under /me', () => {
   test('add a passkey (recent sign-in), list it, see the factor, sign in with it, remove it', async () => {
     const email = await confirmedUser()
