@@ -53,6 +53,16 @@ export interface CognitoConfig {
    * RefreshTokenRotationType).
    */
   refreshTokenRotation: boolean
+  /**
+   * The app client's AuthSessionValidity in seconds (CreateUserPoolClient, 3 to 15 minutes, 3 by
+   * default): how long a challenge session opens, real or decoy.
+   */
+  authSessionValiditySeconds?: number
+  /**
+   * The pool's WebAuthn relying party (SetUserPoolMfaConfig WebAuthnConfiguration): when set, every
+   * passkey start answers request options of this RP id and user verification, decoys included.
+   */
+  passkeyRelyingParty?: { rpId: string; userVerification: 'required' | 'preferred' }
 }
 
 /**
@@ -219,6 +229,11 @@ export function parseConfig(env: Env): Config {
   // Ten minutes: long enough to finish a settings page after signing in, short against a stolen session.
   const recentSignInSeconds = integer('RECENT_SIGN_IN_SECONDS', 600, 30, 86_400)
   const refreshTokenRotation = flag('COGNITO_REFRESH_TOKEN_ROTATION', false)
+  const authSessionMinutes = integer('COGNITO_AUTH_SESSION_MINUTES', 3, 3, 15)
+  const passkeyRpId = read('PASSKEY_RP_ID')
+  const userVerification = read('PASSKEY_USER_VERIFICATION') ?? 'preferred'
+  if (userVerification !== 'required' && userVerification !== 'preferred')
+    problems.push('PASSKEY_USER_VERIFICATION must be required or preferred')
 
   const metricsPort = read('METRICS_PORT') === undefined ? undefined : integer('METRICS_PORT', 0, 0, 65535)
   if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port)
@@ -296,6 +311,10 @@ export function parseConfig(env: Env): Config {
       timeoutMs,
       connectTimeoutMs,
       refreshTokenRotation,
+      authSessionValiditySeconds: authSessionMinutes * 60,
+      ...(passkeyRpId && {
+        passkeyRelyingParty: { rpId: passkeyRpId, userVerification: userVerification as 'required' | 'preferred' },
+      }),
     },
     logLevel,
     trustProxy,

@@ -60,9 +60,13 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
   // instead of multi-line text on stderr that log shippers split and cannot parse.
   process.removeAllListeners('warning')
   process.on('warning', ({ name, message }) => logger.warn('runtime warning', { name, message }))
+  // One set of state keys for the gateway and the app: a challenge session seals the rate-limit
+  // account the limiter counts its answers against (src/state/account-keys.ts).
+  const stateKeys = createStateKeys(config.cognito.clientSecret)
   const gateway = await createGateway(config.cognito, {
     post: runtime.cognitoPost?.(config.cognito.connectTimeoutMs),
     metrics,
+    stateKeys,
   })
   const verifyAccessToken = createAccessTokenVerifier(config.cognito, metrics)
   // The hibp client only when the check is on (BREACHED_PASSWORD_CHECK).
@@ -79,7 +83,7 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     gateway,
     verifyAccessToken,
     logger,
-    stateKeys: createStateKeys(config.cognito.clientSecret),
+    stateKeys,
     // A request on the token check's own port is that server's.
     socketIp: (request) => server?.requestIp(request) ?? tokenCheckServer?.requestIp(request),
     ...(metrics ? { metrics } : {}),

@@ -27,6 +27,13 @@ export const PROBLEMS = {
     detail: 'A parameter was rejected by the identity provider.',
   },
   code_mismatch: { status: 400, title: 'Wrong confirmation code', detail: 'The confirmation code is wrong.' },
+  // A challenge session (a sign-in in progress) past its validity, spent by wrong answers, or not one
+  // this service handed out: the remedy is a new sign-in, not another password or code.
+  session_expired: {
+    status: 400,
+    title: 'Sign-in expired',
+    detail: 'This sign-in expired or was used up; start signing in again.',
+  },
   code_expired: {
     status: 400,
     title: 'Confirmation code expired',

@@ -1,18 +1,20 @@
 // What a route declares in its own options, as Elysia macros: `bearer` (an access token is required;
 // adds the 401s and the OpenAPI security requirement), `recent` (a bearer route that also needs a
 // recent sign-in; adds the 403), `rateGroup` (the rate limit it counts against), `failureBudget` (the
-// per-account budget its failures count against, src/policies/rate-accounts.ts), `authEvent` (the auth
+// per-account budget its failures count against) and `rateAccount` (whose account that is: the body's
+// email by default; src/policies/rate-accounts.ts), `authEvent` (the auth
 // event a request to it is) and `successDescription` (what its success answer means, for the OpenAPI
 // document). `refuseBreachedPassword` (a new password in the body, refused when the Pwned Passwords
 // corpus lists it) and `flagBreachedPassword` (a sign-in's answer says so when its password is
 // listed) add theirs when the check is on. `bearer`, `recent` and those two add their hooks to the
-// declaring routes only; the last four add no hook at all: the app reads them once from the built
+// declaring routes only; the last five add no hook at all: the app reads them once from the built
 // routes (route-index.ts).
 import { Elysia } from 'elysia'
 import { bearerToken } from '../tokens/access-token-verifier.ts'
-import type { AccessClaims, AccessTokenVerifier } from '../tokens/claims.ts'
+import type { AccessTokenVerifier } from '../tokens/claims.ts'
+import { noteVerifiedBearer, verifiedBearerOf, type VerifiedBearer } from '../tokens/verified-bearers.ts'
 import type { RateGroup } from '../config.ts'
-import type { FailureFlow } from './rate-accounts.ts'
+import type { AccountSource, FailureFlow } from './rate-accounts.ts'
 import { noteAuthEvent } from '../observability/auth-events.ts'
 import { BEARER_RESPONSES, RECENT_RESPONSES } from '../schemas/problems.ts'
 import { assertRecentSignIn } from '../tokens/recent-sign-in.ts'
@@ -42,12 +44,6 @@ const newPasswordOf = (body: unknown, field: NewPasswordField): string | undefin
   return typeof value === 'string' ? value : undefined
 }
 
-// A type, not an interface: a resolve must return a plain record.
-type Bearer = {
-  accessToken: string
-  claims: AccessClaims
-}
-
 /**
  * The policy macros, for a route module to `.use` before its routes. Unnamed on purpose: Elysia skips
  * a named plugin it has seen before, and every route module needs the macros.
@@ -55,7 +51,6 @@ type Bearer = {
 export const policies = ({ verify, recentSignInSeconds, breachedPasswords: breached }: PolicyDeps) => {
   // The token is verified in the transform phase, before the body is validated or Cognito is called,
   // so a missing or forged token is a 401 and costs no round trip; the resolve only hands it on.
-  const verified = new WeakMap<Request, Bearer>()
   return (
     new Elysia()
       .macro('bearer', {
@@ -65,15 +60,15 @@ export const policies = ({ verify, recentSignInSeconds, breachedPasswords: breac
           const accessToken = bearerToken(headers.authorization)
           const claims = await verify(accessToken)
           noteAuthEvent(request, { sub: claims.sub })
-          verified.set(request, { accessToken, claims })
+          noteVerifiedBearer(request, { accessToken, claims })
         },
-        resolve: ({ request }) => verified.get(request) as Bearer,
+        resolve: ({ request }) => verifiedBearerOf(request) as VerifiedBearer,
       })
       .macro('recent', {
         bearer: true,
         response: RECENT_RESPONSES,
         beforeHandle({ request }) {
-          assertRecentSignIn((verified.get(request) as Bearer).claims, recentSignInSeconds)
+          assertRecentSignIn((verifiedBearerOf(request) as VerifiedBearer).claims, recentSignInSeconds)
         },
       })
       // Before the handler, so a listed password never reaches Cognito; after validation and the rate limits.
@@ -103,6 +98,7 @@ export const policies = ({ verify, recentSignInSeconds, breachedPasswords: breac
       // Declarations only: a macro whose result holds nothing but a seed leaves its value in the route's hooks.
       .macro('rateGroup', (group: RateGroup) => ({ seed: group }))
       .macro('failureBudget', (flow: FailureFlow) => ({ seed: flow }))
+      .macro('rateAccount', (source: AccountSource) => ({ seed: source }))
       .macro('authEvent', (event: string) => ({ seed: event }))
       .macro('successDescription', (description: string) => ({ seed: description }))
   )

@@ -46,7 +46,7 @@ export const DEVICE_TOKEN_PARAMETER = {
 export const ChallengeBody = t.Object({
   email: Email,
   challengeName: t.String({ ...CHALLENGE_NAME, examples: ['NEW_PASSWORD_REQUIRED'] }),
-  // Cognito's session (up to 2048 characters) behind the username it belongs to (challenge-session.ts).
+  // Cognito's session (up to 2048 characters) behind the sealed claims of its answer (challenge-session.ts).
   session: t.String({
     minLength: 1,
     maxLength: 2800,

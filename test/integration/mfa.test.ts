@@ -215,11 +215,11 @@ describe('MFA_SETUP: a pool that requires MFA, a user who has none', () => {
       expect(setup.status).toBe(200)
       seen.push(setup.body.secretCode)
       expect(new URL(setup.body.otpauthUri).searchParams.get('secret')).toBe(setup.body.secretCode)
-      // The challenge's session did its one step.
+      // The challenge's session did its one step: start signing in again.
       expectProblem(
         await post(strict.url, '/signin/mfa-setup', { email, session: challenge.body.session }),
-        401,
-        'not_authorized',
+        400,
+        'session_expired',
       )
       const verify = (totp: string) =>
         post(strict.url, '/signin/mfa-setup/verify', { email, session: setup.body.session, code: totp })
