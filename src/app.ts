@@ -163,7 +163,12 @@ export function createApp({
     policies,
   }: typeof RouteGroups) => {
     const { recentSignInSeconds } = config
-    const policy = policies({ verify: verifyAccessToken, recentSignInSeconds, breachedPasswords })
+    const policy = policies({
+      verify: verifyAccessToken,
+      recentSignInSeconds,
+      breachedPasswords,
+      flagPasswordBreached: gateway.flagPasswordBreached,
+    })
     const routes = withHooks()
       .use(healthRoutes())
       .use(authRoutes(gateway, policy, { enumerationSafe: config.signupEnumerationSafe, revocations }))

@@ -39,6 +39,11 @@ export interface SessionClaims {
   selectionFor?: string
   /** The rate-limit account its answers count against (a keyed hash of the email, never the email). */
   account: string
+  /**
+   * The password the sign-in started with is in the breach corpus (checked after Cognito accepted
+   * it): the tokens at the end of the sign-in say so.
+   */
+  passwordBreached?: true
   /** Epoch milliseconds after which the session answers session_expired. */
   expiresAt: number
 }

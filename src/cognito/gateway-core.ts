@@ -8,7 +8,7 @@ import { lazy } from '../lazy.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { createAccountKey, type AccountKey } from '../state/account-keys.ts'
 import { createStateKeys, type StateKeys } from '../state/keyed-hash.ts'
-import { createChallengeSessions, type ChallengeSessions } from './challenge-session.ts'
+import { createChallengeSessions, type ChallengeSessions, type SessionClaims } from './challenge-session.ts'
 import { startDeadline } from './deadline.ts'
 import { createDecoys, type Decoys } from './decoys.ts'
 import { cognitoOutcome, problemFromCognitoError, retriesOf } from './errors.ts'
@@ -44,12 +44,17 @@ export interface GatewayCore {
   /** The rate-limit account of an email, as a challenge session seals it (src/state/account-keys.ts). */
   accountOf: AccountKey
   /**
-   * Tokens, or the next challenge with the session the client returns (it carries the username and
-   * `account`, the one its answers count against). The challenge's parameters never name the user.
+   * Tokens, or the next challenge with the session the client returns, sealing `signIn` (the
+   * username, `account`, the one its answers count against, and the breached-password flag) again.
+   * The challenge's parameters never name the user; the tokens carry the flag.
    * @throws ProblemError upstream_error when Cognito answered neither.
    */
-  authResult(out: InitiateAuthResponse, username: string, account: string): Promise<SignInResult>
+  authResult(out: InitiateAuthResponse, signIn: SignInClaims): Promise<SignInResult>
 }
+
+/** What a real sign-in carries from one step to the next (challenge-session.ts). */
+export type SignInClaims = Required<Pick<SessionClaims, 'username' | 'account'>> &
+  Pick<SessionClaims, 'passwordBreached'>
 
 /** Cognito's default AuthSessionValidity (CreateUserPoolClient): 3 minutes. */
 export const DEFAULT_AUTH_SESSION_SECONDS = 180
@@ -113,8 +118,11 @@ export async function createGatewayCore(
     }
   }
 
-  const authResult: GatewayCore['authResult'] = async (out, username, account) => {
-    if (out.AuthenticationResult) return signedIn(out.AuthenticationResult)
+  const authResult: GatewayCore['authResult'] = async (out, { username, account, passwordBreached }) => {
+    if (out.AuthenticationResult) {
+      const result = signedIn(out.AuthenticationResult)
+      return passwordBreached ? { ...result, passwordBreached } : result
+    }
     if (out.ChallengeName && out.Session) {
       const parameters = out.ChallengeParameters ?? {}
       // Cognito names the actual user in USER_ID_FOR_SRP (or USERNAME) whenever the request used an alias.
@@ -123,7 +131,7 @@ export async function createGatewayCore(
       return {
         challenge: {
           challengeName: out.ChallengeName,
-          session: sessions.seal({ username: actualUsername, account }, out.Session),
+          session: sessions.seal({ username: actualUsername, account, passwordBreached }, out.Session),
           challengeParameters: Object.fromEntries(
             Object.entries(parameters).filter(([name]) => !USER_NAMING_PARAMETERS.has(name)),
           ),

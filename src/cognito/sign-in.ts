@@ -29,6 +29,13 @@ export interface SignInCalls {
    */
   startPasswordless(input: PasswordlessInput): Promise<PasswordlessChallenge>
   /**
+   * The same challenge session with the breached-password flag sealed in: the tokens at the end of
+   * the sign-in carry `passwordBreached`. For /signin's answer when Cognito accepted a listed password
+   * and asked for a challenge.
+   * @throws ProblemError session_expired for a session that does not open.
+   */
+  flagPasswordBreached(session: string): string
+  /**
    * The rate-limit account a challenge answer counts against: the one sealed in `session` (the key
    * /signin counts its email under, src/state/account-keys.ts), whatever email the body names;
    * undefined for a session that does not open (it is answered without Cognito). Synchronous: the
@@ -55,7 +62,7 @@ export function signInCalls(core: GatewayCore): SignInCalls {
       AuthFlow: 'USER_PASSWORD_AUTH',
       AuthParameters: { USERNAME: email, PASSWORD: password, ...(hash ? { SECRET_HASH: hash } : {}) },
     })
-    return await authResult(out, email, accountOf(email))
+    return await authResult(out, { username: email, account: accountOf(email) })
   }
 
   const respond = async (
@@ -103,7 +110,7 @@ export function signInCalls(core: GatewayCore): SignInCalls {
 
     async respondToChallenge(input) {
       const opened = sessions.open(input.session)
-      const { username, decoy, selectionFor, account } = opened.claims
+      const { username, decoy, selectionFor, account, passwordBreached } = opened.claims
       if (selectionFor !== undefined) return answerSelection(input, selectionFor)
       if (decoy !== undefined || username === undefined) return answerDecoy(input, opened, decoy ?? '')
       // Cognito's refusal of an expired or spent session is session_expired (errors.ts).
@@ -111,7 +118,12 @@ export function signInCalls(core: GatewayCore): SignInCalls {
       const totpCode =
         input.challengeName === 'SOFTWARE_TOKEN_MFA' ? input.responses.SOFTWARE_TOKEN_MFA_CODE : undefined
       const out = await (totpCode === undefined ? send() : onceForUser(usedTotpCodes, username, totpCode, send))
-      return await authResult(out, username, account)
+      return await authResult(out, { username, account, passwordBreached })
+    },
+
+    flagPasswordBreached(clientValue) {
+      const { claims, session } = sessions.open(clientValue)
+      return sessions.seal({ ...claims, passwordBreached: true }, session)
     },
 
     challengeAccount(session) {

@@ -29,6 +29,8 @@ export interface PolicyDeps {
   recentSignInSeconds: number
   /** The breached-password check; absent when it is off (BREACHED_PASSWORD_CHECK=false). */
   breachedPasswords?: BreachedPasswords | undefined
+  /** Seals the breached-password flag into a challenge session (the gateway's flagPasswordBreached). */
+  flagPasswordBreached?: ((session: string) => string | Promise<string>) | undefined
 }
 
 /**
@@ -48,7 +50,12 @@ const newPasswordOf = (body: unknown, field: NewPasswordField): string | undefin
  * The policy macros, for a route module to `.use` before its routes. Unnamed on purpose: Elysia skips
  * a named plugin it has seen before, and every route module needs the macros.
  */
-export const policies = ({ verify, recentSignInSeconds, breachedPasswords: breached }: PolicyDeps) => {
+export const policies = ({
+  verify,
+  recentSignInSeconds,
+  breachedPasswords: breached,
+  flagPasswordBreached: flagSession,
+}: PolicyDeps) => {
   // The token is verified in the transform phase, before the body is validated or Cognito is called,
   // so a missing or forged token is a 401 and costs no round trip; the resolve only hands it on.
   return (
@@ -82,15 +89,18 @@ export const policies = ({ verify, recentSignInSeconds, breachedPasswords: breac
             }
           : {},
       )
-      // After the handler: only a password Cognito accepted is looked up, and only an answer with tokens gets the flag.
+      // After the handler: only a password Cognito accepted is looked up. Tokens get the flag; a
+      // challenge that keeps the password gets it sealed in its session, for the tokens at its end.
       .macro('flagBreachedPassword', (on: boolean) =>
         on && breached
           ? {
               async afterHandle({ body, responseValue, request }) {
-                if (!hasTokens(responseValue)) return
+                const challenge = challengeKeepingPassword(responseValue)
+                if (!hasTokens(responseValue) && !(challenge && flagSession)) return
                 if (!(await breached.isBreached((body as { password: string }).password))) return
+                if (challenge && flagSession) return { ...challenge, session: await flagSession(challenge.session) }
                 noteAuthEvent(request, { passwordBreached: true })
-                return { ...responseValue, passwordBreached: true }
+                return { ...(responseValue as object), passwordBreached: true }
               },
             }
           : {},
@@ -106,6 +116,17 @@ export const policies = ({ verify, recentSignInSeconds, breachedPasswords: breac
 
 const hasTokens = (answer: unknown): answer is Record<string, unknown> =>
   typeof answer === 'object' && answer !== null && 'accessToken' in answer
+
+/**
+ * A challenge answer after which the sign-in's password is still the account's (every challenge but
+ * NEW_PASSWORD_REQUIRED, whose answer sets a new one, checked on its own), else undefined.
+ */
+const challengeKeepingPassword = (answer: unknown) => {
+  const challenge = answer as { challengeName?: unknown; session?: unknown } | null
+  return typeof challenge?.session === 'string' && challenge.challengeName !== 'NEW_PASSWORD_REQUIRED'
+    ? (challenge as { challengeName: string; session: string })
+    : undefined
+}
 
 /** The macros a route module uses (its `.use`). */
 export type Policies = ReturnType<typeof policies>

@@ -93,8 +93,9 @@ export const TokenResponse = t.Object({
   passwordBreached: t.Optional(
     t.Literal(true, {
       description:
-        'Only on POST /signin, when the password appears in a public list of leaked passwords (Have I Been Pwned): ' +
-        'the sign-in succeeded; ask the user to change the password.',
+        'When the password given to POST /signin appears in a public list of leaked passwords (Have I Been Pwned), ' +
+        'on the tokens that end that sign-in (from POST /signin, or from POST /signin/challenge after a second ' +
+        'step): the sign-in succeeded; ask the user to change the password.',
     }),
   ),
 })

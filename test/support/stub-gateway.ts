@@ -78,6 +78,8 @@ export function createStubGateway(accountKey: (email: string) => string = (email
   const accessTokens = new Map<string, string>()
   const refreshTokens = new Map<string, string>()
   const sessions = new Map<string, string>()
+  // Sessions whose sign-in's password is in the breach corpus.
+  const flagged = new Set<string>()
   // Every session ever handed out: a used one still names its account, as a sealed one still opens.
   const sessionAccounts = new Map<string, string>()
   const remember = sessions.set.bind(sessions)
@@ -188,7 +190,16 @@ export function createStubGateway(accountKey: (email: string) => string = (email
         throw new ProblemError('not_authorized')
       }
       sessions.delete(session)
-      return { tokens: tokensFor(account), sub: account.sub }
+      return {
+        tokens: tokensFor(account),
+        sub: account.sub,
+        ...(flagged.has(session) ? { passwordBreached: true } : {}),
+      }
+    },
+    // The flag rides with the session, as the sealed one carries it.
+    flagPasswordBreached(session) {
+      flagged.add(session)
+      return session
     },
     async refresh(refreshToken, username) {
       const account = accountOfSub(refreshTokens.get(refreshToken))
