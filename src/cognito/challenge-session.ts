@@ -44,6 +44,10 @@ export interface SessionClaims {
    * it): the tokens at the end of the sign-in say so.
    */
   passwordBreached?: true
+  /** A WEB_AUTHN start: digests of the account's passkey ids, random for a decoy (unknown-passkey.ts). */
+  passkeys?: string[]
+  /** The account has more passkeys than `passkeys` holds: no answer is called unknown. */
+  passkeysPartial?: true
   /** Epoch milliseconds after which the session answers session_expired. */
   expiresAt: number
 }

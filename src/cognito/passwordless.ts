@@ -8,6 +8,7 @@ import type { PasswordlessChallenge, PasswordlessInput } from '../schemas/passwo
 import { maskedEmailDelivery, revealsAccountState } from './enumeration.ts'
 import { DEFAULT_AUTH_SESSION_SECONDS, type GatewayCore } from './gateway-core.ts'
 import { createRequestOptions } from './passkey-options.ts'
+import { sealedPasskeys } from './unknown-passkey.ts'
 
 /** What the service offers as first factors in its own SELECT_CHALLENGE, the same for every email. */
 export const FIRST_FACTORS = ['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN']
@@ -72,15 +73,18 @@ export function passwordlessStart({ config, call, secretHash, sessions, decoys, 
     const real = out?.ChallengeName === challengeName && out.Session ? out.Session : undefined
     // Cognito names the actual user whenever the request used an alias; otherwise the email is the username.
     const actualUsername = out?.ChallengeParameters?.USER_ID_FOR_SRP ?? out?.ChallengeParameters?.USERNAME ?? email
+    const cognitoOptions = real && out?.ChallengeParameters?.CREDENTIAL_REQUEST_OPTIONS
+    // A WEB_AUTHN start seals its passkeys' digests (random for a decoy), so every start seals one length.
+    const passkeys = challengeName === 'WEB_AUTHN' ? sealedPasskeys(cognitoOptions) : {}
     let session: string
     if (real !== undefined) {
       decoys.rememberSession(real)
-      session = sessions.seal({ username: actualUsername, account }, real)
-    } else session = sessions.seal({ decoy: decoys.id(), account }, decoys.session())
+      session = sessions.seal({ username: actualUsername, account, ...passkeys }, real)
+    } else session = sessions.seal({ decoy: decoys.id(), account, ...passkeys }, decoys.session())
     const challengeParameters: Record<string, string> =
       challengeName === 'EMAIL_OTP'
         ? { CODE_DELIVERY_DELIVERY_MEDIUM: 'EMAIL', CODE_DELIVERY_DESTINATION: maskedEmailDelivery(email).destination! }
-        : { CREDENTIAL_REQUEST_OPTIONS: options.of(real && out?.ChallengeParameters?.CREDENTIAL_REQUEST_OPTIONS) }
+        : { CREDENTIAL_REQUEST_OPTIONS: options.of(cognitoOptions) }
     return { challengeName, session, challengeParameters }
   }
   return start

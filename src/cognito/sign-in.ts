@@ -10,6 +10,7 @@ import type { GatewayCore } from './gateway-core.ts'
 import { FIRST_FACTORS, passwordlessStart } from './passwordless.ts'
 import type { SignInResult } from './token-answers.ts'
 import { onceForUser } from './totp-replay.ts'
+import { isUnknownPasskey } from './unknown-passkey.ts'
 
 export interface SignInCalls {
   /** InitiateAuth USER_PASSWORD_AUTH: tokens or the next challenge. */
@@ -114,7 +115,18 @@ export function signInCalls(core: GatewayCore): SignInCalls {
       if (selectionFor !== undefined) return answerSelection(input, selectionFor)
       if (decoy !== undefined || username === undefined) return answerDecoy(input, opened, decoy ?? '')
       // Cognito's refusal of an expired or spent session is session_expired (errors.ts).
-      const send = () => respond(input, username, opened.session)
+      const send = () =>
+        respond(input, username, opened.session).catch((error: unknown) => {
+          // A refused passkey that this account no longer has: its own code, so the page can signal it.
+          if (
+            error instanceof ProblemError &&
+            error.code === 'not_authorized' &&
+            input.challengeName === 'WEB_AUTHN' &&
+            isUnknownPasskey(input.responses.CREDENTIAL, opened.claims)
+          )
+            throw new ProblemError('passkey_unknown', undefined, { cause: error })
+          throw error
+        })
       const totpCode =
         input.challengeName === 'SOFTWARE_TOKEN_MFA' ? input.responses.SOFTWARE_TOKEN_MFA_CODE : undefined
       const out = await (totpCode === undefined ? send() : onceForUser(usedTotpCodes, username, totpCode, send))

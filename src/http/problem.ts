@@ -98,6 +98,13 @@ export const PROBLEMS = {
     detail:
       'A passkey counts as a second factor only alongside another one: turn on the authenticator app first. (The service may also not allow it.)',
   },
+  // A passkey sign-in with a passkey whose user handle is the account's but which the account no
+  // longer has (deleted): the page tells the browser to stop offering it (signalUnknownCredential).
+  passkey_unknown: {
+    status: 400,
+    title: 'Passkey not recognised',
+    detail: 'This passkey is no longer registered for this account; sign in another way.',
+  },
   passkey_not_found: { status: 404, title: 'Passkey not found', detail: 'This account has no passkey with that id.' },
   not_found: { status: 404, title: 'Not found', detail: 'No such route.' },
   session_not_found: { status: 404, title: 'No such session', detail: 'The user has no active session with this id.' },

@@ -148,6 +148,7 @@ export const authRoutes = (
           ...problemResponses([
             'not_authorized',
             'session_expired',
+            'passkey_unknown',
             'code_mismatch',
             'code_expired',
             'invalid_password',

@@ -272,6 +272,41 @@ describe('passkeys under /me', () => {
     expectProblem(await answerPasskey(email, again.session, retried), 401, 'not_authorized')
   })
 
+  test('a passkey the account no longer has, with its user handle: 400 passkey_unknown (the page signals it); another account’s or a decoy’s: 401', async () => {
+    // Two passkeys on two authenticators; the first is deleted, the second keeps the start real.
+    const { email, auth, credentialId: deleted } = await userWithPasskey(authenticator)
+    const other = startSoftwareAuthenticator()
+    try {
+      const options = (await post(service.url, '/me/passkeys/options', {}, auth)).body.options
+      expect(
+        (await post(service.url, '/me/passkeys', { credential: await other.create(ORIGIN, options) }, auth)).status,
+      ).toBe(201)
+    } finally {
+      other.stop()
+    }
+    expect((await request(service.url, 'DELETE', `/me/passkeys/${deleted}`, { headers: auth })).status).toBe(204)
+    const started = await startPasskeySignIn(email)
+    const stale = await authenticator.get(ORIGIN, choosing(started.options, deleted))
+    const unknown = await answerPasskey(email, started.session, stale)
+    expectProblem(unknown, 400, 'passkey_unknown')
+    expect(unknown.body.detail).toContain('no longer registered')
+
+    // Another account's passkey (its own user handle) on this account's start: never called unknown.
+    const stranger = await userWithPasskey(authenticator)
+    const forEmail = await startPasskeySignIn(email)
+    const strangers = await authenticator.get(ORIGIN, choosing(forEmail.options, stranger.credentialId))
+    expectProblem(await answerPasskey(email, forEmail.session, strangers), 401, 'not_authorized')
+
+    // A decoy start (no passkey left on the account): its deleted passkey is never called unknown.
+    const lone = await userWithPasskey(authenticator)
+    expect(
+      (await request(service.url, 'DELETE', `/me/passkeys/${lone.credentialId}`, { headers: lone.auth })).status,
+    ).toBe(204)
+    const decoy = await startPasskeySignIn(lone.email)
+    const lonely = await authenticator.get(ORIGIN, choosing(decoy.options, lone.credentialId))
+    expectProblem(await answerPasskey(lone.email, decoy.session, lonely), 401, 'not_authorized')
+  })
+
   test('a registration from another origin is 400 passkey_rejected', async () => {
     const email = await confirmedUser()
     const auth = bearer((await post(service.url, '/signin', { email, password: PASSWORD })).body.accessToken)
