@@ -7,6 +7,7 @@ import { createGatewayCore } from '../../src/cognito/gateway-core.ts'
 import { passwordlessStart } from '../../src/cognito/passwordless.ts'
 import { parseConfig } from '../../src/config.ts'
 import { ProblemError } from '../../src/http/problem.ts'
+import { createAccountKey } from '../../src/state/account-keys.ts'
 import { createStateKeys } from '../../src/state/keyed-hash.ts'
 
 const config = parseConfig({
@@ -47,6 +48,13 @@ describe('a passwordless start whose answer is undocumented', () => {
       username: 'real-user',
       account: core.accountOf('user@example.com'),
     })
+  })
+
+  test('the sealed account is the key the rate limiter gives the email on /signin (one function, one budget)', async () => {
+    const { core, start } = await startAnswering(() => REAL)
+    const answer = await start({ email: 'User@Example.com', method: 'email_otp' })
+    const limiterKey = createAccountKey(createStateKeys('unit-secret'))
+    expect(core.sessions.open(answer.session).claims.account).toBe(limiterKey('user@example.com'))
   })
 
   test.each([
