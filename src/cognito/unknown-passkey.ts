@@ -10,8 +10,10 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { SessionClaims } from './challenge-session.ts'
 import { userHandleOf } from './passkeys.ts'
 
-// Enough for every passkey an account has in practice; past it the list is marked partial.
-const SLOTS = 20
+// Enough for every passkey an account has in practice; past it the list is marked partial. Few
+// enough that a real start's claims (a username of up to about 100 characters) and a decoy's pad to
+// the same length (challenge-session.ts).
+const SLOTS = 16
 // 9 bytes of SHA-256: 12 base64url characters, a chance of 2^-72 that an unknown id matches one.
 const DIGEST_BYTES = 9
 
@@ -24,7 +26,9 @@ export function sealedPasskeys(
   cognitoOptions: string | undefined,
 ): Pick<SessionClaims, 'passkeys' | 'passkeysPartial'> {
   const ids = cognitoOptions === undefined ? [] : allowedIds(cognitoOptions)
-  const partial = ids.length > SLOTS
+  // A real start whose options list no passkey (a Cognito that stops listing them) tells nothing:
+  // partial, so that no passkey is ever called unknown on an empty list.
+  const partial = ids.length > SLOTS || (cognitoOptions !== undefined && ids.length === 0)
   const slots = partial ? [] : ids.map(digestOf)
   while (slots.length < SLOTS) slots.push(randomSlot())
   return { passkeys: slots, ...(partial ? { passkeysPartial: true as const } : {}) }
