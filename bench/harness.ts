@@ -114,3 +114,10 @@ export async function coldStartOnceMs(
     await proc.exited
   }
 }
+
+/** The median of `values` (the mean of the middle two for an even count). */
+export const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}

@@ -5,7 +5,8 @@
 //   npm run bench -- --node  the Node target (dist/node/node.mjs; npm run build:node first) against
 //                            a raw Node ceiling (bench/node-ceiling.mjs), no floor
 // Options: --rounds N, --seconds S; BENCH_PRODUCT="<command>" to measure another build of the
-// product. Prints tables and writes bench/out/bench-<time>.json.
+// product. Prints tables and writes bench/out/bench-<time>.json. Then interleaved passwordless starts
+// per kind of email against the product, medians (bench/passwordless-timing.ts).
 // Non-2xx answers or socket errors fail the run (exit 1). Speed is reported, never asserted.
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
@@ -15,6 +16,7 @@ import {
   canPin,
   coldStartOnceMs,
   CLIENT_ID,
+  median,
   numberOption,
   onLoadCpu,
   onServerCpu,
@@ -30,6 +32,7 @@ import { BENCH_USER, STUB_CONFIRMATION_CODE, stubRefreshToken } from '../test/su
 import { freePort } from '../test/support/util.ts'
 import { build } from '../scripts/build.ts'
 import { measurePropagation } from './propagation.ts'
+import { passwordlessStartTiming, passwordlessTimingTable } from './passwordless-timing.ts'
 
 const OUT = resolve(ROOT, 'bench/out')
 const args = process.argv.slice(2)
@@ -161,12 +164,6 @@ function cpuMicros(pid: number): number {
 }
 
 const firstLine = (file: string) => readFileSync(file, 'utf8').split('\n', 1)[0]!
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
 
 // ---------------------------------------------------------------------------------------------
 // The stub and the two targets.
@@ -433,6 +430,10 @@ async function main(): Promise<void> {
         }
       }
     }
+    // Whether a passwordless start's timing tells a real session from a decoy: a few hundred
+    // interleaved starts per kind of email against the product.
+    const product = targets.find((t) => t.name === 'product')!
+    const passwordless = await passwordlessStartTiming(product.url, smoke ? 20 : 300)
     const peakRss = Object.fromEntries(targets.map((t) => [t.name, procStatus(t.proc.pid, 'VmHWM')])) as Record<
       TargetName,
       number
@@ -489,6 +490,7 @@ async function main(): Promise<void> {
       connections: CONNECTIONS,
       routes: summary,
       revocationPropagation: propagation,
+      passwordless,
       targets: Object.fromEntries(
         TARGETS.map((name) => [
           name,
@@ -505,6 +507,7 @@ async function main(): Promise<void> {
     console.log(
       `\nRevocation propagation (sign-out on one instance until another refuses, shared redis-server, ${propagation.samples} samples): p50 ${propagation.p50Ms.toFixed(1)} ms, p99 ${propagation.p99Ms.toFixed(1)} ms, max ${propagation.maxMs.toFixed(1)} ms`,
     )
+    console.log(`\n${passwordlessTimingTable(passwordless)}`)
     console.log(`\nJSON: ${file}`)
   } catch (error) {
     failed = true

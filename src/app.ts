@@ -93,7 +93,12 @@ export function createApp({
   const routesWithBody = new Set<string>()
   // What the routes declare (rate group, auth event), indexed once they are built.
   let declared: RouteIndex = indexRoutes([])
-  const limits = createRequestLimits({ config: config.rateLimits, stateKeys, onRejected: metrics?.rateLimited })
+  const limits = createRequestLimits({
+    config: config.rateLimits,
+    stateKeys,
+    onRejected: metrics?.rateLimited,
+    sealedAccountOf: gateway.challengeAccount,
+  })
   const events = createAuthEvents(logger, { emailKey: config.eventEmailKey, ...(metrics ? { metrics } : {}) })
   const allowedOrigins = new Set(config.corsOrigins)
   const metaOf = new WeakMap<Request, RequestMeta>()
@@ -158,7 +163,12 @@ export function createApp({
     policies,
   }: typeof RouteGroups) => {
     const { recentSignInSeconds } = config
-    const policy = policies({ verify: verifyAccessToken, recentSignInSeconds, breachedPasswords })
+    const policy = policies({
+      verify: verifyAccessToken,
+      recentSignInSeconds,
+      breachedPasswords,
+      flagPasswordBreached: gateway.flagPasswordBreached,
+    })
     const routes = withHooks()
       .use(healthRoutes())
       .use(authRoutes(gateway, policy, { enumerationSafe: config.signupEnumerationSafe, revocations }))

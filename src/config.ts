@@ -1,9 +1,11 @@
 // The only module that reads the environment. Everything else receives a typed Config.
 // It imports nothing of src/ but its own parts (src/config/): the types and constants its Config is
 // made of (the rate limits' among them) live here, and the modules that use them import them from here.
+import { type BreachedPasswordConfig, PWNED_PASSWORDS_API } from './config/breached-passwords.ts'
 import { type StoreConfig, storeConfig } from './config/store.ts'
 
-export type { StoreConfig }
+export type { BreachedPasswordConfig, StoreConfig }
+export { PWNED_PASSWORDS_API }
 
 /** `limit` requests per `windowSeconds`, refilled continuously (a token bucket of `limit` tokens). */
 export interface RateLimit {
@@ -56,25 +58,22 @@ export interface CognitoConfig {
    * RefreshTokenRotationType).
    */
   refreshTokenRotation: boolean
+  /**
+   * The app client's AuthSessionValidity in seconds (CreateUserPoolClient, 3 to 15 minutes, 3 by
+   * default): how long a challenge session opens, real or decoy.
+   */
+  authSessionValiditySeconds?: number
+  /**
+   * The pool's WebAuthn relying party (SetUserPoolMfaConfig WebAuthnConfiguration): when set, every
+   * passkey start answers request options of this RP id and user verification, decoys included.
+   */
+  passkeyRelyingParty?: { rpId: string; userVerification: 'required' | 'preferred' }
 }
 
 /**
  * The breached-password check (passwords/breached-passwords.ts): Have I Been Pwned's Pwned Passwords
  * range API (https://haveibeenpwned.com/API/v3#SearchingPwnedPasswordsByRange), or a mirror of it.
  */
-export interface BreachedPasswordConfig {
-  enabled: boolean
-  /** The range API's base URL (`<baseUrl>/range/<prefix>`); an operator may run a mirror. */
-  baseUrl: string
-  /** How long one range lookup may take before the check gives up on it. */
-  timeoutMs: number
-  /** A new password is refused (503) when the range cannot be read; otherwise it is accepted. */
-  failClosed: boolean
-}
-
-/** Have I Been Pwned's own range API. */
-export const PWNED_PASSWORDS_API = 'https://api.pwnedpasswords.com'
-
 export interface Config {
   port: number
   cognito: CognitoConfig
@@ -223,6 +222,11 @@ export function parseConfig(env: Env): Config {
   // Ten minutes: long enough to finish a settings page after signing in, short against a stolen session.
   const recentSignInSeconds = integer('RECENT_SIGN_IN_SECONDS', 600, 30, 86_400)
   const refreshTokenRotation = flag('COGNITO_REFRESH_TOKEN_ROTATION', false)
+  const authSessionMinutes = integer('COGNITO_AUTH_SESSION_MINUTES', 3, 3, 15)
+  const passkeyRpId = read('PASSKEY_RP_ID')
+  const userVerification = read('PASSKEY_USER_VERIFICATION') ?? 'preferred'
+  if (userVerification !== 'required' && userVerification !== 'preferred')
+    problems.push('PASSKEY_USER_VERIFICATION must be required or preferred')
 
   const metricsPort = read('METRICS_PORT') === undefined ? undefined : integer('METRICS_PORT', 0, 0, 65535)
   if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port)
@@ -301,6 +305,10 @@ export function parseConfig(env: Env): Config {
       timeoutMs,
       connectTimeoutMs,
       refreshTokenRotation,
+      authSessionValiditySeconds: authSessionMinutes * 60,
+      ...(passkeyRpId && {
+        passkeyRelyingParty: { rpId: passkeyRpId, userVerification: userVerification as 'required' | 'preferred' },
+      }),
     },
     logLevel,
     trustProxy,

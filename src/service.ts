@@ -62,9 +62,13 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
   // instead of multi-line text on stderr that log shippers split and cannot parse.
   process.removeAllListeners('warning')
   process.on('warning', ({ name, message }) => logger.warn('runtime warning', { name, message }))
+  // One set of state keys for the gateway and the app: a challenge session seals the rate-limit
+  // account the limiter counts its answers against (src/state/account-keys.ts).
+  const stateKeys = createStateKeys(config.store?.stateKey ?? config.cognito.clientSecret)
   const gateway = await createGateway(config.cognito, {
     post: runtime.cognitoPost?.(config.cognito.connectTimeoutMs),
     metrics,
+    stateKeys,
   })
   // With a store, revocations are shared with the other tasks (src/state/); node-redis loads only then.
   const shared =
@@ -93,7 +97,7 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     verifyAccessToken: shared ? shared.revocations.verifier(verifySignature) : verifySignature,
     ...(shared ? { revocations: shared.revocations.list } : {}),
     logger,
-    stateKeys: createStateKeys(config.store?.stateKey ?? config.cognito.clientSecret),
+    stateKeys,
     // A request on the token check's own port is that server's.
     socketIp: (request) => server?.requestIp(request) ?? tokenCheckServer?.requestIp(request),
     ...(metrics ? { metrics } : {}),

@@ -8,14 +8,23 @@ import { ChallengeResponse, TokenResponse } from '../schemas/sign-in.ts'
 
 /**
  * The client's answer to a sign-in result: the tokens (`token` is the seed's field, the ID token) with
- * a new device token for the account (src/policies/rate-limits.ts), or the challenge. The auth event
- * learns whose tokens they are, or which challenge came instead.
+ * a new device token for the account (src/policies/rate-limits.ts) and `passwordBreached` when the
+ * challenge session carried the flag, or the challenge. The auth event learns whose tokens they are
+ * (and the flag), or which challenge came instead.
  */
 export const signInAnswer = (result: SignInResult, request: Request) => {
   if ('tokens' in result) {
-    if (result.sub) noteAuthEvent(request, { sub: result.sub })
+    noteAuthEvent(request, {
+      ...(result.sub ? { sub: result.sub } : {}),
+      ...(result.passwordBreached ? { passwordBreached: true } : {}),
+    })
     const deviceToken = deviceTokenFor(request)
-    return { token: result.tokens.idToken, ...result.tokens, ...(deviceToken === undefined ? {} : { deviceToken }) }
+    return {
+      token: result.tokens.idToken,
+      ...result.tokens,
+      ...(deviceToken === undefined ? {} : { deviceToken }),
+      ...(result.passwordBreached ? { passwordBreached: true as const } : {}),
+    }
   }
   noteAuthEvent(request, { challenge: result.challenge.challengeName })
   return result.challenge

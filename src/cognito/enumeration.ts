@@ -13,9 +13,9 @@
  * - Forgot password and resending the confirmation code: every failure that only tells the account's
  *   state (`revealsAccountState`) is answered as a success (`hidingAccountState`), with the delivery
  *   masked from the request (`maskedEmailDelivery`).
- * - A passwordless start: such a failure is answered as Cognito answers an address nobody has, by
- *   asking again for one (`asUnknownAddressOnAccountState`); the session handed out never signs in,
- *   and its username is sealed (challenge-session.ts).
+ * - A passwordless start: its answer is computed from the request alone; such a failure, or a
+ *   challenge other than the one asked, gets a decoy session that never signs in and fails like a
+ *   real one (passwordless.ts, decoys.ts); what the answer needs is sealed (challenge-session.ts).
  * - Confirming a code (sign-up, forgot password): an unknown account is a wrong code (errors.ts,
  *   CODE_FAILURE).
  */
@@ -63,20 +63,6 @@ export const hidingAccountState = (call: Promise<unknown>): Promise<void> =>
       if (!revealsAccountState(problem.cause)) throw problem
     },
   )
-
-/**
- * `start(email)`; when it fails in a way that reveals the account's state, `start` again for a
- * made-up address at the same domain, which no account has.
- * @throws whatever `start` throws otherwise.
- */
-export async function asUnknownAddressOnAccountState<T>(email: string, start: (username: string) => Promise<T>) {
-  try {
-    return await start(email)
-  } catch (error) {
-    if (!(error instanceof ProblemError) || !revealsAccountState(error.cause)) throw error
-    return await start(`${crypto.randomUUID()}@${email.slice(email.lastIndexOf('@') + 1)}`)
-  }
-}
 
 /**
  * SIGNUP_ENUMERATION_SAFE sign-up: `signUp`'s answer with the delivery masked from the request, and

@@ -152,6 +152,15 @@ const SECRET_REFUSALS: ReadonlySet<string> = new Set(['NotAuthorizedException', 
 const refusesRawSecret = (operation: CognitoOperation, name: string, message: unknown): boolean =>
   RAW_SECRET_OPERATIONS.has(operation) && SECRET_REFUSALS.has(name) && /secret/i.test(String(message))
 
+// Operations that take a sign-in challenge's session: Cognito refuses one that expired or was spent by
+// wrong answers with NotAuthorizedException "Invalid session for the user, session is expired."
+// (RespondToAuthChallenge errors). The remedy is a new sign-in, not another password.
+const CHALLENGE_SESSION_OPERATIONS: ReadonlySet<CognitoOperation> = new Set([
+  'RespondToAuthChallenge',
+  'AssociateSoftwareTokenInSetup',
+  'VerifySoftwareTokenInSetup',
+])
+
 // Seconds a client should wait: throttling clears fast, per-account limits (code sends, failed
 // attempts) take longer.
 const RETRY_AFTER: Readonly<Record<string, string>> = {
@@ -210,6 +219,12 @@ export function problemFromCognitoError(
     return new ProblemError(CLIENT_NAMED_USER[operation] ?? 'internal_error', undefined, cause)
   // A refusal of the raw ClientSecret is our configuration, not the caller's token.
   if (refusesRawSecret(operation, name, err.message)) return new ProblemError('internal_error', undefined, cause)
+  if (
+    CHALLENGE_SESSION_OPERATIONS.has(operation) &&
+    name === 'NotAuthorizedException' &&
+    /session/i.test(String(err.message))
+  )
+    return new ProblemError('session_expired', undefined, cause)
   // A revoked or expired access token ("Access Token has been revoked") on any bearer operation.
   if (name === 'NotAuthorizedException' && typeof err.message === 'string' && /access token/i.test(err.message)) {
     return new ProblemError('invalid_token', undefined, cause)

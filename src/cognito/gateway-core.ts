@@ -6,14 +6,16 @@ import type { CognitoConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
 import { lazy } from '../lazy.ts'
 import type { Metrics } from '../observability/metrics.ts'
-import { createChallengeSessions, type ChallengeSessions } from './challenge-session.ts'
+import { createAccountKey, type AccountKey } from '../state/account-keys.ts'
+import { createStateKeys, type StateKeys } from '../state/keyed-hash.ts'
+import { createChallengeSessions, type ChallengeSessions, type SessionClaims } from './challenge-session.ts'
 import { startDeadline } from './deadline.ts'
+import { createDecoys, type Decoys } from './decoys.ts'
 import { cognitoOutcome, problemFromCognitoError, retriesOf } from './errors.ts'
 import type { HttpPost } from './http-post.ts'
 import { createJsonTransport } from './json-transport.ts'
 import { OPERATIONS, type CallLabel, type OperationName } from './operations.ts'
 import { createSecretHasher } from './secret-hash.ts'
-import { createStateKeys } from '../state/keyed-hash.ts'
 import { createUsedTotpCodes, type UsedTotpCodes } from '../state/used-totp-codes.ts'
 import { signedIn, type SignInResult } from './token-answers.ts'
 import type { CognitoOperations, CognitoTransport } from './transport.ts'
@@ -37,12 +39,28 @@ export interface GatewayCore {
   readonly sessions: ChallengeSessions
   /** TOTP codes Cognito accepted in the last 90 seconds (none is accepted twice: totp-replay.ts). */
   readonly usedTotpCodes: UsedTotpCodes
+  /** Decoy sign-in sessions: their shape and the wrong answers they took (decoys.ts). */
+  readonly decoys: Decoys
+  /** The rate-limit account of an email, as a challenge session seals it (src/state/account-keys.ts). */
+  accountOf: AccountKey
   /**
-   * Tokens, or the next challenge with the session the client returns (it carries the username).
+   * Tokens, or the next challenge with the session the client returns, sealing `signIn` (the
+   * username, `account`, the one its answers count against, and the breached-password flag) again.
+   * The challenge's parameters never name the user; the tokens carry the flag.
    * @throws ProblemError upstream_error when Cognito answered neither.
    */
-  authResult(out: InitiateAuthResponse, username: string): Promise<SignInResult>
+  authResult(out: InitiateAuthResponse, signIn: SignInClaims): Promise<SignInResult>
 }
+
+/** What a real sign-in carries from one step to the next (challenge-session.ts). */
+export type SignInClaims = Required<Pick<SessionClaims, 'username' | 'account'>> &
+  Pick<SessionClaims, 'passwordBreached'>
+
+/** Cognito's default AuthSessionValidity (CreateUserPoolClient): 3 minutes. */
+export const DEFAULT_AUTH_SESSION_SECONDS = 180
+// Challenge parameters that name the user (the actual username): the client never needs them, since
+// the session carries it, and before sign-in succeeds they would tell accounts apart.
+const USER_NAMING_PARAMETERS = new Set(['USERNAME', 'USER_ID_FOR_SRP'])
 
 /** The SDK, imported on first use: /health and the hot routes never load it. */
 function lazySdkTransport(config: CognitoConfig): CognitoTransport {
@@ -63,15 +81,24 @@ export function chooseTransport(config: CognitoConfig, post?: HttpPost): Cognito
   }
 }
 
-/** The core over one transport; every call counted in `metrics` when given. */
+/**
+ * The core over one transport; every call counted in `metrics` when given. `stateKeys` key the used
+ * TOTP codes and the accounts sealed in challenge sessions: give the app's rate limiter the same ones
+ * (without a client secret the default is random, this gateway's alone).
+ */
 export async function createGatewayCore(
   config: CognitoConfig,
   { send }: CognitoTransport,
   metrics?: Metrics,
+  stateKeys: StateKeys = createStateKeys(config.clientSecret),
 ): Promise<GatewayCore> {
   const hasher = await createSecretHasher(config.clientId, config.clientSecret)
-  const sessions = await createChallengeSessions(config.clientSecret)
-  const usedTotpCodes = createUsedTotpCodes(createStateKeys(config.clientSecret).hasher('totp-used'))
+  const sessions = createChallengeSessions(
+    config.clientSecret,
+    (config.authSessionValiditySeconds ?? DEFAULT_AUTH_SESSION_SECONDS) * 1000,
+  )
+  const decoys = createDecoys()
+  const usedTotpCodes = createUsedTotpCodes(stateKeys.hasher('totp-used'))
 
   const call: GatewayCore['call'] = async (operation, input, label) => {
     const name = label ?? operation
@@ -91,17 +118,23 @@ export async function createGatewayCore(
     }
   }
 
-  const authResult = async (out: InitiateAuthResponse, username: string): Promise<SignInResult> => {
-    if (out.AuthenticationResult) return signedIn(out.AuthenticationResult)
+  const authResult: GatewayCore['authResult'] = async (out, { username, account, passwordBreached }) => {
+    if (out.AuthenticationResult) {
+      const result = signedIn(out.AuthenticationResult)
+      return passwordBreached ? { ...result, passwordBreached } : result
+    }
     if (out.ChallengeName && out.Session) {
       const parameters = out.ChallengeParameters ?? {}
       // Cognito names the actual user in USER_ID_FOR_SRP (or USERNAME) whenever the request used an alias.
       const actualUsername = parameters.USER_ID_FOR_SRP ?? parameters.USERNAME ?? username
+      decoys.rememberSession(out.Session)
       return {
         challenge: {
           challengeName: out.ChallengeName,
-          session: await sessions.seal(actualUsername, out.Session),
-          challengeParameters: parameters,
+          session: sessions.seal({ username: actualUsername, account, passwordBreached }, out.Session),
+          challengeParameters: Object.fromEntries(
+            Object.entries(parameters).filter(([name]) => !USER_NAMING_PARAMETERS.has(name)),
+          ),
         },
       }
     }
@@ -117,6 +150,8 @@ export async function createGatewayCore(
     hasSecret: hasher !== undefined,
     sessions,
     usedTotpCodes,
+    decoys,
+    accountOf: createAccountKey(stateKeys),
     authResult,
   }
 }

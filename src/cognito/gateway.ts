@@ -3,6 +3,7 @@
 // cause the app logs with the request id): gateway-core.ts. One module per feature makes the calls.
 import type { CognitoConfig } from '../config.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import type { StateKeys } from '../state/keyed-hash.ts'
 import { accountCalls, type AccountCalls } from './account.ts'
 import { chooseTransport, createGatewayCore } from './gateway-core.ts'
 import type { HttpPost } from './http-post.ts'
@@ -19,13 +20,14 @@ export type CognitoGateway = SignInCalls & AccountCalls & MfaCalls & PasskeyCall
 
 /**
  * Production: each operation on the transport operations.ts names (the JSON client over `post`, the
- * runtime's fetch by default, or the SDK); every call counted in `metrics` when given.
+ * runtime's fetch by default, or the SDK); every call counted in `metrics` when given. `stateKeys`:
+ * the app's (createGatewayCore), so that a challenge session seals the account key its rate limiter uses.
  */
 export function createGateway(
   config: CognitoConfig,
-  { post, metrics }: { post?: HttpPost; metrics?: Metrics } = {},
+  { post, metrics, stateKeys }: { post?: HttpPost; metrics?: Metrics; stateKeys?: StateKeys } = {},
 ): Promise<CognitoGateway> {
-  return createGatewayOverTransport(config, chooseTransport(config, post), metrics)
+  return createGatewayOverTransport(config, chooseTransport(config, post), metrics, stateKeys)
 }
 
 /** The gateway over one transport (the tests run it over each). */
@@ -33,8 +35,9 @@ export async function createGatewayOverTransport(
   config: CognitoConfig,
   transport: CognitoTransport,
   metrics?: Metrics,
+  stateKeys?: StateKeys,
 ): Promise<CognitoGateway> {
-  const core = await createGatewayCore(config, transport, metrics)
+  const core = await createGatewayCore(config, transport, metrics, stateKeys)
   const signIn = signInCalls(core)
   return {
     ...signIn,

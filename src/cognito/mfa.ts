@@ -45,13 +45,15 @@ export interface MfaCalls {
   /**
    * MFA_SETUP (the pool requires MFA, the user has none): AssociateSoftwareToken with the challenge's
    * session. `session` is the client's value (challenge-session.ts); so is the one returned.
-   * @throws ProblemError not_authorized when the session is expired, used or not an MFA_SETUP one.
+   * @throws ProblemError session_expired when the session does not open, has expired or was used;
+   * not_authorized when Cognito refuses it otherwise (not an MFA_SETUP one).
    */
   associateSoftwareTokenInSetup(session: string, email: string): Promise<{ secretCode: string; session: string }>
   /**
    * MFA_SETUP's end: VerifySoftwareToken with the session and a code from the app, then
    * RespondToAuthChallenge MFA_SETUP with the session that answers. Tokens, or a further challenge.
-   * @throws ProblemError code_mismatch (wrong code), not_authorized (session expired, used or not MFA_SETUP).
+   * @throws ProblemError code_mismatch (wrong code), session_expired (session expired or used),
+   * not_authorized (not an MFA_SETUP session).
    */
   completeMfaSetup(input: { email: string; session: string; code: string; deviceName?: string }): Promise<SignInResult>
 }
@@ -157,19 +159,21 @@ export function mfaCalls(core: GatewayCore, { respondToChallenge }: Pick<SignInC
       return tokenIdsOf(minted.AccessToken)
     },
 
-    async associateSoftwareTokenInSetup(clientValue, email) {
-      const { username, session } = await sessions.open(clientValue, email)
+    async associateSoftwareTokenInSetup(clientValue) {
+      const { claims, session } = sessions.open(clientValue)
       const out = await call('AssociateSoftwareToken', { Session: session }, 'AssociateSoftwareTokenInSetup')
       if (!out.SecretCode || !out.Session)
         throw new ProblemError('upstream_error', undefined, {
           cause: new Error('Cognito returned no SecretCode or Session'),
         })
-      return { secretCode: out.SecretCode, session: await sessions.seal(username, out.Session) }
+      return { secretCode: out.SecretCode, session: sessions.seal(claims, out.Session) }
     },
 
     async completeMfaSetup({ email, session: clientValue, code, deviceName }) {
-      const { username, session } = await sessions.open(clientValue, email)
-      const verified = await onceForUser(usedTotpCodes, username, code, async () => {
+      const { claims, session } = sessions.open(clientValue)
+      // Only a session of a real sign-in is ever an MFA_SETUP one; Cognito would refuse any other as expired.
+      if (claims.username === undefined) throw new ProblemError('session_expired')
+      const verified = await onceForUser(usedTotpCodes, claims.username, code, async () => {
         const out = await call(
           'VerifySoftwareToken',
           { Session: session, UserCode: code, ...(deviceName ? { FriendlyDeviceName: deviceName } : {}) },
@@ -182,7 +186,7 @@ export function mfaCalls(core: GatewayCore, { respondToChallenge }: Pick<SignInC
       return respondToChallenge({
         email,
         challengeName: 'MFA_SETUP',
-        session: await sessions.seal(username, verified.Session!),
+        session: sessions.seal(claims, verified.Session!),
         responses: {},
       })
     },

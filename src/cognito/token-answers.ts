@@ -6,9 +6,12 @@ import type { Challenge, RefreshedTokens, Tokens } from '../schemas/sign-in.ts'
 
 /**
  * A sign-in step's outcome: the tokens, with the `sub` their ID token names (for the auth event;
- * read once, with the username), or the next challenge.
+ * read once, with the username) and whether the sign-in's password is in the breach corpus (sealed
+ * in its challenge session), or the next challenge.
  */
-export type SignInResult = { tokens: Tokens; sub?: string | undefined } | { challenge: Challenge }
+export type SignInResult =
+  | { tokens: Tokens; sub?: string | undefined; passwordBreached?: true }
+  | { challenge: Challenge }
 
 // Cognito's default access/ID token validity; cognito-local omits ExpiresIn on some flows.
 const DEFAULT_EXPIRES_IN = 3600

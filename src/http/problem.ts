@@ -27,6 +27,13 @@ export const PROBLEMS = {
     detail: 'A parameter was rejected by the identity provider.',
   },
   code_mismatch: { status: 400, title: 'Wrong confirmation code', detail: 'The confirmation code is wrong.' },
+  // A challenge session (a sign-in in progress) past its validity, spent by wrong answers, or not one
+  // this service handed out: the remedy is a new sign-in, not another password or code.
+  session_expired: {
+    status: 400,
+    title: 'Sign-in expired',
+    detail: 'This sign-in expired or was used up; start signing in again.',
+  },
   code_expired: {
     status: 400,
     title: 'Confirmation code expired',
@@ -90,6 +97,13 @@ export const PROBLEMS = {
     title: 'Passkey cannot be a second factor',
     detail:
       'A passkey counts as a second factor only alongside another one: turn on the authenticator app first. (The service may also not allow it.)',
+  },
+  // A passkey sign-in with a passkey whose user handle is the account's but which the account no
+  // longer has (deleted): the page tells the browser to stop offering it (signalUnknownCredential).
+  passkey_unknown: {
+    status: 400,
+    title: 'Passkey not recognised',
+    detail: 'This passkey is no longer registered for this account; sign in another way.',
   },
   passkey_not_found: { status: 404, title: 'Passkey not found', detail: 'This account has no passkey with that id.' },
   not_found: { status: 404, title: 'Not found', detail: 'No such route.' },

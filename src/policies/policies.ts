@@ -1,18 +1,20 @@
 // What a route declares in its own options, as Elysia macros: `bearer` (an access token is required;
 // adds the 401s and the OpenAPI security requirement), `recent` (a bearer route that also needs a
 // recent sign-in; adds the 403), `rateGroup` (the rate limit it counts against), `failureBudget` (the
-// per-account budget its failures count against, src/policies/rate-accounts.ts), `authEvent` (the auth
+// per-account budget its failures count against) and `rateAccount` (whose account that is: the body's
+// email by default; src/policies/rate-accounts.ts), `authEvent` (the auth
 // event a request to it is) and `successDescription` (what its success answer means, for the OpenAPI
 // document). `refuseBreachedPassword` (a new password in the body, refused when the Pwned Passwords
 // corpus lists it) and `flagBreachedPassword` (a sign-in's answer says so when its password is
 // listed) add theirs when the check is on. `bearer`, `recent` and those two add their hooks to the
-// declaring routes only; the last four add no hook at all: the app reads them once from the built
+// declaring routes only; the last five add no hook at all: the app reads them once from the built
 // routes (route-index.ts).
 import { Elysia } from 'elysia'
 import { bearerToken } from '../tokens/access-token-verifier.ts'
-import type { AccessClaims, AccessTokenVerifier } from '../tokens/claims.ts'
+import type { AccessTokenVerifier } from '../tokens/claims.ts'
+import { noteVerifiedBearer, verifiedBearerOf, type VerifiedBearer } from '../tokens/verified-bearers.ts'
 import type { RateGroup } from '../config.ts'
-import type { FailureFlow } from './rate-accounts.ts'
+import type { AccountSource, FailureFlow } from './rate-accounts.ts'
 import { noteAuthEvent } from '../observability/auth-events.ts'
 import { BEARER_RESPONSES, RECENT_RESPONSES } from '../schemas/problems.ts'
 import { assertRecentSignIn } from '../tokens/recent-sign-in.ts'
@@ -27,6 +29,8 @@ export interface PolicyDeps {
   recentSignInSeconds: number
   /** The breached-password check; absent when it is off (BREACHED_PASSWORD_CHECK=false). */
   breachedPasswords?: BreachedPasswords | undefined
+  /** Seals the breached-password flag into a challenge session (the gateway's flagPasswordBreached). */
+  flagPasswordBreached?: ((session: string) => string | Promise<string>) | undefined
 }
 
 /**
@@ -42,20 +46,18 @@ const newPasswordOf = (body: unknown, field: NewPasswordField): string | undefin
   return typeof value === 'string' ? value : undefined
 }
 
-// A type, not an interface: a resolve must return a plain record.
-type Bearer = {
-  accessToken: string
-  claims: AccessClaims
-}
-
 /**
  * The policy macros, for a route module to `.use` before its routes. Unnamed on purpose: Elysia skips
  * a named plugin it has seen before, and every route module needs the macros.
  */
-export const policies = ({ verify, recentSignInSeconds, breachedPasswords: breached }: PolicyDeps) => {
+export const policies = ({
+  verify,
+  recentSignInSeconds,
+  breachedPasswords: breached,
+  flagPasswordBreached: flagSession,
+}: PolicyDeps) => {
   // The token is verified in the transform phase, before the body is validated or Cognito is called,
   // so a missing or forged token is a 401 and costs no round trip; the resolve only hands it on.
-  const verified = new WeakMap<Request, Bearer>()
   return (
     new Elysia()
       .macro('bearer', {
@@ -65,15 +67,15 @@ export const policies = ({ verify, recentSignInSeconds, breachedPasswords: breac
           const accessToken = bearerToken(headers.authorization)
           const claims = await verify(accessToken)
           noteAuthEvent(request, { sub: claims.sub })
-          verified.set(request, { accessToken, claims })
+          noteVerifiedBearer(request, { accessToken, claims })
         },
-        resolve: ({ request }) => verified.get(request) as Bearer,
+        resolve: ({ request }) => verifiedBearerOf(request) as VerifiedBearer,
       })
       .macro('recent', {
         bearer: true,
         response: RECENT_RESPONSES,
         beforeHandle({ request }) {
-          assertRecentSignIn((verified.get(request) as Bearer).claims, recentSignInSeconds)
+          assertRecentSignIn((verifiedBearerOf(request) as VerifiedBearer).claims, recentSignInSeconds)
         },
       })
       // Before the handler, so a listed password never reaches Cognito; after validation and the rate limits.
@@ -87,15 +89,18 @@ export const policies = ({ verify, recentSignInSeconds, breachedPasswords: breac
             }
           : {},
       )
-      // After the handler: only a password Cognito accepted is looked up, and only an answer with tokens gets the flag.
+      // After the handler: only a password Cognito accepted is looked up. Tokens get the flag; a
+      // challenge that keeps the password gets it sealed in its session, for the tokens at its end.
       .macro('flagBreachedPassword', (on: boolean) =>
         on && breached
           ? {
               async afterHandle({ body, responseValue, request }) {
-                if (!hasTokens(responseValue)) return
+                const challenge = challengeKeepingPassword(responseValue)
+                if (!hasTokens(responseValue) && !(challenge && flagSession)) return
                 if (!(await breached.isBreached((body as { password: string }).password))) return
+                if (challenge && flagSession) return { ...challenge, session: await flagSession(challenge.session) }
                 noteAuthEvent(request, { passwordBreached: true })
-                return { ...responseValue, passwordBreached: true }
+                return { ...(responseValue as object), passwordBreached: true }
               },
             }
           : {},
@@ -103,6 +108,7 @@ export const policies = ({ verify, recentSignInSeconds, breachedPasswords: breac
       // Declarations only: a macro whose result holds nothing but a seed leaves its value in the route's hooks.
       .macro('rateGroup', (group: RateGroup) => ({ seed: group }))
       .macro('failureBudget', (flow: FailureFlow) => ({ seed: flow }))
+      .macro('rateAccount', (source: AccountSource) => ({ seed: source }))
       .macro('authEvent', (event: string) => ({ seed: event }))
       .macro('successDescription', (description: string) => ({ seed: description }))
   )
@@ -110,6 +116,17 @@ export const policies = ({ verify, recentSignInSeconds, breachedPasswords: breac
 
 const hasTokens = (answer: unknown): answer is Record<string, unknown> =>
   typeof answer === 'object' && answer !== null && 'accessToken' in answer
+
+/**
+ * A challenge answer after which the sign-in's password is still the account's (every challenge but
+ * NEW_PASSWORD_REQUIRED, whose answer sets a new one, checked on its own), else undefined.
+ */
+const challengeKeepingPassword = (answer: unknown) => {
+  const challenge = answer as { challengeName?: unknown; session?: unknown } | null
+  return typeof challenge?.session === 'string' && challenge.challengeName !== 'NEW_PASSWORD_REQUIRED'
+    ? (challenge as { challengeName: string; session: string })
+    : undefined
+}
 
 /** The macros a route module uses (its `.use`). */
 export type Policies = ReturnType<typeof policies>

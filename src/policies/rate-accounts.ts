@@ -1,6 +1,6 @@
 // Which account a rate-limited request counts against, and which of the account's failure budgets:
 // the one place that reads the request for it (rate-limits.ts does the counting).
-import type { KeyedHash } from '../state/keyed-hash.ts'
+import type { AccountKey } from '../state/account-keys.ts'
 
 /**
  * The per-account failure budgets, one per flow, so that one flow's failures never block another:
@@ -16,14 +16,37 @@ const CODE_CHALLENGES = new Set(['EMAIL_OTP', 'SOFTWARE_TOKEN_MFA', 'SMS_MFA', '
 const challengeNameOf = (body: unknown) => (body as { challengeName?: unknown } | undefined)?.challengeName
 
 /**
- * The account key of a request: the keyed hash of the email its body names (already in the one form
- * the schemas accept, compared case-insensitively); undefined when it names none.
- * @param _route the matched route, for a route whose account is not the body's email.
- * @param accountKey the keyed hash of account keys (src/state/keyed-hash.ts).
+ * Whose account a route's requests count against (its `rateAccount` option): `email`, the body's
+ * (the default); `session`, the one sealed in the body's challenge session at the sign-in's start,
+ * since an answer can only sign in that account and the body's email is the caller's to choose;
+ * `bearer`, the access token's user, on a route whose body names no email.
  */
-export function accountKeyOf(_route: string, body: unknown, accountKey: KeyedHash): string | undefined {
-  const email = (body as { email?: unknown } | undefined)?.email
-  return typeof email === 'string' ? accountKey(email.toLowerCase()) : undefined
+export type AccountSource = 'email' | 'session' | 'bearer'
+
+/** What a request names its account by, besides its body. */
+export interface AccountWitnesses {
+  /** The account sealed in a challenge session (src/cognito/sign-in.ts challengeAccount). */
+  sealedAccountOf(session: string): string | undefined
+  /** The Cognito username of the access token the request's bearer check verified. */
+  bearerUsername: string | undefined
+}
+
+/**
+ * The account key of a request, by its route's `source`: the key (src/state/account-keys.ts) of the
+ * body's email or of the access token's username, or the key sealed in the body's session (made by
+ * the same function from the email the sign-in started with); undefined when there is none, or the
+ * session does not open.
+ */
+export function accountKeyOf(
+  source: AccountSource,
+  body: unknown,
+  accountKey: AccountKey,
+  { sealedAccountOf, bearerUsername }: AccountWitnesses,
+): string | undefined {
+  const { email, session } = (body ?? {}) as { email?: unknown; session?: unknown }
+  if (source === 'session') return typeof session === 'string' ? sealedAccountOf(session) : undefined
+  if (source === 'bearer') return bearerUsername === undefined ? undefined : accountKey(bearerUsername)
+  return typeof email === 'string' ? accountKey(email) : undefined
 }
 
 /**

@@ -8,7 +8,9 @@
 // - a request with a valid device token for the account (OWASP's device cookies) draws on that
 //   device's own failure budget instead of the account's shared one, so failures from elsewhere
 //   cannot lock the owner out.
-// Account keys are keyed hashes (src/state/keyed-hash.ts), never an email.
+// The account is the body's email, the one sealed in a challenge session, or an access token's user,
+// as the route declares (rate-accounts.ts); account keys are keyed hashes (src/state/account-keys.ts),
+// never an email.
 import type { RateGroup, RateLimitConfig } from '../config.ts'
 import { rateLimitKey } from '../http/client-address.ts'
 import {
@@ -19,8 +21,10 @@ import {
   type RateStore,
   tooManyRequests,
 } from '../http/limits.ts'
+import { createAccountKey } from '../state/account-keys.ts'
 import { createDeviceTokens } from '../state/device-tokens.ts'
 import { createStateKeys, type StateKeys } from '../state/keyed-hash.ts'
+import { verifiedBearerOf } from '../tokens/verified-bearers.ts'
 import { acceptsDeviceToken, accountKeyOf, type FailureFlow, failureFlowOf, guessesEmailCode } from './rate-accounts.ts'
 import type { RouteIndex } from './route-index.ts'
 
@@ -71,8 +75,13 @@ export interface RequestLimits {
 
 export interface RequestLimitsDeps {
   config: RateLimitConfig
-  /** The keys of account keys and device tokens; random ones (this process only) unless given. */
+  /**
+   * The keys of account keys and device tokens; random ones (this process only) unless given. The
+   * gateway that seals challenge sessions must have the same (src/state/account-keys.ts).
+   */
   stateKeys?: StateKeys | undefined
+  /** The account sealed in a challenge session (the gateway's challengeAccount); none unless given. */
+  sealedAccountOf?: (session: string) => string | undefined
   /** Where the buckets live; a fresh in-memory store unless given. */
   store?: RateStore
   now?: () => number
@@ -98,8 +107,9 @@ export function createRequestLimits({
   now = Date.now,
   store = createMemoryRateStore(now),
   onRejected,
+  sealedAccountOf = () => undefined,
 }: RequestLimitsDeps): RequestLimits {
-  const accountHash = stateKeys.hasher('rate-account')
+  const accountKey = createAccountKey(stateKeys)
   const deviceTokens = createDeviceTokens(stateKeys.key('device-token'), now)
   const reserved = new WeakMap<Request, RateSlot[]>()
 
@@ -134,7 +144,9 @@ export function createRequestLimits({
       // By the matched route, not the raw path: Elysia also answers `/signin/` as `/signin`.
       const group = declared.rateGroupOf(request.method, route)
       if (group === undefined) return
-      const account = accountKeyOf(route, body, accountHash)
+      const source = declared.rateAccountOf(request.method, route)
+      const bearerUsername = source === 'bearer' ? verifiedBearerOf(request)?.claims.username : undefined
+      const account = accountKeyOf(source, body, accountKey, { sealedAccountOf, bearerUsername })
       if (account !== undefined) issuers.set(request, () => deviceTokens.issue(account))
       if (!config.enabled) return
       const failureBudget = declared.failureBudgetOf(request.method, route)

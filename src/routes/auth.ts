@@ -139,6 +139,7 @@ export const authRoutes = (
       {
         rateGroup: 'signin',
         failureBudget: 'password',
+        rateAccount: 'session',
         authEvent: 'challenge_answered',
         refuseBreachedPassword: 'NEW_PASSWORD',
         body: ChallengeBody,
@@ -146,6 +147,8 @@ export const authRoutes = (
           200: TokensOrChallenge,
           ...problemResponses([
             'not_authorized',
+            'session_expired',
+            'passkey_unknown',
             'code_mismatch',
             'code_expired',
             'invalid_password',
@@ -158,8 +161,11 @@ export const authRoutes = (
           summary: 'Answer a sign-in challenge',
           description:
             'Cognito RespondToAuthChallenge. Send `session` exactly as the previous answer gave it: it names the user the ' +
-            'challenge belongs to, and the service adds USERNAME and SECRET_HASH for that user itself. A NEW_PASSWORD ' +
-            'found in a public list of leaked passwords is 400 password_breached (the session stays usable).' +
+            'Cognito RespondToAuthChallenge. Send `session` exactly as the previous answer gave it: it names the user the ' +
+            'challenge belongs to (the `email` in the body is not used to find the user, nor for the rate limit), and the ' +
+            'service adds USERNAME and SECRET_HASH for that user itself. A session that expired (3 minutes by default), ' +
+            'was used up by wrong answers or was not handed out by this service is 400 session_expired: start signing in again. ' +
+            'A NEW_PASSWORD found in a public list of leaked passwords is 400 password_breached (the session stays usable).' +
             DEVICE_TOKEN_NOTE,
           parameters: [DEVICE_TOKEN_PARAMETER],
         },

@@ -22,15 +22,16 @@ export const mfaSetupRoutes = (gateway: CognitoGateway, policies: Policies) =>
       {
         rateGroup: 'signin',
         failureBudget: 'code',
+        rateAccount: 'session',
         authEvent: 'mfa_setup_started',
         successDescription: 'A new authenticator secret and the session to verify a code with.',
         body: MfaSetupBody,
-        response: { 200: MfaSetupResponse, ...problemResponses(['not_authorized']) },
+        response: { 200: MfaSetupResponse, ...problemResponses(['not_authorized', 'session_expired']) },
         detail: {
           summary: 'Set up an authenticator app during sign-in (MFA_SETUP)',
           description:
             'When /signin answers the MFA_SETUP challenge: send its `session`. Answers the secret, its otpauth:// URI ' +
-            '(show it as a QR code) and a new `session` for POST /signin/mfa-setup/verify. An expired or used session is 401.',
+            '(show it as a QR code) and a new `session` for POST /signin/mfa-setup/verify. An expired or used session is 400 session_expired.',
         },
       },
     )
@@ -40,10 +41,14 @@ export const mfaSetupRoutes = (gateway: CognitoGateway, policies: Policies) =>
       {
         rateGroup: 'signin',
         failureBudget: 'code',
+        rateAccount: 'session',
         authEvent: 'mfa_setup_completed',
         successDescription: 'Tokens (the app is now on), or the next challenge.',
         body: MfaSetupVerifyBody,
-        response: { 200: TokensOrChallenge, ...problemResponses(['not_authorized', 'code_mismatch']) },
+        response: {
+          200: TokensOrChallenge,
+          ...problemResponses(['not_authorized', 'session_expired', 'code_mismatch']),
+        },
         detail: {
           summary: 'Finish the authenticator set-up and sign in',
           description:

@@ -74,6 +74,8 @@ export const mfaRoutes = (gateway: CognitoGateway, policies: Policies, revocatio
       {
         bearer: true,
         rateGroup: 'verify',
+        failureBudget: 'code',
+        rateAccount: 'bearer',
         authEvent: 'factor_removed',
         body: TotpDisableBody,
         response: {
@@ -86,7 +88,8 @@ export const mfaRoutes = (gateway: CognitoGateway, policies: Policies, revocatio
             'Needs both factors again, whatever this session signed in with: the account password and a current ' +
             'code from the app that is on (the service signs in with them, ends that sign-in, then turns the app off). ' +
             'A wrong password is 400 password_mismatch, a wrong or already used code 400 code_mismatch; in both cases ' +
-            'nothing changes and the access token stays valid. Lost the app? An operator can turn it off ' +
+            'nothing changes and the access token stays valid. Wrong attempts count against the account’s code budget ' +
+            '(429 too_many_requests past it, from any device). Lost the app? An operator can turn it off ' +
             '(AdminSetUserMFAPreference).',
         },
       },

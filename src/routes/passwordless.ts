@@ -31,10 +31,12 @@ export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies) 
         description:
           'Cognito USER_AUTH. `method: "email_otp"` emails a one-time code: answer POST /signin/challenge with ' +
           '{"challengeName": "EMAIL_OTP", "responses": {"EMAIL_OTP_CODE": "…"}}. `method: "passkey"` answers ' +
-          'WEB_AUTHN: pass CREDENTIAL_REQUEST_OPTIONS to navigator.credentials.get and answer with ' +
-          '{"CREDENTIAL": JSON.stringify(credential)}. Without a method: SELECT_CHALLENGE, answered with ' +
-          '{"ANSWER": one of availableChallenges}. An email without an account gets the same answer (and no email); ' +
-          'its code never works.',
+          'WEB_AUTHN: pass CREDENTIAL_REQUEST_OPTIONS to navigator.credentials.get (its allow-list is empty: the browser ' +
+          'offers the passkeys it holds for this site) and answer with {"CREDENTIAL": JSON.stringify(credential)}. ' +
+          'Without a method: SELECT_CHALLENGE listing PASSWORD, EMAIL_OTP and WEB_AUTHN, answered with {"ANSWER": …} ' +
+          '(and "PASSWORD" for PASSWORD). Every email gets the same answer, whether or not it has an account, is ' +
+          'confirmed, has a passkey or has two-step sign-in on; where the method cannot sign that account in, no email ' +
+          'is sent and no answer works: if the code never arrives, sign in with the password.',
       },
     })
     .get('/me/passkeys', ({ accessToken, claims }) => gateway.listPasskeys(accessToken, claims.username), {

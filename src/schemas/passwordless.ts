@@ -8,8 +8,8 @@ export const PasswordlessBody = t.Object({
   method: t.Optional(
     t.Union([t.Literal('email_otp'), t.Literal('passkey')], {
       description:
-        '`email_otp`: email a one-time code (challenge EMAIL_OTP). `passkey`: challenge WEB_AUTHN when the account has ' +
-        'a passkey. Omitted: the challenge SELECT_CHALLENGE and the methods available.',
+        '`email_otp`: email a one-time code (challenge EMAIL_OTP). `passkey`: challenge WEB_AUTHN. Omitted: the ' +
+        'challenge SELECT_CHALLENGE listing the methods the service offers (the same for every email).',
       examples: ['email_otp'],
     }),
   ),
@@ -21,18 +21,19 @@ export const PasswordlessChallengeResponse = t.Object(
     session: t.String({ description: 'Opaque; send it back unchanged to POST /signin/challenge.' }),
     challengeParameters: t.Record(t.String(), t.String(), {
       description:
-        'EMAIL_OTP: CODE_DELIVERY_DESTINATION (masked). WEB_AUTHN: CREDENTIAL_REQUEST_OPTIONS, a JSON string to parse ' +
-        'and hand to navigator.credentials.get (PublicKeyCredentialRequestOptionsJSON).',
+        'EMAIL_OTP: CODE_DELIVERY_DELIVERY_MEDIUM and CODE_DELIVERY_DESTINATION (masked). WEB_AUTHN: ' +
+        'CREDENTIAL_REQUEST_OPTIONS, a JSON string to parse and hand to navigator.credentials.get ' +
+        '(PublicKeyCredentialRequestOptionsJSON, with an empty allowCredentials). Never the username.',
     }),
     availableChallenges: t.Optional(
       t.Array(t.String(), {
-        description: 'SELECT_CHALLENGE: what to answer with {"ANSWER": …} (PASSWORD, EMAIL_OTP, WEB_AUTHN).',
+        description: 'SELECT_CHALLENGE: what to answer with {"ANSWER": …}: PASSWORD, EMAIL_OTP and WEB_AUTHN.',
       }),
     ),
   },
   {
     description:
-      'The challenge to answer with POST /signin/challenge. The same for an email without an account, whose answers never succeed.',
+      'The challenge to answer with POST /signin/challenge. The same for every email; for one the method cannot sign in, the answers never succeed.',
   },
 )
 

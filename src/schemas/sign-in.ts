@@ -46,7 +46,7 @@ export const DEVICE_TOKEN_PARAMETER = {
 export const ChallengeBody = t.Object({
   email: Email,
   challengeName: t.String({ ...CHALLENGE_NAME, examples: ['NEW_PASSWORD_REQUIRED'] }),
-  // Cognito's session (up to 2048 characters) behind the username it belongs to (challenge-session.ts).
+  // Cognito's session (up to 2048 characters) behind the sealed claims of its answer (challenge-session.ts).
   session: t.String({
     minLength: 1,
     maxLength: 2800,
@@ -93,8 +93,9 @@ export const TokenResponse = t.Object({
   passwordBreached: t.Optional(
     t.Literal(true, {
       description:
-        'Only on POST /signin, when the password appears in a public list of leaked passwords (Have I Been Pwned): ' +
-        'the sign-in succeeded; ask the user to change the password.',
+        'When the password given to POST /signin appears in a public list of leaked passwords (Have I Been Pwned), ' +
+        'on the tokens that end that sign-in (from POST /signin, or from POST /signin/challenge after a second ' +
+        'step): the sign-in succeeded; ask the user to change the password.',
     }),
   ),
 })

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:tes
 import { createHash } from 'node:crypto'
 import { confirmedAccount, signedInAccount } from '../support/accounts.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
-import { bearer, expectNoSecrets, expectProblem, post } from '../support/http.ts'
+import { generateSync } from 'otplib'
+import { totpCode } from '../support/emulator-calls.ts'
+import { bearer, expectNoSecrets, expectProblem, post, request } from '../support/http.ts'
 import {
   BREACHED_PASSWORDS,
   startPwnedPasswordsStub,
@@ -152,6 +154,35 @@ describe('signing in with a password the corpus lists', () => {
     expect(event.outcome).toBe('succeeded')
     const clean = await signedInAccount(service.url, cognito, { tag: 'bpclean' })
     expect(clean.tokens).not.toHaveProperty('passwordBreached')
+  })
+
+  test('a user with the authenticator app: the flag is sealed in the challenge session and comes with /signin/challenge’s tokens', async () => {
+    const password = BREACHED_PASSWORDS[5]
+    const email = await accountWithBreachedPassword(password)
+    const auth = bearer((await post(service.url, '/signin', { email, password })).body.accessToken)
+    const { secretCode } = (await request(service.url, 'POST', '/me/mfa/totp', { headers: auth })).body
+    expect((await post(service.url, '/me/mfa/totp/verify', { code: totpCode(secretCode) }, auth)).status).toBe(204)
+
+    const started = await post(service.url, '/signin', { email, password })
+    expect(started.body.challengeName).toBe('SOFTWARE_TOKEN_MFA')
+    expect(started.body).not.toHaveProperty('passwordBreached')
+    // The code that turned the app on is used up: the next time step's code signs in.
+    const next = generateSync({ secret: secretCode, epoch: Math.floor(Date.now() / 1000) + 30 })
+    const answered = await post(service.url, '/signin/challenge', {
+      email,
+      challengeName: 'SOFTWARE_TOKEN_MFA',
+      session: started.body.session,
+      responses: { SOFTWARE_TOKEN_MFA_CODE: next },
+    })
+    expect(answered.status).toBe(200)
+    expect(typeof answered.body.accessToken).toBe('string')
+    expect(answered.body.passwordBreached).toBe(true)
+    const event = await waitFor(
+      () => service.logs().find((l) => l.event === 'challenge_answered' && l.passwordBreached === true),
+      'the auth event of the flagged challenge answer',
+    )
+    expect(event.outcome).toBe('succeeded')
+    expect(JSON.stringify(answered.body)).not.toContain(password)
   })
 
   test('a wrong password is not looked up: the check runs only after Cognito accepted the password', async () => {

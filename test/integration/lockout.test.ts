@@ -103,6 +103,32 @@ describe('an attack on one account', () => {
     expect(owner.body.deviceToken).toMatch(/^[\w-]{50}$/)
   })
 
+  test('the device token of a challenge answer names the account its session was started for, whatever email the body names', async () => {
+    const { email } = await confirmedAccount(service.url, cognito, { tag: 'owner-sealed' })
+    const started = await post(service.url, '/signin/passwordless', { email, method: 'email_otp' }, from(OWNER_IP))
+    const answered = await post(
+      service.url,
+      '/signin/challenge',
+      {
+        email: uniqueEmail('made-up'),
+        challengeName: 'EMAIL_OTP',
+        session: started.body.session,
+        responses: { EMAIL_OTP_CODE: await cognito.codeFor(email, 2) },
+      },
+      from(OWNER_IP),
+    )
+    expect(answered.status).toBe(200)
+    for (let i = 0; i < 10; i++)
+      expect((await post(service.url, '/signin', { email, password: WRONG }, attacker(i))).status).toBe(401)
+    const owner = await post(
+      service.url,
+      '/signin',
+      { email, password: PASSWORD },
+      from(OWNER_IP, answered.body.deviceToken),
+    )
+    expect(owner.status).toBe(200)
+  })
+
   test('20 wrong passwords at once: Cognito is asked at most the budget’s 10 times', async () => {
     const email = uniqueEmail('parallel')
     const initiateAuth = () => cognito.proxy.calls.filter((c) => c.operation === 'InitiateAuth').length

@@ -179,6 +179,31 @@ describe('TOTP: enrol, verify, sign in with a code, turn off', () => {
     expect((await request(file.service.url, 'GET', '/me', { headers: auth })).status).toBe(200)
   })
 
+  test('guessing the code to turn the app off: wrong codes count against the account’s code budget, from any address', async () => {
+    const limited = await startService(
+      file.cognito.serviceEnv({
+        RATE_LIMITS_ENABLED: 'true',
+        TRUST_PROXY: 'true',
+        RATE_LIMIT_VERIFY_PER_ACCOUNT: '3/5m',
+      }),
+    )
+    try {
+      const { email, auth, secret } = await userWithTotp()
+      const guess = (i: number) =>
+        request(limited.url, 'DELETE', '/me/mfa/totp', {
+          headers: { ...auth, 'x-forwarded-for': `198.51.100.${i + 1}` },
+          json: { password: PASSWORD, code: wrongCodeFor(secret) },
+        })
+      for (let i = 0; i < 3; i++) expectProblem(await guess(i), 400, 'code_mismatch')
+      const calls = file.cognito.proxy.calls.length
+      expectProblem(await guess(3), 429, 'too_many_requests')
+      expect(file.cognito.proxy.calls.length).toBe(calls)
+      expect((await signIn(email)).body.challengeName).toBe('SOFTWARE_TOKEN_MFA')
+    } finally {
+      await limited.stop()
+    }
+  })
+
   test('no token: 401 on all three routes, no Cognito call', async () => {
     const before = file.cognito.proxy.calls.length
     expectProblem(await request(file.service.url, 'POST', '/me/mfa/totp'), 401, 'missing_token')
@@ -215,11 +240,11 @@ describe('MFA_SETUP: a pool that requires MFA, a user who has none', () => {
       expect(setup.status).toBe(200)
       seen.push(setup.body.secretCode)
       expect(new URL(setup.body.otpauthUri).searchParams.get('secret')).toBe(setup.body.secretCode)
-      // The challenge's session did its one step.
+      // The challenge's session did its one step: start signing in again.
       expectProblem(
         await post(strict.url, '/signin/mfa-setup', { email, session: challenge.body.session }),
-        401,
-        'not_authorized',
+        400,
+        'session_expired',
       )
       const verify = (totp: string) =>
         post(strict.url, '/signin/mfa-setup/verify', { email, session: setup.body.session, code: totp })

@@ -28,6 +28,12 @@ afterAll(async () => {
   await service.stop()
 })
 
+/** The request options as the user's browser uses them when the user picks the passkey `credentialId`. */
+const choosing = (options: Record<string, unknown>, credentialId: string) => ({
+  ...options,
+  allowCredentials: [{ id: credentialId, type: 'public-key' }],
+})
+
 const confirmedUser = async () => (await confirmedAccount(service.url, cognito, { tag: 'pwl' })).email
 
 describe('POST /signin/passwordless with an emailed code', () => {
@@ -61,8 +67,9 @@ describe('POST /signin/passwordless with an emailed code', () => {
       'tokenType',
       'username',
     ])
+    // Used up: start again (not "Incorrect email or password.").
     const reused = await post(service.url, '/signin/challenge', { ...answer, responses: { EMAIL_OTP_CODE: code } })
-    expectProblem(reused, 401, 'not_authorized')
+    expectProblem(reused, 400, 'session_expired')
   })
 
   test('an unknown email answers exactly like a known one; its session fails at the answer', async () => {
@@ -101,7 +108,7 @@ describe('POST /signin/passwordless with an emailed code', () => {
     expectProblem(answer, 400, 'code_mismatch')
   })
 
-  test('too many tries: after 3 wrong codes the right one is 401 not_authorized (start again)', async () => {
+  test('too many tries: after 3 wrong codes the right one is 400 session_expired (start again)', async () => {
     const email = await confirmedUser()
     const started = await post(service.url, '/signin/passwordless', { email, method: 'email_otp' })
     const code = await cognito.codeFor(email, 2)
@@ -114,13 +121,60 @@ describe('POST /signin/passwordless with an emailed code', () => {
       })
     for (let i = 0; i < 3; i++)
       expectProblem(await answer(code === '00000000' ? '11111111' : '00000000'), 400, 'code_mismatch')
-    expectProblem(await answer(code), 401, 'not_authorized')
+    expectProblem(await answer(code), 400, 'session_expired')
   })
 
-  test('no method: SELECT_CHALLENGE with the available methods', async () => {
-    const started = await post(service.url, '/signin/passwordless', { email: await confirmedUser() })
-    expect(started.body.challengeName).toBe('SELECT_CHALLENGE')
-    expect(started.body.availableChallenges).toEqual(['PASSWORD', 'EMAIL_OTP'])
+  test('no method: SELECT_CHALLENGE with the methods the service offers; ANSWER EMAIL_OTP emails a code', async () => {
+    const email = await confirmedUser()
+    const started = await post(service.url, '/signin/passwordless', { email })
+    expect(started.body).toMatchObject({
+      challengeName: 'SELECT_CHALLENGE',
+      challengeParameters: {},
+      availableChallenges: ['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN'],
+    })
+    const chosen = await post(service.url, '/signin/challenge', {
+      email,
+      challengeName: 'SELECT_CHALLENGE',
+      session: started.body.session,
+      responses: { ANSWER: 'EMAIL_OTP' },
+    })
+    expect(chosen.body.challengeName).toBe('EMAIL_OTP')
+    const signedIn = await post(service.url, '/signin/challenge', {
+      email,
+      challengeName: 'EMAIL_OTP',
+      session: chosen.body.session,
+      responses: { EMAIL_OTP_CODE: await cognito.codeFor(email, 2) },
+    })
+    expect(signedIn.status).toBe(200)
+    expect(signedIn.body.accessToken).toBeString()
+  })
+
+  test('no method, ANSWER PASSWORD with the password: the tokens', async () => {
+    const email = await confirmedUser()
+    const started = await post(service.url, '/signin/passwordless', { email })
+    const signedIn = await post(service.url, '/signin/challenge', {
+      email,
+      challengeName: 'SELECT_CHALLENGE',
+      session: started.body.session,
+      responses: { ANSWER: 'PASSWORD', PASSWORD },
+    })
+    expect(signedIn.status).toBe(200)
+    expect(signedIn.body.accessToken).toBeString()
+  })
+})
+
+describe('an app client without USER_AUTH', () => {
+  test('is a configuration error, not a decoy for every email', async () => {
+    const pub = await startService(
+      cognito.serviceEnv({ COGNITO_CLIENT_ID: cognito.publicClientId, COGNITO_CLIENT_SECRET: undefined }),
+    )
+    try {
+      const res = await post(pub.url, '/signin/passwordless', { email: uniqueEmail('pub'), method: 'email_otp' })
+      expect(res.status).toBe(500)
+      expect(res.body.code).toBe('internal_error')
+    } finally {
+      await pub.stop()
+    }
   })
 })
 
@@ -141,10 +195,9 @@ describe('passkeys under /me', () => {
 
     const started = await post(service.url, '/signin/passwordless', { email, method: 'passkey' })
     expect(started.body.challengeName).toBe('WEB_AUTHN')
-    const assertion = await authenticator.get(
-      ORIGIN,
-      JSON.parse(started.body.challengeParameters.CREDENTIAL_REQUEST_OPTIONS),
-    )
+    const requestOptions = JSON.parse(started.body.challengeParameters.CREDENTIAL_REQUEST_OPTIONS)
+    expect(requestOptions.allowCredentials).toEqual([])
+    const assertion = await authenticator.get(ORIGIN, choosing(requestOptions, added.body.passkeys[0].credentialId))
     const signedIn = await post(service.url, '/signin/challenge', {
       email,
       challengeName: 'WEB_AUTHN',
@@ -188,12 +241,12 @@ describe('passkeys under /me', () => {
       responses: { CREDENTIAL: JSON.stringify(assertion) },
     })
 
-  test('a replayed assertion is 401 not_authorized, on its own session and on a new one', async () => {
-    const { email } = await userWithPasskey(authenticator)
+  test('a replayed assertion: session_expired on its own (used) session, 401 not_authorized on a new one', async () => {
+    const { email, credentialId } = await userWithPasskey(authenticator)
     const first = await startPasskeySignIn(email)
-    const assertion = await authenticator.get(ORIGIN, first.options)
+    const assertion = await authenticator.get(ORIGIN, choosing(first.options, credentialId))
     expect((await answerPasskey(email, first.session, assertion)).status).toBe(200)
-    expectProblem(await answerPasskey(email, first.session, assertion), 401, 'not_authorized')
+    expectProblem(await answerPasskey(email, first.session, assertion), 400, 'session_expired')
     const second = await startPasskeySignIn(email)
     expectProblem(await answerPasskey(email, second.session, assertion), 401, 'not_authorized')
   })
@@ -203,25 +256,55 @@ describe('passkeys under /me', () => {
     const victim = await userWithPasskey(authenticator)
     const forOwner = await startPasskeySignIn(owner.email)
     const forVictim = await startPasskeySignIn(victim.email)
-    const assertion = await authenticator.get(ORIGIN, {
-      ...forVictim.options,
-      allowCredentials: forOwner.options.allowCredentials,
-    })
+    expect(forOwner.options.allowCredentials).toEqual([])
+    const assertion = await authenticator.get(ORIGIN, choosing(forVictim.options, owner.credentialId))
     expectProblem(await answerPasskey(victim.email, forVictim.session, assertion), 401, 'not_authorized')
   })
 
-  test('a deleted passkey: a sign-in already started is 401, a new one no longer offers WEB_AUTHN', async () => {
+  test('a deleted passkey: a sign-in already started is 401, a new one gets a session that never signs in', async () => {
     const { email, auth, credentialId } = await userWithPasskey(authenticator)
     const started = await startPasskeySignIn(email)
     expect((await request(service.url, 'DELETE', `/me/passkeys/${credentialId}`, { headers: auth })).status).toBe(204)
-    expectProblem(
-      await answerPasskey(email, started.session, await authenticator.get(ORIGIN, started.options)),
-      401,
-      'not_authorized',
-    )
-    const again = await post(service.url, '/signin/passwordless', { email, method: 'passkey' })
-    expect(again.body.challengeName).toBe('SELECT_CHALLENGE')
-    expect(again.body.availableChallenges).not.toContain('WEB_AUTHN')
+    const assertion = await authenticator.get(ORIGIN, choosing(started.options, credentialId))
+    expectProblem(await answerPasskey(email, started.session, assertion), 401, 'not_authorized')
+    const again = await startPasskeySignIn(email)
+    const retried = await authenticator.get(ORIGIN, choosing(again.options, credentialId))
+    expectProblem(await answerPasskey(email, again.session, retried), 401, 'not_authorized')
+  })
+
+  test('a passkey the account no longer has, with its user handle: 400 passkey_unknown (the page signals it); another account’s or a decoy’s: 401', async () => {
+    // Two passkeys on two authenticators; the first is deleted, the second keeps the start real.
+    const { email, auth, credentialId: deleted } = await userWithPasskey(authenticator)
+    const other = startSoftwareAuthenticator()
+    try {
+      const options = (await post(service.url, '/me/passkeys/options', {}, auth)).body.options
+      expect(
+        (await post(service.url, '/me/passkeys', { credential: await other.create(ORIGIN, options) }, auth)).status,
+      ).toBe(201)
+    } finally {
+      other.stop()
+    }
+    expect((await request(service.url, 'DELETE', `/me/passkeys/${deleted}`, { headers: auth })).status).toBe(204)
+    const started = await startPasskeySignIn(email)
+    const stale = await authenticator.get(ORIGIN, choosing(started.options, deleted))
+    const unknown = await answerPasskey(email, started.session, stale)
+    expectProblem(unknown, 400, 'passkey_unknown')
+    expect(unknown.body.detail).toContain('no longer registered')
+
+    // Another account's passkey (its own user handle) on this account's start: never called unknown.
+    const stranger = await userWithPasskey(authenticator)
+    const forEmail = await startPasskeySignIn(email)
+    const strangers = await authenticator.get(ORIGIN, choosing(forEmail.options, stranger.credentialId))
+    expectProblem(await answerPasskey(email, forEmail.session, strangers), 401, 'not_authorized')
+
+    // A decoy start (no passkey left on the account): its deleted passkey is never called unknown.
+    const lone = await userWithPasskey(authenticator)
+    expect(
+      (await request(service.url, 'DELETE', `/me/passkeys/${lone.credentialId}`, { headers: lone.auth })).status,
+    ).toBe(204)
+    const decoy = await startPasskeySignIn(lone.email)
+    const lonely = await authenticator.get(ORIGIN, choosing(decoy.options, lone.credentialId))
+    expectProblem(await answerPasskey(lone.email, decoy.session, lonely), 401, 'not_authorized')
   })
 
   test('a registration from another origin is 400 passkey_rejected', async () => {

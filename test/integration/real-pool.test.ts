@@ -80,32 +80,27 @@ describe('challenge answers name the actual username', () => {
   test('a client cannot answer for somebody else: a session edited to name another user is refused', async () => {
     const victim = await invitedUser()
     const attacker = await invitedUser()
-    const cognitoSession = attacker.session.slice(attacker.session.indexOf('.', 3) + 1)
-    const forged = `u1.${Buffer.from(victim.username).toString('base64url')}.${cognitoSession}`
-    expectProblem(await answer(victim.email, forged, 'Attacker0000!x'), 401, 'not_authorized', ['Attacker0000!x'])
-    // Straight to the emulator (no proxy): its refusal is a hash of the wrong user, still the client's fault.
-    const direct = await startService(cognito.serviceEnv({ COGNITO_ENDPOINT: cognito.emulator.endpoint }))
-    try {
-      const res = await post(direct.url, '/signin/challenge', {
-        email: victim.email,
-        challengeName: 'NEW_PASSWORD_REQUIRED',
-        session: forged,
-        responses: { NEW_PASSWORD: 'Attacker0000!x' },
-      })
-      expectProblem(res, 401, 'not_authorized')
-    } finally {
-      await direct.stop()
-      otherLines.push(...direct.lines)
-    }
+    const cognitoSessionOf = (value: string) => value.slice(value.indexOf('.', 3) + 1)
+    const victimSession = cognitoSessionOf(victim.session)
+    const before = cognito.proxy.calls.length
+    // Claims written by the client, naming the victim, in front of the victim's Cognito session.
+    const claims = { username: victim.username, account: 'x', expiresAt: Date.now() + 60_000 }
+    const forged = `u1.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${victimSession}`
+    expectProblem(await answer(victim.email, forged, 'Attacker0000!x'), 400, 'session_expired', ['Attacker0000!x'])
+    // The attacker's own sealed claims moved onto the victim's Cognito session: the seal is bound to its session.
+    const moved = `${attacker.session.slice(0, attacker.session.indexOf('.', 3))}.${victimSession}`
+    expectProblem(await answer(victim.email, moved, 'Attacker0000!x'), 400, 'session_expired', ['Attacker0000!x'])
+    // Refused before Cognito was asked.
+    expect(cognito.proxy.calls.slice(before).filter((c) => c.operation === 'RespondToAuthChallenge')).toEqual([])
     // The victim still has the temporary password and the challenge.
     expect((await signIn(victim.email, TEMPORARY)).body.challengeName).toBe('NEW_PASSWORD_REQUIRED')
   })
 
-  test('a made-up session and a used one are 401 not_authorized, never a 500', async () => {
+  test('a made-up session and a used one are 400 session_expired (start again), never a 500', async () => {
     const invited = await invitedUser()
-    expectProblem(await answer(invited.email, 'AYABeMadeUpSession0123456789'), 401, 'not_authorized')
+    expectProblem(await answer(invited.email, 'AYABeMadeUpSession0123456789'), 400, 'session_expired')
     expect((await answer(invited.email, invited.session)).status).toBe(200)
-    expectProblem(await answer(invited.email, invited.session, 'YetAnother1234!x'), 401, 'not_authorized')
+    expectProblem(await answer(invited.email, invited.session, 'YetAnother1234!x'), 400, 'session_expired')
   })
 })
 

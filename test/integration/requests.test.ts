@@ -246,15 +246,15 @@ describe('what a 401 means', () => {
     expect(res.headers.get('www-authenticate')).toBe('SignIn')
   })
 
-  test('/signin/challenge: a session Cognito does not know is 401 with WWW-Authenticate: SignIn', async () => {
+  test('/signin/challenge: a session this service did not hand out is not a 401 but 400 session_expired', async () => {
     const res = await post(service.url, '/signin/challenge', {
       email: uniqueEmail('challenge'),
       challengeName: 'NEW_PASSWORD_REQUIRED',
       session: 'AYABeCnotasession',
       responses: { NEW_PASSWORD },
     })
-    expectProblem(res, 401, 'not_authorized', [NEW_PASSWORD])
-    expect(res.headers.get('www-authenticate')).toBe('SignIn')
+    expectProblem(res, 400, 'session_expired', [NEW_PASSWORD])
+    expect(res.headers.get('www-authenticate')).toBeNull()
   })
 
   test('/token/refresh: a refresh token that does not work is 401 with WWW-Authenticate: Bearer error="invalid_token"', async () => {

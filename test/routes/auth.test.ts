@@ -225,13 +225,13 @@ describe('POST /signin/challenge', () => {
     expect((await call('POST', '/signin', { json: { email: EMAIL, password: NEW_PASSWORD } })).status).toBe(200)
   })
 
-  test('a stale session: 401 not_authorized', async () => {
+  test('a stale session: 400 session_expired', async () => {
     const { call, stub } = inProcessApp()
     stub.addAccount(EMAIL, PASSWORD, { newPasswordRequired: true })
     const res = await call('POST', '/signin/challenge', {
       json: { email: EMAIL, challengeName: 'NEW_PASSWORD_REQUIRED', session: 'stale', responses: { NEW_PASSWORD } },
     })
-    expectProblem(res, 401, 'not_authorized', [NEW_PASSWORD])
+    expectProblem(res, 400, 'session_expired', [NEW_PASSWORD])
   })
 
   test.each([

@@ -199,6 +199,29 @@ describe('DELETE /me/mfa/totp', () => {
     expect((await signInAnswer(call)).challengeName).toBe('SOFTWARE_TOKEN_MFA')
   })
 
+  test('wrong codes count against the code budget of the token’s user, from any address: 429, and another user is not held up', async () => {
+    const { call, auth, stub } = await withTotpOn({
+      RATE_LIMITS_ENABLED: 'true',
+      RATE_LIMIT_VERIFY_PER_ACCOUNT: '3/1h',
+      TRUST_PROXY: 'true',
+    })
+    const wrong = (ip: string, headers = auth) =>
+      call('DELETE', '/me/mfa/totp', {
+        headers: { ...headers, 'x-forwarded-for': ip },
+        json: { password: PASSWORD, code: '000000' },
+      })
+    for (const ip of ['198.51.100.1', '198.51.100.2', '198.51.100.3'])
+      expectProblem(await wrong(ip), 400, 'code_mismatch')
+    const limited = await wrong('198.51.100.4')
+    expectProblem(limited, 429, 'too_many_requests')
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(stub.callsOf('disableSoftwareToken')).toHaveLength(3)
+    // Another account's token, from the same address, draws on its own budget (its app is off: answered, 204).
+    stub.addAccount('other@example.com', PASSWORD)
+    const other = bearer((await stub.signIn('other@example.com', PASSWORD)).accessToken)
+    expect((await wrong('198.51.100.4', other)).status).toBe(204)
+  })
+
   test('an old sign-in is enough: the proof is a sign-in of its own', async () => {
     const { call, auth } = await withTotpOn({ RECENT_SIGN_IN_SECONDS: '60' })
     setSystemTime(new Date(Date.now() + 61_000))

@@ -17,14 +17,17 @@ describe('POST /signin/passwordless', () => {
     const res = await call('POST', '/signin/passwordless', { json: { email: EMAIL, method: 'email_otp' } })
     expect(res.status).toBe(200)
     expect(res.body.challengeName).toBe('EMAIL_OTP')
-    expect(res.body.challengeParameters).toEqual({ CODE_DELIVERY_DESTINATION: 'k***@e***' })
+    expect(res.body.challengeParameters).toEqual({
+      CODE_DELIVERY_DELIVERY_MEDIUM: 'EMAIL',
+      CODE_DELIVERY_DESTINATION: 'k***@e***',
+    })
     expect(stub.callsOf('startPasswordless')).toEqual([[{ email: EMAIL, method: 'email_otp' }]])
   })
 
   test('no method: the gateway gets none (no default is filled in)', async () => {
     const { call, stub } = inProcessApp()
     const res = await call('POST', '/signin/passwordless', { json: { email: EMAIL } })
-    expect(res.body.availableChallenges).toEqual(['PASSWORD', 'EMAIL_OTP'])
+    expect(res.body.availableChallenges).toEqual(['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN'])
     expect(stub.callsOf('startPasswordless')).toEqual([[{ email: EMAIL }]])
   })
 
@@ -47,16 +50,29 @@ describe('POST /signin/passwordless', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
   })
 
-  test('answering an emailed code counts against the code-guessing budget; other challenges do not', async () => {
-    const { call } = inProcessApp({ RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_VERIFY_PER_ACCOUNT: '1/1h' })
-    const answer = (challengeName: string) =>
+  /** An app with `verifyPerAccount` as the verify budget per account, and answers to an emailed-code sign-in it started. */
+  async function emailOtpAnswers(verifyPerAccount: string) {
+    const { call } = inProcessApp({ RATE_LIMITS_ENABLED: 'true', RATE_LIMIT_VERIFY_PER_ACCOUNT: verifyPerAccount })
+    const started = await call('POST', '/signin/passwordless', { json: { email: EMAIL, method: 'email_otp' } })
+    return ({ email = EMAIL, challengeName = 'EMAIL_OTP' }: { email?: string; challengeName?: string }) =>
       call('POST', '/signin/challenge', {
-        json: { email: EMAIL, challengeName, session: 'u1.eA.session', responses: { EMAIL_OTP_CODE: '123456' } },
+        json: { email, challengeName, session: started.body.session, responses: { EMAIL_OTP_CODE: '123456' } },
       })
-    expect((await answer('NEW_PASSWORD_REQUIRED')).status).not.toBe(429)
-    expect((await answer('NEW_PASSWORD_REQUIRED')).status).not.toBe(429)
-    expect((await answer('EMAIL_OTP')).status).not.toBe(429)
-    expectProblem(await answer('EMAIL_OTP'), 429, 'too_many_requests')
+  }
+
+  test('answering an emailed code counts against the code-guessing budget; other challenges do not', async () => {
+    const answer = await emailOtpAnswers('1/1h')
+    expect((await answer({ challengeName: 'NEW_PASSWORD_REQUIRED' })).status).not.toBe(429)
+    expect((await answer({ challengeName: 'NEW_PASSWORD_REQUIRED' })).status).not.toBe(429)
+    expect((await answer({})).status).not.toBe(429)
+    expectProblem(await answer({}), 429, 'too_many_requests')
+  })
+
+  test('a challenge answer counts against the account of its session, whatever email the body names', async () => {
+    const answer = await emailOtpAnswers('2/1h')
+    expect((await answer({ email: 'made.up.1@example.com' })).status).not.toBe(429)
+    expect((await answer({ email: 'made.up.2@example.com' })).status).not.toBe(429)
+    expectProblem(await answer({ email: 'made.up.3@example.com' }), 429, 'too_many_requests')
   })
 })
 

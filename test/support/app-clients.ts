@@ -1,5 +1,6 @@
-// Extra app clients of the shared local pool, shaped for the token tests: one that rotates refresh
-// tokens (GetTokensFromRefreshToken, a grace period of choice) and one with token revocation off.
+// Extra app clients of the shared local pool, shaped for the token tests (one that rotates refresh
+// tokens, GetTokensFromRefreshToken with a grace period of choice; one with token revocation off) and
+// for the enumeration tests (one that reports unknown users: PreventUserExistenceErrors LEGACY).
 // Each is registered with the verifying proxy, so calls through it are checked like the main client's.
 import {
   CognitoIdentityProviderClient,
@@ -38,8 +39,10 @@ export async function setSessionTracking(cognito: TestCognito, enabled: boolean)
 }
 
 /**
- * A new app client with a secret, USER_PASSWORD_AUTH and refresh; `rotation` sets RefreshTokenRotation
- * (RetryGracePeriodSeconds: `graceSeconds`), `revocation: false` turns EnableTokenRevocation off.
+ * A new app client with a secret, USER_PASSWORD_AUTH, USER_AUTH and refresh; `rotation` sets
+ * RefreshTokenRotation (RetryGracePeriodSeconds: `graceSeconds`), `revocation: false` turns
+ * EnableTokenRevocation off, `preventUserExistenceErrors` sets PreventUserExistenceErrors (Cognito's
+ * default, LEGACY, when not given).
  */
 export async function createAppClient(
   cognito: TestCognito,
@@ -47,17 +50,24 @@ export async function createAppClient(
     rotation = false,
     graceSeconds = 0,
     revocation = true,
-  }: { rotation?: boolean; graceSeconds?: number; revocation?: boolean },
+    preventUserExistenceErrors,
+  }: {
+    rotation?: boolean
+    graceSeconds?: number
+    revocation?: boolean
+    preventUserExistenceErrors?: 'ENABLED' | 'LEGACY'
+  },
 ): Promise<AppClient> {
   const admin = adminOf(cognito)
   try {
     const created = await admin.send(
       new CreateUserPoolClientCommand({
         UserPoolId: cognito.pool.userPoolId,
-        ClientName: `tokens-${rotation ? 'rotating' : 'plain'}-${graceSeconds}-${revocation}`,
+        ClientName: `tokens-${rotation ? 'rotating' : 'plain'}-${graceSeconds}-${revocation}-${preventUserExistenceErrors}`,
         GenerateSecret: true,
-        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
         EnableTokenRevocation: revocation,
+        ...(preventUserExistenceErrors ? { PreventUserExistenceErrors: preventUserExistenceErrors } : {}),
         ...(rotation ? { RefreshTokenRotation: { Feature: 'ENABLED', RetryGracePeriodSeconds: graceSeconds } } : {}),
       }),
     )

@@ -5,6 +5,8 @@
 import { type App, type AppDeps, createApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
 import { createLogger } from '../../src/logging.ts'
+import { createAccountKey } from '../../src/state/account-keys.ts'
+import { createStateKeys } from '../../src/state/keyed-hash.ts'
 import { bearer, readResponse, requestInit, type JsonResponse, type RequestOptions } from './http.ts'
 import { createStubGateway, type StubGateway } from './stub-gateway.ts'
 
@@ -36,7 +38,9 @@ export function inProcessApp(
   { metrics, loadRouteGroups }: Pick<AppDeps, 'metrics' | 'loadRouteGroups'> = {},
 ): InProcessApp {
   const config = parseConfig({ ...BASE_ENV, ...env })
-  const stub = createStubGateway()
+  // One set of state keys for the app and the stub, as the service gives the gateway and the app.
+  const stateKeys = createStateKeys('in-process-app')
+  const stub = createStubGateway(createAccountKey(stateKeys))
   const logLines: string[] = []
   const logger = createLogger({ level: 'debug', write: (line) => void logLines.push(line) })
   const app = createApp({
@@ -44,6 +48,7 @@ export function inProcessApp(
     gateway: stub.gateway,
     verifyAccessToken: stub.verifyAccessToken,
     logger,
+    stateKeys,
     ...(metrics ? { metrics } : {}),
     ...(loadRouteGroups ? { loadRouteGroups } : {}),
   })

@@ -9,7 +9,14 @@ import { createHash } from 'node:crypto'
  * Passwords Have I Been Pwned lists (each seen in breaches thousands of times), every one of them
  * good enough for the pool's password policy (8+ characters, upper, lower, digit, symbol).
  */
-export const BREACHED_PASSWORDS = ['P@ssw0rd', 'Password1!', 'Passw0rd!', 'Qwerty123!', 'Welcome1!'] as const
+export const BREACHED_PASSWORDS = [
+  'P@ssw0rd',
+  'Password1!',
+  'Passw0rd!',
+  'Qwerty123!',
+  'Welcome1!',
+  'Sunshine1!',
+] as const
 
 export interface RangeRequest {
   path: string

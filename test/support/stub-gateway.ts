@@ -18,6 +18,7 @@ import type { CognitoGateway, SignInResult } from '../../src/cognito/gateway.ts'
 import type { AccessTokenVerifier } from '../../src/tokens/claims.ts'
 import { ProblemError, type ProblemCode } from '../../src/http/problem.ts'
 import type { Profile } from '../../src/schemas/account.ts'
+import type { PasswordlessChallenge } from '../../src/schemas/passwordless.ts'
 import type { Tokens } from '../../src/schemas/sign-in.ts'
 
 /** The confirmation and password-reset code the stub "emails" to every account. */
@@ -67,12 +68,25 @@ export interface StubGateway {
   signIn(email: string, password: string): Promise<Tokens>
 }
 
-export function createStubGateway(): StubGateway {
+/**
+ * @param accountKey the app's account keys (src/state/account-keys.ts): a session names the key of
+ *   the email it was handed out for, as a sealed one does. Without it, the email itself.
+ */
+export function createStubGateway(accountKey: (email: string) => string = (email) => email): StubGateway {
   const accounts = new Map<string, Account>()
   /** Access and refresh tokens issued, to the sub they belong to; signing out deletes them. */
   const accessTokens = new Map<string, string>()
   const refreshTokens = new Map<string, string>()
   const sessions = new Map<string, string>()
+  // Sessions whose sign-in's password is in the breach corpus.
+  const flagged = new Set<string>()
+  // Every session ever handed out: a used one still names its account, as a sealed one still opens.
+  const sessionAccounts = new Map<string, string>()
+  const remember = sessions.set.bind(sessions)
+  sessions.set = (session, email) => {
+    sessionAccounts.set(session, email)
+    return remember(session, email)
+  }
   /** Token -> its sign-in time (epoch seconds); a refresh keeps the sign-in's, as Cognito's auth_time does. */
   const authTimes = new Map<string, number>()
   /** Access token -> the refresh token it was minted with (its origin, as Cognito's origin_jti says). */
@@ -163,6 +177,8 @@ export function createStubGateway(): StubGateway {
       return { tokens: tokensFor(account), sub: account.sub }
     },
     async respondToChallenge({ email, challengeName, session, responses }) {
+      // The session names its account, as the sealed one does; one the stub did not hand out has expired.
+      if (!sessions.has(session)) throw new ProblemError('session_expired')
       const account = accounts.get(email)
       if (!account || sessions.get(session) !== email) throw new ProblemError('not_authorized')
       if (challengeName === 'SOFTWARE_TOKEN_MFA' && account.totp?.enabled) {
@@ -174,7 +190,16 @@ export function createStubGateway(): StubGateway {
         throw new ProblemError('not_authorized')
       }
       sessions.delete(session)
-      return { tokens: tokensFor(account), sub: account.sub }
+      return {
+        tokens: tokensFor(account),
+        sub: account.sub,
+        ...(flagged.has(session) ? { passwordBreached: true } : {}),
+      }
+    },
+    // The flag rides with the session, as the sealed one carries it.
+    flagPasswordBreached(session) {
+      flagged.add(session)
+      return session
     },
     async refresh(refreshToken, username) {
       const account = accountOfSub(refreshTokens.get(refreshToken))
@@ -296,17 +321,37 @@ export function createStubGateway(): StubGateway {
     },
     // Passwordless sign-in and passkeys: the same answer for every email, no passkeys (the
     // passkey ceremony itself is tested against the local Cognito, test/integration/passwordless.test.ts).
-    async startPasswordless({ email, method }) {
-      const challengeParameters: Record<string, string> = {}
+    async startPasswordless({ email, method }): Promise<PasswordlessChallenge> {
+      const session = `stub-session-${crypto.randomUUID()}`
+      sessions.set(session, email)
       if (method === 'email_otp')
-        challengeParameters.CODE_DELIVERY_DESTINATION = maskedEmailDelivery(email).destination!
-      const challengeName = method === 'email_otp' ? 'EMAIL_OTP' : 'SELECT_CHALLENGE'
+        return {
+          challengeName: 'EMAIL_OTP',
+          session,
+          challengeParameters: {
+            CODE_DELIVERY_DELIVERY_MEDIUM: 'EMAIL',
+            CODE_DELIVERY_DESTINATION: maskedEmailDelivery(email).destination!,
+          },
+        }
+      if (method === 'passkey')
+        return {
+          challengeName: 'WEB_AUTHN',
+          session,
+          challengeParameters: {
+            CREDENTIAL_REQUEST_OPTIONS: JSON.stringify({ challenge: 'stub', allowCredentials: [] }),
+          },
+        }
       return {
-        challengeName,
-        session: `stub-session-${crypto.randomUUID()}`,
-        challengeParameters,
-        ...(challengeName === 'SELECT_CHALLENGE' ? { availableChallenges: ['PASSWORD', 'EMAIL_OTP'] } : {}),
+        challengeName: 'SELECT_CHALLENGE',
+        session,
+        challengeParameters: {},
+        availableChallenges: ['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN'],
       }
+    },
+    // The account a session was handed out for, as the real gateway's seal names it.
+    challengeAccount(session) {
+      const email = sessionAccounts.get(session)
+      return email === undefined ? undefined : accountKey(email)
     },
     async startPasskeyRegistration(accessToken) {
       accountOfToken(accessToken)
@@ -378,6 +423,8 @@ export function createStubGateway(): StubGateway {
       ]
     }),
   ) as unknown as CognitoGateway
+  // Synchronous, as the rate limiter calls it before the route runs; not a call the routes make.
+  recorded.challengeAccount = gateway.challengeAccount
 
   return {
     gateway: recorded,

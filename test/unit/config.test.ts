@@ -113,6 +113,7 @@ describe('config', () => {
       BREACHED_PASSWORD_API_URL: 'http://127.0.0.1:8787/',
       BREACHED_PASSWORD_TIMEOUT_MS: '250',
       BREACHED_PASSWORD_FAIL_CLOSED: 'true',
+      COGNITO_AUTH_SESSION_MINUTES: '5',
     })
     expect(config).toEqual({
       port: 9000,
@@ -127,6 +128,7 @@ describe('config', () => {
         timeoutMs: 2000,
         connectTimeoutMs: 500,
         refreshTokenRotation: true,
+        authSessionValiditySeconds: 300,
       },
       logLevel: 'debug',
       trustProxy: true,
@@ -185,6 +187,22 @@ describe('config', () => {
     )
     expect(problemsOf({ BREACHED_PASSWORD_TIMEOUT_MS: '10' })).toContain(
       'BREACHED_PASSWORD_TIMEOUT_MS must be an integer from 50 to 10000',
+    )
+  })
+
+  test('the passkey relying party and the challenge session validity', () => {
+    const config = parseConfig({ ...BASE, PASSKEY_RP_ID: 'example.com', PASSKEY_USER_VERIFICATION: 'required' })
+    expect(config.cognito.passkeyRelyingParty).toEqual({ rpId: 'example.com', userVerification: 'required' })
+    expect(config.cognito.authSessionValiditySeconds).toBe(180)
+    expect(parseConfig({ ...BASE, PASSKEY_RP_ID: 'example.com' }).cognito.passkeyRelyingParty?.userVerification).toBe(
+      'preferred',
+    )
+    expect(parseConfig(BASE).cognito.passkeyRelyingParty).toBeUndefined()
+    expect(() => parseConfig({ ...BASE, PASSKEY_USER_VERIFICATION: 'sometimes' })).toThrow(
+      'PASSKEY_USER_VERIFICATION must be required or preferred',
+    )
+    expect(() => parseConfig({ ...BASE, COGNITO_AUTH_SESSION_MINUTES: '2' })).toThrow(
+      'COGNITO_AUTH_SESSION_MINUTES must be an integer from 3 to 15',
     )
   })
 

@@ -154,6 +154,28 @@ const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]
     'invalid_token',
     undefined,
   ],
+  // A sign-in challenge's session that expired or was spent: start again, not "Incorrect email or password.".
+  [
+    'RespondToAuthChallenge',
+    named('NotAuthorizedException', 'Invalid session for the user, session is expired.'),
+    400,
+    'session_expired',
+    undefined,
+  ],
+  [
+    'VerifySoftwareTokenInSetup',
+    named('NotAuthorizedException', 'Invalid session for the user, session is expired.'),
+    400,
+    'session_expired',
+    undefined,
+  ],
+  [
+    'RespondToAuthChallenge',
+    named('NotAuthorizedException', 'Incorrect username or password.'),
+    401,
+    'not_authorized',
+    undefined,
+  ],
 ]
 
 describe('Cognito error -> problem', () => {

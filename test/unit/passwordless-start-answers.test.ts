@@ -1,51 +1,91 @@
 // A passwordless start under every answer Cognito might give where its documentation is silent (a
-// preferred challenge the user cannot answer, an unknown user): whatever reveals the account's state
-// is replaced by the answer for an address nobody has (src/cognito/enumeration.ts); anything else,
-// our own misconfiguration above all, is not hidden.
+// preferred challenge the user cannot answer, an unknown user): the client gets the asked challenge
+// either way, and a decoy session whenever Cognito did not answer that challenge
+// (src/cognito/passwordless.ts); our own misconfiguration and Cognito failing are not hidden.
 import { describe, expect, test } from 'bun:test'
-import { asUnknownAddressOnAccountState } from '../../src/cognito/enumeration.ts'
-import { problemFromCognitoError } from '../../src/cognito/errors.ts'
+import { createGatewayCore } from '../../src/cognito/gateway-core.ts'
+import { passwordlessStart } from '../../src/cognito/passwordless.ts'
+import { parseConfig } from '../../src/config.ts'
+import { ProblemError } from '../../src/http/problem.ts'
+import { createAccountKey } from '../../src/state/account-keys.ts'
+import { createStateKeys } from '../../src/state/keyed-hash.ts'
 
-const refusal = (name: string, message = 'upstream says something') =>
-  problemFromCognitoError(Object.assign(new Error(message), { name }), 'InitiateAuth', false)
+const config = parseConfig({
+  COGNITO_USER_POOL_ID: 'local_unit',
+  COGNITO_CLIENT_ID: 'unitclient',
+  COGNITO_CLIENT_SECRET: 'unit-secret',
+  COGNITO_ISSUER: 'http://cognito.invalid/local_unit',
+}).cognito
 
-/** A start that answers `first` for the real address and a challenge for any other. */
-function startAnswering(first: () => Promise<string>) {
-  const asked: string[] = []
-  const start = (username: string) => {
-    asked.push(username)
-    return asked.length === 1 ? first() : Promise.resolve(`challenge for ${username}`)
-  }
-  return { asked, start }
+const named = (name: string, message = 'upstream says something') => Object.assign(new Error(message), { name })
+
+/** A start over a Cognito whose every InitiateAuth answers `answer` (or throws it), and what it was asked. */
+async function startAnswering(answer: () => unknown) {
+  const asked: unknown[] = []
+  const core = await createGatewayCore(
+    config,
+    {
+      send: async (_operation: string, input: unknown) => {
+        asked.push(input)
+        return answer()
+      },
+    } as never,
+    undefined,
+    createStateKeys('unit-secret'),
+  )
+  return { asked, core, start: passwordlessStart(core) }
 }
 
-describe('a passwordless start whose first answer is undocumented', () => {
-  test('SELECT_CHALLENGE (the local guess) or the preferred challenge itself: passed through, asked once', async () => {
-    const { asked, start } = startAnswering(() => Promise.resolve('SELECT_CHALLENGE'))
-    expect(await asUnknownAddressOnAccountState('user@example.com', start)).toBe('SELECT_CHALLENGE')
-    expect(asked).toEqual(['user@example.com'])
+const REAL = { ChallengeName: 'EMAIL_OTP', Session: 'f'.repeat(64), ChallengeParameters: { USERNAME: 'real-user' } }
+
+describe('a passwordless start whose answer is undocumented', () => {
+  test('the asked challenge: a real session naming the user, asked once', async () => {
+    const { asked, core, start } = await startAnswering(() => REAL)
+    const answer = await start({ email: 'user@example.com', method: 'email_otp' })
+    expect(asked).toHaveLength(1)
+    expect(answer.challengeName).toBe('EMAIL_OTP')
+    expect(core.sessions.open(answer.session).claims).toMatchObject({
+      username: 'real-user',
+      account: core.accountOf('user@example.com'),
+    })
+  })
+
+  test('the sealed account is the key the rate limiter gives the email on /signin (one function, one budget)', async () => {
+    const { core, start } = await startAnswering(() => REAL)
+    const answer = await start({ email: 'User@Example.com', method: 'email_otp' })
+    const limiterKey = createAccountKey(createStateKeys('unit-secret'))
+    expect(core.sessions.open(answer.session).claims.account).toBe(limiterKey('user@example.com'))
   })
 
   test.each([
-    'InvalidParameterException',
-    'NotAuthorizedException',
-    'UserNotFoundException',
-    'UserNotConfirmedException',
-  ])('%s: answered as for a made-up address at the same domain', async (name) => {
-    const { asked, start } = startAnswering(() => Promise.reject(refusal(name)))
-    const answer = await asUnknownAddressOnAccountState('user@example.com', start)
-    expect(asked).toHaveLength(2)
-    expect(asked[1]).toMatch(/^[0-9a-f-]{36}@example\.com$/)
-    expect(answer).toBe(`challenge for ${asked[1]}`)
+    [
+      'SELECT_CHALLENGE (the local guess for a user who cannot answer the asked one)',
+      () => ({ ...REAL, ChallengeName: 'SELECT_CHALLENGE' }),
+    ],
+    ['InvalidParameterException', () => Promise.reject(named('InvalidParameterException'))],
+    ['NotAuthorizedException', () => Promise.reject(named('NotAuthorizedException'))],
+    ['UserNotFoundException', () => Promise.reject(named('UserNotFoundException'))],
+    ['UserNotConfirmedException', () => Promise.reject(named('UserNotConfirmedException'))],
+  ])('%s: the asked challenge with a decoy session, asked once', async (_label, answer) => {
+    const { asked, core, start } = await startAnswering(answer)
+    const started = await start({ email: 'user@example.com', method: 'email_otp' })
+    expect(asked).toHaveLength(1)
+    expect(started.challengeName).toBe('EMAIL_OTP')
+    const { claims } = core.sessions.open(started.session)
+    expect(claims.decoy).toBeString()
+    expect(claims.username).toBeUndefined()
+    expect(claims.account).toBe(core.accountOf('user@example.com'))
   })
 
   test('our own secret refused, or Cognito failing: not hidden', async () => {
     for (const error of [
-      refusal('NotAuthorizedException', 'Unable to verify secret hash for client abc'),
-      refusal('InternalErrorException'),
+      named('NotAuthorizedException', 'Unable to verify secret hash for client abc'),
+      named('InternalErrorException'),
     ]) {
-      const { asked, start } = startAnswering(() => Promise.reject(error))
-      await expect(asUnknownAddressOnAccountState('user@example.com', start)).rejects.toBe(error)
+      const { asked, start } = await startAnswering(() => Promise.reject(error))
+      const refused = await start({ email: 'user@example.com', method: 'email_otp' }).catch((e: unknown) => e)
+      expect(refused).toBeInstanceOf(ProblemError)
+      expect((refused as ProblemError).status).toBeGreaterThanOrEqual(500)
       expect(asked).toHaveLength(1)
     }
   })
