@@ -47,6 +47,10 @@ export interface CognitoConfig {
   timeoutMs: number
   /** TCP connect timeout for one attempt. */
   connectTimeoutMs: number
+  /** Calls to Cognito's JSON API in flight at most; as many connections are kept open for them. */
+  maxConcurrency: number
+  /** Calls waiting for a turn at most; beyond it a call is refused at once (503, Retry-After). */
+  queueLimit: number
   /**
    * The app client rotates refresh tokens (RefreshTokenRotation Feature ENABLED): refreshing goes
    * through GetTokensFromRefreshToken, which answers a new refresh token (Cognito API reference,
@@ -212,6 +216,10 @@ export function parseConfig(env: Env): Config {
 
   const timeoutMs = integer('COGNITO_TIMEOUT_MS', 8000, 100, 55_000)
   const connectTimeoutMs = integer('COGNITO_CONNECT_TIMEOUT_MS', 3000, 50, 55_000)
+  // One ECS task's core carries about 250 calls in flight at Cognito's ~50 ms (docs/performance.md,
+  // "Connections to Cognito"); the queue absorbs a burst of about four times that.
+  const maxConcurrency = integer('COGNITO_MAX_CONCURRENCY', 256, 1, 4096)
+  const queueLimit = integer('COGNITO_QUEUE_LIMIT', 1024, 0, 100_000)
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 120_000)
   const trustProxy = flag('TRUST_PROXY', false)
   const swaggerEnabled = flag('SWAGGER_ENABLED', true)
@@ -295,6 +303,8 @@ export function parseConfig(env: Env): Config {
       jwksUri,
       timeoutMs,
       connectTimeoutMs,
+      maxConcurrency,
+      queueLimit,
       refreshTokenRotation,
     },
     logLevel,

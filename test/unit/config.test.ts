@@ -90,6 +90,8 @@ describe('config', () => {
       TRUST_PROXY: 'true',
       COGNITO_TIMEOUT_MS: '2000',
       COGNITO_CONNECT_TIMEOUT_MS: '500',
+      COGNITO_MAX_CONCURRENCY: '64',
+      COGNITO_QUEUE_LIMIT: '0',
       SHUTDOWN_TIMEOUT_MS: '0',
       SWAGGER_ENABLED: 'false',
       RATE_LIMITS_ENABLED: 'false',
@@ -126,6 +128,8 @@ describe('config', () => {
         jwksUri: 'http://127.0.0.1:9229/ap-northeast-2_AbC123xyz/.well-known/jwks.json',
         timeoutMs: 2000,
         connectTimeoutMs: 500,
+        maxConcurrency: 64,
+        queueLimit: 0,
         refreshTokenRotation: true,
       },
       logLevel: 'debug',
@@ -185,6 +189,17 @@ describe('config', () => {
     )
     expect(problemsOf({ BREACHED_PASSWORD_TIMEOUT_MS: '10' })).toContain(
       'BREACHED_PASSWORD_TIMEOUT_MS must be an integer from 50 to 10000',
+    )
+  })
+
+  test('the bound on calls to Cognito: 256 in flight and 1024 waiting by default, each checked', () => {
+    const { maxConcurrency, queueLimit } = parseConfig(BASE).cognito
+    expect({ maxConcurrency, queueLimit }).toEqual({ maxConcurrency: 256, queueLimit: 1024 })
+    expect(problemsOf({ COGNITO_MAX_CONCURRENCY: '0', COGNITO_QUEUE_LIMIT: 'many' })).toEqual(
+      expect.arrayContaining([
+        'COGNITO_MAX_CONCURRENCY must be an integer from 1 to 4096',
+        'COGNITO_QUEUE_LIMIT must be an integer from 0 to 100000',
+      ]),
     )
   })
 
