@@ -30,6 +30,8 @@ interface Connection {
   idleTimer?: ReturnType<typeof setTimeout>
   /** Bytes not yet written (a write the kernel took only in part). */
   pending?: Buffer
+  /** Why the TLS handshake failed (an untrusted certificate), for the call's error. */
+  refused?: Error
   closed: boolean
 }
 
@@ -171,9 +173,14 @@ export function createBunHttpPost(connectTimeoutMs: number, maxConnections: numb
       clearTimeout(connection.idleTimer)
       const at = idle.indexOf(connection)
       if (at !== -1) idle.splice(at, 1)
-      read(connection, true)
+      if (connection.refused) connection.exchange?.reject(connection.refused)
+      else read(connection, true)
       connection.exchange?.reject(nodeError('connection closed', 'ECONNRESET'))
       connection.exchange = undefined
+    },
+    handshake(socket: Socket<Connection>, success: boolean, authorizationError: Error | null) {
+      if (!success || authorizationError)
+        socket.data.refused = authorizationError ?? nodeError('TLS handshake failed', 'ECONNRESET')
     },
     error(socket: Socket<Connection>, error: Error) {
       const connection = socket.data
