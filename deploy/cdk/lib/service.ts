@@ -80,6 +80,11 @@ export class Service extends Construct {
         SWAGGER_ENABLED: String(settings.swaggerEnabled),
         // Must match the app client (user-pool.ts): a rotating client refuses REFRESH_TOKEN_AUTH.
         COGNITO_REFRESH_TOKEN_ROTATION: String(settings.refreshTokenRotation),
+        // The bound on Cognito calls and its queue (README.md, configuration); Bun's own
+        // bound on fetch() (signing keys, breached-password check) above it, as the image sets it.
+        COGNITO_MAX_CONCURRENCY: '256',
+        COGNITO_QUEUE_LIMIT: '1024',
+        BUN_CONFIG_MAX_HTTP_REQUESTS: '512',
       },
       secrets: { COGNITO_CLIENT_SECRET: ecs.Secret.fromSecretsManager(props.clientSecret) },
       healthCheck: {
