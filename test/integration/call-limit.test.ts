@@ -19,6 +19,7 @@ let service: RunningService
 beforeAll(async () => {
   stub = startStubCognito({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, tls: true, latencyMs: LATENCY_MS })
   service = await startService({
+    PORT: '0',
     COGNITO_ENDPOINT: stub.url,
     COGNITO_USER_POOL_ID: 'local_bench',
     COGNITO_CLIENT_ID: CLIENT_ID,
