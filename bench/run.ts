@@ -610,9 +610,15 @@ function markdownTables(report: Report): string {
   per.push(
     '',
     'Ratios are target / ceiling for req/s and p99, ceiling / target for CPU per request (1.00× = as cheap as the ceiling).',
-    'The floor is the ceiling plus what every answer must carry: the security headers and request id, one access-log line.',
+    'The floor is the ceiling plus what every request must do (bench/floor.ts): security headers, request id and the access line; on the Cognito routes the body check, an answer from declared fields, the deadline, the metrics, mapping the answer and the auth event.',
     'Log lines and upstream connections per call: the routes that call Cognito, in the order of the table above.',
   )
+  const ours = report.routes.flatMap((r) =>
+    r.floor
+      ? [`${r.route} ${((r.product.cpuMicrosPerRequest / r.floor.cpuMicrosPerRequest - 1) * 100).toFixed(0)}%`]
+      : [],
+  )
+  if (ours.length > 0) per.push(`Our CPU per request over the floor's (product ÷ floor − 1): ${ours.join(', ')}.`)
   return [...rows, ...per].join('\n')
 }
 
