@@ -96,7 +96,7 @@ const floorCognitoRoutes = floorMetrics
   ? Object.fromEntries(
       floorRoutes(COGNITO_CLIENT_ID, COGNITO_CLIENT_SECRET).map((route) => [
         route.path,
-        { POST: floorHandler(route, `${COGNITO_ENDPOINT}/`, secretHash, logger, floorMetrics) },
+        { POST: floorHandler(route, `${COGNITO_ENDPOINT}/`, secretHash, COGNITO_CLIENT_SECRET, logger, floorMetrics) },
       ]),
     )
   : {}

@@ -7,8 +7,10 @@
 // - mapping Cognito's answer: parsed, an answer built only from the declared fields (so no
 //   undeclared field can leak), the ID token's `sub` read for the event, an exception mapped to a
 //   problem by its name;
-// - the security headers and request id, the access-log line and the auth-event line.
+// - the security headers and request id, the access-log line and the auth-event line (the user by
+//   `sub` and the email as a keyed hash, as the product's).
 // The product does each of these and more; between this floor and the product is our own overhead.
+import { createHmac } from 'node:crypto'
 import { startDeadline } from '../src/cognito/deadline.ts'
 import { SECURITY_HEADERS } from '../src/http/security-headers.ts'
 import type { Logger } from '../src/logging.ts'
@@ -178,6 +180,7 @@ export function floorHandler(
   route: FloorRoute,
   endpoint: string,
   secretHash: (username: string) => Promise<string>,
+  emailKey: string,
   logger: Logger,
   metrics: ReturnType<typeof createMetrics>,
 ): (request: Request) => Promise<Response> {
@@ -253,7 +256,19 @@ export function floorHandler(
       ip,
     })
     const outcome = status < 300 ? 'succeeded' : status < 500 ? 'failed' : 'error'
-    logger.info('auth event', { event: route.event, outcome, reqId, ip, ...(sub ? { sub } : {}) })
+    const email = (body as Body | undefined)?.email
+    const emailHash =
+      typeof email === 'string'
+        ? createHmac('sha256', emailKey).update(email.toLowerCase()).digest('hex').slice(0, 32)
+        : undefined
+    logger.info('auth event', {
+      event: route.event,
+      outcome,
+      reqId,
+      ip,
+      ...(sub ? { sub } : {}),
+      ...(emailHash ? { emailHash } : {}),
+    })
     metrics.authEvent(route.event, outcome)
     metrics.requestFinished(route.path, 'POST', status, seconds)
     return response
