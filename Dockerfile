@@ -39,6 +39,11 @@ COPY --from=build /src/out/user-service /usr/local/bin/user-service
 # distroless's `nonroot`, by number, so the runtime can verify it is not root without a passwd lookup.
 USER 65532:65532
 ENV PORT=8080
+# Bun runs at most this many fetch() requests at once and queues the rest without limit or metric.
+# The Cognito calls have their own bound and connections (COGNITO_MAX_CONCURRENCY, 256 by default);
+# fetch serves the signing keys and the breached-password check, which must never wait behind a
+# hidden queue, so its bound sits above that (docs/performance.md, "Connections to Cognito").
+ENV BUN_CONFIG_MAX_HTTP_REQUESTS=512
 EXPOSE 8080
 # distroless has no shell or curl: the binary checks itself (GET /health on loopback, 2 s budget).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \

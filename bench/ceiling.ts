@@ -4,13 +4,17 @@
 // Crypto's, as the product's must be (one standard API on every runtime): the least any service
 // under the same requirement must do, so the ratio measures our overhead, not the requirement's.
 //
-// CEILING_FLOOR=1 (the benchmark's `floor` target, bench/run.ts) adds only what every answer must
-// carry, still without a framework: the security headers and request id, and one access-log line
-// (src/logging.ts). Between the ceiling and
-// this "floor" is the cost of the requirements; between the floor and the product, ours.
+// CEILING_FLOOR=1 (the benchmark's `floor` target, bench/run.ts) adds what every request must do,
+// still without a framework: on every answer the security headers and request id and one
+// access-log line (src/logging.ts); on the Cognito routes also the body's check, an answer built
+// from declared fields only, the per-call deadline, the metrics, mapping Cognito's answer and the
+// auth-event line (bench/floor.ts). Between the ceiling and this "floor" is the cost of the
+// requirements; between the floor and the product, ours.
 import { createSecretHasher } from '../src/cognito/secret-hash.ts'
 import { batchedWriter, createLogger, writeAll } from '../src/logging.ts'
 import { SECURITY_HEADERS } from '../src/http/security-headers.ts'
+import { createMetrics } from '../src/observability/metrics.ts'
+import { floorHandler, floorRoutes } from './floor.ts'
 import { createTokenVerifier, identityOf } from './token-verifier.mjs'
 
 const {
@@ -64,8 +68,12 @@ const call = (operation: string, body: unknown) =>
     body: JSON.stringify(body),
   })
 
-const copy = async (request: Request, startedAt: number, upstream: Response, okStatus: number) =>
-  answer(request, startedAt, await upstream.arrayBuffer(), upstream.ok ? okStatus : upstream.status, 'application/json')
+// The ceiling's Cognito routes: the answer's bytes copied back (the floor has its own, bench/floor.ts).
+const copy = async (upstream: Response, okStatus: number) =>
+  new Response(await upstream.arrayBuffer(), {
+    status: upstream.ok ? okStatus : upstream.status,
+    headers: { 'content-type': 'application/json' },
+  })
 
 // The token check (bench/token-verifier.mjs), answering the identity as headers and body.
 const tokenVerifier = createTokenVerifier(COGNITO_ISSUER, COGNITO_CLIENT_ID)
@@ -82,6 +90,17 @@ async function checkToken(request: Request): Promise<Response> {
   }
 }
 
+// The floor's Cognito routes in place of the ceiling's.
+const floorMetrics = floor ? createMetrics() : undefined
+const floorCognitoRoutes = floorMetrics
+  ? Object.fromEntries(
+      floorRoutes(COGNITO_CLIENT_ID, COGNITO_CLIENT_SECRET).map((route) => [
+        route.path,
+        { POST: floorHandler(route, `${COGNITO_ENDPOINT}/`, secretHash, COGNITO_CLIENT_SECRET, logger, floorMetrics) },
+      ]),
+    )
+  : {}
+
 const server = Bun.serve({
   port: Number(PORT),
   routes: {
@@ -92,7 +111,6 @@ const server = Bun.serve({
     '/token/verify': checkToken,
     '/signup': {
       async POST(request) {
-        const startedAt = floor ? performance.now() : 0
         const { email, password, nickname } = (await request.json()) as Record<string, string>
         const upstream = await call('SignUp', {
           ClientId: COGNITO_CLIENT_ID,
@@ -104,12 +122,11 @@ const server = Bun.serve({
             { Name: 'nickname', Value: nickname },
           ],
         })
-        return copy(request, startedAt, upstream, 201)
+        return copy(upstream, 201)
       },
     },
     '/signin': {
       async POST(request) {
-        const startedAt = floor ? performance.now() : 0
         const { email, password } = (await request.json()) as Record<string, string>
         const upstream = await call('InitiateAuth', {
           ClientId: COGNITO_CLIENT_ID,
@@ -120,26 +137,24 @@ const server = Bun.serve({
             SECRET_HASH: await secretHash(email!),
           },
         })
-        return copy(request, startedAt, upstream, 200)
+        return copy(upstream, 200)
       },
     },
     // Passwordless start: USER_AUTH with EMAIL_OTP preferred, the challenge copied back.
     '/signin/passwordless': {
       async POST(request) {
-        const startedAt = floor ? performance.now() : 0
         const { email } = (await request.json()) as Record<string, string>
         const upstream = await call('InitiateAuth', {
           ClientId: COGNITO_CLIENT_ID,
           AuthFlow: 'USER_AUTH',
           AuthParameters: { USERNAME: email, PREFERRED_CHALLENGE: 'EMAIL_OTP', SECRET_HASH: await secretHash(email!) },
         })
-        return copy(request, startedAt, upstream, 200)
+        return copy(upstream, 200)
       },
     },
     // A challenge answer: Cognito's session as the client got it, the username beside it.
     '/signin/challenge': {
       async POST(request) {
-        const startedAt = floor ? performance.now() : 0
         const { email, challengeName, session, responses } = (await request.json()) as {
           email: string
           challengeName: string
@@ -152,22 +167,22 @@ const server = Bun.serve({
           Session: session,
           ChallengeResponses: { ...responses, USERNAME: email, SECRET_HASH: await secretHash(email) },
         })
-        return copy(request, startedAt, upstream, 200)
+        return copy(upstream, 200)
       },
     },
     // GetTokensFromRefreshToken, as the product does with rotation on: the raw secret, no hash.
     '/token/refresh': {
       async POST(request) {
-        const startedAt = floor ? performance.now() : 0
         const { refreshToken } = (await request.json()) as Record<string, string>
         const upstream = await call('GetTokensFromRefreshToken', {
           RefreshToken: refreshToken,
           ClientId: COGNITO_CLIENT_ID,
           ClientSecret: COGNITO_CLIENT_SECRET,
         })
-        return copy(request, startedAt, upstream, 200)
+        return copy(upstream, 200)
       },
     },
+    ...floorCognitoRoutes,
   },
 })
 process.stdout.write(`${JSON.stringify({ msg: 'listening', port: server.port })}\n`)

@@ -30,9 +30,13 @@ export const canPin = cpus().length >= 2 && Bun.which('taskset') !== null
 export const onServerCpu = (cmd: string[]) => (canPin ? ['taskset', '-c', '0', ...cmd] : cmd)
 export const onLoadCpu = (cmd: string[]) => (canPin ? ['taskset', '-c', '1', ...cmd] : cmd)
 
-/** The product's environment in front of the stub at `stubUrl`. */
-export const productEnv = (stubUrl: string, port: number): Record<string, string> => ({
+/**
+ * The product's environment in front of the stub at `stubUrl`; `caFile`, the certificate of a stub
+ * that speaks TLS, is trusted through NODE_EXTRA_CA_CERTS (read by Bun and Node at start).
+ */
+export const productEnv = (stubUrl: string, port: number, caFile?: string): Record<string, string> => ({
   PATH: process.env.PATH ?? '',
+  ...(caFile ? { NODE_EXTRA_CA_CERTS: caFile } : {}),
   PORT: String(port),
   COGNITO_ENDPOINT: stubUrl,
   COGNITO_USER_POOL_ID: USER_POOL_ID,
@@ -50,6 +54,9 @@ export const productEnv = (stubUrl: string, port: number): Record<string, string
   TRUST_PROXY: 'true',
   // As deployed: metrics on (their own port; 0 picks a free one), so their cost is in every number.
   METRICS_PORT: '0',
+  // Off: the breached-password check is a call to another service (Have I Been Pwned), not the
+  // product's own work, and the benchmark measures against Cognito alone.
+  BREACHED_PASSWORD_CHECK: 'false',
 })
 
 export async function untilHealthy(url: string, proc: Subprocess, deadlineMs = 10_000): Promise<void> {
@@ -76,13 +83,22 @@ export function procStatus(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon' | '
 /** The stub Cognito (test/support/stub-cognito.ts) on CPU 1: its URL and a token it issued. */
 export interface Stub {
   url: string
+  /** The certificate to trust when the stub speaks TLS. */
+  caFile?: string
   idToken: string
   proc: Subprocess
 }
 
-export async function startStub(): Promise<Stub> {
+/** `tls`: HTTPS with a self-signed certificate (Stub.caFile); `latencyMs`: each answer that much later. */
+export async function startStub({ tls = false, latencyMs = 0 } = {}): Promise<Stub> {
   const proc = Bun.spawn(onLoadCpu([process.execPath, resolve(ROOT, 'test/support/stub-cognito.ts')]), {
-    env: { ...process.env, STUB_CLIENT_ID: CLIENT_ID, STUB_CLIENT_SECRET: CLIENT_SECRET },
+    env: {
+      ...process.env,
+      STUB_CLIENT_ID: CLIENT_ID,
+      STUB_CLIENT_SECRET: CLIENT_SECRET,
+      STUB_TLS: tls ? '1' : '0',
+      STUB_LATENCY_MS: String(latencyMs),
+    },
     stdout: 'pipe',
     stderr: 'inherit',
   })
@@ -94,8 +110,8 @@ export async function startStub(): Promise<Stub> {
     text += new TextDecoder().decode(value)
   }
   reader.releaseLock()
-  const { url, idToken } = JSON.parse(text.slice(0, text.indexOf('\n'))) as { url: string; idToken: string }
-  return { url, idToken, proc }
+  const { url, idToken, caFile } = JSON.parse(text.slice(0, text.indexOf('\n'))) as Omit<Stub, 'proc'>
+  return { url, idToken, proc, ...(caFile ? { caFile } : {}) }
 }
 
 /** One cold start of `command` (on the server CPU): spawn to the first 200 on /health, in ms. */

@@ -4,9 +4,12 @@
 //   npm run bench -- --smoke 1 round, 1 s per route: CI runs it so the benchmark cannot rot
 //   npm run bench -- --node  the Node target (dist/node/node.mjs; npm run build:node first) against
 //                            a raw Node ceiling (bench/node-ceiling.mjs), no floor
-// Options: --rounds N, --seconds S; BENCH_PRODUCT="<command>" to measure another build of the
-// product. Prints tables and writes bench/out/bench-<time>.json. Then interleaved passwordless starts
-// per kind of email against the product, medians (bench/passwordless-timing.ts).
+// Options: --rounds N, --seconds S; --connections N (64); --routes /signin,/signup (all);
+// --latency-ms N: the stub answers each Cognito call N ms late, over TLS (a self-signed certificate
+// the targets trust), as Cognito does (--tls alone: TLS without the delay); BENCH_PRODUCT="<command>"
+// to measure another build of the product. Prints tables and writes bench/out/bench-<time>.json. Then
+// interleaved passwordless starts per kind of email against the product, medians
+// (bench/passwordless-timing.ts), and the revocation propagation between two instances (bench/propagation.ts).
 // Non-2xx answers or socket errors fail the run (exit 1). Speed is reported, never asserted.
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
@@ -44,7 +47,14 @@ const onNode = args.includes('--node')
 const rounds = option('--rounds') ?? (smoke ? 1 : 5)
 const seconds = option('--seconds') ?? (smoke ? 1 : 5)
 const warmupSeconds = smoke ? 0 : 3
-const CONNECTIONS = 64
+const CONNECTIONS = option('--connections') ?? 64
+const latencyMs = option('--latency-ms') ?? 0
+const tls = latencyMs > 0 || args.includes('--tls')
+const routesArg = args.includes('--routes') ? args[args.indexOf('--routes') + 1]!.split(',') : undefined
+// The product's default bound on Cognito calls (COGNITO_MAX_CONCURRENCY); the ceiling's fetch gets
+// the same bound (BUN_CONFIG_MAX_HTTP_REQUESTS), and the product's fetch (JWKS) one above it, as
+// the image sets it (Dockerfile).
+const CALL_LIMIT = 256
 const COLD_STARTS = smoke ? 3 : 10
 /** Sign-outs timed from one instance to another through a shared store (bench/propagation.ts). */
 const PROPAGATION_SAMPLES = smoke ? 30 : 300
@@ -79,7 +89,7 @@ interface Route {
 const ACCESS_TOKENS = 1000
 const TOKENS_FILE = resolve(ROOT, 'bench/out/access-tokens.txt')
 
-const ROUTES: Route[] = [
+const ALL_ROUTES: Route[] = [
   { name: '/health', method: 'GET', status: 200, callsCognito: false },
   {
     name: '/signup',
@@ -137,6 +147,8 @@ const ROUTES: Route[] = [
   { name: '/token/verify', method: 'GET', status: 200, callsCognito: false, accessTokens: true },
 ]
 
+const ROUTES = routesArg ? ALL_ROUTES.filter((route) => routesArg.includes(route.name)) : ALL_ROUTES
+
 // ---------------------------------------------------------------------------------------------
 // Machine set-up: wrk, CPU pinning.
 
@@ -168,8 +180,24 @@ const firstLine = (file: string) => readFileSync(file, 'utf8').split('\n', 1)[0]
 // ---------------------------------------------------------------------------------------------
 // The stub and the two targets.
 
+/** fetch() options that trust the stub's certificate when it speaks TLS. */
+const trustStub = (stub: Stub) => (stub.caFile ? { tls: { ca: readFileSync(stub.caFile, 'utf8') } } : {})
+
 async function stubStats(stub: Stub): Promise<{ calls: number; connections: number }> {
-  return (await fetch(`${stub.url}/__stats`)).json() as Promise<{ calls: number; connections: number }>
+  return (await fetch(`${stub.url}/__stats`, trustStub(stub))).json() as Promise<{ calls: number; connections: number }>
+}
+
+/** Calls the product shed so far (its metrics port, from its `listening` line); 0 for the others. */
+async function shedSoFar(target: Running): Promise<number> {
+  if (target.name !== 'product') return 0
+  const listening = readFileSync(target.logFile, 'utf8')
+    .split('\n')
+    .find((line) => line.includes('"listening"'))
+  const port = listening ? (JSON.parse(listening) as { metricsPort?: number }).metricsPort : undefined
+  if (port === undefined) return 0
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+  const line = text.split('\n').find((l) => l.startsWith('user_service_cognito_calls_shed_total'))
+  return line ? Number(line.split(' ')[1]) : 0
 }
 
 const NODE = Bun.which('node') ?? 'node'
@@ -201,8 +229,10 @@ const COMMANDS: Record<TargetName, string[]> = onNode
       floor: ceilingCommand,
       product: productCommand,
     }
-const targetEnv = (name: TargetName, stubUrl: string, port: number) => ({
-  ...productEnv(stubUrl, port),
+const targetEnv = (name: TargetName, stub: Stub, port: number) => ({
+  ...productEnv(stub.url, port, stub.caFile),
+  BUN_CONFIG_MAX_HTTP_REQUESTS: String(name === 'product' ? 2 * CALL_LIMIT : CALL_LIMIT),
+  COGNITO_MAX_CONCURRENCY: String(CALL_LIMIT),
   COGNITO_REFRESH_TOKEN_ROTATION: 'true',
   ...(name === 'floor' ? { CEILING_FLOOR: '1' } : {}),
   // The token check's verification cache, off unless the run asks for it (its figures are reported apart).
@@ -223,7 +253,7 @@ async function startTarget(name: TargetName, stub: Stub): Promise<Running> {
   const logFile = resolve(OUT, `${name}.stdout.log`)
   const proc = Bun.spawn(onServerCpu(COMMANDS[name]), {
     cwd: ROOT,
-    env: targetEnv(name, stub.url, port),
+    env: targetEnv(name, stub, port),
     // Truncated: Bun.file() as stdout would write over an older log without shortening it.
     stdout: openSync(logFile, 'w'),
     stderr: 'inherit',
@@ -238,7 +268,7 @@ async function coldStartsMs(stub: Stub): Promise<Record<TargetName, number>> {
   const samples = Object.fromEntries(TARGETS.map((name) => [name, [] as number[]]))
   for (let i = 0; i < COLD_STARTS; i++) {
     for (const name of TARGETS) {
-      samples[name]!.push(await coldStartOnceMs(COMMANDS[name], (port) => targetEnv(name, stub.url, port)))
+      samples[name]!.push(await coldStartOnceMs(COMMANDS[name], (port) => targetEnv(name, stub, port)))
     }
   }
   return Object.fromEntries(TARGETS.map((name) => [name, median(samples[name]!)])) as Record<TargetName, number>
@@ -278,6 +308,7 @@ async function preflight(target: Running, stub: Stub): Promise<void> {
 /** The stub must refuse a wrong SECRET_HASH, or a broken HMAC could pass the benchmark. */
 async function stubRefusesBadHash(stub: Stub): Promise<void> {
   const res = await fetch(stub.url, {
+    ...trustStub(stub),
     method: 'POST',
     headers: {
       'content-type': 'application/x-amz-json-1.1',
@@ -367,6 +398,8 @@ interface Window {
   logLinesPerRequest: number
   upstreamCalls: number
   upstreamConnections: number
+  /** Requests the product answered 503 at once because its queue of Cognito calls was full. */
+  shed: number
   /** The server's own CPU per request: unlike req/s, barely moved by other load on the machine. */
   cpuMicrosPerRequest: number
 }
@@ -375,11 +408,13 @@ async function measure(target: Running, route: Route, stub: Stub, round: number)
   const label = `${target.name}-r${round}`
   if (warmupSeconds > 0 && round === 1) await wrk(target, route, warmupSeconds, `${label}-warm`)
   const before = await stubStats(stub)
+  const shedBefore = await shedSoFar(target)
   const logBefore = countLines(target.logFile, 0)
   const cpuBefore = cpuMicros(target.proc.pid)
   const result = await wrk(target, route, seconds, label)
   const cpuUsed = cpuMicros(target.proc.pid) - cpuBefore
   const after = await stubStats(stub)
+  const shed = (await shedSoFar(target)) - shedBefore
   const log = countLines(target.logFile, logBefore.size)
   const errors = result.connect + result.read + result.write + result.status + result.timeout
   return {
@@ -390,6 +425,7 @@ async function measure(target: Running, route: Route, stub: Stub, round: number)
     logLinesPerRequest: log.lines / Math.max(1, result.requests),
     upstreamCalls: after.calls - before.calls,
     upstreamConnections: after.connections - before.connections,
+    shed,
     cpuMicrosPerRequest: cpuUsed / Math.max(1, result.requests),
   }
 }
@@ -401,8 +437,11 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true })
   const started = new Date()
   const loadBefore = loadavg()[0]!
-  const stub = await startStub()
-  writeFileSync(TOKENS_FILE, await (await fetch(`${stub.url}/__access-tokens?count=${ACCESS_TOKENS}`)).text())
+  const stub = await startStub({ tls, latencyMs })
+  writeFileSync(
+    TOKENS_FILE,
+    await (await fetch(`${stub.url}/__access-tokens?count=${ACCESS_TOKENS}`, trustStub(stub))).text(),
+  )
   const targets: Running[] = []
   let failed = false
   try {
@@ -451,6 +490,7 @@ async function main(): Promise<void> {
           errors: ws.reduce((n, w) => n + w.errors, 0),
           logLinesPerRequest: median(ws.map((w) => w.logLinesPerRequest)),
           upstreamConnectionsPerCall: calls > 0 ? ws.reduce((n, w) => n + w.upstreamConnections, 0) / calls : null,
+          shed: ws.reduce((n, w) => n + w.shed, 0),
           // Each round's own figures: how much a target moves between rounds is part of the result.
           rounds: ws.map(({ reqPerSec, p99Ms, cpuMicrosPerRequest }) => ({ reqPerSec, p99Ms, cpuMicrosPerRequest })),
         }
@@ -488,6 +528,8 @@ async function main(): Promise<void> {
       rounds,
       seconds,
       connections: CONNECTIONS,
+      latencyMs,
+      tls,
       routes: summary,
       revocationPropagation: propagation,
       passwordless,
@@ -501,7 +543,7 @@ async function main(): Promise<void> {
     const file = resolve(OUT, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`)
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`)
     console.log(
-      `\n${report.date} · ${machine} · load average ${loadBefore.toFixed(1)} -> ${report.loadAverage.after.toFixed(1)}\n${command} · product: ${report.product} · ${rounds} round(s) × ${seconds} s, ${CONNECTIONS} connections, medians\n`,
+      `\n${report.date} · ${machine} · load average ${loadBefore.toFixed(1)} -> ${report.loadAverage.after.toFixed(1)}\n${command} · product: ${report.product} · ${rounds} round(s) × ${seconds} s, ${CONNECTIONS} connections${latencyMs ? `, stub latency ${latencyMs} ms` : ''}${tls ? ', TLS to the stub' : ''}, medians\n`,
     )
     console.log(markdownTables(report))
     console.log(
@@ -539,6 +581,7 @@ type RouteFigures = {
   errors: number
   logLinesPerRequest: number
   upstreamConnectionsPerCall: number | null
+  shed: number
   rounds: { reqPerSec: number; p99Ms: number; cpuMicrosPerRequest: number }[]
 }
 
@@ -562,8 +605,8 @@ function markdownTables(report: Report): string {
   }
   const per = [
     '',
-    '| target | cold start ms (median) | idle RSS MB | peak RSS MB | log lines / request | upstream connections / call |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| target | cold start ms (median) | idle RSS MB | peak RSS MB | log lines / request | upstream connections / call | shed |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   ]
   for (const [name, t] of Object.entries(report.targets)) {
     const routes = report.routes.filter((r) => r.route !== '/health')
@@ -573,15 +616,21 @@ function markdownTables(report: Report): string {
       return v === null ? '–' : `${(v * 100).toFixed(2)}%`
     })
     per.push(
-      `| ${name} | ${t.coldStartMs.toFixed(1)} | ${t.idleRssMb.toFixed(1)} | ${t.peakRssMb.toFixed(1)} | ${logLines} | ${conns.join(' / ')} |`,
+      `| ${name} | ${t.coldStartMs.toFixed(1)} | ${t.idleRssMb.toFixed(1)} | ${t.peakRssMb.toFixed(1)} | ${logLines} | ${conns.join(' / ')} | ${routes.reduce((n, r) => n + (r[name as TargetName]?.shed ?? 0), 0)} |`,
     )
   }
   per.push(
     '',
     'Ratios are target / ceiling for req/s and p99, ceiling / target for CPU per request (1.00× = as cheap as the ceiling).',
-    'The floor is the ceiling plus what every answer must carry: the security headers and request id, one access-log line.',
+    'The floor is the ceiling plus what every request must do (bench/floor.ts): security headers, request id and the access line; on the Cognito routes the body check, an answer from declared fields, the deadline, the metrics, mapping the answer and the auth event.',
     'Log lines and upstream connections per call: the routes that call Cognito, in the order of the table above.',
   )
+  const ours = report.routes.flatMap((r) =>
+    r.floor
+      ? [`${r.route} ${((r.product.cpuMicrosPerRequest / r.floor.cpuMicrosPerRequest - 1) * 100).toFixed(0)}%`]
+      : [],
+  )
+  if (ours.length > 0) per.push(`Our CPU per request over the floor's (product ÷ floor − 1): ${ours.join(', ')}.`)
   return [...rows, ...per].join('\n')
 }
 

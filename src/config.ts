@@ -52,6 +52,10 @@ export interface CognitoConfig {
   timeoutMs: number
   /** TCP connect timeout for one attempt. */
   connectTimeoutMs: number
+  /** Calls to Cognito's JSON API in flight at most; as many connections are kept open for them. */
+  maxConcurrency: number
+  /** Calls waiting for a turn at most; beyond it a call is refused at once (503, Retry-After). */
+  queueLimit: number
   /**
    * The app client rotates refresh tokens (RefreshTokenRotation Feature ENABLED): refreshing goes
    * through GetTokensFromRefreshToken, which answers a new refresh token (Cognito API reference,
@@ -215,6 +219,10 @@ export function parseConfig(env: Env): Config {
 
   const timeoutMs = integer('COGNITO_TIMEOUT_MS', 8000, 100, 55_000)
   const connectTimeoutMs = integer('COGNITO_CONNECT_TIMEOUT_MS', 3000, 50, 55_000)
+  // One ECS task's core carries about 250 calls in flight at Cognito's ~50 ms (docs/performance.md,
+  // "Connections to Cognito"); the queue absorbs a burst of about four times that.
+  const maxConcurrency = integer('COGNITO_MAX_CONCURRENCY', 256, 1, 4096)
+  const queueLimit = integer('COGNITO_QUEUE_LIMIT', 1024, 0, 100_000)
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 120_000)
   const trustProxy = flag('TRUST_PROXY', false)
   const swaggerEnabled = flag('SWAGGER_ENABLED', true)
@@ -237,11 +245,7 @@ export function parseConfig(env: Env): Config {
     problems.push('AUTH_EVENT_EMAIL_KEY must be at least 32 characters (a random key)')
 
   const tokenCheckPort = read('TOKEN_CHECK_PORT') === undefined ? undefined : integer('TOKEN_CHECK_PORT', 0, 0, 65535)
-  if (
-    tokenCheckPort !== undefined &&
-    tokenCheckPort !== 0 &&
-    (tokenCheckPort === port || tokenCheckPort === metricsPort)
-  )
+  if (tokenCheckPort && (tokenCheckPort === port || tokenCheckPort === metricsPort))
     problems.push('TOKEN_CHECK_PORT must differ from PORT and METRICS_PORT')
   // One second: the API answers from a CDN in tens of milliseconds; a sign-in waits for it at most this long.
   const breachedPasswords: BreachedPasswordConfig = {
@@ -275,8 +279,7 @@ export function parseConfig(env: Env): Config {
   }
 
   const tokenCheckCacheSeconds = integer('TOKEN_CHECK_CACHE_SECONDS', 0, 0, 300)
-  // 0 turns the token check's limit off.
-  const tokenCheckRateLimit =
+  const tokenCheckRateLimit = // 0: off
     read('TOKEN_CHECK_RATE_LIMIT') === '0' ? undefined : rate('TOKEN_CHECK_RATE_LIMIT', DEFAULT_TOKEN_CHECK_RATE_LIMIT)
   const store = storeConfig(read, integer, flag, problems)
 
@@ -304,6 +307,8 @@ export function parseConfig(env: Env): Config {
       jwksUri,
       timeoutMs,
       connectTimeoutMs,
+      maxConcurrency,
+      queueLimit,
       refreshTokenRotation,
       authSessionValiditySeconds: authSessionMinutes * 60,
       ...(passkeyRpId && {

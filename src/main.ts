@@ -2,6 +2,7 @@
 import type { App } from './app.ts'
 import { processEnv, type Env } from './config.ts'
 import { runHealthcheck } from './healthcheck.ts'
+import { createBunHttpPost } from './runtime/bun/bun-http-post.ts'
 import type { ServeOptions, Server } from './runtime/server.ts'
 import { runService } from './service.ts'
 
@@ -31,7 +32,13 @@ function serveWithBun(
   }
 }
 
-export const main = (env: Env) => runService(env, { name: `bun ${Bun.version}`, serve: serveWithBun })
+export const main = (env: Env) =>
+  runService(env, {
+    name: `bun ${Bun.version}`,
+    serve: serveWithBun,
+    // Bun's fetch keeps too few idle connections for the calls in flight (runtime/bun/bun-http-post.ts).
+    cognitoPost: createBunHttpPost,
+  })
 
 if (import.meta.main) {
   // `user-service healthcheck`: the container's health check (distroless has no shell or curl).

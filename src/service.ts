@@ -3,7 +3,8 @@
 // such as the idle timeout and the body limit are chosen once, here.
 import type { App } from './app.ts'
 import { ConfigError, parseConfig, type Config, type Env } from './config.ts'
-import type { HttpPost } from './cognito/http-post.ts'
+import { createCallLimit } from './cognito/call-limit.ts'
+import { fetchPost, type HttpPost } from './cognito/http-post.ts'
 import type { Logger } from './logging.ts'
 import type { ServeOptions, Server } from './runtime/server.ts'
 import { createStateKeys } from './state/keyed-hash.ts'
@@ -25,8 +26,11 @@ export interface Runtime {
   name: string
   /** Serves `app.handle` (the API, or the metrics endpoint on its own port). */
   serve(app: Pick<App, 'handle'>, options: ServeOptions): Server | Promise<Server>
-  /** The HTTP client of the Cognito JSON transport, given the connect timeout; fetch when absent. */
-  cognitoPost?(connectTimeoutMs: number): HttpPost
+  /**
+   * The HTTP client of the Cognito JSON transport, given the connect timeout and the call limit (as
+   * many connections are kept open); fetch when absent.
+   */
+  cognitoPost?(connectTimeoutMs: number, maxConnections: number): HttpPost
 }
 
 export async function runService(env: Env, runtime: Runtime): Promise<void> {
@@ -65,8 +69,11 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
   // One set of state keys for the gateway and the app: a challenge session seals the rate-limit
   // account the limiter counts its answers against (src/state/account-keys.ts).
   const stateKeys = createStateKeys(config.store?.stateKey ?? config.cognito.clientSecret)
+  const { connectTimeoutMs, maxConcurrency, queueLimit } = config.cognito
+  const callLimit = createCallLimit(maxConcurrency, queueLimit)
+  metrics?.watchCognitoCalls(callLimit.stats)
   const gateway = await createGateway(config.cognito, {
-    post: runtime.cognitoPost?.(config.cognito.connectTimeoutMs),
+    post: callLimit.limit(runtime.cognitoPost?.(connectTimeoutMs, maxConcurrency) ?? fetchPost),
     metrics,
     stateKeys,
   })

@@ -17,6 +17,7 @@
 // client (runtime/node/node-http-post.ts) has one.
 // Signing: the operations routed here (operations.ts) are unauthenticated in Cognito's API.
 import type { CognitoConfig } from '../config.ts'
+import { ProblemError } from '../http/problem.ts'
 import { lazy } from '../lazy.ts'
 import { fetchPost, type HttpPost, type PostAnswer } from './http-post.ts'
 import type { OperationName } from './operations.ts'
@@ -154,7 +155,8 @@ export function createJsonTransport(
     try {
       response = await post(url, headersFor(operation), body, signal)
     } catch (error) {
-      if (signal.aborted) throw error
+      // A call the limit shed (call-limit.ts) is already its answer.
+      if (signal.aborted || error instanceof ProblemError) throw error
       throw transportError(error)
     }
     if (response.status < 200 || response.status > 299) throw serviceError(response)
@@ -173,7 +175,8 @@ export function createJsonTransport(
           if (retry) retry.strategy.recordSuccess(token ?? (await retry.strategy.acquireInitialRetryToken(operation)))
           return output as never
         } catch (error) {
-          if (abortSignal.aborted || !(error instanceof Error)) throw error
+          // A shed call is not retried: the retry would only join the queue that was full.
+          if (abortSignal.aborted || !(error instanceof Error) || error instanceof ProblemError) throw error
           retry ??= await loadingRetry()
           token ??= await retry.strategy.acquireInitialRetryToken(operation)
           try {

@@ -38,6 +38,16 @@ export type TokenCheckOutcome =
   | 'rate_limited'
   | 'unavailable'
 
+/** What the Cognito call limit reports (cognito/call-limit.ts). */
+export interface CallLimitStats {
+  /** Calls on the wire now. */
+  inFlight: number
+  /** Calls waiting for a turn now. */
+  queued: number
+  /** Calls refused since start because the queue was full. */
+  shed: number
+}
+
 /** How a breached-password check ended (passwords/breached-passwords.ts). */
 export type BreachCheckOutcome = 'breached' | 'clean' | 'timeout' | 'unavailable'
 
@@ -59,6 +69,8 @@ export interface Metrics {
   storeReachable(reachable: boolean): void
   /** A check that needed the store went on with this task's own state (`what`: e.g. revocation_check). */
   storeFallback(what: StoreFallback): void
+  /** The Cognito call limit's gauges and shed count, read from `stats` at each scrape (cognito/call-limit.ts). */
+  watchCognitoCalls(stats: () => CallLimitStats): void
 }
 
 /** What fell back to per-task state when the store could not answer. */
@@ -196,7 +208,39 @@ export function createMetrics(): Metrics {
       storeChanges.inc({ to: reachable ? 'up' : 'down' })
     },
     storeFallback: (check) => storeFallbacks.inc({ check }),
+    watchCognitoCalls: (stats) => watchCallLimit(registers, stats),
   }
+}
+
+/** Gauges of the Cognito call limit's in-flight calls and queue, and the calls it shed, read at scrape time. */
+function watchCallLimit(registers: Registry[], stats: () => CallLimitStats): void {
+  new Gauge({
+    name: 'user_service_cognito_calls_in_flight',
+    help: 'Calls to Cognito on the wire now (at most COGNITO_MAX_CONCURRENCY).',
+    registers,
+    collect() {
+      this.set(stats().inFlight)
+    },
+  })
+  new Gauge({
+    name: 'user_service_cognito_call_queue_length',
+    help: 'Calls to Cognito waiting for a turn now (at most COGNITO_QUEUE_LIMIT).',
+    registers,
+    collect() {
+      this.set(stats().queued)
+    },
+  })
+  let reported = 0
+  const shed: Counter = new Counter({
+    name: 'user_service_cognito_calls_shed_total',
+    help: 'Requests answered 503 at once because the queue of calls to Cognito was full (load shedding).',
+    registers,
+    collect() {
+      const now = stats().shed
+      shed.inc(now - reported)
+      reported = now
+    },
+  })
 }
 
 /**

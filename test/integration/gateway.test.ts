@@ -13,6 +13,7 @@ import { createSdkTransport } from '../../src/cognito/sdk-transport.ts'
 import type { CognitoTransport } from '../../src/cognito/transport.ts'
 import type { CognitoConfig } from '../../src/config.ts'
 import { ProblemError } from '../../src/http/problem.ts'
+import { createBunHttpPost } from '../../src/runtime/bun/bun-http-post.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { freePort, PASSWORD, uniqueEmail } from '../support/util.ts'
 
@@ -20,7 +21,11 @@ const TRANSPORTS: Record<string, (config: CognitoConfig) => CognitoTransport> = 
   sdk: createSdkTransport,
   json: createJsonTransport,
   // The Node entry's client; node:http runs on Bun too, so this file tests it on every target.
-  'json over node:http': (config) => createJsonTransport(config, createNodeHttpPost(config.connectTimeoutMs)),
+  'json over node:http': (config) =>
+    createJsonTransport(config, createNodeHttpPost(config.connectTimeoutMs, config.maxConcurrency)),
+  // The Bun entry's client, with its own keep-alive pool.
+  'json over Bun sockets': (config) =>
+    createJsonTransport(config, createBunHttpPost(config.connectTimeoutMs, config.maxConcurrency)),
 }
 
 const configFor = (
@@ -38,6 +43,8 @@ const configFor = (
   jwksUri: `${endpoint}/local_gateway/.well-known/jwks.json`,
   timeoutMs,
   connectTimeoutMs: 1000,
+  maxConcurrency: 16,
+  queueLimit: 64,
   refreshTokenRotation: false,
 })
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { ConfigError, parseConfig } from '../../src/config.ts'
 import { HEALTHCHECK_TIMEOUT_MS } from '../../src/healthcheck.ts'
-import { readRuntimeStage } from './dockerfile.ts'
+import { DOCKERFILE, readRuntimeStage } from './dockerfile.ts'
 
 const ROOT = resolve(import.meta.dir, '../..')
 const SAMPLE: Record<string, string> = {
@@ -52,6 +52,13 @@ describe('ECS task definition', () => {
     expect(container.healthCheck.timeout * 1000).toBeGreaterThan(HEALTHCHECK_TIMEOUT_MS)
   })
 
+  test("Bun's bound on fetch() sits above the bound on Cognito calls, in the image and in the task", () => {
+    const image = /^ENV BUN_CONFIG_MAX_HTTP_REQUESTS=(\d+)$/m.exec(readFileSync(DOCKERFILE, 'utf8'))
+    const { maxConcurrency } = parseConfig(containerEnv()).cognito
+    expect(Number(image?.[1])).toBeGreaterThan(maxConcurrency)
+    expect(Number(containerEnv().BUN_CONFIG_MAX_HTTP_REQUESTS)).toBeGreaterThan(maxConcurrency)
+  })
+
   test("stopTimeout outlasts the service's drain (SHUTDOWN_TIMEOUT_MS), so ECS never SIGKILLs a draining task", () => {
     const { shutdownTimeoutMs } = parseConfig(containerEnv())
     expect(shutdownTimeoutMs).toBe(10_000)
@@ -95,12 +102,14 @@ describe('ECS task definition', () => {
     expect(provided).toEqual(expect.arrayContaining(required))
     expect(() => parseConfig(containerEnv())).not.toThrow()
     expect(parseConfig(containerEnv()).trustProxy).toBe(true)
-    // src/config.ts is the only reader of the environment; a name it never reads is a typo here.
-    const read = new Set(
-      [...readFileSync(resolve(ROOT, 'src/config.ts'), 'utf8').matchAll(/(?:read|integer|flag)\('(\w+)'/g)].map(
+    // src/config.ts is the only reader of the environment, besides the runtime's own settings; a name
+    // neither reads is a typo here.
+    const read = new Set([
+      ...[...readFileSync(resolve(ROOT, 'src/config.ts'), 'utf8').matchAll(/(?:read|integer|flag)\('(\w+)'/g)].map(
         (m) => m[1],
       ),
-    )
+      'BUN_CONFIG_MAX_HTTP_REQUESTS',
+    ])
     expect(provided.filter((name) => !read.has(name))).toEqual([])
   })
 

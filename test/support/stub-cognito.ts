@@ -2,8 +2,12 @@
 // Cognito cannot be loaded like this, and cognito-local is far slower than the service under test.
 // It checks SECRET_HASH the way Cognito does (a wrong or missing hash is a 400
 // NotAuthorizedException), so a broken HMAC cannot pass a benchmark. It counts calls and the TCP
-// connections they came over (distinct peer ports: exact while connections stay open, the point of
-// a keep-alive pool).
+// connections they came over: distinct client ports, one per accepted socket (Bun.serve tells no
+// accept apart; a client port does not come back within a run, since the side that closes a
+// connection, the client's pool, holds its port in TIME_WAIT for a minute). With `tls` it speaks
+// HTTPS with a self-signed certificate the client must trust (`caFile`), so a new connection costs
+// a handshake as it does against Cognito; `latencyMs` delays every Cognito answer as the network
+// and Cognito do.
 //
 // Fault hooks for the gateway tests, chosen by the email's local part:
 //   fault-throttle@…  400 TooManyRequestsException      fault-500@…   500 InternalErrorException
@@ -14,6 +18,7 @@ import {
   referenceSecretHash,
   type CognitoRequestBody as Body,
 } from './cognito-wire.ts'
+import { selfSignedCertificate } from './self-signed.ts'
 import { createStubSigningKey } from './stub-signing-key.ts'
 
 export interface StubOptions {
@@ -23,6 +28,10 @@ export interface StubOptions {
   port?: number
   /** The confirmed user /signin benchmarks with. */
   user?: { email: string; password: string }
+  /** Serve HTTPS with a new self-signed certificate (StubCognito.caFile). */
+  tls?: boolean
+  /** Milliseconds every Cognito operation waits before it answers. */
+  latencyMs?: number
 }
 
 export interface StubStats {
@@ -33,6 +42,8 @@ export interface StubStats {
 
 export interface StubCognito {
   url: string
+  /** With `tls`: the certificate file a client trusts (NODE_EXTRA_CA_CERTS). */
+  caFile?: string
   /** The ID token the fixed user gets: proof that a /signin answer came through this stub. */
   idTokenOf(email: string): string
   stats(): StubStats
@@ -71,7 +82,8 @@ const STUB_SESSION = `AYABe${'s'.repeat(900)}`
 const ok = (body: unknown) => new Response(JSON.stringify(body), { headers: JSON_11 })
 
 export function startStubCognito(options: StubOptions): StubCognito {
-  const { clientId, clientSecret } = options
+  const { clientId, clientSecret, latencyMs = 0 } = options
+  const certificate = options.tls ? selfSignedCertificate() : undefined
   const users = new Map<string, User>()
   const answers = new Map<string, string>()
   const byOperation: Record<string, number> = {}
@@ -280,6 +292,7 @@ export function startStubCognito(options: StubOptions): StubCognito {
     if (email.startsWith('fault-throttle@')) return fail('TooManyRequestsException', 'Too many requests')
     if (email.startsWith('fault-500@')) return fail('InternalErrorException', 'Internal error', 500)
     if (email.startsWith('fault-slow@')) await Bun.sleep(1500)
+    if (latencyMs > 0) await Bun.sleep(latencyMs)
     return handler(body)
   }
 
@@ -294,6 +307,7 @@ export function startStubCognito(options: StubOptions): StubCognito {
     port: options.port ?? 0,
     hostname: '127.0.0.1',
     idleTimeout: 120,
+    ...(certificate ? { tls: { cert: certificate.cert, key: certificate.key } } : {}),
     async fetch(request, srv) {
       const path = new URL(request.url).pathname
       if (request.method === 'GET' && path === '/__stats') return Response.json(stats())
@@ -317,14 +331,16 @@ export function startStubCognito(options: StubOptions): StubCognito {
       return answer(operation, body)
     },
   })
-  issuer = `http://127.0.0.1:${server.port}/${'local_bench'}`
+  const url = `${certificate ? 'https' : 'http'}://127.0.0.1:${server.port}`
+  issuer = `${url}/${'local_bench'}`
 
   function stats(): StubStats {
     return { calls, connections: peerPorts.size, byOperation: { ...byOperation } }
   }
 
   return {
-    url: `http://127.0.0.1:${server.port}`,
+    url,
+    ...(certificate ? { caFile: certificate.certFile } : {}),
     idTokenOf(email) {
       const user = users.get(email)
       if (!user) throw new Error(`no stub user ${email}`)
@@ -344,6 +360,10 @@ if (import.meta.main) {
     clientId,
     clientSecret: process.env.STUB_CLIENT_SECRET,
     port: Number(process.env.STUB_PORT ?? 0),
+    tls: process.env.STUB_TLS === '1',
+    latencyMs: Number(process.env.STUB_LATENCY_MS ?? 0),
   })
-  process.stdout.write(`${JSON.stringify({ url: stub.url, idToken: stub.idTokenOf(BENCH_USER.email) })}\n`)
+  process.stdout.write(
+    `${JSON.stringify({ url: stub.url, caFile: stub.caFile, idToken: stub.idTokenOf(BENCH_USER.email) })}\n`,
+  )
 }

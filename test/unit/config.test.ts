@@ -90,6 +90,8 @@ describe('config', () => {
       TRUST_PROXY: 'true',
       COGNITO_TIMEOUT_MS: '2000',
       COGNITO_CONNECT_TIMEOUT_MS: '500',
+      COGNITO_MAX_CONCURRENCY: '64',
+      COGNITO_QUEUE_LIMIT: '0',
       SHUTDOWN_TIMEOUT_MS: '0',
       SWAGGER_ENABLED: 'false',
       RATE_LIMITS_ENABLED: 'false',
@@ -127,6 +129,8 @@ describe('config', () => {
         jwksUri: 'http://127.0.0.1:9229/ap-northeast-2_AbC123xyz/.well-known/jwks.json',
         timeoutMs: 2000,
         connectTimeoutMs: 500,
+        maxConcurrency: 64,
+        queueLimit: 0,
         refreshTokenRotation: true,
         authSessionValiditySeconds: 300,
       },
@@ -203,6 +207,17 @@ describe('config', () => {
     )
     expect(() => parseConfig({ ...BASE, COGNITO_AUTH_SESSION_MINUTES: '2' })).toThrow(
       'COGNITO_AUTH_SESSION_MINUTES must be an integer from 3 to 15',
+    )
+  })
+
+  test('the bound on calls to Cognito: 256 in flight and 1024 waiting by default, each checked', () => {
+    const { maxConcurrency, queueLimit } = parseConfig(BASE).cognito
+    expect({ maxConcurrency, queueLimit }).toEqual({ maxConcurrency: 256, queueLimit: 1024 })
+    expect(problemsOf({ COGNITO_MAX_CONCURRENCY: '0', COGNITO_QUEUE_LIMIT: 'many' })).toEqual(
+      expect.arrayContaining([
+        'COGNITO_MAX_CONCURRENCY must be an integer from 1 to 4096',
+        'COGNITO_QUEUE_LIMIT must be an integer from 0 to 100000',
+      ]),
     )
   })
 

@@ -6,13 +6,21 @@ import type { HttpPost } from '../../cognito/http-post.ts'
 
 /**
  * @param connectTimeoutMs how long one connection attempt may take before it fails with ETIMEDOUT.
+ * @param maxConnections connections open at most, idle ones included (the call limit in front of it).
  * @returns an HttpPost that keeps connections open between calls (one pool per protocol).
  */
-export function createNodeHttpPost(connectTimeoutMs: number): HttpPost {
-  const agents = {
-    'http:': new HttpAgent({ keepAlive: true, timeout: 60_000 }),
-    'https:': new HttpsAgent({ keepAlive: true, timeout: 60_000 }),
-  }
+export function createNodeHttpPost(connectTimeoutMs: number, maxConnections: number): HttpPost {
+  // Every idle connection is kept, up to the limit: the agent's default keeps 256 and closes the
+  // rest, so beyond 256 calls in flight each answer closed a connection and the next call opened one
+  // (a TLS handshake against Cognito). LIFO keeps the warmest ones in use.
+  const options = {
+    keepAlive: true,
+    timeout: 60_000,
+    maxSockets: maxConnections,
+    maxFreeSockets: maxConnections,
+    scheduling: 'lifo',
+  } as const
+  const agents = { 'http:': new HttpAgent(options), 'https:': new HttpsAgent(options) }
   return (url, headers, body, signal) =>
     new Promise((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason)
