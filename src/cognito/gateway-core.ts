@@ -93,7 +93,7 @@ export async function createGatewayCore(
   stateKeys: StateKeys = createStateKeys(config.clientSecret),
 ): Promise<GatewayCore> {
   const hasher = await createSecretHasher(config.clientId, config.clientSecret)
-  const sessions = createChallengeSessions(
+  const sessions = await createChallengeSessions(
     config.clientSecret,
     (config.authSessionValiditySeconds ?? DEFAULT_AUTH_SESSION_SECONDS) * 1000,
   )
@@ -131,7 +131,7 @@ export async function createGatewayCore(
       return {
         challenge: {
           challengeName: out.ChallengeName,
-          session: sessions.seal({ username: actualUsername, account, passwordBreached }, out.Session),
+          session: await sessions.seal({ username: actualUsername, account, passwordBreached }, out.Session),
           challengeParameters: Object.fromEntries(
             Object.entries(parameters).filter(([name]) => !USER_NAMING_PARAMETERS.has(name)),
           ),

@@ -64,7 +64,7 @@ export function passwordlessStart({ config, call, secretHash, sessions, decoys, 
     if (!method)
       return {
         challengeName: 'SELECT_CHALLENGE',
-        session: sessions.seal({ selectionFor: email, account }, decoys.session()),
+        session: await sessions.seal({ selectionFor: email, account }, decoys.session()),
         challengeParameters: {},
         availableChallenges: FIRST_FACTORS,
       }
@@ -79,8 +79,8 @@ export function passwordlessStart({ config, call, secretHash, sessions, decoys, 
     let session: string
     if (real !== undefined) {
       decoys.rememberSession(real)
-      session = sessions.seal({ username: actualUsername, account, ...passkeys }, real)
-    } else session = sessions.seal({ decoy: decoys.id(), account, ...passkeys }, decoys.session())
+      session = await sessions.seal({ username: actualUsername, account, ...passkeys }, real)
+    } else session = await sessions.seal({ decoy: decoys.id(), account, ...passkeys }, decoys.session())
     const challengeParameters: Record<string, string> =
       challengeName === 'EMAIL_OTP'
         ? { CODE_DELIVERY_DELIVERY_MEDIUM: 'EMAIL', CODE_DELIVERY_DESTINATION: maskedEmailDelivery(email).destination! }

@@ -197,7 +197,7 @@ export function createStubGateway(accountKey: (email: string) => string = (email
       }
     },
     // The flag rides with the session, as the sealed one carries it.
-    flagPasswordBreached(session) {
+    async flagPasswordBreached(session) {
       flagged.add(session)
       return session
     },

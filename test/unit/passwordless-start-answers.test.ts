@@ -44,7 +44,7 @@ describe('a passwordless start whose answer is undocumented', () => {
     const answer = await start({ email: 'user@example.com', method: 'email_otp' })
     expect(asked).toHaveLength(1)
     expect(answer.challengeName).toBe('EMAIL_OTP')
-    expect(core.sessions.open(answer.session).claims).toMatchObject({
+    expect((await core.sessions.open(answer.session)).claims).toMatchObject({
       username: 'real-user',
       account: core.accountOf('user@example.com'),
     })
@@ -54,7 +54,7 @@ describe('a passwordless start whose answer is undocumented', () => {
     const { core, start } = await startAnswering(() => REAL)
     const answer = await start({ email: 'User@Example.com', method: 'email_otp' })
     const limiterKey = createAccountKey(createStateKeys('unit-secret'))
-    expect(core.sessions.open(answer.session).claims.account).toBe(limiterKey('user@example.com'))
+    expect((await core.sessions.open(answer.session)).claims.account).toBe(limiterKey('user@example.com'))
   })
 
   test.each([
@@ -71,7 +71,7 @@ describe('a passwordless start whose answer is undocumented', () => {
     const started = await start({ email: 'user@example.com', method: 'email_otp' })
     expect(asked).toHaveLength(1)
     expect(started.challengeName).toBe('EMAIL_OTP')
-    const { claims } = core.sessions.open(started.session)
+    const { claims } = await core.sessions.open(started.session)
     expect(claims.decoy).toBeString()
     expect(claims.username).toBeUndefined()
     expect(claims.account).toBe(core.accountOf('user@example.com'))
