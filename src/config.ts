@@ -41,6 +41,8 @@ export interface CognitoConfig {
   clientId: string
   /** Absent for a public app client: then no SECRET_HASH is sent. */
   clientSecret?: string
+  /** The secret before the current one, while a rotation runs: what was sealed or issued under it still opens. */
+  previousClientSecret?: string
   region: string
   /** Base URL override (a local emulator, a VPC endpoint). */
   endpoint?: string
@@ -289,15 +291,19 @@ export function parseConfig(env: Env): Config {
       problems.push(`CORS_ORIGINS entries must be origins like https://app.example.com (no *, no path), not ${origin}`)
   }
 
+  const clientSecret = read('COGNITO_CLIENT_SECRET')
+  const previousClientSecret = read('COGNITO_CLIENT_SECRET_PREVIOUS')
+  if (previousClientSecret !== undefined && clientSecret === undefined)
+    problems.push('COGNITO_CLIENT_SECRET_PREVIOUS needs COGNITO_CLIENT_SECRET (the current secret)')
   if (problems.length > 0) throw new ConfigError(problems)
 
-  const clientSecret = read('COGNITO_CLIENT_SECRET')
   return {
     port,
     cognito: {
       userPoolId: userPoolId!,
       clientId: clientId!,
       ...(clientSecret === undefined ? {} : { clientSecret }),
+      ...(previousClientSecret === undefined ? {} : { previousClientSecret }),
       region: region!,
       ...(endpoint === undefined ? {} : { endpoint }),
       issuer,

@@ -95,16 +95,19 @@ interface Parts {
 }
 
 /**
- * @param clientSecret the app client's secret; the sealing key is derived from it.
+ * @param clientSecrets the app client's secrets, none for a public client: the current one's key
+ *   seals, and every one's key opens (the previous secret's during a rotation, so that a session
+ *   sealed by a task still on it opens on a task already on the new one).
  * @param validityMs how long a sealed session opens: the app client's AuthSessionValidity.
  * @param now epoch milliseconds (tests move it).
  */
 export async function createChallengeSessions(
-  clientSecret: string | undefined,
+  clientSecrets: readonly string[],
   validityMs: number,
   now: () => number = Date.now,
 ): Promise<ChallengeSessions> {
-  const key = clientSecret === undefined ? undefined : await sealingKey(clientSecret)
+  const keys = await Promise.all(clientSecrets.map(sealingKey))
+  const key = keys[0]
   // With a secret only sealed values are handed out: a plain one was written by the client.
   const prefix = key ? SEALED : PLAIN
   const expired = () => new ProblemError('session_expired')
@@ -152,17 +155,18 @@ export async function createChallengeSessions(
       const { account, carried, session } = parts
       if (!key) return { claims: readClaims(carried, account), session }
       if (carried.length <= IV_BYTES + TAG_BYTES) throw expired()
-      let payload: ArrayBuffer
-      try {
-        payload = await crypto.subtle.decrypt(
-          { name: 'AES-GCM', iv: carried.subarray(0, IV_BYTES), additionalData: associatedData(account, session) },
-          key,
-          carried.subarray(IV_BYTES),
-        )
-      } catch {
-        throw expired()
+      const algorithm = {
+        name: 'AES-GCM',
+        iv: carried.subarray(0, IV_BYTES),
+        additionalData: associatedData(account, session),
       }
-      return { claims: readClaims(new Uint8Array(payload), account), session }
+      for (const candidate of keys) {
+        const payload = await crypto.subtle
+          .decrypt(algorithm, candidate, carried.subarray(IV_BYTES))
+          .catch(() => undefined)
+        if (payload) return { claims: readClaims(new Uint8Array(payload), account), session }
+      }
+      throw expired()
     },
 
     accountOf: (clientValue) => partsOf(clientValue)?.account,

@@ -90,11 +90,12 @@ export async function createGatewayCore(
   config: CognitoConfig,
   { send }: CognitoTransport,
   metrics?: Metrics,
-  stateKeys: StateKeys = createStateKeys(config.clientSecret),
+  stateKeys: StateKeys = createStateKeys(config.clientSecret, config.previousClientSecret),
 ): Promise<GatewayCore> {
   const hasher = await createSecretHasher(config.clientId, config.clientSecret)
+  // Sealed under the current secret; opened under it or, during a rotation, the previous one.
   const sessions = await createChallengeSessions(
-    config.clientSecret,
+    [config.clientSecret, config.previousClientSecret].filter((s): s is string => s !== undefined),
     (config.authSessionValiditySeconds ?? DEFAULT_AUTH_SESSION_SECONDS) * 1000,
   )
   const decoys = createDecoys()

@@ -90,6 +90,17 @@ describe('the checks', () => {
     expect(code).toBe(1)
   })
 
+  test('during a secret rotation the secret the app client shows may be the previous one', async () => {
+    const rotating = localEnv({
+      COGNITO_CLIENT_SECRET: 'the-new-secret-of-this-client',
+      COGNITO_CLIENT_SECRET_PREVIOUS: cognito.pool.clientSecret,
+    })
+    const { text } = await doctor([], rotating)
+    expect(text).toContain('ok      client secret: COGNITO_CLIENT_SECRET_PREVIOUS is the secret the app client shows')
+    expect(text).not.toContain('the-new-secret-of-this-client')
+    expect(text).not.toContain(cognito.pool.clientSecret)
+  })
+
   test('a pool and client made against every need: one CHANGE line per need, exit 1', async () => {
     const pool = await admin.send(
       new CreateUserPoolCommand({ PoolName: `doctor-misfit-${Date.now()}`, UserPoolTier: 'LITE' }),

@@ -23,7 +23,10 @@ export interface ProxyCall {
 export interface VerifyingProxy {
   url: string
   calls: ProxyCall[]
-  /** Register an app client's secret; calls for it must carry a valid SECRET_HASH. */
+  /**
+   * Register an app client's secret; calls for it must carry a SECRET_HASH valid under one of its
+   * registered secrets (a second one: an added secret, as Cognito keeps two active during rotation).
+   */
   addClient(clientId: string, secret: string | undefined): void
   /** Delay every forwarded answer by this many ms (0: none). */
   setDelay(ms: number): void
@@ -60,7 +63,7 @@ function hashInput(
 }
 
 export function startVerifyingProxy(upstream: string): VerifyingProxy {
-  const secrets = new Map<string, string | undefined>()
+  const secrets = new Map<string, string[]>()
   const calls: ProxyCall[] = []
   const refreshTokenOwners = new Map<string, string>()
   // Session -> the actual username of the user it challenges.
@@ -104,7 +107,7 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
         // forwarded as is: the emulator answers malformed input itself
       }
       const clientId = body.ClientId
-      const secret = clientId === undefined ? undefined : secrets.get(clientId)
+      const clientSecrets = (clientId === undefined ? undefined : secrets.get(clientId)) ?? []
       const input = hashInput(operation, body, (token) =>
         token === undefined ? undefined : refreshTokenOwners.get(token),
       )
@@ -118,10 +121,13 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
       if (challenged !== undefined && body.ChallengeResponses?.USERNAME !== challenged) {
         return cognitoErrorResponse('NotAuthorizedException', 'Invalid session for the user.')
       }
-      if (input && secret !== undefined) {
-        const want = Buffer.from(referenceSecretHash(secret, input.username ?? '', clientId!))
+      if (input && clientSecrets.length > 0) {
         const got = Buffer.from(input.hash ?? '')
-        call.hashValid = got.length === want.length && timingSafeEqual(got, want)
+        const validUnder = (secret: string) => {
+          const want = Buffer.from(referenceSecretHash(secret, input.username ?? '', clientId!))
+          return got.length === want.length && timingSafeEqual(got, want)
+        }
+        call.hashValid = clientSecrets.some(validUnder)
         if (!call.hashValid)
           return cognitoErrorResponse('NotAuthorizedException', `Unable to verify secret hash for client ${clientId}`)
       }
@@ -156,7 +162,8 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
   return {
     url: `http://127.0.0.1:${server.port}`,
     calls,
-    addClient: (clientId, secret) => void secrets.set(clientId, secret),
+    addClient: (clientId, secret) =>
+      void secrets.set(clientId, [...(secrets.get(clientId) ?? []), ...(secret === undefined ? [] : [secret])]),
     setDelay: (ms) => {
       delayMs = ms
     },

@@ -30,7 +30,7 @@ const partsOf = (value: string) => {
 
 describe('with a client secret: sealed', () => {
   test('opens to the claims and Cognito’s session; only the account (a keyed hash) is in clear', async () => {
-    const sessions = await createChallengeSessions('client-secret-1', VALIDITY_MS, () => T0)
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS, () => T0)
     const value = await sessions.seal(CLAIMS, SESSION)
     expect(partsOf(value)).toMatchObject({ version: 'u4', account: ACCOUNT, session: SESSION })
     expect(value).not.toContain(USERNAME)
@@ -41,7 +41,7 @@ describe('with a client secret: sealed', () => {
   })
 
   test('the rate limiter reads the account synchronously, without opening the seal', async () => {
-    const sessions = await createChallengeSessions('client-secret-1', VALIDITY_MS)
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS)
     const value = await sessions.seal(CLAIMS, SESSION)
     expect(sessions.accountOf(value)).toBe(ACCOUNT)
     expect(sessions.accountOf(SESSION)).toBeUndefined()
@@ -50,7 +50,7 @@ describe('with a client secret: sealed', () => {
   })
 
   test('a decoy and a real session carry the same fields in clear, at the same lengths', async () => {
-    const sessions = await createChallengeSessions('client-secret-1', VALIDITY_MS)
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS)
     const real = partsOf(await sessions.seal({ username: USERNAME, account: ACCOUNT }, SESSION))
     const decoy = partsOf(await sessions.seal({ decoy: createDecoys().id(), account: OTHER_ACCOUNT }, SESSION))
     expect(decoy.version).toBe(real.version)
@@ -59,14 +59,14 @@ describe('with a client secret: sealed', () => {
   })
 
   test('fields it does not know are kept: the claims can grow', async () => {
-    const sessions = await createChallengeSessions('client-secret-1', VALIDITY_MS)
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS)
     const value = await sessions.seal({ ...CLAIMS, breachedPassword: true } as typeof CLAIMS, SESSION)
     expect((await sessions.open(value)).claims).toMatchObject({ breachedPassword: true })
   })
 
   test('past its validity: session_expired', async () => {
     let now = T0
-    const sessions = await createChallengeSessions('client-secret-1', VALIDITY_MS, () => now)
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS, () => now)
     const value = await sessions.seal(CLAIMS, SESSION)
     now = T0 + VALIDITY_MS - 1
     expect((await sessions.open(value)).session).toBe(SESSION)
@@ -75,7 +75,7 @@ describe('with a client secret: sealed', () => {
   })
 
   test('an edited seal, a seal moved to another session, another secret’s seal: session_expired', async () => {
-    const sessions = await createChallengeSessions('client-secret-1', VALIDITY_MS)
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS)
     const value = await sessions.seal(CLAIMS, SESSION)
     const { carried } = partsOf(value)
     const flipped = `${carried!.slice(0, 10)}${carried![10] === 'A' ? 'B' : 'A'}${carried!.slice(11)}`
@@ -83,13 +83,13 @@ describe('with a client secret: sealed', () => {
     expect(await refusal(() => sessions.open(`u4.${ACCOUNT}.${carried}.AYABeAnotherSession9876543210`))).toBe(
       'session_expired',
     )
-    const other = await createChallengeSessions('client-secret-2', VALIDITY_MS)
+    const other = await createChallengeSessions(['client-secret-2'], VALIDITY_MS)
     expect(await refusal(() => other.open(value))).toBe('session_expired')
     expect(await refusal(() => sessions.open(`u4.${ACCOUNT}..${SESSION}`))).toBe('session_expired')
   })
 
   test('a session whose clear account was edited does not open (the account is bound to the seal)', async () => {
-    const sessions = await createChallengeSessions('client-secret-1', VALIDITY_MS)
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS)
     const { carried } = partsOf(await sessions.seal(CLAIMS, SESSION))
     const edited = `u4.${OTHER_ACCOUNT}.${carried}.${SESSION}`
     // The limiter counts what it reads; the answer is refused before Cognito.
@@ -98,21 +98,33 @@ describe('with a client secret: sealed', () => {
   })
 
   test('a plain value and a raw Cognito session are refused (only sealed ones are handed out)', async () => {
-    const sessions = await createChallengeSessions('client-secret-1', VALIDITY_MS)
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS)
     const plain = `u3.${ACCOUNT}.${Buffer.from(JSON.stringify({ ...CLAIMS, expiresAt: Date.now() + 60_000 })).toString('base64url')}.${SESSION}`
     expect(await refusal(() => sessions.open(plain))).toBe('session_expired')
     expect(await refusal(() => sessions.open(SESSION))).toBe('session_expired')
   })
 
+  test('a key ring: sealed under the current secret, opened under it or the previous one', async () => {
+    const old = await createChallengeSessions(['secret-old'], VALIDITY_MS)
+    const rotated = await createChallengeSessions(['secret-new', 'secret-old'], VALIDITY_MS)
+    const alone = await createChallengeSessions(['secret-new'], VALIDITY_MS)
+    const sealedOld = await old.seal(CLAIMS, SESSION)
+    expect((await rotated.open(sealedOld)).claims.username).toBe(USERNAME)
+    expect(await refusal(() => alone.open(sealedOld))).toBe('session_expired')
+    const sealedNew = await rotated.seal(CLAIMS, SESSION)
+    expect((await alone.open(sealedNew)).claims.username).toBe(USERNAME)
+    expect(await refusal(() => old.open(sealedNew))).toBe('session_expired')
+  })
+
   test('an account not of a keyed hash’s shape is never sealed', async () => {
-    const sessions = await createChallengeSessions('client-secret-1', VALIDITY_MS)
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS)
     expect(await refusal(() => sessions.seal({ account: 'user@example.com' }, SESSION))).toStartWith('Error')
   })
 })
 
 describe('without a client secret (a public app client): plain', () => {
   test('the account in clear, the other claims in base64url JSON; a sealed value cannot be opened', async () => {
-    const sessions = await createChallengeSessions(undefined, VALIDITY_MS, () => T0)
+    const sessions = await createChallengeSessions([], VALIDITY_MS, () => T0)
     const value = await sessions.seal(CLAIMS, SESSION)
     const { version, account, carried } = partsOf(value)
     expect([version, account]).toEqual(['u3', ACCOUNT])
@@ -122,12 +134,12 @@ describe('without a client secret (a public app client): plain', () => {
     })
     expect(await sessions.open(value)).toEqual({ claims: { ...CLAIMS, expiresAt: T0 + VALIDITY_MS }, session: SESSION })
     expect(sessions.accountOf(value)).toBe(ACCOUNT)
-    const sealed = await (await createChallengeSessions('s', VALIDITY_MS)).seal(CLAIMS, SESSION)
+    const sealed = await (await createChallengeSessions(['s'], VALIDITY_MS)).seal(CLAIMS, SESSION)
     expect(await refusal(() => sessions.open(sealed))).toBe('session_expired')
   })
 
   test('claims that are not JSON, or lack the account or expiry: session_expired', async () => {
-    const sessions = await createChallengeSessions(undefined, VALIDITY_MS)
+    const sessions = await createChallengeSessions([], VALIDITY_MS)
     const plain = (text: string, account = ACCOUNT) =>
       `u3.${account}.${Buffer.from(text).toString('base64url')}.${SESSION}`
     expect(await refusal(() => sessions.open(plain('victim-username')))).toBe('session_expired')
