@@ -71,7 +71,8 @@ export function passwordlessStart({ config, call, secretHash, sessions, decoys, 
     const challengeName = PREFERRED_CHALLENGE[method]
     const out = await initiate(email, challengeName)
     const real = out?.ChallengeName === challengeName && out.Session ? out.Session : undefined
-    // Cognito names the actual user whenever the request used an alias; otherwise the email is the username.
+    // The actual username where Cognito names it; Amplify's tests show USER_AUTH challenges naming
+    // none, and then the email, which Cognito takes as the answer's USERNAME (SECRET_HASH over it).
     const actualUsername = out?.ChallengeParameters?.USER_ID_FOR_SRP ?? out?.ChallengeParameters?.USERNAME ?? email
     const cognitoOptions = real && out?.ChallengeParameters?.CREDENTIAL_REQUEST_OPTIONS
     // A WEB_AUTHN start seals its passkeys' digests (random for a decoy), so every start seals one length.

@@ -7,17 +7,20 @@ import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { callEmulator } from '../support/emulator-calls.ts'
 import { expectProblem, post } from '../support/http.ts'
 import { startService, type RunningService } from '../support/service.ts'
-import { uniqueEmail } from '../support/util.ts'
+import { uniqueEmail, waitFor } from '../support/util.ts'
 
 const TEMPORARY = 'TempLocalTest0000!'
 const NEW_PASSWORD = 'AnotherLocalTest5678!'
 const NEW_SECRET = `rotated${crypto.randomUUID().replaceAll('-', '')}`
+const UNKNOWN_SECRET = `neveradded${crypto.randomUUID().replaceAll('-', '')}`
 
 let cognito: TestCognito
 let client: AppClient
 let onOld: RunningService
 let onNew: RunningService
 let onNewAlone: RunningService
+/** Signs with a secret the app client does not have (step 1 of the rotation skipped). */
+let onUnknown: RunningService
 
 beforeAll(async () => {
   cognito = await testCognito()
@@ -31,14 +34,15 @@ beforeAll(async () => {
   cognito.proxy.addClient(client.clientId, NEW_SECRET)
   const env = (secrets: Record<string, string>) =>
     cognito.serviceEnv({ COGNITO_CLIENT_ID: client.clientId, ...secrets })
-  ;[onOld, onNew, onNewAlone] = await Promise.all([
+  ;[onOld, onNew, onNewAlone, onUnknown] = await Promise.all([
     startService(env({ COGNITO_CLIENT_SECRET: client.clientSecret })),
     startService(env({ COGNITO_CLIENT_SECRET: NEW_SECRET, COGNITO_CLIENT_SECRET_PREVIOUS: client.clientSecret })),
     startService(env({ COGNITO_CLIENT_SECRET: NEW_SECRET })),
+    startService(env({ COGNITO_CLIENT_SECRET: UNKNOWN_SECRET, COGNITO_CLIENT_SECRET_PREVIOUS: client.clientSecret })),
   ])
 })
 afterAll(async () => {
-  await Promise.all([onOld?.stop(), onNew?.stop(), onNewAlone?.stop()])
+  await Promise.all([onOld?.stop(), onNew?.stop(), onNewAlone?.stop(), onUnknown?.stop()])
 })
 
 const answer = (on: RunningService, email: string, session: string) =>
@@ -77,5 +81,18 @@ describe('a client-secret rotation', () => {
     expect((await answer(onNew, email, started.body.session as string)).status).toBe(200)
     for (const on of [onOld, onNew, onNewAlone])
       expect((await post(on.url, '/signin', { email, password: NEW_PASSWORD })).status).toBe(200)
+  })
+
+  test('a secret the app client lacks: the answer is a 500 and an error line naming the refused secret, not a wrong code', async () => {
+    const email = uniqueEmail('rotation')
+    await cognito.invite(email, TEMPORARY)
+    const started = await post(onOld.url, '/signin', { email, password: TEMPORARY })
+    const answered = await answer(onUnknown, email, started.body.session as string)
+    expectProblem(answered, 500, 'internal_error')
+    await waitFor(() => onUnknown.logs().find((line) => line.msg === 'request failed'), 'the error line')
+    expect(onUnknown.logs().find((line) => line.msg === 'request failed')).toMatchObject({
+      code: 'internal_error',
+      error: { name: 'ClientSecretRefused' },
+    })
   })
 })
