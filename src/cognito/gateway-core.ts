@@ -4,6 +4,7 @@
 import type { InitiateAuthResponse } from '@aws-sdk/client-cognito-identity-provider'
 import type { CognitoConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
+import { currentClientAddress } from '../http/request-context.ts'
 import { lazy } from '../lazy.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { createAccountKey, type AccountKey } from '../state/account-keys.ts'
@@ -56,6 +57,20 @@ export interface GatewayCore {
 export type SignInClaims = Required<Pick<SessionClaims, 'username' | 'account'>> &
   Pick<SessionClaims, 'passwordBreached'>
 
+// The operations that take UserContextData (API reference: InitiateAuth, RespondToAuthChallenge,
+// SignUp, ConfirmSignUp, ForgotPassword, ConfirmForgotPassword, ResendConfirmationCode). Its IpAddress
+// reaches threat protection only from an app client with a secret and
+// EnablePropagateAdditionalUserContextData (UserPoolClientType), as the CDK stack sets it.
+const TAKES_USER_CONTEXT: ReadonlySet<OperationName> = new Set([
+  'InitiateAuth',
+  'RespondToAuthChallenge',
+  'SignUp',
+  'ConfirmSignUp',
+  'ForgotPassword',
+  'ConfirmForgotPassword',
+  'ResendConfirmationCode',
+])
+
 /** Cognito's default AuthSessionValidity (CreateUserPoolClient): 3 minutes. */
 export const DEFAULT_AUTH_SESSION_SECONDS = 180
 // Challenge parameters that name the user (the actual username): the client never needs them, since
@@ -101,13 +116,19 @@ export async function createGatewayCore(
   const decoys = createDecoys()
   const usedTotpCodes = createUsedTotpCodes(stateKeys.hasher('totp-used'))
 
+  // The user's address, where Cognito takes it (src/http/request-context.ts).
+  const withUserContext = <K extends OperationName>(operation: K, input: CognitoOperations[K][0]) => {
+    const address = hasher && TAKES_USER_CONTEXT.has(operation) ? currentClientAddress() : undefined
+    return address === undefined ? input : { ...input, UserContextData: { IpAddress: address } }
+  }
+
   const call: GatewayCore['call'] = async (operation, input, label) => {
     const name = label ?? operation
     const deadline = startDeadline(config.timeoutMs)
     const startedAt = performance.now()
     const seconds = () => (performance.now() - startedAt) / 1000
     try {
-      const out = await send(operation, input, deadline.signal)
+      const out = await send(operation, withUserContext(operation, input), deadline.signal)
       metrics?.cognitoCall(name, 'ok', seconds(), retriesOf(out))
       return out
     } catch (error) {

@@ -6,6 +6,7 @@
 //   USERNAME must be the actual username Cognito named in the challenge (USER_ID_FOR_SRP), not an
 //   alias (API reference, RespondToAuthChallenge `ChallengeResponses`), which the proxy learns from
 //   the challenges it forwards;
+// - records the client address a call carries (UserContextData.IpAddress), which cognito-local drops;
 // - passes anything else through (the pool's JWKS, for one);
 // - can delay answers, to test deadlines and graceful shutdown.
 // It records every call so tests can see what reached "Cognito".
@@ -18,6 +19,8 @@ export interface ProxyCall {
   /** undefined: the client has no secret, so no hash was expected. */
   hashValid: boolean | undefined
   hashSent: boolean
+  /** The client address the call carried (UserContextData.IpAddress), when it carried one. */
+  userContextIp?: string
 }
 
 export interface VerifyingProxy {
@@ -111,7 +114,14 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
       const input = hashInput(operation, body, (token) =>
         token === undefined ? undefined : refreshTokenOwners.get(token),
       )
-      const call: ProxyCall = { operation, clientId, hashValid: undefined, hashSent: input?.hash !== undefined }
+      const userContextIp = body.UserContextData?.IpAddress
+      const call: ProxyCall = {
+        operation,
+        clientId,
+        hashValid: undefined,
+        hashSent: input?.hash !== undefined,
+        ...(typeof userContextIp === 'string' ? { userContextIp } : {}),
+      }
       calls.push(call)
 
       const challenged =
