@@ -16,11 +16,11 @@ const UNKNOWN_SECRET = `neveradded${crypto.randomUUID().replaceAll('-', '')}`
 
 let cognito: TestCognito
 let client: AppClient
-let onOld: RunningService
-let onNew: RunningService
-let onNewAlone: RunningService
-/** Signs with a secret the app client does not have (step 1 of the rotation skipped). */
-let onUnknown: RunningService
+/**
+ * Tasks by the secrets they sign and open with; `onUnknown` signs with a secret the app client does
+ * not have (step 1 of the rotation skipped).
+ */
+let tasks: Record<'onOld' | 'onNew' | 'onNewAlone' | 'onUnknown', RunningService>
 
 beforeAll(async () => {
   cognito = await testCognito()
@@ -34,15 +34,16 @@ beforeAll(async () => {
   cognito.proxy.addClient(client.clientId, NEW_SECRET)
   const env = (secrets: Record<string, string>) =>
     cognito.serviceEnv({ COGNITO_CLIENT_ID: client.clientId, ...secrets })
-  ;[onOld, onNew, onNewAlone, onUnknown] = await Promise.all([
+  const [onOld, onNew, onNewAlone, onUnknown] = await Promise.all([
     startService(env({ COGNITO_CLIENT_SECRET: client.clientSecret })),
     startService(env({ COGNITO_CLIENT_SECRET: NEW_SECRET, COGNITO_CLIENT_SECRET_PREVIOUS: client.clientSecret })),
     startService(env({ COGNITO_CLIENT_SECRET: NEW_SECRET })),
     startService(env({ COGNITO_CLIENT_SECRET: UNKNOWN_SECRET, COGNITO_CLIENT_SECRET_PREVIOUS: client.clientSecret })),
   ])
+  tasks = { onOld: onOld!, onNew: onNew!, onNewAlone: onNewAlone!, onUnknown: onUnknown! }
 })
 afterAll(async () => {
-  await Promise.all([onOld?.stop(), onNew?.stop(), onNewAlone?.stop(), onUnknown?.stop()])
+  await Promise.all(Object.values(tasks ?? {}).map((task) => task.stop()))
 })
 
 const answer = (on: RunningService, email: string, session: string) =>
@@ -57,15 +58,15 @@ describe('a client-secret rotation', () => {
   test('a challenge started on a task with the old secret is answered on one with the new', async () => {
     const email = uniqueEmail('rotation')
     await cognito.invite(email, TEMPORARY)
-    const started = await post(onOld.url, '/signin', { email, password: TEMPORARY })
+    const started = await post(tasks.onOld.url, '/signin', { email, password: TEMPORARY })
     expect(started.body.challengeName).toBe('NEW_PASSWORD_REQUIRED')
     const session = started.body.session as string
     // Without the previous secret the new task cannot open it (and asks Cognito nothing).
     const before = cognito.proxy.calls.length
-    expectProblem(await answer(onNewAlone, email, session), 400, 'session_expired')
+    expectProblem(await answer(tasks.onNewAlone, email, session), 400, 'session_expired')
     expect(cognito.proxy.calls.slice(before)).toEqual([])
     // With it, the answer goes through, its SECRET_HASH under the new secret.
-    const answered = await answer(onNew, email, session)
+    const answered = await answer(tasks.onNew, email, session)
     expect(answered.status).toBe(200)
     expect(answered.body.tokenType).toBe('Bearer')
     expect(cognito.proxy.calls.findLast((c) => c.operation === 'RespondToAuthChallenge')).toMatchObject({
@@ -77,20 +78,20 @@ describe('a client-secret rotation', () => {
   test('both secrets sign in while both are active', async () => {
     const email = uniqueEmail('rotation')
     await cognito.invite(email, TEMPORARY)
-    const started = await post(onNew.url, '/signin', { email, password: TEMPORARY })
-    expect((await answer(onNew, email, started.body.session as string)).status).toBe(200)
-    for (const on of [onOld, onNew, onNewAlone])
+    const started = await post(tasks.onNew.url, '/signin', { email, password: TEMPORARY })
+    expect((await answer(tasks.onNew, email, started.body.session as string)).status).toBe(200)
+    for (const on of [tasks.onOld, tasks.onNew, tasks.onNewAlone])
       expect((await post(on.url, '/signin', { email, password: NEW_PASSWORD })).status).toBe(200)
   })
 
   test('a secret the app client lacks: the answer is a 500 and an error line naming the refused secret, not a wrong code', async () => {
     const email = uniqueEmail('rotation')
     await cognito.invite(email, TEMPORARY)
-    const started = await post(onOld.url, '/signin', { email, password: TEMPORARY })
-    const answered = await answer(onUnknown, email, started.body.session as string)
+    const started = await post(tasks.onOld.url, '/signin', { email, password: TEMPORARY })
+    const answered = await answer(tasks.onUnknown, email, started.body.session as string)
     expectProblem(answered, 500, 'internal_error')
-    await waitFor(() => onUnknown.logs().find((line) => line.msg === 'request failed'), 'the error line')
-    expect(onUnknown.logs().find((line) => line.msg === 'request failed')).toMatchObject({
+    await waitFor(() => tasks.onUnknown.logs().find((line) => line.msg === 'request failed'), 'the error line')
+    expect(tasks.onUnknown.logs().find((line) => line.msg === 'request failed')).toMatchObject({
       code: 'internal_error',
       error: { name: 'ClientSecretRefused' },
     })
