@@ -10,6 +10,7 @@ import type { Config, TokenCheckSettings } from './config.ts'
 import { readJsonBody } from './http/body.ts'
 import { corsPreflight, corsHeaders } from './http/cors.ts'
 import { clientIp } from './http/client-address.ts'
+import { withClientAddress } from './http/request-context.ts'
 import { requestIdFrom, traceIdFrom } from './http/request-ids.ts'
 import { RouteMethods } from './http/route-methods.ts'
 import { problemFromElysiaError } from './http/elysia-errors.ts'
@@ -233,7 +234,7 @@ export function createApp({
     }
     metaOf.set(routed, meta)
     const preflight = allowedOrigins.size > 0 ? corsPreflight(request, allowedOrigins) : undefined
-    let response = preflight ?? (await answer(routed, meta))
+    let response = preflight ?? (await withClientAddress(meta.ip, () => answer(routed, meta)))
     limits.settle(routed, response.status)
     try {
       decorate(request, response, meta, preflight !== undefined)

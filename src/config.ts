@@ -2,9 +2,10 @@
 // It imports nothing of src/ but its own parts (src/config/): the types and constants its Config is
 // made of (the rate limits' among them) live here, and the modules that use them import them from here.
 import { type BreachedPasswordConfig, PWNED_PASSWORDS_API } from './config/breached-passwords.ts'
+import type { CognitoConfig } from './config/cognito.ts'
 import { type StoreConfig, storeConfig } from './config/store.ts'
 
-export type { BreachedPasswordConfig, StoreConfig }
+export type { BreachedPasswordConfig, CognitoConfig, StoreConfig }
 export { PWNED_PASSWORDS_API }
 
 /** `limit` requests per `windowSeconds`, refilled continuously (a token bucket of `limit` tokens). */
@@ -35,44 +36,6 @@ export interface RateLimitConfig {
 export const DEFAULT_IPV6_PREFIX_BITS = 64
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
-
-export interface CognitoConfig {
-  userPoolId: string
-  clientId: string
-  /** Absent for a public app client: then no SECRET_HASH is sent. */
-  clientSecret?: string
-  region: string
-  /** Base URL override (a local emulator, a VPC endpoint). */
-  endpoint?: string
-  /** The `iss` the pool's tokens must carry. */
-  issuer: string
-  /** Where the pool's signing keys (a JWKS) are fetched from. */
-  jwksUri: string
-  /** Overall deadline for one Cognito call, retries included. */
-  timeoutMs: number
-  /** TCP connect timeout for one attempt. */
-  connectTimeoutMs: number
-  /** Calls to Cognito's JSON API in flight at most; as many connections are kept open for them. */
-  maxConcurrency: number
-  /** Calls waiting for a turn at most; beyond it a call is refused at once (503, Retry-After). */
-  queueLimit: number
-  /**
-   * The app client rotates refresh tokens (RefreshTokenRotation Feature ENABLED): refreshing goes
-   * through GetTokensFromRefreshToken, which answers a new refresh token (Cognito API reference,
-   * RefreshTokenRotationType).
-   */
-  refreshTokenRotation: boolean
-  /**
-   * The app client's AuthSessionValidity in seconds (CreateUserPoolClient, 3 to 15 minutes, 3 by
-   * default): how long a challenge session opens, real or decoy.
-   */
-  authSessionValiditySeconds?: number
-  /**
-   * The pool's WebAuthn relying party (SetUserPoolMfaConfig WebAuthnConfiguration): when set, every
-   * passkey start answers request options of this RP id and user verification, decoys included.
-   */
-  passkeyRelyingParty?: { rpId: string; userVerification: 'required' | 'preferred' }
-}
 
 /**
  * The breached-password check (passwords/breached-passwords.ts): Have I Been Pwned's Pwned Passwords
@@ -292,15 +255,19 @@ export function parseConfig(env: Env): Config {
       problems.push(`CORS_ORIGINS entries must be origins like https://app.example.com (no *, no path), not ${origin}`)
   }
 
+  const clientSecret = read('COGNITO_CLIENT_SECRET')
+  const previousClientSecret = read('COGNITO_CLIENT_SECRET_PREVIOUS')
+  if (previousClientSecret !== undefined && clientSecret === undefined)
+    problems.push('COGNITO_CLIENT_SECRET_PREVIOUS needs COGNITO_CLIENT_SECRET (the current secret)')
   if (problems.length > 0) throw new ConfigError(problems)
 
-  const clientSecret = read('COGNITO_CLIENT_SECRET')
   return {
     port,
     cognito: {
       userPoolId: userPoolId!,
       clientId: clientId!,
       ...(clientSecret === undefined ? {} : { clientSecret }),
+      ...(previousClientSecret === undefined ? {} : { previousClientSecret }),
       region: region!,
       ...(endpoint === undefined ? {} : { endpoint }),
       issuer,

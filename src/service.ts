@@ -58,9 +58,13 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
 
   const logger = createLogger({
     level: config.logLevel,
-    secrets: [config.cognito.clientSecret, config.eventEmailKey, config.store?.stateKey, storePassword(config)].filter(
-      (s): s is string => s !== undefined,
-    ),
+    secrets: [
+      config.cognito.clientSecret,
+      config.cognito.previousClientSecret,
+      config.eventEmailKey,
+      config.store?.stateKey,
+      storePassword(config),
+    ].filter((s): s is string => s !== undefined),
   })
   // Runtime warnings (such as the AWS SDK's notice about Node versions) become JSON log lines too,
   // instead of multi-line text on stderr that log shippers split and cannot parse.
@@ -68,7 +72,10 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
   process.on('warning', ({ name, message }) => logger.warn('runtime warning', { name, message }))
   // One set of state keys for the gateway and the app: a challenge session seals the rate-limit
   // account the limiter counts its answers against (src/state/account-keys.ts).
-  const stateKeys = createStateKeys(config.store?.stateKey ?? config.cognito.clientSecret)
+  const stateKeys = createStateKeys(
+    config.store?.stateKey ?? config.cognito.clientSecret,
+    config.cognito.previousClientSecret,
+  )
   const { connectTimeoutMs, maxConcurrency, queueLimit } = config.cognito
   const callLimit = createCallLimit(maxConcurrency, queueLimit)
   metrics?.watchCognitoCalls(callLimit.stats)

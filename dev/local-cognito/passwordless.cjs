@@ -197,7 +197,12 @@ const credentialsOf = (user) => user.WebAuthnCredentials ?? []
 async function challengeAnswer(services, ctx, req, { userPool, user, username, challengeName, available }) {
   const client = await services.cognito.getAppClient(ctx, req.ClientId)
   const entry = { username, clientId: req.ClientId, validityMinutes: client?.AuthSessionValidity }
-  const parameters = { USERNAME: username }
+  // No USERNAME among the parameters: Amplify's tests of its USER_AUTH client show Cognito's
+  // SELECT_CHALLENGE with `ChallengeParameters: {}`, EMAIL_OTP with the two CODE_DELIVERY_* ones
+  // (packages/auth/__tests__/providers/cognito/signInWithUserAuth.test.ts) and WEB_AUTHN with
+  // CREDENTIAL_REQUEST_OPTIONS only (.../signInHelpers/handleWebAuthnSignInResult.test.ts), and the
+  // client answers with the name the user typed.
+  const parameters = {}
   // A decoy keeps the name it was asked for, so that its later challenges mask it as a real one would.
   let state = { challengeName, clientId: req.ClientId, decoy: !user, requested: req.AuthParameters.USERNAME }
   if (challengeName === 'EMAIL_OTP') {
@@ -327,7 +332,10 @@ const InitiateAuth = (services) => {
 
 // --- RespondToAuthChallenge for SELECT_CHALLENGE, EMAIL_OTP, WEB_AUTHN ---------------------------
 // The same session rules as strict.cjs: a session this app client was handed for this user,
-// unexpired, unspent; USERNAME the actual username, SECRET_HASH over it.
+// unexpired, unspent. USERNAME names that user by its actual username or an alias (the email):
+// "the actual username, not an alias" is the API reference's rule for USER_ID_FOR_SRP challenges,
+// and Amplify's USER_AUTH client answers these with the name the user typed (it never reads a
+// USERNAME parameter, which these challenges do not carry). SECRET_HASH is over USERNAME as sent.
 
 const OWN_CHALLENGES = new Set(['SELECT_CHALLENGE', 'EMAIL_OTP', 'WEB_AUTHN'])
 
@@ -401,8 +409,8 @@ async function answerSelection(services, ctx, req, issued, userPool, user) {
   challenges.consume(req.Session)
   if (answer === 'PASSWORD') {
     if (user && hasMfa(user)) {
-      const { PASSWORD, SECRET_HASH } = req.ChallengeResponses
-      return passwordThenMfa(services, ctx, req, issued.username, PASSWORD, SECRET_HASH)
+      const { USERNAME, PASSWORD, SECRET_HASH } = req.ChallengeResponses
+      return passwordThenMfa(services, ctx, req, USERNAME, PASSWORD, SECRET_HASH)
     }
     if (!user || req.ChallengeResponses.PASSWORD !== user.Password) {
       throw new errors.NotAuthorizedError('Incorrect username or password.')
@@ -417,6 +425,15 @@ async function answerSelection(services, ctx, req, issued, userPool, user) {
   )
 }
 
+/**
+ * Whether `name` (an answer's USERNAME) is the user the session was issued for: its actual username
+ * or its email alias, in any case (the pool is case-insensitive); for a decoy, the name it was asked for.
+ */
+async function namesIssuedUser(userPool, ctx, name, issued, user) {
+  if (!user) return name.toLowerCase() === String(issued.state.requested).toLowerCase()
+  return (await userPool.getUserByUsername(ctx, name))?.Username === user.Username
+}
+
 const respondToAuthChallenge = Targets.RespondToAuthChallenge
 const RespondToAuthChallenge = (services) => {
   const inner = respondToAuthChallenge(services)
@@ -425,11 +442,14 @@ const RespondToAuthChallenge = (services) => {
     const responses = req.ChallengeResponses ?? {}
     const issued = challenges.find(req.Session, req.ClientId)
     if (!issued || issued.state.challengeName !== req.ChallengeName) throw invalidSession()
-    await verifySecretHash(services, ctx, req.ClientId, issued.username, responses.SECRET_HASH)
-    if (responses.USERNAME !== issued.username) throw new errors.NotAuthorizedError('Invalid session for the user.')
+    if (typeof responses.USERNAME !== 'string' || responses.USERNAME === '')
+      throw new errors.InvalidParameterError('Missing required parameter USERNAME')
+    await verifySecretHash(services, ctx, req.ClientId, responses.USERNAME, responses.SECRET_HASH)
     const userPool = await services.cognito.getUserPoolForClientId(ctx, req.ClientId)
     const user = issued.state.decoy ? null : await userByActualUsername(userPool, ctx, issued.username)
     if (!issued.state.decoy && !user) throw invalidSession()
+    if (!(await namesIssuedUser(userPool, ctx, responses.USERNAME, issued, user)))
+      throw new errors.NotAuthorizedError('Invalid session for the user.')
     const request = { ...req, ChallengeResponses: responses }
     if (req.ChallengeName === 'EMAIL_OTP') return answerEmailOtp(services, ctx, request, issued, userPool, user)
     if (req.ChallengeName === 'WEB_AUTHN') return answerWebAuthn(services, ctx, request, issued, userPool, user)

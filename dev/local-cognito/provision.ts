@@ -53,6 +53,7 @@ function clientSettings(rotation: boolean) {
     PreventUserExistenceErrors: CLIENT_SHAPE.PreventUserExistenceErrors,
     EnableTokenRevocation: CLIENT_SHAPE.EnableTokenRevocation,
     AuthSessionValidity: CLIENT_SHAPE.AuthSessionValidity,
+    EnablePropagateAdditionalUserContextData: CLIENT_SHAPE.EnablePropagateAdditionalUserContextData,
     ...(rotation
       ? { RefreshTokenRotation: { Feature: 'ENABLED' as const, RetryGracePeriodSeconds: REFRESH_TOKEN_GRACE_SECONDS } }
       : {}),

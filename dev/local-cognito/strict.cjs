@@ -11,13 +11,15 @@ const { UserPoolServiceImpl, attributeValue } = require('cognito-local/lib/servi
 const jwt = require('jsonwebtoken')
 const signingKey = require('cognito-local/lib/keys/cognitoLocal.private.json')
 const { createSessionStore } = require('./sessions.cjs')
+const { activeSecretsOf } = require('./client-secrets.cjs')
 
 const sessions = createSessionStore()
 
 // --- SECRET_HASH -------------------------------------------------------------------------------
 // Developer guide, "Computing secret hash values": Base64(HMAC_SHA256(client secret, username +
-// client id)), required on every call of an app client that has a secret. A missing one and a wrong
-// one are both NotAuthorizedException, with these messages.
+// client id)), required on every call of an app client that has a secret, under either of its active
+// secrets (client-secrets.cjs). A missing one and a wrong one are both NotAuthorizedException, with
+// these messages.
 
 const secretHashOf = (secret, username, clientId) =>
   createHmac('sha256', secret)
@@ -29,14 +31,17 @@ const secretHashOf = (secret, username, clientId) =>
  * client without a secret takes none). Throws NotAuthorizedError.
  */
 async function verifySecretHash({ cognito }, ctx, clientId, username, hash) {
-  const client = await cognito.getAppClient(ctx, clientId)
-  if (!client?.ClientSecret) return
+  const secrets = activeSecretsOf(await cognito.getAppClient(ctx, clientId))
+  if (secrets.length === 0) return
   if (typeof hash !== 'string' || hash === '') {
     throw new errors.NotAuthorizedError(`Client ${clientId} is configured for secret but secret was not received`)
   }
-  const want = secretHashOf(client.ClientSecret, username ?? '', clientId)
   const got = Buffer.from(hash, 'base64')
-  if (got.length !== want.length || !timingSafeEqual(got, want)) {
+  const matches = (secret) => {
+    const want = secretHashOf(secret, username ?? '', clientId)
+    return got.length === want.length && timingSafeEqual(got, want)
+  }
+  if (!secrets.some(matches)) {
     throw new errors.NotAuthorizedError(`Unable to verify secret hash for client ${clientId}`)
   }
 }

@@ -23,6 +23,7 @@ const jwt = require('jsonwebtoken')
 const { Targets } = require('cognito-local/lib/targets/targets')
 const errors = require('cognito-local/lib/errors')
 const { JwtTokenGenerator } = require('cognito-local/lib/services/tokenGenerator')
+const { activeSecretsOf } = require('./client-secrets.cjs')
 const signingKey = require('cognito-local/lib/keys/cognitoLocal.private.json')
 
 const MAX_GRACE_SECONDS = 60
@@ -64,7 +65,7 @@ const rotationOf = (client) => client?.RefreshTokenRotation?.Feature === 'ENABLE
 const graceSecondsOf = (client) => client?.RefreshTokenRotation?.RetryGracePeriodSeconds ?? 0
 
 /**
- * GetTokensFromRefreshToken takes the app client's secret itself: missing or wrong is
+ * GetTokensFromRefreshToken takes the app client's secret itself (either active one: client-secrets.cjs): missing or wrong is
  * NotAuthorizedException, the one its Errors list has for it (Cognito does not document the messages;
  * these name the client secret, a guess: doctor probe step "GetTokensFromRefreshToken with a wrong
  * client secret"). Returns the app client.
@@ -76,7 +77,7 @@ async function verifyClientSecret({ cognito }, ctx, clientId, secret) {
   if (typeof secret !== 'string' || secret === '') {
     throw new errors.NotAuthorizedError(`Client ${clientId} is configured with a client secret but none was received`)
   }
-  if (secret !== client.ClientSecret)
+  if (!activeSecretsOf(client).includes(secret))
     throw new errors.NotAuthorizedError(`Invalid client secret for client ${clientId}`)
   return client
 }
@@ -204,7 +205,8 @@ const RevokeToken = (services) => {
   return async (ctx, req) => {
     const client = await services.cognito.getAppClient(ctx, req.ClientId)
     if (!client) throw new errors.ResourceNotFoundError()
-    if (client.ClientSecret && req.ClientSecret !== client.ClientSecret) throw unauthorized(REVOKE_SECRET_REFUSED)
+    if (client.ClientSecret && !activeSecretsOf(client).includes(req.ClientSecret))
+      throw unauthorized(REVOKE_SECRET_REFUSED)
     if (client.EnableTokenRevocation === false) {
       throw new errors.CognitoError('UnsupportedOperationException', 'Token revocation is not enabled for this client')
     }

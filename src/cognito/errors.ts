@@ -133,10 +133,26 @@ const BY_OPERATION: Partial<Record<CognitoOperation, Readonly<Record<string, Pro
   AdminUserGlobalSignOut: OUR_FAILURE,
 }
 
-// Operations whose SECRET_HASH is computed over a username the client supplied.
+// Operations whose SECRET_HASH is computed over a username the client supplied (/token/refresh
+// names it without rotation): a refused hash there is the client's mistake, so nobody can set the
+// alarm below off from outside. Everywhere else the service chose the name it hashed over (a
+// challenge answer's comes from the sealed session), so a refusal is our configuration failing.
 const CLIENT_NAMED_USER: Partial<Record<CognitoOperation, ProblemCode>> = {
   RefreshTokenAuth: 'invalid_token',
-  RespondToAuthChallenge: 'not_authorized',
+}
+
+/** The cause of a 500 for a secret Cognito refused: its name is what the alarm counts (the error log line's `error.name`). */
+export const CLIENT_SECRET_REFUSED = 'ClientSecretRefused'
+
+/** Our app client secret (or id) refused: a 500 whose logged cause says so, Cognito's answer as its cause. */
+const clientSecretRefused = (error: unknown) => {
+  const { name, message } = error as CognitoLikeError
+  const refused = new Error(
+    `Cognito refused the client secret (check COGNITO_CLIENT_ID and COGNITO_CLIENT_SECRET): ${String(name)} ${String(message)}`,
+    { cause: error },
+  )
+  refused.name = CLIENT_SECRET_REFUSED
+  return new ProblemError('internal_error', undefined, { cause: refused })
 }
 
 // GetTokensFromRefreshToken and RevokeToken take the raw ClientSecret. Each documents one exception
@@ -212,13 +228,12 @@ export function problemFromCognitoError(
     return new ProblemError('upstream_unavailable', undefined, cause)
   }
   if (name === 'TimeoutError' || name === 'AbortError') return new ProblemError('upstream_timeout', undefined, cause)
-  // On refresh and on a challenge answer the hash is over a username the client sent (the refresh
-  // body's, the one inside the challenge session): a mismatch with the token's or the session's user
-  // is the client's mistake, not our secret.
-  if (isSecretHashFailure(err))
-    return new ProblemError(CLIENT_NAMED_USER[operation] ?? 'internal_error', undefined, cause)
+  if (isSecretHashFailure(err)) {
+    const clientsMistake = CLIENT_NAMED_USER[operation]
+    return clientsMistake ? new ProblemError(clientsMistake, undefined, cause) : clientSecretRefused(error)
+  }
   // A refusal of the raw ClientSecret is our configuration, not the caller's token.
-  if (refusesRawSecret(operation, name, err.message)) return new ProblemError('internal_error', undefined, cause)
+  if (refusesRawSecret(operation, name, err.message)) return clientSecretRefused(error)
   if (
     CHALLENGE_SESSION_OPERATIONS.has(operation) &&
     name === 'NotAuthorizedException' &&
@@ -243,14 +258,15 @@ export function problemFromCognitoError(
 }
 
 /**
- * A failed call's outcome label for the metrics: `timeout`, `unavailable`, the Cognito exception's
- * name when it is one this module knows, else `other_error` (an arbitrary name from a proxy in
- * between must not become a series).
+ * A failed call's outcome label for the metrics: `timeout`, `unavailable`, `client_secret_refused`
+ * (our configuration: alarm on it), the Cognito exception's name when it is one this module knows,
+ * else `other_error` (an arbitrary name from a proxy in between must not become a series).
  */
 export function cognitoOutcome(problem: ProblemError): string {
   if (problem.code === 'upstream_timeout') return 'timeout'
   if (problem.code === 'upstream_unavailable') return 'unavailable'
   const name = (problem.cause as CognitoLikeError | undefined)?.name
+  if (name === CLIENT_SECRET_REFUSED) return 'client_secret_refused'
   return typeof name === 'string' && name in BY_NAME ? name : 'other_error'
 }
 

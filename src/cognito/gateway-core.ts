@@ -4,6 +4,7 @@
 import type { InitiateAuthResponse } from '@aws-sdk/client-cognito-identity-provider'
 import type { CognitoConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
+import { currentClientAddress } from '../http/request-context.ts'
 import { lazy } from '../lazy.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { createAccountKey, type AccountKey } from '../state/account-keys.ts'
@@ -56,6 +57,20 @@ export interface GatewayCore {
 export type SignInClaims = Required<Pick<SessionClaims, 'username' | 'account'>> &
   Pick<SessionClaims, 'passwordBreached'>
 
+// The operations that take UserContextData (API reference: InitiateAuth, RespondToAuthChallenge,
+// SignUp, ConfirmSignUp, ForgotPassword, ConfirmForgotPassword, ResendConfirmationCode). Its IpAddress
+// reaches threat protection only from an app client with a secret and
+// EnablePropagateAdditionalUserContextData (UserPoolClientType), as the CDK stack sets it.
+const TAKES_USER_CONTEXT: ReadonlySet<OperationName> = new Set([
+  'InitiateAuth',
+  'RespondToAuthChallenge',
+  'SignUp',
+  'ConfirmSignUp',
+  'ForgotPassword',
+  'ConfirmForgotPassword',
+  'ResendConfirmationCode',
+])
+
 /** Cognito's default AuthSessionValidity (CreateUserPoolClient): 3 minutes. */
 export const DEFAULT_AUTH_SESSION_SECONDS = 180
 // Challenge parameters that name the user (the actual username): the client never needs them, since
@@ -90,15 +105,22 @@ export async function createGatewayCore(
   config: CognitoConfig,
   { send }: CognitoTransport,
   metrics?: Metrics,
-  stateKeys: StateKeys = createStateKeys(config.clientSecret),
+  stateKeys: StateKeys = createStateKeys(config.clientSecret, config.previousClientSecret),
 ): Promise<GatewayCore> {
   const hasher = await createSecretHasher(config.clientId, config.clientSecret)
-  const sessions = createChallengeSessions(
-    config.clientSecret,
+  // Sealed under the current secret; opened under it or, during a rotation, the previous one.
+  const sessions = await createChallengeSessions(
+    [config.clientSecret, config.previousClientSecret].filter((s): s is string => s !== undefined),
     (config.authSessionValiditySeconds ?? DEFAULT_AUTH_SESSION_SECONDS) * 1000,
   )
   const decoys = createDecoys()
   const usedTotpCodes = createUsedTotpCodes(stateKeys.hasher('totp-used'))
+
+  // The user's address, where Cognito takes it (src/http/request-context.ts).
+  const withUserContext = <K extends OperationName>(operation: K, input: CognitoOperations[K][0]) => {
+    const address = hasher && TAKES_USER_CONTEXT.has(operation) ? currentClientAddress() : undefined
+    return address === undefined ? input : { ...input, UserContextData: { IpAddress: address } }
+  }
 
   const call: GatewayCore['call'] = async (operation, input, label) => {
     const name = label ?? operation
@@ -106,7 +128,7 @@ export async function createGatewayCore(
     const startedAt = performance.now()
     const seconds = () => (performance.now() - startedAt) / 1000
     try {
-      const out = await send(operation, input, deadline.signal)
+      const out = await send(operation, withUserContext(operation, input), deadline.signal)
       metrics?.cognitoCall(name, 'ok', seconds(), retriesOf(out))
       return out
     } catch (error) {
@@ -131,7 +153,7 @@ export async function createGatewayCore(
       return {
         challenge: {
           challengeName: out.ChallengeName,
-          session: sessions.seal({ username: actualUsername, account, passwordBreached }, out.Session),
+          session: await sessions.seal({ username: actualUsername, account, passwordBreached }, out.Session),
           challengeParameters: Object.fromEntries(
             Object.entries(parameters).filter(([name]) => !USER_NAMING_PARAMETERS.has(name)),
           ),

@@ -160,17 +160,17 @@ export function mfaCalls(core: GatewayCore, { respondToChallenge }: Pick<SignInC
     },
 
     async associateSoftwareTokenInSetup(clientValue) {
-      const { claims, session } = sessions.open(clientValue)
+      const { claims, session } = await sessions.open(clientValue)
       const out = await call('AssociateSoftwareToken', { Session: session }, 'AssociateSoftwareTokenInSetup')
       if (!out.SecretCode || !out.Session)
         throw new ProblemError('upstream_error', undefined, {
           cause: new Error('Cognito returned no SecretCode or Session'),
         })
-      return { secretCode: out.SecretCode, session: sessions.seal(claims, out.Session) }
+      return { secretCode: out.SecretCode, session: await sessions.seal(claims, out.Session) }
     },
 
     async completeMfaSetup({ email, session: clientValue, code, deviceName }) {
-      const { claims, session } = sessions.open(clientValue)
+      const { claims, session } = await sessions.open(clientValue)
       // Only a session of a real sign-in is ever an MFA_SETUP one; Cognito would refuse any other as expired.
       if (claims.username === undefined) throw new ProblemError('session_expired')
       const verified = await onceForUser(usedTotpCodes, claims.username, code, async () => {
@@ -186,7 +186,7 @@ export function mfaCalls(core: GatewayCore, { respondToChallenge }: Pick<SignInC
       return respondToChallenge({
         email,
         challengeName: 'MFA_SETUP',
-        session: sessions.seal(claims, verified.Session!),
+        session: await sessions.seal(claims, verified.Session!),
         responses: {},
       })
     },

@@ -64,14 +64,15 @@ export function passwordlessStart({ config, call, secretHash, sessions, decoys, 
     if (!method)
       return {
         challengeName: 'SELECT_CHALLENGE',
-        session: sessions.seal({ selectionFor: email, account }, decoys.session()),
+        session: await sessions.seal({ selectionFor: email, account }, decoys.session()),
         challengeParameters: {},
         availableChallenges: FIRST_FACTORS,
       }
     const challengeName = PREFERRED_CHALLENGE[method]
     const out = await initiate(email, challengeName)
     const real = out?.ChallengeName === challengeName && out.Session ? out.Session : undefined
-    // Cognito names the actual user whenever the request used an alias; otherwise the email is the username.
+    // The actual username where Cognito names it; Amplify's tests show USER_AUTH challenges naming
+    // none, and then the email, which Cognito takes as the answer's USERNAME (SECRET_HASH over it).
     const actualUsername = out?.ChallengeParameters?.USER_ID_FOR_SRP ?? out?.ChallengeParameters?.USERNAME ?? email
     const cognitoOptions = real && out?.ChallengeParameters?.CREDENTIAL_REQUEST_OPTIONS
     // A WEB_AUTHN start seals its passkeys' digests (random for a decoy), so every start seals one length.
@@ -79,8 +80,8 @@ export function passwordlessStart({ config, call, secretHash, sessions, decoys, 
     let session: string
     if (real !== undefined) {
       decoys.rememberSession(real)
-      session = sessions.seal({ username: actualUsername, account, ...passkeys }, real)
-    } else session = sessions.seal({ decoy: decoys.id(), account, ...passkeys }, decoys.session())
+      session = await sessions.seal({ username: actualUsername, account, ...passkeys }, real)
+    } else session = await sessions.seal({ decoy: decoys.id(), account, ...passkeys }, decoys.session())
     const challengeParameters: Record<string, string> =
       challengeName === 'EMAIL_OTP'
         ? { CODE_DELIVERY_DELIVERY_MEDIUM: 'EMAIL', CODE_DELIVERY_DESTINATION: maskedEmailDelivery(email).destination! }

@@ -35,12 +35,13 @@ export interface SignInCalls {
    * and asked for a challenge.
    * @throws ProblemError session_expired for a session that does not open.
    */
-  flagPasswordBreached(session: string): string
+  flagPasswordBreached(session: string): Promise<string>
   /**
    * The rate-limit account a challenge answer counts against: the one sealed in `session` (the key
-   * /signin counts its email under, src/state/account-keys.ts), whatever email the body names;
-   * undefined for a session that does not open (it is answered without Cognito). Synchronous: the
-   * rate limiter calls it before the route runs.
+   * /signin counts its email under, src/state/account-keys.ts), whatever email the body names. Read
+   * from the session's clear part, unverified (synchronous: the rate limiter calls it before the
+   * route runs); an edited one does not open, so it only counts a request answered session_expired
+   * without Cognito. Undefined for a value not of a session's shape.
    */
   challengeAccount(session: string): string | undefined
 }
@@ -110,7 +111,7 @@ export function signInCalls(core: GatewayCore): SignInCalls {
     startPasswordless,
 
     async respondToChallenge(input) {
-      const opened = sessions.open(input.session)
+      const opened = await sessions.open(input.session)
       const { username, decoy, selectionFor, account, passwordBreached } = opened.claims
       if (selectionFor !== undefined) return answerSelection(input, selectionFor)
       if (decoy !== undefined || username === undefined) return answerDecoy(input, opened, decoy ?? '')
@@ -133,17 +134,11 @@ export function signInCalls(core: GatewayCore): SignInCalls {
       return await authResult(out, { username, account, passwordBreached })
     },
 
-    flagPasswordBreached(clientValue) {
-      const { claims, session } = sessions.open(clientValue)
+    async flagPasswordBreached(clientValue) {
+      const { claims, session } = await sessions.open(clientValue)
       return sessions.seal({ ...claims, passwordBreached: true }, session)
     },
 
-    challengeAccount(session) {
-      try {
-        return sessions.open(session).claims.account
-      } catch {
-        return undefined
-      }
-    },
+    challengeAccount: sessions.accountOf,
   }
 }

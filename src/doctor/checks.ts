@@ -29,7 +29,7 @@ export interface PoolFacts {
 
 /** The part of the service's configuration the checks compare with. */
 export type ServiceNeeds = Pick<Config, 'corsOrigins'> & {
-  cognito: Pick<Config['cognito'], 'clientSecret' | 'refreshTokenRotation'>
+  cognito: Pick<Config['cognito'], 'clientSecret' | 'previousClientSecret' | 'refreshTokenRotation'>
 }
 
 /**
@@ -77,16 +77,22 @@ function email({ pool }: PoolFacts): Finding {
   return ok(subject, 'auto-verified; the original email is kept until a new one is verified')
 }
 
+// During a rotation the app client has two active secrets (AddUserPoolClientSecret) and
+// DescribeUserPoolClient shows one of them (which one is not documented): either configured secret
+// matching it fits.
 function secret({ client }: PoolFacts, needs: ServiceNeeds): Finding {
   const subject = 'client secret'
-  const configured = needs.cognito.clientSecret !== undefined
+  const { clientSecret, previousClientSecret } = needs.cognito
+  const configured = clientSecret !== undefined
   if (!client.ClientSecret && configured)
     return change(subject, 'the app client has no secret: unset COGNITO_CLIENT_SECRET, or use a client with one')
   if (client.ClientSecret && !configured)
     return change(subject, 'the app client has a secret: set COGNITO_CLIENT_SECRET to it')
-  if (client.ClientSecret && client.ClientSecret !== needs.cognito.clientSecret)
-    return change(subject, "COGNITO_CLIENT_SECRET is not the app client's secret: copy the current one")
-  return ok(subject, configured ? "COGNITO_CLIENT_SECRET is the app client's secret" : 'none, and none configured')
+  if (!client.ClientSecret) return ok(subject, 'none, and none configured')
+  if (client.ClientSecret === clientSecret) return ok(subject, "COGNITO_CLIENT_SECRET is the app client's secret")
+  if (client.ClientSecret === previousClientSecret)
+    return ok(subject, 'COGNITO_CLIENT_SECRET_PREVIOUS is the secret the app client shows (a rotation is under way)')
+  return change(subject, "COGNITO_CLIENT_SECRET is not the app client's secret: copy the current one")
 }
 
 function authFlows({ client }: PoolFacts, needs: ServiceNeeds): Finding {

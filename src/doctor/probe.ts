@@ -79,7 +79,7 @@ async function usernameAndCode(context: ProbeContext): Promise<ProbeResult[]> {
     {
       step: 'USER_AUTH username',
       real: `${challengeSummary(started)}; USERNAME ${nameGiven(named, context.email)}`,
-      local: 'EMAIL_OTP with USERNAME, the actual username (not the email)',
+      local: 'EMAIL_OTP without USERNAME (as in Amplify’s tests)',
       settled: true,
     },
   ]
@@ -90,7 +90,7 @@ async function usernameAndCode(context: ProbeContext): Promise<ProbeResult[]> {
       {
         step: 'answer named by the email, hash over it',
         real: NO_TERMINAL,
-        local: 'refused: the actual username only',
+        local: 'accepted: the alias or the actual username, SECRET_HASH over the name sent',
         settled: false,
       },
     )
@@ -107,7 +107,7 @@ async function usernameAndCode(context: ProbeContext): Promise<ProbeResult[]> {
       // The way Amplify's USER_AUTH client answers: the name the user typed, and its hash.
       step: 'answer named by the email, hash over it',
       real: await outcomeOf(answerCode(context, started.Session, context.email, code)),
-      local: 'refused: the actual username only',
+      local: 'accepted: the alias or the actual username, SECRET_HASH over the name sent',
       settled: true,
     },
   )

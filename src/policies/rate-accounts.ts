@@ -25,7 +25,7 @@ export type AccountSource = 'email' | 'session' | 'bearer'
 
 /** What a request names its account by, besides its body. */
 export interface AccountWitnesses {
-  /** The account sealed in a challenge session (src/cognito/sign-in.ts challengeAccount). */
+  /** The account a challenge session carries, unverified (src/cognito/sign-in.ts challengeAccount). */
   sealedAccountOf(session: string): string | undefined
   /** The Cognito username of the access token the request's bearer check verified. */
   bearerUsername: string | undefined
@@ -34,8 +34,8 @@ export interface AccountWitnesses {
 /**
  * The account key of a request, by its route's `source`: the key (src/state/account-keys.ts) of the
  * body's email or of the access token's username, or the key sealed in the body's session (made by
- * the same function from the email the sign-in started with); undefined when there is none, or the
- * session does not open.
+ * the same function from the email the sign-in started with, carried in clear and bound to the
+ * seal); undefined when there is none.
  */
 export function accountKeyOf(
   source: AccountSource,

@@ -111,10 +111,23 @@ export function createRequestLimits({
 }: RequestLimitsDeps): RequestLimits {
   const accountKey = createAccountKey(stateKeys)
   const deviceTokens = createDeviceTokens(stateKeys.key('device-token'), now)
+  // During a client-secret rotation a token issued under the previous secret still names its device:
+  // its MAC and its account part are that secret's.
+  const { previous } = stateKeys
+  const previousAccountKey = previous && createAccountKey(previous)
+  const previousDeviceTokens = previous && createDeviceTokens(previous.key('device-token'), now)
+  const deviceOf = (token: string | null, account: string, previousAccount: string | undefined) =>
+    deviceTokens.deviceOf(token, account) ??
+    (previousAccount === undefined ? undefined : previousDeviceTokens?.deviceOf(token, previousAccount))
   const reserved = new WeakMap<Request, RateSlot[]>()
 
   // Each slot with the group whose limit it is and its key kind: what a refusal is reported as.
-  const slotsOf = (request: Request, { route, group, failureBudget, body, ip }: Admission, account?: string) => {
+  const slotsOf = (
+    request: Request,
+    { route, group, failureBudget, body, ip }: Admission,
+    account?: string,
+    previousAccount?: string,
+  ) => {
     const slots: RateSlot[] = []
     const kinds: Array<[RateGroup, RateLimitKeyKind]> = []
     const add = (budget: string, key: string, rateGroup: RateGroup, kind: RateLimitKeyKind) => {
@@ -131,7 +144,7 @@ export function createRequestLimits({
     let failureSlot: RateSlot | undefined
     if (account !== undefined && flow !== undefined) {
       const token = acceptsDeviceToken(route) ? request.headers.get(DEVICE_TOKEN_HEADER) : null
-      const device = deviceTokens.deviceOf(token, account)
+      const device = deviceOf(token, account, previousAccount)
       if (device === undefined) add(`failures:${flow}`, account, FLOW_RATE[flow], 'account')
       else add(`device:${flow}`, device, FLOW_RATE[flow], 'device')
       failureSlot = slots.at(-1)
@@ -146,11 +159,14 @@ export function createRequestLimits({
       if (group === undefined) return
       const source = declared.rateAccountOf(request.method, route)
       const bearerUsername = source === 'bearer' ? verifiedBearerOf(request)?.claims.username : undefined
-      const account = accountKeyOf(source, body, accountKey, { sealedAccountOf, bearerUsername })
+      const witnesses = { sealedAccountOf, bearerUsername }
+      const account = accountKeyOf(source, body, accountKey, witnesses)
       if (account !== undefined) issuers.set(request, () => deviceTokens.issue(account))
       if (!config.enabled) return
       const failureBudget = declared.failureBudgetOf(request.method, route)
-      const { slots, kinds, failureSlot } = slotsOf(request, { route, group, failureBudget, body, ip }, account)
+      const previousAccount = previousAccountKey && accountKeyOf(source, body, previousAccountKey, witnesses)
+      const admission = { route, group, failureBudget, body, ip }
+      const { slots, kinds, failureSlot } = slotsOf(request, admission, account, previousAccount)
       const decided = (decision: RateDecision) => {
         if (!decision.ok) {
           const [refusedGroup, kind] = kinds[decision.refused]!

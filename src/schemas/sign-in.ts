@@ -46,13 +46,13 @@ export const DEVICE_TOKEN_PARAMETER = {
 export const ChallengeBody = t.Object({
   email: Email,
   challengeName: t.String({ ...CHALLENGE_NAME, examples: ['NEW_PASSWORD_REQUIRED'] }),
-  // Cognito's session (up to 2048 characters) behind the sealed claims of its answer (challenge-session.ts).
+  // Cognito's session (up to 2048 characters) behind the account and sealed claims of its answer (challenge-session.ts).
   session: t.String({
     minLength: 1,
-    maxLength: 2800,
+    maxLength: 2850,
     ...NO_SPACES,
     description: 'The `session` of the challenge being answered, exactly as the previous answer gave it.',
-    examples: ['u1.MGI1YzlkM2U.AYABeCexample'],
+    examples: ['u4.kEyEdHaShOfTheEmail.MGI1YzlkM2U.AYABeCexample'],
   }),
   // Only names of the pattern: Elysia rebuilds a record from the keys of whatever it is given before
   // it validates (a string by its characters' indexes, an array by its positions), and only this

@@ -19,12 +19,18 @@ export interface StateKeys {
   hasher(purpose: string): KeyedHash
   /** The raw 32-byte key of one purpose, for MACs that are not keys (device tokens). */
   key(purpose: string): Buffer
+  /**
+   * The keys of the app client's previous secret while a rotation runs: for recognising a value
+   * made under it (a device token); new values are always made under these keys.
+   */
+  readonly previous?: StateKeys
 }
 
 /**
  * @param secret the app client's secret, or undefined for a public client (a random key, this process only).
+ * @param previousSecret the secret it replaces, during a rotation (COGNITO_CLIENT_SECRET_PREVIOUS).
  */
-export function createStateKeys(secret: string | undefined): StateKeys {
+export function createStateKeys(secret: string | undefined, previousSecret?: string): StateKeys {
   const root = secret === undefined ? randomBytes(32) : Buffer.from(secret, 'utf8')
   const key = (purpose: string) =>
     Buffer.from(hkdfSync('sha256', root, 'user-service state', `state key v1 ${purpose}`, 32))
@@ -34,5 +40,6 @@ export function createStateKeys(secret: string | undefined): StateKeys {
       const purposeKey = key(purpose)
       return (value) => createHmac('sha256', purposeKey).update(value).digest('base64url')
     },
+    ...(previousSecret === undefined ? {} : { previous: createStateKeys(previousSecret) }),
   }
 }

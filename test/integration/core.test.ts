@@ -137,7 +137,7 @@ describe('SECRET_HASH against the verifying proxy', () => {
       })
       // Log lines leave at the end of the event-loop turn, and reach us through a pipe: wait for it.
       const logged = await waitFor(() => bad.logs().find((l) => l.msg === 'request failed'), 'the failure log line')
-      expect(logged).toMatchObject({ code: 'internal_error', error: { name: 'NotAuthorizedException' } })
+      expect(logged).toMatchObject({ code: 'internal_error', error: { name: 'ClientSecretRefused' } })
       expect(JSON.stringify(logged)).toContain('Unable to verify secret hash')
       expectNoSecrets(bad.lines, [wrongSecret, PASSWORD])
     } finally {
@@ -154,7 +154,7 @@ describe('SECRET_HASH against the verifying proxy', () => {
       const res = await post(bad.url, '/signout/device', { refreshToken: tokens.refreshToken }, auth)
       expectProblem(res, 500, 'internal_error', [wrongSecret, tokens.refreshToken])
       const logged = await waitFor(() => bad.logs().find((l) => l.msg === 'request failed'), 'the failure log line')
-      expect(logged).toMatchObject({ code: 'internal_error', error: { name: 'UnauthorizedException' } })
+      expect(logged).toMatchObject({ code: 'internal_error', error: { name: 'ClientSecretRefused' } })
       expectNoSecrets(bad.lines, [wrongSecret, tokens.refreshToken])
     } finally {
       await bad.stop()

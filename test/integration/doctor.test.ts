@@ -67,9 +67,9 @@ describe('the checks', () => {
       'authenticator apps',
       'passkey relying party',
       'session tracking',
+      'user context data',
     ])
       expect(lines.some((line) => line.startsWith(`ok      ${subject}:`))).toBe(true)
-    expect(text).toContain('note    user context data')
     expect(text).not.toContain(cognito.pool.clientSecret)
     expect(code).toBe(0)
   })
@@ -88,6 +88,17 @@ describe('the checks', () => {
     expect(text).toContain('CHANGE  passkey relying party: localhost does not cover https://app.example.com')
     expect(text).not.toContain('not-the-secret-of-this-client')
     expect(code).toBe(1)
+  })
+
+  test('during a secret rotation the secret the app client shows may be the previous one', async () => {
+    const rotating = localEnv({
+      COGNITO_CLIENT_SECRET: 'the-new-secret-of-this-client',
+      COGNITO_CLIENT_SECRET_PREVIOUS: cognito.pool.clientSecret,
+    })
+    const { text } = await doctor([], rotating)
+    expect(text).toContain('ok      client secret: COGNITO_CLIENT_SECRET_PREVIOUS is the secret the app client shows')
+    expect(text).not.toContain('the-new-secret-of-this-client')
+    expect(text).not.toContain(cognito.pool.clientSecret)
   })
 
   test('a pool and client made against every need: one CHANGE line per need, exit 1', async () => {

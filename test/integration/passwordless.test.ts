@@ -272,7 +272,10 @@ describe('passkeys under /me', () => {
     expectProblem(await answerPasskey(email, again.session, retried), 401, 'not_authorized')
   })
 
-  test('a passkey the account no longer has, with its user handle: 400 passkey_unknown (the page signals it); another account’s or a decoy’s: 401', async () => {
+  // passkey_unknown needs the account's actual username (its user handle is made from it): Cognito's
+  // WEB_AUTHN challenge names no user (as Amplify's tests show, and so the local Cognito), so here the
+  // rule never applies; test/unit/unknown-passkey.test.ts tests it for a start that named the user.
+  test('a passkey the account no longer has, while Cognito names no user: 401, as another account’s or a decoy’s', async () => {
     // Two passkeys on two authenticators; the first is deleted, the second keeps the start real.
     const { email, auth, credentialId: deleted } = await userWithPasskey(authenticator)
     const other = startSoftwareAuthenticator()
@@ -287,9 +290,7 @@ describe('passkeys under /me', () => {
     expect((await request(service.url, 'DELETE', `/me/passkeys/${deleted}`, { headers: auth })).status).toBe(204)
     const started = await startPasskeySignIn(email)
     const stale = await authenticator.get(ORIGIN, choosing(started.options, deleted))
-    const unknown = await answerPasskey(email, started.session, stale)
-    expectProblem(unknown, 400, 'passkey_unknown')
-    expect(unknown.body.detail).toContain('no longer registered')
+    expectProblem(await answerPasskey(email, started.session, stale), 401, 'not_authorized')
 
     // Another account's passkey (its own user handle) on this account's start: never called unknown.
     const stranger = await userWithPasskey(authenticator)

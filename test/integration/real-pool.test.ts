@@ -58,7 +58,7 @@ describe('challenge answers name the actual username', () => {
     const invited = await invitedUser()
     expect(invited.username).not.toBe(invited.email)
     // The session carries the username sealed: not readable, in clear or in base64url.
-    expect(invited.session).toStartWith('u2.')
+    expect(invited.session).toStartWith('u4.')
     expect(invited.session).not.toContain(invited.username)
     expect(invited.session).not.toContain(Buffer.from(invited.username).toString('base64url'))
     const res = await answer(invited.email, invited.session)
@@ -80,16 +80,24 @@ describe('challenge answers name the actual username', () => {
   test('a client cannot answer for somebody else: a session edited to name another user is refused', async () => {
     const victim = await invitedUser()
     const attacker = await invitedUser()
-    const cognitoSessionOf = (value: string) => value.slice(value.indexOf('.', 3) + 1)
+    // u4.<account>.<sealed claims>.<Cognito's session>
+    const [version, victimAccount] = victim.session.split('.', 2) as [string, string]
+    const sealedPartOf = (value: string) => value.split('.', 3).join('.')
+    const cognitoSessionOf = (value: string) => value.slice(sealedPartOf(value).length + 1)
     const victimSession = cognitoSessionOf(victim.session)
     const before = cognito.proxy.calls.length
     // Claims written by the client, naming the victim, in front of the victim's Cognito session.
     const claims = { username: victim.username, account: 'x', expiresAt: Date.now() + 60_000 }
-    const forged = `u1.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${victimSession}`
+    const forged = `u3.${victimAccount}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${victimSession}`
     expectProblem(await answer(victim.email, forged, 'Attacker0000!x'), 400, 'session_expired', ['Attacker0000!x'])
     // The attacker's own sealed claims moved onto the victim's Cognito session: the seal is bound to its session.
-    const moved = `${attacker.session.slice(0, attacker.session.indexOf('.', 3))}.${victimSession}`
+    const moved = `${sealedPartOf(attacker.session)}.${victimSession}`
     expectProblem(await answer(victim.email, moved, 'Attacker0000!x'), 400, 'session_expired', ['Attacker0000!x'])
+    // The account in clear is bound to the seal: the attacker's session counted against the victim's account.
+    const [, attackerAccount, attackerSealed] = attacker.session.split('.', 3)
+    const recounted = `${version}.${victimAccount}.${attackerSealed}.${cognitoSessionOf(attacker.session)}`
+    expect(attackerAccount).not.toBe(victimAccount)
+    expectProblem(await answer(victim.email, recounted, 'Attacker0000!x'), 400, 'session_expired', ['Attacker0000!x'])
     // Refused before Cognito was asked.
     expect(cognito.proxy.calls.slice(before).filter((c) => c.operation === 'RespondToAuthChallenge')).toEqual([])
     // The victim still has the temporary password and the challenge.

@@ -194,7 +194,7 @@ describe('POST /signout/device', () => {
         () => misconfigured.logs().find((l) => l.msg === 'request failed'),
         'the failure log line',
       )
-      expect(logged).toMatchObject({ level: 'error', code: 'internal_error', error: { name: 'UnauthorizedException' } })
+      expect(logged).toMatchObject({ level: 'error', code: 'internal_error', error: { name: 'ClientSecretRefused' } })
       expectNoSecrets(misconfigured.lines, seen)
     } finally {
       await misconfigured.stop()

@@ -52,10 +52,11 @@ async function emailOtp(email: string, nth: number) {
   const started = await userAuth(email, 'EMAIL_OTP')
   expect(started.status).toBe(200)
   expect(started.body.ChallengeName).toBe('EMAIL_OTP')
-  const { Session, ChallengeParameters } = started.body
+  // The parameters name no user (as Amplify's tests show Cognito's): the answer names the email.
+  expect(started.body.ChallengeParameters).not.toHaveProperty('USERNAME')
   return {
-    session: Session as string,
-    username: ChallengeParameters.USERNAME as string,
+    session: started.body.Session as string,
+    username: email,
     code: await cognito.codeFor(email, nth),
   }
 }
@@ -71,8 +72,15 @@ describe('USER_AUTH with email one-time codes', () => {
     expect(started.status).toBe(200)
     expect(started.body.ChallengeName).toBe('SELECT_CHALLENGE')
     expect(started.body.AvailableChallenges).toEqual(['PASSWORD', 'EMAIL_OTP'])
-    expect(started.body.ChallengeParameters.USERNAME).toBe(username)
-    const selected = await respond('SELECT_CHALLENGE', started.body.Session, username, { ANSWER: 'EMAIL_OTP' })
+    expect(started.body.ChallengeParameters).toEqual({})
+    // Answered by the alias the user typed here, by the actual username below: both name the user.
+    const selected = await respond('SELECT_CHALLENGE', started.body.Session, email.toUpperCase(), {
+      ANSWER: 'EMAIL_OTP',
+    })
+    expect(Object.keys(selected.body.ChallengeParameters).sort()).toEqual([
+      'CODE_DELIVERY_DELIVERY_MEDIUM',
+      'CODE_DELIVERY_DESTINATION',
+    ])
     expect(selected.body.ChallengeName).toBe('EMAIL_OTP')
     expect(selected.body.ChallengeParameters.CODE_DELIVERY_DESTINATION).toBe(`${email[0]}***@e***`)
     const signedIn = await respond('EMAIL_OTP', selected.body.Session, username, {
@@ -94,6 +102,25 @@ describe('USER_AUTH with email one-time codes', () => {
     expectRefused(await respond('EMAIL_OTP', session, username, { EMAIL_OTP_CODE: code }), 'NotAuthorizedException')
   })
 
+  test('an answer naming another user is refused; SECRET_HASH is checked over the USERNAME sent', async () => {
+    const { email } = await confirmedUser()
+    const other = await confirmedUser()
+    const { session, code } = await emailOtp(email, 2)
+    expectRefused(
+      await respond('EMAIL_OTP', session, other.email, { EMAIL_OTP_CODE: code }),
+      'NotAuthorizedException',
+      'Invalid session for the user.',
+    )
+    const hashedOverAnother = await call('RespondToAuthChallenge', {
+      ClientId: cognito.pool.clientId,
+      ChallengeName: 'EMAIL_OTP',
+      Session: session,
+      ChallengeResponses: { USERNAME: email, SECRET_HASH: hash(other.username), EMAIL_OTP_CODE: code },
+    })
+    expectRefused(hashedOverAnother, 'NotAuthorizedException', /Unable to verify secret hash/)
+    expect((await respond('EMAIL_OTP', session, email, { EMAIL_OTP_CODE: code })).status).toBe(200)
+  })
+
   test(`too many tries: after ${MAX_WRONG_ANSWERS} wrong codes even the right one is refused`, async () => {
     const { email } = await confirmedUser()
     const { session, username, code } = await emailOtp(email, 2)
@@ -113,11 +140,9 @@ describe('USER_AUTH with email one-time codes', () => {
     expect(Object.keys(decoy.body.ChallengeParameters).sort()).toEqual(
       Object.keys(real.body.ChallengeParameters).sort(),
     )
-    expect(decoy.body.ChallengeParameters.USERNAME).toMatch(/^[0-9a-f-]{36}$/)
     expect(decoy.body.ChallengeParameters.CODE_DELIVERY_DESTINATION).toBe(`${email[0]}***@e***`)
-    const { USERNAME } = decoy.body.ChallengeParameters
     expectRefused(
-      await respond('EMAIL_OTP', decoy.body.Session, USERNAME, { EMAIL_OTP_CODE: '123456' }),
+      await respond('EMAIL_OTP', decoy.body.Session, email, { EMAIL_OTP_CODE: '123456' }),
       'CodeMismatchException',
     )
   })
@@ -213,7 +238,7 @@ describe('passkeys: the WebAuthn operations and the WEB_AUTHN challenge', () => 
     expect(started.body.ChallengeName).toBe('WEB_AUTHN')
     return {
       session: started.body.Session as string,
-      username: started.body.ChallengeParameters.USERNAME as string,
+      username: email,
       options: JSON.parse(started.body.ChallengeParameters.CREDENTIAL_REQUEST_OPTIONS),
     }
   }

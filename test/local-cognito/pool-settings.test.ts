@@ -86,7 +86,7 @@ describe('the describe calls answer the settings the pool and client were made w
     expect(described.UserPoolClient).toMatchObject({
       AuthSessionValidity: CLIENT_SHAPE.AuthSessionValidity,
       EnableTokenRevocation: true,
-      EnablePropagateAdditionalUserContextData: false,
+      EnablePropagateAdditionalUserContextData: CLIENT_SHAPE.EnablePropagateAdditionalUserContextData,
       PreventUserExistenceErrors: 'ENABLED',
     })
     expect(described.UserPoolClient?.RefreshTokenRotation).toBeUndefined()

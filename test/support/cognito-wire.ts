@@ -19,6 +19,7 @@ export type CognitoRequestBody = Record<string, unknown> & {
   ChallengeResponses?: Record<string, string>
   Session?: string
   ConfirmationCode?: string
+  UserContextData?: { IpAddress?: string; EncodedData?: string }
 }
 
 /**

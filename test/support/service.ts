@@ -83,6 +83,7 @@ export interface SpawnOptions {
 
 export function spawnService(env: Record<string, string>, { command }: SpawnOptions = {}) {
   if (env.COGNITO_CLIENT_SECRET) clientSecretsUsed.add(env.COGNITO_CLIENT_SECRET)
+  if (env.COGNITO_CLIENT_SECRET_PREVIOUS) clientSecretsUsed.add(env.COGNITO_CLIENT_SECRET_PREVIOUS)
   if (env.AUTH_EVENT_EMAIL_KEY) clientSecretsUsed.add(env.AUTH_EVENT_EMAIL_KEY)
   const proc = Bun.spawn(command ?? serviceCommand(), {
     cwd: ROOT,

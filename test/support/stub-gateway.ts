@@ -63,7 +63,11 @@ export interface StubGateway {
     options?: { confirmed?: boolean; newPasswordRequired?: boolean; mfaRequired?: boolean },
   ): string
   /** The next call of `method` fails with this problem, as the real gateway fails (e.g. Cognito down: upstream_unavailable). */
-  failNext(method: keyof CognitoGateway, code: ProblemCode, options?: { headers?: Record<string, string> }): void
+  failNext(
+    method: keyof CognitoGateway,
+    code: ProblemCode,
+    options?: { headers?: Record<string, string>; cause?: unknown },
+  ): void
   /** Tokens for an account, as /signin would answer them. */
   signIn(email: string, password: string): Promise<Tokens>
 }
@@ -197,7 +201,7 @@ export function createStubGateway(accountKey: (email: string) => string = (email
       }
     },
     // The flag rides with the session, as the sealed one carries it.
-    flagPasswordBreached(session) {
+    async flagPasswordBreached(session) {
       flagged.add(session)
       return session
     },

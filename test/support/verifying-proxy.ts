@@ -6,6 +6,7 @@
 //   USERNAME must be the actual username Cognito named in the challenge (USER_ID_FOR_SRP), not an
 //   alias (API reference, RespondToAuthChallenge `ChallengeResponses`), which the proxy learns from
 //   the challenges it forwards;
+// - records the client address a call carries (UserContextData.IpAddress), which cognito-local drops;
 // - passes anything else through (the pool's JWKS, for one);
 // - can delay answers, to test deadlines and graceful shutdown.
 // It records every call so tests can see what reached "Cognito".
@@ -18,12 +19,17 @@ export interface ProxyCall {
   /** undefined: the client has no secret, so no hash was expected. */
   hashValid: boolean | undefined
   hashSent: boolean
+  /** The client address the call carried (UserContextData.IpAddress), when it carried one. */
+  userContextIp?: string
 }
 
 export interface VerifyingProxy {
   url: string
   calls: ProxyCall[]
-  /** Register an app client's secret; calls for it must carry a valid SECRET_HASH. */
+  /**
+   * Register an app client's secret; calls for it must carry a SECRET_HASH valid under one of its
+   * registered secrets (a second one: an added secret, as Cognito keeps two active during rotation).
+   */
   addClient(clientId: string, secret: string | undefined): void
   /** Delay every forwarded answer by this many ms (0: none). */
   setDelay(ms: number): void
@@ -60,7 +66,7 @@ function hashInput(
 }
 
 export function startVerifyingProxy(upstream: string): VerifyingProxy {
-  const secrets = new Map<string, string | undefined>()
+  const secrets = new Map<string, string[]>()
   const calls: ProxyCall[] = []
   const refreshTokenOwners = new Map<string, string>()
   // Session -> the actual username of the user it challenges.
@@ -104,11 +110,18 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
         // forwarded as is: the emulator answers malformed input itself
       }
       const clientId = body.ClientId
-      const secret = clientId === undefined ? undefined : secrets.get(clientId)
+      const clientSecrets = (clientId === undefined ? undefined : secrets.get(clientId)) ?? []
       const input = hashInput(operation, body, (token) =>
         token === undefined ? undefined : refreshTokenOwners.get(token),
       )
-      const call: ProxyCall = { operation, clientId, hashValid: undefined, hashSent: input?.hash !== undefined }
+      const userContextIp = body.UserContextData?.IpAddress
+      const call: ProxyCall = {
+        operation,
+        clientId,
+        hashValid: undefined,
+        hashSent: input?.hash !== undefined,
+        ...(typeof userContextIp === 'string' ? { userContextIp } : {}),
+      }
       calls.push(call)
 
       const challenged =
@@ -118,10 +131,13 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
       if (challenged !== undefined && body.ChallengeResponses?.USERNAME !== challenged) {
         return cognitoErrorResponse('NotAuthorizedException', 'Invalid session for the user.')
       }
-      if (input && secret !== undefined) {
-        const want = Buffer.from(referenceSecretHash(secret, input.username ?? '', clientId!))
+      if (input && clientSecrets.length > 0) {
         const got = Buffer.from(input.hash ?? '')
-        call.hashValid = got.length === want.length && timingSafeEqual(got, want)
+        const validUnder = (secret: string) => {
+          const want = Buffer.from(referenceSecretHash(secret, input.username ?? '', clientId!))
+          return got.length === want.length && timingSafeEqual(got, want)
+        }
+        call.hashValid = clientSecrets.some(validUnder)
         if (!call.hashValid)
           return cognitoErrorResponse('NotAuthorizedException', `Unable to verify secret hash for client ${clientId}`)
       }
@@ -156,7 +172,8 @@ export function startVerifyingProxy(upstream: string): VerifyingProxy {
   return {
     url: `http://127.0.0.1:${server.port}`,
     calls,
-    addClient: (clientId, secret) => void secrets.set(clientId, secret),
+    addClient: (clientId, secret) =>
+      void secrets.set(clientId, [...(secrets.get(clientId) ?? []), ...(secret === undefined ? [] : [secret])]),
     setDelay: (ms) => {
       delayMs = ms
     },

@@ -6,94 +6,145 @@ import { ProblemError } from '../../src/http/problem.ts'
 
 const USERNAME = '0b5c9d3e-7a41-4f1e-9a3b-2c6f8e1d4a70'
 const SESSION = 'AYABeCognitoSessionExample0123456789'
-const ACCOUNT = 'keyed-hash-of-the-email'
+// A keyed hash's shape (43 base64url characters), as src/state/account-keys.ts makes them.
+const ACCOUNT = 'kEyEdHaShOfTheEmail_0123456789-abcdefghijkl'
+const OTHER_ACCOUNT = 'aNoThErAcCoUnT_0123456789-abcdefghijklmnopq'
 const CLAIMS = { username: USERNAME, account: ACCOUNT }
 const VALIDITY_MS = 180_000
 const T0 = 1_800_000_000_000
 
-const refusal = (attempt: () => unknown) => {
+const refusal = async (attempt: () => Promise<unknown>) => {
   try {
-    attempt()
+    await attempt()
   } catch (error) {
     return error instanceof ProblemError ? error.code : String(error)
   }
   return 'opened'
 }
 
+// The value's four parts: version, clear account, carried claims, Cognito's session.
+const partsOf = (value: string) => {
+  const [version, account, carried] = value.split('.', 3)
+  return { version, account, carried, session: value.slice(`${version}.${account}.${carried}.`.length) }
+}
+
 describe('with a client secret: sealed', () => {
-  test('opens to the claims and Cognito’s session; nothing of the claims is readable in it', () => {
-    const sessions = createChallengeSessions('client-secret-1', VALIDITY_MS, () => T0)
-    const value = sessions.seal(CLAIMS, SESSION)
-    expect(value).toStartWith('u2.')
-    expect(value).toEndWith(`.${SESSION}`)
-    for (const secret of [USERNAME, ACCOUNT]) {
-      expect(value).not.toContain(secret)
-      expect(value).not.toContain(Buffer.from(secret).toString('base64url'))
-    }
-    expect(sessions.open(value)).toEqual({ claims: { ...CLAIMS, expiresAt: T0 + VALIDITY_MS }, session: SESSION })
+  test('opens to the claims and Cognito’s session; only the account (a keyed hash) is in clear', async () => {
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS, () => T0)
+    const value = await sessions.seal(CLAIMS, SESSION)
+    expect(partsOf(value)).toMatchObject({ version: 'u4', account: ACCOUNT, session: SESSION })
+    expect(value).not.toContain(USERNAME)
+    expect(value).not.toContain(Buffer.from(USERNAME).toString('base64url'))
+    expect(await sessions.open(value)).toEqual({ claims: { ...CLAIMS, expiresAt: T0 + VALIDITY_MS }, session: SESSION })
     // A fresh IV each time: two seals of the same claims differ.
-    expect(sessions.seal(CLAIMS, SESSION)).not.toBe(value)
+    expect(await sessions.seal(CLAIMS, SESSION)).not.toBe(value)
   })
 
-  test('a decoy and a real session seal to the same length (the marker is inside the seal)', () => {
-    const sessions = createChallengeSessions('client-secret-1', VALIDITY_MS)
-    const real = sessions.seal({ username: USERNAME, account: ACCOUNT }, SESSION)
-    const decoy = sessions.seal({ decoy: createDecoys().id(), account: ACCOUNT }, SESSION)
-    expect(decoy.length).toBe(real.length)
+  test('the rate limiter reads the account synchronously, without opening the seal', async () => {
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS)
+    const value = await sessions.seal(CLAIMS, SESSION)
+    expect(sessions.accountOf(value)).toBe(ACCOUNT)
+    expect(sessions.accountOf(SESSION)).toBeUndefined()
+    expect(sessions.accountOf(`u4.user@example.com.x.${SESSION}`)).toBeUndefined()
+    expect(sessions.accountOf(`u4.${'a'.repeat(65)}.x.${SESSION}`)).toBeUndefined()
   })
 
-  test('fields it does not know are kept: the claims can grow', () => {
-    const sessions = createChallengeSessions('client-secret-1', VALIDITY_MS)
-    const value = sessions.seal({ ...CLAIMS, breachedPassword: true } as typeof CLAIMS, SESSION)
-    expect(sessions.open(value).claims).toMatchObject({ breachedPassword: true })
+  test('a decoy and a real session carry the same fields in clear, at the same lengths', async () => {
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS)
+    const real = partsOf(await sessions.seal({ username: USERNAME, account: ACCOUNT }, SESSION))
+    const decoy = partsOf(await sessions.seal({ decoy: createDecoys().id(), account: OTHER_ACCOUNT }, SESSION))
+    expect(decoy.version).toBe(real.version)
+    expect(decoy.account!.length).toBe(real.account!.length)
+    expect(decoy.carried!.length).toBe(real.carried!.length)
   })
 
-  test('past its validity: session_expired', () => {
+  test('fields it does not know are kept: the claims can grow', async () => {
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS)
+    const value = await sessions.seal({ ...CLAIMS, breachedPassword: true } as typeof CLAIMS, SESSION)
+    expect((await sessions.open(value)).claims).toMatchObject({ breachedPassword: true })
+  })
+
+  test('past its validity: session_expired', async () => {
     let now = T0
-    const sessions = createChallengeSessions('client-secret-1', VALIDITY_MS, () => now)
-    const value = sessions.seal(CLAIMS, SESSION)
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS, () => now)
+    const value = await sessions.seal(CLAIMS, SESSION)
     now = T0 + VALIDITY_MS - 1
-    expect(sessions.open(value).session).toBe(SESSION)
+    expect((await sessions.open(value)).session).toBe(SESSION)
     now = T0 + VALIDITY_MS
-    expect(refusal(() => sessions.open(value))).toBe('session_expired')
+    expect(await refusal(() => sessions.open(value))).toBe('session_expired')
   })
 
-  test('an edited prefix, a prefix moved to another session, another secret’s seal: session_expired', () => {
-    const sessions = createChallengeSessions('client-secret-1', VALIDITY_MS)
-    const value = sessions.seal(CLAIMS, SESSION)
-    const [, sealed] = value.split('.')
-    const flipped = `${sealed!.slice(0, 10)}${sealed![10] === 'A' ? 'B' : 'A'}${sealed!.slice(11)}`
-    expect(refusal(() => sessions.open(`u2.${flipped}.${SESSION}`))).toBe('session_expired')
-    expect(refusal(() => sessions.open(`u2.${sealed}.AYABeAnotherSession9876543210`))).toBe('session_expired')
-    const other = createChallengeSessions('client-secret-2', VALIDITY_MS)
-    expect(refusal(() => other.open(value))).toBe('session_expired')
-    expect(refusal(() => sessions.open(`u2..${SESSION}`))).toBe('session_expired')
+  test('an edited seal, a seal moved to another session, another secret’s seal: session_expired', async () => {
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS)
+    const value = await sessions.seal(CLAIMS, SESSION)
+    const { carried } = partsOf(value)
+    const flipped = `${carried!.slice(0, 10)}${carried![10] === 'A' ? 'B' : 'A'}${carried!.slice(11)}`
+    expect(await refusal(() => sessions.open(`u4.${ACCOUNT}.${flipped}.${SESSION}`))).toBe('session_expired')
+    expect(await refusal(() => sessions.open(`u4.${ACCOUNT}.${carried}.AYABeAnotherSession9876543210`))).toBe(
+      'session_expired',
+    )
+    const other = await createChallengeSessions(['client-secret-2'], VALIDITY_MS)
+    expect(await refusal(() => other.open(value))).toBe('session_expired')
+    expect(await refusal(() => sessions.open(`u4.${ACCOUNT}..${SESSION}`))).toBe('session_expired')
   })
 
-  test('a plain prefix and a raw Cognito session are refused (only sealed ones are handed out)', () => {
-    const sessions = createChallengeSessions('client-secret-1', VALIDITY_MS)
-    const plain = `u1.${Buffer.from(JSON.stringify({ ...CLAIMS, expiresAt: Date.now() + 60_000 })).toString('base64url')}.${SESSION}`
-    expect(refusal(() => sessions.open(plain))).toBe('session_expired')
-    expect(refusal(() => sessions.open(SESSION))).toBe('session_expired')
+  test('a session whose clear account was edited does not open (the account is bound to the seal)', async () => {
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS)
+    const { carried } = partsOf(await sessions.seal(CLAIMS, SESSION))
+    const edited = `u4.${OTHER_ACCOUNT}.${carried}.${SESSION}`
+    // The limiter counts what it reads; the answer is refused before Cognito.
+    expect(sessions.accountOf(edited)).toBe(OTHER_ACCOUNT)
+    expect(await refusal(() => sessions.open(edited))).toBe('session_expired')
+  })
+
+  test('a plain value and a raw Cognito session are refused (only sealed ones are handed out)', async () => {
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS)
+    const plain = `u3.${ACCOUNT}.${Buffer.from(JSON.stringify({ ...CLAIMS, expiresAt: Date.now() + 60_000 })).toString('base64url')}.${SESSION}`
+    expect(await refusal(() => sessions.open(plain))).toBe('session_expired')
+    expect(await refusal(() => sessions.open(SESSION))).toBe('session_expired')
+  })
+
+  test('a key ring: sealed under the current secret, opened under it or the previous one', async () => {
+    const old = await createChallengeSessions(['secret-old'], VALIDITY_MS)
+    const rotated = await createChallengeSessions(['secret-new', 'secret-old'], VALIDITY_MS)
+    const alone = await createChallengeSessions(['secret-new'], VALIDITY_MS)
+    const sealedOld = await old.seal(CLAIMS, SESSION)
+    expect((await rotated.open(sealedOld)).claims.username).toBe(USERNAME)
+    expect(await refusal(() => alone.open(sealedOld))).toBe('session_expired')
+    const sealedNew = await rotated.seal(CLAIMS, SESSION)
+    expect((await alone.open(sealedNew)).claims.username).toBe(USERNAME)
+    expect(await refusal(() => old.open(sealedNew))).toBe('session_expired')
+  })
+
+  test('an account not of a keyed hash’s shape is never sealed', async () => {
+    const sessions = await createChallengeSessions(['client-secret-1'], VALIDITY_MS)
+    expect(await refusal(() => sessions.seal({ account: 'user@example.com' }, SESSION))).toStartWith('Error')
   })
 })
 
 describe('without a client secret (a public app client): plain', () => {
-  test('the claims in base64url JSON; a sealed value cannot be opened', () => {
-    const sessions = createChallengeSessions(undefined, VALIDITY_MS, () => T0)
-    const value = sessions.seal(CLAIMS, SESSION)
-    const claims = { ...CLAIMS, expiresAt: T0 + VALIDITY_MS }
-    expect(value).toStartWith('u1.')
-    expect(JSON.parse(Buffer.from(value.split('.')[1]!, 'base64url').toString())).toEqual(claims)
-    expect(sessions.open(value)).toEqual({ claims, session: SESSION })
-    const sealed = createChallengeSessions('s', VALIDITY_MS).seal(CLAIMS, SESSION)
-    expect(refusal(() => sessions.open(sealed))).toBe('session_expired')
+  test('the account in clear, the other claims in base64url JSON; a sealed value cannot be opened', async () => {
+    const sessions = await createChallengeSessions([], VALIDITY_MS, () => T0)
+    const value = await sessions.seal(CLAIMS, SESSION)
+    const { version, account, carried } = partsOf(value)
+    expect([version, account]).toEqual(['u3', ACCOUNT])
+    expect(JSON.parse(Buffer.from(carried!, 'base64url').toString())).toEqual({
+      username: USERNAME,
+      expiresAt: T0 + VALIDITY_MS,
+    })
+    expect(await sessions.open(value)).toEqual({ claims: { ...CLAIMS, expiresAt: T0 + VALIDITY_MS }, session: SESSION })
+    expect(sessions.accountOf(value)).toBe(ACCOUNT)
+    const sealed = await (await createChallengeSessions(['s'], VALIDITY_MS)).seal(CLAIMS, SESSION)
+    expect(await refusal(() => sessions.open(sealed))).toBe('session_expired')
   })
 
-  test('claims that are not JSON, or lack the account or expiry: session_expired', () => {
-    const sessions = createChallengeSessions(undefined, VALIDITY_MS)
-    const plain = (text: string) => `u1.${Buffer.from(text).toString('base64url')}.${SESSION}`
-    expect(refusal(() => sessions.open(plain('victim-username')))).toBe('session_expired')
-    expect(refusal(() => sessions.open(plain(JSON.stringify({ username: USERNAME }))))).toBe('session_expired')
+  test('claims that are not JSON, or lack the account or expiry: session_expired', async () => {
+    const sessions = await createChallengeSessions([], VALIDITY_MS)
+    const plain = (text: string, account = ACCOUNT) =>
+      `u3.${account}.${Buffer.from(text).toString('base64url')}.${SESSION}`
+    expect(await refusal(() => sessions.open(plain('victim-username')))).toBe('session_expired')
+    expect(await refusal(() => sessions.open(plain(JSON.stringify({ username: USERNAME }))))).toBe('session_expired')
+    const claims = JSON.stringify({ username: USERNAME, expiresAt: Date.now() + 60_000 })
+    expect(await refusal(() => sessions.open(plain(claims, '')))).toBe('session_expired')
   })
 })

@@ -225,6 +225,14 @@ describe('config', () => {
     expect(parseConfig({ ...BASE, COGNITO_CLIENT_SECRET: '' }).cognito.clientSecret).toBeUndefined()
   })
 
+  test('a previous secret (a rotation under way) only beside a current one', () => {
+    const rotating = parseConfig({ ...BASE, COGNITO_CLIENT_SECRET: 'new', COGNITO_CLIENT_SECRET_PREVIOUS: 'old' })
+    expect(rotating.cognito).toMatchObject({ clientSecret: 'new', previousClientSecret: 'old' })
+    expect(problemsOf({ ...BASE, COGNITO_CLIENT_SECRET_PREVIOUS: 'old' })).toEqual([
+      'COGNITO_CLIENT_SECRET_PREVIOUS needs COGNITO_CLIENT_SECRET (the current secret)',
+    ])
+  })
+
   test('every problem is named at once', () => {
     const problems = problemsOf({
       PORT: 'eighty',

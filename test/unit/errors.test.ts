@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { revealsAccountState } from '../../src/cognito/enumeration.ts'
-import { problemFromCognitoError } from '../../src/cognito/errors.ts'
+import { CLIENT_SECRET_REFUSED, cognitoOutcome, problemFromCognitoError } from '../../src/cognito/errors.ts'
 import type { CognitoOperation } from '../../src/cognito/operations.ts'
 import { PROBLEMS, ProblemError, type ProblemCode } from '../../src/http/problem.ts'
 
@@ -44,11 +44,12 @@ const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]
     'invalid_token',
     undefined,
   ],
+  // The service chose the name it hashed a challenge answer over: a refusal is our configuration.
   [
     'RespondToAuthChallenge',
     named('NotAuthorizedException', 'Unable to verify secret hash for client abc'),
-    401,
-    'not_authorized',
+    500,
+    'internal_error',
     undefined,
   ],
   ['InitiateAuth', named('UserNotConfirmedException'), 403, 'user_not_confirmed', undefined],
@@ -179,6 +180,27 @@ const TABLE: Array<[CognitoOperation, Error, number, string, string | undefined]
 ]
 
 describe('Cognito error -> problem', () => {
+  test('our secret refused: a 500 whose logged cause says so (Cognito’s answer behind it), its own metric outcome', () => {
+    const cognitoAnswer = named('NotAuthorizedException', 'Unable to verify secret hash for client abc')
+    for (const operation of ['RespondToAuthChallenge', 'InitiateAuth', 'SignUp'] as const) {
+      const problem = problemFromCognitoError(cognitoAnswer, operation, false)
+      expect(problem.status).toBe(500)
+      expect((problem.cause as Error).name).toBe(CLIENT_SECRET_REFUSED)
+      expect((problem.cause as Error).cause).toBe(cognitoAnswer)
+      expect(cognitoOutcome(problem)).toBe('client_secret_refused')
+    }
+    const raw = problemFromCognitoError(
+      named('UnauthorizedException', 'Invalid client or secret'),
+      'RevokeToken',
+      false,
+    )
+    expect(cognitoOutcome(raw)).toBe('client_secret_refused')
+    // The client named the user (a refresh without rotation): its mistake, no alarm.
+    const refresh = problemFromCognitoError(cognitoAnswer, 'RefreshTokenAuth', false)
+    expect(refresh.code).toBe('invalid_token')
+    expect(cognitoOutcome(refresh)).toBe('NotAuthorizedException')
+  })
+
   test.each(
     TABLE.map((row) => [`${row[0]} ${row[1].name} (${row[1].message}) -> ${row[2]} ${row[3]}`, ...row] as const),
   )('%s', (_label, operation, error, status, code, retryAfter) => {

@@ -5,6 +5,7 @@
 import { describe, expect, test } from 'bun:test'
 import { createGatewayCore } from '../../src/cognito/gateway-core.ts'
 import { passwordlessStart } from '../../src/cognito/passwordless.ts'
+import { signInCalls } from '../../src/cognito/sign-in.ts'
 import { parseConfig } from '../../src/config.ts'
 import { ProblemError } from '../../src/http/problem.ts'
 import { createAccountKey } from '../../src/state/account-keys.ts'
@@ -44,7 +45,7 @@ describe('a passwordless start whose answer is undocumented', () => {
     const answer = await start({ email: 'user@example.com', method: 'email_otp' })
     expect(asked).toHaveLength(1)
     expect(answer.challengeName).toBe('EMAIL_OTP')
-    expect(core.sessions.open(answer.session).claims).toMatchObject({
+    expect((await core.sessions.open(answer.session)).claims).toMatchObject({
       username: 'real-user',
       account: core.accountOf('user@example.com'),
     })
@@ -54,7 +55,7 @@ describe('a passwordless start whose answer is undocumented', () => {
     const { core, start } = await startAnswering(() => REAL)
     const answer = await start({ email: 'User@Example.com', method: 'email_otp' })
     const limiterKey = createAccountKey(createStateKeys('unit-secret'))
-    expect(core.sessions.open(answer.session).claims.account).toBe(limiterKey('user@example.com'))
+    expect((await core.sessions.open(answer.session)).claims.account).toBe(limiterKey('user@example.com'))
   })
 
   test.each([
@@ -71,7 +72,7 @@ describe('a passwordless start whose answer is undocumented', () => {
     const started = await start({ email: 'user@example.com', method: 'email_otp' })
     expect(asked).toHaveLength(1)
     expect(started.challengeName).toBe('EMAIL_OTP')
-    const { claims } = core.sessions.open(started.session)
+    const { claims } = await core.sessions.open(started.session)
     expect(claims.decoy).toBeString()
     expect(claims.username).toBeUndefined()
     expect(claims.account).toBe(core.accountOf('user@example.com'))
@@ -88,5 +89,42 @@ describe('a passwordless start whose answer is undocumented', () => {
       expect((refused as ProblemError).status).toBeGreaterThanOrEqual(500)
       expect(asked).toHaveLength(1)
     }
+  })
+})
+
+describe('the answer names the user as the start learned it', () => {
+  const SESSION = 'e'.repeat(64)
+  test.each([
+    ['with a USERNAME parameter: that name', { USERNAME: 'real-user' }, 'real-user'],
+    [
+      'without one (Amplify’s tests show Cognito’s EMAIL_OTP without it): the email, as typed',
+      { CODE_DELIVERY_DELIVERY_MEDIUM: 'EMAIL', CODE_DELIVERY_DESTINATION: 'u***@e***' },
+      'user@example.com',
+    ],
+  ])('%s, with SECRET_HASH over it', async (_label, parameters, expected) => {
+    let calls = 0
+    const { asked, core } = await startAnswering(() => {
+      calls += 1
+      if (calls === 1) return { ChallengeName: 'EMAIL_OTP', Session: SESSION, ChallengeParameters: parameters }
+      throw named('CodeMismatchException', 'Invalid code received for user')
+    })
+    const started = await passwordlessStart(core)({ email: 'user@example.com', method: 'email_otp' })
+    expect(started.challengeParameters).not.toHaveProperty('USERNAME')
+    const answered = signInCalls(core).respondToChallenge({
+      email: 'user@example.com',
+      challengeName: 'EMAIL_OTP',
+      session: started.session,
+      responses: { EMAIL_OTP_CODE: '12345678' },
+    })
+    expect(await answered.catch((error: ProblemError) => error.code)).toBe('code_mismatch')
+    expect(asked[1]).toMatchObject({
+      ChallengeName: 'EMAIL_OTP',
+      Session: SESSION,
+      ChallengeResponses: {
+        USERNAME: expected,
+        SECRET_HASH: await core.secretHash(expected),
+        EMAIL_OTP_CODE: '12345678',
+      },
+    })
   })
 })

@@ -29,11 +29,11 @@ const config = (overrides: Partial<RateLimitConfig> = {}): RateLimitConfig => ({
   ...overrides,
 })
 
-const limiter = (settings = config()) => {
+const limiter = (settings = config(), stateKeys = createStateKeys('secret')) => {
   const rejected: Array<[RateGroup, RateLimitKeyKind]> = []
   const limits = createRequestLimits({
     config: settings,
-    stateKeys: createStateKeys('secret'),
+    stateKeys,
     onRejected: (group, kind) => void rejected.push([group, kind]),
   })
   /** One request through the limiter: its status if admitted (the route answers `status`), else the 429's. */
@@ -142,6 +142,21 @@ describe('device tokens', () => {
     ])
     const other = signedIn(limiter().send)
     expect(send('/signin', KIM, { status: 200, deviceToken: other }).status).toBe(429)
+  })
+
+  test('during a client-secret rotation a token issued under the previous secret still draws on its own budget', () => {
+    const deviceToken = signedIn(limiter(config(), createStateKeys('old-secret')).send)
+    const lockedOut = (stateKeys: ReturnType<typeof createStateKeys>) => {
+      const { send } = limiter(config(), stateKeys)
+      for (let i = 0; i < 2; i++) send('/signin', KIM, { ip: `192.0.2.${i}` })
+      expect(send('/signin', KIM, { ip: '192.0.2.9' }).status).toBe(429)
+      return send
+    }
+    expect(
+      lockedOut(createStateKeys('new-secret', 'old-secret'))('/signin', KIM, { status: 200, deviceToken }).status,
+    ).toBe(200)
+    // Once the previous secret is gone, it is the shared budget until the next sign-in.
+    expect(lockedOut(createStateKeys('new-secret'))('/signin', KIM, { status: 200, deviceToken }).status).toBe(429)
   })
 
   test('another account’s token, or one on a route that does not take it, is the shared budget', () => {

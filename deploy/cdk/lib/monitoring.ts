@@ -29,6 +29,8 @@ export const LOG_METRICS = {
   SignInsSucceeded: { pattern: '{ $.msg = "auth event" && $.event = "sign_in" && $.outcome = "succeeded" }' },
   SignInsFailed: { pattern: '{ $.msg = "auth event" && $.event = "sign_in" && $.outcome = "failed" }' },
   RateLimited: { pattern: '{ $.msg = "auth event" && $.event = "rate_limited" }' },
+  // A 500 whose cause is Cognito refusing our own SECRET_HASH or ClientSecret (src/cognito/errors.ts).
+  ClientSecretRefused: { pattern: '{ $.msg = "request failed" && $.error.name = "ClientSecretRefused" }' },
 } as const satisfies Record<string, { pattern: string; value?: string; unit?: cloudwatch.Unit }>
 
 type LogMetric = keyof typeof LOG_METRICS
@@ -41,6 +43,8 @@ export const ALARMS = {
   cognitoUnavailable: 5,
   /** Failed sign-ins per 5 minutes (all accounts): password guessing or credential stuffing. */
   failedSignIns: 100,
+  /** Calls where Cognito refused the service's own client secret, per 5 minutes: one is a misconfiguration. */
+  clientSecretRefused: 1,
 } as const
 
 export interface MonitoringProps {
@@ -101,6 +105,13 @@ export class Monitoring extends Construct {
         threshold: ALARMS.failedSignIns,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      metric.ClientSecretRefused.createAlarm(this, 'ClientSecretRefused', {
+        alarmDescription: `Cognito refused the SECRET_HASH or ClientSecret the service computed or sent (answered 500): COGNITO_CLIENT_ID or COGNITO_CLIENT_SECRET does not fit the app client (a secret rotation step missed, or a secret deleted too early?). Run \`user-service doctor\`; the "request failed" lines name the operation.`,
+        threshold: ALARMS.clientSecretRefused,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
       unhealthy.createAlarm(this, 'UnhealthyHosts', {

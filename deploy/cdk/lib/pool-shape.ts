@@ -61,6 +61,13 @@ export const CLIENT_SHAPE = {
    * takes only a few wrong answers, and the service's rate limits bound how many sessions are started.
    */
   AuthSessionValidity: 10,
+  /**
+   * Cognito takes the IpAddress the service sends in UserContextData (the user's address, from the
+   * ALB's X-Forwarded-For) only with this on (UserPoolClientType, "you can only activate
+   * EnablePropagateAdditionalUserContextData in an app client that has a client secret"); without
+   * it threat protection scores every sign-in by the service task's address.
+   */
+  EnablePropagateAdditionalUserContextData: true,
 }
 
 /** RefreshTokenRotation `RetryGracePeriodSeconds` when the client rotates and nothing else is set (0-60). */

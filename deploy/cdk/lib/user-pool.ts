@@ -100,6 +100,7 @@ export class UserPool extends Construct {
       preventUserExistenceErrors: CLIENT_SHAPE.PreventUserExistenceErrors === 'ENABLED',
       enableTokenRevocation: CLIENT_SHAPE.EnableTokenRevocation,
       authSessionValidity: Duration.minutes(CLIENT_SHAPE.AuthSessionValidity),
+      enablePropagateAdditionalUserContextData: CLIENT_SHAPE.EnablePropagateAdditionalUserContextData,
       // Rotation: GetTokensFromRefreshToken hands out a new refresh token on every refresh and the old
       // one dies after the grace period (a stolen refresh token is only good until its next use).
       ...(props.refreshTokenRotation

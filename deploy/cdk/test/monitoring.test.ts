@@ -5,21 +5,23 @@ import { describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { ALARMS, LOG_METRICS, METRIC_NAMESPACE } from '../lib/monitoring.ts'
 import { dashboardSvg, dashboardWidgets, SVG_PATH } from '../scripts/dashboard-svg.ts'
+import { problemFromCognitoError } from '../../../src/cognito/errors.ts'
 import { inProcessApp } from '../../../test/support/in-process-app.ts'
 import { PASSWORD } from '../../../test/support/util.ts'
 import { only, template } from './synth.ts'
 
 /**
  * A CloudWatch Logs JSON filter pattern as a predicate over a parsed line, for the subset these
- * patterns use: `$.field = "text"`, `$.field >= number`, &&, ||, parentheses ("Filter and pattern
+ * patterns use: `$.field = "text"` (`$.a.b` for a nested field), `$.field >= number`, &&, ||, parentheses ("Filter and pattern
  * syntax", CloudWatch Logs user guide). Anything else in a pattern throws, so the subset cannot grow
  * unseen.
  */
 function matcher(pattern: string): (line: Record<string, unknown>) => boolean {
   const inner = /^\{ (.*) \}$/.exec(pattern)?.[1]
   if (inner === undefined) throw new Error(`not a JSON pattern: ${pattern}`)
-  const js = inner.replace(/\$\.(\w+) (=|>=) ("[^"]*"|\d+)/g, (_, field, op, value) => {
-    return `line[${JSON.stringify(field)}] ${op === '=' ? '===' : '>='} ${value}`
+  const js = inner.replace(/\$\.([\w.]+) (=|>=) ("[^"]*"|\d+)/g, (_, path: string, op, value) => {
+    const field = path.split('.').map((key) => `?.[${JSON.stringify(key)}]`)
+    return `line${field.join('')} ${op === '=' ? '===' : '>='} ${value}`
   })
   if (/\$|[^=!<>]=[^=]/.test(js.replace(/"[^"]*"/g, '""'))) throw new Error(`unsupported pattern: ${pattern}`)
   return new Function('line', `return ${js}`) as (line: Record<string, unknown>) => boolean
@@ -56,19 +58,28 @@ describe('metric filters', () => {
     await call('POST', '/password/forgot', { json: { email: 'metric.filters@example.com' } })
     stub.failNext('confirmSignUp', 'upstream_unavailable')
     await call('POST', '/signup/confirm', { json: { email: 'metric.filters@example.com', code: '123456' } })
+    // Cognito refusing our own secret: what src/cognito/errors.ts makes of it.
+    const refused = problemFromCognitoError(
+      Object.assign(new Error('Unable to verify secret hash for client abc'), { name: 'NotAuthorizedException' }),
+      'ForgotPassword',
+      false,
+    )
+    stub.failNext('forgotPassword', refused.code, { cause: refused.cause })
+    await call('POST', '/password/forgot', { json: { email: 'metric.filters@example.com' } })
     await call('GET', '/health')
     const lines = logLines.map((l) => JSON.parse(l) as Record<string, unknown>)
     const counts = Object.fromEntries(
       Object.entries(LOG_METRICS).map(([name, { pattern }]) => [name, lines.filter(matcher(pattern)).length]),
     )
     expect(counts).toEqual({
-      Requests: 7,
-      ServerErrors: 2,
-      RequestDuration: 7,
+      Requests: 8,
+      ServerErrors: 3,
+      RequestDuration: 8,
       CognitoUnavailable: 2,
       SignInsSucceeded: 1,
       SignInsFailed: 2,
       RateLimited: 1,
+      ClientSecretRefused: 1,
     })
   })
 })
@@ -77,8 +88,8 @@ describe('alarms', () => {
   const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties)
   const byName = (metric: string) => alarms.find((a) => JSON.stringify(a).includes(metric))
 
-  test('5xx rate, Cognito unavailable, failed sign-in spike, unhealthy hosts, state store size and evictions: each explained', () => {
-    expect(alarms).toHaveLength(6)
+  test('5xx rate, Cognito unavailable, failed sign-in spike, a refused client secret, unhealthy hosts, state store size and evictions: each explained', () => {
+    expect(alarms).toHaveLength(7)
     for (const alarm of alarms) expect(alarm.AlarmDescription.length).toBeGreaterThan(60)
     expect(byName('ServerErrors')).toMatchObject({ Threshold: ALARMS.serverErrorPercent, EvaluationPeriods: 2 })
     expect(byName('CognitoUnavailable')).toMatchObject({
@@ -86,6 +97,10 @@ describe('alarms', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     })
     expect(byName('SignInsFailed')).toMatchObject({ Threshold: ALARMS.failedSignIns, Statistic: 'Sum', Period: 300 })
+    expect(byName('"ClientSecretRefused"')).toMatchObject({
+      Threshold: ALARMS.clientSecretRefused,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    })
     expect(byName('UnHealthyHostCount')).toMatchObject({
       Namespace: 'AWS/ApplicationELB',
       Threshold: 1,

@@ -66,6 +66,8 @@ describe('Cognito user pool', () => {
     const client = only('AWS::Cognito::UserPoolClient').properties
     expect(client.EnableTokenRevocation).toBe(CLIENT_SHAPE.EnableTokenRevocation)
     expect(client.AuthSessionValidity).toBe(CLIENT_SHAPE.AuthSessionValidity)
+    // The user's address the service sends (UserContextData.IpAddress) reaches threat protection.
+    expect(client.EnablePropagateAdditionalUserContextData).toBe(true)
     expect(client.RefreshTokenRotation).toEqual({ Feature: 'ENABLED', RetryGracePeriodSeconds: 10 })
     expect(environment.COGNITO_REFRESH_TOKEN_ROTATION).toBe('true')
   })
