@@ -62,11 +62,8 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
   // instead of multi-line text on stderr that log shippers split and cannot parse.
   process.removeAllListeners('warning')
   process.on('warning', ({ name, message }) => logger.warn('runtime warning', { name, message }))
-  const gateway = await createGateway(config.cognito, {
-    post: runtime.cognitoPost?.(config.cognito.connectTimeoutMs),
-    metrics,
-  })
-  // With a store, revocations are shared with the other tasks (src/state/); node-redis loads only then.
+  // With a store, revocations, rate limits and used TOTP codes are shared with the other tasks
+  // (src/state/); node-redis loads only then.
   const shared =
     config.store === undefined
       ? undefined
@@ -77,6 +74,11 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
             revocations: (await import('./tokens/revocations.ts')).createRevocationList(),
           }),
         )
+  const gateway = await createGateway(config.cognito, {
+    post: runtime.cognitoPost?.(config.cognito.connectTimeoutMs),
+    metrics,
+    ...(shared ? { state: { usedTotpCodes: shared.usedTotpCodes } } : {}),
+  })
   const verifySignature = createAccessTokenVerifier(config.cognito, metrics)
   // The hibp client only when the check is on (BREACHED_PASSWORD_CHECK).
   const breachedPasswords = config.breachedPasswords.enabled
@@ -91,7 +93,7 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     config,
     gateway,
     verifyAccessToken: shared ? shared.revocations.verifier(verifySignature) : verifySignature,
-    ...(shared ? { revocations: shared.revocations.list } : {}),
+    ...(shared ? { revocations: shared.revocations.list, rateStore: shared.rateStore } : {}),
     logger,
     stateKeys: createStateKeys(config.store?.stateKey ?? config.cognito.clientSecret),
     // A request on the token check's own port is that server's.

@@ -68,10 +68,10 @@ export async function createGatewayCore(
   config: CognitoConfig,
   { send }: CognitoTransport,
   metrics?: Metrics,
+  usedTotpCodes: UsedTotpCodes = createUsedTotpCodes(createStateKeys(config.clientSecret).hasher('totp-used')),
 ): Promise<GatewayCore> {
   const hasher = await createSecretHasher(config.clientId, config.clientSecret)
   const sessions = await createChallengeSessions(config.clientSecret)
-  const usedTotpCodes = createUsedTotpCodes(createStateKeys(config.clientSecret).hasher('totp-used'))
 
   const call: GatewayCore['call'] = async (operation, input, label) => {
     const name = label ?? operation

@@ -11,11 +11,18 @@ import { passkeyCalls, type PasskeyCalls } from './passkeys.ts'
 import { sessionCalls, type SessionCalls } from './sessions.ts'
 import { signInCalls, type SignInCalls } from './sign-in.ts'
 import type { CognitoTransport } from './transport.ts'
+import type { UsedTotpCodes } from '../state/used-totp-codes.ts'
 
 export type { SignInResult } from './token-answers.ts'
 
 /** Every Cognito call the routes make, by feature. */
 export type CognitoGateway = SignInCalls & AccountCalls & MfaCalls & PasskeyCalls & SessionCalls
+
+/** What the gateway keeps that the tasks may share (src/state/): each in this process's memory unless given. */
+export interface GatewayState {
+  /** TOTP codes already accepted (src/state/used-totp-codes.ts). */
+  usedTotpCodes?: UsedTotpCodes
+}
 
 /**
  * Production: each operation on the transport operations.ts names (the JSON client over `post`, the
@@ -23,9 +30,9 @@ export type CognitoGateway = SignInCalls & AccountCalls & MfaCalls & PasskeyCall
  */
 export function createGateway(
   config: CognitoConfig,
-  { post, metrics }: { post?: HttpPost; metrics?: Metrics } = {},
+  { post, metrics, state }: { post?: HttpPost; metrics?: Metrics; state?: GatewayState } = {},
 ): Promise<CognitoGateway> {
-  return createGatewayOverTransport(config, chooseTransport(config, post), metrics)
+  return createGatewayOverTransport(config, chooseTransport(config, post), metrics, state)
 }
 
 /** The gateway over one transport (the tests run it over each). */
@@ -33,8 +40,9 @@ export async function createGatewayOverTransport(
   config: CognitoConfig,
   transport: CognitoTransport,
   metrics?: Metrics,
+  state: GatewayState = {},
 ): Promise<CognitoGateway> {
-  const core = await createGatewayCore(config, transport, metrics)
+  const core = await createGatewayCore(config, transport, metrics, state.usedTotpCodes)
   const signIn = signInCalls(core)
   return {
     ...signIn,
