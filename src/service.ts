@@ -72,12 +72,13 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
             logger,
             metrics,
             revocations: (await import('./tokens/revocations.ts')).createRevocationList(),
+            refreshWaitMs: config.cognito.timeoutMs,
           }),
         )
   const gateway = await createGateway(config.cognito, {
     post: runtime.cognitoPost?.(config.cognito.connectTimeoutMs),
     metrics,
-    ...(shared ? { state: { usedTotpCodes: shared.usedTotpCodes } } : {}),
+    ...(shared ? { state: { usedTotpCodes: shared.usedTotpCodes, sharedRefresh: shared.sharedRefresh } } : {}),
   })
   const verifySignature = createAccessTokenVerifier(config.cognito, metrics)
   // The hibp client only when the check is on (BREACHED_PASSWORD_CHECK).

@@ -6,6 +6,7 @@ import type { CognitoConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
 import { lazy } from '../lazy.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import type { RefreshedTokens } from '../schemas/sign-in.ts'
 import { createChallengeSessions, type ChallengeSessions } from './challenge-session.ts'
 import { startDeadline } from './deadline.ts'
 import { cognitoOutcome, problemFromCognitoError, retriesOf } from './errors.ts'
@@ -14,6 +15,7 @@ import { createJsonTransport } from './json-transport.ts'
 import { OPERATIONS, type CallLabel, type OperationName } from './operations.ts'
 import { createSecretHasher } from './secret-hash.ts'
 import { createStateKeys } from '../state/keyed-hash.ts'
+import type { SharedRefresh } from '../state/shared-refreshes.ts'
 import { createUsedTotpCodes, type UsedTotpCodes } from '../state/used-totp-codes.ts'
 import { signedIn, type SignInResult } from './token-answers.ts'
 import type { CognitoOperations, CognitoTransport } from './transport.ts'
@@ -37,6 +39,8 @@ export interface GatewayCore {
   readonly sessions: ChallengeSessions
   /** TOTP codes Cognito accepted in the last 90 seconds (none is accepted twice: totp-replay.ts). */
   readonly usedTotpCodes: UsedTotpCodes
+  /** Rotating refreshes coalesced across tasks (src/state/shared-refreshes.ts); absent: within this task only. */
+  readonly sharedRefresh?: SharedRefresh<RefreshedTokens> | undefined
   /**
    * Tokens, or the next challenge with the session the client returns (it carries the username).
    * @throws ProblemError upstream_error when Cognito answered neither.
@@ -68,7 +72,10 @@ export async function createGatewayCore(
   config: CognitoConfig,
   { send }: CognitoTransport,
   metrics?: Metrics,
-  usedTotpCodes: UsedTotpCodes = createUsedTotpCodes(createStateKeys(config.clientSecret).hasher('totp-used')),
+  {
+    usedTotpCodes = createUsedTotpCodes(createStateKeys(config.clientSecret).hasher('totp-used')),
+    sharedRefresh,
+  }: Partial<Pick<GatewayCore, 'usedTotpCodes' | 'sharedRefresh'>> = {},
 ): Promise<GatewayCore> {
   const hasher = await createSecretHasher(config.clientId, config.clientSecret)
   const sessions = await createChallengeSessions(config.clientSecret)
@@ -117,6 +124,7 @@ export async function createGatewayCore(
     hasSecret: hasher !== undefined,
     sessions,
     usedTotpCodes,
+    sharedRefresh,
     authResult,
   }
 }

@@ -4,14 +4,13 @@
 import type { CognitoConfig } from '../config.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { accountCalls, type AccountCalls } from './account.ts'
-import { chooseTransport, createGatewayCore } from './gateway-core.ts'
+import { chooseTransport, createGatewayCore, type GatewayCore } from './gateway-core.ts'
 import type { HttpPost } from './http-post.ts'
 import { mfaCalls, type MfaCalls } from './mfa.ts'
 import { passkeyCalls, type PasskeyCalls } from './passkeys.ts'
 import { sessionCalls, type SessionCalls } from './sessions.ts'
 import { signInCalls, type SignInCalls } from './sign-in.ts'
 import type { CognitoTransport } from './transport.ts'
-import type { UsedTotpCodes } from '../state/used-totp-codes.ts'
 
 export type { SignInResult } from './token-answers.ts'
 
@@ -19,10 +18,7 @@ export type { SignInResult } from './token-answers.ts'
 export type CognitoGateway = SignInCalls & AccountCalls & MfaCalls & PasskeyCalls & SessionCalls
 
 /** What the gateway keeps that the tasks may share (src/state/): each in this process's memory unless given. */
-export interface GatewayState {
-  /** TOTP codes already accepted (src/state/used-totp-codes.ts). */
-  usedTotpCodes?: UsedTotpCodes
-}
+export type GatewayState = Partial<Pick<GatewayCore, 'usedTotpCodes' | 'sharedRefresh'>>
 
 /**
  * Production: each operation on the transport operations.ts names (the JSON client over `post`, the
@@ -42,7 +38,7 @@ export async function createGatewayOverTransport(
   metrics?: Metrics,
   state: GatewayState = {},
 ): Promise<CognitoGateway> {
-  const core = await createGatewayCore(config, transport, metrics, state.usedTotpCodes)
+  const core = await createGatewayCore(config, transport, metrics, state)
   const signIn = signInCalls(core)
   return {
     ...signIn,

@@ -4,9 +4,11 @@ import type { StoreConfig } from '../config.ts'
 import { createMemoryRateStore, type RateStore } from '../http/limits.ts'
 import type { Logger } from '../logging.ts'
 import type { Metrics, StoreFallback } from '../observability/metrics.ts'
+import type { RefreshedTokens } from '../schemas/sign-in.ts'
 import type { RevocationList } from '../tokens/revocations.ts'
 import { createStateKeys } from './keyed-hash.ts'
 import { createSharedRateStore } from './shared-rate-limits.ts'
+import { shareRefreshes, type SharedRefresh } from './shared-refreshes.ts'
 import { shareRevocations, type SharedRevocations } from './shared-revocations.ts'
 import { shareUsedTotpCodes } from './shared-used-totp-codes.ts'
 import { openStore } from './store.ts'
@@ -18,6 +20,8 @@ export interface SharedState {
   rateStore: RateStore
   /** The TOTP codes accepted through any task, this task's own memory while the store cannot answer. */
   usedTotpCodes: UsedTotpCodes
+  /** Rotating refreshes coalesced across tasks. */
+  sharedRefresh: SharedRefresh<RefreshedTokens>
   close(): void
 }
 
@@ -32,7 +36,18 @@ const START_CATCH_UP_MS = 2000
  */
 export async function startSharedState(
   config: StoreConfig,
-  { logger, metrics, revocations }: { logger: Logger; metrics?: Metrics; revocations: RevocationList },
+  {
+    logger,
+    metrics,
+    revocations,
+    refreshWaitMs,
+  }: {
+    logger: Logger
+    metrics?: Metrics | undefined
+    revocations: RevocationList
+    /** How long a refresh waits for another task's answer (the Cognito call deadline). */
+    refreshWaitMs: number
+  },
 ): Promise<SharedState> {
   const store = openStore(config, {
     logger,
@@ -63,5 +78,13 @@ export async function startSharedState(
   })
   if (!(await shared.caughtUpWithin(START_CATCH_UP_MS)))
     logger.warn('starting without the shared revocations: the state store did not answer')
-  return { revocations: shared, rateStore, usedTotpCodes, close: () => store.close() }
+  const sharedRefresh = shareRefreshes<RefreshedTokens>({
+    store,
+    hash: keys.hasher('refresh-answer'),
+    sealingKey: keys.key('refresh-answer-seal'),
+    logger,
+    waitMs: refreshWaitMs,
+    ...onFallback('refresh'),
+  })
+  return { revocations: shared, rateStore, usedTotpCodes, sharedRefresh, close: () => store.close() }
 }
