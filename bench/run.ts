@@ -30,6 +30,7 @@ import { BENCH_USER, STUB_CONFIRMATION_CODE, stubRefreshToken } from '../test/su
 import { freePort } from '../test/support/util.ts'
 import { build } from '../scripts/build.ts'
 import { measurePropagation } from './propagation.ts'
+import { measureStoreCost, type SignInFigures } from './store-cost.ts'
 
 const OUT = resolve(ROOT, 'bench/out')
 const args = process.argv.slice(2)
@@ -221,12 +222,13 @@ interface Running {
   logFile: string
 }
 
-async function startTarget(name: TargetName, stub: Stub): Promise<Running> {
+/** `extraEnv` and `label` (its log's name): the product with other settings (bench/store-cost.ts). */
+async function startTarget(name: TargetName, stub: Stub, extraEnv = {}, label: string = name): Promise<Running> {
   const port = await freePort()
-  const logFile = resolve(OUT, `${name}.stdout.log`)
+  const logFile = resolve(OUT, `${label}.stdout.log`)
   const proc = Bun.spawn(onServerCpu(COMMANDS[name]), {
     cwd: ROOT,
-    env: targetEnv(name, stub.url, port),
+    env: { ...targetEnv(name, stub.url, port), ...extraEnv },
     // Truncated: Bun.file() as stdout would write over an older log without shortening it.
     stdout: openSync(logFile, 'w'),
     stderr: 'inherit',
@@ -472,6 +474,18 @@ async function main(): Promise<void> {
     })
     failed = summary.some((s) => TARGETS.some((name) => (s[name]?.errors ?? 0) > 0))
     const propagation = await measurePropagation({ command: COMMANDS.product, samples: PROPAGATION_SAMPLES })
+    const signIn = ROUTES.find((route) => route.name === '/signin')!
+    const storeCost = await measureStoreCost({
+      rounds,
+      start: async (label, env) => {
+        const target = await startTarget('product', stub, env, label)
+        await preflight(target, stub)
+        return target
+      },
+      round: (target, round) => measure(target, signIn, stub, round),
+      stop: (target) => target.proc.kill('SIGKILL'),
+    })
+    failed ||= storeCost.memory.errors + storeCost.store.errors > 0
 
     const runtime = onNode
       ? `Node ${Bun.spawnSync([NODE, '--version']).stdout.toString().trim()}`
@@ -489,6 +503,7 @@ async function main(): Promise<void> {
       connections: CONNECTIONS,
       routes: summary,
       revocationPropagation: propagation,
+      storeCost,
       targets: Object.fromEntries(
         TARGETS.map((name) => [
           name,
@@ -504,6 +519,11 @@ async function main(): Promise<void> {
     console.log(markdownTables(report))
     console.log(
       `\nRevocation propagation (sign-out on one instance until another refuses, shared redis-server, ${propagation.samples} samples): p50 ${propagation.p50Ms.toFixed(1)} ms, p99 ${propagation.p99Ms.toFixed(1)} ms, max ${propagation.maxMs.toFixed(1)} ms`,
+    )
+    const costLine = (what: string, f: SignInFigures) =>
+      `${what} ${f.cpuMicrosPerRequest.toFixed(0)} µs CPU, ${f.reqPerSec.toFixed(0)} req/s, p99 ${f.p99Ms.toFixed(2)} ms`
+    console.log(
+      `\nThe shared store on /signin (rate limits on; in memory, then REDIS_URL on a local redis-server): ${costLine('memory', storeCost.memory)}; ${costLine('store', storeCost.store)}; CPU ratio ${storeCost.cpuRatio.toFixed(2)} (target at most 1.15)`,
     )
     console.log(`\nJSON: ${file}`)
   } catch (error) {

@@ -115,7 +115,7 @@ export function shareRefreshes<T>({
 
   return async (refreshToken, run) => {
     const key = `refresh:${hash(refreshToken)}`
-    const claimed = await store.command(key, ['SET', key, PENDING, 'NX', 'PX', String(SPENT_MS)])
+    const claimed = await store.command(key, ['SET', key, PENDING, 'NX', 'PX', String(waitMs)])
     if (claimed === UNAVAILABLE) return alone(run)
     if (claimed === null) {
       const answer = await answerOf(key)
