@@ -1,6 +1,7 @@
 // Rate-limit buckets shared by every task: a RateStore (src/http/limits.ts) whose reserve, refund
-// and check are one server-side script each, so one request costs one round trip and concurrent
-// requests on any task cannot take more than a bucket holds. The buckets are token buckets, the
+// and check run in one server-side script, atomic over each call's buckets, so concurrent requests
+// on any task cannot take more than a bucket holds, and a check costs at most one round trip (the
+// checks of one turn of the event loop share one). The buckets are token buckets, the
 // same arithmetic as the in-memory TokenBuckets, on the store's clock (TIME), so tasks with skewed
 // clocks agree.
 // Every key carries the one hash tag `{rate}`: a script must name keys of one hash slot, or a store
@@ -13,40 +14,59 @@ import { UNAVAILABLE, type Store } from './store-types.ts'
 
 const TAG = '{rate}'
 
-// KEYS: one bucket per slot. ARGV[1]: reserve | check | refund; then per slot its limit and window
-// (ms). A bucket is a hash: t (tokens), u (when t was right, ms). Answers {refused slot (0-based,
-// -1: none), seconds until a token is back}. A bucket expires once it has been full for a window.
+// One call decides a batch of requests in order, each atomic over its buckets. KEYS: every
+// request's buckets in turn. ARGV[1]: the number of requests; then per request its mode (reserve,
+// check, refund), its number of buckets and per bucket its limit and window (ms). A bucket is a
+// hash: t (tokens), u (when t was right, ms). Answers per request: the refused bucket (0-based;
+// -1: none) and the seconds until a token is back. A bucket expires once it is full again.
 const SCRIPT = `
-local mode = ARGV[1]
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local tokens = {}
-local refused, wait = -1, 0
-for i = 1, #KEYS do
-  local limit, window = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
-  local saved = redis.call('HMGET', KEYS[i], 't', 'u')
-  local t = limit
-  if saved[1] and saved[2] then
-    t = math.min(limit, tonumber(saved[1]) + math.max(0, now - tonumber(saved[2])) * limit / window)
+local answers = {}
+local arg, key = 2, 0
+for r = 1, tonumber(ARGV[1]) do
+  local mode, count = ARGV[arg], tonumber(ARGV[arg + 1])
+  arg = arg + 2
+  local tokens, limits, windows = {}, {}, {}
+  local refused, wait = -1, 0
+  for i = 1, count do
+    local limit, window = tonumber(ARGV[arg]), tonumber(ARGV[arg + 1])
+    arg = arg + 2
+    local saved = redis.call('HMGET', KEYS[key + i], 't', 'u')
+    local t = limit
+    if saved[1] and saved[2] then
+      t = math.min(limit, tonumber(saved[1]) + math.max(0, now - tonumber(saved[2])) * limit / window)
+    end
+    tokens[i], limits[i], windows[i] = t, limit, window
+    if mode ~= 'refund' and t < 1 then
+      local seconds = math.max(1, math.ceil((1 - t) * window / limit / 1000))
+      if seconds > wait then refused, wait = i - 1, seconds end
+    end
   end
-  tokens[i] = t
-  if mode ~= 'refund' and t < 1 then
-    local seconds = math.max(1, math.ceil((1 - t) * window / limit / 1000))
-    if seconds > wait then refused, wait = i - 1, seconds end
+  if mode ~= 'check' and refused < 0 then
+    for i = 1, count do
+      local t = tokens[i] - 1
+      if mode == 'refund' then t = math.min(limits[i], tokens[i] + 1) end
+      redis.call('HSET', KEYS[key + i], 't', tostring(t), 'u', now)
+      redis.call('PEXPIRE', KEYS[key + i], windows[i])
+    end
   end
+  key = key + count
+  answers[2 * r - 1], answers[2 * r] = refused, wait
 end
-if mode == 'check' or refused >= 0 then return {refused, wait} end
-for i = 1, #KEYS do
-  local limit, window = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
-  local t = tokens[i] - 1
-  if mode == 'refund' then t = math.min(limit, tokens[i] + 1) end
-  redis.call('HSET', KEYS[i], 't', tostring(t), 'u', now)
-  redis.call('PEXPIRE', KEYS[i], window)
-end
-return {-1, 0}
+return answers
 `
 
 type Mode = 'reserve' | 'check' | 'refund'
+
+/** The most requests one call decides. */
+const MAX_BATCH = 128
+
+interface Pending {
+  mode: Mode
+  slots: readonly RateSlot[]
+  resolve: (decision: RateDecision | typeof UNAVAILABLE) => void
+}
 
 export interface SharedRateStoreOptions {
   store: Store
@@ -60,21 +80,48 @@ export interface SharedRateStoreOptions {
 
 /**
  * The RateStore over the shared store. A call answers through a promise while the store is
- * reachable (one EVAL, bounded by the store deadline), at once from `fallback` while it is not.
- * A refund goes back where its reservation was taken.
+ * reachable, at once from `fallback` while it is not. The calls of one turn of the event loop go
+ * to the store together, in one EVAL bounded by the store deadline: under load a request costs a
+ * fraction of a round trip. A refund goes back where its reservation was taken.
  */
 export function createSharedRateStore({ store, fallback, hash, onFallback }: SharedRateStoreOptions): RateStore {
   // Where each reserved slot's token was taken, so a refund goes to the same buckets.
   const takenLocally = new WeakSet<RateSlot>()
-  const keyOf = ({ budget, key }: RateSlot) => `rl:${TAG}:${hash(`${budget}\n${key}`)}`
-  const run = async (mode: Mode, slots: readonly RateSlot[]): Promise<RateDecision | typeof UNAVAILABLE> => {
-    const args = ['EVAL', SCRIPT, String(slots.length), ...slots.map(keyOf), mode]
-    for (const { rate } of slots) args.push(String(rate.limit), String(rate.windowSeconds * 1000))
-    const answer = await store.command(keyOf(slots[0]!), args)
-    if (answer === UNAVAILABLE) return UNAVAILABLE
-    const decision = decisionOf(answer)
-    return decision ?? UNAVAILABLE
+  // A reservation's slots come back in its refund: hashed once.
+  const keys = new WeakMap<RateSlot, string>()
+  const keyOf = (slot: RateSlot) => {
+    let key = keys.get(slot)
+    if (key === undefined) {
+      key = `rl:${TAG}:${hash(`${slot.budget}\n${slot.key}`)}`
+      keys.set(slot, key)
+    }
+    return key
   }
+  let queue: Pending[] = []
+  const flush = async () => {
+    const batch = queue
+    queue = []
+    if (batch.length === 0) return
+    const batchKeys: string[] = []
+    const argv = [String(batch.length)]
+    for (const { mode, slots } of batch) {
+      argv.push(mode, String(slots.length))
+      for (const slot of slots) {
+        batchKeys.push(keyOf(slot))
+        argv.push(String(slot.rate.limit), String(slot.rate.windowSeconds * 1000))
+      }
+    }
+    const answer = await store.command(batchKeys[0]!, ['EVAL', SCRIPT, String(batchKeys.length), ...batchKeys, ...argv])
+    batch.forEach(({ resolve }, index) => {
+      resolve(answer === UNAVAILABLE ? UNAVAILABLE : (decisionOf(answer, index) ?? UNAVAILABLE))
+    })
+  }
+  const run = (mode: Mode, slots: readonly RateSlot[]) =>
+    new Promise<RateDecision | typeof UNAVAILABLE>((resolve) => {
+      if (queue.length === 0) setImmediate(flush)
+      queue.push({ mode, slots, resolve })
+      if (queue.length >= MAX_BATCH) void flush()
+    })
   const local = <T>(decide: () => T): T => {
     onFallback?.()
     return decide()
@@ -102,10 +149,11 @@ export function createSharedRateStore({ store, fallback, hash, onFallback }: Sha
   }
 }
 
-/** The script's answer as a decision; undefined for anything else (then this task's buckets decide, never a 500). */
-function decisionOf(answer: unknown): RateDecision | undefined {
-  if (!Array.isArray(answer) || answer.length !== 2) return undefined
-  const [refused, wait] = answer.map(Number) as [number, number]
+/** Request `index`'s part of the script's answer; undefined for anything else (then this task's buckets decide, never a 500). */
+function decisionOf(answer: unknown, index: number): RateDecision | undefined {
+  if (!Array.isArray(answer)) return undefined
+  const refused = Number(answer[2 * index])
+  const wait = Number(answer[2 * index + 1])
   if (!Number.isInteger(refused) || !Number.isFinite(wait)) return undefined
   return refused < 0 ? { ok: true } : { ok: false, retryAfterSeconds: wait, refused }
 }
