@@ -88,6 +88,20 @@ for (const cluster of [false, true]) {
       expect(stored.split('\n').every((key) => key.startsWith('rl:{rate}:'))).toBe(true)
     })
 
+    test('scripts go by their SHA-1; a server that has forgotten them (SCRIPT FLUSH, a restart) gets the text again', async () => {
+      const redis = await startRedis({ cluster })
+      cleanups.push(() => redis.stop())
+      const a = await task(redis)
+      expect(await a.rates.reserve(slots('acct-s'))).toEqual({ ok: true })
+      expect(await redis.cli('SCRIPT', 'FLUSH')).toBe('OK')
+      expect(await a.rates.reserve(slots('acct-s'))).toEqual({ ok: true })
+      expect(await a.rates.reserve(slots('acct-s'))).toEqual({ ok: true })
+      expect(a.fallbacks.rate).toBe(0)
+      const commands = await redis.cli('INFO', 'commandstats')
+      expect(commands).toMatch(/cmdstat_evalsha:calls=[1-9]/)
+      expect(commands).toMatch(/cmdstat_eval:calls=2,/)
+    })
+
     test('a refund on one task gives the token back to the other', async () => {
       const redis = await startRedis({ cluster })
       cleanups.push(() => redis.stop())
