@@ -1,4 +1,4 @@
-// The rate-limit buckets and used TOTP codes shared through a real redis-server, plain and as a
+// The rate-limit buckets, used TOTP codes and refresh answers shared through a real redis-server, plain and as a
 // one-node cluster (a script's keys in two hash slots would be refused there, as on ElastiCache):
 // two "tasks" (two store connections) draw on one budget; a frozen store falls back to each task's
 // own buckets within the deadline and the shared ones come back once it answers.
@@ -8,6 +8,7 @@ import { createMemoryRateStore, type RateSlot } from '../../src/http/limits.ts'
 import type { Logger } from '../../src/logging.ts'
 import { createStateKeys } from '../../src/state/keyed-hash.ts'
 import { createSharedRateStore } from '../../src/state/shared-rate-limits.ts'
+import { shareRefreshes } from '../../src/state/shared-refreshes.ts'
 import { shareUsedTotpCodes } from '../../src/state/shared-used-totp-codes.ts'
 import { openStore } from '../../src/state/store.ts'
 import type { Store } from '../../src/state/store-types.ts'
@@ -42,7 +43,7 @@ async function task(redis: TestRedis) {
   const store = openStore(config, { logger: quiet, probeIntervalMs: 100 })
   cleanups.push(() => store.close())
   await reachable(store)
-  const fallbacks = { rate: 0, totp: 0 }
+  const fallbacks = { rate: 0, totp: 0, refresh: 0 }
   const rates = createSharedRateStore({
     store,
     fallback: createMemoryRateStore(),
@@ -56,7 +57,16 @@ async function task(redis: TestRedis) {
     hash: totpHash,
     onFallback: () => fallbacks.totp++,
   })
-  return { store, rates, totp, fallbacks }
+  const warnings: string[] = []
+  const refreshes = shareRefreshes<{ accessToken: string }>({
+    store,
+    hash: keys.hasher('refresh-answer'),
+    sealingKey: keys.key('refresh-answer-seal'),
+    logger: { ...quiet, warn: (msg) => warnings.push(msg) },
+    waitMs: 2000,
+    onFallback: () => fallbacks.refresh++,
+  })
+  return { store, rates, totp, refreshes, fallbacks, warnings }
 }
 
 const slots = (account: string, ip = '203.0.113.7'): RateSlot[] => [
@@ -133,6 +143,41 @@ for (const cluster of [false, true]) {
       }
       await reachable(b.store)
       expect((await b.rates.reserve(slots('acct-f'))).ok).toBe(false)
+    })
+
+    test('a refresh through two tasks at once: one call, the same answer, kept sealed under a hashed key', async () => {
+      const redis = await startRedis({ cluster })
+      cleanups.push(() => redis.stop())
+      const [a, b] = [await task(redis), await task(redis)]
+      let calls = 0
+      const cognito = async () => {
+        calls++
+        await Bun.sleep(100)
+        return { accessToken: `access-${calls}` }
+      }
+      const answers = await Promise.all([a.refreshes('refresh-1', cognito), b.refreshes('refresh-1', cognito)])
+      expect(answers).toEqual([{ accessToken: 'access-1' }, { accessToken: 'access-1' }])
+      expect(calls).toBe(1)
+      const [key] = (await redis.cli('--scan', '--pattern', 'refresh:*')).split('\n')
+      expect(key).not.toContain('refresh-1')
+      expect(await redis.cli('GET', key!)).not.toContain('access-1')
+    })
+
+    test('a refresh answer that does not open is a logged miss (Cognito is asked); a frozen store: each task asks Cognito itself', async () => {
+      const redis = await startRedis({ cluster })
+      cleanups.push(() => redis.stop())
+      const a = await task(redis)
+      const key = `refresh:${keys.hasher('refresh-answer')('refresh-2')}`
+      expect(await redis.cli('SET', key, 'not-a-sealed-answer')).toBe('OK')
+      expect(await a.refreshes('refresh-2', async () => ({ accessToken: 'fresh' }))).toEqual({ accessToken: 'fresh' })
+      expect(a.warnings).toContain('state store: an unreadable refresh answer was ignored')
+      redis.freeze()
+      try {
+        expect(await a.refreshes('refresh-3', async () => ({ accessToken: 'alone' }))).toEqual({ accessToken: 'alone' })
+        expect(a.fallbacks.refresh).toBe(1)
+      } finally {
+        redis.thaw()
+      }
     })
 
     test('a TOTP code used through one task is used on the other, kept 90 s under a hashed key; frozen: each task remembers its own', async () => {
