@@ -61,6 +61,8 @@ type Mode = 'reserve' | 'check' | 'refund'
 
 /** The most requests one call decides. */
 const MAX_BATCH = 128
+/** The longest a refund waits for decisions to ride with. */
+const REFUND_DELAY_MS = 20
 
 interface Pending {
   mode: Mode
@@ -98,9 +100,14 @@ export function createSharedRateStore({ store, fallback, hash, onFallback }: Sha
     return key
   }
   let queue: Pending[] = []
+  let flushSoon = false
+  let flushLater: ReturnType<typeof setTimeout> | undefined
   const flush = async () => {
     const batch = queue
     queue = []
+    flushSoon = false
+    clearTimeout(flushLater)
+    flushLater = undefined
     if (batch.length === 0) return
     const batchKeys: string[] = []
     const argv = [String(batch.length)]
@@ -116,11 +123,20 @@ export function createSharedRateStore({ store, fallback, hash, onFallback }: Sha
       resolve(answer === UNAVAILABLE ? UNAVAILABLE : (decisionOf(answer, index) ?? UNAVAILABLE))
     })
   }
+  // A decision waiting for its answer goes at the end of this turn; a refund, which nobody waits
+  // for, rides with the next decisions or goes within REFUND_DELAY_MS.
   const run = (mode: Mode, slots: readonly RateSlot[]) =>
     new Promise<RateDecision | typeof UNAVAILABLE>((resolve) => {
-      if (queue.length === 0) setImmediate(flush)
       queue.push({ mode, slots, resolve })
       if (queue.length >= MAX_BATCH) void flush()
+      else if (flushSoon) return
+      else if (mode !== 'refund') {
+        flushSoon = true
+        setImmediate(flush)
+      } else if (flushLater === undefined) {
+        flushLater = setTimeout(flush, REFUND_DELAY_MS)
+        flushLater.unref?.()
+      }
     })
   const local = <T>(decide: () => T): T => {
     onFallback?.()
