@@ -4,7 +4,7 @@
 //   npm run bench -- --smoke 1 round, 1 s per route: CI runs it so the benchmark cannot rot
 //   npm run bench -- --node  the Node target (dist/node/node.mjs; npm run build:node first) against
 //                            a raw Node ceiling (bench/node-ceiling.mjs), no floor
-// Options: --rounds N, --seconds S; --connections N (64); --routes /signin,/signup (all);
+// Options: --rounds N, --seconds S, --store-only (the shared store's cost on /signin alone); --connections N (64); --routes /signin,/signup (all);
 // --latency-ms N: the stub answers each Cognito call N ms late, over TLS (a self-signed certificate
 // the targets trust), as Cognito does (--tls alone: TLS without the delay); BENCH_PRODUCT="<command>"
 // to measure another build of the product. Prints tables and writes bench/out/bench-<time>.json. Then
@@ -36,11 +36,14 @@ import { freePort } from '../test/support/util.ts'
 import { build } from '../scripts/build.ts'
 import { measurePropagation } from './propagation.ts'
 import { passwordlessStartTiming, passwordlessTimingTable } from './passwordless-timing.ts'
+import { measureStoreCost, type SignInFigures, type StoreCost } from './store-cost.ts'
 
 const OUT = resolve(ROOT, 'bench/out')
 const args = process.argv.slice(2)
 const option = (name: string) => numberOption(args, name)
 const smoke = args.includes('--smoke')
+// Only the shared store's cost on /signin (bench/store-cost.ts).
+const storeOnly = args.includes('--store-only')
 const onNode = args.includes('--node')
 // Many short interleaved windows rather than a few long ones: on a shared machine a burst of
 // someone else's load then hits a window of each target, and the median drops it.
@@ -248,12 +251,13 @@ interface Running {
   logFile: string
 }
 
-async function startTarget(name: TargetName, stub: Stub): Promise<Running> {
+/** `extraEnv` and `label` (its log's name): the product with other settings (bench/store-cost.ts). */
+async function startTarget(name: TargetName, stub: Stub, extraEnv = {}, label: string = name): Promise<Running> {
   const port = await freePort()
-  const logFile = resolve(OUT, `${name}.stdout.log`)
+  const logFile = resolve(OUT, `${label}.stdout.log`)
   const proc = Bun.spawn(onServerCpu(COMMANDS[name]), {
     cwd: ROOT,
-    env: targetEnv(name, stub, port),
+    env: { ...targetEnv(name, stub, port), ...extraEnv },
     // Truncated: Bun.file() as stdout would write over an older log without shortening it.
     stdout: openSync(logFile, 'w'),
     stderr: 'inherit',
@@ -430,6 +434,27 @@ async function measure(target: Running, route: Route, stub: Stub, round: number)
   }
 }
 
+/** The product in memory and with REDIS_URL, rate limits on, on /signin (bench/store-cost.ts). */
+function signInStoreCost(stub: Stub) {
+  const signIn = ROUTES.find((route) => route.name === '/signin')!
+  return measureStoreCost({
+    rounds,
+    start: async (label, env) => {
+      const target = await startTarget('product', stub, env, label)
+      await preflight(target, stub)
+      return target
+    },
+    round: (target, round) => measure(target, signIn, stub, round),
+    stop: (target) => target.proc.kill('SIGKILL'),
+  })
+}
+
+const storeCostLine = (cost: StoreCost) => {
+  const figures = (what: string, f: SignInFigures) =>
+    `${what} ${f.cpuMicrosPerRequest.toFixed(0)} µs CPU, ${f.reqPerSec.toFixed(0)} req/s, p99 ${f.p99Ms.toFixed(2)} ms`
+  return `The shared store on /signin (rate limits on; in memory, then REDIS_URL on a local redis-server): ${figures('memory', cost.memory)}; ${figures('store', cost.store)}; CPU ratio ${cost.cpuRatio.toFixed(2)} (target at most 1.15)`
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -445,6 +470,15 @@ async function main(): Promise<void> {
   const targets: Running[] = []
   let failed = false
   try {
+    if (storeOnly) {
+      const cost = await signInStoreCost(stub)
+      console.log(
+        `load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}; ${rounds} round(s) × ${seconds} s\n${storeCostLine(cost)}`,
+      )
+      // Thrown, so the catch below fails the run once the targets are stopped.
+      if (cost.memory.errors + cost.store.errors > 0) throw new Error('errors on /signin in the store comparison')
+      return
+    }
     await stubRefusesBadHash(stub)
     const coldStart = await coldStartsMs(stub)
     const idleRss = {} as Record<TargetName, number>
@@ -513,6 +547,8 @@ async function main(): Promise<void> {
     })
     failed = summary.some((s) => TARGETS.some((name) => (s[name]?.errors ?? 0) > 0))
     const propagation = await measurePropagation({ command: COMMANDS.product, samples: PROPAGATION_SAMPLES })
+    const storeCost = await signInStoreCost(stub)
+    failed ||= storeCost.memory.errors + storeCost.store.errors > 0
 
     const runtime = onNode
       ? `Node ${Bun.spawnSync([NODE, '--version']).stdout.toString().trim()}`
@@ -533,6 +569,7 @@ async function main(): Promise<void> {
       routes: summary,
       revocationPropagation: propagation,
       passwordless,
+      storeCost,
       targets: Object.fromEntries(
         TARGETS.map((name) => [
           name,
@@ -550,6 +587,7 @@ async function main(): Promise<void> {
       `\nRevocation propagation (sign-out on one instance until another refuses, shared redis-server, ${propagation.samples} samples): p50 ${propagation.p50Ms.toFixed(1)} ms, p99 ${propagation.p99Ms.toFixed(1)} ms, max ${propagation.maxMs.toFixed(1)} ms`,
     )
     console.log(`\n${passwordlessTimingTable(passwordless)}`)
+    console.log(`\n${storeCostLine(storeCost)}`)
     console.log(`\nJSON: ${file}`)
   } catch (error) {
     failed = true

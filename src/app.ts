@@ -23,6 +23,7 @@ import { registerFormats } from './http/formats.ts'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
 import { SECURITY_HEADERS } from './http/security-headers.ts'
 import { lazy } from './lazy.ts'
+import type { RateStore } from './http/limits.ts'
 import { createRequestLimits } from './policies/rate-limits.ts'
 import { indexRoutes, type RouteIndex } from './policies/route-index.ts'
 import type { StateKeys } from './state/keyed-hash.ts'
@@ -50,6 +51,8 @@ export interface AppDeps {
   metrics?: Metrics
   /** Access tokens revoked through this app (sign-outs, deletions); a fresh list unless given. */
   revocations?: RevocationList
+  /** The rate-limit buckets (the store shared by every task); this app's own in memory unless given. */
+  rateStore?: RateStore
   /** Keys of the service's security state (rate-limit accounts, device tokens); random ones unless given. */
   stateKeys?: StateKeys
   /** The breached-password check (BREACHED_PASSWORD_CHECK); absent: off. */
@@ -79,6 +82,7 @@ export function createApp({
   socketIp,
   metrics,
   revocations = createRevocationList(),
+  rateStore,
   stateKeys,
   breachedPasswords,
   loadRouteGroups = () => import('./routes/groups.ts'),
@@ -97,12 +101,23 @@ export function createApp({
   const limits = createRequestLimits({
     config: config.rateLimits,
     stateKeys,
+    store: rateStore,
     onRejected: metrics?.rateLimited,
     sealedAccountOf: gateway.challengeAccount,
   })
   const events = createAuthEvents(logger, { emailKey: config.eventEmailKey, ...(metrics ? { metrics } : {}) })
   const allowedOrigins = new Set(config.corsOrigins)
   const metaOf = new WeakMap<Request, RequestMeta>()
+
+  // The route and email a request named, for its access-log line and auth event; its client address.
+  const noteRoute = (route: string, body: unknown, request: Request) => {
+    const meta = metaOf.get(request)
+    if (meta) {
+      meta.route = route
+      meta.email = (body as { email?: string } | undefined)?.email
+    }
+    return meta?.ip
+  }
 
   // The hooks around every route, on a fresh instance: the whole API and the /health-only app
   // below each get their own. `aot: false` (Elysia's dynamic handler, no generated code) is for the
@@ -120,15 +135,19 @@ export function createApp({
       .onParse(({ request, route }) =>
         routesWithBody.has(`${request.method} ${route}`) ? readJsonBody(request) : null,
       )
-      .onBeforeHandle(({ route, body, request }) => {
-        const meta = metaOf.get(request)
-        const email = (body as { email?: string } | undefined)?.email
-        if (meta) {
-          meta.route = route
-          meta.email = email
-        }
-        limits.admit(request, declared, route, body, meta?.ip)
-      })
+      .onBeforeHandle(
+        // A hook that may return a promise must look asynchronous to Elysia, which then awaits it on
+        // every route: only when the buckets are in a shared store.
+        rateStore === undefined
+          ? ({ route, body, request }) => {
+              const ip = noteRoute(route, body, request)
+              limits.admit(request, declared, route, body, ip)
+            }
+          : async ({ route, body, request }) => {
+              const ip = noteRoute(route, body, request)
+              await limits.admit(request, declared, route, body, ip)
+            },
+      )
       // No `set` here: an error hook that takes it made Elysia's composed handler dearer on every
       // request, failed or not (docs/performance.md, "Choices made for speed").
       .onError(({ code, error, request, path, route }) => {

@@ -79,12 +79,8 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
   const { connectTimeoutMs, maxConcurrency, queueLimit } = config.cognito
   const callLimit = createCallLimit(maxConcurrency, queueLimit)
   metrics?.watchCognitoCalls(callLimit.stats)
-  const gateway = await createGateway(config.cognito, {
-    post: callLimit.limit(runtime.cognitoPost?.(connectTimeoutMs, maxConcurrency) ?? fetchPost),
-    metrics,
-    stateKeys,
-  })
-  // With a store, revocations are shared with the other tasks (src/state/); node-redis loads only then.
+  // With a store, revocations, rate limits and used TOTP codes are shared with the other tasks
+  // (src/state/); node-redis loads only then.
   const shared =
     config.store === undefined
       ? undefined
@@ -93,8 +89,15 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
             logger,
             metrics,
             revocations: (await import('./tokens/revocations.ts')).createRevocationList(),
+            refreshWaitMs: config.cognito.timeoutMs,
           }),
         )
+  const gateway = await createGateway(config.cognito, {
+    post: callLimit.limit(runtime.cognitoPost?.(connectTimeoutMs, maxConcurrency) ?? fetchPost),
+    metrics,
+    stateKeys,
+    ...(shared ? { state: { usedTotpCodes: shared.usedTotpCodes, sharedRefresh: shared.sharedRefresh } } : {}),
+  })
   const verifySignature = createAccessTokenVerifier(config.cognito, metrics)
   // The hibp client only when the check is on (BREACHED_PASSWORD_CHECK).
   const breachedPasswords = config.breachedPasswords.enabled
@@ -109,7 +112,7 @@ export async function runService(env: Env, runtime: Runtime): Promise<void> {
     config,
     gateway,
     verifyAccessToken: shared ? shared.revocations.verifier(verifySignature) : verifySignature,
-    ...(shared ? { revocations: shared.revocations.list } : {}),
+    ...(shared ? { revocations: shared.revocations.list, rateStore: shared.rateStore } : {}),
     logger,
     stateKeys,
     // A request on the token check's own port is that server's.

@@ -10,6 +10,7 @@ import type { Metrics } from '../observability/metrics.ts'
 import { createAccountKey, type AccountKey } from '../state/account-keys.ts'
 import { createStateKeys, type StateKeys } from '../state/keyed-hash.ts'
 import { createChallengeSessions, type ChallengeSessions, type SessionClaims } from './challenge-session.ts'
+import type { RefreshedTokens } from '../schemas/sign-in.ts'
 import { startDeadline } from './deadline.ts'
 import { createDecoys, type Decoys } from './decoys.ts'
 import { cognitoOutcome, problemFromCognitoError, retriesOf } from './errors.ts'
@@ -17,6 +18,7 @@ import type { HttpPost } from './http-post.ts'
 import { createJsonTransport } from './json-transport.ts'
 import { OPERATIONS, type CallLabel, type OperationName } from './operations.ts'
 import { createSecretHasher } from './secret-hash.ts'
+import type { SharedRefresh } from '../state/shared-refreshes.ts'
 import { createUsedTotpCodes, type UsedTotpCodes } from '../state/used-totp-codes.ts'
 import { signedIn, type SignInResult } from './token-answers.ts'
 import type { CognitoOperations, CognitoTransport } from './transport.ts'
@@ -44,6 +46,8 @@ export interface GatewayCore {
   readonly decoys: Decoys
   /** The rate-limit account of an email, as a challenge session seals it (src/state/account-keys.ts). */
   accountOf: AccountKey
+  /** Rotating refreshes coalesced across tasks (src/state/shared-refreshes.ts); absent: within this task only. */
+  readonly sharedRefresh?: SharedRefresh<RefreshedTokens> | undefined
   /**
    * Tokens, or the next challenge with the session the client returns, sealing `signIn` (the
    * username, `account`, the one its answers count against, and the breached-password flag) again.
@@ -106,6 +110,10 @@ export async function createGatewayCore(
   { send }: CognitoTransport,
   metrics?: Metrics,
   stateKeys: StateKeys = createStateKeys(config.clientSecret, config.previousClientSecret),
+  {
+    usedTotpCodes = createUsedTotpCodes(stateKeys.hasher('totp-used')),
+    sharedRefresh,
+  }: Partial<Pick<GatewayCore, 'usedTotpCodes' | 'sharedRefresh'>> = {},
 ): Promise<GatewayCore> {
   const hasher = await createSecretHasher(config.clientId, config.clientSecret)
   // Sealed under the current secret; opened under it or, during a rotation, the previous one.
@@ -114,7 +122,6 @@ export async function createGatewayCore(
     (config.authSessionValiditySeconds ?? DEFAULT_AUTH_SESSION_SECONDS) * 1000,
   )
   const decoys = createDecoys()
-  const usedTotpCodes = createUsedTotpCodes(stateKeys.hasher('totp-used'))
 
   // The user's address, where Cognito takes it (src/http/request-context.ts).
   const withUserContext = <K extends OperationName>(operation: K, input: CognitoOperations[K][0]) => {
@@ -174,6 +181,7 @@ export async function createGatewayCore(
     usedTotpCodes,
     decoys,
     accountOf: createAccountKey(stateKeys),
+    sharedRefresh,
     authResult,
   }
 }

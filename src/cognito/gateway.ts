@@ -5,7 +5,7 @@ import type { CognitoConfig } from '../config.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { StateKeys } from '../state/keyed-hash.ts'
 import { accountCalls, type AccountCalls } from './account.ts'
-import { chooseTransport, createGatewayCore } from './gateway-core.ts'
+import { chooseTransport, createGatewayCore, type GatewayCore } from './gateway-core.ts'
 import type { HttpPost } from './http-post.ts'
 import { mfaCalls, type MfaCalls } from './mfa.ts'
 import { passkeyCalls, type PasskeyCalls } from './passkeys.ts'
@@ -18,6 +18,9 @@ export type { SignInResult } from './token-answers.ts'
 /** Every Cognito call the routes make, by feature. */
 export type CognitoGateway = SignInCalls & AccountCalls & MfaCalls & PasskeyCalls & SessionCalls
 
+/** What the gateway keeps that the tasks may share (src/state/): each in this process's memory unless given. */
+export type GatewayState = Partial<Pick<GatewayCore, 'usedTotpCodes' | 'sharedRefresh'>>
+
 /**
  * Production: each operation on the transport operations.ts names (the JSON client over `post`, the
  * runtime's fetch by default, or the SDK); every call counted in `metrics` when given. `stateKeys`:
@@ -25,9 +28,14 @@ export type CognitoGateway = SignInCalls & AccountCalls & MfaCalls & PasskeyCall
  */
 export function createGateway(
   config: CognitoConfig,
-  { post, metrics, stateKeys }: { post?: HttpPost; metrics?: Metrics; stateKeys?: StateKeys } = {},
+  {
+    post,
+    metrics,
+    stateKeys,
+    state,
+  }: { post?: HttpPost; metrics?: Metrics; stateKeys?: StateKeys; state?: GatewayState } = {},
 ): Promise<CognitoGateway> {
-  return createGatewayOverTransport(config, chooseTransport(config, post), metrics, stateKeys)
+  return createGatewayOverTransport(config, chooseTransport(config, post), metrics, stateKeys, state)
 }
 
 /** The gateway over one transport (the tests run it over each). */
@@ -36,8 +44,9 @@ export async function createGatewayOverTransport(
   transport: CognitoTransport,
   metrics?: Metrics,
   stateKeys?: StateKeys,
+  state: GatewayState = {},
 ): Promise<CognitoGateway> {
-  const core = await createGatewayCore(config, transport, metrics, stateKeys)
+  const core = await createGatewayCore(config, transport, metrics, stateKeys, state)
   const signIn = signInCalls(core)
   return {
     ...signIn,

@@ -37,7 +37,7 @@ export interface SessionCalls {
 
 const MAX_SESSION_PAGES = 10
 
-export function sessionCalls({ config, call, secretHash, hasSecret }: GatewayCore): SessionCalls {
+export function sessionCalls({ config, call, secretHash, hasSecret, sharedRefresh }: GatewayCore): SessionCalls {
   const { clientId, userPoolId } = config
   const refreshes = createCoalescer<RefreshedTokens>()
   // GetTokensFromRefreshToken and RevokeToken take the raw client secret (API reference), no SECRET_HASH.
@@ -75,8 +75,13 @@ export function sessionCalls({ config, call, secretHash, hasSecret }: GatewayCor
   return {
     refresh(refreshToken, username) {
       // The key holds the token: it is in memory for the call anyway, and leaves when it settles.
+      // A rotating token is spent by its first use, so other tasks are told of it too (sharedRefresh).
       return refreshes(`${username ?? ''}\n${refreshToken}`, () =>
-        config.refreshTokenRotation ? rotate(refreshToken) : refreshWithoutRotation(refreshToken, username),
+        !config.refreshTokenRotation
+          ? refreshWithoutRotation(refreshToken, username)
+          : sharedRefresh
+            ? sharedRefresh(refreshToken, () => rotate(refreshToken))
+            : rotate(refreshToken),
       )
     },
 

@@ -1,7 +1,7 @@
-// Rate-limit storage: token buckets by key, behind a small interface (RateStore) that a shared store
-// can implement with one atomic server-side script per call; the in-memory store is per task (the
-// cluster-wide limit is the WAF's rate-based rule at the ALB, docs/security.md). What is counted,
-// and under which key, is src/policies/rate-limits.ts.
+// Rate-limit storage: token buckets by key, behind a small interface (RateStore): the in-memory
+// store here, per task, and the shared store's (src/state/shared-rate-limits.ts, one atomic
+// server-side script per call), which falls back to an in-memory one. What is counted, and under
+// which key, is src/policies/rate-limits.ts.
 import type { RateGroup, RateLimit } from '../config.ts'
 import { ProblemError } from './problem.ts'
 

@@ -74,7 +74,7 @@ export interface Metrics {
 }
 
 /** What fell back to per-task state when the store could not answer. */
-export type StoreFallback = 'revocation_check'
+export type StoreFallback = 'revocation_check' | 'rate_limit' | 'totp_replay' | 'refresh'
 
 /**
  * A fresh registry with the service's series and prom-client's process metrics (CPU, memory, open

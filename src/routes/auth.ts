@@ -8,6 +8,7 @@ import { subOfIdToken } from '../cognito/token-answers.ts'
 import { createRevocationList, revokeUserSignOut, type RevocationList } from '../tokens/revocations.ts'
 import { noContent } from '../http/no-content.ts'
 import { noteAuthEvent } from '../observability/auth-events.ts'
+import { isReusedRefreshToken, REFRESH_TOKEN_REUSED_EVENT } from '../state/shared-refreshes.ts'
 import { problemResponses } from '../schemas/problems.ts'
 import {
   ChallengeBody,
@@ -174,7 +175,10 @@ export const authRoutes = (
     .post(
       '/token/refresh',
       async ({ body, request }) => {
-        const tokens = await gateway.refresh(body.refreshToken, body.username)
+        const tokens = await gateway.refresh(body.refreshToken, body.username).catch((error: unknown) => {
+          if (isReusedRefreshToken(error)) noteAuthEvent(request, { event: REFRESH_TOKEN_REUSED_EVENT })
+          throw error
+        })
         noteTokensOwner(request, tokens.idToken)
         return tokens
       },

@@ -5,6 +5,7 @@
 // past it, or while the store is unreachable, the caller gets UNAVAILABLE at once and goes on with
 // its own per-task state. A store that accepts connections and answers nothing cannot hold a
 // request longer than the deadline.
+import { createHash } from 'node:crypto'
 import { createClient, createCluster, ErrorReply } from '@redis/client'
 import type { StoreConfig } from '../config.ts'
 import { describeError, type Logger } from '../logging.ts'
@@ -122,7 +123,7 @@ export function openStore(config: StoreConfig, options: StoreOptions): Store {
     },
     command(slotKey, args) {
       if (!reachable) return Promise.resolve(UNAVAILABLE)
-      return withinDeadline(connection.send(slotKey, args))
+      return withinDeadline(args[0] === 'EVAL' ? evalBySha(connection, slotKey, args) : connection.send(slotKey, args))
     },
     async subscribe(channel, listener) {
       subscriptions.push([channel, listener])
@@ -137,6 +138,27 @@ export function openStore(config: StoreConfig, options: StoreOptions): Store {
       clearInterval(prober)
       connection.close()
     },
+  }
+}
+
+const shaOfScript = new Map<string, string>()
+
+/**
+ * EVAL sent as EVALSHA (the script's SHA-1 instead of its text, on every call), and as EVAL when the
+ * server has not cached the script yet (NOSCRIPT: a new or restarted server, another node), which
+ * caches it there.
+ */
+async function evalBySha(connection: Connection, slotKey: string, [, script, ...rest]: string[]): Promise<unknown> {
+  let sha = shaOfScript.get(script!)
+  if (sha === undefined) {
+    sha = createHash('sha1').update(script!).digest('hex')
+    shaOfScript.set(script!, sha)
+  }
+  try {
+    return await connection.send(slotKey, ['EVALSHA', sha, ...rest])
+  } catch (error) {
+    if (!(error instanceof ErrorReply && error.message.startsWith('NOSCRIPT'))) throw error
+    return connection.send(slotKey, ['EVAL', script!, ...rest])
   }
 }
 

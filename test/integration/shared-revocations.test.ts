@@ -7,8 +7,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { signedInAccount, type SignedInAccount } from '../support/accounts.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
-import { bearer, post, request, type JsonResponse } from '../support/http.ts'
+import { bearer, post, request } from '../support/http.ts'
 import { startRedis, type TestRedis } from '../support/redis-server.ts'
+import { expectNo5xxNorSecrets, expectNot5xx, metricsOf, waitForMetric } from '../support/instances.ts'
 import { startService, type RunningService } from '../support/service.ts'
 import { PASSWORD } from '../support/util.ts'
 
@@ -118,7 +119,7 @@ for (const cluster of [false, true]) {
         expect(performance.now() - started).toBeLessThan(DEADLINE_MS + COGNITO_SLACK_MS)
         // The instance that signed the user out knows at once; the other cannot hear it yet.
         await refusedBy(a, during.tokens.accessToken, 0)
-        await waitForMetric(b, 'user_service_store_up 0')
+        await waitForMetric(b, 'user_service_store_up 0', RECOVERY_MS)
         // Once B knows the store is gone, its token checks go on with its own list, and a metric says so.
         expect((await me(b, after.tokens.accessToken)).res.status).toBe(200)
         expect(await metricsOf(b)).toMatch(/^user_service_store_fallbacks_total\{check="revocation_check"\} [1-9]/m)
@@ -133,33 +134,9 @@ for (const cluster of [false, true]) {
 
     /** Every line of every instance: no 5xx access-log line, no credential. */
     test('no instance answered a 5xx or logged a credential', () => {
-      for (const service of services) {
-        const statuses = service.logs().flatMap((line) => (typeof line.status === 'number' ? [line.status] : []))
-        expect(statuses.filter((status) => status >= 500)).toEqual([])
-        const text = service.lines.join('\n')
-        for (const secret of seen) expect(text).not.toContain(secret)
-      }
+      expectNo5xxNorSecrets(services, seen)
     })
   })
-}
-
-function expectNot5xx(res: JsonResponse): JsonResponse {
-  expect(res.status).toBeLessThan(500)
-  return res
-}
-
-/** The service's metrics text. */
-async function metricsOf(service: RunningService): Promise<string> {
-  const port = service.logs().find((line) => line.msg === 'listening')?.metricsPort
-  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-}
-
-async function waitForMetric(service: RunningService, line: string, timeoutMs = RECOVERY_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await metricsOf(service)).split('\n').includes(line)) {
-    if (Date.now() > deadline) throw new Error(`no metric line "${line}" after ${timeoutMs} ms`)
-    await Bun.sleep(50)
-  }
 }
 
 /**
