@@ -8,6 +8,7 @@ import type { PasswordlessChallenge, PasswordlessInput } from '../schemas/passwo
 import { maskedEmailDelivery, revealsAccountState } from './enumeration.ts'
 import { DEFAULT_AUTH_SESSION_SECONDS, type GatewayCore } from './gateway-core.ts'
 import { createRequestOptions } from './passkey-options.ts'
+import { createStartPacing } from './start-pacing.ts'
 import { sealedPasskeys } from './unknown-passkey.ts'
 
 /** What the service offers as first factors in its own SELECT_CHALLENGE, the same for every email. */
@@ -26,7 +27,8 @@ export type PasswordlessStart = (input: PasswordlessInput) => Promise<Passwordle
  * EMAIL_OTP names the destination masked from the typed email, WEB_AUTHN hands out request options
  * with an empty allow-list (passkeys are discoverable; WebAuthn Level 3 §5.5 `allowCredentials`).
  * Without a method: the service's own SELECT_CHALLENGE listing FIRST_FACTORS, with no Cognito call;
- * its answer runs the chosen start (sign-in.ts).
+ * its answer runs the chosen start (sign-in.ts). A decoy is answered no sooner than a real start of
+ * the same method usually is (start-pacing.ts).
  * @throws ProblemError for a failure that is not about the account (the service's configuration, Cognito down).
  */
 export function passwordlessStart({ config, call, secretHash, sessions, decoys, accountOf }: GatewayCore) {
@@ -36,6 +38,7 @@ export function passwordlessStart({ config, call, secretHash, sessions, decoys, 
       timeoutMs: (config.authSessionValiditySeconds ?? DEFAULT_AUTH_SESSION_SECONDS) * 1000,
     },
   )
+  const pacing = createStartPacing()
   const initiate = async (email: string, preferred: string): Promise<InitiateAuthResponse | undefined> => {
     const hash = await secretHash(email)
     try {
@@ -69,6 +72,7 @@ export function passwordlessStart({ config, call, secretHash, sessions, decoys, 
         availableChallenges: FIRST_FACTORS,
       }
     const challengeName = PREFERRED_CHALLENGE[method]
+    const startedAt = performance.now()
     const out = await initiate(email, challengeName)
     const real = out?.ChallengeName === challengeName && out.Session ? out.Session : undefined
     // The actual username where Cognito names it; Amplify's tests show USER_AUTH challenges naming
@@ -79,9 +83,13 @@ export function passwordlessStart({ config, call, secretHash, sessions, decoys, 
     const passkeys = challengeName === 'WEB_AUTHN' ? sealedPasskeys(cognitoOptions) : {}
     let session: string
     if (real !== undefined) {
+      pacing.real(challengeName, performance.now() - startedAt)
       decoys.rememberSession(real)
       session = await sessions.seal({ username: actualUsername, account, ...passkeys }, real)
-    } else session = await sessions.seal({ decoy: decoys.id(), account, ...passkeys }, decoys.session())
+    } else {
+      session = await sessions.seal({ decoy: decoys.id(), account, ...passkeys }, decoys.session())
+      await pacing.holdDecoy(challengeName, startedAt)
+    }
     const challengeParameters: Record<string, string> =
       challengeName === 'EMAIL_OTP'
         ? { CODE_DELIVERY_DELIVERY_MEDIUM: 'EMAIL', CODE_DELIVERY_DESTINATION: maskedEmailDelivery(email).destination! }
