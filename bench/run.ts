@@ -244,6 +244,17 @@ const targetEnv = (name: TargetName, stub: Stub, port: number) => ({
     : {}),
 })
 
+/**
+ * SIGTERM, then SIGKILL after 3 s: a product started with a profiler (`BENCH_PRODUCT="bun --cpu-prof
+ * src/main.ts"`) writes its profile on the clean exit its shutdown makes.
+ */
+async function stopGracefully({ proc }: Running): Promise<void> {
+  proc.kill('SIGTERM')
+  const killer = setTimeout(() => proc.kill('SIGKILL'), 3000)
+  await proc.exited
+  clearTimeout(killer)
+}
+
 interface Running {
   name: TargetName
   url: string
@@ -594,7 +605,7 @@ async function main(): Promise<void> {
     failed = true
     console.error(error instanceof Error ? error.message : error)
   } finally {
-    for (const t of targets) t.proc.kill('SIGKILL')
+    await Promise.all(targets.map(stopGracefully))
     stub.proc.kill('SIGKILL')
   }
   if (failed) {

@@ -20,7 +20,7 @@ import type { Metrics } from './observability/metrics.ts'
 import type { BreachedPasswords } from './passwords/breached-passwords.ts'
 import { UNMATCHED_ROUTE } from './observability/route-label.ts'
 import { registerFormats } from './http/formats.ts'
-import { PROBLEM_CONTENT_TYPE, ProblemError } from './http/problem.ts'
+import { ProblemError, problemResponse } from './http/problem.ts'
 import { SECURITY_HEADERS } from './http/security-headers.ts'
 import { lazy } from './lazy.ts'
 import type { RateStore } from './http/limits.ts'
@@ -28,6 +28,7 @@ import { createRequestLimits } from './policies/rate-limits.ts'
 import { indexRoutes, type RouteIndex } from './policies/route-index.ts'
 import type { StateKeys } from './state/keyed-hash.ts'
 import type * as RouteGroups from './routes/groups.ts'
+import type { TokenCheck } from './routes/token-check.ts'
 import { healthRoutes } from './routes/health.ts'
 
 export interface AppDeps {
@@ -153,23 +154,23 @@ export function createApp({
       .onError(({ code, error, request, path, route }) => {
         const meta = metaOf.get(request)
         const problem = problemFromElysiaError(code, error, path, methods)
-        if (meta) {
-          meta.route ??= route
-          meta.problem = problem
-        }
-        if (problem.status >= 500) {
-          const cause = problem.cause ?? error
-          logger.error('request failed', {
-            reqId: meta?.reqId,
-            traceId: meta?.traceId,
-            method: request.method,
-            path,
-            code: problem.code,
-            ...describeError(cause),
-          })
-        }
+        if (meta) meta.route ??= route
+        noteProblem(request, path, meta, problem)
         return problemResponse(problem)
       })
+  // A request answered with `problem`: its access line and event name it; a 5xx is logged with its cause.
+  const noteProblem = (request: Request, path: string, meta: RequestMeta | undefined, problem: ProblemError) => {
+    if (meta) meta.problem = problem
+    if (problem.status < 500) return
+    logger.error('request failed', {
+      reqId: meta?.reqId,
+      traceId: meta?.traceId,
+      method: request.method,
+      path,
+      code: problem.code,
+      ...describeError(problem.cause ?? problem),
+    })
+  }
   const buildRoutes = ({
     accountRoutes,
     authRoutes,
@@ -179,7 +180,7 @@ export function createApp({
     mfaSetupRoutes,
     passwordlessRoutes,
     tokenRoutes,
-    tokenCheckRoutes,
+    createTokenCheck,
     policies,
   }: typeof RouteGroups) => {
     const { recentSignInSeconds } = config
@@ -189,6 +190,7 @@ export function createApp({
       breachedPasswords,
       flagPasswordBreached: gateway.flagPasswordBreached,
     })
+    tokenCheck = createTokenCheck({ config, verifySignature, revocations, clientIp: (r) => metaOf.get(r)?.ip, metrics })
     const routes = withHooks()
       .use(healthRoutes())
       .use(authRoutes(gateway, policy, { enumerationSafe: config.signupEnumerationSafe, revocations }))
@@ -198,7 +200,7 @@ export function createApp({
       .use(mfaSetupRoutes(gateway, policy))
       .use(passwordlessRoutes(gateway, policy))
       .use(tokenRoutes(gateway, policy, revocations))
-      .use(tokenCheckRoutes({ config, verifySignature, revocations, clientIp: (r) => metaOf.get(r)?.ip, metrics }))
+      .use(tokenCheck.routes)
     if (config.swaggerEnabled) routes.use(docsRoutes(routes))
     for (const route of routes.routes) {
       methods.add(route.path, route.method)
@@ -213,6 +215,7 @@ export function createApp({
   // builds it at once. After a failed build /health waits for the API like every other request (a 500 while it
   // cannot be built): the task fails its health checks, the load balancer stops sending it traffic, ECS replaces it.
   let routes: ReturnType<typeof buildRoutes> | undefined
+  let tokenCheck: TokenCheck | undefined
   let healthOnly: Pick<Elysia, 'handle'> | undefined
   let buildFailed = false
   const allRoutes = lazy(async () => {
@@ -252,8 +255,9 @@ export function createApp({
       ip: clientIp(request.headers.get('x-forwarded-for'), () => socketIp?.(request), config.trustProxy),
     }
     metaOf.set(routed, meta)
+    const path = pathOf(request.url)
     const preflight = allowedOrigins.size > 0 ? corsPreflight(request, allowedOrigins) : undefined
-    let response = preflight ?? (await withClientAddress(meta.ip, () => answer(routed, meta)))
+    let response = preflight ?? (await answer(routed, meta, path))
     limits.settle(routed, response.status)
     try {
       decorate(request, response, meta, preflight !== undefined)
@@ -268,7 +272,7 @@ export function createApp({
       reqId: meta.reqId,
       traceId: meta.traceId,
       method: request.method,
-      path: pathOf(request.url),
+      path,
       route,
       status: response.status,
       durationMs: Math.round(durationMs * 100) / 100,
@@ -278,20 +282,20 @@ export function createApp({
     events.requestFinished(routed, route, declared.authEventOf(request.method, route), response.status, meta)
     return response
   }
-  // Elysia answers every error through onError; anything that still escapes is a 500 all the same.
-  // `request` is the routable one (see `routable`).
-  async function answer(request: Request, meta: RequestMeta): Promise<Response> {
+  // The token check before any routing, once the routes are built: it sits in front of every request
+  // of other services. Elysia answers every error through onError; anything that still escapes is a
+  // 500 all the same. `request` is the routable one (see `routable`).
+  async function answer(request: Request, meta: RequestMeta, path: string): Promise<Response> {
+    if (tokenCheck?.covers(path)) {
+      meta.route = tokenCheck.routeOf(path)
+      return tokenCheck.answer(request, meta.ip, (problem) => noteProblem(request, path, meta, problem))
+    }
     try {
-      return await (routes ?? (await routesBeforeBuilt(request))).handle(request)
+      return await withClientAddress(meta.ip, async () =>
+        (routes ?? (await routesBeforeBuilt(request))).handle(request),
+      )
     } catch (error) {
-      logger.error('request failed', {
-        reqId: meta.reqId,
-        traceId: meta.traceId,
-        method: request.method,
-        path: pathOf(request.url),
-        code: 'internal_error',
-        ...describeError(error),
-      })
+      noteProblem(request, path, meta, new ProblemError('internal_error', undefined, { cause: error }))
       return problemResponse(new ProblemError('internal_error'))
     }
   }
@@ -317,12 +321,6 @@ export function createApp({
 export type App = ReturnType<typeof createApp>
 /** The routes' type, for Eden Treaty clients. */
 export type Routes = Awaited<App['routes']>
-
-const problemResponse = (problem: ProblemError) =>
-  new Response(JSON.stringify(problem.problemDetails()), {
-    status: problem.status,
-    headers: { ...SECURITY_HEADERS, 'content-type': PROBLEM_CONTENT_TYPE, ...problem.headers },
-  })
 
 // Elysia looks for the path's '/' from index 11 of the URL, past "http://" and 4 characters: with a Host of 3
 // characters or fewer (`Host: api`, a service-to-service call by a short name) it misses it and every route is a 404.

@@ -1,5 +1,6 @@
 // The error catalogue: every error this service answers is one of these codes, rendered as
 // RFC 9457 application/problem+json. Clients branch on `code`; `detail` is for people.
+import { SECURITY_HEADERS } from './security-headers.ts'
 
 /** One record per code: its HTTP status, title, default detail (for people) and default headers. */
 export const PROBLEMS = {
@@ -209,3 +210,10 @@ export class ProblemError extends Error {
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
+
+/** The answer for `problem`: its problem details as application/problem+json, with the security headers and its own. */
+export const problemResponse = (problem: ProblemError): Response =>
+  new Response(JSON.stringify(problem.problemDetails()), {
+    status: problem.status,
+    headers: { ...SECURITY_HEADERS, 'content-type': PROBLEM_CONTENT_TYPE, ...problem.headers },
+  })

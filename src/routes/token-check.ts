@@ -8,7 +8,8 @@ import { Elysia } from 'elysia'
 import type { Config, TokenCheckSettings } from '../config.ts'
 import { rateLimitKey } from '../http/client-address.ts'
 import { TokenBuckets } from '../http/limits.ts'
-import { ProblemError } from '../http/problem.ts'
+import { ProblemError, problemResponse } from '../http/problem.ts'
+import { SECURITY_HEADERS } from '../http/security-headers.ts'
 import type { Metrics, TokenCheckOutcome } from '../observability/metrics.ts'
 import { BEARER_SECURITY } from '../policies/policies.ts'
 import { BEARER_RESPONSES, problemResponses } from '../schemas/problems.ts'
@@ -53,8 +54,8 @@ function refusalOf(error: unknown): TokenCheckOutcome {
   return 'invalid_token'
 }
 
-/** The answer of an allowed check: the identity as headers (`set`) and as the body. */
-function identity(claims: AccessClaims, headers: Record<string, string | number>) {
+/** The answer of an allowed check: the identity as headers (added to `headers`) and as the body. */
+function identity(claims: AccessClaims, headers: Record<string, string>) {
   const groups = claims.groups ?? []
   const scopes = claims.scopes ?? []
   headers[IDENTITY_HEADERS.user] = headerSafe(claims.sub)
@@ -66,11 +67,27 @@ function identity(claims: AccessClaims, headers: Record<string, string | number>
 }
 
 /**
- * The /token/verify routes. Each request takes one token from its client address's bucket (when a
- * limit is set), reads only the Authorization header, and answers 200 with the identity, 401
- * missing_token or invalid_token, 429, or 503 with Retry-After when the signing keys cannot be fetched.
+ * One check of `request` from client address `ip`: 200 with the identity (headers and JSON body), or
+ * the refusal as a problem answer (401 missing_token or invalid_token, 429, 503 with Retry-After),
+ * never a throw. `failed` hears of every refusal first.
  */
-export const tokenCheckRoutes = ({ config, verifySignature, revocations, clientIp, metrics }: TokenCheckDeps) => {
+export type TokenCheckAnswer = (
+  request: Request,
+  ip: string | undefined,
+  failed?: (problem: ProblemError) => void,
+) => Promise<Response>
+
+/** The token check: its documented routes, and the answer the app gives on its paths before any routing. */
+export type TokenCheck = ReturnType<typeof createTokenCheck>
+
+/**
+ * The token check. Each request takes one token from its client address's bucket (when a limit is
+ * set), reads only the Authorization header, and is answered as `TokenCheck.answer` says. The app
+ * answers its paths with `answer` before routing (it sits in front of every request of other
+ * services: the fastest route); the Elysia routes describe it in the OpenAPI document and answer a
+ * request that reaches them the same way.
+ */
+export const createTokenCheck = ({ config, verifySignature, revocations, clientIp, metrics }: TokenCheckDeps) => {
   const { tokenCheckRateLimit, tokenCheckCacheSeconds: cacheSeconds } = config
   const { ipv6PrefixBits } = config.rateLimits
   const buckets = tokenCheckRateLimit === undefined ? undefined : new TokenBuckets(tokenCheckRateLimit)
@@ -79,10 +96,10 @@ export const tokenCheckRoutes = ({ config, verifySignature, revocations, clientI
     cacheSeconds === undefined ? verifySignature : withVerificationCache(verifySignature, { seconds: cacheSeconds }),
     revocations,
   )
-  const refuse = (outcome: TokenCheckOutcome, error: unknown): never => {
+  const refusal = (outcome: TokenCheckOutcome, error: unknown): ProblemError => {
     metrics?.tokenChecked(outcome)
     if (outcome === 'unavailable' && error instanceof ProblemError && error.code === 'upstream_unavailable') {
-      throw new ProblemError(
+      return new ProblemError(
         'upstream_unavailable',
         'The signing keys of the user pool cannot be fetched; retry later.',
         {
@@ -91,14 +108,13 @@ export const tokenCheckRoutes = ({ config, verifySignature, revocations, clientI
         },
       )
     }
-    throw error
+    return error instanceof ProblemError ? error : new ProblemError('internal_error', undefined, { cause: error })
   }
-  const check = async ({ request, set }: { request: Request; set: { headers: Record<string, string | number> } }) => {
-    if (buckets !== undefined) {
-      const ip = clientIp(request)
-      const taken = ip === undefined ? undefined : buckets.take(rateLimitKey(ip, ipv6PrefixBits))
-      if (taken?.ok === false) {
-        refuse(
+  const check = async (request: Request, ip: string | undefined, headers: Record<string, string>) => {
+    if (buckets !== undefined && ip !== undefined) {
+      const taken = buckets.take(rateLimitKey(ip, ipv6PrefixBits))
+      if (!taken.ok) {
+        throw refusal(
           'rate_limited',
           new ProblemError('too_many_requests', 'Too many token checks from this address; retry after Retry-After.', {
             headers: { 'retry-after': String(taken.retryAfterSeconds) },
@@ -110,16 +126,27 @@ export const tokenCheckRoutes = ({ config, verifySignature, revocations, clientI
     try {
       claims = await verify(bearerToken(request.headers.get('authorization') ?? undefined))
     } catch (error) {
-      return refuse(refusalOf(error), error)
+      throw refusal(refusalOf(error), error)
     }
     metrics?.tokenChecked('allowed')
-    return identity(claims, set.headers)
+    return identity(claims, headers)
   }
+  const answer: TokenCheckAnswer = async (request, ip, failed) => {
+    const headers: Record<string, string> = { ...SECURITY_HEADERS, 'content-type': 'application/json' }
+    try {
+      return new Response(JSON.stringify(await check(request, ip, headers)), { headers })
+    } catch (error) {
+      const problem = error as ProblemError
+      failed?.(problem)
+      return problemResponse(problem)
+    }
+  }
+  const viaRoutes = ({ request }: { request: Request }) => answer(request, clientIp(request))
   // The other methods and the paths under it are the same route, kept out of the OpenAPI document:
   // it describes GET /token/verify and says that they exist.
   const hidden = { detail: { hide: true } }
-  return new Elysia({ tags: ['Token check'] })
-    .get(TOKEN_CHECK_PATH, check, {
+  const routes = new Elysia({ tags: ['Token check'] })
+    .get(TOKEN_CHECK_PATH, viaRoutes, {
       response: {
         200: TokenCheckResponse,
         ...BEARER_RESPONSES,
@@ -140,8 +167,17 @@ export const tokenCheckRoutes = ({ config, verifySignature, revocations, clientI
           '503 with Retry-After: the signing keys cannot be fetched.',
       },
     })
-    .all(TOKEN_CHECK_PATH, check, hidden)
-    .all(`${TOKEN_CHECK_PATH}/*`, check, hidden)
+    .all(TOKEN_CHECK_PATH, viaRoutes, hidden)
+    .all(`${TOKEN_CHECK_PATH}/*`, viaRoutes, hidden)
+  return {
+    /** The documented routes (OpenAPI, Eden). */
+    routes,
+    /** Whether a request path (with or without its query) is one of the token check's. */
+    covers: (path: string) => TOKEN_CHECK_PATHS.test(path),
+    /** The metrics' and access line's route label of such a path. */
+    routeOf: (path: string) => (/^\/token\/verify\/?(?:\?|$)/.test(path) ? TOKEN_CHECK_PATH : `${TOKEN_CHECK_PATH}/*`),
+    answer,
+  }
 }
 
 /**
