@@ -5,16 +5,13 @@
 // under the same requirement must do, so the ratio measures our overhead, not the requirement's.
 //
 // CEILING_FLOOR=1 (the benchmark's `floor` target, bench/run.ts) adds what every request must do,
-// still without a framework: on every answer the security headers and request id and one
-// access-log line (src/logging.ts); on the Cognito routes also the body's check, an answer built
-// from declared fields only, the per-call deadline, the metrics, mapping Cognito's answer and the
-// auth-event line (bench/floor.ts). Between the ceiling and this "floor" is the cost of the
-// requirements; between the floor and the product, ours.
+// still without a framework (bench/floor.ts): on every answer the security headers and request id
+// and one access-log line; on the Cognito routes also the body's check, an answer built from
+// declared fields only, the per-call deadline, the metrics, mapping Cognito's answer and the
+// auth-event line. Between the ceiling and this "floor" is the cost of the requirements; between
+// the floor and the product, ours.
 import { createSecretHasher } from '../src/cognito/secret-hash.ts'
-import { batchedWriter, createLogger, writeAll } from '../src/logging.ts'
-import { SECURITY_HEADERS } from '../src/http/security-headers.ts'
-import { createMetrics } from '../src/observability/metrics.ts'
-import { floorHandler, floorRoutes } from './floor.ts'
+import { createFloor, type FloorAnswer } from './floor.ts'
 import { createTokenVerifier, identityOf } from './token-verifier.mjs'
 
 const {
@@ -25,40 +22,11 @@ const {
   COGNITO_ISSUER = '',
   CEILING_FLOOR,
 } = process.env
-const floor = CEILING_FLOOR === '1'
 const hasher = await createSecretHasher(COGNITO_CLIENT_ID, COGNITO_CLIENT_SECRET)
 if (!hasher) throw new Error('the ceiling needs COGNITO_CLIENT_SECRET')
 const secretHash = hasher
 
-// The floor's per-answer work: the product's headers (the same module) and its log line.
-const logger = createLogger({ level: 'info', write: batchedWriter((chunk) => writeAll(1, chunk)) })
-function answer(
-  request: Request,
-  startedAt: number,
-  body: string | ArrayBuffer,
-  status: number,
-  type: string,
-): Response {
-  if (!floor) return new Response(body, { status, headers: { 'content-type': type } })
-  const reqId = crypto.randomUUID()
-  const response = new Response(body, {
-    status,
-    headers: { ...SECURITY_HEADERS, 'content-type': type, 'x-request-id': reqId },
-  })
-  const path = new URL(request.url).pathname
-  const durationMs = Math.round((performance.now() - startedAt) * 100) / 100
-  logger.info('request', {
-    reqId,
-    method: request.method,
-    path,
-    status,
-    durationMs,
-    ip: request.headers.get('x-forwarded-for'),
-  })
-  return response
-}
-
-const call = (operation: string, body: unknown) =>
+const call = (operation: string, body: unknown, signal?: AbortSignal) =>
   fetch(`${COGNITO_ENDPOINT}/`, {
     method: 'POST',
     headers: {
@@ -66,7 +34,32 @@ const call = (operation: string, body: unknown) =>
       'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`,
     },
     body: JSON.stringify(body),
+    signal,
   })
+
+const floor =
+  CEILING_FLOOR === '1'
+    ? createFloor({
+        clientId: COGNITO_CLIENT_ID,
+        clientSecret: COGNITO_CLIENT_SECRET,
+        secretHash,
+        call: async (operation, input, signal) => {
+          const upstream = await call(operation, input, signal)
+          return { status: upstream.status, text: await upstream.text() }
+        },
+      })
+    : undefined
+const respond = (floorAnswer: FloorAnswer) =>
+  new Response(floorAnswer.body, { status: floorAnswer.status, headers: floorAnswer.headers })
+
+// The floor's per-answer work: the product's headers and its access-log line (bench/floor.ts).
+function answer(request: Request, startedAt: number, body: string, status: number, type: string): Response {
+  if (!floor) return new Response(body, { status, headers: { 'content-type': type } })
+  const ip = request.headers.get('x-forwarded-for')
+  return respond(
+    floor.answer({ method: request.method, path: new URL(request.url).pathname, ip }, startedAt, status, type, body),
+  )
+}
 
 // The ceiling's Cognito routes: the answer's bytes copied back (the floor has its own, bench/floor.ts).
 const copy = async (upstream: Response, okStatus: number) =>
@@ -91,12 +84,14 @@ async function checkToken(request: Request): Promise<Response> {
 }
 
 // The floor's Cognito routes in place of the ceiling's.
-const floorMetrics = floor ? createMetrics() : undefined
-const floorCognitoRoutes = floorMetrics
+const floorCognitoRoutes = floor
   ? Object.fromEntries(
-      floorRoutes(COGNITO_CLIENT_ID, COGNITO_CLIENT_SECRET).map((route) => [
+      floor.routes.map((route) => [
         route.path,
-        { POST: floorHandler(route, `${COGNITO_ENDPOINT}/`, secretHash, COGNITO_CLIENT_SECRET, logger, floorMetrics) },
+        {
+          POST: async (request: Request) =>
+            respond(await floor.cognito(route, request.headers.get('x-forwarded-for'), () => request.json())),
+        },
       ]),
     )
   : {}

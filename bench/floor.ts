@@ -1,20 +1,20 @@
-// The floor's Cognito routes (bench/ceiling.ts with CEILING_FLOOR=1): the ceiling plus what every
-// auth request must do, each done as simply as it can be, with no framework:
-// - the body checked against the route's declared fields (types, lengths, an email's shape): a 400
-//   problem when it fails, before any Cognito call;
-// - the per-call deadline (src/cognito/deadline.ts, disarmed when the call settles);
-// - the metrics (src/observability/metrics.ts: the request counter and histogram, the Cognito call's);
-// - mapping Cognito's answer: parsed, an answer built only from the declared fields (so no
-//   undeclared field can leak), the ID token's `sub` read for the event, an exception mapped to a
-//   problem by its name;
-// - the security headers and request id, the access-log line and the auth-event line (the user by
-//   `sub` and the email as a keyed hash, as the product's).
+// The floor: the ceiling plus what every auth request must do, each duty done as simply as it can
+// be, with no framework. The same duties on both runtimes: bench/ceiling.ts with CEILING_FLOOR=1 on
+// Bun, bench/node-floor.ts on Node, each writing the answers this module returns.
+// - On every answer: the security headers, a request id and one access-log line (src/logging.ts).
+// - On the Cognito routes also: the body checked against the route's declared fields (types,
+//   lengths, an email's shape), a 400 problem when it fails, before any Cognito call; the per-call
+//   deadline (src/cognito/deadline.ts, disarmed when the call settles); the metrics
+//   (src/observability/metrics.ts: the request counter and histogram, the Cognito call's); mapping
+//   Cognito's answer: parsed, an answer built only from the declared fields (so no undeclared field
+//   can leak), the ID token's `sub` read for the event, an exception mapped to a problem by its
+//   name; the auth-event line (the user by `sub` and the email as a keyed hash, as the product's).
 // The product does each of these and more; between this floor and the product is our own overhead.
 import { createHmac } from 'node:crypto'
 import { startDeadline } from '../src/cognito/deadline.ts'
 import { SECURITY_HEADERS } from '../src/http/security-headers.ts'
-import type { Logger } from '../src/logging.ts'
-import type { createMetrics } from '../src/observability/metrics.ts'
+import { batchedWriter, createLogger, type Logger, writeAll } from '../src/logging.ts'
+import { createMetrics, type Metrics } from '../src/observability/metrics.ts'
 
 type Body = Record<string, unknown>
 type Field = 'email' | 'text' | 'object'
@@ -85,7 +85,7 @@ const signedIn = (out: Cognito) => {
 }
 
 /** The floor's routes, with the same Cognito calls as the ceiling's. */
-export function floorRoutes(clientId: string, clientSecret: string): FloorRoute[] {
+function floorRoutes(clientId: string, clientSecret: string): FloorRoute[] {
   return [
     {
       path: '/signup',
@@ -172,105 +172,160 @@ export function floorRoutes(clientId: string, clientSecret: string): FloorRoute[
   ]
 }
 
+/** What the floor reads of a request besides its body. */
+export interface FloorRequest {
+  method: string
+  path: string
+  /** The X-Forwarded-For header the ALB appends, for the log lines. */
+  ip: string | null
+}
+
+/** An answer of the floor as plain data, for the server of either runtime to write. */
+export interface FloorAnswer {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
 /**
- * A Bun.serve handler for `route`: check, call (with `secretHash`, under an 8 s deadline), map,
- * answer, log both lines, count.
+ * One Cognito call: `input` as JSON 1.1 to `operation` (X-Amz-Target). Resolves with Cognito's status
+ * and body; rejects when the call fails or `signal` aborts it.
  */
-export function floorHandler(
-  route: FloorRoute,
-  endpoint: string,
-  secretHash: (username: string) => Promise<string>,
-  emailKey: string,
-  logger: Logger,
-  metrics: ReturnType<typeof createMetrics>,
-): (request: Request) => Promise<Response> {
-  const headers = {
-    'content-type': 'application/x-amz-json-1.1',
-    'x-amz-target': `AWSCognitoIdentityProviderService.${route.operation}`,
-  }
-  return async (request) => {
-    const startedAt = performance.now()
-    metrics.requestStarted()
+export type CognitoCall = (
+  operation: string,
+  input: unknown,
+  signal: AbortSignal,
+) => Promise<{ status: number; text: string }>
+
+/** The floor of one process: its Cognito routes and the duties around every answer. */
+export interface Floor {
+  readonly routes: readonly FloorRoute[]
+  /**
+   * An answer with the duties of every answer: the security headers, a request id (also in `headers`
+   * as x-request-id) and the access-log line. `startedAt` is performance.now() when the request came.
+   */
+  answer(
+    request: FloorRequest,
+    startedAt: number,
+    status: number,
+    type: string,
+    body: string,
+    headers?: Record<string, string>,
+  ): FloorAnswer
+  /**
+   * A Cognito route's whole answer: the body read by `readBody` (a rejection counts as no body) and
+   * checked, the call made under an 8 s deadline, Cognito's answer mapped, both log lines written,
+   * the metrics counted. Never rejects: a failed call is a 503 or 504 problem.
+   */
+  cognito(route: FloorRoute, ip: string | null, readBody: () => Promise<unknown>): Promise<FloorAnswer>
+}
+
+/** The deadline of every Cognito call, the product's default (COGNITO_TIMEOUT_MS). */
+const DEADLINE_MS = 8000
+
+/**
+ * The floor for the app client `clientId` with `clientSecret` (also the key of the email's hash in
+ * the auth event): `call` reaches Cognito, `secretHash` makes SECRET_HASH. Its lines go to stdout
+ * through the product's batched logger; its metrics to a registry of its own, as the product's.
+ */
+export function createFloor(options: {
+  clientId: string
+  clientSecret: string
+  call: CognitoCall
+  secretHash: (username: string) => Promise<string>
+}): Floor {
+  const { call, secretHash, clientSecret } = options
+  const logger = createLogger({ level: 'info', write: batchedWriter((chunk) => writeAll(1, chunk)) })
+  const metrics = createMetrics()
+  const answer: Floor['answer'] = (request, startedAt, status, type, body, headers = {}) => {
     const reqId = crypto.randomUUID()
-    let body: unknown
-    try {
-      body = await request.json()
-    } catch {
-      body = undefined
-    }
-    let status: number
-    let payload: unknown
-    let sub: string | undefined
-    const invalid = invalidField(body, route.fields)
-    if (invalid !== undefined) {
-      status = 400
-      payload = { ...problem(400, 'invalid_request'), fields: [invalid] }
-    } else {
-      const b = body as Body
-      const hash = route.hashed ? await secretHash(route.hashed(b)) : undefined
-      const deadline = startDeadline(8000)
-      const callStarted = performance.now()
+    logRequest(logger, reqId, request, status, performance.now() - startedAt)
+    return { status, headers: { ...SECURITY_HEADERS, 'content-type': type, 'x-request-id': reqId, ...headers }, body }
+  }
+  return {
+    routes: floorRoutes(options.clientId, clientSecret),
+    answer,
+    async cognito(route, ip, readBody) {
+      const startedAt = performance.now()
+      metrics.requestStarted()
+      let body: unknown
       try {
-        const upstream = await fetch(endpoint, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify(route.input(b, hash)),
-          signal: deadline.signal,
-        })
-        const out = (await upstream.json()) as Cognito
-        const name = upstream.ok ? 'ok' : String(out.__type ?? 'other_error')
-        metrics.cognitoCall(route.operation, name, (performance.now() - callStarted) / 1000, 0)
-        if (upstream.ok) {
-          status = route.okStatus
-          const answer = route.answer(out)
-          payload = answer.body
-          sub = answer.sub
-        } else {
-          const [s, code] = PROBLEMS[name] ?? [502, 'upstream_error']
-          status = s
-          payload = problem(s, code)
-        }
+        body = await readBody()
       } catch {
-        status = deadline.signal.aborted ? 504 : 503
-        payload = problem(status, status === 504 ? 'upstream_timeout' : 'upstream_unavailable')
-      } finally {
-        deadline.clear()
+        body = undefined
       }
+      const { status, payload, sub } = await cognitoOutcome(route, body, call, secretHash, metrics)
+      const type = status < 300 ? 'application/json' : 'application/problem+json'
+      const answered = answer(
+        { method: 'POST', path: route.path, ip },
+        startedAt,
+        status,
+        type,
+        JSON.stringify(payload),
+      )
+      const outcome = status < 300 ? 'succeeded' : status < 500 ? 'failed' : 'error'
+      const email = (body as Body | undefined)?.email
+      const emailHash =
+        typeof email === 'string'
+          ? createHmac('sha256', clientSecret).update(email.toLowerCase()).digest('hex').slice(0, 32)
+          : undefined
+      logger.info('auth event', {
+        event: route.event,
+        outcome,
+        reqId: answered.headers['x-request-id'],
+        ip,
+        ...(sub ? { sub } : {}),
+        ...(emailHash ? { emailHash } : {}),
+      })
+      metrics.authEvent(route.event, outcome)
+      metrics.requestFinished(route.path, 'POST', status, (performance.now() - startedAt) / 1000)
+      return answered
+    },
+  }
+}
+
+/** The access-log line of one answer, `ms` after the request came. */
+function logRequest(logger: Logger, reqId: string, request: FloorRequest, status: number, ms: number): void {
+  logger.info('request', {
+    reqId,
+    method: request.method,
+    path: request.path,
+    status,
+    durationMs: Math.round(ms * 100) / 100,
+    ip: request.ip,
+  })
+}
+
+/** A Cognito route's status and payload for `body`: checked, called with `call`, mapped. */
+async function cognitoOutcome(
+  route: FloorRoute,
+  body: unknown,
+  call: CognitoCall,
+  secretHash: (username: string) => Promise<string>,
+  metrics: Metrics,
+): Promise<{ status: number; payload: unknown; sub?: string }> {
+  const invalid = invalidField(body, route.fields)
+  if (invalid !== undefined) return { status: 400, payload: { ...problem(400, 'invalid_request'), fields: [invalid] } }
+  const b = body as Body
+  const hash = route.hashed ? await secretHash(route.hashed(b)) : undefined
+  const deadline = startDeadline(DEADLINE_MS)
+  const callStarted = performance.now()
+  try {
+    const upstream = await call(route.operation, route.input(b, hash), deadline.signal)
+    const out = JSON.parse(upstream.text) as Cognito
+    const ok = upstream.status >= 200 && upstream.status < 300
+    const name = ok ? 'ok' : String(out.__type ?? 'other_error')
+    metrics.cognitoCall(route.operation, name, (performance.now() - callStarted) / 1000, 0)
+    if (ok) {
+      const answer = route.answer(out)
+      return { status: route.okStatus, payload: answer.body, ...(answer.sub ? { sub: answer.sub } : {}) }
     }
-    const response = new Response(JSON.stringify(payload), {
-      status,
-      headers: {
-        ...SECURITY_HEADERS,
-        'content-type': status < 300 ? 'application/json' : 'application/problem+json',
-        'x-request-id': reqId,
-      },
-    })
-    const seconds = (performance.now() - startedAt) / 1000
-    const ip = request.headers.get('x-forwarded-for')
-    logger.info('request', {
-      reqId,
-      method: 'POST',
-      path: route.path,
-      status,
-      durationMs: Math.round(seconds * 100_000) / 100,
-      ip,
-    })
-    const outcome = status < 300 ? 'succeeded' : status < 500 ? 'failed' : 'error'
-    const email = (body as Body | undefined)?.email
-    const emailHash =
-      typeof email === 'string'
-        ? createHmac('sha256', emailKey).update(email.toLowerCase()).digest('hex').slice(0, 32)
-        : undefined
-    logger.info('auth event', {
-      event: route.event,
-      outcome,
-      reqId,
-      ip,
-      ...(sub ? { sub } : {}),
-      ...(emailHash ? { emailHash } : {}),
-    })
-    metrics.authEvent(route.event, outcome)
-    metrics.requestFinished(route.path, 'POST', status, seconds)
-    return response
+    const [status, code] = PROBLEMS[name] ?? [502, 'upstream_error']
+    return { status, payload: problem(status, code) }
+  } catch {
+    const status = deadline.signal.aborted ? 504 : 503
+    return { status, payload: problem(status, status === 504 ? 'upstream_timeout' : 'upstream_unavailable') }
+  } finally {
+    deadline.clear()
   }
 }

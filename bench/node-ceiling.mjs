@@ -1,17 +1,13 @@
 // The Node ceiling: the least a Node service under the same requirements does per request, for the
 // benchmark's `--node` run (bench/run.ts). node:http, JSON parse, SECRET_HASH with Web Crypto (the
 // key imported once), one Cognito call over http.request with a keep-alive agent, the answer copied
-// back; no framework, no validation, no log. Plain JavaScript: Node runs it as it is.
-import { Agent, createServer, request } from 'node:http'
+// back (bench/node-http.mjs); no framework, no validation, no log. Plain JavaScript: Node runs it as
+// it is. The Node floor (bench/node-floor.ts) is this plus what every auth request must do.
+import { createServer } from 'node:http'
+import { cognitoCaller, listen, readText, settingsFromEnv } from './node-http.mjs'
 import { createTokenVerifier, identityOf } from './token-verifier.mjs'
 
-const {
-  PORT = '0',
-  COGNITO_ENDPOINT = '',
-  COGNITO_CLIENT_ID = '',
-  COGNITO_CLIENT_SECRET = '',
-  COGNITO_ISSUER = '',
-} = process.env
+const { PORT, COGNITO_ENDPOINT, COGNITO_CLIENT_ID, COGNITO_CLIENT_SECRET, COGNITO_ISSUER } = settingsFromEnv()
 const encoder = new TextEncoder()
 const key = await crypto.subtle.importKey(
   'raw',
@@ -24,41 +20,9 @@ const key = await crypto.subtle.importKey(
 const secretHash = async (username) =>
   Buffer.from(await crypto.subtle.sign('HMAC', key, encoder.encode(username + COGNITO_CLIENT_ID))).toString('base64')
 
-const agent = new Agent({ keepAlive: true })
-/**
- * One Cognito call; resolves with its status and body.
- * @param {string} operation
- * @param {unknown} input
- * @returns {Promise<{ status: number, body: string }>}
- */
-const call = (operation, input) =>
-  new Promise((resolve, reject) => {
-    const body = JSON.stringify(input)
-    const upstream = request(
-      `${COGNITO_ENDPOINT}/`,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/x-amz-json-1.1',
-          'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`,
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk) => {
-          text += chunk
-        })
-        res.on('end', () => resolve({ status: res.statusCode ?? 502, body: text }))
-      },
-    )
-    upstream.on('error', reject)
-    upstream.end(body)
-  })
+const call = cognitoCaller(COGNITO_ENDPOINT)
 
-/** @type {Record<string, (fields: Record<string, string>) => Promise<{ status: number, body: string }>>} */
+/** @type {Record<string, (fields: Record<string, string>) => Promise<{ status: number, text: string }>>} */
 const ROUTES = {
   '/signup': async ({ email, password, nickname }) => {
     const out = await call('SignUp', {
@@ -71,7 +35,7 @@ const ROUTES = {
         { Name: 'nickname', Value: nickname },
       ],
     })
-    return { status: out.status === 200 ? 201 : out.status, body: out.body }
+    return { status: out.status === 200 ? 201 : out.status, text: out.text }
   },
   '/signin': async ({ email, password }) =>
     call('InitiateAuth', {
@@ -132,24 +96,11 @@ const server = createServer((req, res) => {
     res.writeHead(404).end()
     return
   }
-  let text = ''
-  req.setEncoding('utf8')
-  req.on('data', (chunk) => {
-    text += chunk
-  })
-  req.on('end', async () => {
-    try {
-      const answer = await route(JSON.parse(text))
-      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body)
-    } catch {
-      res.writeHead(502).end()
-    }
-  })
+  readText(req)
+    .then((text) => route(JSON.parse(text)))
+    .then(
+      (answer) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.text),
+      () => res.writeHead(502).end(),
+    )
 })
-server.keepAliveTimeout = 65_000
-server.listen(Number(PORT), () => {
-  const address = server.address()
-  process.stdout.write(
-    `${JSON.stringify({ msg: 'listening', port: typeof address === 'object' ? address?.port : PORT })}\n`,
-  )
-})
+listen(server, Number(PORT))

@@ -3,7 +3,8 @@
 //   npm run bench            full run: 5 interleaved rounds of 5 s windows (3 s warm-up first)
 //   npm run bench -- --smoke 1 round, 1 s per route: CI runs it so the benchmark cannot rot
 //   npm run bench -- --node  the Node target (dist/node/node.mjs; npm run build:node first) against
-//                            a raw Node ceiling (bench/node-ceiling.mjs), no floor
+//                            a raw Node ceiling (bench/node-ceiling.mjs) and a Node floor
+//                            (bench/node-floor.ts, bundled here), all on the `node` found on PATH
 // Options: --rounds N, --seconds S, --store-only (the shared store's cost on /signin alone); --connections N (64); --routes /signin,/signup (all);
 // --latency-ms N: the stub answers each Cognito call N ms late, over TLS (a self-signed certificate
 // the targets trust), as Cognito does (--tls alone: TLS without the delay); BENCH_PRODUCT="<command>"
@@ -63,7 +64,7 @@ const COLD_STARTS = smoke ? 3 : 10
 const PROPAGATION_SAMPLES = smoke ? 30 : 300
 
 type TargetName = 'ceiling' | 'floor' | 'product'
-const TARGETS: readonly TargetName[] = onNode ? ['ceiling', 'product'] : ['ceiling', 'floor', 'product']
+const TARGETS: readonly TargetName[] = ['ceiling', 'floor', 'product']
 type RouteName =
   | '/health'
   | '/signup'
@@ -220,10 +221,26 @@ const ceilingCommand =
   !onNode && productCommand[0] === PRODUCT_BINARY
     ? [await build(process.arch === 'arm64' ? 'arm64' : 'amd64', 'bench/out/ceiling', 'bench/ceiling.ts')]
     : [process.execPath, resolve(ROOT, 'bench/ceiling.ts')]
+/**
+ * The Node floor (bench/node-floor.ts, which imports the product's TypeScript) bundled for Node as
+ * `npm run build:node` bundles the product; returns the bundle's path in bench/out/.
+ */
+async function buildNodeFloor(): Promise<string> {
+  const outdir = resolve(OUT, 'node-floor')
+  const result = await Bun.build({
+    entrypoints: [resolve(ROOT, 'bench/node-floor.ts')],
+    target: 'node',
+    outdir,
+    naming: '[name].mjs',
+  })
+  if (!result.success) throw new AggregateError(result.logs, 'bun build of bench/node-floor.ts failed')
+  return resolve(outdir, 'node-floor.mjs')
+}
 const COMMANDS: Record<TargetName, string[]> = onNode
   ? {
       ceiling: [NODE, resolve(ROOT, 'bench/node-ceiling.mjs')],
-      floor: [],
+      // The Node ceiling plus what every request must do, with the same node as the product.
+      floor: [NODE, await buildNodeFloor()],
       product: productCommand,
     }
   : {
@@ -542,7 +559,7 @@ async function main(): Promise<void> {
         }
       }
       const ceiling = per('ceiling')
-      const floor = onNode ? undefined : per('floor')
+      const floor = per('floor')
       const product = per('product')
       const against = (f: RouteFigures) => ({
         ratio: f.reqPerSec / ceiling.reqPerSec,
@@ -552,7 +569,8 @@ async function main(): Promise<void> {
       return {
         route: route.name,
         ceiling,
-        ...(floor ? { floor, floorRatios: against(floor) } : {}),
+        floor,
+        floorRatios: against(floor),
         product,
         ...against(product),
       }
@@ -617,7 +635,7 @@ async function main(): Promise<void> {
 type Ratios = { ratio: number; p99Ratio: number; cpuRatio: number }
 type Report = {
   routes: Array<
-    Record<'ceiling' | 'product', RouteFigures> & { floor?: RouteFigures; floorRatios?: Ratios } & Ratios & {
+    Record<TargetName, RouteFigures> & { floorRatios: Ratios } & Ratios & {
         route: string
       }
   >
@@ -643,7 +661,6 @@ function markdownTables(report: Report): string {
   for (const r of report.routes) {
     for (const name of TARGETS) {
       const f = r[name]
-      if (!f) continue
       const x = name === 'product' ? r : name === 'floor' ? r.floorRatios : undefined
       const ratios = x
         ? `| ${name === 'product' ? `**${x.ratio.toFixed(2)}×**` : `${x.ratio.toFixed(2)}×`} | ${x.p99Ratio.toFixed(2)}× | ${x.cpuRatio.toFixed(2)}× |`
@@ -672,15 +689,13 @@ function markdownTables(report: Report): string {
   per.push(
     '',
     'Ratios are target / ceiling for req/s and p99, ceiling / target for CPU per request (1.00× = as cheap as the ceiling).',
-    'The floor is the ceiling plus what every request must do (bench/floor.ts): security headers, request id and the access line; on the Cognito routes the body check, an answer from declared fields, the deadline, the metrics, mapping the answer and the auth event.',
+    'The floor is the ceiling plus what every request must do (bench/floor.ts; on Node bench/node-floor.ts): security headers, request id and the access line; on the Cognito routes the body check, an answer from declared fields, the deadline, the metrics, mapping the answer and the auth event.',
     'Log lines and upstream connections per call: the routes that call Cognito, in the order of the table above.',
   )
-  const ours = report.routes.flatMap((r) =>
-    r.floor
-      ? [`${r.route} ${((r.product.cpuMicrosPerRequest / r.floor.cpuMicrosPerRequest - 1) * 100).toFixed(0)}%`]
-      : [],
+  const ours = report.routes.map(
+    (r) => `${r.route} ${((r.product.cpuMicrosPerRequest / r.floor.cpuMicrosPerRequest - 1) * 100).toFixed(0)}%`,
   )
-  if (ours.length > 0) per.push(`Our CPU per request over the floor's (product ÷ floor − 1): ${ours.join(', ')}.`)
+  per.push(`Our CPU per request over the floor's (product ÷ floor − 1): ${ours.join(', ')}.`)
   return [...rows, ...per].join('\n')
 }
 
