@@ -9,8 +9,13 @@
 //   Cognito's answer: parsed, an answer built only from the declared fields (so no undeclared field
 //   can leak), the ID token's `sub` read for the event, an exception mapped to a problem by its
 //   name; the auth-event line (the user by `sub` and the email as a keyed hash, as the product's).
+// - On the two routes of a challenge, what any service of several tasks must do to answer one: the
+//   session handed out names its user and account sealed beside Cognito's (AES-GCM, Web Crypto), and
+//   is opened when it comes back (the product's own src/cognito/challenge-session.ts, as the product's
+//   rule that a challenge answer names the actual username requires).
 // The product does each of these and more; between this floor and the product is our own overhead.
 import { createHmac } from 'node:crypto'
+import { type ChallengeSessions, createChallengeSessions } from '../src/cognito/challenge-session.ts'
 import { startDeadline } from '../src/cognito/deadline.ts'
 import { SECURITY_HEADERS } from '../src/http/security-headers.ts'
 import { batchedWriter, createLogger, type Logger, writeAll } from '../src/logging.ts'
@@ -33,6 +38,8 @@ export interface FloorRoute {
   input(body: Body, secretHash: string | undefined): unknown
   /** The answer from Cognito's, declared fields only, and the user's sub when it names one. */
   answer(out: Cognito): { body: Record<string, unknown>; sub?: string }
+  /** A challenge's start seals the session it answers; its answer opens the one it is sent. */
+  session?: 'seal' | 'open'
 }
 
 const EMAIL = /^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$/
@@ -135,6 +142,7 @@ function floorRoutes(clientId: string, clientSecret: string): FloorRoute[] {
       event: 'sign_in',
       okStatus: 200,
       fields: { email: 'email', method: 'text' },
+      session: 'seal',
       hashed: (b) => b.email as string,
       input: (b, hash) => ({
         ClientId: clientId,
@@ -151,12 +159,14 @@ function floorRoutes(clientId: string, clientSecret: string): FloorRoute[] {
       event: 'sign_in',
       okStatus: 200,
       fields: { email: 'email', challengeName: 'text', session: 'text', responses: 'object' },
-      hashed: (b) => b.email as string,
+      session: 'open',
+      // The opened session's username, and Cognito's session in place of the sealed one.
+      hashed: (b) => b.username as string,
       input: (b, hash) => ({
         ClientId: clientId,
         ChallengeName: b.challengeName,
         Session: b.session,
-        ChallengeResponses: { ...(b.responses as object), USERNAME: b.email, SECRET_HASH: hash },
+        ChallengeResponses: { ...(b.responses as object), USERNAME: b.username, SECRET_HASH: hash },
       }),
       answer: signedIn,
     },
@@ -222,6 +232,8 @@ export interface Floor {
 
 /** The deadline of every Cognito call, the product's default (COGNITO_TIMEOUT_MS). */
 const DEADLINE_MS = 8000
+/** How long a sealed session opens: the app client's AuthSessionValidity, 3 minutes by default. */
+const SESSION_VALIDITY_MS = 3 * 60_000
 
 /**
  * The floor for the app client `clientId` with `clientSecret` (also the key of the email's hash in
@@ -235,6 +247,7 @@ export function createFloor(options: {
   secretHash: (username: string) => Promise<string>
 }): Floor {
   const { call, secretHash, clientSecret } = options
+  const sessions = createChallengeSessions([clientSecret], SESSION_VALIDITY_MS)
   const logger = createLogger({ level: 'info', write: batchedWriter((chunk) => writeAll(1, chunk)) })
   const metrics = createMetrics()
   const answer: Floor['answer'] = (request, startedAt, status, type, body, headers = {}) => {
@@ -254,7 +267,13 @@ export function createFloor(options: {
       } catch {
         body = undefined
       }
-      const { status, payload, sub } = await cognitoOutcome(route, body, call, secretHash, metrics)
+      const { status, payload, sub } = await cognitoOutcome(route, body, {
+        call,
+        secretHash,
+        metrics,
+        sessions,
+        clientSecret,
+      })
       const type = status < 300 ? 'application/json' : 'application/problem+json'
       const answered = answer(
         { method: 'POST', path: route.path, ip },
@@ -300,13 +319,28 @@ function logRequest(logger: Logger, reqId: string, request: FloorRequest, status
 async function cognitoOutcome(
   route: FloorRoute,
   body: unknown,
-  call: CognitoCall,
-  secretHash: (username: string) => Promise<string>,
-  metrics: Metrics,
+  {
+    call,
+    secretHash,
+    metrics,
+    sessions,
+    clientSecret,
+  }: {
+    clientSecret: string
+    call: CognitoCall
+    secretHash: (username: string) => Promise<string>
+    metrics: Metrics
+    sessions: Promise<ChallengeSessions>
+  },
 ): Promise<{ status: number; payload: unknown; sub?: string }> {
   const invalid = invalidField(body, route.fields)
   if (invalid !== undefined) return { status: 400, payload: { ...problem(400, 'invalid_request'), fields: [invalid] } }
-  const b = body as Body
+  let b = body as Body
+  if (route.session === 'open') {
+    const opened = await (await sessions).open(b.session as string).catch(() => undefined)
+    if (!opened) return { status: 400, payload: problem(400, 'session_expired') }
+    b = { ...b, session: opened.session, username: opened.claims.username }
+  }
   const hash = route.hashed ? await secretHash(route.hashed(b)) : undefined
   const deadline = startDeadline(DEADLINE_MS)
   const callStarted = performance.now()
@@ -318,6 +352,7 @@ async function cognitoOutcome(
     metrics.cognitoCall(route.operation, name, (performance.now() - callStarted) / 1000, 0)
     if (ok) {
       const answer = route.answer(out)
+      if (route.session === 'seal') answer.body.session = await sealed(await sessions, clientSecret, b, out)
       return { status: route.okStatus, payload: answer.body, ...(answer.sub ? { sub: answer.sub } : {}) }
     }
     const [status, code] = PROBLEMS[name] ?? [502, 'upstream_error']
@@ -328,4 +363,17 @@ async function cognitoOutcome(
   } finally {
     deadline.clear()
   }
+}
+
+/** Cognito's session sealed with the user it names and the email's account (a keyed hash, as the product's). */
+function sealed(sessions: ChallengeSessions, key: string, b: Body, out: Cognito): Promise<string> {
+  const parameters = (out.ChallengeParameters ?? {}) as Record<string, unknown>
+  const email = String(b.email).toLowerCase()
+  return sessions.seal(
+    {
+      account: createHmac('sha256', key).update(email).digest('base64url'),
+      username: String(parameters.USERNAME ?? email),
+    },
+    String(out.Session),
+  )
 }

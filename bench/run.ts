@@ -5,7 +5,8 @@
 //   npm run bench -- --node  the Node target (dist/node/node.mjs; npm run build:node first) against
 //                            a raw Node ceiling (bench/node-ceiling.mjs) and a Node floor
 //                            (bench/node-floor.ts, bundled here), all on the `node` found on PATH
-// Options: --rounds N, --seconds S, --store-only (the shared store's cost on /signin alone); --connections N (64); --routes /signin,/signup (all);
+// Options: --rounds N, --seconds S, --store-only (the shared store's cost on /signin alone), --routes-only
+// (the routes' table alone); --connections N (64); --routes /signin,/signup (all);
 // --latency-ms N: the stub answers each Cognito call N ms late, over TLS (a self-signed certificate
 // the targets trust), as Cognito does (--tls alone: TLS without the delay); BENCH_PRODUCT="<command>"
 // to measure another build of the product. Prints tables and writes bench/out/bench-<time>.json. Then
@@ -45,6 +46,8 @@ const option = (name: string) => numberOption(args, name)
 const smoke = args.includes('--smoke')
 // Only the shared store's cost on /signin (bench/store-cost.ts).
 const storeOnly = args.includes('--store-only')
+// Only the routes' table: no passwordless timing, revocation propagation or store comparison (for a profile).
+const routesOnly = args.includes('--routes-only')
 const onNode = args.includes('--node')
 // Many short interleaved windows rather than a few long ones: on a shared machine a burst of
 // someone else's load then hits a window of each target, and the median drops it.
@@ -535,7 +538,7 @@ async function main(): Promise<void> {
     // Whether a passwordless start's timing tells a real session from a decoy: a few hundred
     // interleaved starts per kind of email against the product.
     const product = targets.find((t) => t.name === 'product')!
-    const passwordless = await passwordlessStartTiming(product.url, smoke ? 20 : 300)
+    const passwordless = routesOnly ? undefined : await passwordlessStartTiming(product.url, smoke ? 20 : 300)
     const peakRss = Object.fromEntries(targets.map((t) => [t.name, procStatus(t.proc.pid, 'VmHWM')])) as Record<
       TargetName,
       number
@@ -576,9 +579,11 @@ async function main(): Promise<void> {
       }
     })
     failed = summary.some((s) => TARGETS.some((name) => (s[name]?.errors ?? 0) > 0))
-    const propagation = await measurePropagation({ command: COMMANDS.product, samples: PROPAGATION_SAMPLES })
-    const storeCost = await signInStoreCost(stub)
-    failed ||= storeCost.memory.errors + storeCost.store.errors > 0
+    const propagation = routesOnly
+      ? undefined
+      : await measurePropagation({ command: COMMANDS.product, samples: PROPAGATION_SAMPLES })
+    const storeCost = routesOnly ? undefined : await signInStoreCost(stub)
+    failed ||= (storeCost?.memory.errors ?? 0) + (storeCost?.store.errors ?? 0) > 0
 
     const runtime = onNode
       ? `Node ${Bun.spawnSync([NODE, '--version']).stdout.toString().trim()}`
@@ -613,11 +618,12 @@ async function main(): Promise<void> {
       `\n${report.date} · ${machine} · load average ${loadBefore.toFixed(1)} -> ${report.loadAverage.after.toFixed(1)}\n${command} · product: ${report.product} · ${rounds} round(s) × ${seconds} s, ${CONNECTIONS} connections${latencyMs ? `, stub latency ${latencyMs} ms` : ''}${tls ? ', TLS to the stub' : ''}, medians\n`,
     )
     console.log(markdownTables(report))
-    console.log(
-      `\nRevocation propagation (sign-out on one instance until another refuses, shared redis-server, ${propagation.samples} samples): p50 ${propagation.p50Ms.toFixed(1)} ms, p99 ${propagation.p99Ms.toFixed(1)} ms, max ${propagation.maxMs.toFixed(1)} ms`,
-    )
-    console.log(`\n${passwordlessTimingTable(passwordless)}`)
-    console.log(`\n${storeCostLine(storeCost)}`)
+    if (propagation)
+      console.log(
+        `\nRevocation propagation (sign-out on one instance until another refuses, shared redis-server, ${propagation.samples} samples): p50 ${propagation.p50Ms.toFixed(1)} ms, p99 ${propagation.p99Ms.toFixed(1)} ms, max ${propagation.maxMs.toFixed(1)} ms`,
+      )
+    if (passwordless) console.log(`\n${passwordlessTimingTable(passwordless)}`)
+    if (storeCost) console.log(`\n${storeCostLine(storeCost)}`)
     console.log(`\nJSON: ${file}`)
   } catch (error) {
     failed = true
