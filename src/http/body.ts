@@ -62,11 +62,26 @@ const QUOTE = 0x22
 const BACKSLASH = 0x5c
 
 /**
+ * Whether `json` has more than `limit` `[` and `{` in all (strings included): with no more, it cannot
+ * nest deeper than `limit`. Native searches, so a long string (a challenge's session) costs no loop
+ * of ours over its characters.
+ */
+function hasMoreOpenings(json: string, limit: number): boolean {
+  let count = 0
+  for (const opening of ['[', '{']) {
+    for (let at = json.indexOf(opening); at !== -1; at = json.indexOf(opening, at + 1)) {
+      if (++count > limit) return true
+    }
+  }
+  return false
+}
+
+/**
  * The deepest nesting of arrays and objects in `json`, text JSON.parse has accepted: one pass over
  * it, brackets inside strings skipped. A body too short to nest past the limit is not scanned.
  */
 function nestingDepthOf(json: string): number {
-  if (json.length <= 2 * MAX_BODY_DEPTH) return 0
+  if (json.length <= 2 * MAX_BODY_DEPTH || !hasMoreOpenings(json, MAX_BODY_DEPTH)) return 0
   let depth = 0
   let deepest = 0
   let inString = false
