@@ -196,7 +196,7 @@ export function createApp({
       .use(mfaRoutes(gateway, policy, revocations))
       .use(emailChangeRoutes(gateway, policy))
       .use(mfaSetupRoutes(gateway, policy))
-      .use(passwordlessRoutes(gateway, policy))
+      .use(passwordlessRoutes(gateway, policy, revocations))
       .use(tokenRoutes(gateway, policy, revocations))
       .use(tokenCheckRoutes({ config, verifySignature, revocations, clientIp: (r) => metaOf.get(r)?.ip, metrics }))
     if (config.swaggerEnabled) routes.use(docsRoutes(routes))

@@ -1,6 +1,7 @@
 // Passwordless sign-in (an emailed code or a passkey) and the signed-in user's passkeys.
 import { t, type Static } from 'elysia'
 import { RULE_KEYWORD } from '../http/validation-problem.ts'
+import { TotpDisableBody } from './mfa.ts'
 import { Email, patterned } from './shared.ts'
 
 export const PasswordlessBody = t.Object({
@@ -112,6 +113,9 @@ export const AuthFactorsResponse = t.Object(
   },
   { description: 'The ways this account can sign in.' },
 )
+
+/** DELETE /me/passkeys/:credentialId's body: the other factor, needed while passkeys count as MFA. */
+export const PasskeyDeleteBody = t.Optional(TotpDisableBody)
 
 export const PasskeyMfaBody = t.Object({
   enabled: t.Boolean({

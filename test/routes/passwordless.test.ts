@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, setSystemTime, test } from 'bun:test'
 import { bearer, expectProblem } from '../support/http.ts'
 import { inProcessApp } from '../support/in-process-app.ts'
+import { STUB_PASSKEY_ID, STUB_TOTP_CODE } from '../support/stub-gateway.ts'
 import { PASSWORD } from '../support/util.ts'
 
 const EMAIL = 'kim.music@example.com'
@@ -132,6 +133,27 @@ describe('passkeys under /me', () => {
       'passkey_rejected',
     )
     expectProblem(await call('DELETE', '/me/passkeys/abc', { headers }), 404, 'passkey_not_found')
+  })
+
+  test('while passkeys count as MFA, removing one needs the password and a code: 403 factor_proof_required without', async () => {
+    const { call, stub } = inProcessApp()
+    stub.addAccount(EMAIL, PASSWORD)
+    const headers = bearer((await stub.signIn(EMAIL, PASSWORD)).accessToken)
+    const remove = (json?: Record<string, unknown>) =>
+      call('DELETE', `/me/passkeys/${STUB_PASSKEY_ID}`, { headers, ...(json ? { json } : {}) })
+    expect((await remove()).status).toBe(204)
+    expect(stub.callsOf('deletePasskey').at(-1)?.slice(2)).toEqual([STUB_PASSKEY_ID, undefined])
+    const { secretCode } = (await call('POST', '/me/mfa/totp', { headers })).body
+    expect(secretCode).toBeString()
+    expect((await call('POST', '/me/mfa/totp/verify', { headers, json: { code: STUB_TOTP_CODE } })).status).toBe(204)
+    expect((await call('PUT', '/me/passkeys/mfa', { headers, json: { enabled: true } })).status).toBe(204)
+    expectProblem(await remove(), 403, 'factor_proof_required')
+    expectProblem(await remove({ password: PASSWORD }), 400, 'validation_failed')
+    expectProblem(await remove({ password: PASSWORD, code: '000000' }), 400, 'code_mismatch')
+    expectProblem(await remove({ password: `${PASSWORD}x`, code: STUB_TOTP_CODE }), 400, 'password_mismatch')
+    const proof = { password: PASSWORD, code: STUB_TOTP_CODE }
+    expect((await remove(proof)).status).toBe(204)
+    expect(stub.callsOf('deletePasskey').at(-1)?.slice(2)).toEqual([STUB_PASSKEY_ID, proof])
   })
 
   test('PUT /me/passkeys/mfa: a boolean `enabled`, a recent sign-in, and Cognito’s refusal as 409', async () => {

@@ -117,6 +117,10 @@ export async function createPoolWithMfa(
         UsernameAttributes: ['email'],
         AutoVerifiedAttributes: ['email'],
         Schema: [{ Name: 'nickname', AttributeDataType: 'String', Mutable: true, Required: true }],
+        // With a passkey configuration, passkeys can sign in (and be registered) too.
+        ...(passkeyFactors
+          ? { Policies: { SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'WEB_AUTHN'] } } }
+          : {}),
       }),
     )
     const userPoolId = pool.UserPool!.Id!
