@@ -82,7 +82,8 @@ export function openApiDocument(app: AnyElysia) {
   // What each success answer means, where the route's own schema gives the generator nothing to say.
   const successDescriptions = new Map<Operation, string>()
   for (const route of app.routes) {
-    const operation = operations[route.path]?.[route.method.toLowerCase()]
+    // The document names a path parameter {name}, the route :name.
+    const operation = operations[route.path.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()]
     const body = (route.hooks as { body?: unknown } | undefined)?.body
     if (operation?.requestBody && body) operation.requestBody.content = { 'application/json': { schema: body } }
     const success = declarationsOf(route).successDescription

@@ -79,7 +79,8 @@ describe('GET /swagger/json', () => {
     const withBody = operations().filter(({ op }) => op.requestBody)
     expect(withBody.map((o) => o.route).sort()).toEqual(
       // Without input: signing out, starting TOTP enrolment, asking for passkey creation options. With
-      // input among the DELETEs: turning the authenticator app off (the password and a code).
+      // input among the DELETEs: turning the authenticator app off, and removing a passkey while passkeys
+      // count as MFA (the password and a code).
       [
         ...ROUTES.filter(
           (r) =>
@@ -89,6 +90,7 @@ describe('GET /swagger/json', () => {
             r !== 'POST /me/passkeys/options',
         ),
         'DELETE /me/mfa/totp',
+        'DELETE /me/passkeys/{credentialId}',
       ].sort(),
     )
     for (const { route, op } of withBody) {
