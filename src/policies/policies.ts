@@ -9,7 +9,9 @@
 // listed) add theirs when the check is on. `bearer`, `recent` and those two add their hooks to the
 // declaring routes only; the last five add no hook at all: the app reads them once from the built
 // routes (route-index.ts).
+import type { TObject } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
+import { checkOptionalBody } from '../http/optional-body.ts'
 import { bearerToken } from '../tokens/access-token-verifier.ts'
 import type { AccessTokenVerifier } from '../tokens/claims.ts'
 import { noteVerifiedBearer, verifiedBearerOf, type VerifiedBearer } from '../tokens/verified-bearers.ts'
@@ -105,6 +107,8 @@ export const policies = ({
             }
           : {},
       )
+      // After `bearer`'s transform (declared after it in the route's options), before Elysia's validation.
+      .macro('optionalBody', (schema: TObject) => ({ transform: checkOptionalBody(schema) }))
       // Declarations only: a macro whose result holds nothing but a seed leaves its value in the route's hooks.
       .macro('rateGroup', (group: RateGroup) => ({ seed: group }))
       .macro('failureBudget', (flow: FailureFlow) => ({ seed: flow }))

@@ -65,8 +65,8 @@ export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies, 
     .delete(
       '/me/passkeys/:credentialId',
       async ({ accessToken, claims, params, body }) => {
-        // A body, when sent, has both fields (validated); Elysia's type of an optional body loosens them.
-        const proof = (body ?? undefined) as FactorProof | undefined
+        // Checked by optionalBody: no body, or the whole proof (Elysia types an optional body loosely).
+        const proof = body as FactorProof | undefined
         revokeMintedSession(
           revocations,
           await gateway.deletePasskey(accessToken, claims.username, params.credentialId, proof),
@@ -80,7 +80,8 @@ export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies, 
         rateAccount: 'bearer',
         authEvent: 'factor_removed',
         params: PasskeyIdParams,
-        body: PasskeyDeleteBody,
+        body: t.Optional(PasskeyDeleteBody),
+        optionalBody: PasskeyDeleteBody,
         response: {
           204: t.Void({ description: 'Removed.' }),
           ...problemResponses(['passkey_not_found', 'factor_proof_required', 'password_mismatch', 'code_mismatch']),

@@ -57,11 +57,17 @@ async function userWithTotpAndPasskeys(tag: string) {
     request(service.url, 'PUT', '/me/passkeys/mfa', { headers: auth, json: { enabled } })
   const remove = (id: string, json?: unknown) =>
     request(service.url, 'DELETE', `/me/passkeys/${id}`, { headers: auth, ...(json ? { json } : {}) })
+  /** DELETE with a JSON content type and `body` sent as it is: none by default. */
+  const removeRaw = (id: string, body?: string) =>
+    request(service.url, 'DELETE', `/me/passkeys/${id}`, {
+      headers: { ...auth, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body }),
+    })
   const listed = async () =>
     (
       (await request(service.url, 'GET', '/me/passkeys', { headers: auth })).body.passkeys as { credentialId: string }[]
     ).map((p) => p.credentialId)
-  return { auth, secret: secretCode as string, id, passkeyMfa, remove, listed }
+  return { auth, secret: secretCode as string, id, passkeyMfa, remove, removeRaw, listed }
 }
 
 describe('DELETE /me/passkeys/:credentialId while passkeys count as MFA', () => {
@@ -69,6 +75,11 @@ describe('DELETE /me/passkeys/:credentialId while passkeys count as MFA', () => 
     const user = await userWithTotpAndPasskeys('pkdel')
     expect((await user.passkeyMfa(true)).status).toBe(204)
     expectProblem(await user.remove(user.id), 403, 'factor_proof_required')
+    // No body with a JSON content type (as many clients send on every request) is no proof too, not unreadable.
+    expectProblem(await user.removeRaw(user.id), 403, 'factor_proof_required')
+    // A body that is not the proof is refused as such, never taken for no body.
+    for (const body of ['null', '{}', JSON.stringify(PASSWORD)])
+      expectProblem(await user.removeRaw(user.id, body), 400, 'validation_failed')
     const wrong = nextCodeFor(user.secret) === '000000' ? '111111' : '000000'
     expectProblem(await user.remove(user.id, { password: PASSWORD, code: wrong }), 400, 'code_mismatch')
     expectProblem(await user.remove(user.id, { password: PASSWORD }), 400, 'validation_failed')
@@ -83,7 +94,7 @@ describe('DELETE /me/passkeys/:credentialId while passkeys count as MFA', () => 
     const user = await userWithTotpAndPasskeys('pkdel-off')
     expect((await user.passkeyMfa(true)).status).toBe(204)
     expect((await user.passkeyMfa(false)).status).toBe(204)
-    expect((await user.remove(user.id)).status).toBe(204)
+    expect((await user.removeRaw(user.id)).status).toBe(204)
     expect(await user.listed()).toEqual([])
   })
 })

@@ -156,6 +156,45 @@ describe('passkeys under /me', () => {
     expect(stub.callsOf('deletePasskey').at(-1)?.slice(2)).toEqual([STUB_PASSKEY_ID, proof])
   })
 
+  test('the optional body: none at all is no proof (whatever the content type); one sent must be exactly the proof', async () => {
+    const { call, stub } = inProcessApp()
+    stub.addAccount(EMAIL, PASSWORD)
+    const headers = bearer((await stub.signIn(EMAIL, PASSWORD)).accessToken)
+    const path = `/me/passkeys/${STUB_PASSKEY_ID}`
+    const withJsonType = { ...headers, 'content-type': 'application/json' }
+    expect((await call('DELETE', path, { headers: withJsonType })).status).toBe(204)
+    expect((await call('DELETE', path, { headers: { ...withJsonType, 'content-length': '0' }, body: '' })).status).toBe(
+      204,
+    )
+    expect(stub.callsOf('deletePasskey').map((c) => c[3])).toEqual([undefined, undefined])
+    const proof = { password: PASSWORD, code: STUB_TOTP_CODE }
+    const refused: Array<[string, string, string[], string]> = [
+      ['null', 'null', [''], 'The body must be a JSON object'],
+      ['a string', JSON.stringify(PASSWORD), [''], 'The body must be a JSON object'],
+      ['a number', '42', [''], 'The body must be a JSON object'],
+      ['an array', JSON.stringify([proof]), [''], 'The body must be a JSON object'],
+      ['an empty object', '{}', ['/password', '/code'], 'password is missing; code is missing'],
+      ['the password alone', JSON.stringify({ password: PASSWORD }), ['/code'], 'code is missing'],
+      ['the code alone', JSON.stringify({ code: STUB_TOTP_CODE }), ['/password'], 'password is missing'],
+      ['a bad code', JSON.stringify({ ...proof, code: '12345' }), ['/code'], 'code must be 6 digits'],
+      ['an extra field', JSON.stringify({ ...proof, admin: true }), [], 'fields this route does not accept'],
+    ]
+    for (const [name, body, fields, detail] of refused) {
+      const res = await call('DELETE', path, { headers: withJsonType, body })
+      expectProblem(res, 400, 'validation_failed', [PASSWORD])
+      expect({ name, fields: res.body.fields, detail: res.body.detail.includes(detail) }).toEqual({
+        name,
+        fields,
+        detail: true,
+      })
+      // The token is checked before the body: without one, the same body is a 401.
+      const anonymous = await call('DELETE', path, { headers: { 'content-type': 'application/json' }, body })
+      expectProblem(anonymous, 401, 'missing_token')
+    }
+    expect(stub.callsOf('deletePasskey')).toHaveLength(2)
+    expect((await call('DELETE', path, { headers, json: proof })).status).toBe(204)
+  })
+
   test('PUT /me/passkeys/mfa: a boolean `enabled`, a recent sign-in, and Cognito’s refusal as 409', async () => {
     const { call, stub } = inProcessApp({ RECENT_SIGN_IN_SECONDS: '600' })
     stub.addAccount(EMAIL, PASSWORD)
