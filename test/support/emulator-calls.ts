@@ -117,9 +117,9 @@ export async function createPoolWithMfa(
         UsernameAttributes: ['email'],
         AutoVerifiedAttributes: ['email'],
         Schema: [{ Name: 'nickname', AttributeDataType: 'String', Mutable: true, Required: true }],
-        // With a passkey configuration, passkeys can sign in (and be registered) too.
+        // With a passkey configuration, passkeys and emailed codes can sign in (and passkeys be registered) too.
         ...(passkeyFactors
-          ? { Policies: { SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'WEB_AUTHN'] } } }
+          ? { Policies: { SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN'] } } }
           : {}),
       }),
     )
@@ -139,7 +139,11 @@ export async function createPoolWithMfa(
         UserPoolId: userPoolId,
         ClientName: 'mfa',
         GenerateSecret: true,
-        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        ExplicitAuthFlows: [
+          'ALLOW_USER_PASSWORD_AUTH',
+          'ALLOW_REFRESH_TOKEN_AUTH',
+          ...(passkeyFactors ? ['ALLOW_USER_AUTH' as const] : []),
+        ],
       }),
     )
     const clientId = client.UserPoolClient!.ClientId!
