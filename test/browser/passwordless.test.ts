@@ -12,7 +12,7 @@ import { launchChromium, saveScreenshot } from '../support/browser.ts'
 import { startExamplePage, type ExamplePage } from '../../dev/example/server.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { startService, type RunningService } from '../support/service.ts'
-import { createPoolWithMfa, emulatorClient, totpCode } from '../support/emulator-calls.ts'
+import { createPoolWithMfa, emulatorClient, poolServiceEnv, totpCode } from '../support/emulator-calls.ts'
 import { bearer, post, request } from '../support/http.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
 
@@ -63,7 +63,19 @@ async function pageWithAuthenticator() {
   }
   /** The passkeys the virtual authenticator holds. */
   const held = async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials
-  return { page, problems, says, held }
+  /** On the page at `url`: signs the confirmed account `email` in with an emailed code, then adds a passkey. */
+  const signInAndAddPasskey = async (url: string, email: string) => {
+    await page.goto(url)
+    await page.fill('#email', email)
+    await page.click('#send-code')
+    await says('#status', 'Code sent to')
+    await page.fill('#otp', await cognito.codeFor(email, 2))
+    await page.click('#signin-code')
+    await says('#who', `Signed in as ${email}.`)
+    await page.click('#add-passkey')
+    await says('#status', 'Passkey added')
+  }
+  return { page, problems, says, held, signInAndAddPasskey }
 }
 
 test('sign up, email code, add a passkey, sign out, sign in with the passkey', async () => {
@@ -102,19 +114,11 @@ test('sign up, email code, add a passkey, sign out, sign in with the passkey', a
 })
 
 test('the passkey offered once the email is entered; a duplicate refused; a removed passkey signalled away', async () => {
-  const { page, problems, says, held } = await pageWithAuthenticator()
+  const { page, problems, says, held, signInAndAddPasskey } = await pageWithAuthenticator()
   const email = uniqueEmail('native-passkey')
   expect((await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'N' })).status).toBe(201)
   await cognito.confirm(email)
-  await page.goto(example.url)
-  await page.fill('#email', email)
-  await page.click('#send-code')
-  await says('#status', 'Code sent to')
-  await page.fill('#otp', await cognito.codeFor(email, 2))
-  await page.click('#signin-code')
-  await says('#who', `Signed in as ${email}.`)
-  await page.click('#add-passkey')
-  await says('#status', 'Passkey added')
+  await signInAndAddPasskey(example.url, email)
 
   // The options exclude the passkey this authenticator holds: the browser refuses a second one.
   await page.click('#add-passkey')
@@ -146,27 +150,12 @@ test('the passkey offered once the email is entered; a duplicate refused; a remo
 
 test('where passkeys count as MFA, Remove asks for the password and an app code, then removes', async () => {
   const pool = await createPoolWithMfa(cognito, 'OPTIONAL', true, 'MULTI_FACTOR_WITH_USER_VERIFICATION')
-  const multi = await startService(
-    cognito.serviceEnv({
-      COGNITO_USER_POOL_ID: pool.userPoolId,
-      COGNITO_CLIENT_ID: pool.clientId,
-      COGNITO_CLIENT_SECRET: pool.clientSecret,
-      COGNITO_ISSUER: `${cognito.emulator.endpoint}/${pool.userPoolId}`,
-    }),
-  )
+  const multi = await startService(cognito.serviceEnv(poolServiceEnv(cognito, pool)))
   const multiPage = startExamplePage({ port: 0, apiUrl: multi.url })
   try {
-    const { page, problems, says, held } = await pageWithAuthenticator()
+    const { page, problems, says, held, signInAndAddPasskey } = await pageWithAuthenticator()
     const { email } = await emulatorClient(cognito, pool).confirmedUser('page-pkmfa')
-    await page.goto(multiPage.url)
-    await page.fill('#email', email)
-    await page.click('#send-code')
-    await says('#status', 'Code sent to')
-    await page.fill('#otp', await cognito.codeFor(email, 2))
-    await page.click('#signin-code')
-    await says('#who', `Signed in as ${email}.`)
-    await page.click('#add-passkey')
-    await says('#status', 'Passkey added')
+    await signInAndAddPasskey(multiPage.url, email)
 
     // Elsewhere (the API, signed in with the password): the app on, then passkeys as a second factor.
     const signedIn = await post(multi.url, '/signin', { email, password: PASSWORD })

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { generateSync } from 'otplib'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
-import { createPoolWithMfa, emulatorClient, totpCode } from '../support/emulator-calls.ts'
+import { createPoolWithMfa, emulatorClient, poolServiceEnv, totpCode } from '../support/emulator-calls.ts'
 import { bearer, expectProblem, post, request } from '../support/http.ts'
 import { startService, type RunningService } from '../support/service.ts'
 import { startSoftwareAuthenticator, type SoftwareAuthenticator } from '../support/software-authenticator.ts'
@@ -21,14 +21,7 @@ beforeAll(async () => {
   cognito = await testCognito()
   const pool = await createPoolWithMfa(cognito, 'OPTIONAL', true, 'MULTI_FACTOR_WITH_USER_VERIFICATION')
   users = emulatorClient(cognito, pool)
-  service = await startService(
-    cognito.serviceEnv({
-      COGNITO_USER_POOL_ID: pool.userPoolId,
-      COGNITO_CLIENT_ID: pool.clientId,
-      COGNITO_CLIENT_SECRET: pool.clientSecret,
-      COGNITO_ISSUER: `${cognito.emulator.endpoint}/${pool.userPoolId}`,
-    }),
-  )
+  service = await startService(cognito.serviceEnv(poolServiceEnv(cognito, pool)))
   authenticator = startSoftwareAuthenticator()
 })
 afterAll(async () => {

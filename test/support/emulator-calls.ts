@@ -94,6 +94,17 @@ export function emulatorClient(
   return { call, hash, signUp, signIn, confirmedUser, signedInUser, clientId: app.clientId }
 }
 
+/** The environment (for `cognito.serviceEnv`) of a service on a pool createPoolWithMfa made. */
+export const poolServiceEnv = (
+  cognito: TestCognito,
+  pool: { userPoolId: string; clientId: string; clientSecret: string },
+) => ({
+  COGNITO_USER_POOL_ID: pool.userPoolId,
+  COGNITO_CLIENT_ID: pool.clientId,
+  COGNITO_CLIENT_SECRET: pool.clientSecret,
+  COGNITO_ISSUER: `${cognito.emulator.endpoint}/${pool.userPoolId}`,
+})
+
 /**
  * A new pool of the emulator like the local one (email sign-in, nickname) but with this MFA
  * configuration (and WebAuthnConfiguration.FactorConfiguration when given), and an app client with a
