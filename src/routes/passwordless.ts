@@ -94,7 +94,8 @@ export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies, 
             '(PUT /me/passkeys/mfa), it also needs the other factor, as DELETE /me/mfa/totp does: the body ' +
             '{"password": …, "code": …} (a current code from the authenticator app). Without it 403 ' +
             'factor_proof_required; a wrong password is 400 password_mismatch, a wrong or used code 400 code_mismatch, ' +
-            'and nothing changes. Otherwise no body is needed.',
+            'and nothing changes. Otherwise no body is needed. A body that is sent must be exactly these two ' +
+            'fields (400 validation_failed otherwise).',
         },
       },
     )
