@@ -8,6 +8,7 @@ import { createRevocationList, withRevocations, type RevocationList } from './to
 import type { AccessTokenVerifier } from './tokens/claims.ts'
 import type { Config, TokenCheckSettings } from './config.ts'
 import { readJsonBody } from './http/body.ts'
+import { isOptionalBody } from './http/optional-body.ts'
 import { corsPreflight, corsHeaders } from './http/cors.ts'
 import { clientIp } from './http/client-address.ts'
 import { withClientAddress } from './http/request-context.ts'
@@ -93,10 +94,11 @@ export function createApp({
   const verifyAccessToken = withRevocations(verifySignature, revocations)
   // Filled once the routes are registered: the methods each route pattern answers, to tell 405 from 404.
   const methods = new RouteMethods()
-  // Filled with the routes that declare a body ("POST /signin"). Only theirs is read: any other
-  // route ignores a body, since some clients send `Content-Type: application/json` (and nothing,
-  // or anything) with every request, and POST /signout must still answer its bearer check.
-  const routesWithBody = new Set<string>()
+  // Filled with the routes that declare a body ("POST /signin"), each with whether a request may
+  // leave it out. Only theirs is read: any other route ignores a body, since some clients send
+  // `Content-Type: application/json` (and nothing, or anything) with every request, and POST
+  // /signout must still answer its bearer check.
+  const bodyOptionalAt = new Map<string, boolean>()
   // What the routes declare (rate group, auth event), indexed once they are built.
   let declared: RouteIndex = indexRoutes([])
   const limits = createRequestLimits({
@@ -133,9 +135,10 @@ export function createApp({
       // cookies for every request. Per-request data lives in a WeakMap (set by `handle`) for the
       // same reason.
       // Not undefined for an ignored body: Elysia would then try its own parser on it.
-      .onParse(({ request, route }) =>
-        routesWithBody.has(`${request.method} ${route}`) ? readJsonBody(request) : null,
-      )
+      .onParse(({ request, route }) => {
+        const optional = bodyOptionalAt.get(`${request.method} ${route}`)
+        return optional === undefined ? null : readJsonBody(request, optional)
+      })
       .onBeforeHandle(
         // A hook that may return a promise must look asynchronous to Elysia, which then awaits it on
         // every route: only when the buckets are in a shared store.
@@ -198,13 +201,13 @@ export function createApp({
       .use(mfaRoutes(gateway, policy, revocations))
       .use(emailChangeRoutes(gateway, policy))
       .use(mfaSetupRoutes(gateway, policy))
-      .use(passwordlessRoutes(gateway, policy))
+      .use(passwordlessRoutes(gateway, policy, revocations))
       .use(tokenRoutes(gateway, policy, revocations))
       .use(tokenCheck.routes)
     if (config.swaggerEnabled) routes.use(docsRoutes(routes))
     for (const route of routes.routes) {
       methods.add(route.path, route.method)
-      if (route.hooks.body) routesWithBody.add(`${route.method} ${route.path}`)
+      if (route.hooks.body) bodyOptionalAt.set(`${route.method} ${route.path}`, isOptionalBody(route.hooks.body))
     }
     declared = indexRoutes(routes.routes)
     return routes

@@ -4,7 +4,7 @@
 // must also have at least one other MFA method such as SMS, TOTP, or email activated to prevent
 // account lockout." The reference names no exception for either refusal: InvalidParameterException,
 // the one it documents for a request it will not take, is a guess. What the setting changes at
-// sign-in (a passkey with user verification satisfying MFA) is not emulated.
+// sign-in (a passkey with user verification satisfying MFA) is not emulated. GetUser reports it.
 'use strict'
 const { Targets } = require('cognito-local/lib/targets/targets')
 const errors = require('cognito-local/lib/errors')
@@ -32,4 +32,18 @@ const SetUserMFAPreference = (services) => {
   }
 }
 
-Object.assign(Targets, { SetUserMFAPreference })
+// GetUser: the API reference documents no read of the setting (UserMFASettingList lists SMS_MFA,
+// EMAIL_OTP and SOFTWARE_TOKEN_MFA). Reporting it as WEB_AUTHN in UserMFASettingList, the auth
+// factor's name (AuthFactorType), is a guess.
+const getUser = Targets.GetUser
+const GetUser = (services) => {
+  const inner = getUser(services)
+  return async (ctx, req) => {
+    const out = await inner(ctx, req)
+    const { user } = await tokenUser(services, ctx, req.AccessToken)
+    if (user.WebAuthnMfaEnabled !== true) return out
+    return { ...out, UserMFASettingList: [...(out.UserMFASettingList ?? []), 'WEB_AUTHN'] }
+  }
+}
+
+Object.assign(Targets, { SetUserMFAPreference, GetUser })

@@ -1,17 +1,11 @@
 // TOTP multi-factor authentication: enrolling an authenticator app from a signed-in session, turning
 // it off, and the MFA_SETUP challenge (the pool requires MFA and the user has none yet).
-import type { AuthenticationResultType } from '@aws-sdk/client-cognito-identity-provider'
 import { ProblemError } from '../http/problem.ts'
 import type { GatewayCore } from './gateway-core.ts'
 import type { SignInCalls } from './sign-in.ts'
-import { tokenIdsOf, type SignInResult, type TokenIds } from './token-answers.ts'
+import { proveBothFactors, type FactorProof } from './factor-proof.ts'
+import type { SignInResult, TokenIds } from './token-answers.ts'
 import { onceForUser } from './totp-replay.ts'
-
-/** The factors DELETE /me/mfa/totp proves: the account's password and a current code from the app. */
-export interface FactorProof {
-  password: string
-  code: string
-}
 
 export interface MfaCalls {
   /**
@@ -58,50 +52,6 @@ export interface MfaCalls {
   completeMfaSetup(input: { email: string; session: string; code: string; deviceName?: string }): Promise<SignInResult>
 }
 
-/**
- * The factor proof's sign-in for `username`: InitiateAuth USER_PASSWORD_AUTH, then the
- * SOFTWARE_TOKEN_MFA answer with the code. Its tokens (straight away when Cognito asks for no code).
- * @throws ProblemError password_mismatch, code_mismatch, upstream_error for another challenge.
- */
-async function signInWithBothFactors(
-  { config, call, secretHash }: GatewayCore,
-  username: string,
-  { password, code }: FactorProof,
-): Promise<AuthenticationResultType> {
-  const clientId = config.clientId
-  const hash = await secretHash(username)
-  const withHash: Record<string, string> = hash ? { SECRET_HASH: hash } : {}
-  const started = await call(
-    'InitiateAuth',
-    {
-      ClientId: clientId,
-      AuthFlow: 'USER_PASSWORD_AUTH',
-      AuthParameters: { USERNAME: username, PASSWORD: password, ...withHash },
-    },
-    'FactorProofSignIn',
-  )
-  if (started.AuthenticationResult) return started.AuthenticationResult
-  if (started.ChallengeName !== 'SOFTWARE_TOKEN_MFA' || !started.Session)
-    throw new ProblemError('upstream_error', undefined, {
-      cause: new Error(`factor proof: challenge ${started.ChallengeName ?? 'none'} instead of SOFTWARE_TOKEN_MFA`),
-    })
-  const answered = await call(
-    'RespondToAuthChallenge',
-    {
-      ClientId: clientId,
-      ChallengeName: 'SOFTWARE_TOKEN_MFA',
-      Session: started.Session,
-      ChallengeResponses: { USERNAME: username, SOFTWARE_TOKEN_MFA_CODE: code, ...withHash },
-    },
-    'FactorProofChallenge',
-  )
-  if (!answered.AuthenticationResult)
-    throw new ProblemError('upstream_error', undefined, {
-      cause: new Error('factor proof: no tokens after the code'),
-    })
-  return answered.AuthenticationResult
-}
-
 /** @param respondToChallenge the sign-in feature's, which answers MFA_SETUP once the code is verified. */
 export function mfaCalls(core: GatewayCore, { respondToChallenge }: Pick<SignInCalls, 'respondToChallenge'>): MfaCalls {
   const setSoftwareTokenPreference = async (accessToken: string, enabled: boolean): Promise<void> => {
@@ -110,10 +60,7 @@ export function mfaCalls(core: GatewayCore, { respondToChallenge }: Pick<SignInC
       SoftwareTokenMfaSettings: { Enabled: enabled, PreferredMfa: enabled },
     })
   }
-  const { config, call, sessions, usedTotpCodes } = core
-  const { clientId } = config
-  // RevokeToken takes the raw client secret (API reference), no SECRET_HASH.
-  const clientSecret = config.clientSecret === undefined ? {} : { ClientSecret: config.clientSecret }
+  const { call, sessions, usedTotpCodes } = core
 
   return {
     async associateSoftwareToken(accessToken) {
@@ -140,23 +87,9 @@ export function mfaCalls(core: GatewayCore, { respondToChallenge }: Pick<SignInC
     },
 
     async disableSoftwareToken(accessToken, username, proof) {
-      const minted = await onceForUser(usedTotpCodes, username, proof.code, () =>
-        signInWithBothFactors(core, username, proof),
-      )
-      // The proof is a sign-in: its session ends before anything changes. If it cannot be ended, the
-      // app stays on (a 500, logged with its cause).
-      try {
-        if (minted.RefreshToken)
-          await call(
-            'RevokeToken',
-            { Token: minted.RefreshToken, ClientId: clientId, ...clientSecret },
-            'FactorProofRevoke',
-          )
-      } catch (error) {
-        throw new ProblemError('internal_error', undefined, { cause: error })
-      }
+      const minted = await proveBothFactors(core, username, proof)
       await setSoftwareTokenPreference(accessToken, false)
-      return tokenIdsOf(minted.AccessToken)
+      return minted
     },
 
     async associateSoftwareTokenInSetup(clientValue) {

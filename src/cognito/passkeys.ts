@@ -3,7 +3,9 @@
 import type { WebAuthnCredentialDescription } from '@aws-sdk/client-cognito-identity-provider'
 import { ProblemError } from '../http/problem.ts'
 import type { PasskeyDescription, PasskeyList } from '../schemas/passwordless.ts'
+import { proveBothFactors, type FactorProof } from './factor-proof.ts'
 import type { GatewayCore } from './gateway-core.ts'
+import type { TokenIds } from './token-answers.ts'
 
 export interface PasskeyCalls {
   /**
@@ -21,8 +23,15 @@ export interface PasskeyCalls {
   completePasskeyRegistration(accessToken: string, credential: Record<string, unknown>): Promise<void>
   /** ListWebAuthnCredentials, and what the WebAuthn Signal API needs: the relying party id and the user handle. */
   listPasskeys(accessToken: string, username: string): Promise<PasskeyList>
-  /** DeleteWebAuthnCredential. Throws passkey_not_found for an id the user does not have. */
-  deletePasskey(accessToken: string, credentialId: string): Promise<void>
+  /**
+   * DeleteWebAuthnCredential. While the user's passkeys count as MFA, only with `proof` of the other
+   * factor (proveBothFactors, for `username`, the access token's), checked first: a stolen session must
+   * not remove a second factor. Without that setting the proof is not needed (nor checked).
+   * @returns the ids of the tokens the proof minted, if any (revoked in Cognito; the caller's revocation list takes them too).
+   * @throws ProblemError factor_proof_required (setting on, no proof), password_mismatch, code_mismatch,
+   *   passkey_not_found for an id the user does not have.
+   */
+  deletePasskey(accessToken: string, username: string, credentialId: string, proof?: FactorProof): Promise<TokenIds>
   /** GetUserAuthFactors' ConfiguredUserAuthFactors. */
   authFactors(accessToken: string): Promise<string[]>
   /**
@@ -35,13 +44,21 @@ export interface PasskeyCalls {
   setPasskeyMfa(accessToken: string, enabled: boolean): Promise<void>
 }
 
+/**
+ * How GetUser's UserMFASettingList shows that the user's passkeys count as MFA. The API reference
+ * documents no read of WebAuthnMfaSettings (it lists SMS_MFA, EMAIL_OTP and SOFTWARE_TOKEN_MFA): the
+ * name is the auth factor's (AuthFactorType WEB_AUTHN), a guess, and what the local Cognito reports.
+ */
+const PASSKEY_MFA = 'WEB_AUTHN'
+
 interface CredentialDescriptor {
   type: 'public-key'
   id: string
   transports?: string[]
 }
 
-export function passkeyCalls({ call }: GatewayCore): PasskeyCalls {
+export function passkeyCalls(core: GatewayCore): PasskeyCalls {
+  const { call } = core
   const credentialsOf = async (accessToken: string) =>
     (await call('ListWebAuthnCredentials', { AccessToken: accessToken })).Credentials ?? []
   return {
@@ -76,8 +93,15 @@ export function passkeyCalls({ call }: GatewayCore): PasskeyCalls {
       }
     },
 
-    async deletePasskey(accessToken, credentialId) {
+    async deletePasskey(accessToken, username, credentialId, proof) {
+      const user = await call('GetUser', { AccessToken: accessToken })
+      let minted: TokenIds = {}
+      if ((user.UserMFASettingList ?? []).includes(PASSKEY_MFA)) {
+        if (proof === undefined) throw new ProblemError('factor_proof_required')
+        minted = await proveBothFactors(core, username, proof)
+      }
       await call('DeleteWebAuthnCredential', { AccessToken: accessToken, CredentialId: credentialId })
+      return minted
     },
 
     async authFactors(accessToken) {

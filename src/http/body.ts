@@ -25,10 +25,17 @@ const isJsonMediaType = (contentType: string | null): boolean => {
   return media === 'application/json' || (media.startsWith('application/') && media.endsWith('+json'))
 }
 
-export async function readJsonBody(request: Request): Promise<unknown> {
+/**
+ * The request's JSON body, parsed; undefined when there is none.
+ * @param optional the route's body may be left out: then no body at all is none whatever the content
+ *   type says (many clients, browsers' fetch wrappers among them, send application/json on every request).
+ * @throws ProblemError payload_too_large, unsupported_media_type, malformed_json, validation_failed (nested too deep).
+ */
+export async function readJsonBody(request: Request, optional = false): Promise<unknown> {
   const declared = request.headers.get('content-length')
   // No body at all (e.g. POST /signout): nothing to parse; a route that needs one fails validation.
-  if (request.headers.get('content-type') === null && (request.body === null || declared === '0')) return undefined
+  const noBody = request.body === null || declared === '0'
+  if (noBody && (optional || request.headers.get('content-type') === null)) return undefined
   if (declared !== null && Number(declared) > MAX_BODY_BYTES) throw bodyTooLarge()
   if (!isJsonMediaType(request.headers.get('content-type'))) throw new ProblemError('unsupported_media_type')
   // Content-Length frames the body exactly, so one within the limit bounds the read; a chunked body

@@ -9,6 +9,7 @@ import swaggerJs from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'text'
 import pkg from '../../package.json' with { type: 'json' }
 import { MAX_BODY_BYTES, SERVER_MAX_BODY_BYTES } from '../http/body.ts'
 import { registerFormats } from '../http/formats.ts'
+import { isOptionalBody } from '../http/optional-body.ts'
 import { declarationsOf } from '../policies/route-index.ts'
 import { ProblemBody } from '../schemas/problems.ts'
 import { ChallengeResponse, TokenResponse } from '../schemas/sign-in.ts'
@@ -42,7 +43,7 @@ const DOCUMENTATION = {
 }
 
 type Operation = {
-  requestBody?: { content?: Record<string, { schema: unknown }> }
+  requestBody?: { required?: boolean; content?: Record<string, { schema: unknown }> }
   responses?: Record<
     string,
     { description?: string; headers?: Record<string, unknown>; content?: Record<string, { schema?: unknown }> }
@@ -82,9 +83,16 @@ export function openApiDocument(app: AnyElysia) {
   // What each success answer means, where the route's own schema gives the generator nothing to say.
   const successDescriptions = new Map<Operation, string>()
   for (const route of app.routes) {
-    const operation = operations[route.path]?.[route.method.toLowerCase()]
+    // The document names a path parameter {name}, the route :name.
+    const operation = operations[route.path.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()]
     const body = (route.hooks as { body?: unknown } | undefined)?.body
-    if (operation?.requestBody && body) operation.requestBody.content = { 'application/json': { schema: body } }
+    // A body a request may leave out (t.Optional) is not required, whatever the generator says.
+    if (operation?.requestBody && body)
+      operation.requestBody = {
+        ...operation.requestBody,
+        required: !isOptionalBody(body),
+        content: { 'application/json': { schema: body } },
+      }
     const success = declarationsOf(route).successDescription
     if (operation && success !== undefined) successDescriptions.set(operation, success)
   }

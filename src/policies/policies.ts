@@ -6,10 +6,13 @@
 // event a request to it is) and `successDescription` (what its success answer means, for the OpenAPI
 // document). `refuseBreachedPassword` (a new password in the body, refused when the Pwned Passwords
 // corpus lists it) and `flagBreachedPassword` (a sign-in's answer says so when its password is
-// listed) add theirs when the check is on. `bearer`, `recent` and those two add their hooks to the
-// declaring routes only; the last five add no hook at all: the app reads them once from the built
-// routes (route-index.ts).
+// listed) add theirs when the check is on. `optionalBody` checks a body the route declares as
+// `t.Optional` (src/http/optional-body.ts). `bearer`, `recent`, `optionalBody` and the two password
+// checks add their hooks to the declaring routes only; the last five add no hook at all: the app
+// reads them once from the built routes (route-index.ts).
+import type { TObject } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
+import { checkOptionalBody } from '../http/optional-body.ts'
 import { bearerToken } from '../tokens/access-token-verifier.ts'
 import type { AccessTokenVerifier } from '../tokens/claims.ts'
 import { noteVerifiedBearer, verifiedBearerOf, type VerifiedBearer } from '../tokens/verified-bearers.ts'
@@ -105,6 +108,9 @@ export const policies = ({
             }
           : {},
       )
+      // A transform before Elysia's validation. Elysia runs macros' hooks in the order the route's options
+      // name them: declared after `bearer`/`recent`, the token is checked before the body (as for a required one).
+      .macro('optionalBody', (schema: TObject) => ({ transform: checkOptionalBody(schema) }))
       // Declarations only: a macro whose result holds nothing but a seed leaves its value in the route's hooks.
       .macro('rateGroup', (group: RateGroup) => ({ seed: group }))
       .macro('failureBudget', (flow: FailureFlow) => ({ seed: flow }))

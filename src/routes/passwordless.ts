@@ -1,11 +1,13 @@
 // Signing in without a password (an emailed one-time code or a passkey), through Cognito's
 // choice-based sign-in (InitiateAuth USER_AUTH), and the signed-in user's passkeys.
 import { Elysia, t } from 'elysia'
+import type { FactorProof } from '../cognito/factor-proof.ts'
 import type { CognitoGateway } from '../cognito/gateway.ts'
 import { noContent } from '../http/no-content.ts'
 import {
   AuthFactorsResponse,
   PasskeyCreationOptionsResponse,
+  PasskeyDeleteBody,
   PasskeyIdParams,
   PasskeyListResponse,
   PasskeyMfaBody,
@@ -15,10 +17,12 @@ import {
 } from '../schemas/passwordless.ts'
 import { problemResponses } from '../schemas/problems.ts'
 import type { Policies } from '../policies/policies.ts'
+import { revokeMintedSession, type RevocationList } from '../tokens/revocations.ts'
 
 // Adding or removing a passkey needs a recent sign-in (`recent`): sign-in factors are sensitive, so a
 // stolen access token alone cannot change them.
-export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies) =>
+/** `revocations`: where the session minted by the factor proof of a passkey's removal goes. */
+export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies, revocations: RevocationList) =>
   new Elysia({ tags: ['Passwordless sign-in and passkeys'] })
     .use(policies)
     .post('/signin/passwordless', ({ body }) => gateway.startPasswordless(body), {
@@ -60,25 +64,38 @@ export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies) 
     })
     .delete(
       '/me/passkeys/:credentialId',
-      async ({ accessToken, params }) => {
-        await gateway.deletePasskey(accessToken, params.credentialId)
+      async ({ accessToken, claims, params, body }) => {
+        // Checked by optionalBody: no body, or the whole proof (Elysia types an optional body loosely).
+        const proof = body as FactorProof | undefined
+        revokeMintedSession(
+          revocations,
+          await gateway.deletePasskey(accessToken, claims.username, params.credentialId, proof),
+        )
         return noContent()
       },
       {
         recent: true,
+        rateGroup: 'verify',
+        failureBudget: 'code',
+        rateAccount: 'bearer',
         authEvent: 'factor_removed',
         params: PasskeyIdParams,
+        body: t.Optional(PasskeyDeleteBody),
+        optionalBody: PasskeyDeleteBody,
         response: {
           204: t.Void({ description: 'Removed.' }),
-          ...problemResponses(['passkey_not_found'], {
-            body: false,
-          }),
+          ...problemResponses(['passkey_not_found', 'factor_proof_required', 'password_mismatch', 'code_mismatch']),
         },
         detail: {
           summary: 'Remove a passkey',
           description:
             'Cognito DeleteWebAuthnCredential. The passkey stops signing in at once. Needs a recent sign-in: a ' +
-            'stolen token must not remove the way its owner signs in.',
+            'stolen token must not remove the way its owner signs in. While passkeys count as a second factor ' +
+            '(PUT /me/passkeys/mfa), it also needs the other factor, as DELETE /me/mfa/totp does: the body ' +
+            '{"password": …, "code": …} (a current code from the authenticator app). Without it 403 ' +
+            'factor_proof_required; a wrong password is 400 password_mismatch, a wrong or used code 400 code_mismatch, ' +
+            'and nothing changes. Otherwise no body is needed. A body that is sent must be exactly these two ' +
+            'fields (400 validation_failed otherwise).',
         },
       },
     )

@@ -1,6 +1,7 @@
 // Passwordless sign-in (an emailed code or a passkey) and the signed-in user's passkeys.
 import { t, type Static } from 'elysia'
 import { RULE_KEYWORD } from '../http/validation-problem.ts'
+import { TotpDisableBody } from './mfa.ts'
 import { Email, patterned } from './shared.ts'
 
 export const PasswordlessBody = t.Object({
@@ -112,6 +113,16 @@ export const AuthFactorsResponse = t.Object(
   },
   { description: 'The ways this account can sign in.' },
 )
+
+/**
+ * DELETE /me/passkeys/:credentialId's body, needed while passkeys count as MFA: the other factor, with
+ * DELETE /me/mfa/totp's fields. The body may be left out (src/http/optional-body.ts); one that is sent
+ * is the proof and nothing else, so a field this route does not know is refused, not dropped.
+ */
+export const PasskeyDeleteBody = t.Object(TotpDisableBody.properties, {
+  additionalProperties: false,
+  description: 'The password and a current code from the authenticator app; only while passkeys count as MFA.',
+})
 
 export const PasskeyMfaBody = t.Object({
   enabled: t.Boolean({

@@ -2,15 +2,18 @@
 // Chromium with a virtual passkey authenticator (the DevTools protocol's WebAuthn domain), driven by
 // playwright-core: sign up, confirm, sign in with an emailed code, add a passkey, sign out, sign in
 // with the passkey, against the service and the local Cognito; the passkey offered as soon as the email
-// is entered, a second registration of the same authenticator refused, and a removed passkey dropped by
-// the authenticator through the WebAuthn Signal API. Screenshots go to test-artifacts/.
+// is entered, a second registration of the same authenticator refused, a removed passkey dropped by
+// the authenticator through the WebAuthn Signal API, and, where passkeys count as a second factor,
+// a removal the page completes with the password and an app code. Screenshots go to test-artifacts/.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { generateSync } from 'otplib'
 import type { Browser } from 'playwright-core'
 import { launchChromium, saveScreenshot } from '../support/browser.ts'
 import { startExamplePage, type ExamplePage } from '../../dev/example/server.ts'
 import { testCognito, type TestCognito } from '../support/cognito.ts'
 import { startService, type RunningService } from '../support/service.ts'
-import { post } from '../support/http.ts'
+import { createPoolWithMfa, emulatorClient, poolServiceEnv, totpCode } from '../support/emulator-calls.ts'
+import { bearer, post, request } from '../support/http.ts'
 import { PASSWORD, uniqueEmail } from '../support/util.ts'
 
 let cognito: TestCognito
@@ -60,7 +63,19 @@ async function pageWithAuthenticator() {
   }
   /** The passkeys the virtual authenticator holds. */
   const held = async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials
-  return { page, problems, says, held }
+  /** On the page at `url`: signs the confirmed account `email` in with an emailed code, then adds a passkey. */
+  const signInAndAddPasskey = async (url: string, email: string) => {
+    await page.goto(url)
+    await page.fill('#email', email)
+    await page.click('#send-code')
+    await says('#status', 'Code sent to')
+    await page.fill('#otp', await cognito.codeFor(email, 2))
+    await page.click('#signin-code')
+    await says('#who', `Signed in as ${email}.`)
+    await page.click('#add-passkey')
+    await says('#status', 'Passkey added')
+  }
+  return { page, problems, says, held, signInAndAddPasskey }
 }
 
 test('sign up, email code, add a passkey, sign out, sign in with the passkey', async () => {
@@ -99,19 +114,11 @@ test('sign up, email code, add a passkey, sign out, sign in with the passkey', a
 })
 
 test('the passkey offered once the email is entered; a duplicate refused; a removed passkey signalled away', async () => {
-  const { page, problems, says, held } = await pageWithAuthenticator()
+  const { page, problems, says, held, signInAndAddPasskey } = await pageWithAuthenticator()
   const email = uniqueEmail('native-passkey')
   expect((await post(service.url, '/signup', { email, password: PASSWORD, nickname: 'N' })).status).toBe(201)
   await cognito.confirm(email)
-  await page.goto(example.url)
-  await page.fill('#email', email)
-  await page.click('#send-code')
-  await says('#status', 'Code sent to')
-  await page.fill('#otp', await cognito.codeFor(email, 2))
-  await page.click('#signin-code')
-  await says('#who', `Signed in as ${email}.`)
-  await page.click('#add-passkey')
-  await says('#status', 'Passkey added')
+  await signInAndAddPasskey(example.url, email)
 
   // The options exclude the passkey this authenticator holds: the browser refuses a second one.
   await page.click('#add-passkey')
@@ -139,4 +146,49 @@ test('the passkey offered once the email is entered; a duplicate refused; a remo
   expect(await held()).toEqual([])
   await saveScreenshot(page, 'passkey-removed-and-signalled')
   expect(problems).toEqual([])
+})
+
+test('where passkeys count as MFA, Remove asks for the password and an app code, then removes', async () => {
+  const pool = await createPoolWithMfa(cognito, 'OPTIONAL', true, 'MULTI_FACTOR_WITH_USER_VERIFICATION')
+  const multi = await startService(cognito.serviceEnv(poolServiceEnv(cognito, pool)))
+  const multiPage = startExamplePage({ port: 0, apiUrl: multi.url })
+  try {
+    const { page, problems, says, held, signInAndAddPasskey } = await pageWithAuthenticator()
+    const { email } = await emulatorClient(cognito, pool).confirmedUser('page-pkmfa')
+    await signInAndAddPasskey(multiPage.url, email)
+
+    // Elsewhere (the API, signed in with the password): the app on, then passkeys as a second factor.
+    const signedIn = await post(multi.url, '/signin', { email, password: PASSWORD })
+    const auth = bearer(signedIn.body.accessToken)
+    const { secretCode } = (await post(multi.url, '/me/mfa/totp', {}, auth)).body
+    expect((await post(multi.url, '/me/mfa/totp/verify', { code: totpCode(secretCode) }, auth)).status).toBe(204)
+    const turnedOn = await request(multi.url, 'PUT', '/me/passkeys/mfa', { headers: auth, json: { enabled: true } })
+    expect(turnedOn.status).toBe(204)
+
+    // The content type of each removal the page sends: none without a body, JSON with the proof.
+    const removals: Array<string | undefined> = []
+    page.on('request', (r) => {
+      if (r.method() === 'DELETE') removals.push(r.headers()['content-type'])
+    })
+    await page.click('#passkeys li button')
+    await says('#status', 'factor_proof_required')
+    await page.locator('#factor-proof').waitFor({ state: 'visible' })
+    expect(await page.locator('#passkeys li').count()).toBe(1)
+    await page.fill('#proof-password', PASSWORD)
+    // The next 30-second step's code: accepted now too, and not the one that turned the app on.
+    await page.fill('#proof-code', generateSync({ secret: secretCode, epoch: Math.floor(Date.now() / 1000) + 30 }))
+    await saveScreenshot(page, 'passkey-removal-asks-other-factor')
+    await page.click('#proof-confirm')
+    await says('#status', 'Removed')
+    expect(await page.isVisible('#factor-proof')).toBe(false)
+    expect(removals).toEqual([undefined, 'application/json'])
+    expect(await page.locator('#passkeys li').count()).toBe(0)
+    for (let tries = 0; (await held()).length > 0 && tries < 50; tries++) await Bun.sleep(100)
+    expect(await held()).toEqual([])
+    // The browser logs a failed request as a console error: the 403 that asked for the other factor.
+    expect(problems.filter((p) => !p.includes('403'))).toEqual([])
+  } finally {
+    multiPage.stop()
+    await multi.stop()
+  }
 })

@@ -16,7 +16,7 @@ type Operation = {
   summary?: string
   description?: string
   security?: Array<Record<string, string[]>>
-  requestBody?: { content: Record<string, { schema: Schema }> }
+  requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> }
   responses: Record<
     string,
     { description?: string; headers?: Record<string, { $ref?: string }>; content?: Record<string, { schema: Schema }> }
@@ -79,7 +79,8 @@ describe('GET /swagger/json', () => {
     const withBody = operations().filter(({ op }) => op.requestBody)
     expect(withBody.map((o) => o.route).sort()).toEqual(
       // Without input: signing out, starting TOTP enrolment, asking for passkey creation options. With
-      // input among the DELETEs: turning the authenticator app off (the password and a code).
+      // input among the DELETEs: turning the authenticator app off, and removing a passkey while passkeys
+      // count as MFA (the password and a code).
       [
         ...ROUTES.filter(
           (r) =>
@@ -89,8 +90,13 @@ describe('GET /swagger/json', () => {
             r !== 'POST /me/passkeys/options',
         ),
         'DELETE /me/mfa/totp',
+        'DELETE /me/passkeys/{credentialId}',
       ].sort(),
     )
+    // Only removing a passkey may go without its body (it is needed while passkeys count as MFA).
+    expect(withBody.filter(({ op }) => op.requestBody!.required !== true).map((o) => o.route)).toEqual([
+      'DELETE /me/passkeys/{credentialId}',
+    ])
     for (const { route, op } of withBody) {
       expect({ route, media: Object.keys(op.requestBody!.content) }).toEqual({ route, media: ['application/json'] })
       const schema = op.requestBody!.content['application/json']!.schema

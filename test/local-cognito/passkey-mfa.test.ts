@@ -48,4 +48,19 @@ describe('WebAuthnMfaSettings', () => {
     expect((await passkeyMfa(multi, withTotp, true)).status).toBe(200)
     expect((await passkeyMfa(multi, withTotp, false)).status).toBe(200)
   })
+
+  test('GetUser reports the setting as WEB_AUTHN in UserMFASettingList (a guess: the reference documents no read)', async () => {
+    const multi = emulatorClient(
+      cognito,
+      await createPoolWithMfa(cognito, 'OPTIONAL', true, 'MULTI_FACTOR_WITH_USER_VERIFICATION'),
+    )
+    const accessToken = await userWithTotp(multi, 'pkmfa-read')
+    const settings = async () =>
+      (await multi.call('GetUser', { AccessToken: accessToken })).body.UserMFASettingList as string[]
+    expect(await settings()).toEqual(['SOFTWARE_TOKEN_MFA'])
+    await passkeyMfa(multi, accessToken, true)
+    expect(await settings()).toEqual(['SOFTWARE_TOKEN_MFA', 'WEB_AUTHN'])
+    await passkeyMfa(multi, accessToken, false)
+    expect(await settings()).toEqual(['SOFTWARE_TOKEN_MFA'])
+  })
 })

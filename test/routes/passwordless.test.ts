@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, setSystemTime, test } from 'bun:test'
 import { bearer, expectProblem } from '../support/http.ts'
 import { inProcessApp } from '../support/in-process-app.ts'
+import { STUB_PASSKEY_ID, STUB_TOTP_CODE } from '../support/stub-gateway.ts'
 import { PASSWORD } from '../support/util.ts'
 
 const EMAIL = 'kim.music@example.com'
@@ -132,6 +133,66 @@ describe('passkeys under /me', () => {
       'passkey_rejected',
     )
     expectProblem(await call('DELETE', '/me/passkeys/abc', { headers }), 404, 'passkey_not_found')
+  })
+
+  test('while passkeys count as MFA, removing one needs the password and a code: 403 factor_proof_required without', async () => {
+    const { call, stub } = inProcessApp()
+    stub.addAccount(EMAIL, PASSWORD)
+    const headers = bearer((await stub.signIn(EMAIL, PASSWORD)).accessToken)
+    const remove = (json?: Record<string, unknown>) =>
+      call('DELETE', `/me/passkeys/${STUB_PASSKEY_ID}`, { headers, ...(json ? { json } : {}) })
+    expect((await remove()).status).toBe(204)
+    expect(stub.callsOf('deletePasskey').at(-1)?.slice(2)).toEqual([STUB_PASSKEY_ID, undefined])
+    const { secretCode } = (await call('POST', '/me/mfa/totp', { headers })).body
+    expect(secretCode).toBeString()
+    expect((await call('POST', '/me/mfa/totp/verify', { headers, json: { code: STUB_TOTP_CODE } })).status).toBe(204)
+    expect((await call('PUT', '/me/passkeys/mfa', { headers, json: { enabled: true } })).status).toBe(204)
+    expectProblem(await remove(), 403, 'factor_proof_required')
+    expectProblem(await remove({ password: PASSWORD }), 400, 'validation_failed')
+    expectProblem(await remove({ password: PASSWORD, code: '000000' }), 400, 'code_mismatch')
+    expectProblem(await remove({ password: `${PASSWORD}x`, code: STUB_TOTP_CODE }), 400, 'password_mismatch')
+    const proof = { password: PASSWORD, code: STUB_TOTP_CODE }
+    expect((await remove(proof)).status).toBe(204)
+    expect(stub.callsOf('deletePasskey').at(-1)?.slice(2)).toEqual([STUB_PASSKEY_ID, proof])
+  })
+
+  test('the optional body: none at all is no proof (whatever the content type); one sent must be exactly the proof', async () => {
+    const { call, stub } = inProcessApp()
+    stub.addAccount(EMAIL, PASSWORD)
+    const headers = bearer((await stub.signIn(EMAIL, PASSWORD)).accessToken)
+    const path = `/me/passkeys/${STUB_PASSKEY_ID}`
+    const withJsonType = { ...headers, 'content-type': 'application/json' }
+    expect((await call('DELETE', path, { headers: withJsonType })).status).toBe(204)
+    expect((await call('DELETE', path, { headers: { ...withJsonType, 'content-length': '0' }, body: '' })).status).toBe(
+      204,
+    )
+    expect(stub.callsOf('deletePasskey').map((c) => c[3])).toEqual([undefined, undefined])
+    const proof = { password: PASSWORD, code: STUB_TOTP_CODE }
+    const refused: Array<[string, string, string[], string]> = [
+      ['null', 'null', [''], 'The body must be a JSON object'],
+      ['a string', JSON.stringify(PASSWORD), [''], 'The body must be a JSON object'],
+      ['a number', '42', [''], 'The body must be a JSON object'],
+      ['an array', JSON.stringify([proof]), [''], 'The body must be a JSON object'],
+      ['an empty object', '{}', ['/password', '/code'], 'password is missing; code is missing'],
+      ['the password alone', JSON.stringify({ password: PASSWORD }), ['/code'], 'code is missing'],
+      ['the code alone', JSON.stringify({ code: STUB_TOTP_CODE }), ['/password'], 'password is missing'],
+      ['a bad code', JSON.stringify({ ...proof, code: '12345' }), ['/code'], 'code must be 6 digits'],
+      ['an extra field', JSON.stringify({ ...proof, admin: true }), [], 'fields this route does not accept'],
+    ]
+    for (const [name, body, fields, detail] of refused) {
+      const res = await call('DELETE', path, { headers: withJsonType, body })
+      expectProblem(res, 400, 'validation_failed', [PASSWORD])
+      expect({ name, fields: res.body.fields, detail: res.body.detail.includes(detail) }).toEqual({
+        name,
+        fields,
+        detail: true,
+      })
+      // The token is checked before the body: without one, the same body is a 401.
+      const anonymous = await call('DELETE', path, { headers: { 'content-type': 'application/json' }, body })
+      expectProblem(anonymous, 401, 'missing_token')
+    }
+    expect(stub.callsOf('deletePasskey')).toHaveLength(2)
+    expect((await call('DELETE', path, { headers, json: proof })).status).toBe(204)
   })
 
   test('PUT /me/passkeys/mfa: a boolean `enabled`, a recent sign-in, and Cognito’s refusal as 409', async () => {

@@ -22,6 +22,7 @@ const RATE_GROUPS = {
   'POST /signin/mfa-setup/verify': 'signin',
   'POST /me/mfa/totp/verify': 'verify',
   'DELETE /me/mfa/totp': 'verify',
+  'DELETE /me/passkeys/:credentialId': 'verify',
   'POST /me/email/verify': 'verify',
   'POST /me/email': 'email',
   'POST /signin/passwordless': 'email',

@@ -94,6 +94,17 @@ export function emulatorClient(
   return { call, hash, signUp, signIn, confirmedUser, signedInUser, clientId: app.clientId }
 }
 
+/** The environment (for `cognito.serviceEnv`) of a service on a pool createPoolWithMfa made. */
+export const poolServiceEnv = (
+  cognito: TestCognito,
+  pool: { userPoolId: string; clientId: string; clientSecret: string },
+) => ({
+  COGNITO_USER_POOL_ID: pool.userPoolId,
+  COGNITO_CLIENT_ID: pool.clientId,
+  COGNITO_CLIENT_SECRET: pool.clientSecret,
+  COGNITO_ISSUER: `${cognito.emulator.endpoint}/${pool.userPoolId}`,
+})
+
 /**
  * A new pool of the emulator like the local one (email sign-in, nickname) but with this MFA
  * configuration (and WebAuthnConfiguration.FactorConfiguration when given), and an app client with a
@@ -117,6 +128,10 @@ export async function createPoolWithMfa(
         UsernameAttributes: ['email'],
         AutoVerifiedAttributes: ['email'],
         Schema: [{ Name: 'nickname', AttributeDataType: 'String', Mutable: true, Required: true }],
+        // With a passkey configuration, passkeys and emailed codes can sign in (and passkeys be registered) too.
+        ...(passkeyFactors
+          ? { Policies: { SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN'] } } }
+          : {}),
       }),
     )
     const userPoolId = pool.UserPool!.Id!
@@ -135,7 +150,11 @@ export async function createPoolWithMfa(
         UserPoolId: userPoolId,
         ClientName: 'mfa',
         GenerateSecret: true,
-        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        ExplicitAuthFlows: [
+          'ALLOW_USER_PASSWORD_AUTH',
+          'ALLOW_REFRESH_TOKEN_AUTH',
+          ...(passkeyFactors ? ['ALLOW_USER_AUTH' as const] : []),
+        ],
       }),
     )
     const clientId = client.UserPoolClient!.ClientId!

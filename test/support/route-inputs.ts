@@ -1,7 +1,8 @@
 // The routes as the app registers them (Elysia's route list) and, from each route's body schema,
 // the inputs that must be refused: the fuzz and bad-input tests iterate these, so a new route is
-// covered the moment it is registered. Only the route list, `hooks.body` (TypeBox JSON schema) and
-// the app's answers are read, never the schema modules themselves.
+// covered the moment it is registered. Only the route list, `hooks.body` (TypeBox JSON schema, and
+// whether it is optional) and the app's answers are read, never the schema modules themselves.
+import { KindGuard, type TSchema } from '@sinclair/typebox'
 import { inProcessApp } from './in-process-app.ts'
 
 /** A JSON schema as TypeBox writes it, reduced to the keywords read here. */
@@ -26,6 +27,8 @@ export interface ApiRoute {
   /** Elysia's pattern, `:name` for a path parameter. */
   path: string
   body: BodySchema | undefined
+  /** A request may leave the body out (a `t.Optional` schema): no body at all is valid, not unreadable. */
+  bodyOptional: boolean
   /** Refuses a request without an access token (401 missing_token) before anything else. */
   bearer: boolean
 }
@@ -45,7 +48,8 @@ export async function apiRoutes(env: Record<string, string> = {}): Promise<ApiRo
     registered.map(async ({ method, path, hooks }) => {
       const answer = await app.call(method, concretePath(path))
       const bearer = answer.status === 401 && answer.body?.code === 'missing_token'
-      return { method, path, body: hooks.body as BodySchema | undefined, bearer }
+      const body = hooks.body as BodySchema | undefined
+      return { method, path, body, bodyOptional: body !== undefined && KindGuard.IsOptional(body as TSchema), bearer }
     }),
   )
 }

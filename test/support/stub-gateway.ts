@@ -15,6 +15,7 @@
 import { maskedEmailDelivery } from '../../src/cognito/enumeration.ts'
 import { userHandleOf } from '../../src/cognito/passkeys.ts'
 import type { CognitoGateway, SignInResult } from '../../src/cognito/gateway.ts'
+import type { FactorProof } from '../../src/cognito/factor-proof.ts'
 import type { AccessTokenVerifier } from '../../src/tokens/claims.ts'
 import { ProblemError, type ProblemCode } from '../../src/http/problem.ts'
 import type { Profile } from '../../src/schemas/account.ts'
@@ -25,6 +26,8 @@ import type { Tokens } from '../../src/schemas/sign-in.ts'
 export const STUB_CODE = '123456'
 /** The one TOTP code the stub's authenticator "shows" (a stub: no clock). */
 export const STUB_TOTP_CODE = '654321'
+/** The one passkey every stub account has, as DELETE /me/passkeys/:credentialId names it. */
+export const STUB_PASSKEY_ID = 'stub-passkey'
 
 /** One gateway call as a route made it: the method and its arguments, in order. */
 export interface GatewayCall {
@@ -42,10 +45,18 @@ interface Account {
   newPasswordRequired: boolean
   /** TOTP: the secret associated, whether a code verified it, whether it is on. */
   totp?: { secret: string; verified: boolean; enabled: boolean }
+  /** Passkeys count as MFA (WebAuthnMfaSettings). */
+  passkeyMfa?: boolean
   /** Email change: the address waiting for its code; `email` stays until then. */
   pendingEmail?: string
   /** The pool requires MFA: sign-in answers MFA_SETUP until TOTP is on. */
   mfaRequired?: boolean
+}
+
+/** The factor proof as Cognito's sign-in checks it: the password, then the app's code if TOTP is on. */
+function proveBothFactors(account: Account, { password, code }: FactorProof): void {
+  if (account.password !== password) throw new ProblemError('password_mismatch')
+  if (account.totp?.enabled && code !== STUB_TOTP_CODE) throw new ProblemError('code_mismatch')
 }
 
 export interface StubGateway {
@@ -282,10 +293,9 @@ export function createStubGateway(accountKey: (email: string) => string = (email
       if (code !== STUB_TOTP_CODE) throw new ProblemError('code_mismatch')
       account.totp = { ...account.totp, verified: true, enabled: true }
     },
-    async disableSoftwareToken(accessToken, _username, { password, code }) {
+    async disableSoftwareToken(accessToken, _username, proof) {
       const account = accountOfToken(accessToken)
-      if (account.password !== password) throw new ProblemError('password_mismatch')
-      if (account.totp?.enabled && code !== STUB_TOTP_CODE) throw new ProblemError('code_mismatch')
+      proveBothFactors(account, proof)
       if (account.totp) account.totp.enabled = false
       return {}
     },
@@ -369,17 +379,23 @@ export function createStubGateway(accountKey: (email: string) => string = (email
       accountOfToken(accessToken)
       return { passkeys: [], userHandle: userHandleOf(username) }
     },
-    async deletePasskey(accessToken) {
-      accountOfToken(accessToken)
-      throw new ProblemError('passkey_not_found')
+    async deletePasskey(accessToken, _username, credentialId, proof) {
+      const account = accountOfToken(accessToken)
+      if (account.passkeyMfa) {
+        if (proof === undefined) throw new ProblemError('factor_proof_required')
+        proveBothFactors(account, proof)
+      }
+      if (credentialId !== STUB_PASSKEY_ID) throw new ProblemError('passkey_not_found')
+      return {}
     },
     async authFactors(accessToken) {
       accountOfToken(accessToken)
       return ['PASSWORD', 'EMAIL_OTP']
     },
-    async setPasskeyMfa(accessToken) {
-      accountOfToken(accessToken)
-      throw new ProblemError('passkey_mfa_unavailable')
+    async setPasskeyMfa(accessToken, enabled) {
+      const account = accountOfToken(accessToken)
+      if (!account.totp?.enabled) throw new ProblemError('passkey_mfa_unavailable')
+      account.passkeyMfa = enabled
     },
     // Tokens: signing out one device, deleting the account.
     async revokeToken(refreshToken) {

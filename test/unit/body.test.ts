@@ -1,4 +1,4 @@
-// The body reader's nesting limit: what passes and what is refused, on the reader alone.
+// The body reader's nesting limit and its reading of no body: what passes and what is refused, on the reader alone.
 import { describe, expect, test } from 'bun:test'
 import { MAX_BODY_DEPTH, readJsonBody } from '../../src/http/body.ts'
 import { ProblemError } from '../../src/http/problem.ts'
@@ -24,5 +24,20 @@ describe('nesting limit', () => {
   test('brackets inside strings, escaped quotes among them, do not count', async () => {
     const text = JSON.stringify({ a: `\\"${'['.repeat(100)}`, b: '{'.repeat(100) })
     expect(await read(text)).toEqual(JSON.parse(text))
+  })
+})
+
+describe('no body', () => {
+  const empty = (headers: Record<string, string>) => new Request('http://body.test/', { method: 'DELETE', headers })
+  const json = { 'content-type': 'application/json' }
+
+  test('without a content type it is none, for any route', async () => {
+    expect(await readJsonBody(empty({}))).toBeUndefined()
+  })
+
+  test('with a JSON content type it is none where the body is optional, malformed JSON where it is required', async () => {
+    expect(await readJsonBody(empty(json), true)).toBeUndefined()
+    expect(await readJsonBody(empty({ ...json, 'content-length': '0' }), true)).toBeUndefined()
+    expect(await readJsonBody(empty(json)).catch((error: unknown) => error)).toMatchObject({ code: 'malformed_json' })
   })
 })
