@@ -87,7 +87,7 @@ export class Service extends Construct {
         // ElastiCache Serverless runs in cluster mode; an empty REDIS_URL is no store at all.
         REDIS_URL: props.stateStore.url,
         REDIS_CLUSTER: 'true',
-        // The bound on Cognito calls and its queue (README.md, configuration); Bun's own
+        // The bound on Cognito calls and its queue (docs/configuration.md); Bun's own
         // bound on fetch() (signing keys, breached-password check) above it, as the image sets it.
         COGNITO_MAX_CONCURRENCY: '256',
         COGNITO_QUEUE_LIMIT: '1024',
