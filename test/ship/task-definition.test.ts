@@ -81,6 +81,14 @@ describe('ECS task definition', () => {
     expect(container.linuxParameters.capabilities.drop).toEqual(['ALL'])
   })
 
+  test("a task role, which the deploy steps give the two admin calls that end an account's sessions", () => {
+    expect(task.taskRoleArn).toBe('arn:aws:iam::123456789012:role/user-service-task')
+    const steps = readFileSync(resolve(ROOT, 'docs/deployment.md'), 'utf8')
+    expect(steps).toContain('--role-name user-service-task')
+    for (const action of ['cognito-idp:AdminGetUser', 'cognito-idp:AdminUserGlobalSignOut'])
+      expect(steps).toContain(action)
+  })
+
   test('the client secret comes from Secrets Manager, never as a plain value', () => {
     expect(container.secrets).toEqual([
       { name: 'COGNITO_CLIENT_SECRET', valueFrom: expect.stringMatching(/^arn:aws:secretsmanager:/) },
