@@ -441,6 +441,8 @@ interface Window {
 
 async function measure(target: Running, route: Route, stub: Stub, round: number): Promise<Window> {
   const label = `${target.name}-r${round}`
+  // A fresh session for each window: a sealed one expires (AuthSessionValidity, 3 minutes) within a long run.
+  if (route.bodyFor) targetBodies.set(`${target.name} ${route.name}`, await route.bodyFor(target))
   if (warmupSeconds > 0 && round === 1) await wrk(target, route, warmupSeconds, `${label}-warm`)
   const before = await stubStats(stub)
   const shedBefore = await shedSoFar(target)
