@@ -15,9 +15,8 @@ const SAMPLES = 64
 
 // setTimeout on Bun and on Node truncates its delay to whole milliseconds, waits at least one, and
 // fires about 0.1 ms after it (up to a few tenths when the loop is busy). A hold therefore sleeps
-// through the whole milliseconds it can without passing its end, and spends the rest, under a
-// millisecond, yielding one event-loop turn at a time: other requests run in between, and no
-// turn blocks.
+// through the whole milliseconds it can without passing its end, and spends the rest (under
+// 1.3 ms) yielding one event-loop turn at a time: other requests run in between, and no turn blocks.
 const TIMER_LATE_MS = 0.3
 
 /** What the pacing reads time from and waits with (tests replace each). */
