@@ -89,8 +89,11 @@ export interface Stub {
   proc: Subprocess
 }
 
-/** `tls`: HTTPS with a self-signed certificate (Stub.caFile); `latencyMs`: each answer that much later. */
-export async function startStub({ tls = false, latencyMs = 0 } = {}): Promise<Stub> {
+/**
+ * `tls`: HTTPS with a self-signed certificate (Stub.caFile); `latencyMs`: each answer that much later;
+ * `sendMs`: a passwordless start that sends a code about that much later still (StubOptions.sendMs).
+ */
+export async function startStub({ tls = false, latencyMs = 0, sendMs = 0 } = {}): Promise<Stub> {
   const proc = Bun.spawn(onLoadCpu([process.execPath, resolve(ROOT, 'test/support/stub-cognito.ts')]), {
     env: {
       ...process.env,
@@ -98,6 +101,7 @@ export async function startStub({ tls = false, latencyMs = 0 } = {}): Promise<St
       STUB_CLIENT_SECRET: CLIENT_SECRET,
       STUB_TLS: tls ? '1' : '0',
       STUB_LATENCY_MS: String(latencyMs),
+      STUB_SEND_MS: String(sendMs),
     },
     stdout: 'pipe',
     stderr: 'inherit',

@@ -3,21 +3,63 @@
 // the session is a decoy). The answers are the same byte for byte (test/integration/
 // passwordless-enumeration.test.ts); this measures whether their timing tells them apart. The starts
 // are interleaved (one of each kind per turn, in a new random order each turn), so that a burst of
-// other load on a shared machine falls on every kind alike, and reported as medians.
+// other load on a shared machine falls on every kind alike. Matching medians is not enough (a decoy
+// held to one fixed duration has the real median and none of the real spread), so each decoy kind's
+// durations are compared with the confirmed ones as distributions: the two-sample
+// Kolmogorov–Smirnov statistic (the largest gap between the two empirical CDFs) against its 5%
+// critical value.
+//   bun bench/passwordless-timing.ts [--starts N] [--latency-ms N] [--send-ms N]
+// runs it alone: the stub Cognito (answering every call --latency-ms late, and a start that sends a
+// code --send-ms later still, as Cognito's email sending does) and the product from source.
+import { resolve } from 'node:path'
 import { BENCH_USER } from '../test/support/stub-cognito.ts'
-import { median } from './harness.ts'
+import { freePort } from '../test/support/util.ts'
+import { median, numberOption, onServerCpu, productEnv, ROOT, startStub, untilHealthy } from './harness.ts'
 
 export const PASSWORDLESS_KINDS = ['confirmed', 'unknown', 'unconfirmed'] as const
 export type PasswordlessKind = (typeof PASSWORDLESS_KINDS)[number]
+type DecoyKind = Exclude<PasswordlessKind, 'confirmed'>
+const DECOY_KINDS: readonly DecoyKind[] = ['unknown', 'unconfirmed']
 
 export interface PasswordlessTiming {
   /** Starts per kind. */
   starts: number
   /** Median milliseconds per kind, as the client sees them. */
   medianMs: Record<PasswordlessKind, number>
+  /** 90th percentile milliseconds per kind. */
+  p90Ms: Record<PasswordlessKind, number>
   /** The slowest median over the fastest, minus one (0.1: 10% apart). */
   spread: number
+  /** Two-sample Kolmogorov–Smirnov statistic of each decoy kind against the confirmed starts. */
+  ks: Record<DecoyKind, number>
+  /** The KS statistic above which two samples of `starts` differ at the 5% level. */
+  ksCritical: number
 }
+
+/** The `q` quantile (0..1) of `values`, the nearest rank. */
+export const quantile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!
+}
+
+/** The largest gap between the empirical CDFs of `a` and `b` (0: alike, 1: apart). */
+export function ksStatistic(a: number[], b: number[]): number {
+  const x = [...a].sort((p, q) => p - q)
+  const y = [...b].sort((p, q) => p - q)
+  let i = 0
+  let j = 0
+  let gap = 0
+  while (i < x.length && j < y.length) {
+    const at = Math.min(x[i]!, y[j]!)
+    while (i < x.length && x[i]! <= at) i++
+    while (j < y.length && y[j]! <= at) j++
+    gap = Math.max(gap, Math.abs(i / x.length - j / y.length))
+  }
+  return gap
+}
+
+/** The 5% critical value of the KS statistic for samples of n and m (Smirnov's asymptotic c(α) = 1.358). */
+export const ksCritical = (n: number, m: number) => 1.358 * Math.sqrt((n + m) / (n * m))
 
 const postJson = (url: string, body: unknown) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
@@ -51,22 +93,60 @@ export async function passwordlessStartTiming(url: string, starts: number): Prom
       if (res.status !== 200) throw new Error(`passwordless timing: ${kind} start answered ${res.status}`)
     }
   }
-  const medianMs = Object.fromEntries(PASSWORDLESS_KINDS.map((k) => [k, median(samples[k])])) as Record<
-    PasswordlessKind,
-    number
-  >
+  const perKind = (of: (values: number[]) => number) =>
+    Object.fromEntries(PASSWORDLESS_KINDS.map((k) => [k, of(samples[k])])) as Record<PasswordlessKind, number>
+  const medianMs = perKind(median)
   const medians = Object.values(medianMs)
-  return { starts, medianMs, spread: Math.max(...medians) / Math.min(...medians) - 1 }
+  return {
+    starts,
+    medianMs,
+    p90Ms: perKind((values) => quantile(values, 0.9)),
+    spread: Math.max(...medians) / Math.min(...medians) - 1,
+    ks: Object.fromEntries(DECOY_KINDS.map((k) => [k, ksStatistic(samples[k], samples.confirmed)])) as Record<
+      DecoyKind,
+      number
+    >,
+    ksCritical: ksCritical(starts, starts),
+  }
 }
 
 /** The timing as a markdown table for the report. */
 export function passwordlessTimingTable(timing: PasswordlessTiming): string {
-  const rows = PASSWORDLESS_KINDS.map((k) => `| ${k} | ${timing.medianMs[k].toFixed(2)} |`)
+  const ks = (k: PasswordlessKind) => (k === 'confirmed' ? '' : timing.ks[k].toFixed(3))
+  const rows = PASSWORDLESS_KINDS.map(
+    (k) => `| ${k} | ${timing.medianMs[k].toFixed(2)} | ${timing.p90Ms[k].toFixed(2)} | ${ks(k)} |`,
+  )
+  const apart = DECOY_KINDS.filter((k) => timing.ks[k] > timing.ksCritical)
   return [
-    `POST /signin/passwordless, ${timing.starts} interleaved starts per kind (product), medians; spread ${(timing.spread * 100).toFixed(1)}%`,
+    `POST /signin/passwordless, ${timing.starts} interleaved starts per kind (product); medians ${(timing.spread * 100).toFixed(1)}% apart; KS against confirmed, 5% critical value ${timing.ksCritical.toFixed(3)}: ${apart.length ? `${apart.join(', ')} told apart` : 'not told apart'}`,
     '',
-    '| kind | median ms |',
-    '|---|---|',
+    '| kind | median ms | p90 ms | KS vs confirmed |',
+    '|---|---|---|---|',
     ...rows,
   ].join('\n')
+}
+
+// Run alone: the stub and the product from source, each in its own process, for a few seconds.
+if (import.meta.main) {
+  const args = process.argv.slice(2)
+  const starts = numberOption(args, '--starts') ?? 200
+  const latencyMs = numberOption(args, '--latency-ms') ?? 0
+  const sendMs = numberOption(args, '--send-ms') ?? 0
+  const stub = await startStub({ tls: latencyMs > 0, latencyMs, sendMs })
+  const port = await freePort()
+  const product = Bun.spawn(onServerCpu([process.execPath, resolve(ROOT, 'src/main.ts')]), {
+    cwd: ROOT,
+    env: productEnv(stub.url, port, stub.caFile),
+    stdout: 'ignore',
+    stderr: 'inherit',
+  })
+  try {
+    const url = `http://127.0.0.1:${port}`
+    await untilHealthy(url, product)
+    const timing = await passwordlessStartTiming(url, starts)
+    console.log(`stub latency ${latencyMs} ms, code sending ${sendMs} ms\n${passwordlessTimingTable(timing)}`)
+  } finally {
+    product.kill('SIGKILL')
+    stub.proc.kill('SIGKILL')
+  }
 }

@@ -10,8 +10,9 @@
 // --latency-ms N: the stub answers each Cognito call N ms late, over TLS (a self-signed certificate
 // the targets trust), as Cognito does (--tls alone: TLS without the delay); BENCH_PRODUCT="<command>"
 // to measure another build of the product. Prints tables and writes bench/out/bench-<time>.json. Then
-// interleaved passwordless starts per kind of email against the product, medians
-// (bench/passwordless-timing.ts), and the revocation propagation between two instances (bench/propagation.ts).
+// interleaved passwordless starts per kind of email against the product, medians, p90 and how far
+// the decoys' distribution is from the real one (bench/passwordless-timing.ts, also run alone), and
+// the revocation propagation between two instances (bench/propagation.ts).
 // Non-2xx answers or socket errors fail the run (exit 1). Speed is reported, never asserted.
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'

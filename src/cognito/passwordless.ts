@@ -27,8 +27,8 @@ export type PasswordlessStart = (input: PasswordlessInput) => Promise<Passwordle
  * EMAIL_OTP names the destination masked from the typed email, WEB_AUTHN hands out request options
  * with an empty allow-list (passkeys are discoverable; WebAuthn Level 3 §5.5 `allowCredentials`).
  * Without a method: the service's own SELECT_CHALLENGE listing FIRST_FACTORS, with no Cognito call;
- * its answer runs the chosen start (sign-in.ts). A decoy is answered no sooner than a real start of
- * the same method usually is (start-pacing.ts).
+ * its answer runs the chosen start (sign-in.ts). A decoy is held as long as a recent real start of
+ * the same method, drawn at random, took (start-pacing.ts).
  * @throws ProblemError for a failure that is not about the account (the service's configuration, Cognito down).
  */
 export function passwordlessStart({ config, call, secretHash, sessions, decoys, accountOf }: GatewayCore) {
@@ -83,9 +83,10 @@ export function passwordlessStart({ config, call, secretHash, sessions, decoys, 
     const passkeys = challengeName === 'WEB_AUTHN' ? sealedPasskeys(cognitoOptions) : {}
     let session: string
     if (real !== undefined) {
-      pacing.real(challengeName, performance.now() - startedAt)
       decoys.rememberSession(real)
       session = await sessions.seal({ username: actualUsername, account, ...passkeys }, real)
+      // Measured to the point where a decoy is held, so that the seal counts on both sides.
+      pacing.real(challengeName, performance.now() - startedAt)
     } else {
       session = await sessions.seal({ decoy: decoys.id(), account, ...passkeys }, decoys.session())
       await pacing.holdDecoy(challengeName, startedAt)

@@ -7,7 +7,7 @@
 // connection, the client's pool, holds its port in TIME_WAIT for a minute). With `tls` it speaks
 // HTTPS with a self-signed certificate the client must trust (`caFile`), so a new connection costs
 // a handshake as it does against Cognito; `latencyMs` delays every Cognito answer as the network
-// and Cognito do.
+// and Cognito do, and `sendMs` adds to a passwordless start that sends a code, as Cognito's sending does.
 //
 // Fault hooks for the gateway tests, chosen by the email's local part:
 //   fault-throttle@…  400 TooManyRequestsException      fault-500@…   500 InternalErrorException
@@ -32,6 +32,12 @@ export interface StubOptions {
   tls?: boolean
   /** Milliseconds every Cognito operation waits before it answers. */
   latencyMs?: number
+  /**
+   * Milliseconds a USER_AUTH start answering EMAIL_OTP waits on top of `latencyMs`, drawn anew each
+   * time between half and one and a half of it: Cognito sends the email before it answers (a guess
+   * at how long that takes and varies; Cognito documents neither).
+   */
+  sendMs?: number
 }
 
 export interface StubStats {
@@ -82,7 +88,7 @@ const STUB_SESSION = `AYABe${'s'.repeat(900)}`
 const ok = (body: unknown) => new Response(JSON.stringify(body), { headers: JSON_11 })
 
 export function startStubCognito(options: StubOptions): StubCognito {
-  const { clientId, clientSecret, latencyMs = 0 } = options
+  const { clientId, clientSecret, latencyMs = 0, sendMs = 0 } = options
   const certificate = options.tls ? selfSignedCertificate() : undefined
   const users = new Map<string, User>()
   const answers = new Map<string, string>()
@@ -143,7 +149,7 @@ export function startStubCognito(options: StubOptions): StubCognito {
     return undefined
   }
 
-  const operations: Record<string, (body: Body) => Response> = {
+  const operations: Record<string, (body: Body) => Response | Promise<Response>> = {
     SignUp(body) {
       const email = body.Username ?? ''
       if (users.has(email)) return fail('UsernameExistsException', 'User already exists')
@@ -169,19 +175,21 @@ export function startStubCognito(options: StubOptions): StubCognito {
         return ok({ AuthenticationResult: { IdToken, AccessToken, ExpiresIn, TokenType }, ChallengeParameters: {} })
       }
       // Choice-based sign-in, as the benchmark's passwordless start asks for it: an EMAIL_OTP challenge
-      // (no email is sent) with a session of Cognito's size, for a confirmed account.
+      // (no email is sent; `sendMs` stands for the sending) with a session of Cognito's size, for a confirmed account.
       if (body.AuthFlow === 'USER_AUTH') {
         if (!hashOk(params.USERNAME, params.SECRET_HASH)) return badHash()
         const user = users.get(params.USERNAME ?? '')
         if (!user?.confirmed) return fail('UserNotFoundException', 'User does not exist.')
         if (params.PREFERRED_CHALLENGE !== 'EMAIL_OTP')
           return fail('InvalidParameterException', 'Unsupported challenge')
-        return ok({
+        const sent = sendMs > 0 ? Bun.sleep(sendMs * (0.5 + Math.random())) : undefined
+        const challenge = ok({
           ChallengeName: 'EMAIL_OTP',
           Session: STUB_SESSION,
           ChallengeParameters: { CODE_DELIVERY_DELIVERY_MEDIUM: 'EMAIL', CODE_DELIVERY_DESTINATION: 'b***@e***' },
           AvailableChallenges: ['EMAIL_OTP', 'PASSWORD'],
         })
+        return sent ? sent.then(() => challenge) : challenge
       }
       if (body.AuthFlow !== 'USER_PASSWORD_AUTH') return fail('InvalidParameterException', 'Unsupported AuthFlow')
       if (!hashOk(params.USERNAME, params.SECRET_HASH)) return badHash()
@@ -362,6 +370,7 @@ if (import.meta.main) {
     port: Number(process.env.STUB_PORT ?? 0),
     tls: process.env.STUB_TLS === '1',
     latencyMs: Number(process.env.STUB_LATENCY_MS ?? 0),
+    sendMs: Number(process.env.STUB_SEND_MS ?? 0),
   })
   process.stdout.write(
     `${JSON.stringify({ url: stub.url, caFile: stub.caFile, idToken: stub.idTokenOf(BENCH_USER.email) })}\n`,

@@ -1,35 +1,107 @@
 import { expect, test } from 'bun:test'
-import { createStartPacing } from '../../src/cognito/start-pacing.ts'
+import { createStartPacing, type PacingClock } from '../../src/cognito/start-pacing.ts'
 
-const recordingSleep = () => {
-  const waits: number[] = []
-  return { waits, sleep: async (ms: number) => void waits.push(ms) }
+// A clock that moves only when the pacing waits: a timer fires 0.1 ms after its whole milliseconds
+// (as Bun's and Node's do), a turn of the event loop takes 0.01 ms.
+const fakeClock = (draws: number[] = []) => {
+  let t = 1000
+  const sleeps: number[] = []
+  let turns = 0
+  const clock: PacingClock = {
+    now: () => t,
+    random: () => draws.shift() ?? 0,
+    sleep: async (ms) => {
+      sleeps.push(ms)
+      t += ms + 0.1
+    },
+    yieldTurn: async () => {
+      turns++
+      t += 0.01
+    },
+  }
+  return { clock, sleeps, turns: () => turns, now: () => t }
 }
 
-test('a decoy is held until the median real start of its method has passed', async () => {
-  const { waits, sleep } = recordingSleep()
-  const pacing = createStartPacing(sleep)
-  for (const ms of [300, 100, 200]) pacing.real('EMAIL_OTP', ms)
-  await pacing.holdDecoy('EMAIL_OTP', performance.now())
-  expect(waits).toHaveLength(1)
-  expect(waits[0]!).toBeGreaterThan(190)
-  expect(waits[0]!).toBeLessThanOrEqual(200)
+/** How long a decoy started `elapsed` ms ago is held, in ms. */
+const heldFor = async (pacing: ReturnType<typeof createStartPacing>, now: () => number, elapsed: number) => {
+  const before = now()
+  await pacing.holdDecoy('EMAIL_OTP', before - elapsed)
+  return now() - before
+}
+
+test('decoys held at random ranks take the real starts’ durations, spread included, not one figure', async () => {
+  const reals = [40, 10, 30, 20]
+  // The ranks a decoy's draw lands on, one per quarter: each real duration once.
+  const { clock, now } = fakeClock([0.1, 0.35, 0.6, 0.85])
+  const pacing = createStartPacing(clock)
+  for (const ms of reals) pacing.real('EMAIL_OTP', ms)
+  const took: number[] = []
+  for (let i = 0; i < reals.length; i++) took.push(Math.round(await heldFor(pacing, now, 0)))
+  expect(took).toEqual([10, 20, 30, 40])
+})
+
+test('a decoy is held to the real duration at its own rank among the recent decoys', async () => {
+  const { clock, now } = fakeClock()
+  const pacing = createStartPacing(clock)
+  for (let ms = 100; ms <= 400; ms += 100) pacing.real('EMAIL_OTP', ms)
+  // Three earlier decoys took 1, 2 and 3 ms before their hold (each then held, to 100 ms).
+  for (const elapsed of [1, 2, 3]) await heldFor(pacing, now, elapsed)
+  // Past two of the three: the real start at that rank (2 of 4 ranks below it); past all four
+  // earlier decoys: the slowest real start; past none: the fastest.
+  expect(2.5 + (await heldFor(pacing, now, 2.5))).toBeCloseTo(300, 1)
+  expect(9 + (await heldFor(pacing, now, 9))).toBeCloseTo(400, 1)
+  expect(0.5 + (await heldFor(pacing, now, 0.5))).toBeCloseTo(100, 1)
+})
+
+test('a decoy that took about as long as real starts do is held hardly at all', async () => {
+  // The last decoy's draw is the highest: drawn on its own, it would be held to the slowest real start.
+  const { clock, now } = fakeClock([...Array(64).fill(0), 0.99])
+  const pacing = createStartPacing(clock)
+  for (let i = 1; i <= 64; i++) {
+    pacing.real('EMAIL_OTP', i)
+    await heldFor(pacing, now, i)
+  }
+  // Its work took 32.2 ms, more than half the decoys': held to the real start of that rank, 33 ms.
+  expect(await heldFor(pacing, now, 32.2)).toBeLessThan(1)
 })
 
 test('no hold before any real start of that method, nor for a decoy already slower', async () => {
-  const { waits, sleep } = recordingSleep()
-  const pacing = createStartPacing(sleep)
+  const { clock, now, sleeps, turns } = fakeClock([0.99])
+  const pacing = createStartPacing(clock)
+  expect(await heldFor(pacing, now, 0)).toBe(0)
   pacing.real('EMAIL_OTP', 50)
-  await pacing.holdDecoy('WEB_AUTHN', performance.now())
-  await pacing.holdDecoy('EMAIL_OTP', performance.now() - 80)
-  expect(waits).toEqual([])
+  await pacing.holdDecoy('WEB_AUTHN', now())
+  expect(await heldFor(pacing, now, 80)).toBe(0)
+  expect(sleeps).toEqual([])
+  expect(turns()).toBe(0)
 })
 
-test('the median follows the recent starts only', async () => {
-  const { waits, sleep } = recordingSleep()
-  const pacing = createStartPacing(sleep)
+test('the draw is made from the recent real starts only', async () => {
+  const { clock, now } = fakeClock([0.99])
+  const pacing = createStartPacing(clock)
   for (let i = 0; i < 64; i++) pacing.real('EMAIL_OTP', 1000)
   for (let i = 0; i < 64; i++) pacing.real('EMAIL_OTP', 10)
-  await pacing.holdDecoy('EMAIL_OTP', performance.now())
-  expect(waits[0]!).toBeLessThanOrEqual(10)
+  expect(await heldFor(pacing, now, 0)).toBeLessThan(10.1)
+})
+
+test('a hold sleeps through its whole milliseconds on a timer and yields turns for the rest', async () => {
+  const { clock, now, sleeps, turns } = fakeClock([0])
+  const pacing = createStartPacing(clock)
+  pacing.real('EMAIL_OTP', 5.65)
+  const took = await heldFor(pacing, now, 0)
+  // Not a timer of 5.65 ms (which would fire after 5.1 or, rounded up, 6.1): 5 whole ones, then turns.
+  expect(sleeps).toEqual([5])
+  expect(turns()).toBeGreaterThan(0)
+  expect(took).toBeGreaterThanOrEqual(5.65)
+  expect(took).toBeLessThan(5.67)
+})
+
+test('a hold shorter than a timer can wait uses no timer', async () => {
+  const { clock, now, sleeps } = fakeClock([0])
+  const pacing = createStartPacing(clock)
+  pacing.real('EMAIL_OTP', 0.6)
+  const took = await heldFor(pacing, now, 0)
+  expect(sleeps).toEqual([])
+  expect(took).toBeGreaterThanOrEqual(0.6)
+  expect(took).toBeLessThan(0.62)
 })
