@@ -13,29 +13,31 @@
 /** How many recent real starts, and decoys, each method keeps. */
 const SAMPLES = 64
 
-// setTimeout on Bun and on Node truncates its delay to whole milliseconds, waits at least one, and
-// fires about 0.1 ms after it (up to a few tenths when the loop is busy). A hold therefore sleeps
-// through the whole milliseconds it can without passing its end, and spends the rest (under
-// 1.3 ms) yielding one event-loop turn at a time: other requests run in between, and no turn blocks.
-const TIMER_LATE_MS = 0.3
+// setTimeout on Bun and on Node truncates its delay to whole milliseconds and fires about 0.1 ms
+// after it. A hold is one timer: its whole milliseconds, plus one more with the chance of the
+// fraction left, so that holds are right on average and their spread is kept to within a
+// millisecond, a thousandth of a real start against Cognito. No hold spins on the event loop for the
+// fraction: a decoy must cost no more CPU than a real start, or decoy starts would be a cheap way to
+// load the service.
+const TIMER_LATE_MS = 0.1
 
 /** What the pacing reads time from and waits with (tests replace each). */
 export interface PacingClock {
   /** Milliseconds on a monotonic clock (performance.now()). */
   now(): number
-  /** A number in [0, 1) (Math.random()). */
+  /** A number in [0, 1) (Math.random()): a decoy's rank among its ties. */
   random(): number
+  /** True with probability `p` (Math.random() < p): whether a hold's fraction of a millisecond is waited. */
+  chance(p: number): boolean
   /** Waits `ms`, a whole number of milliseconds (a timer). */
   sleep(ms: number): Promise<void>
-  /** Waits for one turn of the event loop (setImmediate). */
-  yieldTurn(): Promise<void>
 }
 
 const systemClock: PacingClock = {
   now: () => performance.now(),
   random: Math.random,
+  chance: (p) => Math.random() < p,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  yieldTurn: () => new Promise((resolve) => setImmediate(resolve)),
 }
 
 /** Keeps real starts' durations and holds decoy answers to their distribution. */
@@ -64,10 +66,10 @@ export function createStartPacing(clock: PacingClock = systemClock): StartPacing
     if (seen.length > SAMPLES) seen.shift()
   }
   const holdUntil = async (end: number) => {
-    for (let left = end - clock.now(); left > 0; left = end - clock.now()) {
-      const whole = Math.floor(left - TIMER_LATE_MS)
-      await (whole >= 1 ? clock.sleep(whole) : clock.yieldTurn())
-    }
+    const left = end - clock.now() - TIMER_LATE_MS
+    if (left <= 0) return
+    const whole = Math.floor(left) + (clock.chance(left % 1) ? 1 : 0)
+    if (whole >= 1) await clock.sleep(whole)
   }
   return {
     real(method, durationMs) {

@@ -2,24 +2,21 @@ import { expect, test } from 'bun:test'
 import { createStartPacing, type PacingClock } from '../../src/cognito/start-pacing.ts'
 
 // A clock that moves only when the pacing waits: a timer fires 0.1 ms after its whole milliseconds
-// (as Bun's and Node's do), a turn of the event loop takes 0.01 ms.
-const fakeClock = (draws: number[] = []) => {
+// (as Bun's and Node's do). `draws` are the ranks' draws; `chances` the roundings' (by default a
+// fraction is waited when it is half a millisecond or more).
+const fakeClock = (draws: number[] = [], chances: number[] = []) => {
   let t = 1000
   const sleeps: number[] = []
-  let turns = 0
   const clock: PacingClock = {
     now: () => t,
     random: () => draws.shift() ?? 0,
+    chance: (p) => (chances.shift() ?? 0.5) < p,
     sleep: async (ms) => {
       sleeps.push(ms)
       t += ms + 0.1
     },
-    yieldTurn: async () => {
-      turns++
-      t += 0.01
-    },
   }
-  return { clock, sleeps, turns: () => turns, now: () => t }
+  return { clock, sleeps, now: () => t }
 }
 
 /** How long a decoy started `elapsed` ms ago is held, in ms. */
@@ -48,9 +45,9 @@ test('a decoy is held to the real duration at its own rank among the recent deco
   for (const elapsed of [1, 2, 3]) await heldFor(pacing, now, elapsed)
   // Past two of the three: the real start at that rank (2 of 4 ranks below it); past all four
   // earlier decoys: the slowest real start; past none: the fastest.
-  expect(2.5 + (await heldFor(pacing, now, 2.5))).toBeCloseTo(300, 1)
-  expect(9 + (await heldFor(pacing, now, 9))).toBeCloseTo(400, 1)
-  expect(0.5 + (await heldFor(pacing, now, 0.5))).toBeCloseTo(100, 1)
+  expect(2.5 + (await heldFor(pacing, now, 2.5))).toBeCloseTo(300, 0)
+  expect(9 + (await heldFor(pacing, now, 9))).toBeCloseTo(400, 0)
+  expect(0.5 + (await heldFor(pacing, now, 0.5))).toBeCloseTo(100, 0)
 })
 
 test('a decoy that took about as long as real starts do is held hardly at all', async () => {
@@ -62,18 +59,17 @@ test('a decoy that took about as long as real starts do is held hardly at all', 
     await heldFor(pacing, now, i)
   }
   // Its work took 32.2 ms, more than half the decoys': held to the real start of that rank, 33 ms.
-  expect(await heldFor(pacing, now, 32.2)).toBeLessThan(1)
+  expect(await heldFor(pacing, now, 32.2)).toBeLessThan(1.2)
 })
 
 test('no hold before any real start of that method, nor for a decoy already slower', async () => {
-  const { clock, now, sleeps, turns } = fakeClock([0.99])
+  const { clock, now, sleeps } = fakeClock([0.99])
   const pacing = createStartPacing(clock)
   expect(await heldFor(pacing, now, 0)).toBe(0)
   pacing.real('EMAIL_OTP', 50)
   await pacing.holdDecoy('WEB_AUTHN', now())
   expect(await heldFor(pacing, now, 80)).toBe(0)
   expect(sleeps).toEqual([])
-  expect(turns()).toBe(0)
 })
 
 test('the draw is made from the recent real starts only', async () => {
@@ -81,27 +77,46 @@ test('the draw is made from the recent real starts only', async () => {
   const pacing = createStartPacing(clock)
   for (let i = 0; i < 64; i++) pacing.real('EMAIL_OTP', 1000)
   for (let i = 0; i < 64; i++) pacing.real('EMAIL_OTP', 10)
-  expect(await heldFor(pacing, now, 0)).toBeLessThan(10.1)
+  expect(await heldFor(pacing, now, 0)).toBeLessThan(11)
 })
 
-test('a hold sleeps through its whole milliseconds on a timer and yields turns for the rest', async () => {
-  const { clock, now, sleeps, turns } = fakeClock([0])
+test('a hold is one timer, its fraction rounded up with that fraction’s chance: right on average', async () => {
+  // The first draw ranks the decoy; the second rounds the timer. 5.65 ms, less the timer's 0.1 ms
+  // lateness, is 5 whole milliseconds and 0.55 of one: rounded up for a draw under 0.55.
+  for (const [draw, timer] of [
+    [0.3, 6],
+    [0.9, 5],
+  ] as const) {
+    const { clock, now, sleeps } = fakeClock([0], [draw])
+    const pacing = createStartPacing(clock)
+    pacing.real('EMAIL_OTP', 5.65)
+    const took = await heldFor(pacing, now, 0)
+    expect(sleeps).toEqual([timer])
+    expect(took).toBeCloseTo(timer + 0.1, 5)
+  }
+  // Over evenly spread draws the holds average the real duration.
+  const draws = Array.from({ length: 100 }, (_, i) => (i + 0.5) / 100)
+  const { clock, now } = fakeClock([], draws)
   const pacing = createStartPacing(clock)
   pacing.real('EMAIL_OTP', 5.65)
-  const took = await heldFor(pacing, now, 0)
-  // Not a timer of 5.65 ms (which would fire after 5.1 or, rounded up, 6.1): 5 whole ones, then turns.
-  expect(sleeps).toEqual([5])
-  expect(turns()).toBeGreaterThan(0)
-  expect(took).toBeGreaterThanOrEqual(5.65)
-  expect(took).toBeLessThan(5.67)
+  let total = 0
+  for (let i = 0; i < 100; i++) {
+    const before = now()
+    await pacing.holdDecoy('EMAIL_OTP', before)
+    total += now() - before
+  }
+  expect(total / 100).toBeCloseTo(5.65, 1)
 })
 
-test('a hold shorter than a timer can wait uses no timer', async () => {
-  const { clock, now, sleeps } = fakeClock([0])
-  const pacing = createStartPacing(clock)
-  pacing.real('EMAIL_OTP', 0.6)
-  const took = await heldFor(pacing, now, 0)
-  expect(sleeps).toEqual([])
-  expect(took).toBeGreaterThanOrEqual(0.6)
-  expect(took).toBeLessThan(0.62)
+test('a hold shorter than a timer can wait is a one-millisecond timer or none, by the same chance', async () => {
+  for (const [draw, expected] of [
+    [0.2, [1]],
+    [0.8, []],
+  ] as const) {
+    const { clock, now, sleeps } = fakeClock([0], [draw])
+    const pacing = createStartPacing(clock)
+    pacing.real('EMAIL_OTP', 0.6)
+    await heldFor(pacing, now, 0)
+    expect(sleeps).toEqual([...expected])
+  }
 })
