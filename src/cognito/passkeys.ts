@@ -24,11 +24,12 @@ export interface PasskeyCalls {
   /** ListWebAuthnCredentials, and what the WebAuthn Signal API needs: the relying party id and the user handle. */
   listPasskeys(accessToken: string, username: string): Promise<PasskeyList>
   /**
-   * DeleteWebAuthnCredential. While the user's passkeys count as MFA, only with `proof` of the other
-   * factor (proveBothFactors, for `username`, the access token's), checked first: a stolen session must
-   * not remove a second factor. Without that setting the proof is not needed (nor checked).
+   * DeleteWebAuthnCredential. While the user's passkeys may count as MFA (passkeysMayCountAsMfa: the
+   * app is on), only with `proof` of the other factor (proveBothFactors, for `username`, the access
+   * token's), checked first: a stolen session must not remove a second factor. Otherwise the proof
+   * is not needed (nor checked).
    * @returns the ids of the tokens the proof minted, if any (revoked in Cognito; the caller's revocation list takes them too).
-   * @throws ProblemError factor_proof_required (setting on, no proof), password_mismatch, code_mismatch,
+   * @throws ProblemError factor_proof_required (the app on, no proof), password_mismatch, code_mismatch,
    *   passkey_not_found for an id the user does not have.
    */
   deletePasskey(accessToken: string, username: string, credentialId: string, proof?: FactorProof): Promise<TokenIds>
@@ -45,11 +46,18 @@ export interface PasskeyCalls {
 }
 
 /**
- * How GetUser's UserMFASettingList shows that the user's passkeys count as MFA. The API reference
- * documents no read of WebAuthnMfaSettings (it lists SMS_MFA, EMAIL_OTP and SOFTWARE_TOKEN_MFA): the
- * name is the auth factor's (AuthFactorType WEB_AUTHN), a guess, and what the local Cognito reports.
+ * Whether a user's passkeys may count as a second factor, from GetUser's UserMFASettingList: then
+ * removing one needs the other factor. The API reference lists SMS_MFA, EMAIL_OTP and
+ * SOFTWARE_TOKEN_MFA there and documents no read of WebAuthnMfaSettings, so the rule does not rest
+ * on a passkey entry (`WEB_AUTHN`, the auth factor's name, what the local Cognito reports: taken
+ * when present). It rests on the app: passkeys count as MFA only beside another MFA method
+ * (WebAuthnMfaSettingsType), the proof is the app's code, and Cognito offers a user with MFA on no
+ * passwordless first factor (developer guide, "Authentication flows"), so such a user's passkey
+ * signs in only as a second factor. A user with the app on is asked for the proof even when the
+ * passkey setting is off: asking once too often, never too seldom.
  */
-const PASSKEY_MFA = 'WEB_AUTHN'
+const passkeysMayCountAsMfa = (settings: readonly string[]): boolean =>
+  settings.includes('SOFTWARE_TOKEN_MFA') || settings.includes('WEB_AUTHN')
 
 interface CredentialDescriptor {
   type: 'public-key'
@@ -96,7 +104,7 @@ export function passkeyCalls(core: GatewayCore): PasskeyCalls {
     async deletePasskey(accessToken, username, credentialId, proof) {
       const user = await call('GetUser', { AccessToken: accessToken })
       let minted: TokenIds = {}
-      if ((user.UserMFASettingList ?? []).includes(PASSKEY_MFA)) {
+      if (passkeysMayCountAsMfa(user.UserMFASettingList ?? [])) {
         if (proof === undefined) throw new ProblemError('factor_proof_required')
         minted = await proveBothFactors(core, username, proof)
       }

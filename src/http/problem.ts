@@ -81,12 +81,12 @@ export const PROBLEMS = {
     title: 'Recent sign-in required',
     detail: 'This change needs a recent sign-in: sign in again (a refreshed token does not count), then retry.',
   },
-  // Removing a passkey while passkeys count as the second factor: the other factor proves the owner.
+  // Removing a passkey while the app is on (a passkey is then a second factor): the other factor proves the owner.
   factor_proof_required: {
     status: 403,
     title: 'Second factor required',
     detail:
-      'Your passkeys count as a second factor: to remove one, send your password and a current code from your authenticator app.',
+      'With your authenticator app on, a passkey is a second factor: to remove one, send your password and a current code from your authenticator app.',
   },
   passkey_rejected: {
     status: 400,

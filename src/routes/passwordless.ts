@@ -90,8 +90,8 @@ export const passwordlessRoutes = (gateway: CognitoGateway, policies: Policies, 
           summary: 'Remove a passkey',
           description:
             'Cognito DeleteWebAuthnCredential. The passkey stops signing in at once. Needs a recent sign-in: a ' +
-            'stolen token must not remove the way its owner signs in. While passkeys count as a second factor ' +
-            '(PUT /me/passkeys/mfa), it also needs the other factor, as DELETE /me/mfa/totp does: the body ' +
+            'stolen token must not remove the way its owner signs in. While the authenticator app is on (a passkey ' +
+            'of such a user is a second factor, PUT /me/passkeys/mfa), it also needs the other factor, as DELETE /me/mfa/totp does: the body ' +
             '{"password": …, "code": …} (a current code from the authenticator app). Without it 403 ' +
             'factor_proof_required; a wrong password is 400 password_mismatch, a wrong or used code 400 code_mismatch, ' +
             'and nothing changes. Otherwise no body is needed. A body that is sent must be exactly these two ' +

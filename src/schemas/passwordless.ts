@@ -115,13 +115,14 @@ export const AuthFactorsResponse = t.Object(
 )
 
 /**
- * DELETE /me/passkeys/:credentialId's body, needed while passkeys count as MFA: the other factor, with
+ * DELETE /me/passkeys/:credentialId's body, needed while the app is on (passkeys may count as MFA): the other factor, with
  * DELETE /me/mfa/totp's fields. The body may be left out (src/http/optional-body.ts); one that is sent
  * is the proof and nothing else, so a field this route does not know is refused, not dropped.
  */
 export const PasskeyDeleteBody = t.Object(TotpDisableBody.properties, {
   additionalProperties: false,
-  description: 'The password and a current code from the authenticator app; only while passkeys count as MFA.',
+  description:
+    'The password and a current code from the authenticator app; needed only while the app is on (a passkey of such a user is a second factor).',
 })
 
 export const PasskeyMfaBody = t.Object({

@@ -381,7 +381,7 @@ export function createStubGateway(accountKey: (email: string) => string = (email
     },
     async deletePasskey(accessToken, _username, credentialId, proof) {
       const account = accountOfToken(accessToken)
-      if (account.passkeyMfa) {
+      if (account.totp?.enabled || account.passkeyMfa) {
         if (proof === undefined) throw new ProblemError('factor_proof_required')
         proveBothFactors(account, proof)
       }
