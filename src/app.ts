@@ -261,7 +261,7 @@ export function createApp({
     const path = pathOf(request.url)
     const preflight = allowedOrigins.size > 0 ? corsPreflight(request, allowedOrigins) : undefined
     let response = preflight ?? (await answer(routed, meta, path))
-    limits.settle(routed, response.status)
+    limits.settle(routed, response.status, meta.problem?.code)
     try {
       decorate(request, response, meta, preflight !== undefined)
     } catch {

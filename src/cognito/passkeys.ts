@@ -54,10 +54,20 @@ export interface PasskeyCalls {
  * (WebAuthnMfaSettingsType), the proof is the app's code, and Cognito offers a user with MFA on no
  * passwordless first factor (developer guide, "Authentication flows"), so such a user's passkey
  * signs in only as a second factor. A user with the app on is asked for the proof even when the
- * passkey setting is off: asking once too often, never too seldom.
+ * passkey setting is off: asking once too often, never too seldom. The preferred MFA counts as well:
+ * a report of Cognito turning a method on without listing it (aws-amplify/amplify-js#11258, SMS in
+ * a pool that requires MFA) makes the list alone too thin a rule to fail closed on.
  */
-const passkeysMayCountAsMfa = (settings: readonly string[]): boolean =>
-  settings.includes('SOFTWARE_TOKEN_MFA') || settings.includes('WEB_AUTHN')
+const passkeysMayCountAsMfa = ({ UserMFASettingList = [], PreferredMfaSetting }: GetUserMfa): boolean =>
+  UserMFASettingList.includes('SOFTWARE_TOKEN_MFA') ||
+  UserMFASettingList.includes('WEB_AUTHN') ||
+  PreferredMfaSetting === 'SOFTWARE_TOKEN_MFA'
+
+/** What GetUser says of the user's MFA. */
+interface GetUserMfa {
+  UserMFASettingList?: string[]
+  PreferredMfaSetting?: string
+}
 
 interface CredentialDescriptor {
   type: 'public-key'
@@ -104,7 +114,7 @@ export function passkeyCalls(core: GatewayCore): PasskeyCalls {
     async deletePasskey(accessToken, username, credentialId, proof) {
       const user = await call('GetUser', { AccessToken: accessToken })
       let minted: TokenIds = {}
-      if (passkeysMayCountAsMfa(user.UserMFASettingList ?? [])) {
+      if (passkeysMayCountAsMfa(user)) {
         if (proof === undefined) throw new ProblemError('factor_proof_required')
         minted = await proveBothFactors(core, username, proof)
       }

@@ -13,6 +13,7 @@
 // never an email.
 import type { RateGroup, RateLimitConfig } from '../config.ts'
 import { rateLimitKey } from '../http/client-address.ts'
+import type { ProblemCode } from '../http/problem.ts'
 import {
   createMemoryRateStore,
   type RateDecision,
@@ -69,8 +70,11 @@ export interface RequestLimits {
     body: unknown,
     ip: string | undefined,
   ): void | Promise<void>
-  /** Once the request is answered: gives its failure slot back unless `status` is a failure (a 4xx other than 429). */
-  settle(request: Request, status: number): void
+  /**
+   * Once the request is answered: gives its failure slot back unless `status` is a failure (a 4xx
+   * other than 429) whose `problem` code (when it has one) is a guess that failed.
+   */
+  settle(request: Request, status: number, problem?: ProblemCode): void
 }
 
 export interface RequestLimitsDeps {
@@ -97,8 +101,12 @@ const issuers = new WeakMap<Request, () => string>()
  */
 export const deviceTokenFor = (request: Request): string | undefined => issuers.get(request)?.()
 
-// A failure is the caller's: a 4xx. A 429 (Cognito throttling) or a 5xx answered nothing about the guess.
-const isFailure = (status: number) => status >= 400 && status < 500 && status !== 429
+// A failure is the caller's: a 4xx. A 429 (Cognito throttling) or a 5xx answered nothing about the
+// guess, and neither does a refusal that says what the request lacked before anything was tried:
+// a removal of a passkey sent without the other factor, or naming no passkey of the user's.
+const NOT_A_GUESS: ReadonlySet<ProblemCode> = new Set(['factor_proof_required', 'passkey_not_found'])
+const isFailure = (status: number, problem: ProblemCode | undefined) =>
+  status >= 400 && status < 500 && status !== 429 && (problem === undefined || !NOT_A_GUESS.has(problem))
 
 /** The rate limits of one app. With limits disabled nothing is counted, and device tokens are still issued. */
 export function createRequestLimits({
@@ -178,11 +186,11 @@ export function createRequestLimits({
       const decision = store.reserve(slots)
       return decision instanceof Promise ? decision.then(decided) : decided(decision)
     },
-    settle(request, status) {
+    settle(request, status, problem) {
       const slots = reserved.get(request)
       if (slots === undefined) return
       reserved.delete(request)
-      if (!isFailure(status)) void store.refund(slots)
+      if (!isFailure(status, problem)) void store.refund(slots)
     },
   }
 }

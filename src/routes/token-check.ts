@@ -131,17 +131,23 @@ export const createTokenCheck = ({ config, verifySignature, revocations, clientI
     metrics?.tokenChecked('allowed')
     return identity(claims, headers)
   }
-  const answer: TokenCheckAnswer = async (request, ip, failed) => {
+  const respond = async (request: Request, ip: string | undefined) => {
     const headers: Record<string, string> = { ...SECURITY_HEADERS, 'content-type': 'application/json' }
+    return new Response(JSON.stringify(await check(request, ip, headers)), { headers })
+  }
+  const answer: TokenCheckAnswer = async (request, ip, failed) => {
     try {
-      return new Response(JSON.stringify(await check(request, ip, headers)), { headers })
+      return await respond(request, ip)
     } catch (error) {
-      const problem = error as ProblemError
+      const problem =
+        error instanceof ProblemError ? error : new ProblemError('internal_error', undefined, { cause: error })
       failed?.(problem)
       return problemResponse(problem)
     }
   }
-  const viaRoutes = ({ request }: { request: Request }) => answer(request, clientIp(request))
+  // Through Elysia (a check that came while the routes were being built) a refusal is thrown: the
+  // app's error hook renders it, logs a 5xx and names it in the access line, as for every route.
+  const viaRoutes = ({ request }: { request: Request }) => respond(request, clientIp(request))
   // The other methods and the paths under it are the same route, kept out of the OpenAPI document:
   // it describes GET /token/verify and says that they exist.
   const hidden = { detail: { hide: true } }

@@ -156,6 +156,31 @@ describe('passkeys under /me', () => {
     expect(stub.callsOf('deletePasskey').at(-1)?.slice(2)).toEqual([STUB_PASSKEY_ID, proof])
   })
 
+  test('a removal sent without the proof, or naming no passkey, costs no slot of the code budget; a wrong code does', async () => {
+    // The page asks for the proof only after a first removal without it: that must never lock the
+    // owner out of the proof itself (nor out of turning the app off, the same budget).
+    const { call, stub } = inProcessApp({ RATE_LIMITS_ENABLED: 'true' })
+    stub.addAccount(EMAIL, PASSWORD)
+    const headers = bearer((await stub.signIn(EMAIL, PASSWORD)).accessToken)
+    await call('POST', '/me/mfa/totp', { headers })
+    expect((await call('POST', '/me/mfa/totp/verify', { headers, json: { code: STUB_TOTP_CODE } })).status).toBe(204)
+    const remove = (id: string, json?: Record<string, unknown>) =>
+      call('DELETE', `/me/passkeys/${id}`, { headers, ...(json ? { json } : {}) })
+    for (let i = 0; i < 15; i++) {
+      expectProblem(await remove(STUB_PASSKEY_ID), 403, 'factor_proof_required')
+      expectProblem(
+        await remove('bm8tc3VjaC1wYXNza2V5', { password: PASSWORD, code: STUB_TOTP_CODE }),
+        404,
+        'passkey_not_found',
+      )
+    }
+    expect((await remove(STUB_PASSKEY_ID, { password: PASSWORD, code: STUB_TOTP_CODE })).status).toBe(204)
+    const statuses: number[] = []
+    for (let i = 0; i < 15; i++)
+      statuses.push((await remove(STUB_PASSKEY_ID, { password: PASSWORD, code: '000000' })).status)
+    expect(statuses).toContain(429)
+  })
+
   test('the optional body: none at all is no proof (whatever the content type); one sent must be exactly the proof', async () => {
     const { call, stub } = inProcessApp()
     stub.addAccount(EMAIL, PASSWORD)

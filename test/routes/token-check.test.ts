@@ -196,11 +196,13 @@ describe('/token/verify with a verifier of its own', () => {
       }),
       gateway: createStubGateway().gateway,
       verifyAccessToken: verify,
-      logger: createLogger({ level: 'error', write: () => {} }),
+      logger: createLogger({ level: 'error', write: (line) => void errorLines.push(line) }),
       metrics,
     })
+    const errorLines: string[] = []
     return {
       metrics,
+      errorLines,
       call: async () =>
         readResponse(await app.handle(new Request('http://check.test/token/verify', { headers: bearer('a.b.c') }))),
     }
@@ -230,15 +232,30 @@ describe('/token/verify with a verifier of its own', () => {
     expect(series).toEqual([{ result: 'refused', reason: 'expired', value: 1 }])
   })
 
-  test('signing keys not fetchable: 503 with Retry-After, counted as an error, not a refusal', async () => {
-    const { call, metrics } = routes(async () => {
+  test('signing keys not fetchable: 503 with Retry-After, counted as an error, not a refusal, and logged', async () => {
+    const { call, metrics, errorLines } = routes(async () => {
       throw new ProblemError('upstream_unavailable')
     })
-    const res = await call()
-    expectProblem(res, 503, 'upstream_unavailable')
-    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+    // The first check comes while the routes are being built (Elysia answers it), the second once
+    // they are (the app answers it before routing): the same answer and the same log line.
+    for (const round of [1, 2]) {
+      const res = await call()
+      expectProblem(res, 503, 'upstream_unavailable')
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+      expect(errorLines.join('').match(/"request failed"/g)?.length).toBe(round)
+    }
     const series = seriesOf(parseSamples(await metrics.registry.metrics()), 'user_service_token_checks_total')
-    expect(series).toEqual([{ result: 'error', reason: 'unavailable', value: 1 }])
+    expect(series).toEqual([{ result: 'error', reason: 'unavailable', value: 2 }])
+  })
+
+  test('a verifier that fails in a way of its own: 500 internal_error, logged, never an escaped throw', async () => {
+    const { call, errorLines } = routes(async () => {
+      throw new TypeError('a bug in a verifier')
+    })
+    for (const round of [1, 2]) {
+      expectProblem(await call(), 500, 'internal_error')
+      expect(errorLines.join('').match(/"request failed"/g)?.length).toBe(round)
+    }
   })
 })
 

@@ -120,3 +120,13 @@ test('a hold shorter than a timer can wait is a one-millisecond timer or none, b
     expect(sleeps).toEqual([...expected])
   }
 })
+
+test('a rank that rounds to 1 holds to the slowest real start, never to none', async () => {
+  // 63 earlier decoys all faster than this one, and a draw so close to 1 that (63 + draw) / 64 is 1.
+  const { clock, now } = fakeClock([...Array(63).fill(0), 1 - 2 ** -50])
+  const pacing = createStartPacing(clock)
+  for (let i = 1; i <= 64; i++) pacing.real('EMAIL_OTP', 100 + i)
+  for (let i = 0; i < 63; i++) await pacing.holdDecoy('EMAIL_OTP', now() - 1)
+  const held = await heldFor(pacing, now, 50)
+  expect(50 + held).toBeGreaterThan(163)
+})
