@@ -234,8 +234,11 @@ test(`${RUNS} generated requests over every registered route: no 5xx, problems o
         expect(res.headers.get('content-type')).toBe(PROBLEM_CONTENT_TYPE)
         expect(Object.keys(PROBLEMS)).toContain(JSON.parse(answer).code)
       }
-      for (const credential of credentialsIn(sentBody, authorization?.replace(/^Bearer /, ''))) {
-        if (answer.includes(credential)) throw new Error(`${r.path} echoed a credential: ${answer}`)
+      // Swagger UI's files are the same bytes whatever the request: 1.6 MB of JavaScript contains
+      // many an 8-character string a generated header happens to be.
+      const fixedFile = r.path.startsWith('/swagger/assets/') && res.status === 200
+      for (const credential of fixedFile ? [] : credentialsIn(sentBody, authorization?.replace(/^Bearer /, ''))) {
+        if (answer.includes(credential)) throw new Error(`${r.path} echoed a credential: ${answer.slice(0, 2000)}`)
       }
       const requestId = res.headers.get('x-request-id') ?? ''
       expect(requestId).toMatch(/^[\w.:-]{1,128}$/)
