@@ -84,6 +84,7 @@ export const PROBLEMS = {
   // Removing a passkey while the app is on (a passkey is then a second factor): the other factor proves the owner.
   factor_proof_required: {
     status: 403,
+    notAGuess: true,
     title: 'Second factor required',
     detail:
       'With your authenticator app on, a passkey is a second factor: to remove one, send your password and a current code from your authenticator app.',
@@ -113,7 +114,12 @@ export const PROBLEMS = {
     title: 'Passkey not recognised',
     detail: 'This passkey is no longer registered for this account; sign in another way.',
   },
-  passkey_not_found: { status: 404, title: 'Passkey not found', detail: 'This account has no passkey with that id.' },
+  passkey_not_found: {
+    status: 404,
+    title: 'Passkey not found',
+    detail: 'This account has no passkey with that id.',
+    notAGuess: true,
+  },
   not_found: { status: 404, title: 'Not found', detail: 'No such route.' },
   session_not_found: { status: 404, title: 'No such session', detail: 'The user has no active session with this id.' },
   method_not_allowed: { status: 405, title: 'Method not allowed', detail: 'This route does not accept that method.' },
@@ -172,7 +178,15 @@ interface ProblemRecord {
   title: string
   detail: string
   headers?: Readonly<Record<string, string>>
+  /**
+   * A refusal that says what the request lacked before anything was tried (no proof sent, no such
+   * passkey): it costs no slot of a failure budget, unlike a 4xx that answers a guess.
+   */
+  notAGuess?: true
 }
+
+/** Whether `code` answers a guess that failed, when its status is a failure's (src/policies/rate-limits.ts). */
+export const answersAGuess = (code: ProblemCode): boolean => !(PROBLEMS[code] as ProblemRecord).notAGuess
 
 export type ProblemCode = keyof typeof PROBLEMS
 

@@ -13,7 +13,7 @@
 // never an email.
 import type { RateGroup, RateLimitConfig } from '../config.ts'
 import { rateLimitKey } from '../http/client-address.ts'
-import type { ProblemCode } from '../http/problem.ts'
+import { answersAGuess, type ProblemCode } from '../http/problem.ts'
 import {
   createMemoryRateStore,
   type RateDecision,
@@ -102,11 +102,9 @@ const issuers = new WeakMap<Request, () => string>()
 export const deviceTokenFor = (request: Request): string | undefined => issuers.get(request)?.()
 
 // A failure is the caller's: a 4xx. A 429 (Cognito throttling) or a 5xx answered nothing about the
-// guess, and neither does a refusal that says what the request lacked before anything was tried:
-// a removal of a passkey sent without the other factor, or naming no passkey of the user's.
-const NOT_A_GUESS: ReadonlySet<ProblemCode> = new Set(['factor_proof_required', 'passkey_not_found'])
+// guess, and neither does a refusal the catalogue marks as not a guess (answersAGuess).
 const isFailure = (status: number, problem: ProblemCode | undefined) =>
-  status >= 400 && status < 500 && status !== 429 && (problem === undefined || !NOT_A_GUESS.has(problem))
+  status >= 400 && status < 500 && status !== 429 && (problem === undefined || answersAGuess(problem))
 
 /** The rate limits of one app. With limits disabled nothing is counted, and device tokens are still issued. */
 export function createRequestLimits({
