@@ -113,6 +113,21 @@ describe('/token/verify through the app', () => {
     }
   })
 
+  test('no path or forwarded header lets a request skip the check (oauth2-proxy GHSA-7x63-xv5r-3p2x, spoofed X-Forwarded-Uri)', async () => {
+    // The check has no allow-list of paths: whatever the proxy or the client says the original
+    // request was, a missing token is refused.
+    const { call } = inProcessApp()
+    const spoofed = {
+      'x-forwarded-uri': '/health',
+      'x-original-uri': '/health',
+      'x-original-url': 'https://api.example.com/health',
+      'x-forwarded-method': 'OPTIONS',
+    }
+    for (const path of ['/token/verify', '/token/verify/health', '/token/verify/docs', '/token/verify/..%2fhealth'])
+      for (const method of ['GET', 'OPTIONS', 'HEAD'])
+        expect((await call(method, path, { headers: spoofed })).status).toBe(401)
+  })
+
   test('after a sign-out through this service the token is refused at once, as on every bearer route', async () => {
     const { call, auth } = await signedInApp(EMAIL, PASSWORD)
     expect((await call('GET', '/token/verify', { headers: auth })).status).toBe(200)
